@@ -1,0 +1,12 @@
+using Org.BouncyCastle.Crypto;
+
+namespace PemCertState.Crypto;
+
+public static class Fingerprints
+{
+    /// <summary>SHA-256 of the DER SubjectPublicKeyInfo of a public key (or of a private key's public half), lower-case hex.</summary>
+    public static string PublicKey(AsymmetricKeyParameter publicKey) => throw new NotImplementedException();
+
+    /// <summary>Lower-case hex SHA-256 of bytes (files, manifests).</summary>
+    public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+}

@@ -1,0 +1,6 @@
+using Org.BouncyCastle.Math;
+
+namespace PemCertState.Crypto;
+
+/// <summary>One revoked serial in a CRL.</summary>
+public sealed record RevokedEntry(BigInteger Serial, DateTimeOffset RevokedAt);

@@ -1,0 +1,3 @@
+namespace PemCertState.Inventory;
+
+public enum CaSource { SelfSigned, Trusted }

@@ -1,0 +1,13 @@
+namespace PemCertState.Inventory;
+
+/// <summary>
+/// What the inventory says should be true, with defaults applied, paths made absolute and the
+/// nearest key/validity/renew_before resolved onto each certificate. Built only by
+/// <see cref="InventoryLoader"/>; everything downstream trusts it to be valid.
+/// </summary>
+public sealed record DesiredState(
+    string SourcePath,
+    IReadOnlyDictionary<string, HostSpec> Hosts,
+    CaSpec Ca,
+    ServerSpec Server,
+    AgentsSpec Agents);
