@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.X509;
+using PemCertState.Configuration;
+using PemCertState.Crypto;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Planning;
+
+namespace PemCertState.Execution;
+
+/// <summary>
+/// Carries out a plan, step by step, in the plan's order; switches on <see cref="PlanStep.Action"/> only.
+/// Keys are generated first, in parallel and in memory; nothing reaches a disk before its backup is
+/// written. The first failing step stops the apply, and the result says which steps completed.
+/// </summary>
+public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvider clock)
+{
+    private static readonly JsonSerializerOptions ManifestJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public async Task<ApplyResult> ApplyAsync(
+        DesiredState desired, ObservedState observed, Plan plan, int parallelism,
+        IProgress<KeyProgress>? progress, CancellationToken cancellationToken)
+    {
+        var run = new Run(desired, observed, clock.GetUtcNow());
+        var completed = new List<PlanStep>();
+        PlanStep? current = null;
+        try
+        {
+            GenerateKeys(plan, run, parallelism, progress, cancellationToken);
+            foreach (var step in plan.Steps)
+            {
+                current = step;
+                cancellationToken.ThrowIfCancellationRequested();
+                Log.StepStarted(logger, step.Address, step.Action.ToString(), step.Host, string.Join(' ', step.Paths));
+                await ExecuteAsync(step, run, cancellationToken).ConfigureAwait(false);
+                completed.Add(step);
+            }
+            return new ApplyResult(completed, null, null, run.BackupSetPaths);
+        }
+        catch (Exception e) when (e is StepFailedException or HostOperationException or IOException or UnauthorizedAccessException)
+        {
+            var step = current ?? plan.Steps[0];
+            Log.StepFailed(logger, step.Address, step.Action.ToString(), step.Host, e.Message);
+            return new ApplyResult(completed, step, e.Message, run.BackupSetPaths);
+        }
+    }
+
+    /// <summary>Per-apply state: keys and certificates made so far, the CA to sign with, backup sets opened.</summary>
+    private sealed class Run(DesiredState desired, ObservedState observed, DateTimeOffset now)
+    {
+        public DesiredState Desired { get; } = desired;
+        public ObservedState Observed { get; } = observed;
+        public DateTimeOffset Now { get; } = now;
+        public Dictionary<string, AsymmetricCipherKeyPair> Keys { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, X509Certificate> Certificates { get; } = new(StringComparer.Ordinal);
+        public Dictionary<(string Host, string Dir), (string Folder, BackupManifest Manifest)> Backups { get; } = [];
+        public List<string> BackupSetPaths { get; } = [];
+        public CertificateAuthority? Ca { get; set; }
+    }
+
+    private void GenerateKeys(Plan plan, Run run, int parallelism, IProgress<KeyProgress>? progress, CancellationToken ct)
+    {
+        var wanted = plan.Steps.Where(s => s.Action == StepAction.GenerateKey).ToArray();
+        if (wanted.Length == 0) return;
+        var stopwatch = Stopwatch.StartNew();
+        var keys = new AsymmetricCipherKeyPair[wanted.Length];
+        var done = 0;
+        var workers = Math.Max(1, parallelism);
+        Parallel.For(0, wanted.Length, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, i =>
+        {
+            keys[i] = KeyGenerator.Generate(wanted[i].Key!);
+            progress?.Report(new KeyProgress(Interlocked.Increment(ref done), wanted.Length));
+        });
+        for (var i = 0; i < wanted.Length; i++) run.Keys[wanted[i].Address] = keys[i];
+        Log.KeysGenerated(logger, wanted.Length, workers, stopwatch.ElapsedMilliseconds);
+    }
+
+    private async Task ExecuteAsync(PlanStep step, Run run, CancellationToken ct)
+    {
+        var host = hosts[step.Host];
+        switch (step.Action)
+        {
+            case StepAction.GenerateKey:
+                break; // done up front, in parallel
+            case StepAction.Backup:
+                await BackupAsync(step, host, run, ct).ConfigureAwait(false);
+                break;
+            case StepAction.Issue:
+                Issue(step, run);
+                break;
+            case StepAction.Install:
+                await InstallAsync(step, host, run, ct).ConfigureAwait(false);
+                break;
+            case StepAction.WriteBundle:
+                await WritePrivateAsync(host, step.Paths[0], PemCodec.EncodeCertificate(SigningCa(run).Certificate), step.Owner, ct).ConfigureAwait(false);
+                break;
+            case StepAction.WriteCrl:
+                await WriteCrlAsync(step, host, run, ct).ConfigureAwait(false);
+                break;
+            case StepAction.SetMode:
+                await host.SetModeAsync(step.Paths[0], step.Mode!.Value, ct).ConfigureAwait(false);
+                break;
+            case StepAction.SetOwner:
+                await host.SetOwnerAsync(step.Paths[0], step.Owner!, ct).ConfigureAwait(false);
+                break;
+            case StepAction.EditSettings:
+                await EditSettingsAsync(step, host, run, ct).ConfigureAwait(false);
+                break;
+            case StepAction.Restart:
+                await RestartAsync(step, host, ct).ConfigureAwait(false);
+                break;
+            default:
+                throw new StepFailedException($"{step.Action} is not supported by this version");
+        }
+    }
+
+    private async Task BackupAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    {
+        var key = (step.Host, step.BackupDir!);
+        if (!run.Backups.TryGetValue(key, out var set))
+        {
+            var id = run.Now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+            var folder = Path.Combine(step.BackupDir!, id);
+            for (var n = 1; (await host.ReadAsync(Path.Combine(folder, "manifest.json"), ct).ConfigureAwait(false)).Exists; n++)
+                folder = Path.Combine(step.BackupDir!, $"{id}-{n}");
+            await host.EnsureDirectoryAsync(folder, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+            set = (folder, new BackupManifest(Path.GetFileName(folder), run.Now, step.Host, []));
+            run.Backups[key] = set;
+            run.BackupSetPaths.Add($"{step.Host}:{folder}");
+        }
+
+        foreach (var path in step.Paths)
+        {
+            var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
+            if (!file.Exists) continue;
+            var name = Path.GetFileName(path);
+            var taken = set.Manifest.Files.Select(f => f.BackupFile).ToHashSet(StringComparer.Ordinal);
+            for (var n = 1; taken.Contains(name); n++) name = $"{Path.GetFileName(path)}.{n}";
+            // Backups may hold keys: always 0600, whatever the original mode was.
+            await host.WriteAtomicAsync(Path.Combine(set.Folder, name), file.Content, FileModes.Private, null, ct).ConfigureAwait(false);
+            set.Manifest.Files.Add(new BackupManifestEntry(step.Address, step.Host, path, name,
+                Fingerprints.Sha256Hex(file.Content), file.ModeText, file.Owner));
+        }
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(set.Manifest, ManifestJson);
+        await host.WriteAtomicAsync(Path.Combine(set.Folder, "manifest.json"), manifest, FileModes.Private, null, ct).ConfigureAwait(false);
+        Log.BackedUp(logger, step.Address, step.Paths.Count, set.Folder);
+    }
+
+    private void Issue(PlanStep step, Run run)
+    {
+        var request = step.Issue!;
+        var key = run.Keys[step.Address];
+        X509Certificate certificate;
+        if (request.SelfSigned)
+        {
+            var ca = CertificateAuthority.CreateSelfSigned(request.Subject, key, run.Now, request.Validity);
+            run.Ca = new CertificateAuthority(ca.Certificate, key.Private);
+            certificate = ca.Certificate;
+        }
+        else
+        {
+            certificate = SigningCa(run).Issue(request.Subject, key.Public, request.Usage!.Value, run.Now, request.Validity);
+        }
+        run.Certificates[step.Address] = certificate;
+        var summary = CertificateSummary.From(certificate);
+        Log.Issued(logger, step.Address, summary.Subject, summary.Serial, summary.Sha256);
+    }
+
+    /// <summary>The CA issued in this apply, or the one on the server.</summary>
+    private static CertificateAuthority SigningCa(Run run)
+    {
+        if (run.Ca is not null) return run.Ca;
+        var seen = run.Observed.Server;
+        if (seen.CaKey.Pair is null || seen.CaCertificate.Certificate is null)
+            throw new StepFailedException("the CA key or certificate could not be read from the server");
+        run.Ca = new CertificateAuthority(seen.CaCertificate.Certificate, seen.CaKey.Pair.Private);
+        return run.Ca;
+    }
+
+    private static async Task InstallAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    {
+        var (key, certificate) = PairOf(step.Source!, run);
+        var keyPath = step.Paths[0];
+        await host.EnsureDirectoryAsync(Path.GetDirectoryName(keyPath)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+        // Key first: if the apply dies between the two renames, the next plan sees a pair that does not match and replaces both.
+        await WritePrivateAsync(host, keyPath, PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
+        await WritePrivateAsync(host, step.Paths[1], PemCodec.EncodeCertificate(certificate), step.Owner, ct).ConfigureAwait(false);
+    }
+
+    private static (AsymmetricCipherKeyPair Key, X509Certificate Certificate) PairOf(string address, Run run)
+    {
+        if (run.Keys.TryGetValue(address, out var key) && run.Certificates.TryGetValue(address, out var issued)) return (key, issued);
+        if (Addresses.AgentId(address) is { } id && run.Observed.Agents.TryGetValue(id, out var agent)
+            && agent.Key.Pair is { } pair && agent.Certificate.Certificate is { } certificate)
+            return (pair, certificate);
+        throw new StepFailedException($"no key and certificate to install from {address}");
+    }
+
+    private static async Task WriteCrlAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    {
+        var ca = SigningCa(run);
+        var revoked = new List<RevokedEntry>();
+        // Revocations survive a re-signed CRL, but only those made by this same CA.
+        if (run.Observed.Server.Crl.Crl is { } old)
+        {
+            try
+            {
+                old.Verify(ca.Certificate.GetPublicKey());
+                foreach (var entry in old.GetRevokedCertificates() ?? new HashSet<X509CrlEntry>())
+                    revoked.Add(new RevokedEntry(entry.SerialNumber, new DateTimeOffset(entry.RevocationDate, TimeSpan.Zero)));
+            }
+            catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or CryptoException or Org.BouncyCastle.Security.InvalidKeyException)
+            {
+                // A foreign CRL: nothing of it is kept.
+            }
+        }
+        var crl = ca.CreateCrl(run.Now, run.Desired.Ca.CrlValidity, revoked);
+        await WritePrivateAsync(host, step.Paths[0], PemCodec.EncodeCrl(crl), step.Owner, ct).ConfigureAwait(false);
+    }
+
+    private static async Task EditSettingsAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    {
+        var path = step.Paths[0];
+        var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
+        var text = file.Exists ? Encoding.UTF8.GetString(file.Content) : "";
+        var settings = step.Settings!.Select(s => KeyValuePair.Create(s.Name, s.After)).ToList();
+        var edited = step.Format == ConfigFormat.PostgresqlConf
+            ? PostgresqlConf.Edit(text, settings, new HashSet<string>(Planner.QuotedSettings, StringComparer.OrdinalIgnoreCase))
+            : AgentCfg.Edit(text, settings);
+        var owner = file.Exists ? null : OwnerFor(step, run);
+        var mode = file.Exists ? FileModes.Permissions(file.Mode) : FileModes.Private;
+        await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+        await host.WriteAtomicAsync(path, Encoding.UTF8.GetBytes(edited), mode, owner ?? (file.Exists ? file.Owner : null), ct).ConfigureAwait(false);
+    }
+
+    private static string? OwnerFor(PlanStep step, Run run) =>
+        Addresses.AgentId(step.Address) is { } id
+            ? run.Desired.Agents.List.First(a => a.Id == id).Owner
+            : run.Desired.Server.Owner;
+
+    private async Task RestartAsync(PlanStep step, IHost host, CancellationToken ct)
+    {
+        var result = await host.RunAsync(step.Command!, ct).ConfigureAwait(false);
+        Log.Restarted(logger, step.Address, step.Command!, step.Host, result.ExitCode);
+        if (!result.Succeeded)
+            throw new StepFailedException($"'{step.Command}' exited with {result.ExitCode}: {result.StandardError.Trim()}");
+    }
+
+    private static async Task WritePrivateAsync(IHost host, string path, string pem, string? owner, CancellationToken ct)
+    {
+        await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+        await host.WriteAtomicAsync(path, Encoding.ASCII.GetBytes(pem), FileModes.Private, owner, ct).ConfigureAwait(false);
+    }
+}

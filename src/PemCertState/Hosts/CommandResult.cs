@@ -1,0 +1,6 @@
+namespace PemCertState.Hosts;
+
+public sealed record CommandResult(int ExitCode, string StandardOutput, string StandardError)
+{
+    public bool Succeeded => ExitCode == 0;
+}

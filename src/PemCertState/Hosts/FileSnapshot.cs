@@ -1,0 +1,11 @@
+namespace PemCertState.Hosts;
+
+/// <summary>A file as read from a host. Content may hold key bytes: never log or render it.</summary>
+/// <param name="Owner">User name of the owner (the numeric uid as text when the name is unknown).</param>
+public sealed record FileSnapshot(string Host, string Path, bool Exists, byte[] Content, UnixFileMode Mode, string? Owner)
+{
+    public static FileSnapshot Missing(string host, string path) => new(host, path, false, [], 0, null);
+
+    /// <summary>"0600" style, as people write modes.</summary>
+    public string ModeText => FileModes.Format(Mode);
+}

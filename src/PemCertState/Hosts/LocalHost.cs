@@ -1,0 +1,111 @@
+using System.Diagnostics;
+
+namespace PemCertState.Hosts;
+
+/// <summary>The machine pemstate runs on.</summary>
+/// <param name="workingDirectory">Where restart commands run (the inventory's folder), so that lab commands may use relative paths.</param>
+public sealed class LocalHost(string name, string workingDirectory) : IHost
+{
+    public string Name { get; } = name;
+
+    public async Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        byte[] content;
+        try
+        {
+            content = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException) { return FileSnapshot.Missing(Name, path); }
+        catch (DirectoryNotFoundException) { return FileSnapshot.Missing(Name, path); }
+        catch (UnauthorizedAccessException e) { throw new HostOperationException(Name, path, "permission denied", e); }
+        catch (IOException e) { throw new HostOperationException(Name, path, e.Message, e); }
+
+        var mode = File.GetUnixFileMode(path);
+        var uid = Posix.OwnerUid(path);
+        return new FileSnapshot(Name, path, true, content, mode, uid is { } u ? Posix.UserName(u) : null);
+    }
+
+    public async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(path) ?? throw new HostOperationException(Name, path, "has no parent folder");
+        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.pemstate-tmp");
+        (uint Uid, uint Gid)? user = owner is null ? null : Posix.LookUpUser(owner) ?? throw new HostOperationException(Name, path, $"no such user '{owner}'");
+        try
+        {
+            // The mode is given to open(2), so the bytes never sit in a file others may read.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode };
+            await using (var stream = new FileStream(temp, options))
+            {
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+            File.SetUnixFileMode(temp, mode); // the umask may have taken bits away from a 0644 config
+            if (user is { } u) Posix.Chown(temp, u.Uid, u.Gid);
+            File.Move(temp, path, overwrite: true);
+            Posix.FsyncDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw e as HostOperationException ?? new HostOperationException(Name, path, $"write failed: {e.Message}", e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public Task SetModeAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        try { File.SetUnixFileMode(path, mode); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"chmod failed: {e.Message}", e); }
+        return Task.CompletedTask;
+    }
+
+    public Task SetOwnerAsync(string path, string owner, CancellationToken cancellationToken)
+    {
+        var user = Posix.LookUpUser(owner) ?? throw new HostOperationException(Name, path, $"no such user '{owner}'");
+        try { Posix.Chown(path, user.Uid, user.Gid); }
+        catch (IOException e) { throw new HostOperationException(Name, path, e.Message, e); }
+        return Task.CompletedTask;
+    }
+
+    public Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!Directory.Exists(path)) Directory.CreateDirectory(path, mode);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"mkdir failed: {e.Message}", e); }
+        return Task.CompletedTask;
+    }
+
+    public async Task<CommandResult> RunAsync(string command, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            ArgumentList = { "-c", command },
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new HostOperationException(Name, command, "could not start /bin/sh");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return new CommandResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

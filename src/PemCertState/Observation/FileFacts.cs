@@ -1,0 +1,12 @@
+using PemCertState.Hosts;
+
+namespace PemCertState.Observation;
+
+/// <summary>What is known about one file without its content: enough to plan modes, owners and staleness.</summary>
+/// <param name="Sha256">Lower-case hex of the content; empty when the file is missing.</param>
+public sealed record FileFacts(string Host, string Path, bool Exists, UnixFileMode Mode, string? Owner, string Sha256)
+{
+    public static FileFacts From(FileSnapshot snapshot) => new(
+        snapshot.Host, snapshot.Path, snapshot.Exists, snapshot.Mode, snapshot.Owner,
+        snapshot.Exists ? Crypto.Fingerprints.Sha256Hex(snapshot.Content) : "");
+}

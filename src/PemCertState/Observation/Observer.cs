@@ -1,0 +1,76 @@
+using PemCertState.Configuration;
+using PemCertState.Crypto;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+
+namespace PemCertState.Observation;
+
+/// <summary>Reads what is true on the hosts. Read only; agents are read in parallel.</summary>
+public sealed class Observer(HostSet hosts, int parallelism = 16)
+{
+    public static readonly string[] ServerSettingNames = ["ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
+    public static readonly string[] AgentSettingNames = ["agent_id", "agent_user", "agent_ssl_key", "agent_ssl_crt"];
+
+    public async Task<ObservedState> ObserveAsync(DesiredState desired, CancellationToken cancellationToken)
+    {
+        var server = ObserveServerAsync(desired.Server, cancellationToken);
+        var agents = new ObservedAgent[desired.Agents.List.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, agents.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (i, ct) => agents[i] = await ObserveAgentAsync(desired.Agents, desired.Agents.List[i], ct).ConfigureAwait(false))
+            .ConfigureAwait(false);
+        return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id));
+    }
+
+    private async Task<ObservedServer> ObserveServerAsync(ServerSpec server, CancellationToken ct)
+    {
+        var host = hosts[server.Host];
+        string At(string file) => PemFiles.InDataDir(server, file);
+        var reads = new[]
+        {
+            PemFiles.CaKey, PemFiles.CaCertificate, PemFiles.RootBundle, PemFiles.RootCrl,
+            PemFiles.ServerKey, PemFiles.ServerCertificate, PemFiles.PostgresqlConf,
+        }.Select(f => host.ReadAsync(At(f), ct)).ToArray();
+        var files = await Task.WhenAll(reads).ConfigureAwait(false);
+        return new ObservedServer(
+            ReadKey(files[0]),
+            ReadCertificate(files[1]),
+            new ObservedBundle(FileFacts.From(files[2]), PemCodec.DecodeCertificates(files[2].Content)),
+            new ObservedCrl(FileFacts.From(files[3]), files[3].Exists ? PemCodec.DecodeCrl(files[3].Content) : null),
+            ReadKey(files[4]),
+            ReadCertificate(files[5]),
+            new ObservedConfig(FileFacts.From(files[6]), PostgresqlConf.Read(Text(files[6]), ServerSettingNames)));
+    }
+
+    private async Task<ObservedAgent> ObserveAgentAsync(AgentsSpec agents, AgentSpec agent, CancellationToken ct)
+    {
+        var host = hosts[agent.Host];
+        var key = host.ReadAsync(PemFiles.AgentKey(agents, agent), ct);
+        var certificate = host.ReadAsync(PemFiles.AgentCertificate(agents, agent), ct);
+        var config = host.ReadAsync(agent.Config, ct);
+        return new ObservedAgent(
+            agent.Id,
+            ReadKey(await key.ConfigureAwait(false)),
+            ReadCertificate(await certificate.ConfigureAwait(false)),
+            new ObservedConfig(FileFacts.From(await config.ConfigureAwait(false)), AgentCfg.Read(Text(await config.ConfigureAwait(false)), AgentSettingNames)));
+    }
+
+    private static ObservedKey ReadKey(FileSnapshot file)
+    {
+        var pair = file.Exists ? PemCodec.DecodePrivateKey(file.Content) : null;
+        return new ObservedKey(
+            FileFacts.From(file),
+            pair,
+            pair is null ? null : Fingerprints.PublicKey(pair.Public),
+            pair is null ? null : KeyGenerator.Describe(pair.Public));
+    }
+
+    private static ObservedCertificate ReadCertificate(FileSnapshot file)
+    {
+        var certificate = file.Exists ? PemCodec.DecodeCertificates(file.Content).FirstOrDefault() : null;
+        return new ObservedCertificate(FileFacts.From(file), certificate, certificate is null ? null : CertificateSummary.From(certificate), file.Content);
+    }
+
+    private static string Text(FileSnapshot file) => file.Exists ? System.Text.Encoding.UTF8.GetString(file.Content) : "";
+}

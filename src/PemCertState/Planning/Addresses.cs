@@ -1,0 +1,25 @@
+namespace PemCertState.Planning;
+
+/// <summary>The stable resource addresses every output uses (design.md, "Resources, steps and order").</summary>
+public static class Addresses
+{
+    public const string Ca = "ca";
+    public const string ServerCertificate = "server.certificate";
+    public const string RootBundle = "server.root_crt";
+    public const string RootCrl = "server.root_crl";
+    public const string ServerSettings = "server.settings";
+    public const string CommonAgentCertificate = "agents.common_certificate";
+    public const string ServerRestart = "restart[server]";
+
+    public static string AgentCertificate(int id) => $"agent[{id}].certificate";
+    public static string AgentSettings(int id) => $"agent[{id}].settings";
+    public static string AgentRestart(int id) => $"restart[agent {id}]";
+
+    /// <summary>The agent id in "agent[7].certificate", or null for any other address.</summary>
+    public static int? AgentId(string address)
+    {
+        if (!address.StartsWith("agent[", StringComparison.Ordinal)) return null;
+        var end = address.IndexOf(']', StringComparison.Ordinal);
+        return end > 6 && int.TryParse(address.AsSpan(6, end - 6), out var id) ? id : null;
+    }
+}

@@ -1,0 +1,3 @@
+namespace PemCertState.Planning;
+
+public enum ConfigFormat { PostgresqlConf, AgentCfg }

@@ -1,0 +1,10 @@
+namespace PemCertState.Planning;
+
+/// <summary>The ordered steps that take the observed state to the desired one. Empty means converged.</summary>
+public sealed record Plan(IReadOnlyList<PlanStep> Steps)
+{
+    public bool IsEmpty => Steps.Count == 0;
+
+    /// <summary>The resource addresses the plan touches, in first-step order.</summary>
+    public IReadOnlyList<string> Resources => Steps.Select(s => s.Address).Distinct().ToList();
+}

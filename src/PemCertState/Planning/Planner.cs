@@ -1,0 +1,357 @@
+using System.Globalization;
+using Org.BouncyCastle.X509;
+using PemCertState.Crypto;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// Desired state + observed state + clock -> ordered steps. Pure: no I/O, no randomness, no key
+/// generation; the same inputs always give the same plan. The order is the safety contract of
+/// design.md: backups before replacements, server files first, then every agent, the server restart last.
+/// </summary>
+public static class Planner
+{
+    private static readonly string[] QuotedServerSettings = ["ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
+
+    public static Plan Create(DesiredState desired, ObservedState observed, DateTimeOffset now)
+    {
+        var steps = new List<PlanStep>();
+        var server = desired.Server;
+        var ca = PlanCa(desired, observed.Server, now, steps);
+        var serverChanged = ca.Replaced;
+
+        serverChanged |= PlanRootBundle(server, observed.Server.Root, ca, steps);
+        serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps);
+        serverChanged |= PlanPair(
+            Addresses.ServerCertificate, server.Host, server.BackupDir, server.Owner,
+            observed.Server.Key, observed.Server.Certificate,
+            new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
+            server.Policy, ca, now, steps);
+        serverChanged |= PlanServerSettings(server, observed.Server.Settings, steps);
+
+        var common = desired.Agents.User == AgentUserMode.Common ? PlanCommonPair(desired, observed, ca, now, steps) : null;
+        foreach (var agent in desired.Agents.List)
+        {
+            var seen = observed.Agents[agent.Id];
+            var changed = common is null
+                ? PlanPair(
+                    Addresses.AgentCertificate(agent.Id), agent.Host, PemFiles.AgentBackupDir(agent), agent.Owner,
+                    seen.Key, seen.Certificate,
+                    new IssueRequest(PemFiles.AgentSubject(desired.Agents, agent), desired.Ca.Subject, LeafUsage.Client, agent.Policy.Validity),
+                    agent.Policy, ca, now, steps)
+                : PlanCommonInstall(desired.Agents, agent, seen, common, steps);
+            changed |= PlanAgentSettings(desired.Agents, agent, seen.Settings, steps);
+            if (changed && agent.Restart is not null)
+                steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
+                    "the agent reads its certificate and agent.cfg only when it starts", [], Command: agent.Restart));
+        }
+
+        if (serverChanged && server.Restart is not null)
+            steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
+                "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate the new files accept",
+                [], Command: server.Restart));
+        return new Plan(steps);
+    }
+
+    /// <summary>The CA as the rest of the plan sees it: replaced in this apply, or the observed one kept.</summary>
+    private sealed record CaView(bool Replaced, X509Certificate? Kept, string Subject);
+
+    private static CaView PlanCa(DesiredState desired, ObservedServer seen, DateTimeOffset now, List<PlanStep> steps)
+    {
+        var want = desired.Ca;
+        var problems = new List<string>();
+        var key = seen.CaKey;
+        var cert = seen.CaCertificate;
+        CollectPairProblems(key, cert, want.Policy, want.Subject, now, problems);
+        if (problems.Count == 0 && cert.Certificate is { } c)
+        {
+            if (!IsCa(c)) problems.Add($"{Name(cert.File)} is not a CA certificate (no CA:TRUE)");
+            else if (!SignatureVerifies(c, c)) problems.Add($"{Name(cert.File)} is not self-signed");
+        }
+
+        var server = desired.Server;
+        if (problems.Count == 0)
+        {
+            PlanModeAndOwner(Addresses.Ca, server.Owner, [key.File, cert.File], steps);
+            return new CaView(false, cert.Certificate, want.Subject);
+        }
+
+        var reason = string.Join("; ", problems);
+        AddBackup(Addresses.Ca, server.Host, server.BackupDir, [key.File, cert.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.GenerateKey, reason, [], Key: want.Policy.Key));
+        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Issue, reason, [], Before: cert.Summary,
+            Issue: new IssueRequest(want.Subject, want.Subject, null, want.Policy.Validity)));
+        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
+            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+        return new CaView(true, null, want.Subject);
+    }
+
+    private static bool PlanRootBundle(ServerSpec server, ObservedBundle root, CaView ca, List<PlanStep> steps)
+    {
+        string? reason = null;
+        if (ca.Replaced) reason = "the CA is being replaced; root.crt must hold the new CA certificate";
+        else if (!root.File.Exists) reason = "root.crt is missing";
+        else if (root.Certificates.Count == 0) reason = "root.crt holds no readable certificate";
+        else if (root.Certificates.Count != 1 || !root.Certificates[0].Equals(ca.Kept))
+        {
+            var held = string.Join(", ", root.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+            reason = root.Certificates.Count == 1 && DistinguishedNames.Format(root.Certificates[0].SubjectDN) == ca.Subject
+                ? $"root.crt holds another certificate named {held} (serial {root.Certificates[0].SerialNumber.ToString(16).ToUpperInvariant()}), not ca_certificate.crt"
+                : $"root.crt holds {held}, want exactly {ca.Subject}";
+        }
+
+        if (reason is null)
+        {
+            PlanModeAndOwner(Addresses.RootBundle, server.Owner, [root.File], steps);
+            return false;
+        }
+        AddBackup(Addresses.RootBundle, server.Host, server.BackupDir, [root.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [root.File.Path],
+            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+        return true;
+    }
+
+    private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps)
+    {
+        string? reason = null;
+        if (ca.Replaced) reason = "the CA is being replaced; root.crl must be signed by the new CA";
+        else if (!crl.File.Exists) reason = "root.crl is missing";
+        else if (crl.Crl is null) reason = "root.crl is not a readable CRL";
+        else if (DistinguishedNames.Format(crl.Crl.IssuerDN) != ca.Subject || !CrlVerifies(crl.Crl, ca.Kept!))
+            reason = $"root.crl is issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}, not by the CA in ca_certificate.crt (a foreign CRL makes every agent login fail with 'unknown ca')";
+        else if (crl.Crl.NextUpdate is not { } next)
+            reason = "root.crl has no nextUpdate";
+        else if (new DateTimeOffset(next, TimeSpan.Zero) - now <= want.Policy.RenewBefore)
+            reason = Window("root.crl's nextUpdate", new DateTimeOffset(next, TimeSpan.Zero), want.Policy.RenewBefore, now);
+
+        if (reason is null)
+        {
+            PlanModeAndOwner(Addresses.RootCrl, server.Owner, [crl.File], steps);
+            return false;
+        }
+        AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [crl.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [crl.File.Path],
+            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+        return true;
+    }
+
+    /// <summary>A key and certificate signed by the managed CA. Returns whether the pair is replaced.</summary>
+    private static bool PlanPair(
+        string address, string host, string backupDir, string? owner, ObservedKey key, ObservedCertificate cert,
+        IssueRequest request, CertificatePolicy policy, CaView ca, DateTimeOffset now, List<PlanStep> steps)
+    {
+        var problems = LeafProblems(key, cert, request.Subject, policy, ca, now);
+        if (problems.Count == 0)
+        {
+            PlanModeAndOwner(address, owner, [key.File, cert.File], steps);
+            return false;
+        }
+        var reason = string.Join("; ", problems);
+        AddBackup(address, host, backupDir, [key.File, cert.File], reason, steps);
+        steps.Add(new PlanStep(address, host, StepAction.GenerateKey, reason, [], Key: policy.Key));
+        steps.Add(new PlanStep(address, host, StepAction.Issue, reason, [], Before: cert.Summary, Issue: request));
+        steps.Add(new PlanStep(address, host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
+            Source: address, Owner: owner, Mode: FileModes.Private));
+        return true;
+    }
+
+    /// <summary>The one pair every agent shares: an agent's valid copy, or a new one. Returns the address to install from.</summary>
+    private static CommonPair PlanCommonPair(DesiredState desired, ObservedState observed, CaView ca, DateTimeOffset now, List<PlanStep> steps)
+    {
+        var agents = desired.Agents;
+        var policy = agents.List.Count > 0 ? agents.List[0].Policy : desired.Server.Policy;
+        var subject = $"{agents.SubjectPrefix}/CN={agents.CommonUser}";
+        foreach (var agent in agents.List)
+        {
+            var seen = observed.Agents[agent.Id];
+            if (LeafProblems(seen.Key, seen.Certificate, subject, agent.Policy, ca, now).Count == 0)
+                return new CommonPair(Addresses.AgentCertificate(agent.Id), seen.Certificate.Summary!.Sha256, subject);
+        }
+
+        var reason = agents.List.Count == 0 ? "no agent holds it" :
+            "no agent holds a valid common pair: " + string.Join("; ", LeafProblems(
+                observed.Agents[agents.List[0].Id].Key, observed.Agents[agents.List[0].Id].Certificate, subject, policy, ca, now));
+        var host = desired.Server.Host;
+        steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.GenerateKey, reason, [], Key: policy.Key));
+        steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.Issue, reason, [],
+            Issue: new IssueRequest(subject, desired.Ca.Subject, LeafUsage.Client, policy.Validity)));
+        return new CommonPair(Addresses.CommonAgentCertificate, null, subject);
+    }
+
+    /// <param name="Sha256">Fingerprint of the certificate every agent must hold; null when it is issued in this apply.</param>
+    private sealed record CommonPair(string Source, string? Sha256, string Subject);
+
+    private static bool PlanCommonInstall(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, CommonPair common, List<PlanStep> steps)
+    {
+        var address = Addresses.AgentCertificate(agent.Id);
+        string? reason = null;
+        if (common.Sha256 is null) reason = "a new common pair is issued";
+        else if (common.Source == address) reason = null;
+        else if (!seen.Key.File.Exists || !seen.Certificate.File.Exists) reason = $"{Name(seen.Key.File.Exists ? seen.Certificate.File : seen.Key.File)} is missing";
+        else if (seen.Certificate.Summary?.Sha256 != common.Sha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256)
+            reason = $"holds a different pair than the common one in {common.Source}";
+
+        if (reason is null)
+        {
+            PlanModeAndOwner(address, agent.Owner, [seen.Key.File, seen.Certificate.File], steps);
+            return false;
+        }
+        AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), [seen.Key.File, seen.Certificate.File], reason, steps);
+        steps.Add(new PlanStep(address, agent.Host, StepAction.Install, reason,
+            [PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent)],
+            Before: seen.Certificate.Summary, Source: common.Source, Owner: agent.Owner, Mode: FileModes.Private));
+        return true;
+    }
+
+    private static bool PlanServerSettings(ServerSpec server, ObservedConfig seen, List<PlanStep> steps)
+    {
+        var want = new (string Name, string Value, string File)[]
+        {
+            ("ssl", "on", ""),
+            ("ssl_cert_file", PemFiles.ServerCertificate, PemFiles.ServerCertificate),
+            ("ssl_key_file", PemFiles.ServerKey, PemFiles.ServerKey),
+            ("ssl_ca_file", PemFiles.RootBundle, PemFiles.RootBundle),
+            ("ssl_crl_file", PemFiles.RootCrl, PemFiles.RootCrl),
+        };
+        var changes = new List<SettingChange>();
+        foreach (var (name, value, file) in want)
+        {
+            var have = seen.Settings.GetValueOrDefault(name);
+            var same = file.Length == 0
+                ? have is not null && IsOn(have)
+                : have is not null && (have == value || SamePath(server.DataDir, have, file));
+            if (!same) changes.Add(new SettingChange(name, have, value));
+        }
+        if (changes.Count == 0) return false;
+
+        var reason = seen.File.Exists
+            ? string.Join("; ", changes.Select(c => c.Before is null ? $"{c.Name} is not set" : $"{c.Name} is '{c.Before}', want '{c.After}'"))
+            : "postgresql.conf is missing; it is created with the SSL settings";
+        AddBackup(Addresses.ServerSettings, server.Host, server.BackupDir, [seen.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.ServerSettings, server.Host, StepAction.EditSettings, reason, [seen.File.Path],
+            Settings: changes, Format: ConfigFormat.PostgresqlConf));
+        return true;
+    }
+
+    /// <summary>Names of postgresql.conf settings written as quoted strings.</summary>
+    public static IReadOnlySet<string> QuotedSettings { get; } = new HashSet<string>(QuotedServerSettings, StringComparer.OrdinalIgnoreCase);
+
+    private static bool PlanAgentSettings(AgentsSpec agents, AgentSpec agent, ObservedConfig seen, List<PlanStep> steps)
+    {
+        var want = new List<(string Name, string Value)>
+        {
+            ("agent_user", PemFiles.AgentUser(agents, agent)),
+            ("agent_ssl_key", PemFiles.AgentKey(agents, agent)),
+            ("agent_ssl_crt", PemFiles.AgentCertificate(agents, agent)),
+        };
+        if (!seen.File.Exists) want.Insert(0, ("agent_id", agent.Id.ToString(CultureInfo.InvariantCulture)));
+        var configDir = Path.GetDirectoryName(agent.Config) ?? "/";
+        var changes = want
+            .Select(w => (w, have: seen.Settings.GetValueOrDefault(w.Name)))
+            .Where(x => x.have is null || (x.have != x.w.Value && !(x.w.Name != "agent_user" && SamePath(configDir, x.have, x.w.Value))))
+            .Select(x => new SettingChange(x.w.Name, x.have, x.w.Value))
+            .ToList();
+        if (changes.Count == 0) return false;
+
+        var reason = seen.File.Exists
+            ? string.Join("; ", changes.Select(c => c.Before is null ? $"{c.Name} is not set" : $"{c.Name} is '{c.Before}', want '{c.After}'"))
+            : "agent.cfg is missing; it is created with the agent's settings";
+        AddBackup(Addresses.AgentSettings(agent.Id), agent.Host, PemFiles.AgentBackupDir(agent), [seen.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.AgentSettings(agent.Id), agent.Host, StepAction.EditSettings, reason, [seen.File.Path],
+            Settings: changes, Format: ConfigFormat.AgentCfg));
+        return true;
+    }
+
+    private static List<string> LeafProblems(ObservedKey key, ObservedCertificate cert, string subject, CertificatePolicy policy, CaView ca, DateTimeOffset now)
+    {
+        var problems = new List<string>();
+        CollectPairProblems(key, cert, policy, subject, now, problems);
+        if (problems.Count > 0) return problems;
+        var c = cert.Certificate!;
+        if (ca.Replaced) problems.Add("the CA is being replaced");
+        else if (DistinguishedNames.Format(c.IssuerDN) != ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {ca.Subject}");
+        else if (ca.Kept is null || !SignatureVerifies(c, ca.Kept)) problems.Add($"signed by another CA named {ca.Subject}, not the one in ca_certificate.crt");
+        return problems;
+    }
+
+    /// <summary>Presence, readability, pairing, key kind, subject and validity window: what every key/certificate pair needs.</summary>
+    private static void CollectPairProblems(ObservedKey key, ObservedCertificate cert, CertificatePolicy policy, string subject, DateTimeOffset now, List<string> problems)
+    {
+        if (!key.File.Exists) problems.Add($"{Name(key.File)} is missing");
+        else if (key.Pair is null) problems.Add($"{Name(key.File)} is not a readable private key");
+        if (!cert.File.Exists) problems.Add($"{Name(cert.File)} is missing");
+        else if (cert.Certificate is null) problems.Add($"{Name(cert.File)} is not a readable certificate");
+        if (problems.Count > 0) return;
+
+        var summary = cert.Summary!;
+        if (key.PublicKeySha256 != summary.PublicKeySha256) problems.Add($"{Name(key.File)} does not belong to {Name(cert.File)}");
+        if (key.Kind is { } kind && kind != policy.Key) problems.Add($"key is {kind}, want {policy.Key}");
+        if (summary.Subject != subject) problems.Add($"subject is {summary.Subject}, want {subject}");
+        if (summary.NotAfter <= now) problems.Add($"expired on {Day(summary.NotAfter)}");
+        else if (summary.NotAfter - now <= policy.RenewBefore) problems.Add(Window("it", summary.NotAfter, policy.RenewBefore, now));
+        if (summary.NotBefore > now) problems.Add($"not valid before {Day(summary.NotBefore)}");
+    }
+
+    private static void AddBackup(string address, string host, string backupDir, IEnumerable<FileFacts> files, string reason, List<PlanStep> steps)
+    {
+        var existing = files.Where(f => f.Exists).Select(f => f.Path).ToList();
+        if (existing.Count > 0)
+            steps.Add(new PlanStep(address, host, StepAction.Backup, reason, existing, BackupDir: backupDir));
+    }
+
+    private static void PlanModeAndOwner(string address, string? owner, IEnumerable<FileFacts> files, List<PlanStep> steps)
+    {
+        foreach (var file in files.Where(f => f.Exists))
+        {
+            if (FileModes.Permissions(file.Mode) != FileModes.Private)
+                steps.Add(new PlanStep(address, file.Host, StepAction.SetMode,
+                    $"{Name(file)} has mode {FileModes.Format(file.Mode)}, want 0600", [file.Path], Mode: FileModes.Private));
+            if (owner is not null && file.Owner != owner)
+                steps.Add(new PlanStep(address, file.Host, StepAction.SetOwner,
+                    $"{Name(file)} is owned by {file.Owner}, want {owner}", [file.Path], Owner: owner));
+        }
+    }
+
+    private static string Window(string what, DateTimeOffset notAfter, TimeSpan renewBefore, DateTimeOffset now) =>
+        $"{what} expires on {Day(notAfter)}, in {(int)Math.Floor((notAfter - now).TotalDays)} days; renew_before is {(int)renewBefore.TotalDays} days";
+
+    private static string Day(DateTimeOffset when) => when.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Name(FileFacts file) => Path.GetFileName(file.Path);
+
+    private static bool IsOn(string value) => value.ToLowerInvariant() is "on" or "true" or "yes" or "1";
+
+    private static bool SamePath(string folder, string value, string wantFile) =>
+        string.Equals(Path.GetFullPath(value, folder), Path.GetFullPath(wantFile, folder), StringComparison.Ordinal);
+
+    private static bool IsCa(X509Certificate certificate) => certificate.GetBasicConstraints() >= 0;
+
+    private static bool SignatureVerifies(X509Certificate certificate, X509Certificate issuer)
+    {
+        try
+        {
+            certificate.Verify(issuer.GetPublicKey());
+            return true;
+        }
+        catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Crypto.CryptoException or Org.BouncyCastle.Security.InvalidKeyException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool CrlVerifies(X509Crl crl, X509Certificate issuer)
+    {
+        try
+        {
+            crl.Verify(issuer.GetPublicKey());
+            return true;
+        }
+        catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Crypto.CryptoException or Org.BouncyCastle.Security.InvalidKeyException or ArgumentException)
+        {
+            return false;
+        }
+    }
+}

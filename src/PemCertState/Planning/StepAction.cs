@@ -1,0 +1,28 @@
+namespace PemCertState.Planning;
+
+/// <summary>What a step does. The executor switches on this, never on the reason text.</summary>
+public enum StepAction
+{
+    /// <summary>Copy the files a later step replaces into the backup set, with a manifest.</summary>
+    Backup,
+    /// <summary>Generate a private key in memory. Nothing reaches a disk until <see cref="Install"/>.</summary>
+    GenerateKey,
+    /// <summary>Sign a certificate for a generated key (the CA signs itself). In memory.</summary>
+    Issue,
+    RequestSignature,
+    InstallSigned,
+    /// <summary>Write a key and its certificate together, atomically each, key first.</summary>
+    Install,
+    /// <summary>Write root.crt: the CA certificate(s) the server trusts.</summary>
+    WriteBundle,
+    /// <summary>Sign and write root.crl.</summary>
+    WriteCrl,
+    SetMode,
+    SetOwner,
+    /// <summary>Change settings in a config file in place, keeping every other line byte for byte.</summary>
+    EditSettings,
+    CreateRole,
+    DisableJob,
+    /// <summary>Run the inventory's restart command.</summary>
+    Restart,
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text;
+using PemCertState.Crypto;
+using PemCertState.Hosts;
+using PemCertState.Planning;
+
+namespace PemCertState.Rendering;
+
+/// <summary>
+/// The plan as people read it: one block per resource in plan order, one line per step, the reason
+/// under it, before/after summaries of certificates. Stable: no clock, no colours, no key bytes.
+/// </summary>
+public static class PlanTextRenderer
+{
+    public static string Render(Plan plan)
+    {
+        if (plan.IsEmpty) return "No changes. Every certificate, key and setting matches the inventory.\n";
+        var text = new StringBuilder();
+        foreach (var group in GroupByResource(plan.Steps))
+        {
+            text.Append("# ").Append(group[0].Address).Append(" on ").Append(group[0].Host).Append('\n');
+            string? lastReason = null;
+            foreach (var step in group)
+            {
+                text.Append("  ").Append(Symbol(step.Action)).Append(' ').Append(Verb(step.Action).PadRight(14)).Append(Describe(step)).Append('\n');
+                if (step.Before is { } before) text.Append("      before: ").Append(Summary(before)).Append('\n');
+                if (step.Issue is { } issue) text.Append("      after:  ").Append(After(issue, step.Address)).Append('\n');
+                if (step.Settings is { } settings)
+                    foreach (var s in settings)
+                        text.Append("      ").Append(s.Name).Append(": ").Append(s.Before is null ? "(not set)" : $"'{s.Before}'").Append(" -> '").Append(s.After).Append("'\n");
+                if (step.Reason != lastReason) text.Append("      why:    ").Append(step.Reason).Append('\n');
+                lastReason = step.Reason;
+            }
+            text.Append('\n');
+        }
+        text.Append(Summary(plan)).Append('\n');
+        return text.ToString();
+    }
+
+    /// <summary>"Plan: 14 steps on 6 resources (2 keys to generate, 2 certificates to issue, 1 restart)."</summary>
+    public static string Summary(Plan plan)
+    {
+        var counts = plan.Steps.GroupBy(s => s.Action).OrderBy(g => g.Key)
+            .Select(g => $"{g.Count()} {Verb(g.Key)}");
+        return $"Plan: {plan.Steps.Count} steps on {plan.Resources.Count} resources ({string.Join(", ", counts)}).";
+    }
+
+    /// <summary>Consecutive steps on the same resource form a block; the plan's order is never changed.</summary>
+    private static List<List<PlanStep>> GroupByResource(IReadOnlyList<PlanStep> steps)
+    {
+        var groups = new List<List<PlanStep>>();
+        foreach (var step in steps)
+        {
+            if (groups.Count > 0 && groups[^1][0].Address == step.Address && groups[^1][0].Host == step.Host) groups[^1].Add(step);
+            else groups.Add([step]);
+        }
+        return groups;
+    }
+
+    public static string Verb(StepAction action) => action switch
+    {
+        StepAction.Backup => "backup",
+        StepAction.GenerateKey => "generate key",
+        StepAction.Issue => "issue",
+        StepAction.RequestSignature => "request signature",
+        StepAction.InstallSigned => "install signed",
+        StepAction.Install => "install",
+        StepAction.WriteBundle => "write bundle",
+        StepAction.WriteCrl => "write CRL",
+        StepAction.SetMode => "set mode",
+        StepAction.SetOwner => "set owner",
+        StepAction.EditSettings => "edit settings",
+        StepAction.CreateRole => "create role",
+        StepAction.DisableJob => "disable job",
+        StepAction.Restart => "restart",
+        _ => action.ToString(),
+    };
+
+    private static char Symbol(StepAction action) => action switch
+    {
+        StepAction.Backup => '=',
+        StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings => '~',
+        StepAction.Restart => '!',
+        _ => '+',
+    };
+
+    private static string Describe(PlanStep step) => step.Action switch
+    {
+        StepAction.Backup => $"{string.Join(", ", step.Paths)} -> {step.BackupDir}/<time>/",
+        StepAction.GenerateKey => $"{step.Key} (in memory until installed)",
+        StepAction.Issue => step.Issue!.SelfSigned ? "self-signed CA certificate" : $"certificate signed by {step.Issue.Issuer}",
+        StepAction.Install => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}){(step.Source != step.Address ? $" from {step.Source}" : "")}",
+        StepAction.WriteBundle => $"{step.Paths[0]} ({ModeAndOwner(step)}) = the CA certificate",
+        StepAction.WriteCrl => $"{step.Paths[0]} ({ModeAndOwner(step)}) signed by the CA",
+        StepAction.SetMode => $"{step.Paths[0]} -> {FileModes.Format(step.Mode!.Value)}",
+        StepAction.SetOwner => $"{step.Paths[0]} -> {step.Owner}",
+        StepAction.EditSettings => step.Paths[0],
+        StepAction.Restart => $"run: {step.Command}",
+        _ => string.Join(", ", step.Paths),
+    };
+
+    private static string ModeAndOwner(PlanStep step) =>
+        (step.Mode is { } mode ? FileModes.Format(mode) : "mode kept") + (step.Owner is { } owner ? $", owner {owner}" : "");
+
+    private static string Summary(CertificateSummary s) =>
+        $"{s.Subject}, issuer {s.Issuer}, serial {s.Serial}, not after {s.NotAfter.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}, {s.Key}, sha256 {s.Sha256}";
+
+    private static string After(IssueRequest issue, string address) =>
+        $"{issue.Subject}, issuer {(issue.SelfSigned ? "itself" : issue.Issuer)}, valid {(int)issue.Validity.TotalDays} days"
+        + (issue.Usage is { } usage ? $", {Usage(usage)}" : ", CA:TRUE");
+
+    private static string Usage(LeafUsage usage) => usage switch
+    {
+        LeafUsage.Server => "serverAuth",
+        LeafUsage.Client => "clientAuth",
+        _ => "serverAuth, clientAuth",
+    };
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Planning;
+
+namespace PemCertState.Verification;
+
+/// <summary>
+/// Checks what is on the hosts without connecting anywhere: every certificate chains to root.crt,
+/// every key matches its certificate, the CRL is issued by a CA in root.crt and current, key and
+/// certificate files are 0600, nothing has expired. Pure, like the planner.
+/// </summary>
+public static class OfflineVerifier
+{
+    public static IReadOnlyList<Finding> Verify(DesiredState desired, ObservedState observed, DateTimeOffset now)
+    {
+        var findings = new List<Finding>();
+        var server = observed.Server;
+        var anchors = server.Root.Certificates;
+        if (!server.Root.File.Exists) Add(findings, Addresses.RootBundle, server.Root.File, "root.crt is missing: no certificate can be verified");
+        else if (anchors.Count == 0) Add(findings, Addresses.RootBundle, server.Root.File, "root.crt holds no readable certificate");
+        CheckMode(findings, Addresses.RootBundle, server.Root.File);
+
+        CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, now);
+        CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, now);
+        CheckCrl(findings, server.Crl, anchors, now);
+        foreach (var agent in desired.Agents.List)
+        {
+            var seen = observed.Agents[agent.Id];
+            CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, now);
+        }
+        return findings;
+    }
+
+    private static void CheckPair(List<Finding> findings, string address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)
+    {
+        if (!cert.File.Exists) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is missing");
+        else if (cert.Certificate is null) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is not a readable certificate");
+        else if (anchors.Count > 0 && ChainCheck.Problem(cert.Certificate, anchors, now) is { } problem)
+            Add(findings, address, cert.File, $"does not verify against root.crt: {problem}");
+        else if (cert.Certificate.NotAfter < now.UtcDateTime)
+            Add(findings, address, cert.File, $"expired on {cert.Certificate.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
+
+        if (!key.File.Exists) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is missing");
+        else if (key.Pair is null) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is not a readable private key");
+        else if (cert.Summary is { } summary && key.PublicKeySha256 != summary.PublicKeySha256)
+            Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} does not belong to {Path.GetFileName(cert.File.Path)}");
+
+        CheckMode(findings, address, key.File);
+        CheckMode(findings, address, cert.File);
+    }
+
+    private static void CheckCrl(List<Finding> findings, ObservedCrl crl, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)
+    {
+        const string address = Addresses.RootCrl;
+        if (!crl.File.Exists) { Add(findings, address, crl.File, "root.crl is missing"); return; }
+        if (crl.Crl is null) { Add(findings, address, crl.File, "root.crl is not a readable CRL"); return; }
+        if (!anchors.Any(a => a.SubjectDN.Equivalent(crl.Crl.IssuerDN) && ChainCheck.Signs(a, crl.Crl)))
+            Add(findings, address, crl.File, "root.crl is not issued by a CA in root.crt (agent logins would fail with 'unknown ca')");
+        if (crl.Crl.NextUpdate is { } next && next < now.UtcDateTime)
+            Add(findings, address, crl.File, $"root.crl expired: nextUpdate was {next.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
+        CheckMode(findings, address, crl.File);
+    }
+
+    private static void CheckMode(List<Finding> findings, string address, FileFacts file)
+    {
+        if (file.Exists && FileModes.Permissions(file.Mode) != FileModes.Private)
+            Add(findings, address, file, $"mode {FileModes.Format(file.Mode)}, want 0600");
+    }
+
+    private static void Add(List<Finding> findings, string address, FileFacts file, string message) =>
+        findings.Add(new Finding(address, file.Host, file.Path, message));
+}

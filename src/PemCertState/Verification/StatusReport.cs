@@ -1,0 +1,50 @@
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Planning;
+
+namespace PemCertState.Verification;
+
+/// <summary>Every managed certificate and the CRL with its issuer and days left. Expired is never shown as ok.</summary>
+public static class StatusReport
+{
+    public static IReadOnlyList<CertificateStatus> Create(DesiredState desired, ObservedState observed, DateTimeOffset now)
+    {
+        var server = observed.Server;
+        var rows = new List<CertificateStatus>
+        {
+            Row(Addresses.Ca, server.CaCertificate, desired.Ca.Policy.RenewBefore, now),
+            Row(Addresses.ServerCertificate, server.Certificate, desired.Server.Policy.RenewBefore, now),
+            CrlRow(server.Crl, desired.Ca.Policy.RenewBefore, now),
+        };
+        foreach (var agent in desired.Agents.List)
+            rows.Add(Row(Addresses.AgentCertificate(agent.Id), observed.Agents[agent.Id].Certificate, agent.Policy.RenewBefore, now));
+        return rows;
+    }
+
+    private static CertificateStatus Row(string address, ObservedCertificate cert, TimeSpan renewBefore, DateTimeOffset now)
+    {
+        if (!cert.File.Exists) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, "missing");
+        if (cert.Summary is not { } s) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, "unreadable");
+        return new(address, cert.File.Host, cert.File.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now),
+            State(s.NotBefore, s.NotAfter, renewBefore, now));
+    }
+
+    private static CertificateStatus CrlRow(ObservedCrl crl, TimeSpan renewBefore, DateTimeOffset now)
+    {
+        if (!crl.File.Exists) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, null, null, null, null, "missing");
+        if (crl.Crl is null) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, null, null, null, null, "unreadable");
+        var issuer = Crypto.DistinguishedNames.Format(crl.Crl.IssuerDN);
+        if (crl.Crl.NextUpdate is not { } next) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, "CRL", issuer, null, null, "ok");
+        var nextUpdate = new DateTimeOffset(next, TimeSpan.Zero);
+        return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, "CRL (nextUpdate)", issuer, nextUpdate, DaysLeft(nextUpdate, now),
+            State(DateTimeOffset.MinValue, nextUpdate, renewBefore, now));
+    }
+
+    private static int DaysLeft(DateTimeOffset notAfter, DateTimeOffset now) => (int)Math.Floor((notAfter - now).TotalDays);
+
+    private static string State(DateTimeOffset notBefore, DateTimeOffset notAfter, TimeSpan renewBefore, DateTimeOffset now) =>
+        notAfter <= now ? "expired"
+        : notBefore > now ? "not yet valid"
+        : notAfter - now <= renewBefore ? "renew soon"
+        : "ok";
+}
