@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using Org.BouncyCastle.X509;
 
 namespace PemCertState.Crypto;
@@ -19,5 +21,31 @@ public sealed record CertificateSummary(
     string Key,
     bool IsCa)
 {
-    public static CertificateSummary From(X509Certificate certificate) => throw new NotImplementedException();
+    public static CertificateSummary From(X509Certificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        var publicKey = certificate.GetPublicKey();
+        string key;
+        try
+        {
+            key = KeyGenerator.Describe(publicKey).ToString();
+        }
+        catch (NotSupportedException)
+        {
+            // e.g. an Ed25519 root in a trusted CA's bundle: name it rather than fail the summary
+            key = publicKey.GetType().Name.Replace("PublicKeyParameters", "", StringComparison.Ordinal);
+        }
+        return new CertificateSummary(
+            DistinguishedNames.Format(certificate.SubjectDN),
+            DistinguishedNames.Format(certificate.IssuerDN),
+            certificate.SerialNumber.ToString(16).ToUpperInvariant(),
+            Utc(certificate.NotBefore),
+            Utc(certificate.NotAfter),
+            string.Join(':', SHA256.HashData(certificate.GetEncoded()).Select(b => b.ToString("X2", CultureInfo.InvariantCulture))),
+            Fingerprints.PublicKey(publicKey),
+            key,
+            certificate.GetBasicConstraints() >= 0);
+    }
+
+    private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time.ToUniversalTime(), DateTimeKind.Utc));
 }

@@ -1,0 +1,29 @@
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math.EC.Multiplier;
+using Org.BouncyCastle.X509;
+
+namespace PemCertState.Crypto;
+
+/// <summary>Public halves of private keys, and the canonical SubjectPublicKeyInfo used to pair keys with certificates.</summary>
+internal static class KeyPairs
+{
+    /// <summary>The public key of a private key; a public key is returned as is.</summary>
+    /// <exception cref="NotSupportedException">An RSA private key without CRT parameters, or an unknown key type.</exception>
+    public static AsymmetricKeyParameter PublicOf(AsymmetricKeyParameter key) => key switch
+    {
+        { IsPrivate: false } => key,
+        RsaPrivateCrtKeyParameters rsa => new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent),
+        ECPrivateKeyParameters ec => new ECPublicKeyParameters(
+            ec.AlgorithmName, new FixedPointCombMultiplier().Multiply(ec.Parameters.G, ec.D).Normalize(), ec.Parameters),
+        Ed25519PrivateKeyParameters ed => ed.GeneratePublicKey(),
+        Ed448PrivateKeyParameters ed => ed.GeneratePublicKey(),
+        _ => throw new NotSupportedException($"cannot derive the public key of a {key.GetType().Name}"),
+    };
+
+    public static AsymmetricCipherKeyPair PairOf(AsymmetricKeyParameter privateKey) => new(PublicOf(privateKey), privateKey);
+
+    /// <summary>DER SubjectPublicKeyInfo of a key (of the public half for a private key).</summary>
+    public static byte[] SubjectPublicKeyInfo(AsymmetricKeyParameter key)
+        => SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(PublicOf(key)).GetDerEncoded();
+}
