@@ -29,6 +29,13 @@ internal static partial class YamlToJson
             errors.Add(((int)e.Start.Line, (int)e.Start.Column, "YAML syntax error: " + InnermostMessage(e)));
             return new Result(null, map, errors);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 16.3 throws this instead of a YamlException when the text ends inside a flow collection.
+            var (line, column) = EndOf(yaml);
+            errors.Add((line, column, "YAML syntax error: the file ends early; is a '{', '[' or quote left open?"));
+            return new Result(null, map, errors);
+        }
 
         if (stream.Documents.Count == 0)
         {
@@ -43,6 +50,12 @@ internal static partial class YamlToJson
 
         var root = ToJson(stream.Documents[0].RootNode, "", map, errors, depth: 0);
         return new Result(root, map, errors);
+    }
+
+    private static (int Line, int Column) EndOf(string text)
+    {
+        var lines = text.TrimEnd('\r', '\n').Split('\n');
+        return (lines.Length, lines[^1].TrimEnd('\r').Length + 1);
     }
 
     private static string InnermostMessage(Exception e)
