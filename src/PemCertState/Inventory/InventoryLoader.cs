@@ -4,8 +4,41 @@ namespace PemCertState.Inventory;
 public static class InventoryLoader
 {
     /// <summary>Loads the file at <paramref name="path"/>. A missing or unreadable file is a diagnostic at 1:1.</summary>
-    public static InventoryResult Load(string path) => throw new NotImplementedException();
+    public static InventoryResult Load(string path)
+    {
+        string yaml;
+        try
+        {
+            yaml = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return new InventoryResult(null, [new Diagnostic(path, 1, 1, $"cannot read the inventory: {e.Message}")]);
+        }
+        return Parse(yaml, path);
+    }
 
     /// <summary>Parses <paramref name="yaml"/> as if read from <paramref name="path"/> (relative paths resolve against its folder).</summary>
-    public static InventoryResult Parse(string yaml, string path) => throw new NotImplementedException();
+    public static InventoryResult Parse(string yaml, string path)
+    {
+        var parsed = YamlToJson.Convert(yaml);
+        var found = new List<(int Line, int Column, string Message)>(parsed.Errors);
+        DesiredState? state = null;
+        if (parsed.Errors.Count == 0)
+        {
+            found.AddRange(InventorySchema.Validate(parsed.Root, parsed.Map));
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Directory.GetCurrentDirectory();
+            var rules = new InventoryRules(parsed.Root, parsed.Map, folder);
+            state = rules.Resolve(path);
+            found.AddRange(rules.Errors);
+        }
+
+        var diagnostics = found
+            .Distinct()
+            .OrderBy(d => d.Line)
+            .ThenBy(d => d.Column)
+            .Select(d => new Diagnostic(path, d.Line, d.Column, d.Message))
+            .ToList();
+        return new InventoryResult(diagnostics.Count == 0 ? state : null, diagnostics);
+    }
 }

@@ -1,0 +1,249 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PemCertState.Inventory;
+
+/// <summary>
+/// The checks the schema cannot express (references between sections, subjects, renewal windows) and the
+/// resolution of defaults into a <see cref="DesiredState"/>. Runs on any tree, even one the schema rejected:
+/// values of the wrong shape are skipped here because the schema has already reported them.
+/// </summary>
+internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inventoryFolder)
+{
+    private static readonly KeySpec _builtInKey = KeySpec.Rsa(4096);
+    private static readonly TimeSpan _builtInLeafValidity = TimeSpan.FromDays(365);
+    private static readonly TimeSpan _builtInCaValidity = TimeSpan.FromDays(3650);
+    private static readonly TimeSpan _builtInRenewBefore = TimeSpan.FromDays(30);
+    private static readonly TimeSpan _builtInCrlValidity = TimeSpan.FromDays(365);
+
+    private const string BuiltInCertDir = "/root/.pem";
+    private const string BuiltInConfig = "/usr/edb/pem/agent/etc/agent.cfg";
+    private const string BuiltInCommonUser = "pem_agent_common_user";
+
+    private readonly List<(int Line, int Column, string Message)> _errors = [];
+
+    public IReadOnlyList<(int Line, int Column, string Message)> Errors => _errors;
+
+    public DesiredState Resolve(string sourcePath)
+    {
+        var hosts = ResolveHosts();
+        var ca = ResolveCa();
+        var server = ResolveServer(hosts);
+        var agents = ResolveAgents(hosts);
+        return new DesiredState(sourcePath, hosts, ca, server, agents);
+    }
+
+    private Dictionary<string, HostSpec> ResolveHosts()
+    {
+        var hosts = new Dictionary<string, HostSpec>(StringComparer.Ordinal);
+        if (Node("/hosts") is not JsonObject declared)
+            return hosts;
+        foreach (var (name, _) in declared)
+        {
+            var at = JsonPointers.Append("/hosts", name);
+            var transport = String(at + "/transport") == "ssh" ? HostTransport.Ssh : HostTransport.Local;
+            hosts[name] = new HostSpec(
+                name,
+                transport,
+                String(at + "/address"),
+                (int?)Integer(at + "/port") ?? 22,
+                String(at + "/user"),
+                String(at + "/identity_file") is { } identity ? LocalPath(identity) : null,
+                String(at + "/known_hosts") is { } knownHosts ? LocalPath(knownHosts) : null,
+                Node(at + "/sudo") is JsonValue sudo && sudo.GetValueKind() == JsonValueKind.True);
+        }
+        return hosts;
+    }
+
+    private CaSpec ResolveCa()
+    {
+        var source = String("/ca/source") == "trusted" ? CaSource.Trusted : CaSource.SelfSigned;
+        if (source == CaSource.Trusted)
+            ErrorAtValue("/ca/source", "ca.source: trusted is not supported yet by this version");
+        var subject = Subject("/ca/subject");
+        var policy = Policy("ca", _builtInCaValidity, "/ca");
+        var crlValidity = Duration("/ca/crl_validity") ?? _builtInCrlValidity;
+        if (crlValidity <= TimeSpan.Zero)
+            ErrorAtValue("/ca/crl_validity", "ca.crl_validity: must be longer than 0 days");
+        return new CaSpec(source, subject, policy, crlValidity);
+    }
+
+    private ServerSpec ResolveServer(Dictionary<string, HostSpec> hosts)
+    {
+        var host = DeclaredHost("/server/host", hosts) ?? "";
+        var dataDir = LocalPath(String("/server/data_dir") ?? ".");
+        var backupDir = String("/server/backup_dir") ?? "certs";
+        return new ServerSpec(
+            host,
+            dataDir,
+            String("/server/owner"),
+            Subject("/server/subject"),
+            Policy("server", _builtInLeafValidity, "/server"),
+            Path.GetFullPath(Path.Combine(dataDir, ExpandHome(backupDir))),
+            String("/server/restart"));
+    }
+
+    private AgentsSpec ResolveAgents(Dictionary<string, HostSpec> hosts)
+    {
+        var user = String("/agents/user") == "common" ? AgentUserMode.Common : AgentUserMode.PerAgent;
+        var commonUser = String("/agents/common_user") ?? BuiltInCommonUser;
+        if (String("/agents/discover") == "database")
+            ErrorAtValue("/agents/discover", "agents.discover: database is not supported yet by this version");
+
+        var prefix = String("/agents/subject") ?? "";
+        if (prefix.Length > 0)
+        {
+            var (attributes, error) = DistinguishedNameSyntax.Parse(prefix);
+            if (error is not null)
+                ErrorAtValue("/agents/subject", $"agents.subject: {error}");
+            else if (attributes.Any(a => a.Key == "CN"))
+                ErrorAtValue("/agents/subject", "agents.subject: must not contain CN; the CN is always the agent's database user");
+        }
+
+        var defaultHost = String("/agents/defaults/host") is not null ? DeclaredHost("/agents/defaults/host", hosts) : null;
+        var agents = new List<AgentSpec>();
+        var firstSeen = new Dictionary<long, string>();
+        if (Node("/agents/list") is JsonArray list)
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                var at = JsonPointers.Append("/agents/list", i);
+                if (Integer(at + "/id") is not { } id)
+                    continue;
+                if (firstSeen.TryGetValue(id, out var first))
+                {
+                    ErrorAtValue(at + "/id", $"{map.Describe(at)}.id: agent id {id} is declared twice (first at line {map.ValueAt(first).Line})");
+                    continue;
+                }
+                firstSeen[id] = at + "/id";
+                agents.Add(ResolveAgent(at, (int)id, hosts, defaultHost));
+            }
+        }
+        return new AgentsSpec(user, commonUser, prefix, [.. agents.OrderBy(a => a.Id)]);
+    }
+
+    private AgentSpec ResolveAgent(string at, int id, Dictionary<string, HostSpec> hosts, string? defaultHost)
+    {
+        string? host;
+        if (String(at + "/host") is not null)
+        {
+            host = DeclaredHost(at + "/host", hosts);
+        }
+        else
+        {
+            host = defaultHost;
+            if (String("/agents/defaults/host") is null)
+                ErrorAtValue(at, $"{map.Describe(at)}: agent {id} has no host; set host on the agent or in agents.defaults");
+        }
+
+        var idText = id.ToString(CultureInfo.InvariantCulture);
+        string Setting(string key, string builtIn) =>
+            (String($"{at}/{key}") ?? String($"/agents/defaults/{key}") ?? builtIn).Replace("{id}", idText, StringComparison.Ordinal);
+
+        return new AgentSpec(
+            id,
+            host ?? "",
+            LocalPath(Setting("cert_dir", BuiltInCertDir)),
+            LocalPath(Setting("config", BuiltInConfig)),
+            Nearest(at + "/owner", "/agents/defaults/owner"),
+            Nearest(at + "/restart", "/agents/defaults/restart"),
+            Policy($"agent {id}", _builtInLeafValidity, at, "/agents/defaults"));
+    }
+
+    /// <summary>An explicit null on the agent wins over the defaults (e.g. <c>restart: null</c>: no restart for this one).</summary>
+    private string? Nearest(string agentPointer, string defaultsPointer)
+    {
+        if (Node(JsonPointers.Parent(agentPointer)) is JsonObject agent && agent.ContainsKey(JsonPointers.Last(agentPointer)))
+            return String(agentPointer);
+        return String(defaultsPointer);
+    }
+
+    /// <summary>Key, validity and renew_before from the nearest layer that sets each (layers nearest first).</summary>
+    private CertificatePolicy Policy(string label, TimeSpan builtInValidity, params string[] layers)
+    {
+        var keyAt = layers.Select(l => l + "/key").FirstOrDefault(p => Node(p) is JsonObject);
+        var validityAt = layers.Select(l => l + "/validity").FirstOrDefault(p => Duration(p) is not null);
+        var renewAt = layers.Select(l => l + "/renew_before").FirstOrDefault(p => Duration(p) is not null);
+
+        var key = keyAt is null ? _builtInKey : Key(keyAt);
+        var validity = validityAt is null ? builtInValidity : Duration(validityAt)!.Value;
+        var renewBefore = renewAt is null ? _builtInRenewBefore : Duration(renewAt)!.Value;
+
+        if (renewBefore >= validity)
+        {
+            var where = renewAt ?? validityAt ?? layers[0];
+            var fromAgentItem = (renewAt ?? "").StartsWith("/agents/list/", StringComparison.Ordinal)
+                || (validityAt ?? "").StartsWith("/agents/list/", StringComparison.Ordinal);
+            var who = label.StartsWith("agent ", StringComparison.Ordinal) && !fromAgentItem ? "agents.defaults" : label;
+            ErrorAtValue(where, $"{who}: renew_before {Durations.Format(renewBefore)} must be shorter than validity {Durations.Format(validity)}");
+        }
+        return new CertificatePolicy(key, validity, renewBefore);
+    }
+
+    private KeySpec Key(string at)
+    {
+        if (String(at + "/algorithm") == "ecdsa")
+            return String(at + "/curve") == "p384" ? KeySpec.EcdsaP384 : KeySpec.EcdsaP256;
+        return Integer(at + "/bits") is { } bits and >= 2048 and <= 8192 ? KeySpec.Rsa((int)bits) : _builtInKey;
+    }
+
+    private string Subject(string at)
+    {
+        if (String(at) is not { } subject)
+            return "";
+        var (_, error) = DistinguishedNameSyntax.Parse(subject);
+        if (error is not null)
+            ErrorAtValue(at, $"{map.Describe(at)}: {error}");
+        return subject;
+    }
+
+    private string? DeclaredHost(string at, Dictionary<string, HostSpec> hosts)
+    {
+        if (String(at) is not { } name)
+            return null;
+        if (hosts.ContainsKey(name))
+            return name;
+        var known = hosts.Count == 0 ? "none" : string.Join(", ", hosts.Keys);
+        ErrorAtValue(at, $"{map.Describe(at)}: host '{name}' is not declared in hosts (declared: {known})");
+        return null;
+    }
+
+    private TimeSpan? Duration(string at)
+    {
+        if (String(at) is not { } text)
+            return null;
+        var parsed = Durations.TryParse(text);
+        if (parsed is null && text.Length > 1 && text[^1] == 'd' && text[..^1].All(char.IsAsciiDigit) && text[0] != '0')
+            ErrorAtValue(at, $"{map.Describe(at)}: {text} is longer than the maximum {Durations.MaximumDays}d");
+        return parsed;
+    }
+
+    private string LocalPath(string path) =>
+        Path.GetFullPath(Path.Combine(inventoryFolder, ExpandHome(path)));
+
+    private static string ExpandHome(string path)
+    {
+        if (path != "~" && !path.StartsWith("~/", StringComparison.Ordinal))
+            return path;
+        var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return path.Length == 1 ? home : Path.Combine(home, path[2..]);
+    }
+
+    private void ErrorAtValue(string at, string message)
+    {
+        var (line, column) = map.ValueAt(at);
+        if (!_errors.Contains((line, column, message)))
+            _errors.Add((line, column, message));
+    }
+
+    private JsonNode? Node(string pointer) => InventorySchema.NodeAt(root, pointer);
+
+    private string? String(string pointer) =>
+        Node(pointer) is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    private long? Integer(string pointer) =>
+        Node(pointer) is JsonValue value && value.TryGetValue<long>(out var integer) ? integer : null;
+}

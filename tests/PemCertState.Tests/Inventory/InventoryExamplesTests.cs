@@ -1,0 +1,62 @@
+using PemCertState.Inventory;
+using Xunit;
+
+namespace PemCertState.Tests.Inventory;
+
+public sealed class InventoryExamplesTests
+{
+    [Theory]
+    [InlineData("pemstate.yaml.example")]
+    [InlineData("examples/quickstart/pemstate.yaml")]
+    public void Example_inventory_loads_without_diagnostics(string relativePath)
+    {
+        // Given an inventory shipped with the repository
+        var path = Path.Combine(InventoryText.RepositoryRoot(), relativePath);
+
+        // When it is loaded
+        var result = InventoryLoader.Load(path);
+
+        // Then it is valid and resolves into the lab folder next to it
+        Assert.Empty(result.Diagnostics.Select(d => d.ToString()));
+        Assert.True(result.IsValid);
+        var lab = Path.Combine(Path.GetDirectoryName(path)!, "lab");
+        Assert.StartsWith(lab, result.State!.Server.DataDir, StringComparison.Ordinal);
+        Assert.All(result.State.Agents.List, a => Assert.StartsWith(lab, a.CertDir, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Reference_example_resolves_the_settings_it_documents()
+    {
+        // Given the commented reference inventory
+        var path = Path.Combine(InventoryText.RepositoryRoot(), "pemstate.yaml.example");
+
+        // When it is loaded
+        var state = InventoryLoader.Load(path).State!;
+
+        // Then the keys are the ones its comments explain and each agent gets its own folder
+        var lab = Path.Combine(Path.GetDirectoryName(path)!, "lab");
+        Assert.Equal(KeySpec.Rsa(4096), state.Ca.Policy.Key);
+        Assert.Equal(KeySpec.Rsa(2048), state.Server.Policy.Key);
+        Assert.Equal([1, 2, 3], state.Agents.List.Select(a => a.Id));
+        Assert.Equal(KeySpec.EcdsaP256, state.Agents.List[0].Policy.Key);
+        Assert.Equal(Path.Combine(lab, "agents", "1", ".pem"), state.Agents.List[0].CertDir);
+        Assert.Equal(Path.Combine(lab, "agents", "2", "agent.cfg"), state.Agents.List[1].Config);
+        Assert.Equal("true", state.Agents.List[0].Restart);
+        Assert.Null(state.Agents.List[2].Restart);
+    }
+
+    [Fact]
+    public void Missing_inventory_file_is_a_diagnostic_at_the_first_line()
+    {
+        // Given a path where no file exists
+        var path = Path.Combine(Path.GetTempPath(), $"pemstate-missing-{Guid.NewGuid():N}.yaml");
+
+        // When it is loaded
+        var result = InventoryLoader.Load(path);
+
+        // Then one diagnostic names the file, and there is no state
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal((path, 1, 1), (diagnostic.File, diagnostic.Line, diagnostic.Column));
+        Assert.Null(result.State);
+    }
+}

@@ -1,0 +1,89 @@
+using PemCertState.Inventory;
+using Xunit;
+
+namespace PemCertState.Tests.Inventory;
+
+public sealed class InventorySchemaTests
+{
+    [Fact]
+    public void Unknown_key_deep_inside_an_agent_is_found_by_the_schema()
+    {
+        // Given a typo inside the key of the second agent
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca: { subject: /CN=pem-ca }
+            server: { host: pem, data_dir: data, subject: /CN=pem }
+            agents:
+              defaults: { host: pem }
+              list:
+                - id: 1
+                - id: 2
+                  key:
+                    algorithm: ecdsa
+                    curv: p384
+            """;
+
+        // When it is loaded
+        var result = InventoryText.Load(yaml);
+
+        // Then the schema's additionalProperties: false reports it at the key
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal((12, 9, "unknown key 'curv' in agents.list[1].key"), (diagnostic.Line, diagnostic.Column, diagnostic.Message));
+    }
+
+    [Fact]
+    public void Key_settings_of_the_other_algorithm_are_rejected()
+    {
+        // Given an ecdsa key with bits
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca: { subject: /CN=pem-ca, key: { algorithm: ecdsa, bits: 4096 } }
+            server: { host: pem, data_dir: data, subject: /CN=pem }
+            """;
+
+        // When it is loaded
+        var result = InventoryText.Load(yaml);
+
+        // Then the schema's conditional says what to use instead
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal((3, 53, "ca.key.bits: bits applies to rsa keys only; use curve with ecdsa"), (diagnostic.Line, diagnostic.Column, diagnostic.Message));
+    }
+
+    [Fact]
+    public void Ssh_host_without_address_and_user_is_incomplete()
+    {
+        // Given an ssh host with only its transport
+        var yaml = """
+            version: 1
+            hosts:
+              pem: { transport: local }
+              db-7: { transport: ssh }
+            ca: { subject: /CN=pem-ca }
+            server: { host: pem, data_dir: data, subject: /CN=pem }
+            """;
+
+        // When it is loaded
+        var result = InventoryText.Load(yaml);
+
+        // Then both required keys are named at the host
+        Assert.Equal(
+            ["4:3: hosts.db-7: missing required key 'address'", "4:3: hosts.db-7: missing required key 'user'"],
+            result.Diagnostics.Select(d => $"{d.Line}:{d.Column}: {d.Message}"));
+    }
+
+    [Fact]
+    public void The_embedded_schema_is_the_one_in_the_repository()
+    {
+        // Given the schema file users and editors see
+        var onDisk = File.ReadAllText(Path.Combine(InventoryText.RepositoryRoot(), "schemas", "pemstate.schema.json"));
+
+        // When the embedded copy the loader validates with is read
+        using var stream = typeof(InventoryLoader).Assembly.GetManifestResourceStream("pemstate.schema.json")!;
+        using var reader = new StreamReader(stream);
+
+        // Then they are the same text
+        Assert.Equal(onDisk, reader.ReadToEnd());
+    }
+}
