@@ -86,4 +86,27 @@ public sealed class InventorySchemaTests
         // Then they are the same text
         Assert.Equal(onDisk, reader.ReadToEnd());
     }
+
+    [Fact]
+    public void Agent_id_must_be_a_positive_integer_that_fits_pem_agent_ids()
+    {
+        // Given agent ids of zero and beyond a 32-bit integer
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca: { subject: /CN=pem-ca }
+            server: { host: pem, data_dir: data, subject: /CN=pem }
+            agents:
+              defaults: { host: pem }
+              list: [ { id: 0 }, { id: 4294967296 } ]
+            """;
+
+        // When it is loaded
+        var result = InventoryText.Load(yaml);
+
+        // Then both ids are reported by the schema at their values
+        Assert.Equal(
+            ["7:17: agents.list[0].id: 0 is below the minimum 1", "7:28: agents.list[1].id: 4294967296 is above the maximum 2147483647"],
+            result.Diagnostics.Select(d => $"{d.Line}:{d.Column}: {d.Message}"));
+    }
 }
