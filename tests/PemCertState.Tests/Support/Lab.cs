@@ -1,0 +1,126 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using PemCertState.Execution;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Planning;
+
+namespace PemCertState.Tests.Support;
+
+/// <summary>
+/// A local lab folder with a pemstate.yaml: the PEM server's data dir and agents' cert dirs, as the
+/// quickstart example lays them out. Runs the real pipeline (inventory, observation on the local
+/// disk, planner, executor) with a fixed clock.
+/// </summary>
+internal sealed partial class Lab : IDisposable
+{
+    public static readonly DateTimeOffset Today = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    public string Root { get; }
+    public string InventoryPath => Path.Combine(Root, "pemstate.yaml");
+    public string DataDir => Path.Combine(Root, "server", "data");
+    public string CertDir(int id) => Path.Combine(Root, "agents", id.ToString(System.Globalization.CultureInfo.InvariantCulture), ".pem");
+    public string AgentConfig(int id) => Path.Combine(Root, "agents", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "agent.cfg");
+    public string RestartLog => Path.Combine(Root, "restarts.log");
+
+    private Lab(string root) => Root = root;
+
+    /// <param name="key">Inventory text for every key, e.g. "{ algorithm: ecdsa, curve: p256 }".</param>
+    public static Lab Create(int agents = 2, string user = "per-agent", string key = "{ algorithm: ecdsa, curve: p256 }", string? owner = null, string serverRestart = "echo server >> restarts.log")
+    {
+        var root = Directory.CreateTempSubdirectory("pemstate-lab-").FullName;
+        var lab = new Lab(root);
+        var list = string.Join("\n", Enumerable.Range(1, agents).Select(i => $"    - {{ id: {i}, host: pem }}"));
+        var ownerLine = owner is null ? "" : $"  owner: {owner}\n";
+        File.WriteAllText(lab.InventoryPath, $"""
+            version: 1
+            hosts:
+              pem: {"{ transport: local }"}
+            ca:
+              source: self-signed
+              subject: /C=IN/ST=MH/L=Pune/O=PEM/CN=pem-ca
+              key: {key}
+              validity: 3650d
+              renew_before: 30d
+            server:
+              host: pem
+              data_dir: server/data
+              subject: /C=IN/ST=MH/L=Pune/O=EDB/CN=pem.example.com
+              key: {key}
+              validity: 365d
+              renew_before: 30d
+              restart: {serverRestart}
+            {ownerLine.TrimEnd('\n')}
+            agents:
+              user: {user}
+              subject: /C=IN/ST=MH/L=Pune/O=PEM
+              defaults:
+                cert_dir: agents/{"{id}"}/.pem
+                config: agents/{"{id}"}/agent.cfg
+                restart: echo agent >> restarts.log
+                key: {key}
+                validity: 365d
+                renew_before: 30d
+              list:
+            {list}
+            """.Replace("\n\n", "\n", StringComparison.Ordinal) + "\n");
+        return lab;
+    }
+
+    public DesiredState Desired
+    {
+        get
+        {
+            var result = InventoryLoader.Load(InventoryPath);
+            Xunit.Assert.True(result.IsValid, string.Join("\n", result.Diagnostics));
+            return result.State!;
+        }
+    }
+
+    public async Task<ObservedState> ObserveAsync()
+    {
+        var desired = Desired;
+        await using var hosts = new HostSet(desired);
+        return await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
+    }
+
+    public async Task<Plan> PlanAsync(DateTimeOffset? now = null) => Planner.Create(Desired, await ObserveAsync(), now ?? Today);
+
+    public async Task<(Plan Plan, ApplyResult Result)> ApplyAsync(DateTimeOffset? now = null)
+    {
+        var desired = Desired;
+        await using var hosts = new HostSet(desired);
+        var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
+        var plan = Planner.Create(desired, observed, now ?? Today);
+        var executor = new Executor(hosts, NullLogger<Executor>.Instance, new FixedClock(now ?? Today));
+        var result = await executor.ApplyAsync(desired, observed, plan, 2, null, CancellationToken.None);
+        Xunit.Assert.True(result.Succeeded, result.Failure);
+        return (plan, result);
+    }
+
+    /// <summary>Every file under the lab with its bytes and modification time, to prove that nothing changed.</summary>
+    public IReadOnlyDictionary<string, (string Sha256, DateTime Modified)> Fingerprint() =>
+        Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
+            .ToDictionary(p => p, p => (PemCertState.Crypto.Fingerprints.Sha256Hex(File.ReadAllBytes(p)), File.GetLastWriteTimeUtc(p)));
+
+    /// <summary>Text with the lab's random folder, serials and fingerprints replaced, for snapshots.</summary>
+    public string Normalize(string text)
+    {
+        text = text.Replace(Root, "/lab", StringComparison.Ordinal);
+        text = Sha256Pattern().Replace(text, "<sha256>");
+        return SerialPattern().Replace(text, "serial <serial>");
+    }
+
+    [GeneratedRegex("([0-9A-F]{2}:){31}[0-9A-F]{2}")]
+    private static partial Regex Sha256Pattern();
+
+    [GeneratedRegex("serial [0-9A-F]+")]
+    private static partial Regex SerialPattern();
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); }
+        catch (IOException) { }
+    }
+}
