@@ -16,6 +16,7 @@ public sealed class CertificateAuthority(X509Certificate certificate, Asymmetric
     internal static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     private readonly Lazy<ISignatureFactory> _signer = new(() => PlatformSignatureFactory.For(privateKey));
+    private readonly Lazy<byte[]> _authorityKeyId = new(() => AuthorityKeyId(certificate));
 
     public X509Certificate Certificate { get; } = certificate;
 
@@ -44,7 +45,15 @@ public sealed class CertificateAuthority(X509Certificate certificate, Asymmetric
     /// <summary>A leaf: CA:FALSE, digitalSignature|keyEncipherment (RSA) or digitalSignature (EC), EKU per usage, SKI, AKI.</summary>
     /// <remarks>notAfter is now+validity even past the CA's own notAfter: clamping is the planner's decision.</remarks>
     public X509Certificate Issue(string subjectDn, AsymmetricKeyParameter subjectPublicKey, LeafUsage usage, DateTimeOffset now, TimeSpan validity)
+        => Issue(subjectDn, subjectPublicKey, usage, now, validity, []);
+
+    /// <summary>As the other overload, with a subjectAltName extension when names are given.</summary>
+    /// <param name="subjectAltNames">Host names (dNSName) and IP addresses (iPAddress); browsers and
+    /// verify-full clients match these, not the CN, once the extension is present.</param>
+    public X509Certificate Issue(string subjectDn, AsymmetricKeyParameter subjectPublicKey, LeafUsage usage, DateTimeOffset now, TimeSpan validity,
+        IReadOnlyCollection<string> subjectAltNames)
     {
+        ArgumentNullException.ThrowIfNull(subjectAltNames);
         ArgumentNullException.ThrowIfNull(subjectPublicKey);
         if (subjectPublicKey.IsPrivate)
             throw new ArgumentException("a public key is expected", nameof(subjectPublicKey));
@@ -71,7 +80,12 @@ public sealed class CertificateAuthority(X509Certificate certificate, Asymmetric
         generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(keyUsage));
         generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(purposes));
         generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, new SubjectKeyIdentifier(KeyIdentifier(subjectPublicKey)));
-        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(AuthorityKeyId()));
+        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(_authorityKeyId.Value));
+        if (subjectAltNames.Count > 0)
+            generator.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(
+                subjectAltNames.Select(n => System.Net.IPAddress.TryParse(n, out _)
+                    ? new GeneralName(GeneralName.IPAddress, n)
+                    : new GeneralName(GeneralName.DnsName, n)).ToArray()));
         return generator.Generate(_signer.Value);
     }
 
@@ -88,7 +102,7 @@ public sealed class CertificateAuthority(X509Certificate certificate, Asymmetric
             generator.AddCrlEntry(entry.Serial, Seconds(entry.RevokedAt), 0);
         generator.AddExtension(X509Extensions.CrlNumber, false,
             new CrlNumber(BigInteger.ValueOf(new DateTimeOffset(thisUpdate).ToUnixTimeSeconds())));
-        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(AuthorityKeyId()));
+        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(_authorityKeyId.Value));
         return generator.Generate(_signer.Value);
     }
 
@@ -112,12 +126,12 @@ public sealed class CertificateAuthority(X509Certificate certificate, Asymmetric
     internal AsymmetricKeyParameter PrivateKey { get; } = privateKey;
 
     /// <summary>The CA's SKI when its certificate has one (what openssl matches the leaf's AKI against), else computed.</summary>
-    private byte[] AuthorityKeyId()
+    private static byte[] AuthorityKeyId(X509Certificate certificate)
     {
-        var extension = Certificate.GetExtensionValue(X509Extensions.SubjectKeyIdentifier);
+        var extension = certificate.GetExtensionValue(X509Extensions.SubjectKeyIdentifier);
         return extension is not null
             ? SubjectKeyIdentifier.GetInstance(Asn1Object.FromByteArray(extension.GetOctets())).GetKeyIdentifier()
-            : KeyIdentifier(Certificate.GetPublicKey());
+            : KeyIdentifier(certificate.GetPublicKey());
     }
 
     /// <summary>RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value.</summary>

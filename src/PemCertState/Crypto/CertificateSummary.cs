@@ -47,5 +47,7 @@ public sealed record CertificateSummary(
             certificate.GetBasicConstraints() >= 0);
     }
 
-    private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time.ToUniversalTime(), DateTimeKind.Utc));
+    /// <summary>X.509 times are UTC; an Unspecified kind must not be shifted by the local time zone.</summary>
+    private static DateTimeOffset Utc(DateTime time)
+        => new(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc));
 }

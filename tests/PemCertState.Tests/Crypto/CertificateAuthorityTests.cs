@@ -192,6 +192,55 @@ public sealed class CertificateAuthorityTests
         Assert.Contains("leaf.crt: OK", OpenSsl.Ok(dir.Path, "verify", "-CAfile", "ca.crt", "leaf.crt"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_server_leaf_carries_the_host_names_and_addresses_it_is_asked_for()
+    {
+        // Given a CA
+        using var dir = new TempDirectory();
+        var now = DateTimeOffset.UtcNow;
+        var ca = CertificateAuthority.CreateSelfSigned("/CN=pem-ca", KeyGenerator.Generate(KeySpec.EcdsaP256), now, TimeSpan.FromDays(1));
+
+        // When a server certificate is issued with alternative names
+        var leaf = ca.Issue("/CN=pem.example.com", KeyGenerator.Generate(KeySpec.EcdsaP256).Public, LeafUsage.Server, now, TimeSpan.FromDays(1),
+            ["pem.example.com", "127.0.0.1", "::1"]);
+        dir.Write("ca.crt", PemCodec.EncodeCertificate(ca.Certificate));
+        dir.Write("leaf.crt", PemCodec.EncodeCertificate(leaf));
+
+        // Then openssl sees them and accepts the host name and the address
+        Assert.Equal("DNS:pem.example.com, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1",
+            ValueAfter(OpenSsl.Ok(dir.Path, "x509", "-in", "leaf.crt", "-noout", "-text"), "X509v3 Subject Alternative Name:"));
+        OpenSsl.Ok(dir.Path, "verify", "-CAfile", "ca.crt", "-verify_hostname", "pem.example.com", "leaf.crt");
+        OpenSsl.Ok(dir.Path, "verify", "-CAfile", "ca.crt", "-verify_ip", "127.0.0.1", "leaf.crt");
+        Assert.NotEqual(0, OpenSsl.Run(dir.Path, "verify", "-CAfile", "ca.crt", "-verify_hostname", "other.example.com", "leaf.crt").ExitCode);
+    }
+
+    [Fact]
+    public void A_ca_certificate_without_a_key_identifier_still_gives_its_leaves_an_authority_key_id()
+    {
+        // Given a CA certificate and key made by openssl with no extensions at all
+        using var dir = new TempDirectory();
+        File.WriteAllText(Path.Combine(dir.Path, "empty.cnf"), "[req]\ndistinguished_name=dn\n[dn]\n[none]\n");
+        OpenSsl.Ok(dir.Path, "req", "-x509", "-config", "empty.cnf", "-extensions", "none", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "ca.key", "-subj", "/CN=old-ca", "-days", "1", "-out", "ca.crt");
+        var caCertificate = Assert.Single(PemCodec.DecodeCertificates(dir.Read("ca.crt")));
+        Assert.Null(caCertificate.GetExtensionValue(Org.BouncyCastle.Asn1.X509.X509Extensions.SubjectKeyIdentifier));
+        var ca = new CertificateAuthority(caCertificate, PemCodec.DecodePrivateKey(dir.Read("ca.key"))!.Private);
+
+        // When it issues a leaf
+        var leaf = ca.Issue("/CN=agent1", KeyGenerator.Generate(KeySpec.EcdsaP256).Public, LeafUsage.Client, DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+        dir.Write("leaf.crt", PemCodec.EncodeCertificate(leaf));
+
+        // Then the leaf's AKI is the RFC 5280 key id of the CA key, and openssl accepts the chain
+        OpenSsl.Ok(dir.Path, "pkey", "-in", "ca.key", "-pubout", "-outform", "DER", "-out", "ca.spki");
+        var point = dir.Read("ca.spki")[^65..]; // P-256 SPKI ends with the 65-byte uncompressed point, the BIT STRING's value
+#pragma warning disable CA5350 // RFC 5280 key identifiers are SHA-1
+        var expected = string.Join(':', System.Security.Cryptography.SHA1.HashData(point).Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+#pragma warning restore CA5350
+        Assert.True(ca.KeyMatches);
+        Assert.Equal(expected, ValueAfter(OpenSsl.Ok(dir.Path, "x509", "-in", "leaf.crt", "-noout", "-text"), "X509v3 Authority Key Identifier:").Replace("keyid:", "", StringComparison.Ordinal));
+        Assert.Contains("leaf.crt: OK", OpenSsl.Ok(dir.Path, "verify", "-CAfile", "ca.crt", "leaf.crt"), StringComparison.Ordinal);
+    }
+
     /// <summary>The first non-empty line after a heading in openssl -text output, trimmed.</summary>
     internal static string ValueAfter(string text, string heading)
     {

@@ -74,6 +74,19 @@ public sealed class DistinguishedNamesTests
         Assert.Equal(subject, CertificateSummary.From(ca.Certificate).Subject);
     }
 
+    [Theory]
+    [InlineData("/CN=#not-hex")]
+    [InlineData("/O=a\\/b/CN=agent1")]
+    public void A_name_reads_back_unchanged_from_a_certificate(string subject)
+    {
+        var key = KeyGenerator.Generate(KeySpec.EcdsaP256);
+        var ca = CertificateAuthority.CreateSelfSigned(subject, key, DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+
+        var reread = Assert.Single(PemCodec.DecodeCertificates(System.Text.Encoding.ASCII.GetBytes(PemCodec.EncodeCertificate(ca.Certificate))));
+
+        Assert.Equal(subject, DistinguishedNames.Format(reread.SubjectDN));
+    }
+
     [Fact]
     public void A_subject_written_by_openssl_formats_as_openssl_prints_it()
     {
