@@ -40,14 +40,32 @@ internal sealed class PlatformSignatureFactory : ISignatureFactory
     public IStreamCalculator<IBlockResult> CreateCalculator() => new Calculator(this);
 
     /// <summary>
-    /// RSA (SHA-256) and ECDSA on P-256/P-384/P-521 (SHA-256/384/512) use the platform; anything
-    /// else (an EC key on a curve .NET cannot import) falls back to BouncyCastle.
+    /// RSA (SHA-256) and ECDSA on P-256/P-384/P-521 (SHA-256/384/512) use the platform; a key the
+    /// platform cannot import (an EC key on another curve, odd RSA parameters) falls back to BouncyCastle.
     /// </summary>
-    public static ISignatureFactory For(AsymmetricKeyParameter privateKey) => privateKey switch
+    public static ISignatureFactory For(AsymmetricKeyParameter privateKey)
     {
-        RsaPrivateCrtKeyParameters rsa => ForRsa(rsa),
-        ECPrivateKeyParameters ec when PlatformCurve(ec) is { } curve => ForEc(ec, curve.Curve, curve.Hash, curve.Oid),
-        ECPrivateKeyParameters ec => new Asn1SignatureFactory(ec.Parameters.Curve.FieldSize > 256 ? "SHA384WITHECDSA" : "SHA256WITHECDSA", ec),
+        try
+        {
+            return privateKey switch
+            {
+                RsaPrivateCrtKeyParameters rsa => ForRsa(rsa),
+                ECPrivateKeyParameters ec when PlatformCurve(ec) is { } curve => ForEc(ec, curve.Curve, curve.Hash, curve.Oid),
+                _ => BouncyCastleFactory(privateKey),
+            };
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            // A key OpenSSL will not import (e.g. unbalanced RSA primes from an old tool) can still sign, just slower.
+            return BouncyCastleFactory(privateKey);
+        }
+    }
+
+    private static Asn1SignatureFactory BouncyCastleFactory(AsymmetricKeyParameter privateKey) => privateKey switch
+    {
+        RsaKeyParameters rsa => new Asn1SignatureFactory("SHA256WITHRSA", rsa),
+        ECPrivateKeyParameters ec => new Asn1SignatureFactory(
+            ec.Parameters.Curve.FieldSize switch { > 384 => "SHA512WITHECDSA", > 256 => "SHA384WITHECDSA", _ => "SHA256WITHECDSA" }, ec),
         _ => throw new NotSupportedException($"cannot sign with a {privateKey.GetType().Name}"),
     };
 

@@ -241,6 +241,28 @@ public sealed class CertificateAuthorityTests
         Assert.Contains("leaf.crt: OK", OpenSsl.Ok(dir.Path, "verify", "-CAfile", "ca.crt", "leaf.crt"), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("genrsa -traditional -out ca.key 2048")]
+    [InlineData("ecparam -name brainpoolP256r1 -genkey -noout -out ca.key")]
+    public void A_ca_key_written_by_openssl_signs_leaves_that_openssl_accepts(string command)
+    {
+        // Given a CA key made by openssl (brainpool: a curve the platform signer does not take, so BouncyCastle signs)
+        using var dir = new TempDirectory();
+        OpenSsl.Ok(dir.Path, command.Split(' '));
+        var key = PemCodec.DecodePrivateKey(dir.Read("ca.key"))!;
+        var now = DateTimeOffset.UtcNow;
+
+        // When it becomes a CA and issues a leaf
+        var ca = CertificateAuthority.CreateSelfSigned("/CN=pem-ca", key, now, TimeSpan.FromDays(1));
+        var leaf = ca.Issue("/CN=agent1", KeyGenerator.Generate(KeySpec.EcdsaP256).Public, LeafUsage.Client, now, TimeSpan.FromDays(1));
+        dir.Write("ca.crt", PemCodec.EncodeCertificate(ca.Certificate));
+        dir.Write("leaf.crt", PemCodec.EncodeCertificate(leaf));
+
+        // Then
+        Assert.True(ca.KeyMatches);
+        Assert.Contains("leaf.crt: OK", OpenSsl.Ok(dir.Path, "verify", "-CAfile", "ca.crt", "leaf.crt"), StringComparison.Ordinal);
+    }
+
     /// <summary>The first non-empty line after a heading in openssl -text output, trimmed.</summary>
     internal static string ValueAfter(string text, string heading)
     {
