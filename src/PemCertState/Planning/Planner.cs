@@ -57,7 +57,11 @@ public static class Planner
     }
 
     /// <summary>The CA as the rest of the plan sees it: replaced in this apply, or the observed one kept.</summary>
-    private sealed record CaView(bool Replaced, X509Certificate? Kept, string Subject);
+    private sealed record CaView(bool Replaced, X509Certificate? Kept, string Subject, bool New = false)
+    {
+        /// <summary>Why everything the CA signs must be written again.</summary>
+        public string Change => New ? "a new CA is created" : "the CA is being replaced";
+    }
 
     private static CaView PlanCa(DesiredState desired, ObservedServer seen, DateTimeOffset now, List<PlanStep> steps)
     {
@@ -86,13 +90,13 @@ public static class Planner
             Issue: new IssueRequest(want.Subject, want.Subject, null, want.Policy.Validity)));
         steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
             Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
-        return new CaView(true, null, want.Subject);
+        return new CaView(true, null, want.Subject, New: !cert.File.Exists && !key.File.Exists);
     }
 
     private static bool PlanRootBundle(ServerSpec server, ObservedBundle root, CaView ca, List<PlanStep> steps)
     {
         string? reason = null;
-        if (ca.Replaced) reason = "the CA is being replaced; root.crt must hold the new CA certificate";
+        if (ca.Replaced) reason = $"{ca.Change}; root.crt must hold the new CA certificate";
         else if (!root.File.Exists) reason = "root.crt is missing";
         else if (root.Certificates.Count == 0) reason = "root.crt holds no readable certificate";
         else if (root.Certificates.Count != 1 || !root.Certificates[0].Equals(ca.Kept))
@@ -117,7 +121,7 @@ public static class Planner
     private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps)
     {
         string? reason = null;
-        if (ca.Replaced) reason = "the CA is being replaced; root.crl must be signed by the new CA";
+        if (ca.Replaced) reason = $"{ca.Change}; root.crl must be signed by the new CA";
         else if (!crl.File.Exists) reason = "root.crl is missing";
         else if (crl.Crl is null) reason = "root.crl is not a readable CRL";
         else if (DistinguishedNames.Format(crl.Crl.IssuerDN) != ca.Subject || !CrlVerifies(crl.Crl, ca.Kept!))
@@ -271,7 +275,7 @@ public static class Planner
         CollectPairProblems(key, cert, policy, subject, now, problems);
         if (problems.Count > 0) return problems;
         var c = cert.Certificate!;
-        if (ca.Replaced) problems.Add("the CA is being replaced");
+        if (ca.Replaced) problems.Add(ca.Change);
         else if (DistinguishedNames.Format(c.IssuerDN) != ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {ca.Subject}");
         else if (ca.Kept is null || !SignatureVerifies(c, ca.Kept)) problems.Add($"signed by another CA named {ca.Subject}, not the one in ca_certificate.crt");
         return problems;
