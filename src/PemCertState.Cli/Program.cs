@@ -15,11 +15,22 @@ var parallelism = new Option<int>("--parallelism") { Description = "Hosts and ke
 var validate = new Command("validate", "Check the inventory against the schema and rules; observe nothing") { file };
 validate.SetAction((result, ct) => Verbs.ValidateAsync(result.GetValue(file)!, ct));
 
-var plan = new Command("plan", "Show the steps that would make the hosts match the inventory") { file, json, detailedExitCode };
-plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(detailedExitCode), result.GetValue(verbose), ct));
+var outFile = new Option<string?>("--out") { Description = "Save the plan (with a fingerprint of what it was made from) for `pemstate apply FILE`" };
+var planFile = new Argument<string?>("PLAN") { Description = "A plan saved with `plan --out`: apply exactly it, or refuse if what it was made from changed", Arity = ArgumentArity.ZeroOrOne };
+var breakLock = new Option<bool>("--break-lock") { Description = "Remove a lock left by a pemstate that is no longer running" };
+var backupId = new Option<string?>("--backup") { Description = "The backup id to restore (default: the newest); `pemstate backups` lists them" };
 
-var apply = new Command("apply", "Carry out the plan: backups, keys, certificates, settings, restarts") { file, autoApprove, parallelism };
-apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(verbose), ct));
+var plan = new Command("plan", "Show the steps that would make the hosts match the inventory") { file, json, detailedExitCode, outFile };
+plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(detailedExitCode), result.GetValue(outFile), result.GetValue(verbose), ct));
+
+var apply = new Command("apply", "Carry out the plan: backups, keys, certificates, settings, restarts") { file, planFile, autoApprove, parallelism, breakLock };
+apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(planFile), result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(breakLock), result.GetValue(verbose), ct));
+
+var backups = new Command("backups", "List the backup sets that applies left, newest last") { file };
+backups.SetAction((result, ct) => Verbs.BackupsAsync(result.GetValue(file)!, result.GetValue(verbose), ct));
+
+var rollback = new Command("rollback", "Restore a backup set's files, modes and owners, then restart what they need") { file, backupId, autoApprove, breakLock };
+rollback.SetAction((result, ct) => Verbs.RollbackAsync(result.GetValue(file)!, result.GetValue(backupId), result.GetValue(autoApprove), result.GetValue(breakLock), result.GetValue(verbose), ct));
 
 var verify = new Command("verify", "Check chains, key pairs, the CRL, modes and expiry offline; exit 2 on findings") { file };
 verify.SetAction((result, ct) => Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(verbose), ct));
@@ -29,7 +40,7 @@ status.SetAction((result, ct) => Verbs.StatusAsync(result.GetValue(file)!, resul
 
 var root = new RootCommand("pemstate: keep the SSL certificates of Postgres Enterprise Manager in a declared state")
 {
-    validate, plan, apply, verify, status,
+    validate, plan, apply, verify, status, backups, rollback,
 };
 root.Add(verbose);
 return await root.Parse(args).InvokeAsync();

@@ -23,7 +23,7 @@ internal static class Verbs
         return Task.FromResult(ExitCodes.Done);
     }
 
-    public static async Task<int> PlanAsync(string file, bool json, bool detailedExitCode, bool verbose, CancellationToken ct)
+    public static async Task<int> PlanAsync(string file, bool json, bool detailedExitCode, string? outFile, bool verbose, CancellationToken ct)
     {
         var desired = Load(file);
         if (desired is null) return ExitCodes.Error;
@@ -34,38 +34,131 @@ internal static class Verbs
 
         var plan = Planner.Create(desired, observed, Now());
         Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : PlanTextRenderer.Render(plan));
+        if (outFile is not null)
+        {
+            var saved = new SavedPlanContext(Path.GetFullPath(file), InventorySha256(file), ObservedFingerprint.Of(observed));
+            await File.WriteAllTextAsync(outFile, PlanJsonRenderer.Render(plan, saved), ct).ConfigureAwait(false);
+            Console.Out.Write($"Saved the plan to {outFile}. Apply exactly these steps with: pemstate apply {outFile}\n");
+        }
         return detailedExitCode && !plan.IsEmpty ? ExitCodes.ChangesPending : ExitCodes.Done;
     }
 
-    public static async Task<int> ApplyAsync(string file, bool autoApprove, int parallelism, bool verbose, CancellationToken ct)
+    public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, bool verbose, CancellationToken ct)
+    {
+        var desired = Load(file);
+        if (desired is null) return ExitCodes.Error;
+        SavedPlanContext? saved = null;
+        Plan? savedPlan = null;
+        if (planFile is not null)
+        {
+            try { (savedPlan, saved) = PlanJsonReader.Read(await File.ReadAllTextAsync(planFile, ct).ConfigureAwait(false)); }
+            catch (Exception e) when (e is FormatException or IOException)
+            {
+                Console.Error.Write($"pemstate: {planFile}: {e.Message}\n");
+                return ExitCodes.Error;
+            }
+            if (saved.InventorySha256 != InventorySha256(file))
+            {
+                Console.Error.Write($"pemstate: stale plan: {file} changed since {planFile} was made; nothing was changed. Make a new plan.\n");
+                return ExitCodes.Error;
+            }
+        }
+
+        using var loggers = Loggers(verbose);
+        await using var hosts = new HostSet(desired);
+        var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+        if (observed is null) return ExitCodes.Error;
+        var plan = savedPlan ?? Planner.Create(desired, observed, Now());
+        Console.Out.Write(PlanTextRenderer.Render(plan));
+        if (plan.IsEmpty) return ExitCodes.Done;
+        if (saved is not null && ObservedFingerprint.Differences(saved.Observed, ObservedFingerprint.Of(observed)) is { Count: > 0 } changed)
+            return Stale(planFile!, changed);
+
+        if (!autoApprove && saved is null && !Confirm("Apply these steps?")) return ExitCodes.Error;
+
+        ApplyLock held;
+        try { held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, "apply", breakLock, ct).ConfigureAwait(false); }
+        catch (ApplyLockedException e)
+        {
+            Console.Error.Write($"pemstate: {e.Message}\n");
+            return ExitCodes.Error;
+        }
+        await using (held.ConfigureAwait(false))
+        {
+            // Observe again under the lock: what was approved must still be what is there.
+            var before = saved?.Observed ?? ObservedFingerprint.Of(observed);
+            var locked = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+            if (locked is null) return ExitCodes.Error;
+            if (ObservedFingerprint.Differences(before, ObservedFingerprint.Of(locked)) is { Count: > 0 } moved)
+                return Stale(planFile ?? "the plan shown above", moved);
+            return await ExecuteAsync(desired, hosts, locked, plan, parallelism, loggers, ct).ConfigureAwait(false);
+        }
+    }
+
+    public static async Task<int> BackupsAsync(string file, bool verbose, CancellationToken ct)
     {
         var desired = Load(file);
         if (desired is null) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = new HostSet(desired);
-        var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
-        if (observed is null) return ExitCodes.Error;
-
-        var plan = Planner.Create(desired, observed, Now());
-        Console.Out.Write(PlanTextRenderer.Render(plan));
-        if (plan.IsEmpty) return ExitCodes.Done;
-
-        if (!autoApprove)
+        var sets = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
+        if (sets.Count == 0)
         {
-            if (!Terminal.IsInteractive)
-            {
-                Console.Error.Write("pemstate: refusing to apply without a person to confirm; pass --auto-approve to apply unattended.\n");
-                return ExitCodes.Error;
-            }
-            var answer = AnsiConsole.Prompt(new TextPrompt<string>("Apply these steps? Only [bold]yes[/] is accepted:").AllowEmpty());
-            if (answer != "yes")
-            {
-                Console.Out.Write("Apply cancelled; nothing changed.\n");
-                return ExitCodes.Error;
-            }
+            Console.Out.Write("No backup sets: no apply has replaced a file yet.\n");
+            return ExitCodes.Done;
         }
+        Console.Out.Write(BackupsRenderer.Render(sets));
+        return ExitCodes.Done;
+    }
 
+    public static async Task<int> RollbackAsync(string file, string? backupId, bool autoApprove, bool breakLock, bool verbose, CancellationToken ct)
+    {
+        var desired = Load(file);
+        if (desired is null) return ExitCodes.Error;
+        using var loggers = Loggers(verbose);
+        await using var hosts = new HostSet(desired);
+        var all = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
+        var id = backupId ?? all.LastOrDefault()?.Id;
+        var sets = all.Where(s => s.Id == id).ToList();
+        if (sets.Count == 0)
+        {
+            Console.Error.Write(id is null ? "pemstate: there is no backup set to roll back to.\n" : $"pemstate: no backup set '{id}'; `pemstate backups` lists them.\n");
+            return ExitCodes.Error;
+        }
+        var plan = RollbackPlanner.Create(desired, sets);
+        Console.Out.Write(PlanTextRenderer.Render(plan));
+        if (!autoApprove && !Confirm($"Roll back to {id}?")) return ExitCodes.Error;
+
+        ApplyLock held;
+        try { held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, $"rollback {id}", breakLock, ct).ConfigureAwait(false); }
+        catch (ApplyLockedException e)
+        {
+            Console.Error.Write($"pemstate: {e.Message}\n");
+            return ExitCodes.Error;
+        }
+        int code;
+        await using (held.ConfigureAwait(false))
+        {
+            var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+            if (observed is null) return ExitCodes.Error;
+            code = await ExecuteAsync(desired, hosts, observed, plan, Environment.ProcessorCount, loggers, ct).ConfigureAwait(false);
+        }
+        if (code != ExitCodes.Done) return code;
+
+        var after = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+        if (after is null) return ExitCodes.Error;
+        var drift = Planner.Create(desired, after, Now());
+        Console.Out.Write($"\nRolled back to {id}. What the inventory wants now (apply it to undo the rollback):\n");
+        Console.Out.Write(PlanTextRenderer.Render(drift));
+        return ExitCodes.Done;
+    }
+
+    private static async Task<int> ExecuteAsync(DesiredState desired, HostSet hosts, ObservedState observed, Plan plan, int parallelism, ILoggerFactory loggers, CancellationToken ct)
+    {
         var executor = new Executor(hosts, loggers.CreateLogger<Executor>(), Clock());
+        var journal = new Journal(hosts[desired.Server.Host], Journal.PathFor(desired.Server),
+            $"{Clock().GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}-{Environment.ProcessId}");
+        var failpoint = Failpoint();
         var keyCount = plan.Steps.Count(s => s.Action == StepAction.GenerateKey);
         ApplyResult result;
         if (Terminal.IsInteractive && keyCount > 1)
@@ -74,12 +167,12 @@ internal static class Verbs
             {
                 var task = context.AddTask($"generating {keyCount} keys", maxValue: keyCount);
                 var progress = new Progress<KeyProgress>(p => task.Value = p.Done);
-                return await executor.ApplyAsync(desired, observed, plan, parallelism, progress, ct).ConfigureAwait(false);
+                return await executor.ApplyAsync(desired, observed, plan, parallelism, progress, ct, journal, failpoint).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
         else
         {
-            result = await executor.ApplyAsync(desired, observed, plan, parallelism, null, ct).ConfigureAwait(false);
+            result = await executor.ApplyAsync(desired, observed, plan, parallelism, null, ct, journal, failpoint).ConfigureAwait(false);
         }
 
         foreach (var set in result.BackupSets) Console.Out.Write($"Backup set: {set}\n");
@@ -92,6 +185,45 @@ internal static class Verbs
             $"{result.FailedStep!.Address} ({PlanTextRenderer.Verb(result.FailedStep.Action)}) on {result.FailedStep.Host}: {result.Failure}\n" +
             $"{result.Completed.Count} steps completed before it; the steps after it did not run. Run `pemstate plan` to see what is left.\n");
         return ExitCodes.Error;
+    }
+
+    private static bool Confirm(string question)
+    {
+        if (!Terminal.IsInteractive)
+        {
+            Console.Error.Write("pemstate: refusing to apply without a person to confirm; pass --auto-approve (or apply a saved plan) to apply unattended.\n");
+            return false;
+        }
+        var answer = AnsiConsole.Prompt(new TextPrompt<string>($"{question} Only [bold]yes[/] is accepted:").AllowEmpty());
+        if (answer == "yes") return true;
+        Console.Out.Write("Cancelled; nothing changed.\n");
+        return false;
+    }
+
+    private static int Stale(string plan, IReadOnlyList<string> changes)
+    {
+        Console.Error.Write($"pemstate: stale plan: what {plan} was made from has changed; nothing was changed. Make a new plan.\n");
+        foreach (var change in changes.Take(20)) Console.Error.Write($"  {change}\n");
+        if (changes.Count > 20) Console.Error.Write($"  ... and {changes.Count - 20} more\n");
+        return ExitCodes.Error;
+    }
+
+    private static string InventorySha256(string file) => Crypto.Fingerprints.Sha256Hex(File.ReadAllBytes(file));
+
+    /// <summary>
+    /// PEMSTATE_FAILPOINT_AFTER_STEP=N: after step N completes (journal written), stop dead and wait to be killed.
+    /// The crash tests kill the real process there with SIGKILL; nothing else should set it.
+    /// </summary>
+    private static Func<int, Task>? Failpoint()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("PEMSTATE_FAILPOINT_AFTER_STEP"), out var stopAfter)) return null;
+        return async step =>
+        {
+            if (step != stopAfter) return;
+            Console.Error.Write($"pemstate: failpoint: stopped after step {step}\n");
+            await Console.Error.FlushAsync().ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite).ConfigureAwait(false);
+        };
     }
 
     public static async Task<int> VerifyAsync(string file, bool verbose, CancellationToken ct)

@@ -25,7 +25,8 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
 
     public async Task<ApplyResult> ApplyAsync(
         DesiredState desired, ObservedState observed, Plan plan, int parallelism,
-        IProgress<KeyProgress>? progress, CancellationToken cancellationToken)
+        IProgress<KeyProgress>? progress, CancellationToken cancellationToken,
+        Journal? journal = null, Func<int, Task>? afterStep = null)
     {
         var run = new Run(desired, observed, clock.GetUtcNow());
         var completed = new List<PlanStep>();
@@ -33,20 +34,30 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
         try
         {
             GenerateKeys(plan, run, parallelism, progress, cancellationToken);
-            foreach (var step in plan.Steps)
+            if (journal is not null) await journal.BeginAsync(plan, run.Now, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < plan.Steps.Count; i++)
             {
-                current = step;
+                var step = current = plan.Steps[i];
                 cancellationToken.ThrowIfCancellationRequested();
                 Log.StepStarted(logger, step.Address, step.Action.ToString(), step.Host, string.Join(' ', step.Paths));
+                if (journal is not null) await journal.StepAsync("started", i + 1, step, cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(step, run, cancellationToken).ConfigureAwait(false);
+                if (journal is not null) await journal.StepAsync("completed", i + 1, step, cancellationToken).ConfigureAwait(false);
                 completed.Add(step);
+                if (afterStep is not null) await afterStep(i + 1).ConfigureAwait(false);
             }
+            if (journal is not null) await journal.EndAsync(null, cancellationToken).ConfigureAwait(false);
             return new ApplyResult(completed, null, null, run.BackupSetPaths);
         }
         catch (Exception e) when (e is StepFailedException or HostOperationException or IOException or UnauthorizedAccessException)
         {
             var step = current ?? plan.Steps[0];
             Log.StepFailed(logger, step.Address, step.Action.ToString(), step.Host, e.Message);
+            if (journal is not null)
+            {
+                try { await journal.EndAsync(e.Message, CancellationToken.None).ConfigureAwait(false); }
+                catch (Exception journalError) when (journalError is IOException or UnauthorizedAccessException) { /* the apply already failed; its own error is the one to report */ }
+            }
             return new ApplyResult(completed, step, e.Message, run.BackupSetPaths);
         }
     }
@@ -114,6 +125,9 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
                 break;
             case StepAction.Restart:
                 await RestartAsync(step, host, ct).ConfigureAwait(false);
+                break;
+            case StepAction.Restore:
+                await RestoreAsync(step, host, ct).ConfigureAwait(false);
                 break;
             default:
                 throw new StepFailedException($"{step.Action} is not supported by this version");
@@ -243,6 +257,16 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
         Addresses.AgentId(step.Address) is { } id
             ? run.Desired.Agents.List.First(a => a.Id == id).Owner
             : run.Desired.Server.Owner;
+
+    private static async Task RestoreAsync(PlanStep step, IHost host, CancellationToken ct)
+    {
+        var copy = await host.ReadAsync(step.Source!, ct).ConfigureAwait(false);
+        if (!copy.Exists) throw new StepFailedException($"the backup copy {step.Source} is missing");
+        if (step.Sha256 is { } expected && Fingerprints.Sha256Hex(copy.Content) != expected)
+            throw new StepFailedException($"the backup copy {step.Source} does not have the SHA-256 its manifest recorded; nothing restored from it");
+        await host.EnsureDirectoryAsync(Path.GetDirectoryName(step.Paths[0])!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+        await host.WriteAtomicAsync(step.Paths[0], copy.Content, step.Mode ?? FileModes.Private, step.Owner, ct).ConfigureAwait(false);
+    }
 
     private async Task RestartAsync(PlanStep step, IHost host, CancellationToken ct)
     {

@@ -23,6 +23,18 @@ public interface IHost : IAsyncDisposable
     /// <summary>Creates the folder and its parents when missing; new folders get <paramref name="mode"/>.</summary>
     Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken);
 
+    /// <summary>Creates <paramref name="path"/> only if it does not exist (O_EXCL); false when it already exists. Used for the apply lock.</summary>
+    Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken);
+
+    /// <summary>Appends and flushes to disk, creating the file with <paramref name="mode"/> when missing. Used for the journal.</summary>
+    Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken);
+
+    /// <summary>Removes a file; a missing file is not an error.</summary>
+    Task DeleteAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>Names of the entries (files and folders) directly in <paramref name="path"/>; empty when the folder is missing.</summary>
+    Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken);
+
     /// <summary>Runs a shell command (sh -c) and returns its exit status and output.</summary>
     Task<CommandResult> RunAsync(string command, CancellationToken cancellationToken);
 }

@@ -81,6 +81,51 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         return Task.CompletedTask;
     }
 
+    public async Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode };
+            await using var stream = new FileStream(path, options);
+            await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path)) { return false; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"create failed: {e.Message}", e); }
+    }
+
+    public async Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, UnixCreateMode = mode };
+            await using var stream = new FileStream(path, options);
+            await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"append failed: {e.Message}", e); }
+    }
+
+    public Task DeleteAsync(string path, CancellationToken cancellationToken)
+    {
+        try { File.Delete(path); }
+        catch (DirectoryNotFoundException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"delete failed: {e.Message}", e); }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(path)) return Task.FromResult<IReadOnlyList<string>>([]);
+        try
+        {
+            return Task.FromResult<IReadOnlyList<string>>(
+                Directory.EnumerateFileSystemEntries(path).Select(p => Path.GetFileName(p)).Order(StringComparer.Ordinal).ToList());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"list failed: {e.Message}", e); }
+    }
+
     public async Task<CommandResult> RunAsync(string command, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("/bin/sh")

@@ -1,4 +1,5 @@
 namespace PemCertState.Observation;
 
 /// <summary>What is true on the hosts now. Holds private keys in memory for the executor; no renderer may touch them.</summary>
-public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<int, ObservedAgent> Agents);
+/// <param name="Journal">The last apply's journal, when there is one: an interrupted apply may owe restarts.</param>
+public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<int, ObservedAgent> Agents, ObservedJournal? Journal = null);

@@ -14,13 +14,16 @@ public sealed class Observer(HostSet hosts, int parallelism = 16)
     public async Task<ObservedState> ObserveAsync(DesiredState desired, CancellationToken cancellationToken)
     {
         var server = ObserveServerAsync(desired.Server, cancellationToken);
+        var journal = hosts[desired.Server.Host].ReadAsync(Execution.Journal.PathFor(desired.Server), cancellationToken);
         var agents = new ObservedAgent[desired.Agents.List.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, agents.Length),
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (i, ct) => agents[i] = await ObserveAgentAsync(desired.Agents, desired.Agents.List[i], ct).ConfigureAwait(false))
             .ConfigureAwait(false);
-        return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id));
+        var journalFile = await journal.ConfigureAwait(false);
+        return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id),
+            journalFile.Exists ? Execution.Journal.Read(Text(journalFile)) : null);
     }
 
     private async Task<ObservedServer> ObserveServerAsync(ServerSpec server, CancellationToken ct)

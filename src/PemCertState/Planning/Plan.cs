@@ -1,8 +1,11 @@
 namespace PemCertState.Planning;
 
 /// <summary>The ordered steps that take the observed state to the desired one. Empty means converged.</summary>
-public sealed record Plan(IReadOnlyList<PlanStep> Steps)
+/// <param name="Notes">Things a person should know that are not steps (an interrupted apply, steps left out).</param>
+public sealed record Plan(IReadOnlyList<PlanStep> Steps, IReadOnlyList<string>? Notes = null)
 {
+    public IReadOnlyList<string> Notes { get; } = Notes ?? [];
+
     public bool IsEmpty => Steps.Count == 0;
 
     /// <summary>The resource addresses the plan touches, in first-step order.</summary>

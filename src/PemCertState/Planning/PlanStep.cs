@@ -13,6 +13,7 @@ namespace PemCertState.Planning;
 /// <param name="Before">The certificate in place now, when there is one.</param>
 /// <param name="Source">Install: the resource whose key and certificate are installed (the pair issued in this apply, or an agent's valid common pair).</param>
 /// <param name="BackupDir">Backup: the folder that receives the set; the executor adds a time stamp below it.</param>
+/// <param name="Sha256">Restore: the hash the backup copy must still have (from its manifest); Source is the copy's path.</param>
 public sealed record PlanStep(
     string Address,
     string Host,
@@ -28,4 +29,5 @@ public sealed record PlanStep(
     IReadOnlyList<SettingChange>? Settings = null,
     ConfigFormat? Format = null,
     string? Command = null,
-    string? BackupDir = null);
+    string? BackupDir = null,
+    string? Sha256 = null);

@@ -20,6 +20,7 @@ public static class Planner
     {
         var steps = new List<PlanStep>();
         var server = desired.Server;
+        var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
         var ca = PlanCa(desired, observed.Server, now, steps);
         var serverChanged = ca.Replaced;
 
@@ -44,16 +45,31 @@ public static class Planner
                     agent.Policy, ca, now, steps)
                 : PlanCommonInstall(desired.Agents, agent, seen, common, steps);
             changed |= PlanAgentSettings(desired.Agents, agent, seen.Settings, steps);
-            if (changed && agent.Restart is not null)
+            var owed = pending.Contains(Addresses.AgentRestart(agent.Id));
+            if ((changed || owed) && agent.Restart is not null)
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
-                    "the agent reads its certificate and agent.cfg only when it starts", [], Command: agent.Restart));
+                    changed ? "the agent reads its certificate and agent.cfg only when it starts" : Owed(observed.Journal!), [], Command: agent.Restart));
         }
 
-        if (serverChanged && server.Restart is not null)
+        if ((serverChanged || pending.Contains(Addresses.ServerRestart)) && server.Restart is not null)
             steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
-                "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate the new files accept",
+                serverChanged
+                    ? "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate the new files accept"
+                    : Owed(observed.Journal!),
                 [], Command: server.Restart));
-        return new Plan(steps);
+        return new Plan(steps, Notes(observed.Journal));
+    }
+
+    private static string Owed(ObservedJournal journal) =>
+        $"the interrupted apply {journal.Apply} changed files that need this restart, but stopped before running it";
+
+    private static IReadOnlyList<string> Notes(ObservedJournal? journal)
+    {
+        if (journal is null || journal.Finished) return [];
+        var where = journal.Stopped is { } stopped ? $", during step {journal.LastCompleted + 1} ({stopped})" : "";
+        var why = journal.Error is { } error ? $": {error}" : " (the process was killed or lost its host)";
+        return [$"The last apply, {journal.Apply}, stopped after step {journal.LastCompleted} of {journal.Steps}{where}{why}. "
+            + "This plan starts from what is on the hosts now and includes every restart that apply still owed."];
     }
 
     /// <summary>The CA as the rest of the plan sees it: replaced in this apply, or the observed one kept.</summary>

@@ -25,4 +25,6 @@ public enum StepAction
     DisableJob,
     /// <summary>Run the inventory's restart command.</summary>
     Restart,
+    /// <summary>Rollback: write a file back from a backup set, with its recorded mode and owner.</summary>
+    Restore,
 }

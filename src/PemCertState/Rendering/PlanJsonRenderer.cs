@@ -11,7 +11,8 @@ public static class PlanJsonRenderer
 {
     public const string FormatVersion = "1";
 
-    public static string Render(Plan plan)
+    /// <param name="saved">For `plan --out`: what the plan depends on, so that apply can refuse a stale plan.</param>
+    public static string Render(Plan plan, SavedPlanContext? saved = null)
     {
         var steps = new JsonArray();
         foreach (var step in plan.Steps) steps.Add(Step(step));
@@ -30,6 +31,15 @@ public static class PlanJsonRenderer
             ["summary"] = summary,
             ["steps"] = steps,
         };
+        if (plan.Notes.Count > 0) root["notes"] = new JsonArray(plan.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+        if (saved is not null)
+        {
+            root["inventory"] = saved.InventoryPath;
+            root["inventory_sha256"] = saved.InventorySha256;
+            var observed = new JsonObject();
+            foreach (var (key, value) in saved.Observed) observed[key] = value;
+            root["observed"] = observed;
+        }
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
@@ -63,6 +73,8 @@ public static class PlanJsonRenderer
             json["settings"] = new JsonArray(settings.Select(s => (JsonNode?)new JsonObject { ["name"] = s.Name, ["before"] = s.Before, ["after"] = s.After }).ToArray());
         if (step.Command is { } command) json["command"] = command;
         if (step.BackupDir is { } backupDir) json["backup_dir"] = backupDir;
+        if (step.Format is { } format) json["format"] = format == ConfigFormat.PostgresqlConf ? "postgresql_conf" : "agent_cfg";
+        if (step.Sha256 is { } sha256) json["sha256"] = sha256;
         return json;
     }
 

@@ -14,8 +14,9 @@ public static class PlanTextRenderer
 {
     public static string Render(Plan plan)
     {
-        if (plan.IsEmpty) return "No changes. Every certificate, key and setting matches the inventory.\n";
         var text = new StringBuilder();
+        foreach (var note in plan.Notes) text.Append("Note: ").Append(note).Append("\n\n");
+        if (plan.IsEmpty) return text.Append("No changes. Every certificate, key and setting matches the inventory.\n").ToString();
         foreach (var group in GroupByResource(plan.Steps))
         {
             text.Append("# ").Append(group[0].Address).Append(" on ").Append(group[0].Host).Append('\n');
@@ -73,13 +74,14 @@ public static class PlanTextRenderer
         StepAction.CreateRole => "create role",
         StepAction.DisableJob => "disable job",
         StepAction.Restart => "restart",
+        StepAction.Restore => "restore",
         _ => action.ToString(),
     };
 
     private static char Symbol(StepAction action) => action switch
     {
         StepAction.Backup => '=',
-        StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings => '~',
+        StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings or StepAction.Restore => '~',
         StepAction.Restart => '!',
         _ => '+',
     };
@@ -96,6 +98,7 @@ public static class PlanTextRenderer
         StepAction.SetOwner => $"{step.Paths[0]} -> {step.Owner}",
         StepAction.EditSettings => step.Paths[0],
         StepAction.Restart => $"run: {step.Command}",
+        StepAction.Restore => $"{step.Paths[0]} <- {step.Source} ({ModeAndOwner(step)})",
         _ => string.Join(", ", step.Paths),
     };
 

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+
+namespace PemCertState.Execution;
+
+/// <summary>Finds the backup sets every apply left: the server's backup_dir and each agent's cert_dir/certs.</summary>
+public static class BackupCatalog
+{
+    private static readonly JsonSerializerOptions ManifestJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Every set, oldest first; a folder without a readable manifest is not a set and is left alone.</summary>
+    public static async Task<IReadOnlyList<BackupSet>> ListAsync(DesiredState desired, HostSet hosts, CancellationToken ct)
+    {
+        var folders = new List<(string Host, string Dir)> { (desired.Server.Host, desired.Server.BackupDir) };
+        folders.AddRange(desired.Agents.List.Select(a => (a.Host, PemFiles.AgentBackupDir(a))));
+        var sets = new List<BackupSet>();
+        foreach (var (hostName, dir) in folders.Distinct())
+        {
+            var host = hosts[hostName];
+            foreach (var name in await host.ListAsync(dir, ct).ConfigureAwait(false))
+            {
+                var folder = Path.Combine(dir, name);
+                var manifest = await host.ReadAsync(Path.Combine(folder, "manifest.json"), ct).ConfigureAwait(false);
+                if (!manifest.Exists) continue;
+                BackupManifest? parsed;
+                try { parsed = JsonSerializer.Deserialize<BackupManifest>(manifest.Content, ManifestJson); }
+                catch (JsonException) { continue; }
+                if (parsed is null) continue;
+                sets.Add(new BackupSet(parsed.Id, parsed.CreatedAt, hostName, folder, parsed.Files));
+            }
+        }
+        return sets.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Folder, StringComparer.Ordinal).ToList();
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text;
+using System.Text.Json;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Planning;
+
+namespace PemCertState.Execution;
+
+/// <summary>
+/// The apply journal: `.pemstate-journal.jsonl` in the server's data dir. A new apply replaces it
+/// (atomically) with its header, then appends one line as each step starts and completes, flushed
+/// to disk, so a kill -9 or a power loss at any point leaves a journal that says where it stopped.
+/// </summary>
+public sealed class Journal(IHost host, string path, string apply)
+{
+    public const string FileName = ".pemstate-journal.jsonl";
+
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    public string Apply { get; } = apply;
+
+    public static string PathFor(ServerSpec server) => Path.Combine(server.DataDir, FileName);
+
+    public Task BeginAsync(Plan plan, DateTimeOffset now, CancellationToken ct) =>
+        host.WriteAtomicAsync(path, Line(new JournalEntry("apply", Apply, now, Steps: plan.Steps.Count,
+            Restarts: plan.Steps.Where(s => s.Action == StepAction.Restart).Select(s => s.Address).ToList())), FileModes.Private, null, ct);
+
+    public Task StepAsync(string @event, int number, PlanStep step, CancellationToken ct) =>
+        host.AppendAsync(path, Line(new JournalEntry(@event, Apply, Step: number, Address: step.Address,
+            Action: Rendering.PlanJsonRenderer.ActionName(step.Action), Host: step.Host)), FileModes.Private, ct);
+
+    public Task EndAsync(string? error, CancellationToken ct) =>
+        host.AppendAsync(path, Line(new JournalEntry(error is null ? "finished" : "failed", Apply, Error: error)), FileModes.Private, ct);
+
+    private static byte[] Line(JournalEntry entry) => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Json) + "\n");
+
+    /// <summary>Reads a journal's text. A torn last line (the process died mid-write) is ignored.</summary>
+    public static ObservedJournal? Read(string text)
+    {
+        var entries = new List<JournalEntry>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<JournalEntry>(line, Json) is { } entry) entries.Add(entry);
+            }
+            catch (JsonException)
+            {
+                break;
+            }
+        }
+        var header = entries.FirstOrDefault(e => e.Event == "apply");
+        if (header is null) return null;
+
+        var completed = entries.Where(e => e.Event == "completed").ToList();
+        var started = entries.Where(e => e.Event == "started").ToList();
+        var end = entries.LastOrDefault(e => e.Event is "finished" or "failed");
+        var lastCompleted = completed.Count == 0 ? 0 : completed.Max(e => e.Step ?? 0);
+        var stoppedAt = started.LastOrDefault(s => s.Step > lastCompleted);
+
+        var ranRestarts = completed.Where(e => e.Action == "restart").Select(e => e.Address!).ToHashSet(StringComparer.Ordinal);
+        var changedScopes = completed
+            .Where(e => e.Action is not ("backup" or "generate_key" or "issue" or "restart"))
+            .Select(e => RestartFor(e.Address!))
+            .ToHashSet(StringComparer.Ordinal);
+        var pending = (header.Restarts ?? [])
+            .Where(r => !ranRestarts.Contains(r) && changedScopes.Contains(r))
+            .ToHashSet(StringComparer.Ordinal);
+
+        return new ObservedJournal(
+            header.Apply, header.Time, header.Steps ?? 0, end?.Event == "finished", lastCompleted,
+            stoppedAt is null ? null : $"{stoppedAt.Address} {stoppedAt.Action}", end?.Error, pending);
+    }
+
+    /// <summary>The restart a changed resource needs: its agent's, or the server's for everything else.</summary>
+    private static string RestartFor(string address) =>
+        Addresses.AgentId(address) is { } id ? Addresses.AgentRestart(id) : Addresses.ServerRestart;
+}

@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+
+namespace PemCertState.Execution;
+
+/// <summary>
+/// One line of the apply journal (JSON lines in the server's data dir). Written before and after
+/// every step so that the next run knows where a killed apply stopped, and which restarts it owed.
+/// </summary>
+/// <param name="Event">apply | started | completed | finished | failed.</param>
+public sealed record JournalEntry(
+    [property: JsonPropertyName("event")] string Event,
+    [property: JsonPropertyName("apply")] string Apply,
+    [property: JsonPropertyName("time")] DateTimeOffset? Time = null,
+    [property: JsonPropertyName("step")] int? Step = null,
+    [property: JsonPropertyName("steps")] int? Steps = null,
+    [property: JsonPropertyName("address")] string? Address = null,
+    [property: JsonPropertyName("action")] string? Action = null,
+    [property: JsonPropertyName("host")] string? Host = null,
+    [property: JsonPropertyName("restarts")] IReadOnlyList<string>? Restarts = null,
+    [property: JsonPropertyName("error")] string? Error = null);

@@ -1,0 +1,37 @@
+using System.Globalization;
+using PemCertState.Hosts;
+
+namespace PemCertState.Observation;
+
+/// <summary>
+/// What a saved plan depends on: every observed file's SHA-256, mode and owner (or its absence),
+/// keyed by host:path. Hashes only, never content, so a plan file holds no key material.
+/// </summary>
+public static class ObservedFingerprint
+{
+    public static SortedDictionary<string, string> Of(ObservedState observed)
+    {
+        var facts = new List<FileFacts>();
+        var server = observed.Server;
+        facts.AddRange([server.CaKey.File, server.CaCertificate.File, server.Root.File, server.Crl.File, server.Key.File, server.Certificate.File, server.Settings.File]);
+        foreach (var agent in observed.Agents.Values) facts.AddRange([agent.Key.File, agent.Certificate.File, agent.Settings.File]);
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in facts)
+            result[$"{file.Host}:{file.Path}"] = file.Exists
+                ? string.Create(CultureInfo.InvariantCulture, $"sha256={file.Sha256} mode={FileModes.Format(file.Mode)} owner={file.Owner}")
+                : "missing";
+        return result;
+    }
+
+    /// <summary>Human lines naming what differs between two fingerprints: "pem:/x/server.key: was ..., now ...".</summary>
+    public static IReadOnlyList<string> Differences(IReadOnlyDictionary<string, string> then, IReadOnlyDictionary<string, string> now) =>
+        then.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
+            .Select(k => (k, before: then.GetValueOrDefault(k, "not observed"), after: now.GetValueOrDefault(k, "not observed")))
+            .Where(x => x.before != x.after)
+            .Select(x => $"{x.k}: was {Short(x.before)}, now {Short(x.after)}")
+            .ToList();
+
+    private static string Short(string fact) => fact.StartsWith("sha256=", StringComparison.Ordinal) && fact.Length > 23
+        ? "sha256=" + fact[7..19] + "…" + fact[71..]
+        : fact;
+}

@@ -1,0 +1,50 @@
+using PemCertState.Execution;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// The steps that put back the files of one backup set (all its folders, on every host): back up
+/// what is there now, restore each file's bytes, mode and owner, then the restarts those files
+/// need, agents before the server, as in every apply. Pure.
+/// </summary>
+public static class RollbackPlanner
+{
+    public static Plan Create(DesiredState desired, IReadOnlyList<BackupSet> sets)
+    {
+        var steps = new List<PlanStep>();
+        var ordered = sets.OrderBy(s => AgentOf(s) ?? -1).ThenBy(s => s.Folder, StringComparer.Ordinal);
+        var restartAgents = new SortedSet<int>();
+        var restartServer = false;
+        foreach (var set in ordered)
+        {
+            var reason = $"rollback to backup {set.Id}";
+            var entries = set.Files.GroupBy(f => f.Path).Select(g => g.First()).ToList();
+            foreach (var group in entries.GroupBy(e => e.Address))
+                steps.Add(new PlanStep(group.Key, set.Host, StepAction.Backup, reason + ": keep what is there now",
+                    group.Select(e => e.Path).ToList(), BackupDir: Path.GetDirectoryName(set.Folder)));
+            foreach (var entry in entries)
+            {
+                steps.Add(new PlanStep(entry.Address, set.Host, StepAction.Restore, reason, [entry.Path],
+                    Source: Path.Combine(set.Folder, entry.BackupFile), Owner: entry.Owner,
+                    Mode: FileModes.Permissions((UnixFileMode)Convert.ToInt32(entry.Mode, 8)), Sha256: entry.Sha256));
+                if (Addresses.AgentId(entry.Address) is { } id) restartAgents.Add(id);
+                else restartServer = true;
+            }
+        }
+        foreach (var id in restartAgents)
+        {
+            var agent = desired.Agents.List.FirstOrDefault(a => a.Id == id);
+            if (agent?.Restart is { } command)
+                steps.Add(new PlanStep(Addresses.AgentRestart(id), agent.Host, StepAction.Restart,
+                    "the agent reads the restored files only when it starts", [], Command: command));
+        }
+        if (restartServer && desired.Server.Restart is { } serverRestart)
+            steps.Add(new PlanStep(Addresses.ServerRestart, desired.Server.Host, StepAction.Restart,
+                "PostgreSQL loads the restored SSL files on restart; last, after every agent", [], Command: serverRestart));
+        return new Plan(steps);
+    }
+
+    private static int? AgentOf(BackupSet set) => set.Files.Select(f => Addresses.AgentId(f.Address)).FirstOrDefault(id => id is not null);
+}
