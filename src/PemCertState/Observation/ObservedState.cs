@@ -1,4 +1,5 @@
 namespace PemCertState.Observation;
 
 /// <summary>What is true on the hosts now. Holds private keys in memory for the executor; no renderer may touch them.</summary>
-public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<int, ObservedAgent> Agents);
+/// <param name="Database">Null when the inventory has no server.database; otherwise what it said, or why it did not answer.</param>
+public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<int, ObservedAgent> Agents, ObservedDatabase? Database = null);

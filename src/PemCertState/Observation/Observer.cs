@@ -14,13 +14,16 @@ public sealed class Observer(HostSet hosts, int parallelism = 16)
     public async Task<ObservedState> ObserveAsync(DesiredState desired, CancellationToken cancellationToken)
     {
         var server = ObserveServerAsync(desired.Server, cancellationToken);
+        var database = desired.Server.Database is { } spec
+            ? DatabaseObserver.ObserveAsync(desired, spec, cancellationToken)
+            : Task.FromResult<ObservedDatabase?>(null)!;
         var agents = new ObservedAgent[desired.Agents.List.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, agents.Length),
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (i, ct) => agents[i] = await ObserveAgentAsync(desired.Agents, desired.Agents.List[i], ct).ConfigureAwait(false))
             .ConfigureAwait(false);
-        return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id));
+        return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false));
     }
 
     private async Task<ObservedServer> ObserveServerAsync(ServerSpec server, CancellationToken ct)
