@@ -31,6 +31,8 @@ public static class Planner
             new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
             server.Policy, ca, now, steps);
         serverChanged |= PlanServerSettings(server, observed.Server.Settings, steps);
+        var warnings = new List<string>();
+        DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
 
         var common = desired.Agents.User == AgentUserMode.Common ? PlanCommonPair(desired, observed, ca, now, steps) : null;
         foreach (var agent in desired.Agents.List)
@@ -53,7 +55,12 @@ public static class Planner
             steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
                 "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate the new files accept",
                 [], Command: server.Restart));
-        return new Plan(steps);
+        if (!serverChanged && DatabasePlanner.PendingRestart(server, observed, warnings) is { } pending)
+        {
+            if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, pending, [], Command: server.Restart));
+            else warnings.Add($"{pending}; server.restart is not set, so restart it yourself");
+        }
+        return new Plan(steps) { Warnings = warnings };
     }
 
     /// <summary>The CA as the rest of the plan sees it: replaced in this apply, or the observed one kept.</summary>

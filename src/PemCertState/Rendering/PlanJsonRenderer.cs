@@ -30,6 +30,7 @@ public static class PlanJsonRenderer
             ["summary"] = summary,
             ["steps"] = steps,
         };
+        if (plan.Warnings.Count > 0) root["warnings"] = new JsonArray(plan.Warnings.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray());
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 

@@ -14,7 +14,7 @@ public static class PlanTextRenderer
 {
     public static string Render(Plan plan)
     {
-        if (plan.IsEmpty) return "No changes. Every certificate, key and setting matches the inventory.\n";
+        if (plan.IsEmpty) return "No changes. Every certificate, key and setting matches the inventory.\n" + Warnings(plan);
         var text = new StringBuilder();
         foreach (var group in GroupByResource(plan.Steps))
         {
@@ -34,7 +34,7 @@ public static class PlanTextRenderer
             text.Append('\n');
         }
         text.Append(Summary(plan)).Append('\n');
-        return text.ToString();
+        return text.Append(Warnings(plan)).ToString();
     }
 
     /// <summary>"Plan: 14 steps on 6 resources (2 keys to generate, 2 certificates to issue, 1 restart)."</summary>
@@ -44,6 +44,8 @@ public static class PlanTextRenderer
             .Select(g => $"{g.Count()} {Verb(g.Key)}");
         return $"Plan: {plan.Steps.Count} steps on {plan.Resources.Count} resources ({string.Join(", ", counts)}).";
     }
+
+    private static string Warnings(Plan plan) => string.Concat(plan.Warnings.Select(w => $"Warning: {w}\n"));
 
     /// <summary>Consecutive steps on the same resource form a block; the plan's order is never changed.</summary>
     private static List<List<PlanStep>> GroupByResource(IReadOnlyList<PlanStep> steps)
