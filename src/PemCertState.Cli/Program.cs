@@ -21,8 +21,9 @@ plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.Ge
 var apply = new Command("apply", "Carry out the plan: backups, keys, certificates, settings, restarts") { file, autoApprove, parallelism };
 apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(verbose), ct));
 
-var verify = new Command("verify", "Check chains, key pairs, the CRL, modes and expiry offline; exit 2 on findings") { file };
-verify.SetAction((result, ct) => Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(verbose), ct));
+var connect = new Option<bool>("--connect") { Description = "Also log in to the PEM database as every agent with its certificate (needs server.database)" };
+var verify = new Command("verify", "Check chains, key pairs, the CRL, modes and expiry offline; exit 2 on findings") { file, connect };
+verify.SetAction((result, ct) => Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(connect), result.GetValue(verbose), ct));
 
 var status = new Command("status", "List every certificate with its issuer and days left") { file, json };
 status.SetAction((result, ct) => Verbs.StatusAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(verbose), ct));
