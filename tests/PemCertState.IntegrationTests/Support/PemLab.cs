@@ -21,10 +21,14 @@ internal sealed class PemLab
     public string Folder { get; }
     public string InventoryPath => Path.Combine(Folder, "pemstate.yaml");
     public string RootCrt => Path.Combine(_postgres.DataDir, "root.crt");
+    public void Rewrite(string from, string to) =>
+        File.WriteAllText(InventoryPath, File.ReadAllText(InventoryPath).Replace(from, to, StringComparison.Ordinal));
     public string CertDir(int id) => Path.Combine(Folder, "agents", id.ToString(System.Globalization.CultureInfo.InvariantCulture), ".pem");
 
     /// <param name="agentsYaml">The whole agents section; "{folder}" is replaced by the lab folder.</param>
-    public PemLab(PostgresFixture postgres, string name, string agentsYaml, string? restart = null)
+    /// <param name="database">server.database; default: the fixture's server.</param>
+    /// <param name="dataDir">server.data_dir; default: the fixture's data dir.</param>
+    public PemLab(PostgresFixture postgres, string name, string agentsYaml, string? restart = null, string? database = null, string? dataDir = null)
     {
         _postgres = postgres;
         Folder = Path.Combine(postgres.Root, name);
@@ -39,12 +43,12 @@ internal sealed class PemLab
               key: {key}
             server:
               host: pem
-              data_dir: {postgres.DataDir}
+              data_dir: {dataDir ?? postgres.DataDir}
               owner: postgres
               subject: /C=IN/O=EDB/CN=localhost
               key: {key}
               restart: "{restart ?? postgres.RestartCommand}"
-              database: {postgres.DatabaseYaml()}
+              database: {database ?? postgres.DatabaseYaml()}
             {agentsYaml.Replace("{folder}", Folder, StringComparison.Ordinal)}
             """);
     }
