@@ -52,6 +52,9 @@ public sealed class PostgresLoginTests(PostgresFixture postgres) : IClassFixture
         Assert.All(live.Logins, l => Assert.True(l.Succeeded, l.Message));
         Assert.Equal([1, 2], live.Logins.Select(l => l.AgentId));
         Assert.Empty(DatabaseVerifier.Verify(desired, observed));
+        var cli = Processes.Pemstate("verify", "--connect", "-f", lab.InventoryPath);
+        Assert.True(cli.ExitCode == 0, cli.Output);
+        Assert.Contains("agent 2 as agent2: ok", cli.Output, StringComparison.Ordinal);
 
         // and the next plan is empty: nothing pending, not even a restart
         var again = await lab.PlanAsync();
@@ -86,6 +89,9 @@ public sealed class PostgresLoginTests(PostgresFixture postgres) : IClassFixture
         var finding = Assert.Single(live.Findings);
         Assert.Equal("agent[3].certificate", finding.Address);
         Assert.Contains("login as agent3 failed", finding.Message, StringComparison.Ordinal);
+        var cli = Processes.Pemstate("verify", "--connect", "-f", lab.InventoryPath);
+        Assert.True(cli.ExitCode == 2, cli.Output);
+        Assert.Contains("agent 3 as agent3: FAILED", cli.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,6 +18,10 @@ internal static class Processes
         return (process.ExitCode, output.Result + error.Result);
     }
 
+    /// <summary>The built `pemstate` CLI, as a script or CI job runs it: no terminal.</summary>
+    public static (int ExitCode, string Output) Pemstate(params string[] arguments) =>
+        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "pemstate.dll"), .. arguments], new Dictionary<string, string> { ["CI"] = "true", ["NO_COLOR"] = "1" });
+
     public static string Check(string file, params string[] arguments)
     {
         var (code, output) = Run(file, arguments);
