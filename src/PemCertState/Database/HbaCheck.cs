@@ -13,18 +13,24 @@ public static class HbaCheck
     /// <returns>The problem in words, or null when agents reach a cert line first.</returns>
     public static string? Problem(IReadOnlyList<HbaRule> rules, string database, IReadOnlyCollection<string> users)
     {
-        var certLine = rules.FirstOrDefault(r => r.Error is null && IsTcpWithSsl(r) && r.Method == "cert"
+        var certLine = rules.FirstOrDefault(r => Usable(r) && IsTcpWithSsl(r) && r.Method == "cert"
             && MatchesDatabase(r, database) && MatchesAgents(r, users));
         if (certLine is null)
             return $"pg_hba.conf has no 'hostssl {database} +pem_agent <address> cert' line: agents cannot log in with their certificates";
 
-        var shadow = rules.FirstOrDefault(r => r.Line < certLine.Line && r.Error is null && IsTcpWithSsl(r)
+        var shadow = rules.FirstOrDefault(r => r.Line < certLine.Line && Usable(r) && IsTcpWithSsl(r)
             && MatchesDatabase(r, database) && MatchesAgents(r, users) && Covers(r, certLine));
         return shadow is null
             ? null
             : $"pg_hba.conf line {shadow.Line} ({shadow}) comes before line {certLine.Line} ({certLine}) and matches agent logins first, " +
               $"so they use {shadow.Method} instead of cert";
     }
+
+    /// <summary>
+    /// A line the server rejected is skipped, except a hostssl line rejected only because ssl is off now:
+    /// it matches once pemstate's settings are applied and the server restarts.
+    /// </summary>
+    private static bool Usable(HbaRule rule) => rule.Error is null || rule.Error.Contains("SSL is disabled", StringComparison.Ordinal);
 
     /// <summary>hostnossl never matches an SSL login; local is not TCP.</summary>
     private static bool IsTcpWithSsl(HbaRule rule) => rule.Type is "host" or "hostssl";

@@ -53,4 +53,14 @@ public sealed class HbaCheckTests
         // When checked / Then the missing line is named as EDB writes it
         Assert.StartsWith("pg_hba.conf has no 'hostssl pem +pem_agent <address> cert' line", HbaCheck.Problem(rules, "pem", ["agent1"]), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_cert_line_rejected_only_because_ssl_is_off_still_counts()
+    {
+        // Given the server before pemstate's first apply: ssl off, so PostgreSQL flags the hostssl line
+        HbaRule[] rules = [new(2, "hostssl", ["pem"], ["+pem_agent"], "127.0.0.1", "255.255.255.255", "cert", "hostssl record cannot match because SSL is disabled")];
+
+        // When checked / Then it is not reported as missing: it matches once ssl is on
+        Assert.Null(HbaCheck.Problem(rules, "pem", ["agent1"]));
+    }
 }
