@@ -32,8 +32,9 @@ backups.SetAction((result, ct) => Verbs.BackupsAsync(result.GetValue(file)!, res
 var rollback = new Command("rollback", "Restore a backup set's files, modes and owners, then restart what they need") { file, backupId, autoApprove, breakLock };
 rollback.SetAction((result, ct) => Verbs.RollbackAsync(result.GetValue(file)!, result.GetValue(backupId), result.GetValue(autoApprove), result.GetValue(breakLock), result.GetValue(verbose), ct));
 
-var verify = new Command("verify", "Check chains, key pairs, the CRL, modes and expiry offline; exit 2 on findings") { file };
-verify.SetAction((result, ct) => Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(verbose), ct));
+var connect = new Option<bool>("--connect") { Description = "Also log in to the PEM database as every agent with its certificate (needs server.database)" };
+var verify = new Command("verify", "Check chains, key pairs, the CRL, modes and expiry offline; exit 2 on findings") { file, connect };
+verify.SetAction((result, ct) => Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(connect), result.GetValue(verbose), ct));
 
 var status = new Command("status", "List every certificate with its issuer and days left") { file, json };
 status.SetAction((result, ct) => Verbs.StatusAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(verbose), ct));

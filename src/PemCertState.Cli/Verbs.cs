@@ -25,7 +25,7 @@ internal static class Verbs
 
     public static async Task<int> PlanAsync(string file, bool json, bool detailedExitCode, string? outFile, bool verbose, CancellationToken ct)
     {
-        var desired = Load(file);
+        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
         if (desired is null) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = new HostSet(desired);
@@ -45,7 +45,7 @@ internal static class Verbs
 
     public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, bool verbose, CancellationToken ct)
     {
-        var desired = Load(file);
+        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
         if (desired is null) return ExitCodes.Error;
         SavedPlanContext? saved = null;
         Plan? savedPlan = null;
@@ -97,7 +97,7 @@ internal static class Verbs
 
     public static async Task<int> BackupsAsync(string file, bool verbose, CancellationToken ct)
     {
-        var desired = Load(file);
+        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
         if (desired is null) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = new HostSet(desired);
@@ -113,7 +113,7 @@ internal static class Verbs
 
     public static async Task<int> RollbackAsync(string file, string? backupId, bool autoApprove, bool breakLock, bool verbose, CancellationToken ct)
     {
-        var desired = Load(file);
+        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
         if (desired is null) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = new HostSet(desired);
@@ -226,23 +226,35 @@ internal static class Verbs
         };
     }
 
-    public static async Task<int> VerifyAsync(string file, bool verbose, CancellationToken ct)
+    public static async Task<int> VerifyAsync(string file, bool connect, bool verbose, CancellationToken ct)
     {
-        var desired = Load(file);
+        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
         if (desired is null) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = new HostSet(desired);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
-        var findings = OfflineVerifier.Verify(desired, observed, Now());
+        var findings = OfflineVerifier.Verify(desired, observed, Now()).Concat(DatabaseVerifier.Verify(desired, observed)).ToList();
+        if (connect)
+        {
+            if (desired.Server.Database is null)
+            {
+                Console.Error.Write("pemstate: verify --connect needs server.database in the inventory (host, port, name, user).\n");
+                return ExitCodes.Error;
+            }
+            var live = await LiveVerifier.VerifyAsync(desired, observed, ct).ConfigureAwait(false);
+            foreach (var login in live.Logins)
+                Console.Out.Write($"agent {login.AgentId} as {login.User}: {(login.Succeeded ? "ok" : "FAILED: " + login.Message)}\n");
+            findings.AddRange(live.Findings);
+        }
         Console.Out.Write(FindingsRenderer.Render(findings));
         return findings.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
     }
 
     public static async Task<int> StatusAsync(string file, bool json, bool verbose, CancellationToken ct)
     {
-        var desired = Load(file);
+        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
         if (desired is null) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = new HostSet(desired);
@@ -261,6 +273,22 @@ internal static class Verbs
         if (result.IsValid) return result.State;
         Console.Error.Write($"pemstate: {result.Diagnostics.Count} problem(s) in {file}; nothing was observed or changed.\n");
         return null;
+    }
+
+    private static async Task<DesiredState?> LoadAndDiscoverAsync(string file, CancellationToken ct)
+    {
+        var desired = Load(file);
+        return desired is null ? null : await DiscoverAsync(desired, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>agents.discover: database: the active rows of pem.agent become the agent list; anything else passes through.</summary>
+    private static async Task<DesiredState?> DiscoverAsync(DesiredState desired, CancellationToken ct)
+    {
+        var discovery = await AgentDiscovery.DiscoverAsync(desired, ct).ConfigureAwait(false);
+        foreach (var note in discovery.Notes) Console.Error.Write($"pemstate: note: {note}\n");
+        foreach (var error in discovery.Errors) Console.Error.Write($"pemstate: {error}\n");
+        if (discovery.Desired is null) Console.Error.Write("pemstate: nothing was observed or changed.\n");
+        return discovery.Desired;
     }
 
     private static async Task<ObservedState?> ObserveAsync(DesiredState desired, HostSet hosts, CancellationToken ct)

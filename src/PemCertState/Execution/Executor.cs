@@ -7,6 +7,7 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.X509;
 using PemCertState.Configuration;
 using PemCertState.Crypto;
+using PemCertState.Database;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
@@ -125,6 +126,10 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
                 break;
             case StepAction.Restart:
                 await RestartAsync(step, host, ct).ConfigureAwait(false);
+                await WaitForServerAsync(step, run, ct).ConfigureAwait(false);
+                break;
+            case StepAction.CreateRole:
+                await CreateRoleAsync(step, run, ct).ConfigureAwait(false);
                 break;
             case StepAction.Restore:
                 await RestoreAsync(step, host, ct).ConfigureAwait(false);
@@ -274,6 +279,46 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
         Log.Restarted(logger, step.Address, step.Command!, step.Host, result.ExitCode);
         if (!result.Succeeded)
             throw new StepFailedException($"'{step.Command}' exited with {result.ExitCode}: {result.StandardError.Trim()}");
+    }
+
+    /// <summary>How long a server restart may take before the apply fails (server.database set only).</summary>
+    public TimeSpan ServerStartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// After restart[server], the apply goes on only once PostgreSQL accepts connections again: a restart
+    /// command such as `systemctl restart` may return while the server is still starting, or about to fail
+    /// on the new files; saying "done" then would be a lie.
+    /// </summary>
+    private async Task WaitForServerAsync(PlanStep step, Run run, CancellationToken ct)
+    {
+        if (step.Address != Addresses.ServerRestart || run.Desired.Server.Database is not { } database) return;
+        try
+        {
+            // Real time, not the apply's clock: a pinned clock (PEMSTATE_NOW, tests) would never reach the deadline.
+            await PemDatabase.WaitUntilAcceptingAsync(database, ServerStartTimeout, TimeProvider.System, ct).ConfigureAwait(false);
+        }
+        catch (PemDatabaseException e)
+        {
+            throw new StepFailedException($"'{step.Command}' ran, but {e.Message}", e);
+        }
+        Log.ServerAccepting(logger, database.ToString());
+    }
+
+    private async Task CreateRoleAsync(PlanStep step, Run run, CancellationToken ct)
+    {
+        var name = Addresses.RoleName(step.Address) ?? throw new StepFailedException($"{step.Address} names no role");
+        if (run.Desired.Server.Database is not { } spec)
+            throw new StepFailedException($"{step.Address} needs server.database to reach the PEM database");
+        try
+        {
+            await using var database = await PemDatabase.OpenAsync(spec, ct).ConfigureAwait(false);
+            foreach (var done in await database.EnsureAgentRoleAsync(name, ct).ConfigureAwait(false))
+                Log.RoleChanged(logger, step.Address, done);
+        }
+        catch (PemDatabaseException e)
+        {
+            throw new StepFailedException($"{step.Address} needs the PEM database, and {e.Message}", e);
+        }
     }
 
     private static async Task WritePrivateAsync(IHost host, string path, string pem, string? owner, CancellationToken ct)

@@ -22,4 +22,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "{Address}: ran '{Command}' on {Host}, exit {ExitCode}")]
     public static partial void Restarted(ILogger logger, string address, string command, string host, int exitCode);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "the PEM database {Target} accepts connections again")]
+    public static partial void ServerAccepting(ILogger logger, string target);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "{Address}: {Statement}")]
+    public static partial void RoleChanged(ILogger logger, string address, string statement);
 }

@@ -81,15 +81,30 @@ internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inven
             Subject("/server/subject"),
             Policy("server", _builtInLeafValidity, "/server"),
             Path.GetFullPath(Path.Combine(dataDir, ExpandHome(backupDir))),
-            String("/server/restart"));
+            String("/server/restart"),
+            ResolveDatabase());
+    }
+
+    private DatabaseSpec? ResolveDatabase()
+    {
+        if (Node("/server/database") is not JsonObject)
+            return null;
+        return new DatabaseSpec(
+            String("/server/database/host") ?? "",
+            (int?)Integer("/server/database/port") ?? 5432,
+            String("/server/database/name") ?? "pem",
+            String("/server/database/user") ?? "",
+            String("/server/database/password_env"),
+            String("/server/database/sslmode") ?? "prefer");
     }
 
     private AgentsSpec ResolveAgents(Dictionary<string, HostSpec> hosts)
     {
         var user = String("/agents/user") == "common" ? AgentUserMode.Common : AgentUserMode.PerAgent;
         var commonUser = String("/agents/common_user") ?? BuiltInCommonUser;
-        if (String("/agents/discover") == "database")
-            ErrorAtValue("/agents/discover", "agents.discover: database is not supported yet by this version");
+        var source = String("/agents/discover") == "database" ? AgentSource.Database : AgentSource.Inventory;
+        if (source == AgentSource.Database && Node("/server/database") is not JsonObject)
+            ErrorAtValue("/agents/discover", "agents.discover: database needs server.database to reach the PEM database");
 
         var prefix = String("/agents/subject") ?? "";
         if (prefix.Length > 0)
@@ -120,7 +135,8 @@ internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inven
                 agents.Add(ResolveAgent(at, (int)id, hosts, defaultHost));
             }
         }
-        return new AgentsSpec(user, commonUser, prefix, [.. agents.OrderBy(a => a.Id)]);
+        return new AgentsSpec(user, commonUser, prefix, [.. agents.OrderBy(a => a.Id)], source,
+            source == AgentSource.Database ? ResolveDefaults(defaultHost) : null);
     }
 
     private AgentSpec ResolveAgent(string at, int id, Dictionary<string, HostSpec> hosts, string? defaultHost)
@@ -150,6 +166,15 @@ internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inven
             Nearest(at + "/restart", "/agents/defaults/restart"),
             Policy($"agent {id}", _builtInLeafValidity, at, "/agents/defaults"));
     }
+
+    /// <summary>The defaults an agent found only in pem.agent gets; "{id}" stays in the paths until the id is known.</summary>
+    private AgentDefaults ResolveDefaults(string? defaultHost) => new(
+        defaultHost,
+        LocalPath(String("/agents/defaults/cert_dir") ?? BuiltInCertDir),
+        LocalPath(String("/agents/defaults/config") ?? BuiltInConfig),
+        String("/agents/defaults/owner"),
+        String("/agents/defaults/restart"),
+        Policy("agents.defaults", _builtInLeafValidity, "/agents/defaults"));
 
     /// <summary>An explicit null on the agent wins over the defaults (e.g. <c>restart: null</c>: no restart for this one).</summary>
     private string? Nearest(string agentPointer, string defaultsPointer)

@@ -4,6 +4,7 @@ namespace PemCertState.Inventory;
 /// <param name="Owner">User name that must own the files; null leaves ownership as it is.</param>
 /// <param name="BackupDir">Absolute folder that receives backup sets (default: data_dir/certs).</param>
 /// <param name="Restart">Shell command run on the server host; null means no restart step is planned.</param>
+/// <param name="Database">server.database; null: the database is not observed or changed, restarts are not waited for.</param>
 public sealed record ServerSpec(
     string Host,
     string DataDir,
@@ -11,4 +12,5 @@ public sealed record ServerSpec(
     string Subject,
     CertificatePolicy Policy,
     string BackupDir,
-    string? Restart);
+    string? Restart,
+    DatabaseSpec? Database = null);

@@ -15,6 +15,9 @@ public sealed class Observer(HostSet hosts, int parallelism = 16)
     {
         var server = ObserveServerAsync(desired.Server, cancellationToken);
         var journal = hosts[desired.Server.Host].ReadAsync(Execution.Journal.PathFor(desired.Server), cancellationToken);
+        var database = desired.Server.Database is { } spec
+            ? DatabaseObserver.ObserveAsync(desired, spec, cancellationToken)
+            : Task.FromResult<ObservedDatabase?>(null)!;
         var agents = new ObservedAgent[desired.Agents.List.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, agents.Length),
@@ -22,7 +25,7 @@ public sealed class Observer(HostSet hosts, int parallelism = 16)
             async (i, ct) => agents[i] = await ObserveAgentAsync(desired.Agents, desired.Agents.List[i], ct).ConfigureAwait(false))
             .ConfigureAwait(false);
         var journalFile = await journal.ConfigureAwait(false);
-        return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id),
+        return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
             journalFile.Exists ? Execution.Journal.Read(Text(journalFile)) : null);
     }
 

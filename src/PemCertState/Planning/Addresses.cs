@@ -14,6 +14,11 @@ public static class Addresses
     public static string AgentCertificate(int id) => $"agent[{id}].certificate";
     public static string AgentSettings(int id) => $"agent[{id}].settings";
     public static string AgentRestart(int id) => $"restart[agent {id}]";
+    public static string Role(string name) => $"role[{name}]";
+
+    /// <summary>The role name in "role[pem_agent_common_user]", or null for any other address.</summary>
+    public static string? RoleName(string address) =>
+        address.StartsWith("role[", StringComparison.Ordinal) && address.EndsWith(']') ? address[5..^1] : null;
 
     /// <summary>The agent id in "agent[7].certificate", or null for any other address.</summary>
     public static int? AgentId(string address)

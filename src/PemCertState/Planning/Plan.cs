@@ -8,6 +8,9 @@ public sealed record Plan(IReadOnlyList<PlanStep> Steps, IReadOnlyList<string>? 
 
     public bool IsEmpty => Steps.Count == 0;
 
+    /// <summary>What a person should know that no step can fix (a role PEM should have made, a shadowed pg_hba.conf line).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The resource addresses the plan touches, in first-step order.</summary>
     public IReadOnlyList<string> Resources => Steps.Select(s => s.Address).Distinct().ToList();
 }

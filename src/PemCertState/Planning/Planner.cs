@@ -32,6 +32,8 @@ public static class Planner
             new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
             server.Policy, ca, now, steps);
         serverChanged |= PlanServerSettings(server, observed.Server.Settings, steps);
+        var warnings = new List<string>();
+        DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
 
         var common = desired.Agents.User == AgentUserMode.Common ? PlanCommonPair(desired, observed, ca, now, steps) : null;
         foreach (var agent in desired.Agents.List)
@@ -57,7 +59,12 @@ public static class Planner
                     ? "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate the new files accept"
                     : Owed(observed.Journal!),
                 [], Command: server.Restart));
-        return new Plan(steps, Notes(observed.Journal));
+        if (!serverChanged && !pending.Contains(Addresses.ServerRestart) && DatabasePlanner.PendingRestart(server, observed, warnings) is { } stillRunning)
+        {
+            if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
+            else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
+        }
+        return new Plan(steps, Notes(observed.Journal)) { Warnings = warnings };
     }
 
     private static string Owed(ObservedJournal journal) =>

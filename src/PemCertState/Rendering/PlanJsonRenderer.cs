@@ -31,6 +31,7 @@ public static class PlanJsonRenderer
             ["summary"] = summary,
             ["steps"] = steps,
         };
+        if (plan.Warnings.Count > 0) root["warnings"] = new JsonArray(plan.Warnings.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray());
         if (plan.Notes.Count > 0) root["notes"] = new JsonArray(plan.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
         if (saved is not null)
         {

@@ -16,7 +16,7 @@ public static class PlanTextRenderer
     {
         var text = new StringBuilder();
         foreach (var note in plan.Notes) text.Append("Note: ").Append(note).Append("\n\n");
-        if (plan.IsEmpty) return text.Append("No changes. Every certificate, key and setting matches the inventory.\n").ToString();
+        if (plan.IsEmpty) return text.Append("No changes. Every certificate, key and setting matches the inventory.\n").Append(Warnings(plan)).ToString();
         foreach (var group in GroupByResource(plan.Steps))
         {
             text.Append("# ").Append(group[0].Address).Append(" on ").Append(group[0].Host).Append('\n');
@@ -35,7 +35,7 @@ public static class PlanTextRenderer
             text.Append('\n');
         }
         text.Append(Summary(plan)).Append('\n');
-        return text.ToString();
+        return text.Append(Warnings(plan)).ToString();
     }
 
     /// <summary>"Plan: 14 steps on 6 resources (2 keys to generate, 2 certificates to issue, 1 restart)."</summary>
@@ -45,6 +45,8 @@ public static class PlanTextRenderer
             .Select(g => $"{g.Count()} {Verb(g.Key)}");
         return $"Plan: {plan.Steps.Count} steps on {plan.Resources.Count} resources ({string.Join(", ", counts)}).";
     }
+
+    private static string Warnings(Plan plan) => string.Concat(plan.Warnings.Select(w => $"Warning: {w}\n"));
 
     /// <summary>Consecutive steps on the same resource form a block; the plan's order is never changed.</summary>
     private static List<List<PlanStep>> GroupByResource(IReadOnlyList<PlanStep> steps)

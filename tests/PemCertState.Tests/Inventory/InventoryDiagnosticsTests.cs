@@ -214,7 +214,7 @@ public sealed class InventoryDiagnosticsTests
                 "6:13: ca.validity: expected a duration like 365d, got '1y'",
                 "7:17: server.host: host 'nowhere' is not declared in hosts (declared: pem)",
                 "7:60: unknown key 'colour' in server",
-                "9:13: agents.discover: database is not supported yet by this version",
+                "9:13: agents.discover: database needs server.database to reach the PEM database",
                 "10:9: agents.user: 'everyone' is not one of: per-agent, common",
             ],
             result.Diagnostics.Select(Located));

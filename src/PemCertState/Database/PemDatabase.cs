@@ -1,0 +1,251 @@
+using System.Security.Cryptography.X509Certificates;
+using Npgsql;
+using PemCertState.Inventory;
+
+namespace PemCertState.Database;
+
+/// <summary>
+/// One connection to the PEM backend database (server.database): the queries observation needs and
+/// the few commands apply runs. Identifiers are always quoted; values always travel as parameters.
+/// </summary>
+public sealed class PemDatabase : IAsyncDisposable
+{
+    /// <summary>The settings observation compares with postgresql.conf, plus where they came from.</summary>
+    public static readonly string[] SslSettingNames = ["ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
+
+    private readonly NpgsqlDataSource _source;
+    private readonly NpgsqlConnection _connection;
+
+    private PemDatabase(NpgsqlDataSource source, NpgsqlConnection connection)
+    {
+        _source = source;
+        _connection = connection;
+    }
+
+    /// <summary>The certificate the server presented during the TLS handshake; null without TLS.</summary>
+    public X509Certificate2? ServerCertificate { get; private set; }
+
+    /// <summary>Connects as server.database says. A missing password variable or an unreachable server is a <see cref="PemDatabaseException"/>.</summary>
+    public static async Task<PemDatabase> OpenAsync(DatabaseSpec spec, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString(spec, timeout ?? TimeSpan.FromSeconds(10)));
+        X509Certificate2? presented = null;
+        // Only where libpq would not verify either (require, prefer, allow): the callback only records what the server sent.
+        if (spec.SslMode is "require" or "prefer" or "allow")
+            builder.UseSslClientAuthenticationOptionsCallback(options => options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                if (certificate is not null) presented = new X509Certificate2(certificate);
+                return true;
+            });
+        var source = builder.Build();
+        try
+        {
+            var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return new PemDatabase(source, connection) { ServerCertificate = presented };
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+            throw new PemDatabaseException($"cannot connect to the PEM database {spec}: {Describe(e)}", e);
+        }
+    }
+
+    /// <summary>
+    /// Tries to connect until the server accepts, or <paramref name="timeout"/> passes. Used after a restart:
+    /// the restart command may return before PostgreSQL has finished starting.
+    /// </summary>
+    public static async Task WaitUntilAcceptingAsync(DatabaseSpec spec, TimeSpan timeout, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var deadline = clock.GetUtcNow() + timeout;
+        string last;
+        while (true)
+        {
+            try
+            {
+                await using var database = await OpenAsync(spec, cancellationToken, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                await database.ScalarAsync<int>("SELECT 1", cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (PemDatabaseException e) when (e.InnerException is not null)
+            {
+                last = e.Message;
+            }
+            if (clock.GetUtcNow() >= deadline)
+                throw new PemDatabaseException($"the server did not accept connections within {(int)timeout.TotalSeconds} s after the restart; last attempt: {last}");
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<int>> ActiveAgentIdsAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<int>();
+        await using var command = Command("SELECT id FROM pem.agent WHERE active = true ORDER BY id");
+        await using var reader = await Run(command, r => r.ExecuteReaderAsync(cancellationToken), "read the active agents from pem.agent").ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) ids.Add(reader.GetInt32(0));
+        return ids;
+    }
+
+    /// <summary>Facts for each name; a role that does not exist is reported with Exists = false.</summary>
+    public async Task<IReadOnlyDictionary<string, RoleFacts>> RolesAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, RoleFacts>(StringComparer.Ordinal);
+        await using var command = Command("""
+            SELECT r.rolname, r.rolcanlogin,
+                   CASE WHEN g.oid IS NULL THEN false ELSE pg_has_role(r.oid, g.oid, 'MEMBER') END
+            FROM pg_roles r LEFT JOIN pg_roles g ON g.rolname = 'pem_agent'
+            WHERE r.rolname = ANY($1)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = names.ToArray() });
+        await using (var reader = await Run(command, c => c.ExecuteReaderAsync(cancellationToken), "read the agent roles").ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                found[reader.GetString(0)] = new RoleFacts(reader.GetString(0), true, reader.GetBoolean(1), reader.GetBoolean(2));
+        }
+        foreach (var name in names)
+            if (!found.ContainsKey(name)) found[name] = new RoleFacts(name, false, false, false);
+        return found;
+    }
+
+    /// <summary>The values the server runs with now (not what postgresql.conf says), with data_directory and config_file.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> EffectiveSettingsAsync(CancellationToken cancellationToken)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in SslSettingNames.Append("data_directory").Append("config_file").Append("hba_file"))
+        {
+            // SHOW takes no parameters; the names are our own constants, never user input.
+            settings[name] = await ScalarAsync<string>($"SHOW {name}", cancellationToken).ConfigureAwait(false) ?? "";
+        }
+        return settings;
+    }
+
+    public async Task<IReadOnlyList<HbaRule>> HbaRulesAsync(CancellationToken cancellationToken)
+    {
+        var rules = new List<HbaRule>();
+        await using var command = Command("""
+            SELECT line_number, type, database, user_name, address, netmask, auth_method, error
+            FROM pg_hba_file_rules ORDER BY line_number
+            """);
+        await using var reader = await Run(command, c => c.ExecuteReaderAsync(cancellationToken), "read pg_hba_file_rules").ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rules.Add(new HbaRule(
+                reader.GetInt32(0),
+                reader.IsDBNull(1) ? "" : reader.GetString(1),
+                reader.IsDBNull(2) ? [] : reader.GetFieldValue<string[]>(2),
+                reader.IsDBNull(3) ? [] : reader.GetFieldValue<string[]>(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7)));
+        }
+        return rules;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="name"/> a PEM agent login: creates it with LOGIN, or adds LOGIN, and grants
+    /// pem_agent, each only when missing. Returns what it did, for the log.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> EnsureAgentRoleAsync(string name, CancellationToken cancellationToken)
+    {
+        var done = new List<string>();
+        var pemAgent = (await RolesAsync(["pem_agent"], cancellationToken).ConfigureAwait(false))["pem_agent"];
+        if (!pemAgent.Exists)
+            throw new PemDatabaseException("role pem_agent does not exist in the PEM database; is server.database.name the PEM database?");
+        var role = (await RolesAsync([name], cancellationToken).ConfigureAwait(false))[name];
+        var quoted = QuoteIdentifier(name);
+        if (!role.Exists)
+        {
+            await ExecuteAsync($"CREATE ROLE {quoted} LOGIN", cancellationToken).ConfigureAwait(false);
+            done.Add($"CREATE ROLE {quoted} LOGIN");
+        }
+        else if (!role.CanLogin)
+        {
+            await ExecuteAsync($"ALTER ROLE {quoted} LOGIN", cancellationToken).ConfigureAwait(false);
+            done.Add($"ALTER ROLE {quoted} LOGIN");
+        }
+        if (!role.InPemAgent)
+        {
+            await ExecuteAsync($"GRANT pem_agent TO {quoted}", cancellationToken).ConfigureAwait(false);
+            done.Add($"GRANT pem_agent TO {quoted}");
+        }
+        return done;
+    }
+
+    /// <summary>A PostgreSQL identifier in double quotes, embedded quotes doubled: safe for any role name.</summary>
+    public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    internal static string ConnectionString(DatabaseSpec spec, TimeSpan timeout)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = spec.Host,
+            Port = spec.Port,
+            Database = spec.Name,
+            Username = spec.User,
+            SslMode = ParseSslMode(spec.SslMode),
+            Timeout = Math.Max(1, (int)timeout.TotalSeconds),
+            // A restart closes every connection; a pooled one would fail the next query after it.
+            Pooling = false,
+            ApplicationName = "pemstate",
+        };
+        if (spec.PasswordEnv is { } variable)
+        {
+            builder.Password = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } password
+                ? password
+                : throw new PemDatabaseException($"server.database.password_env names {variable}, but the environment variable {variable} is not set");
+        }
+        return builder.ConnectionString;
+    }
+
+    public static SslMode ParseSslMode(string mode) => mode switch
+    {
+        "disable" => SslMode.Disable,
+        "allow" => SslMode.Allow,
+        "require" => SslMode.Require,
+        "verify-ca" => SslMode.VerifyCA,
+        "verify-full" => SslMode.VerifyFull,
+        _ => SslMode.Prefer,
+    };
+
+    /// <summary>The server's own message for a PostgreSQL error; the exception's message otherwise. Never the connection string.</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        PostgresException p => $"{p.Severity}: {p.MessageText} ({p.SqlState})",
+        NpgsqlException { InnerException: { } inner } n when n.Message.StartsWith("Exception while", StringComparison.Ordinal) => Describe(inner),
+        _ => e.Message,
+    };
+
+    private async Task<T?> ScalarAsync<T>(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = Command(sql);
+        var value = await Run(command, c => c.ExecuteScalarAsync(cancellationToken), sql).ConfigureAwait(false);
+        return value is DBNull or null ? default : (T)value;
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = Command(sql);
+        await Run(command, c => c.ExecuteNonQueryAsync(cancellationToken), sql).ConfigureAwait(false);
+    }
+
+    private NpgsqlCommand Command(string sql) => new(sql, _connection);
+
+    private static async Task<T> Run<T>(NpgsqlCommand command, Func<NpgsqlCommand, Task<T>> action, string what)
+    {
+        try
+        {
+            return await action(command).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
+        {
+            throw new PemDatabaseException($"cannot {what}: {Describe(e)}", e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        await _source.DisposeAsync().ConfigureAwait(false);
+        ServerCertificate?.Dispose();
+    }
+}

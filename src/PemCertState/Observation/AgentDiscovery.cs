@@ -1,0 +1,50 @@
+using PemCertState.Database;
+using PemCertState.Inventory;
+
+namespace PemCertState.Observation;
+
+/// <summary>
+/// agents.discover: database. Reads the active ids from pem.agent (the only I/O), then <see cref="Resolve"/>
+/// builds the final agent list, so that the planner keeps planning from a plain DesiredState and never
+/// learns where the list came from.
+/// </summary>
+public static class AgentDiscovery
+{
+    public static async Task<Discovery> DiscoverAsync(DesiredState desired, CancellationToken cancellationToken)
+    {
+        if (desired.Agents.Source != AgentSource.Database || desired.Server.Database is not { } spec)
+            return new Discovery(desired, [], []);
+        IReadOnlyList<int> active;
+        try
+        {
+            await using var database = await PemDatabase.OpenAsync(spec, cancellationToken).ConfigureAwait(false);
+            active = await database.ActiveAgentIdsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PemDatabaseException e)
+        {
+            return new Discovery(null, [$"agents.discover: database: {e.Message}; the agents to manage are not known"], []);
+        }
+        return Resolve(desired, active);
+    }
+
+    /// <summary>The active agents, each with its inventory entry or the defaults. Pure.</summary>
+    public static Discovery Resolve(DesiredState desired, IReadOnlyList<int> activeIds)
+    {
+        var agents = desired.Agents;
+        var listed = agents.List.ToDictionary(a => a.Id);
+        var errors = new List<string>();
+        var notes = new List<string>();
+        var resolved = new List<AgentSpec>();
+        foreach (var id in activeIds.Distinct().Order())
+        {
+            if (listed.TryGetValue(id, out var agent)) resolved.Add(agent);
+            else if (agents.Defaults?.For(id) is { } fromDefaults) resolved.Add(fromDefaults);
+            else errors.Add($"agent {id} is active in pem.agent but has no host: add {{ id: {id}, host: <name> }} to agents.list or set agents.defaults.host");
+        }
+        var active = activeIds.ToHashSet();
+        foreach (var agent in agents.List.Where(a => !active.Contains(a.Id)))
+            notes.Add($"agent {agent.Id} is listed in the inventory but not active in pem.agent; it is not managed");
+        if (errors.Count > 0) return new Discovery(null, errors, notes);
+        return new Discovery(desired with { Agents = agents with { List = resolved } }, [], notes);
+    }
+}

@@ -1,0 +1,26 @@
+using PemCertState.Database;
+
+namespace PemCertState.Observation;
+
+/// <summary>
+/// What the PEM database said, or why it said nothing. When <see cref="Reached"/> is false every
+/// other member is empty and the plan works from the files alone.
+/// </summary>
+/// <param name="Error">Why the database was not reached (no password in it, ever).</param>
+/// <param name="Effective">SHOW values the server runs with now: ssl*, data_directory, config_file, hba_file.</param>
+/// <param name="Roles">The agent roles the inventory needs (agent&lt;ID&gt; or the common user), by name.</param>
+/// <param name="HbaRules">pg_hba.conf as the server parsed it; empty with <see cref="HbaError"/> set when it could not be read.</param>
+/// <param name="ServerCertificateSha256">Fingerprint of the certificate the server presented (TLS only), to tell a pending restart.</param>
+public sealed record ObservedDatabase(
+    string Target,
+    bool Reached,
+    string? Error,
+    IReadOnlyDictionary<string, string> Effective,
+    IReadOnlyDictionary<string, RoleFacts> Roles,
+    IReadOnlyList<HbaRule> HbaRules,
+    string? HbaError,
+    string? ServerCertificateSha256)
+{
+    public static ObservedDatabase NotReached(string target, string error) =>
+        new(target, false, error, new Dictionary<string, string>(), new Dictionary<string, RoleFacts>(), [], null, null);
+}

@@ -1,0 +1,4 @@
+namespace PemCertState.Verification;
+
+/// <summary>One certificate login as an agent: ok, or the server's (or TLS layer's) own words for the refusal.</summary>
+public sealed record AgentLogin(int AgentId, string User, bool Succeeded, string Message);

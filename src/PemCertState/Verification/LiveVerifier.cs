@@ -1,0 +1,127 @@
+using System.Security.Cryptography.X509Certificates;
+using Npgsql;
+using PemCertState.Crypto;
+using PemCertState.Database;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Planning;
+
+namespace PemCertState.Verification;
+
+/// <summary>
+/// `pemstate verify --connect`: logs in to the PEM database as every managed agent with that agent's own key
+/// and certificate, as EDB's "Testing certificates" does with psql (sslmode verify-ca against root.crt, user =
+/// the certificate's CN, SELECT version()), and checks that the server presents the server.crt on disk.
+/// The key and certificate come from what observation read, so remote agents need no copy on this machine.
+/// </summary>
+public static class LiveVerifier
+{
+    public static async Task<LiveReport> VerifyAsync(DesiredState desired, ObservedState observed, CancellationToken cancellationToken)
+    {
+        var spec = desired.Server.Database ?? throw new ArgumentException("verify --connect needs server.database", nameof(desired));
+        var host = desired.Server.Host;
+        var findings = new List<Finding>();
+        var anchors = new X509Certificate2Collection();
+        foreach (var certificate in observed.Server.Root.Certificates) anchors.Add(X509CertificateLoader.LoadCertificate(certificate.GetEncoded()));
+
+        var presented = await PresentedCertificateAsync(spec, cancellationToken).ConfigureAwait(false);
+        var onDisk = observed.Server.Certificate;
+        if (presented.Error is { } probeError)
+            findings.Add(new Finding(Addresses.ServerCertificate, host, onDisk.File.Path, $"no TLS connection to {spec.Host}:{spec.Port}: {probeError}"));
+        else if (onDisk.Certificate is { } disk && Fingerprints.Sha256Hex(disk.GetEncoded()) != presented.Sha256)
+            findings.Add(new Finding(Addresses.ServerCertificate, host, onDisk.File.Path,
+                "the server presents another certificate than server.crt on disk: restart it to load the new files"));
+
+        var logins = new List<AgentLogin>();
+        foreach (var agent in desired.Agents.List)
+        {
+            var user = PemFiles.AgentUser(desired.Agents, agent);
+            var seen = observed.Agents[agent.Id];
+            AgentLogin login;
+            if (seen.Key.Pair is null || seen.Certificate.Certificate is null)
+                login = new AgentLogin(agent.Id, user, false, "no readable key and certificate to log in with");
+            else
+                login = await LoginAsync(spec, user, PemCodec.EncodeCertificate(seen.Certificate.Certificate),
+                    PemCodec.EncodePrivateKey(seen.Key.Pair.Private), anchors, cancellationToken) with { AgentId = agent.Id };
+            logins.Add(login);
+            if (!login.Succeeded)
+                findings.Add(new Finding(Addresses.AgentCertificate(agent.Id), agent.Host, seen.Certificate.File.Path, $"login as {user} failed: {login.Message}"));
+        }
+        return new LiveReport(logins, findings);
+    }
+
+    /// <summary>
+    /// One certificate login (sslmode verify-ca). Public for tests that log in as another agent's user on purpose.
+    /// Key bytes stay in memory; the message holds only what the server or TLS layer said.
+    /// </summary>
+    public static async Task<AgentLogin> LoginAsync(
+        DatabaseSpec spec, string user, string certificatePem, string keyPem, X509Certificate2Collection anchors, CancellationToken cancellationToken)
+    {
+        using var client = X509Certificate2.CreateFromPem(certificatePem, keyPem);
+        var builder = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder
+        {
+            Host = spec.Host,
+            Port = spec.Port,
+            Database = spec.Name,
+            Username = user,
+            SslMode = SslMode.VerifyCA,
+            Pooling = false,
+            Timeout = 10,
+            ApplicationName = "pemstate verify",
+        }.ConnectionString);
+        builder.UseRootCertificates(anchors);
+        builder.UseSslClientAuthenticationOptionsCallback(options => options.ClientCertificates = new X509CertificateCollection { client });
+        await using var source = builder.Build();
+        try
+        {
+            await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT version()", connection);
+            var version = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return new AgentLogin(0, user, true, version ?? "");
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            return new AgentLogin(0, user, false, PemDatabase.Describe(Innermost(e)));
+        }
+    }
+
+    /// <summary>The certificate the server sends in its handshake; a TLS connection without verification, before any login.</summary>
+    private static async Task<(string? Sha256, string? Error)> PresentedCertificateAsync(DatabaseSpec spec, CancellationToken cancellationToken)
+    {
+        string? sha256 = null;
+        var builder = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder
+        {
+            Host = spec.Host,
+            Port = spec.Port,
+            Database = spec.Name,
+            Username = "pemstate_probe",
+            SslMode = SslMode.Require,
+            Pooling = false,
+            Timeout = 10,
+        }.ConnectionString);
+        builder.UseSslClientAuthenticationOptionsCallback(options => options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            if (certificate is not null) sha256 = Fingerprints.Sha256Hex(certificate.GetRawCertData());
+            return true;
+        });
+        await using var source = builder.Build();
+        try
+        {
+            await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            // Refused after the handshake (no such user, no pg_hba line): the certificate is what we came for.
+            if (sha256 is null) return (null, PemDatabase.Describe(Innermost(e)));
+        }
+        return (sha256, null);
+    }
+
+    /// <summary>TLS failures arrive wrapped (NpgsqlException > AuthenticationException > the alert); the innermost says what happened.</summary>
+    private static Exception Innermost(Exception e)
+    {
+        if (e is PostgresException) return e;
+        while (e.InnerException is { } inner && e is not PostgresException) e = inner;
+        return e;
+    }
+}

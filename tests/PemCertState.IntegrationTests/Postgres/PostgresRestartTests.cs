@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using PemCertState.IntegrationTests.Fixtures;
+using PemCertState.IntegrationTests.Support;
+using PemCertState.Planning;
+using Xunit;
+
+namespace PemCertState.IntegrationTests.Postgres;
+
+/// <summary>Restarts of a real PostgreSQL: one still pending after an edit, one that returns before the server is up, and a server that is down.</summary>
+public sealed class PostgresRestartTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task An_edit_without_restart_plans_a_pending_restart_and_apply_waits_until_the_server_accepts()
+    {
+        // Given files and postgresql.conf applied by an inventory whose restart command does nothing
+        postgres.RegisterAgent(1);
+        var lab = new PemLab(postgres, "pending", PemLab.PerAgent(1), restart: "true");
+        await lab.ApplyAsync();
+
+        // When it is planned again
+        var plan = await lab.PlanAsync();
+
+        // Then the only step is the server restart, because the server still runs with ssl off
+        var restart = Assert.Single(plan.Steps);
+        Assert.Equal((Addresses.ServerRestart, StepAction.Restart), (restart.Address, restart.Action));
+        Assert.StartsWith("postgresql.conf was edited but the server still runs with ssl = 'off'", restart.Reason, StringComparison.Ordinal);
+
+        // Given a restart command that returns at once and starts the server 3 s later
+        var pgCtl = $"runuser -u postgres -- {PostgresFixture.BinDir}/pg_ctl -D {postgres.DataDir}";
+        lab.Rewrite("restart: \"true\"", $"restart: \"{pgCtl} -m fast -w stop && (sleep 3; {pgCtl} -l {postgres.LogFile} -w start) >/dev/null 2>&1 &\"");
+
+        // When it is applied
+        var clock = Stopwatch.StartNew();
+        var (applied, result) = await lab.ApplyAsync();
+
+        // Then apply returned only once the server accepted connections again, now with ssl on
+        Assert.Equal([Addresses.ServerRestart], applied.Steps.Select(s => s.Address));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.5), $"apply returned after {clock.Elapsed}");
+        Assert.Equal("on", postgres.Sql("pem", "SHOW ssl"));
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
+
+    [Fact]
+    public async Task With_the_database_down_plan_works_from_files_and_apply_refuses_the_role_step()
+    {
+        // Given an inventory whose database port has nothing listening, in common user mode
+        var closedPort = postgres.Port + 1 == 65536 ? postgres.Port - 1 : postgres.Port + 1;
+        var dataDir = Path.Combine(postgres.Root, "down-data");
+        var lab = new PemLab(postgres, "down", PemLab.PerAgent(1).Replace("agents:\n", "agents:\n  user: common\n", StringComparison.Ordinal),
+            restart: "true", database: $"{{ host: 127.0.0.1, port: {closedPort}, name: pem, user: postgres }}", dataDir: dataDir);
+
+        // When it is planned
+        var plan = await lab.PlanAsync();
+
+        // Then the files are planned, the plan says the database was not reached, and the role step says why it is there
+        Assert.Contains(plan.Steps, s => s.Address == Addresses.ServerCertificate);
+        Assert.Contains(plan.Warnings, w => w.Contains("was not reached", StringComparison.Ordinal));
+        Assert.Contains(plan.Steps, s => s.Address == "role[pem_agent_common_user]" && s.Reason.Contains("not reached", StringComparison.Ordinal));
+
+        // When it is applied / Then it stops at the role step with a message that names the database
+        var (_, result) = await lab.ApplyAsync(mustSucceed: false);
+        Assert.False(result.Succeeded);
+        Assert.Equal("role[pem_agent_common_user]", result.FailedStep!.Address);
+        Assert.Contains("needs the PEM database", result.Failure, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{closedPort}", result.Failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Completed, s => s.Action == StepAction.Restart);
+    }
+}

@@ -1,0 +1,98 @@
+using PemCertState.Inventory;
+using Xunit;
+
+namespace PemCertState.Tests.Inventory;
+
+public sealed class InventoryDatabaseTests
+{
+    [Fact]
+    public void Server_database_takes_its_defaults_and_keeps_only_the_password_variable_name()
+    {
+        // Given a server.database with host and user only
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca: { subject: /CN=pem-ca }
+            server:
+              host: pem
+              data_dir: /data
+              subject: /CN=pem
+              database: { host: 127.0.0.1, user: enterprisedb, password_env: PEM_SERVER_PASSWORD }
+            """;
+
+        // When it is loaded
+        var result = InventoryText.Load(yaml);
+
+        // Then port, name and sslmode take PostgreSQL's and PEM's defaults
+        Assert.Empty(result.Diagnostics.Select(d => d.ToString()));
+        Assert.Equal(new DatabaseSpec("127.0.0.1", 5432, "pem", "enterprisedb", "PEM_SERVER_PASSWORD", "prefer"), result.State!.Server.Database);
+    }
+
+    [Fact]
+    public void Discover_database_keeps_the_listed_agents_and_the_defaults_for_the_others()
+    {
+        // Given discovery from the database, one listed agent and a default host
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local }, db7: { transport: local } }
+            ca: { subject: /CN=pem-ca }
+            server:
+              host: pem
+              data_dir: /data
+              subject: /CN=pem
+              database: { host: 127.0.0.1, port: 5444, user: postgres, sslmode: require }
+            agents:
+              discover: database
+              defaults: { host: pem, cert_dir: "/agents/{id}/.pem", config: "/agents/{id}/agent.cfg" }
+              list: [ { id: 7, host: db7 } ]
+            """;
+
+        // When it is loaded
+        var state = InventoryText.Load(yaml).State!;
+
+        // Then the source is the database and an unlisted id resolves through the defaults
+        Assert.Equal(AgentSource.Database, state.Agents.Source);
+        Assert.Equal("db7", Assert.Single(state.Agents.List).Host);
+        var unlisted = state.Agents.Defaults!.For(12)!;
+        Assert.Equal(("pem", "/agents/12/.pem", "/agents/12/agent.cfg"), (unlisted.Host, unlisted.CertDir, unlisted.Config));
+    }
+
+    [Fact]
+    public void Discover_database_without_server_database_is_an_error()
+    {
+        // Given discovery from a database the inventory does not name
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca: { subject: /CN=pem-ca }
+            server: { host: pem, data_dir: /data, subject: /CN=pem }
+            agents:
+              discover: database
+            """;
+
+        // When it is loaded / Then the problem is named where it is
+        var result = InventoryText.Load(yaml);
+        Assert.Equal(["6:13: agents.discover: database needs server.database to reach the PEM database"],
+            result.Diagnostics.Select(d => $"{d.Line}:{d.Column}: {d.Message}"));
+    }
+
+    [Fact]
+    public void A_password_in_the_database_section_is_an_unknown_key()
+    {
+        // Given a password written into the file, where secrets must never sit
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca: { subject: /CN=pem-ca }
+            server:
+              host: pem
+              data_dir: /data
+              subject: /CN=pem
+              database: { host: 127.0.0.1, user: postgres, password: secret }
+            """;
+
+        // When it is loaded / Then it is refused
+        var result = InventoryText.Load(yaml);
+        Assert.Contains(result.Diagnostics, d => d.Message.Contains("unknown key 'password'", StringComparison.Ordinal));
+    }
+}
