@@ -8,6 +8,7 @@ var file = new Option<string>("--file", "-f")
 };
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each step to stderr", Recursive = true };
 var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+var markdown = new Option<bool>("--markdown") { Description = "The plan as Markdown for a pull-request comment (stable: an unchanged plan gives the same text)" };
 var detailedExitCode = new Option<bool>("--detailed-exitcode") { Description = "Exit 2 when there are changes to apply, 0 when none" };
 var autoApprove = new Option<bool>("--auto-approve") { Description = "Apply without asking (required when not on a terminal)" };
 var parallelism = new Option<int>("--parallelism") { Description = "Hosts and key generations at once", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -16,7 +17,9 @@ var validate = new Command("validate", "Check the inventory against the schema a
 validate.SetAction((result, ct) => Verbs.ValidateAsync(result.GetValue(file)!, ct));
 
 var plan = new Command("plan", "Show the steps that would make the hosts match the inventory") { file, json, detailedExitCode };
-plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(detailedExitCode), result.GetValue(verbose), ct));
+plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(markdown), result.GetValue(detailedExitCode), result.GetValue(verbose), ct));
+plan.Add(markdown);
+plan.Validators.Add(result => { if (result.GetValue(json) && result.GetValue(markdown)) result.AddError("--json and --markdown cannot be used together."); });
 
 var apply = new Command("apply", "Carry out the plan: backups, keys, certificates, settings, restarts") { file, autoApprove, parallelism };
 apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(verbose), ct));

@@ -23,7 +23,7 @@ internal static class Verbs
         return Task.FromResult(ExitCodes.Done);
     }
 
-    public static async Task<int> PlanAsync(string file, bool json, bool detailedExitCode, bool verbose, CancellationToken ct)
+    public static async Task<int> PlanAsync(string file, bool json, bool markdown, bool detailedExitCode, bool verbose, CancellationToken ct)
     {
         var desired = Load(file);
         if (desired is null) return ExitCodes.Error;
@@ -33,7 +33,7 @@ internal static class Verbs
         if (observed is null) return ExitCodes.Error;
 
         var plan = Planner.Create(desired, observed, Now());
-        Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : PlanTextRenderer.Render(plan));
+        Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : markdown ? PlanMarkdownRenderer.Render(plan, PlanMarkdownRenderer.CommentLimit) : PlanTextRenderer.Render(plan));
         return detailedExitCode && !plan.IsEmpty ? ExitCodes.ChangesPending : ExitCodes.Done;
     }
 
