@@ -35,4 +35,13 @@ var root = new RootCommand("pemstate: keep the SSL certificates of Postgres Ente
     validate, plan, apply, verify, status,
 };
 root.Add(verbose);
-return await root.Parse(args).InvokeAsync();
+var logFormat = new Option<string>("--log-format")
+{
+    Description = "Log events on stderr as plain lines (text) or one JSON object each (json)",
+    DefaultValueFactory = _ => LogOutput.Text,
+    Recursive = true,
+}.AcceptOnlyFromAmong(LogOutput.Text, LogOutput.Json);
+root.Add(logFormat);
+var parsed = root.Parse(args);
+if (parsed.Errors.Count == 0) LogOutput.Format = parsed.GetValue(logFormat) ?? LogOutput.Text;
+return await parsed.InvokeAsync();

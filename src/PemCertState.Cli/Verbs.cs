@@ -144,10 +144,7 @@ internal static class Verbs
         }
     }
 
-    private static ILoggerFactory Loggers(bool verbose) => LoggerFactory.Create(builder => builder
-        .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
-        .AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled; })
-        .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+    private static ILoggerFactory Loggers(bool verbose) => LogOutput.Create(verbose);
 
     /// <summary>The clock. PEMSTATE_NOW (ISO 8601) pins it, for tests and for "what will plan say on that day" questions.</summary>
     private static TimeProvider Clock() =>
