@@ -8,6 +8,7 @@ var file = new Option<string>("--file", "-f")
 };
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each step to stderr", Recursive = true };
 var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+var markdown = new Option<bool>("--markdown") { Description = "The plan as Markdown for a pull-request comment (stable: an unchanged plan gives the same text)" };
 var detailedExitCode = new Option<bool>("--detailed-exitcode") { Description = "Exit 2 when there are changes to apply, 0 when none" };
 var autoApprove = new Option<bool>("--auto-approve") { Description = "Apply without asking (required when not on a terminal)" };
 var parallelism = new Option<int>("--parallelism") { Description = "Hosts and key generations at once", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -21,7 +22,9 @@ var breakLock = new Option<bool>("--break-lock") { Description = "Remove a lock 
 var backupId = new Option<string?>("--backup") { Description = "The backup id to restore (default: the newest); `pemstate backups` lists them" };
 
 var plan = new Command("plan", "Show the steps that would make the hosts match the inventory") { file, json, detailedExitCode, outFile };
-plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(detailedExitCode), result.GetValue(outFile), result.GetValue(verbose), ct));
+plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(markdown), result.GetValue(detailedExitCode), result.GetValue(outFile), result.GetValue(verbose), ct));
+plan.Add(markdown);
+plan.Validators.Add(result => { if (result.GetValue(json) && result.GetValue(markdown)) result.AddError("--json and --markdown cannot be used together."); });
 
 var apply = new Command("apply", "Carry out the plan: backups, keys, certificates, settings, restarts") { file, planFile, autoApprove, parallelism, breakLock };
 apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(planFile), result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(breakLock), result.GetValue(verbose), ct));
@@ -44,4 +47,13 @@ var root = new RootCommand("pemstate: keep the SSL certificates of Postgres Ente
     validate, plan, apply, verify, status, backups, rollback,
 };
 root.Add(verbose);
-return await root.Parse(args).InvokeAsync();
+var logFormat = new Option<string>("--log-format")
+{
+    Description = "Log events on stderr as plain lines (text) or one JSON object each (json)",
+    DefaultValueFactory = _ => LogOutput.Text,
+    Recursive = true,
+}.AcceptOnlyFromAmong(LogOutput.Text, LogOutput.Json);
+root.Add(logFormat);
+var parsed = root.Parse(args);
+if (parsed.Errors.Count == 0) LogOutput.Format = parsed.GetValue(logFormat) ?? LogOutput.Text;
+return await parsed.InvokeAsync();

@@ -23,7 +23,7 @@ internal static class Verbs
         return Task.FromResult(ExitCodes.Done);
     }
 
-    public static async Task<int> PlanAsync(string file, bool json, bool detailedExitCode, string? outFile, bool verbose, CancellationToken ct)
+    public static async Task<int> PlanAsync(string file, bool json, bool markdown, bool detailedExitCode, string? outFile, bool verbose, CancellationToken ct)
     {
         var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
         if (desired is null) return ExitCodes.Error;
@@ -33,12 +33,12 @@ internal static class Verbs
         if (observed is null) return ExitCodes.Error;
 
         var plan = Planner.Create(desired, observed, Now());
-        Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : PlanTextRenderer.Render(plan));
+        Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : markdown ? PlanMarkdownRenderer.Render(plan, PlanMarkdownRenderer.CommentLimit) : PlanTextRenderer.Render(plan));
         if (outFile is not null)
         {
             var saved = new SavedPlanContext(Path.GetFullPath(file), InventorySha256(file), ObservedFingerprint.Of(observed));
             await File.WriteAllTextAsync(outFile, PlanJsonRenderer.Render(plan, saved), ct).ConfigureAwait(false);
-            Console.Out.Write($"Saved the plan to {outFile}. Apply exactly these steps with: pemstate apply {outFile}\n");
+            Console.Error.Write($"Saved the plan to {outFile}. Apply exactly these steps with: pemstate apply {outFile}\n");
         }
         return detailedExitCode && !plan.IsEmpty ? ExitCodes.ChangesPending : ExitCodes.Done;
     }
@@ -304,10 +304,7 @@ internal static class Verbs
         }
     }
 
-    private static ILoggerFactory Loggers(bool verbose) => LoggerFactory.Create(builder => builder
-        .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
-        .AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled; })
-        .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+    private static ILoggerFactory Loggers(bool verbose) => LogOutput.Create(verbose);
 
     /// <summary>The clock. PEMSTATE_NOW (ISO 8601) pins it, for tests and for "what will plan say on that day" questions.</summary>
     private static TimeProvider Clock() =>

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace PemCertState.Cli;
+
+/// <summary>
+/// Where and how log events go: always stderr (stdout carries the plan, which pipelines diff and
+/// post), as one plain line or, with <c>--log-format json</c>, one JSON object per event for a log
+/// collector. Set once from the command line before a verb runs.
+/// </summary>
+internal static class LogOutput
+{
+    public const string Text = "text";
+    public const string Json = "json";
+
+    public static string Format { get; set; } = Text;
+
+    public static ILoggerFactory Create(bool verbose) => LoggerFactory.Create(builder =>
+    {
+        builder.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
+        if (Format == Json)
+        {
+            builder.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.JsonWriterOptions = new JsonWriterOptions { Indented = false };
+            });
+        }
+        else
+        {
+            builder.AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = LoggerColorBehavior.Disabled; });
+        }
+        builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    });
+}

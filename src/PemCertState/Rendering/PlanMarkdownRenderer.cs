@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using PemCertState.Crypto;
+using PemCertState.Hosts;
+using PemCertState.Planning;
+
+namespace PemCertState.Rendering;
+
+/// <summary>
+/// The plan as a pull-request comment (GitHub and GitLab Markdown): the counts first, then one
+/// section per host with one collapsed &lt;details&gt; per resource. Stable like the text plan (no
+/// clock, no run ids, paths as the inventory gives them) so an unchanged plan gives a byte-identical
+/// comment and a pipeline can skip or update it. Holds no key material: the plan has none.
+/// </summary>
+public static partial class PlanMarkdownRenderer
+{
+    /// <summary>The first line of every rendering. Pipelines find their earlier comment by it and edit that one.</summary>
+    public const string Marker = "<!-- pemstate plan -->";
+
+    /// <summary>GitHub refuses comments over 65,536 characters; this leaves room for a pipeline's own footer.</summary>
+    public const int CommentLimit = 60_000;
+
+    /// <param name="maxLength">
+    /// Longest text to return. Whole resource sections are left out from the end, and a closing line
+    /// says how many, so the Markdown stays well formed (a cut inside &lt;details&gt; would swallow the rest of the page).
+    /// </param>
+    public static string Render(Plan plan, int maxLength = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var text = new StringBuilder();
+        text.Append(Marker).Append('\n');
+        if (plan.IsEmpty)
+        {
+            text.Append("## pemstate plan: no changes\n\nEvery certificate, key and setting matches the inventory.\n");
+            return text.ToString();
+        }
+
+        var hosts = plan.Steps.Select(s => s.Host).Distinct().ToList();
+        text.Append("## pemstate plan: ").Append(Count(plan.Steps.Count, "step")).Append(" on ")
+            .Append(Count(plan.Resources.Count, "resource")).Append(", ").Append(Count(hosts.Count, "host")).Append("\n\n");
+        text.Append("| Action | Steps |\n| --- | ---: |\n");
+        foreach (var group in plan.Steps.GroupBy(s => s.Action).OrderBy(g => g.Key))
+            text.Append("| ").Append(PlanTextRenderer.Verb(group.Key)).Append(" | ").Append(group.Count()).Append(" |\n");
+        text.Append('\n');
+
+        var restarts = plan.Steps.Where(s => s.Action == StepAction.Restart).Select(s => Restarted(s.Address)).Distinct().ToList();
+        text.Append("**Restarts:** ").Append(restarts.Count == 0 ? "none" : string.Join(", ", restarts.Select(Code))).Append(".\n");
+        var signatures = plan.Steps.Count(s => s.Action == StepAction.RequestSignature);
+        if (signatures > 0)
+            text.Append("**Waiting for the CA:** ").Append(Count(signatures, "certificate signing request"))
+                .Append(" to be signed before these certificates can be installed.\n");
+        text.Append("\nApply runs the steps in plan order (backups first, server files, then every agent, the server restart last); ")
+            .Append("here they are grouped by host and resource.\n");
+
+        var sections = new List<string>();
+        foreach (var host in hosts)
+        {
+            var onHost = plan.Steps.Where(s => s.Host == host).ToList();
+            var resources = onHost.GroupBy(s => s.Address).ToList();
+            sections.Add($"\n### Host {Code(host)}: {Count(resources.Count, "resource")}, {Count(onHost.Count, "step")}\n");
+            foreach (var resource in resources) sections.Add(Section(resource.Key, [.. resource]));
+        }
+
+        var shown = 0;
+        foreach (var section in sections)
+        {
+            var left = sections.Count - shown;
+            var room = maxLength - text.Length - section.Length - Omitted(left - 1).Length;
+            if (room < 0) break;
+            text.Append(section);
+            shown++;
+        }
+        text.Append(Omitted(sections.Count - shown));
+        return text.ToString();
+    }
+
+    private static string Omitted(int sections) => sections <= 0 ? "" :
+        $"\n*{Count(sections, "more section")} left out to keep this comment short; `pemstate plan` prints the whole plan.*\n";
+
+    private static string Section(string address, IReadOnlyList<PlanStep> steps)
+    {
+        var text = new StringBuilder();
+        var verbs = steps.Select(s => PlanTextRenderer.Verb(s.Action)).Distinct();
+        text.Append("\n<details><summary><code>").Append(Html(address)).Append("</code>: ")
+            .Append(Html(string.Join(", ", verbs))).Append("</summary>\n\n");
+        string? lastReason = null;
+        foreach (var step in steps)
+        {
+            text.Append("- **").Append(PlanTextRenderer.Verb(step.Action)).Append("** ").Append(Describe(step)).Append('\n');
+            if (step.Settings is { } settings)
+                foreach (var s in settings)
+                    text.Append("  - ").Append(Code(s.Name)).Append(": ").Append(s.Before is null ? "not set" : Code(s.Before)).Append(" → ").Append(Code(s.After)).Append('\n');
+            if (step.Before is { } before) text.Append("  - before: ").Append(Summary(before)).Append('\n');
+            if (step.Issue is { } issue) text.Append("  - after: ").Append(After(issue)).Append('\n');
+            if (step.Reason != lastReason) text.Append("  - why: ").Append(Words(step.Reason)).Append('\n');
+            lastReason = step.Reason;
+        }
+        text.Append("\n</details>\n");
+        return text.ToString();
+    }
+
+    private static string Describe(PlanStep step) => step.Action switch
+    {
+        StepAction.Backup => $"{Paths(step.Paths, ", ")} to {Code($"{step.BackupDir}/<time>/")}",
+        StepAction.GenerateKey => $"{Words(step.Key?.ToString() ?? "key")}, in memory until installed",
+        StepAction.Issue => step.Issue!.SelfSigned ? "self-signed CA certificate" : $"certificate signed by {Code(step.Issue.Issuer)}",
+        StepAction.Install => $"{Paths(step.Paths, " + ")}, {ModeAndOwner(step)}{(step.Source != step.Address && step.Source is not null ? $", copied from {Code(step.Source)}" : "")}",
+        StepAction.WriteBundle => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}: the CA certificate",
+        StepAction.WriteCrl => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}, signed by the CA",
+        StepAction.SetMode => $"{Code(step.Paths[0])} to {FileModes.Format(step.Mode!.Value)}",
+        StepAction.SetOwner => $"{Code(step.Paths[0])} to {Code(step.Owner ?? "")}",
+        StepAction.EditSettings => Code(step.Paths[0]),
+        StepAction.Restart => $"runs {Code(step.Command ?? "")}",
+        _ => Paths(step.Paths, ", "),
+    };
+
+    private static string ModeAndOwner(PlanStep step) =>
+        (step.Mode is { } mode ? $"mode {FileModes.Format(mode)}" : "mode kept") + (step.Owner is { } owner ? $", owner {Code(owner)}" : "");
+
+    private static string Summary(CertificateSummary s) =>
+        $"{Code(s.Subject)}, issuer {Code(s.Issuer)}, serial {s.Serial}, not after {s.NotAfter.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}, {Words(s.Key)}, sha256 {s.Sha256}";
+
+    private static string After(IssueRequest issue) =>
+        $"{Code(issue.Subject)}, issuer {(issue.SelfSigned ? "itself" : Code(issue.Issuer))}, valid {(int)issue.Validity.TotalDays} days"
+        + (issue.Usage is { } usage ? $", {Usage(usage)}" : ", CA:TRUE");
+
+    private static string Usage(LeafUsage usage) => usage switch
+    {
+        LeafUsage.Server => "serverAuth",
+        LeafUsage.Client => "clientAuth",
+        _ => "serverAuth, clientAuth",
+    };
+
+    /// <summary>"restart[agent 7]" -> "agent 7".</summary>
+    private static string Restarted(string address) =>
+        address.StartsWith("restart[", StringComparison.Ordinal) && address.EndsWith(']') ? address[8..^1] : address;
+
+    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+
+    private static string Paths(IEnumerable<string> paths, string separator) => string.Join(separator, paths.Select(Code));
+
+    /// <summary>A code span that survives any content: a fence longer than the longest backtick run inside.</summary>
+    private static string Code(string value)
+    {
+        value = value.Replace('\n', ' ');
+        var longest = Backticks().Matches(value).Select(m => m.Length).DefaultIfEmpty(0).Max();
+        var fence = new string('`', longest + 1);
+        var pad = value.StartsWith('`') || value.EndsWith('`') || longest > 0 ? " " : "";
+        return fence + pad + value + pad + fence;
+    }
+
+    /// <summary>Plain text in Markdown: no emphasis, links or HTML from what a reason happens to contain.</summary>
+    private static string Words(string value) =>
+        MarkdownSpecial().Replace(value.Replace('\n', ' '), m => m.Value switch
+        {
+            "<" => "&lt;",
+            ">" => "&gt;",
+            "&" => "&amp;",
+            var c => "\\" + c,
+        });
+
+    private static string Html(string value) => WebUtility.HtmlEncode(value);
+
+    [GeneratedRegex("`+")]
+    private static partial Regex Backticks();
+
+    /// <summary>Characters that start Markdown syntax; an underscore only at a word's edge (snake_case stays readable).</summary>
+    [GeneratedRegex(@"[\\`*\[\]<>&|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")]
+    private static partial Regex MarkdownSpecial();
+}
