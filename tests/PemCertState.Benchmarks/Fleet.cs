@@ -38,6 +38,9 @@ internal sealed class Fleet : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(key), key, "rsa2048|rsa4096|p256"),
     };
 
+    /// <summary>An existing lab (child mode); never deleted by Dispose.</summary>
+    public static Fleet Open(string inventoryPath) => new(Path.GetDirectoryName(Path.GetFullPath(inventoryPath))!, 0, "", keep: true);
+
     /// <summary>An empty lab: only pemstate.yaml; every key, certificate and setting still to be made.</summary>
     public static Fleet CreateEmpty(int agents, string key, bool keep)
     {

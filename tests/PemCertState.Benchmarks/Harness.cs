@@ -33,6 +33,15 @@ internal static class Harness
         return 0;
     }
 
+    /// <summary>Child mode: one plan in a fresh process, spans printed as "name=seconds" lines.</summary>
+    public static async Task<int> ColdPlanAsync(string inventory)
+    {
+        var fleet = Fleet.Open(inventory);
+        var t = await Run.InProcessPlanAsync(fleet);
+        Console.Out.Write(string.Create(Inv, $"load={t[0]:R}\nobserve={t[1]:R}\nplan={t[2]:R}\nrender={t[3]:R}\n"));
+        return 0;
+    }
+
     private sealed class Run(Options o) : IDisposable
     {
         private readonly List<Row> _rows = [];
@@ -73,9 +82,14 @@ internal static class Harness
             Console.Out.Write(Report.Table(_rows, markdown: false));
             if (_spans.Count > 0)
             {
-                Console.Out.Write("\nspans inside the in-process plan (medians; profile rows are single-threaded CPU cost, not wall):\n");
-                foreach (var s in _spans)
-                    Console.Out.Write(string.Create(Inv, $"  N={s.N,-6} {s.Span,-44} {Report.Format(s.MedianSeconds, "s"),10}  {s.Share,6:P1}\n"));
+                Console.Out.Write("\nspans (medians). plan in-process: warm, share of the total; plan cold: share of the child's wall;\n" +
+                                  "profile: each piece alone on one thread (CPU cost, not wall), share of the pieces' sum\n");
+                foreach (var group in _spans.GroupBy(s => (s.Scenario, s.N)))
+                {
+                    Console.Out.Write($"  {group.Key.Scenario}, N={group.Key.N}\n");
+                    foreach (var s in group)
+                        Console.Out.Write(string.Create(Inv, $"    {s.Span,-44} {Report.Format(s.MedianSeconds, "s"),10}  {s.Share,6:P1}\n"));
+                }
             }
             var machine = new
             {
@@ -194,6 +208,7 @@ internal static class Harness
                 string.Join(", ", spanNames.Select(s => $"{s} {Report.Format(Stats.Of(samples[s]).Median, "s")}")) + ")\n");
 
             Profile(fleet, n);
+            ColdSpans(fleet, n, spanNames);
 
             var startup = StartupMedian();
             var rss = new List<double>();
@@ -209,7 +224,7 @@ internal static class Harness
         }
 
         /// <summary>One in-process plan: seconds for load, observe, plan, render.</summary>
-        private static async Task<double[]> InProcessPlanAsync(Fleet fleet)
+        internal static async Task<double[]> InProcessPlanAsync(Fleet fleet)
         {
             var watch = Stopwatch.StartNew();
             var result = InventoryLoader.Load(fleet.InventoryPath);
@@ -232,6 +247,36 @@ internal static class Harness
             var render = watch.Elapsed.TotalSeconds;
             if (!plan.IsEmpty || text.Length == 0) throw new InvalidOperationException($"plan on the converged lab has {plan.Steps.Count} steps");
             return [load, observe, planning, render];
+        }
+
+        /// <summary>
+        /// The same spans in a fresh process (this harness started with --cold-plan): what the CLI pays
+        /// once per run for JIT, type loading and static initialisation on top of the warm figures.
+        /// </summary>
+        private void ColdSpans(Fleet fleet, int n, string[] spanNames)
+        {
+            var self = Path.Combine(AppContext.BaseDirectory, "PemCertState.Benchmarks.dll");
+            var samples = spanNames.ToDictionary(s => s, _ => new List<double>());
+            var walls = new List<double>();
+            for (var i = 0; i < o.Warmup + o.Runs; i++)
+            {
+                var run = Child.RunChecked("dotnet", [self, "--cold-plan", fleet.InventoryPath]);
+                if (i < o.Warmup) continue;
+                walls.Add(run.Seconds);
+                var values = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => double.Parse(p[1], Inv));
+                samples["load inventory"].Add(values["load"]);
+                samples["observe"].Add(values["observe"]);
+                samples["plan"].Add(values["plan"]);
+                samples["render"].Add(values["render"]);
+            }
+            var wall = Stats.Of(walls).Median;
+            foreach (var name in spanNames)
+                _spans.Add(new SpanRow("plan cold (fresh process)", n, name, Stats.Of(samples[name]).Median, Stats.Of(samples[name]).Median / wall));
+            var inside = spanNames.Sum(s => Stats.Of(samples[s]).Median);
+            _spans.Add(new SpanRow("plan cold (fresh process)", n, "process start + exit (wall - spans)", wall - inside, (wall - inside) / wall));
+            Console.Out.Write($"  N={n}: cold plan in a fresh process: wall {Report.Format(wall, "s")} (" +
+                string.Join(", ", spanNames.Select(s => $"{s} {Report.Format(Stats.Of(samples[s]).Median, "s")}")) + ")\n");
         }
 
         /// <summary>
