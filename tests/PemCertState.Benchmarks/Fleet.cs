@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using PemCertState.Execution;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Planning;
+
+namespace PemCertState.Benchmarks;
+
+/// <summary>
+/// A local lab of N agents in a temp folder, laid out as tests/PemCertState.Tests/Support/Lab.cs does:
+/// one local host, the server's data dir, agents/{id}/.pem cert dirs and agents/{id}/agent.cfg, per-agent mode.
+/// Restart commands are "true" (as in pemstate.yaml.example): harmless, but each one is a real /bin/sh.
+/// </summary>
+internal sealed class Fleet : IDisposable
+{
+    public string Root { get; }
+    public int Agents { get; }
+    public string Key { get; }
+    public string InventoryPath => Path.Combine(Root, "pemstate.yaml");
+    private readonly bool _keep;
+
+    private Fleet(string root, int agents, string key, bool keep)
+    {
+        Root = root;
+        Agents = agents;
+        Key = key;
+        _keep = keep;
+    }
+
+    public static string KeyYaml(string key) => key switch
+    {
+        "p256" => "{ algorithm: ecdsa, curve: p256 }",
+        "rsa2048" => "{ algorithm: rsa, bits: 2048 }",
+        "rsa4096" => "{ algorithm: rsa, bits: 4096 }",
+        _ => throw new ArgumentOutOfRangeException(nameof(key), key, "rsa2048|rsa4096|p256"),
+    };
+
+    /// <summary>An existing lab (child mode); never deleted by Dispose.</summary>
+    public static Fleet Open(string inventoryPath) => new(Path.GetDirectoryName(Path.GetFullPath(inventoryPath))!, 0, "", keep: true);
+
+    /// <summary>An empty lab: only pemstate.yaml; every key, certificate and setting still to be made.</summary>
+    public static Fleet CreateEmpty(int agents, string key, bool keep)
+    {
+        var root = Directory.CreateTempSubdirectory($"pemstate-bench-{agents}-{key}-").FullName;
+        var fleet = new Fleet(root, agents, key, keep);
+        var k = KeyYaml(key);
+        var yaml = new StringBuilder();
+        yaml.Append(CultureInfo.InvariantCulture, $"""
+            version: 1
+            hosts:
+              pem: {"{ transport: local }"}
+            ca:
+              source: self-signed
+              subject: /C=IN/ST=MH/L=Pune/O=PEM/CN=pem-ca
+              key: {k}
+              validity: 3650d
+              renew_before: 30d
+            server:
+              host: pem
+              data_dir: server/data
+              subject: /C=IN/ST=MH/L=Pune/O=EDB/CN=pem.example.com
+              key: {k}
+              validity: 365d
+              renew_before: 30d
+              restart: "true"
+            agents:
+              user: per-agent
+              subject: /C=IN/ST=MH/L=Pune/O=PEM
+              defaults:
+                cert_dir: agents/{"{id}"}/.pem
+                config: agents/{"{id}"}/agent.cfg
+                restart: "true"
+                key: {k}
+                validity: 365d
+                renew_before: 30d
+              list:
+
+            """);
+        for (var i = 1; i <= agents; i++) yaml.Append(CultureInfo.InvariantCulture, $"    - {{ id: {i}, host: pem }}\n");
+        File.WriteAllText(fleet.InventoryPath, yaml.ToString());
+        return fleet;
+    }
+
+    /// <summary>A converged lab: the empty one, applied in process (with the platform key generator).</summary>
+    public static async Task<Fleet> CreateConvergedAsync(int agents, string key, bool keep)
+    {
+        var fleet = CreateEmpty(agents, key, keep);
+        var desired = fleet.Load();
+        await using var hosts = new HostSet(desired);
+        var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
+        var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
+        var executor = new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System);
+        var result = await executor.ApplyAsync(desired, observed, plan, Environment.ProcessorCount, null, CancellationToken.None);
+        if (!result.Succeeded) throw new InvalidOperationException($"lab apply failed: {result.Failure}");
+        var again = await fleet.PlanAsync();
+        if (!again.IsEmpty) throw new InvalidOperationException($"lab not converged after apply: {again.Steps.Count} steps left");
+        return fleet;
+    }
+
+    public DesiredState Load()
+    {
+        var result = InventoryLoader.Load(InventoryPath);
+        if (!result.IsValid) throw new InvalidOperationException(string.Join("\n", result.Diagnostics));
+        return result.State!;
+    }
+
+    public async Task<Plan> PlanAsync()
+    {
+        var desired = Load();
+        await using var hosts = new HostSet(desired);
+        var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
+        return Planner.Create(desired, observed, DateTimeOffset.UtcNow);
+    }
+
+    public void Dispose()
+    {
+        if (_keep) return;
+        try { Directory.Delete(Root, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+
+namespace PemCertState.Benchmarks;
+
+/// <summary>Command-line options of the harness. Unknown options are errors.</summary>
+internal sealed class Options
+{
+    public static readonly string[] AllScenarios = ["keygen", "plan", "noop-apply", "fresh-apply", "startup"];
+
+    public List<string> Scenarios { get; } = [];
+    public List<int> Agents { get; private set; } = [100, 1000];
+    public int Runs { get; private set; } = 5;
+    public int Warmup { get; private set; } = 1;
+    public string Out { get; private set; } = "bench-results/results.json";
+    /// <summary>Key of every certificate in the plan / no-op labs.</summary>
+    public string Key { get; private set; } = "p256";
+    /// <summary>Keys for fresh-apply, one scenario row each.</summary>
+    public List<string> FreshKeys { get; private set; } = ["p256", "rsa2048", "rsa4096"];
+    /// <summary>Agents for fresh-apply with p256/rsa2048 (rsa4096 uses <see cref="FreshRsa4096Agents"/>).</summary>
+    public List<int> FreshAgents { get; private set; } = [100];
+    public List<int> FreshRsa4096Agents { get; private set; } = [20];
+    public int KeygenRuns { get; private set; } = 9;
+    public int BouncyCastle4096Runs { get; private set; } = 3;
+    public string? Pemstate { get; private set; }
+    public bool Keep { get; private set; }
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{a} needs a value");
+            switch (a)
+            {
+                case "--agents": o.Agents = Ints(Next()); break;
+                case "--runs": o.Runs = Positive(Next(), a); break;
+                case "--warmup": o.Warmup = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--out": o.Out = Next(); break;
+                case "--key": o.Key = KeyName(Next()); break;
+                case "--fresh-keys": o.FreshKeys = Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(KeyName).ToList(); break;
+                case "--fresh-agents": o.FreshAgents = Ints(Next()); break;
+                case "--rsa4096-agents": o.FreshRsa4096Agents = Ints(Next()); break;
+                case "--keygen-runs": o.KeygenRuns = Positive(Next(), a); break;
+                case "--bc-runs": o.BouncyCastle4096Runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--pemstate": o.Pemstate = Path.GetFullPath(Next()); break;
+                case "--keep": o.Keep = true; break;
+                case "-h" or "--help": throw new HelpException();
+                default:
+                    if (a.StartsWith('-') || !AllScenarios.Contains(a)) throw new ArgumentException($"unknown argument '{a}'");
+                    o.Scenarios.Add(a);
+                    break;
+            }
+        }
+        if (o.Scenarios.Count == 0) o.Scenarios.AddRange(AllScenarios);
+        return o;
+    }
+
+    public const string Usage = """
+        usage: PemCertState.Benchmarks [keygen] [plan] [noop-apply] [fresh-apply] [startup]   (default: all)
+          --agents 100,1000        fleet sizes for plan and noop-apply
+          --runs 5                 measured runs per figure (median/min/max); a warm-up run comes first
+          --warmup 1               warm-up runs before the measured ones
+          --out FILE               JSON rows (default bench-results/results.json)
+          --key p256               key of every certificate in the plan/no-op labs: rsa2048|rsa4096|p256
+          --fresh-keys p256,rsa2048,rsa4096   keys for fresh-apply
+          --fresh-agents 100       agents for fresh-apply with p256/rsa2048
+          --rsa4096-agents 20      agents for fresh-apply with rsa4096
+          --keygen-runs 9          runs of each key generator in keygen (and of openssl for floors)
+          --bc-runs 3              BouncyCastle RSA 4096 runs (slow); 2048 uses --keygen-runs
+          --pemstate PATH          pemstate.dll to run as a child (default: the CLI's Release build)
+          --keep                   keep the lab folders
+        """;
+
+    private static List<int> Ints(string s) =>
+        s.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => Positive(x.Replace("_", "", StringComparison.Ordinal), "a count")).ToList();
+
+    private static int Positive(string s, string what) =>
+        int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{what}: '{s}' is not a positive integer");
+
+    private static string KeyName(string s) => s is "p256" or "rsa2048" or "rsa4096" ? s : throw new ArgumentException($"--key: '{s}' is not rsa2048|rsa4096|p256");
+}
+
+internal sealed class HelpException : Exception;
