@@ -34,6 +34,7 @@ public static partial class PlanMarkdownRenderer
         if (plan.IsEmpty)
         {
             text.Append("## pemstate plan: no changes\n\nEvery certificate, key and setting matches the inventory.\n");
+            AppendNotes(plan, text);
             return text.ToString();
         }
 
@@ -51,6 +52,7 @@ public static partial class PlanMarkdownRenderer
         if (signatures > 0)
             text.Append("**Waiting for the CA:** ").Append(Count(signatures, "certificate signing request"))
                 .Append(" to be signed before these certificates can be installed.\n");
+        AppendNotes(plan, text);
         text.Append("\nApply runs the steps in plan order (backups first, server files, then every agent, the server restart last); ")
             .Append("here they are grouped by host and resource.\n");
 
@@ -132,6 +134,13 @@ public static partial class PlanMarkdownRenderer
         LeafUsage.Client => "clientAuth",
         _ => "serverAuth, clientAuth",
     };
+
+    /// <summary>Notes (an interrupted apply) and warnings (what no step can fix) as quoted paragraphs.</summary>
+    private static void AppendNotes(Plan plan, StringBuilder text)
+    {
+        foreach (var note in plan.Notes) text.Append("\n> **Note:** ").Append(Words(note)).Append('\n');
+        foreach (var warning in plan.Warnings) text.Append("\n> **Warning:** ").Append(Words(warning)).Append('\n');
+    }
 
     /// <summary>"restart[agent 7]" -> "agent 7".</summary>
     private static string Restarted(string address) =>
