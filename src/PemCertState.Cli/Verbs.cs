@@ -23,31 +23,35 @@ internal static class Verbs
         return Task.FromResult(ExitCodes.Done);
     }
 
-    public static async Task<int> PlanAsync(string file, bool json, bool detailedExitCode, bool verbose, CancellationToken ct)
+    public static async Task<int> PlanAsync(string file, bool json, bool detailedExitCode, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = Load(file);
-        if (desired is null) return ExitCodes.Error;
+        var filter = Filter(Load(file), remote);
+        if (filter is null) return ExitCodes.Error;
+        var desired = filter.Desired;
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
         var plan = Planner.Create(desired, observed, Now());
         Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : PlanTextRenderer.Render(plan));
+        if (Refuses(plan, filter)) return ExitCodes.Error;
         return detailedExitCode && !plan.IsEmpty ? ExitCodes.ChangesPending : ExitCodes.Done;
     }
 
-    public static async Task<int> ApplyAsync(string file, bool autoApprove, int parallelism, bool verbose, CancellationToken ct)
+    public static async Task<int> ApplyAsync(string file, bool autoApprove, int parallelism, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = Load(file);
-        if (desired is null) return ExitCodes.Error;
+        var filter = Filter(Load(file), remote);
+        if (filter is null) return ExitCodes.Error;
+        var desired = filter.Desired;
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
         var plan = Planner.Create(desired, observed, Now());
         Console.Out.Write(PlanTextRenderer.Render(plan));
+        if (Refuses(plan, filter)) return ExitCodes.Error;
         if (plan.IsEmpty) return ExitCodes.Done;
 
         if (!autoApprove)
@@ -94,12 +98,13 @@ internal static class Verbs
         return ExitCodes.Error;
     }
 
-    public static async Task<int> VerifyAsync(string file, bool verbose, CancellationToken ct)
+    public static async Task<int> VerifyAsync(string file, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = Load(file);
-        if (desired is null) return ExitCodes.Error;
+        var filter = Filter(Load(file), remote);
+        if (filter is null) return ExitCodes.Error;
+        var desired = filter.Desired;
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
@@ -108,12 +113,13 @@ internal static class Verbs
         return findings.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
     }
 
-    public static async Task<int> StatusAsync(string file, bool json, bool verbose, CancellationToken ct)
+    public static async Task<int> StatusAsync(string file, bool json, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = Load(file);
-        if (desired is null) return ExitCodes.Error;
+        var filter = Filter(Load(file), remote);
+        if (filter is null) return ExitCodes.Error;
+        var desired = filter.Desired;
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
@@ -139,10 +145,36 @@ internal static class Verbs
         }
         catch (HostOperationException e)
         {
-            Console.Error.Write($"pemstate: cannot observe {e.Message}; nothing was changed.\n");
+            var hint = desired.Hosts.TryGetValue(e.Host, out var spec) && spec.Transport == HostTransport.Ssh && e.Host != desired.Server.Host
+                ? $" To leave it out of this run: --skip-host {e.Host}" : "";
+            Console.Error.Write($"pemstate: cannot observe {e.Message}; nothing was changed.{hint}\n");
             return null;
         }
     }
+
+    /// <summary>Applies --skip-host; says what is left out (on stderr, so that --json output stays JSON). Null: refused.</summary>
+    private static HostFilterResult? Filter(DesiredState? desired, RemoteOptions remote)
+    {
+        if (desired is null) return null;
+        var filter = HostFilter.Apply(desired, remote.SkipHosts);
+        if (filter.Error is not null)
+        {
+            Console.Error.Write($"pemstate: {filter.Error}; nothing was observed or changed.\n");
+            return null;
+        }
+        if (filter.Summary is { } summary) Console.Error.Write($"{summary}\n");
+        return filter;
+    }
+
+    private static bool Refuses(Plan plan, HostFilterResult filter)
+    {
+        if (HostFilter.Conflict(plan, filter) is not { } conflict) return false;
+        Console.Error.Write($"pemstate: refusing this plan: {conflict}. Nothing was changed.\n");
+        return true;
+    }
+
+    private static HostSet Hosts(DesiredState desired, RemoteOptions remote) =>
+        new(desired, new SshOptions(remote.AcceptNewHostKeys, Notice: notice => Console.Error.Write($"pemstate: {notice}\n")));
 
     private static ILoggerFactory Loggers(bool verbose) => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
