@@ -11,6 +11,16 @@ var json = new Option<bool>("--json") { Description = "Machine-readable output" 
 var markdown = new Option<bool>("--markdown") { Description = "The plan as Markdown for a pull-request comment (stable: an unchanged plan gives the same text)" };
 var detailedExitCode = new Option<bool>("--detailed-exitcode") { Description = "Exit 2 when there are changes to apply, 0 when none" };
 var autoApprove = new Option<bool>("--auto-approve") { Description = "Apply without asking (required when not on a terminal)" };
+var acceptNewHostKeys = new Option<bool>("--accept-new-host-keys")
+{
+    Description = "Add the keys of SSH hosts that known_hosts does not know yet (a changed key is always refused)",
+    Recursive = true,
+};
+var skipHost = new Option<string[]>("--skip-host")
+{
+    Description = "Leave this host and its agents out of the run; repeatable. The plan says what was left out",
+    Recursive = true,
+};
 var parallelism = new Option<int>("--parallelism") { Description = "Hosts and key generations at once", DefaultValueFactory = _ => Environment.ProcessorCount };
 
 var validate = new Command("validate", "Check the inventory against the schema and rules; observe nothing") { file };
@@ -22,25 +32,25 @@ var breakLock = new Option<bool>("--break-lock") { Description = "Remove a lock 
 var backupId = new Option<string?>("--backup") { Description = "The backup id to restore (default: the newest); `pemstate backups` lists them" };
 
 var plan = new Command("plan", "Show the steps that would make the hosts match the inventory") { file, json, detailedExitCode, outFile };
-plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(markdown), result.GetValue(detailedExitCode), result.GetValue(outFile), result.GetValue(verbose), ct));
+plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(markdown), result.GetValue(detailedExitCode), result.GetValue(outFile), result.GetValue(verbose), Remote(result), ct));
 plan.Add(markdown);
 plan.Validators.Add(result => { if (result.GetValue(json) && result.GetValue(markdown)) result.AddError("--json and --markdown cannot be used together."); });
 
 var apply = new Command("apply", "Carry out the plan: backups, keys, certificates, settings, restarts") { file, planFile, autoApprove, parallelism, breakLock };
-apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(planFile), result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(breakLock), result.GetValue(verbose), ct));
+apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(planFile), result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), ct));
 
 var backups = new Command("backups", "List the backup sets that applies left, newest last") { file };
-backups.SetAction((result, ct) => Verbs.BackupsAsync(result.GetValue(file)!, result.GetValue(verbose), ct));
+backups.SetAction((result, ct) => Verbs.BackupsAsync(result.GetValue(file)!, result.GetValue(verbose), Remote(result), ct));
 
 var rollback = new Command("rollback", "Restore a backup set's files, modes and owners, then restart what they need") { file, backupId, autoApprove, breakLock };
-rollback.SetAction((result, ct) => Verbs.RollbackAsync(result.GetValue(file)!, result.GetValue(backupId), result.GetValue(autoApprove), result.GetValue(breakLock), result.GetValue(verbose), ct));
+rollback.SetAction((result, ct) => Verbs.RollbackAsync(result.GetValue(file)!, result.GetValue(backupId), result.GetValue(autoApprove), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), ct));
 
 var connect = new Option<bool>("--connect") { Description = "Also log in to the PEM database as every agent with its certificate (needs server.database)" };
 var verify = new Command("verify", "Check chains, key pairs, the CRL, modes and expiry offline; exit 2 on findings") { file, connect };
-verify.SetAction((result, ct) => Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(connect), result.GetValue(verbose), ct));
+verify.SetAction((result, ct) => Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(connect), result.GetValue(verbose), Remote(result), ct));
 
 var status = new Command("status", "List every certificate with its issuer and days left") { file, json };
-status.SetAction((result, ct) => Verbs.StatusAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(verbose), ct));
+status.SetAction((result, ct) => Verbs.StatusAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(verbose), Remote(result), ct));
 
 var root = new RootCommand("pemstate: keep the SSL certificates of Postgres Enterprise Manager in a declared state")
 {
@@ -54,6 +64,10 @@ var logFormat = new Option<string>("--log-format")
     Recursive = true,
 }.AcceptOnlyFromAmong(LogOutput.Text, LogOutput.Json);
 root.Add(logFormat);
+root.Add(acceptNewHostKeys);
+root.Add(skipHost);
 var parsed = root.Parse(args);
 if (parsed.Errors.Count == 0) LogOutput.Format = parsed.GetValue(logFormat) ?? LogOutput.Text;
 return await parsed.InvokeAsync();
+
+RemoteOptions Remote(ParseResult result) => new(result.GetValue(acceptNewHostKeys), result.GetValue(skipHost) ?? []);

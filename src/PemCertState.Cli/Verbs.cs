@@ -23,17 +23,17 @@ internal static class Verbs
         return Task.FromResult(ExitCodes.Done);
     }
 
-    public static async Task<int> PlanAsync(string file, bool json, bool markdown, bool detailedExitCode, string? outFile, bool verbose, CancellationToken ct)
+    public static async Task<int> PlanAsync(string file, bool json, bool markdown, bool detailedExitCode, string? outFile, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
-        if (desired is null) return ExitCodes.Error;
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
         var plan = Planner.Create(desired, observed, Now());
         Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : markdown ? PlanMarkdownRenderer.Render(plan, PlanMarkdownRenderer.CommentLimit) : PlanTextRenderer.Render(plan));
+        if (Refuses(plan, filter)) return ExitCodes.Error;
         if (outFile is not null)
         {
             var saved = new SavedPlanContext(Path.GetFullPath(file), InventorySha256(file), ObservedFingerprint.Of(observed));
@@ -43,10 +43,9 @@ internal static class Verbs
         return detailedExitCode && !plan.IsEmpty ? ExitCodes.ChangesPending : ExitCodes.Done;
     }
 
-    public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, bool verbose, CancellationToken ct)
+    public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
-        if (desired is null) return ExitCodes.Error;
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         SavedPlanContext? saved = null;
         Plan? savedPlan = null;
         if (planFile is not null)
@@ -65,12 +64,13 @@ internal static class Verbs
         }
 
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
         var plan = savedPlan ?? Planner.Create(desired, observed, Now());
         Console.Out.Write(PlanTextRenderer.Render(plan));
         if (plan.IsEmpty) return ExitCodes.Done;
+        if (Refuses(plan, filter)) return ExitCodes.Error;
         if (saved is not null && ObservedFingerprint.Differences(saved.Observed, ObservedFingerprint.Of(observed)) is { Count: > 0 } changed)
             return Stale(planFile!, changed);
 
@@ -95,12 +95,11 @@ internal static class Verbs
         }
     }
 
-    public static async Task<int> BackupsAsync(string file, bool verbose, CancellationToken ct)
+    public static async Task<int> BackupsAsync(string file, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
-        if (desired is null) return ExitCodes.Error;
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var sets = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
         if (sets.Count == 0)
         {
@@ -111,12 +110,11 @@ internal static class Verbs
         return ExitCodes.Done;
     }
 
-    public static async Task<int> RollbackAsync(string file, string? backupId, bool autoApprove, bool breakLock, bool verbose, CancellationToken ct)
+    public static async Task<int> RollbackAsync(string file, string? backupId, bool autoApprove, bool breakLock, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
-        if (desired is null) return ExitCodes.Error;
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var all = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
         var id = backupId ?? all.LastOrDefault()?.Id;
         var sets = all.Where(s => s.Id == id).ToList();
@@ -226,12 +224,11 @@ internal static class Verbs
         };
     }
 
-    public static async Task<int> VerifyAsync(string file, bool connect, bool verbose, CancellationToken ct)
+    public static async Task<int> VerifyAsync(string file, bool connect, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
-        if (desired is null) return ExitCodes.Error;
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
@@ -252,12 +249,11 @@ internal static class Verbs
         return findings.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
     }
 
-    public static async Task<int> StatusAsync(string file, bool json, bool verbose, CancellationToken ct)
+    public static async Task<int> StatusAsync(string file, bool json, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
-        var desired = await LoadAndDiscoverAsync(file, ct).ConfigureAwait(false);
-        if (desired is null) return ExitCodes.Error;
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
-        await using var hosts = new HostSet(desired);
+        await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
@@ -275,10 +271,14 @@ internal static class Verbs
         return null;
     }
 
-    private static async Task<DesiredState?> LoadAndDiscoverAsync(string file, CancellationToken ct)
+    /// <summary>Inventory, then database discovery, then --skip-host: the agents this run manages, and what was left out.</summary>
+    private static async Task<(DesiredState Desired, HostFilterResult Filter)?> LoadAsync(string file, RemoteOptions remote, CancellationToken ct)
     {
         var desired = Load(file);
-        return desired is null ? null : await DiscoverAsync(desired, ct).ConfigureAwait(false);
+        if (desired is null) return null;
+        desired = await DiscoverAsync(desired, ct).ConfigureAwait(false);
+        var filter = Filter(desired, remote);
+        return filter is null ? null : (filter.Desired, filter);
     }
 
     /// <summary>agents.discover: database: the active rows of pem.agent become the agent list; anything else passes through.</summary>
@@ -299,10 +299,36 @@ internal static class Verbs
         }
         catch (HostOperationException e)
         {
-            Console.Error.Write($"pemstate: cannot observe {e.Message}; nothing was changed.\n");
+            var hint = desired.Hosts.TryGetValue(e.Host, out var spec) && spec.Transport == HostTransport.Ssh && e.Host != desired.Server.Host
+                ? $" To leave it out of this run: --skip-host {e.Host}" : "";
+            Console.Error.Write($"pemstate: cannot observe {e.Message}; nothing was changed.{hint}\n");
             return null;
         }
     }
+
+    /// <summary>Applies --skip-host; says what is left out (on stderr, so that --json output stays JSON). Null: refused.</summary>
+    private static HostFilterResult? Filter(DesiredState? desired, RemoteOptions remote)
+    {
+        if (desired is null) return null;
+        var filter = HostFilter.Apply(desired, remote.SkipHosts);
+        if (filter.Error is not null)
+        {
+            Console.Error.Write($"pemstate: {filter.Error}; nothing was observed or changed.\n");
+            return null;
+        }
+        if (filter.Summary is { } summary) Console.Error.Write($"{summary}\n");
+        return filter;
+    }
+
+    private static bool Refuses(Plan plan, HostFilterResult filter)
+    {
+        if (HostFilter.Conflict(plan, filter) is not { } conflict) return false;
+        Console.Error.Write($"pemstate: refusing this plan: {conflict}. Nothing was changed.\n");
+        return true;
+    }
+
+    private static HostSet Hosts(DesiredState desired, RemoteOptions remote) =>
+        new(desired, new SshOptions(remote.AcceptNewHostKeys, Notice: notice => Console.Error.Write($"pemstate: {notice}\n")));
 
     private static ILoggerFactory Loggers(bool verbose) => LogOutput.Create(verbose);
 

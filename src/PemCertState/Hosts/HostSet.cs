@@ -3,8 +3,11 @@ using PemCertState.Inventory;
 namespace PemCertState.Hosts;
 
 /// <summary>One open connection per declared host, made on first use and reused for every step on it.</summary>
-public sealed class HostSet(DesiredState desired) : IAsyncDisposable
+/// <param name="ssh">Run-wide SSH choices (--accept-new-host-keys); null: strict defaults.</param>
+public sealed class HostSet(DesiredState desired, SshOptions? ssh = null) : IAsyncDisposable
 {
+    private readonly SshOptions _ssh = ssh ?? new SshOptions();
+
     private readonly Dictionary<string, IHost> _open = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -19,8 +22,8 @@ public sealed class HostSet(DesiredState desired) : IAsyncDisposable
                 host = spec.Transport switch
                 {
                     HostTransport.Local => new LocalHost(name, Path.GetDirectoryName(desired.SourcePath) ?? "."),
-                    _ => throw new HostOperationException(name, spec.Address ?? name,
-                        "transport 'ssh' is not supported by this version yet; use transport: local"),
+                    HostTransport.Ssh => new SshHost(spec, _ssh),
+                    _ => throw new HostOperationException(name, spec.Address ?? name, $"transport {spec.Transport} is not supported"),
                 };
                 _open[name] = host;
                 return host;

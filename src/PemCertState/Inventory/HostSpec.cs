@@ -1,6 +1,8 @@
 namespace PemCertState.Inventory;
 
-/// <summary>How to reach one machine. Only <see cref="HostTransport.Local"/> is executed today.</summary>
+/// <summary>How to reach one machine.</summary>
+/// <param name="HostKey">A pinned "SHA256:..." host key fingerprint; when set, known_hosts is not consulted for this host.</param>
+/// <param name="PassphraseEnv">Name of the environment variable that holds the identity file's passphrase (never the passphrase itself).</param>
 public sealed record HostSpec(
     string Name,
     HostTransport Transport,
@@ -9,4 +11,6 @@ public sealed record HostSpec(
     string? User = null,
     string? IdentityFile = null,
     string? KnownHosts = null,
-    bool Sudo = false);
+    bool Sudo = false,
+    string? HostKey = null,
+    string? PassphraseEnv = null);

@@ -51,7 +51,9 @@ internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inven
                 String(at + "/user"),
                 String(at + "/identity_file") is { } identity ? LocalPath(identity) : null,
                 String(at + "/known_hosts") is { } knownHosts ? LocalPath(knownHosts) : null,
-                Node(at + "/sudo") is JsonValue sudo && sudo.GetValueKind() == JsonValueKind.True);
+                Node(at + "/sudo") is JsonValue sudo && sudo.GetValueKind() == JsonValueKind.True,
+                String(at + "/host_key"),
+                String(at + "/passphrase_env"));
         }
         return hosts;
     }

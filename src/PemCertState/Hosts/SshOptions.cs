@@ -1,0 +1,12 @@
+namespace PemCertState.Hosts;
+
+/// <summary>Run-wide choices for hosts reached over SSH (command-line options, not inventory settings).</summary>
+/// <param name="AcceptNewHostKeys">Append keys of hosts known_hosts does not know yet (never changed keys).</param>
+/// <param name="ConnectTimeout">Bound on TCP connect plus handshake, so that an unreachable host fails quickly.</param>
+/// <param name="Notice">Told about things a person should see (a host key added to known_hosts). May be called from several threads.</param>
+public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? ConnectTimeout = null, Action<string>? Notice = null)
+{
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
+    public TimeSpan EffectiveConnectTimeout => ConnectTimeout ?? DefaultConnectTimeout;
+}

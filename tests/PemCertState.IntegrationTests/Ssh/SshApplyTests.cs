@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using PemCertState.Hosts;
+using PemCertState.IntegrationTests.Fixtures;
+using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
+using Xunit;
+
+namespace PemCertState.IntegrationTests.Ssh;
+
+/// <summary>Apply over SSH against real sshd processes: files, modes, the run-twice rule, restarts.</summary>
+public sealed partial class SshApplyTests(SshdFixture sshd) : IClassFixture<SshdFixture>
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    [Fact]
+    public async Task Converges_agents_on_three_ssh_hosts_and_a_second_plan_is_empty()
+    {
+        // Given a server and four agents spread over three sshd hosts
+        var hosts = new[] { sshd.Start("fleet0"), sshd.Start("fleet1"), sshd.Start("fleet2") };
+        using var lab = SshLab.Create(sshd, hosts, agents: 4);
+
+        // When the plan is applied over SSH
+        var (plan, result) = await lab.ApplyAsync();
+
+        // Then every key is 0600, the chains verify with openssl, restarts ran remotely, and nothing is left to do
+        Assert.True(result.Succeeded, result.Failure);
+        Assert.NotEmpty(plan.Steps);
+        var desired = lab.Desired;
+        var root = Path.Combine(lab.DataDir, PemFiles.RootBundle);
+        Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(lab.DataDir, PemFiles.ServerKey)));
+        Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(lab.DataDir, PemFiles.CaKey)));
+        AssertVerifies(root, Path.Combine(lab.DataDir, PemFiles.ServerCertificate));
+        foreach (var agent in desired.Agents.List)
+        {
+            Assert.Equal(Private, File.GetUnixFileMode(PemFiles.AgentKey(desired.Agents, agent)));
+            Assert.Equal(Private, File.GetUnixFileMode(PemFiles.AgentCertificate(desired.Agents, agent)));
+            AssertVerifies(root, PemFiles.AgentCertificate(desired.Agents, agent));
+            var pair = SshOpenSsl.Run("pkey", "-in", PemFiles.AgentKey(desired.Agents, agent), "-pubout");
+            var fromCertificate = SshOpenSsl.Run("x509", "-in", PemFiles.AgentCertificate(desired.Agents, agent), "-noout", "-pubkey");
+            Assert.Equal(pair.Output, fromCertificate.Output);
+        }
+        var restarts = File.ReadAllLines(lab.RestartLog);
+        Assert.Equal("server", restarts[^1]);
+        Assert.Equal(4, restarts.Count(l => l == "agent"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(lab.Root, ".pemstate-*", SearchOption.AllDirectories));
+
+        var before = lab.Fingerprint();
+        var again = await lab.PlanAsync();
+        Assert.True(again.IsEmpty, string.Join("\n", again.Steps.Select(s => $"{s.Address} {s.Action} {s.Reason}")));
+        Assert.Equal(before, lab.Fingerprint());
+    }
+
+    [Fact]
+    public async Task A_failing_restart_command_reports_its_exit_status_and_stderr()
+    {
+        // Given agents whose restart command fails on the remote host
+        using var lab = SshLab.Create(sshd, [sshd.Start("restart0")], agents: 1, agentRestart: "echo 'pemagent: unit not found' >&2; exit 5");
+
+        // When applied
+        var (_, result) = await lab.ApplyAsync();
+
+        // Then the apply stops at that restart with the status and the remote stderr, and the server was not restarted
+        Assert.False(result.Succeeded);
+        Assert.Equal("restart[agent 1]", result.FailedStep!.Address);
+        Assert.Contains("exited with 5", result.Failure, StringComparison.Ordinal);
+        Assert.Contains("pemagent: unit not found", result.Failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("server", File.Exists(lab.RestartLog) ? File.ReadAllText(lab.RestartLog) : "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Temp_files_are_created_only_inside_a_folder_already_made_0700()
+    {
+        // Given a host whose SFTP server logs every operation
+        var host = sshd.Start("audit0", sftpLog: true);
+        using var lab = SshLab.Create(sshd, [host], agents: 1);
+
+        // When applied
+        var (_, result) = await lab.ApplyAsync();
+        Assert.True(result.Succeeded, result.Failure);
+
+        // Then every file pemstate created was opened inside a .pemstate-* folder, and that folder had been
+        // set to 0700 before the open, with nothing created in it before; keys never existed elsewhere
+        var log = host.SftpLog.Split('\n');
+        var opens = log.Select((line, index) => (line, index))
+            .Select(x => (x.index, match: OpenForWrite().Match(x.line))).Where(x => x.match.Success).ToList();
+        Assert.NotEmpty(opens);
+        foreach (var (index, match) in opens)
+        {
+            var path = match.Groups["path"].Value;
+            var folder = Path.GetDirectoryName(path)!;
+            Assert.StartsWith(".pemstate-", Path.GetFileName(folder), StringComparison.Ordinal);
+            var mkdir = Array.FindIndex(log, l => l.Contains($"mkdir name \"{folder}\"", StringComparison.Ordinal));
+            var chmod = Array.FindIndex(log, l => SetMode().Match(l) is { Success: true } m && m.Groups["path"].Value == folder
+                && (Convert.ToInt32(m.Groups["mode"].Value, 8) & 0x1FF) == 0x1C0);
+            Assert.True(mkdir >= 0 && chmod > mkdir && chmod < index, $"{path}: mkdir at {mkdir}, chmod 0700 at {chmod}, open at {index}\n{host.SftpLog}");
+        }
+        Assert.Contains(opens, o => o.match.Groups["path"].Value.EndsWith("/server.key", StringComparison.Ordinal));
+    }
+
+    private static void AssertVerifies(string root, string certificate)
+    {
+        var (exit, output) = SshOpenSsl.Run("verify", "-CAfile", root, certificate);
+        Assert.True(exit == 0, output);
+    }
+
+    // sftp-server logs the mode it was sent, file type bits included (40700 for a folder).
+    [GeneratedRegex("set \"(?<path>[^\"]+)\" mode (?<mode>[0-7]+)")]
+    private static partial Regex SetMode();
+
+    [GeneratedRegex("open \"(?<path>[^\"]+)\" flags WRITE")]
+    private static partial Regex OpenForWrite();
+}

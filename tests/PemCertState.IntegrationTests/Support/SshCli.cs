@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace PemCertState.IntegrationTests.Support;
+
+/// <summary>The built `pemstate` run as a child process, as a CI job runs it: no terminal, CI=true.</summary>
+internal static class SshCli
+{
+    public static (int ExitCode, string Stdout, string Stderr) Run(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pemstate.dll"));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["CI"] = "true";
+        start.Environment.Remove("PEMSTATE_FILE");
+        start.Environment.Remove("PEMSTATE_NOW");
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000)) { process.Kill(true); throw new TimeoutException("pemstate did not finish in 120 s"); }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
