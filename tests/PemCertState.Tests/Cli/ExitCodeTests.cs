@@ -112,7 +112,7 @@ public sealed class ExitCodeTests
         // Then the plan is shown, no question is asked, and nothing is written
         Assert.Equal(1, result.ExitCode);
         Assert.DoesNotContain("Apply these steps?", result.Stdout, StringComparison.Ordinal);
-        Assert.Equal("pemstate: refusing to apply without a person to confirm; pass --auto-approve to apply unattended.\n", result.Stderr);
+        Assert.Equal("pemstate: refusing to apply without a person to confirm; pass --auto-approve (or apply a saved plan) to apply unattended.\n", result.Stderr);
         Snapshot.Match(lab.Normalize(result.Stdout));
         Assert.False(Directory.Exists(lab.DataDir));
     }
