@@ -65,4 +65,43 @@ public sealed class PostgresRestartTests(PostgresFixture postgres) : IClassFixtu
         Assert.Contains($"127.0.0.1:{closedPort}", result.Failure, StringComparison.Ordinal);
         Assert.DoesNotContain(result.Completed, s => s.Action == StepAction.Restart);
     }
+
+    [Fact]
+    public async Task The_server_restart_runs_last_after_every_agent_restart()
+    {
+        // Given two agents and restart commands that record the order in which they ran
+        postgres.RegisterAgent(7);
+        postgres.RegisterAgent(8);
+        var folder = Path.Combine(postgres.Root, "restart-order");
+        var order = Path.Combine(folder, "order.log");
+        var agents = $$"""
+            agents:
+              subject: /C=IN/O=PEM
+              defaults: { host: pem, cert_dir: "{folder}/agents/{id}/.pem", config: "{folder}/agents/{id}/agent.cfg", key: { algorithm: ecdsa, curve: p256 } }
+              list:
+                - { id: 7, restart: "echo agent7 >> {{order}}" }
+                - { id: 8, restart: "echo agent8 >> {{order}}" }
+            """;
+        var lab = new PemLab(postgres, "restart-order", agents, restart: $"echo server >> {order} && {postgres.RestartCommand}");
+        await lab.ApplyAsync();
+
+        // and a change on every side: the server's CRL and both agents' keys are gone
+        File.Delete(order);
+        File.Delete(Path.Combine(postgres.DataDir, "root.crl"));
+        File.Delete(Path.Combine(lab.CertDir(7), "agent7.key"));
+        File.Delete(Path.Combine(lab.CertDir(8), "agent8.key"));
+
+        // When
+        var (plan, _) = await lab.ApplyAsync();
+
+        // Then the real restarts ran agents first and the server last, and the server came back on the new files
+        Assert.Equal(["agent7", "agent8", "server"], File.ReadAllLines(order));
+        Assert.Equal(Addresses.ServerRestart, plan.Steps[^1].Address);
+        foreach (var id in new[] { 7, 8 })
+        {
+            var psql = postgres.AgentPsql($"agent{id}", lab.RootCrt, Path.Combine(lab.CertDir(id), $"agent{id}.crt"), Path.Combine(lab.CertDir(id), $"agent{id}.key"));
+            Assert.True(psql.ExitCode == 0, psql.Output);
+        }
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
 }
