@@ -23,7 +23,7 @@ internal static class Verbs
         return Task.FromResult(ExitCodes.Done);
     }
 
-    public static async Task<int> PlanAsync(string file, bool json, bool markdown, bool detailedExitCode, string? outFile, bool verbose, RemoteOptions remote, CancellationToken ct)
+    public static async Task<int> PlanAsync(string file, bool json, bool markdown, bool detailedExitCode, string? outFile, bool verbose, RemoteOptions remote, PlanOptions options, CancellationToken ct)
     {
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
@@ -31,7 +31,7 @@ internal static class Verbs
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
-        var plan = Planner.Create(desired, observed, Now());
+        var plan = Planner.Create(desired, observed, Now(), options);
         Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : markdown ? PlanMarkdownRenderer.Render(plan, PlanMarkdownRenderer.CommentLimit) : PlanTextRenderer.Render(plan));
         if (Refuses(plan, filter)) return ExitCodes.Error;
         if (outFile is not null)
@@ -43,7 +43,7 @@ internal static class Verbs
         return detailedExitCode && !plan.IsEmpty ? ExitCodes.ChangesPending : ExitCodes.Done;
     }
 
-    public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, bool verbose, RemoteOptions remote, CancellationToken ct)
+    public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, bool verbose, RemoteOptions remote, PlanOptions options, CancellationToken ct)
     {
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         SavedPlanContext? saved = null;
@@ -67,7 +67,7 @@ internal static class Verbs
         await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
-        var plan = savedPlan ?? Planner.Create(desired, observed, Now());
+        var plan = savedPlan ?? Planner.Create(desired, observed, Now(), options);
         Console.Out.Write(PlanTextRenderer.Render(plan));
         if (plan.IsEmpty) return ExitCodes.Done;
         if (Refuses(plan, filter)) return ExitCodes.Error;

@@ -116,6 +116,14 @@ public static class PemCodec
         return ReadCrl(pemOrDer.ToArray());
     }
 
+    /// <summary>Every CRL in a PEM file (root.crl holds one per trusted CA while a CA rotation is under way); a DER file gives one.</summary>
+    public static IReadOnlyList<X509Crl> DecodeCrls(ReadOnlySpan<byte> pemOrDer)
+    {
+        var blocks = PemBlocks.Decode(pemOrDer);
+        if (blocks.Count == 0) return ReadCrl(pemOrDer.ToArray()) is { } single ? [single] : [];
+        return blocks.Where(b => b.Label == "X509 CRL").Select(b => ReadCrl(b.Der)).OfType<X509Crl>().ToList();
+    }
+
     private static X509Crl? ReadCrl(byte[] der)
     {
         try

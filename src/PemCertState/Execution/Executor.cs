@@ -110,7 +110,8 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
                 await InstallAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
             case StepAction.WriteBundle:
-                await WritePrivateAsync(host, step.Paths[0], PemCodec.EncodeCertificate(SigningCa(run).Certificate), step.Owner, ct).ConfigureAwait(false);
+                var bundle = (step.Bundle ?? ["ca"]).Select(entry => entry == "ca" ? SigningCa(run).Certificate : ObservedCa(run, entry));
+                await WritePrivateAsync(host, step.Paths[0], string.Concat(bundle.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
                 break;
             case StepAction.WriteCrl:
                 await WriteCrlAsync(step, host, run, ct).ConfigureAwait(false);
@@ -221,26 +222,63 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
         throw new StepFailedException($"no key and certificate to install from {address}");
     }
 
+    /// <summary>A CA certificate seen in root.crt or ca_certificate.crt, by its SHA-256 (a rotation keeps trusting it).</summary>
+    private static X509Certificate ObservedCa(Run run, string sha256)
+    {
+        var seen = run.Observed.Server;
+        return seen.Root.Certificates.Append(seen.CaCertificate.Certificate).OfType<X509Certificate>()
+            .FirstOrDefault(c => CertificateSummary.From(c).Sha256 == sha256)
+            ?? throw new StepFailedException($"the CA certificate with SHA-256 {sha256} is no longer in root.crt or ca_certificate.crt");
+    }
+
     private static async Task WriteCrlAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
-        var ca = SigningCa(run);
-        var revoked = new List<RevokedEntry>();
-        // Revocations survive a re-signed CRL, but only those made by this same CA.
-        if (run.Observed.Server.Crl.Crl is { } old)
+        var crls = new List<X509Crl>();
+        foreach (var entry in step.Bundle ?? ["ca"])
         {
-            try
+            if (entry == "ca")
             {
-                old.Verify(ca.Certificate.GetPublicKey());
-                foreach (var entry in old.GetRevokedCertificates() ?? new HashSet<X509CrlEntry>())
-                    revoked.Add(new RevokedEntry(entry.SerialNumber, new DateTimeOffset(entry.RevocationDate, TimeSpan.Zero)));
+                var ca = SigningCa(run);
+                crls.Add(ca.CreateCrl(run.Now, run.Desired.Ca.CrlValidity, RevokedBy(run, ca.Certificate)));
+                continue;
             }
-            catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or CryptoException or Org.BouncyCastle.Security.InvalidKeyException)
+            // A CA being rotated out keeps its own CRL while still trusted: the one on disk when current, else a new one
+            // signed with its key (still in ca_key.key when this apply replaces it, so in memory here).
+            var old = ObservedCa(run, entry);
+            var current = run.Observed.Server.Crl.All.FirstOrDefault(c => Verifies(c, old) && c.NextUpdate is { } next && next > run.Now.UtcDateTime);
+            if (current is not null) { crls.Add(current); continue; }
+            var seen = run.Observed.Server;
+            if (seen.CaKey.Pair is { } pair && seen.CaCertificate.Certificate is { } oldCert && oldCert.Equals(old))
             {
-                // A foreign CRL: nothing of it is kept.
+                crls.Add(new CertificateAuthority(old, pair.Private).CreateCrl(run.Now, run.Desired.Ca.CrlValidity, RevokedBy(run, old)));
+                continue;
             }
+            throw new StepFailedException($"no current CRL for {DistinguishedNames.Format(old.SubjectDN)} and no key to sign one; a CA in root.crt without its CRL fails every login");
         }
-        var crl = ca.CreateCrl(run.Now, run.Desired.Ca.CrlValidity, revoked);
-        await WritePrivateAsync(host, step.Paths[0], PemCodec.EncodeCrl(crl), step.Owner, ct).ConfigureAwait(false);
+        await WritePrivateAsync(host, step.Paths[0], string.Concat(crls.Select(PemCodec.EncodeCrl)), step.Owner, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Revocations survive a re-signed CRL, but only those made by that same CA.</summary>
+    private static List<RevokedEntry> RevokedBy(Run run, X509Certificate ca)
+    {
+        var revoked = new List<RevokedEntry>();
+        foreach (var old in run.Observed.Server.Crl.All.Where(c => Verifies(c, ca)))
+            foreach (var entry in old.GetRevokedCertificates() ?? new HashSet<X509CrlEntry>())
+                revoked.Add(new RevokedEntry(entry.SerialNumber, new DateTimeOffset(entry.RevocationDate, TimeSpan.Zero)));
+        return revoked;
+    }
+
+    private static bool Verifies(X509Crl crl, X509Certificate ca)
+    {
+        try
+        {
+            crl.Verify(ca.GetPublicKey());
+            return true;
+        }
+        catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or CryptoException or Org.BouncyCastle.Security.InvalidKeyException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static async Task EditSettingsAsync(PlanStep step, IHost host, Run run, CancellationToken ct)

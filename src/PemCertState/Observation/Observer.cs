@@ -43,7 +43,7 @@ public sealed class Observer(HostSet hosts, int parallelism = 16)
             ReadKey(files[0]),
             ReadCertificate(files[1]),
             new ObservedBundle(FileFacts.From(files[2]), PemCodec.DecodeCertificates(files[2].Content)),
-            new ObservedCrl(FileFacts.From(files[3]), files[3].Exists ? PemCodec.DecodeCrl(files[3].Content) : null),
+            CrlOf(files[3]),
             ReadKey(files[4]),
             ReadCertificate(files[5]),
             new ObservedConfig(FileFacts.From(files[6]), PostgresqlConf.Read(Text(files[6]), ServerSettingNames)));
@@ -60,6 +60,12 @@ public sealed class Observer(HostSet hosts, int parallelism = 16)
             ReadKey(await key.ConfigureAwait(false)),
             ReadCertificate(await certificate.ConfigureAwait(false)),
             new ObservedConfig(FileFacts.From(await config.ConfigureAwait(false)), AgentCfg.Read(Text(await config.ConfigureAwait(false)), AgentSettingNames)));
+    }
+
+    private static ObservedCrl CrlOf(FileSnapshot file)
+    {
+        var all = file.Exists ? PemCodec.DecodeCrls(file.Content) : [];
+        return new ObservedCrl(FileFacts.From(file), all.Count > 0 ? all[0] : null, all);
     }
 
     private static ObservedKey ReadKey(FileSnapshot file)

@@ -11,6 +11,9 @@ public static class Addresses
     public const string CommonAgentCertificate = "agents.common_certificate";
     public const string ServerRestart = "restart[server]";
 
+    /// <summary>The restart in the middle of a CA rotation, so that the server trusts the old and the new CA before any agent switches.</summary>
+    public const string ServerRestartTrustingBoth = "restart[server, both CAs]";
+
     public static string AgentCertificate(int id) => $"agent[{id}].certificate";
     public static string AgentSettings(int id) => $"agent[{id}].settings";
     public static string AgentRestart(int id) => $"restart[agent {id}]";

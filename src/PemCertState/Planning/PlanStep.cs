@@ -13,6 +13,9 @@ namespace PemCertState.Planning;
 /// <param name="Before">The certificate in place now, when there is one.</param>
 /// <param name="Source">Install: the resource whose key and certificate are installed (the pair issued in this apply, or an agent's valid common pair).</param>
 /// <param name="BackupDir">Backup: the folder that receives the set; the executor adds a time stamp below it.</param>
+/// <param name="Bundle">WriteBundle / WriteCrl during a CA rotation: what the file holds, in order: "ca" for the CA in
+/// ca_certificate.crt (and a CRL it signs), or the SHA-256 (colon hex) of another CA certificate from root.crt to keep
+/// trusting (and its CRL). Null: the CA alone.</param>
 /// <param name="Sha256">Restore: the hash the backup copy must still have (from its manifest); Source is the copy's path.</param>
 public sealed record PlanStep(
     string Address,
@@ -30,4 +33,5 @@ public sealed record PlanStep(
     ConfigFormat? Format = null,
     string? Command = null,
     string? BackupDir = null,
-    string? Sha256 = null);
+    string? Sha256 = null,
+    IReadOnlyList<string>? Bundle = null);

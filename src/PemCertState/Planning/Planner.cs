@@ -16,16 +16,27 @@ public static class Planner
 {
     private static readonly string[] QuotedServerSettings = ["ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
 
-    public static Plan Create(DesiredState desired, ObservedState observed, DateTimeOffset now)
+    public static Plan Create(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options = null)
     {
         var steps = new List<PlanStep>();
         var server = desired.Server;
         var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
-        var ca = PlanCa(desired, observed.Server, now, steps);
+        var ca = PlanCa(desired, observed.Server, now, options ?? new PlanOptions(), steps);
         var serverChanged = ca.Replaced;
 
-        serverChanged |= PlanRootBundle(server, observed.Server.Root, ca, steps);
-        serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps);
+        // A CA rotation keeps the old CA trusted (phase 1) until every certificate it signed is replaced (phase 2),
+        // and only then leaves it out of root.crt (phase 3). `trusted` is what root.crt holds while agents switch.
+        var trusted = Transition(ca, observed.Server.Root);
+        if (trusted is null)
+        {
+            serverChanged |= PlanRootBundle(server, observed.Server.Root, ca, steps);
+            serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps);
+        }
+        else
+        {
+            serverChanged |= PlanTransitionalTrust(desired.Ca, server, observed.Server, ca, trusted, now, steps);
+        }
+        var beforeLeaves = steps.Count;
         serverChanged |= PlanPair(
             Addresses.ServerCertificate, server.Host, server.BackupDir, server.Owner,
             observed.Server.Key, observed.Server.Certificate,
@@ -51,6 +62,19 @@ public static class Planner
             if ((changed || owed) && agent.Restart is not null)
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : Owed(observed.Journal!), [], Command: agent.Restart));
+        }
+
+        if (trusted is not null)
+        {
+            // Phase 2 needs the server to trust both CAs before the first new certificate reaches an agent.
+            var leavesMove = steps.Skip(beforeLeaves).Any(s => s.Action == StepAction.Install);
+            if (leavesMove && server.Restart is not null)
+                steps.Insert(beforeLeaves, new PlanStep(Addresses.ServerRestartTrustingBoth, server.Host, StepAction.Restart,
+                    "CA rotation: the server must trust the old and the new CA before any certificate from the new CA is installed",
+                    [], Command: server.Restart));
+            // Phase 3: every managed certificate is issued by the new CA once the steps above have run.
+            PlanFinalTrust(server, observed.Server, ca, trusted, steps);
+            serverChanged = true;
         }
 
         if ((serverChanged || pending.Contains(Addresses.ServerRestart)) && server.Restart is not null)
@@ -80,13 +104,14 @@ public static class Planner
     }
 
     /// <summary>The CA as the rest of the plan sees it: replaced in this apply, or the observed one kept.</summary>
-    private sealed record CaView(bool Replaced, X509Certificate? Kept, string Subject, bool New = false)
+    /// <param name="Previous">During a rotation: the CA being replaced, still valid and still trusted until phase 3.</param>
+    private sealed record CaView(bool Replaced, X509Certificate? Kept, string Subject, bool New = false, X509Certificate? Previous = null)
     {
         /// <summary>Why everything the CA signs must be written again.</summary>
         public string Change => New ? "a new CA is created" : "the CA is being replaced";
     }
 
-    private static CaView PlanCa(DesiredState desired, ObservedServer seen, DateTimeOffset now, List<PlanStep> steps)
+    private static CaView PlanCa(DesiredState desired, ObservedServer seen, DateTimeOffset now, PlanOptions options, List<PlanStep> steps)
     {
         var want = desired.Ca;
         var problems = new List<string>();
@@ -98,6 +123,7 @@ public static class Planner
             if (!IsCa(c)) problems.Add($"{Name(cert.File)} is not a CA certificate (no CA:TRUE)");
             else if (!SignatureVerifies(c, c)) problems.Add($"{Name(cert.File)} is not self-signed");
         }
+        if (problems.Count == 0 && options.RotateCa) problems.Add("--rotate-ca asks for a new CA");
 
         var server = desired.Server;
         if (problems.Count == 0)
@@ -106,14 +132,86 @@ public static class Planner
             return new CaView(false, cert.Certificate, want.Subject);
         }
 
-        var reason = string.Join("; ", problems);
+        // An old CA that is still a working, unexpired CA is rotated with overlapping trust; anything else is replaced outright.
+        var previous = Rotatable(key, cert, now) ? cert.Certificate : null;
+        var reason = string.Join("; ", problems) + (previous is null ? "" :
+            "; rotating with overlapping trust: the old CA stays in root.crt until every certificate it signed is replaced");
         AddBackup(Addresses.Ca, server.Host, server.BackupDir, [key.File, cert.File], reason, steps);
         steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.GenerateKey, reason, [], Key: want.Policy.Key));
         steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Issue, reason, [], Before: cert.Summary,
             Issue: new IssueRequest(want.Subject, want.Subject, null, want.Policy.Validity)));
         steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
             Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
-        return new CaView(true, null, want.Subject, New: !cert.File.Exists && !key.File.Exists);
+        return new CaView(true, null, want.Subject, New: !cert.File.Exists && !key.File.Exists, Previous: previous);
+    }
+
+    private static bool Rotatable(ObservedKey key, ObservedCertificate cert, DateTimeOffset now) =>
+        key.Pair is not null && cert.Certificate is { } c && cert.Summary is { } s
+        && key.PublicKeySha256 == s.PublicKeySha256 && IsCa(c) && SignatureVerifies(c, c)
+        && s.NotAfter > now && s.NotBefore <= now;
+
+    /// <summary>
+    /// The other CAs root.crt must keep trusting while agents switch, or null when no rotation is under way:
+    /// the CA being replaced in this plan (phase 1), or, found on disk after an interrupted or earlier
+    /// rotation, every other valid CA in root.crt beside the current one (phase 2 or 3).
+    /// </summary>
+    private static IReadOnlyList<X509Certificate>? Transition(CaView ca, ObservedBundle root)
+    {
+        if (ca.Replaced) return ca.Previous is { } previous ? [previous] : null;
+        if (ca.Kept is null || !root.Certificates.Any(c => c.Equals(ca.Kept))) return null;
+        var others = root.Certificates.Where(c => !c.Equals(ca.Kept) && IsCa(c)).ToList();
+        return others.Count > 0 ? others : null;
+    }
+
+    private static string Fingerprint(X509Certificate certificate) => CertificateSummary.From(certificate).Sha256;
+
+    /// <summary>Phase 1: root.crt and root.crl hold the old CA(s) and the new one, so both are trusted while agents switch.</summary>
+    private static bool PlanTransitionalTrust(CaSpec want, ServerSpec server, ObservedServer seen, CaView ca, IReadOnlyList<X509Certificate> others, DateTimeOffset now, List<PlanStep> steps)
+    {
+        var bundle = others.Select(Fingerprint).Append("ca").ToList();
+        var changed = false;
+        var names = string.Join(", ", others.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+        if (ca.Replaced)
+        {
+            var reason = $"CA rotation, phase 1: root.crt trusts the old CA ({names}) and the new one while certificates move to the new CA";
+            AddBackup(Addresses.RootBundle, server.Host, server.BackupDir, [seen.Root.File], reason, steps);
+            steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [seen.Root.File.Path],
+                Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private, Bundle: bundle));
+            changed = true;
+        }
+        else
+        {
+            PlanModeAndOwner(Addresses.RootBundle, server.Owner, [seen.Root.File], steps);
+        }
+
+        var current = seen.Crl.All.FirstOrDefault(c => ca.Kept is not null && CrlVerifies(c, ca.Kept));
+        var crlMissing = ca.Replaced || current is null || others.Any(o => !seen.Crl.All.Any(c => CrlVerifies(c, o)))
+            || current.NextUpdate is not { } next || new DateTimeOffset(next, TimeSpan.Zero) - now <= want.Policy.RenewBefore;
+        if (crlMissing)
+        {
+            var reason = $"CA rotation: root.crl needs a current CRL from each CA in root.crt ({names} and {ca.Subject}); a CA without its CRL fails every login it signs";
+            AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [seen.Crl.File], reason, steps);
+            steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [seen.Crl.File.Path],
+                Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private, Bundle: bundle));
+            changed = true;
+        }
+        else
+        {
+            PlanModeAndOwner(Addresses.RootCrl, server.Owner, [seen.Crl.File], steps);
+        }
+        return changed;
+    }
+
+    /// <summary>Phase 3: no managed certificate is issued by the old CA any more, so it leaves root.crt and root.crl.</summary>
+    private static void PlanFinalTrust(ServerSpec server, ObservedServer seen, CaView ca, IReadOnlyList<X509Certificate> others, List<PlanStep> steps)
+    {
+        var names = string.Join(", ", others.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+        var reason = $"CA rotation, phase 3: after the steps above no managed certificate is issued by {names}; it leaves root.crt";
+        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.Backup, reason, [seen.Root.File.Path], BackupDir: server.BackupDir));
+        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [seen.Root.File.Path],
+            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+        steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, $"CA rotation, phase 3: only {ca.Subject}'s CRL stays in root.crl", [seen.Crl.File.Path],
+            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
     }
 
     private static bool PlanRootBundle(ServerSpec server, ObservedBundle root, CaView ca, List<PlanStep> steps)

@@ -60,7 +60,8 @@ public static class PlanJsonReader
             Format: n["format"]?.GetValue<string>() switch { "postgresql_conf" => ConfigFormat.PostgresqlConf, "agent_cfg" => ConfigFormat.AgentCfg, _ => null },
             Command: n["command"]?.GetValue<string>(),
             BackupDir: n["backup_dir"]?.GetValue<string>(),
-            Sha256: n["sha256"]?.GetValue<string>());
+            Sha256: n["sha256"]?.GetValue<string>(),
+            Bundle: (n["bundle"] as JsonArray)?.Select(b => b!.GetValue<string>()).ToList());
     }
 
     private static KeySpec ParseKey(string text)

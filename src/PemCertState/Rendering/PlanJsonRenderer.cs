@@ -76,6 +76,7 @@ public static class PlanJsonRenderer
         if (step.BackupDir is { } backupDir) json["backup_dir"] = backupDir;
         if (step.Format is { } format) json["format"] = format == ConfigFormat.PostgresqlConf ? "postgresql_conf" : "agent_cfg";
         if (step.Sha256 is { } sha256) json["sha256"] = sha256;
+        if (step.Bundle is { } bundle) json["bundle"] = new JsonArray(bundle.Select(b => (JsonNode?)JsonValue.Create(b)).ToArray());
         return json;
     }
 

@@ -94,8 +94,12 @@ public static class PlanTextRenderer
         StepAction.GenerateKey => $"{step.Key} (in memory until installed)",
         StepAction.Issue => step.Issue!.SelfSigned ? "self-signed CA certificate" : $"certificate signed by {step.Issue.Issuer}",
         StepAction.Install => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}){(step.Source != step.Address ? $" from {step.Source}" : "")}",
-        StepAction.WriteBundle => $"{step.Paths[0]} ({ModeAndOwner(step)}) = the CA certificate",
-        StepAction.WriteCrl => $"{step.Paths[0]} ({ModeAndOwner(step)}) signed by the CA",
+        StepAction.WriteBundle => step.Bundle is { Count: > 1 } bundle
+            ? $"{step.Paths[0]} ({ModeAndOwner(step)}) = {bundle.Count - 1} old CA(s) + the new CA"
+            : $"{step.Paths[0]} ({ModeAndOwner(step)}) = the CA certificate",
+        StepAction.WriteCrl => step.Bundle is { Count: > 1 } crls
+            ? $"{step.Paths[0]} ({ModeAndOwner(step)}) = a CRL from each of {crls.Count} CAs"
+            : $"{step.Paths[0]} ({ModeAndOwner(step)}) signed by the CA",
         StepAction.SetMode => $"{step.Paths[0]} -> {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{step.Paths[0]} -> {step.Owner}",
         StepAction.EditSettings => step.Paths[0],

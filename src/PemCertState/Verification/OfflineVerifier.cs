@@ -56,10 +56,17 @@ public static class OfflineVerifier
         const string address = Addresses.RootCrl;
         if (!crl.File.Exists) { Add(findings, address, crl.File, "root.crl is missing"); return; }
         if (crl.Crl is null) { Add(findings, address, crl.File, "root.crl is not a readable CRL"); return; }
-        if (!anchors.Any(a => a.SubjectDN.Equivalent(crl.Crl.IssuerDN) && ChainCheck.Signs(a, crl.Crl)))
-            Add(findings, address, crl.File, "root.crl is not issued by a CA in root.crt (agent logins would fail with 'unknown ca')");
-        if (crl.Crl.NextUpdate is { } next && next < now.UtcDateTime)
-            Add(findings, address, crl.File, $"root.crl expired: nextUpdate was {next.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
+        foreach (var one in crl.All)
+        {
+            var issuer = Crypto.DistinguishedNames.Format(one.IssuerDN);
+            if (!anchors.Any(a => a.SubjectDN.Equivalent(one.IssuerDN) && ChainCheck.Signs(a, one)))
+                Add(findings, address, crl.File, $"root.crl holds a CRL from {issuer}, which is not a CA in root.crt (agent logins would fail with 'unknown ca')");
+            if (one.NextUpdate is { } next && next < now.UtcDateTime)
+                Add(findings, address, crl.File, $"root.crl's CRL from {issuer} expired: nextUpdate was {next.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
+        }
+        // PostgreSQL checks CRLs for the whole chain (CRL_CHECK_ALL): a CA in root.crt without its CRL fails every login it signs.
+        foreach (var anchor in anchors.Where(a => !crl.All.Any(c => ChainCheck.Signs(a, c))))
+            Add(findings, address, crl.File, $"root.crl has no CRL from {Crypto.DistinguishedNames.Format(anchor.SubjectDN)}, which root.crt trusts: certificates it signs would be refused");
         CheckMode(findings, address, crl.File);
     }
 

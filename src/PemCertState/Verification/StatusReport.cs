@@ -16,6 +16,13 @@ public static class StatusReport
             Row(Addresses.ServerCertificate, server.Certificate, desired.Server.Policy.RenewBefore, now),
             CrlRow(server.Crl, desired.Ca.Policy.RenewBefore, now),
         };
+        // During a CA rotation root.crt trusts other CAs beside the current one: they are listed too, with their own expiry.
+        foreach (var other in server.Root.Certificates.Where(c => server.CaCertificate.Certificate is not { } current || !c.Equals(current)))
+        {
+            var s = Crypto.CertificateSummary.From(other);
+            rows.Add(new(Addresses.RootBundle, server.Root.File.Host, server.Root.File.Path, s.Subject, s.Issuer, s.NotAfter,
+                DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now) is "ok" ? "trusted (old CA)" : State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now)));
+        }
         foreach (var agent in desired.Agents.List)
             rows.Add(Row(Addresses.AgentCertificate(agent.Id), observed.Agents[agent.Id].Certificate, agent.Policy.RenewBefore, now));
         return rows;

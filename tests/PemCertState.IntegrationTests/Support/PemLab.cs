@@ -91,12 +91,14 @@ internal sealed class PemLab
         return Planner.Create(desired, observed, DateTimeOffset.UtcNow);
     }
 
-    public async Task<(Plan Plan, ApplyResult Result)> ApplyAsync(bool mustSucceed = true)
+    /// <param name="stopAfter">Run only the plan's steps up to and including the first one this picks (an apply cut short).</param>
+    public async Task<(Plan Plan, ApplyResult Result)> ApplyAsync(bool mustSucceed = true, PlanOptions? options = null, Func<PlanStep, bool>? stopAfter = null)
     {
         var desired = await DesiredAsync();
         await using var hosts = new HostSet(desired);
         var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
-        var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
+        var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow, options);
+        if (stopAfter is not null) plan = new Plan(plan.Steps.Take(plan.Steps.ToList().FindIndex(s => stopAfter(s)) + 1).ToList());
         var executor = new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System);
         var result = await executor.ApplyAsync(desired, observed, plan, 2, null, CancellationToken.None);
         if (mustSucceed) Assert.True(result.Succeeded, result.Failure);

@@ -137,7 +137,7 @@ public sealed class PlannerTests
     }
 
     [Fact]
-    public async Task A_new_CA_subject_reissues_everything_it_signed()
+    public async Task A_new_CA_subject_rotates_the_CA_with_overlapping_trust_and_reissues_everything_it_signed()
     {
         // Given
         using var lab = Lab.Create();
@@ -147,11 +147,13 @@ public sealed class PlannerTests
         // When
         var plan = await lab.PlanAsync();
 
-        // Then
+        // Then phase 1 (new CA, both trusted, server restarted), phase 2 (every leaf re-issued), phase 3 (old CA out), restart last
         Assert.Equal(
-            ["ca", "server.root_crt", "server.root_crl", "server.certificate",
+            ["ca", "server.root_crt", "server.root_crl", "restart[server, both CAs]", "server.certificate",
              "agent[1].certificate", "restart[agent 1]", "agent[2].certificate", "restart[agent 2]", "restart[server]"],
             plan.Resources);
+        Assert.Equal(2, plan.Steps[plan.Steps.ToList().FindIndex(s => s.Action == StepAction.WriteBundle)].Bundle!.Count);
+        Assert.Null(plan.Steps.Last(s => s.Action == StepAction.WriteBundle).Bundle);
         Assert.All(plan.Steps.Where(s => s.Address.StartsWith("agent[", StringComparison.Ordinal) && s.Action == StepAction.Issue),
             s => Assert.Equal("the CA is being replaced", s.Reason));
     }
@@ -193,10 +195,17 @@ public sealed class PlannerTests
             if (step.Action is StepAction.Install or StepAction.WriteBundle or StepAction.WriteCrl or StepAction.EditSettings)
                 Assert.All(step.Paths.Where(File.Exists), p => Assert.Contains(p, backedUp));
         }
-        // rule 3: server files first, then agents, then the server restart, last
-        var lastServerFile = steps.ToList().FindLastIndex(s => s.Address is "ca" or "server.root_crt" or "server.root_crl" or "server.certificate");
-        var firstAgent = steps.ToList().FindIndex(s => s.Address.StartsWith("agent[", StringComparison.Ordinal));
+        // rule 3: server files first (root.crt trusting both CAs, and the server restarted on it), then agents;
+        // after the agents only the old CA leaves root.crt (phase 3), then the server restart, last
+        var list = steps.ToList();
+        var lastServerFile = list.FindLastIndex(s => s.Address is "ca" or "server.certificate" || (s.Address is "server.root_crt" or "server.root_crl" && !s.Reason.Contains("phase 3", StringComparison.Ordinal)));
+        var trustBoth = list.FindIndex(s => s.Address == "restart[server, both CAs]");
+        var firstAgent = list.FindIndex(s => s.Address.StartsWith("agent[", StringComparison.Ordinal));
+        var lastAgent = list.FindLastIndex(s => s.Address.StartsWith("agent[", StringComparison.Ordinal) || s.Address.StartsWith("restart[agent", StringComparison.Ordinal));
+        var firstNarrowing = list.FindIndex(s => s.Reason.Contains("phase 3", StringComparison.Ordinal));
         Assert.True(lastServerFile < firstAgent);
+        Assert.True(trustBoth < list.FindIndex(s => s.Address == "server.certificate" && s.Action == StepAction.Install));
+        Assert.True(lastAgent < firstNarrowing);
         Assert.Equal("restart[server]", steps[^1].Address);
         Assert.Single(steps, s => s.Address == "restart[server]");
         // rule 4: a key is generated, then issued, then installed with its certificate in one step

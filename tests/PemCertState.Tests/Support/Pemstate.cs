@@ -45,11 +45,11 @@ internal static class Pemstate
     }
 
     /// <summary>Runs an apply that stops dead after step <paramref name="step"/>, then kills it with SIGKILL, as a power loss would.</summary>
-    public static void ApplyAndKillAfterStep(string workingDirectory, int step, DateTimeOffset? now = null)
+    public static void ApplyAndKillAfterStep(string workingDirectory, int step, DateTimeOffset? now = null, string[]? extra = null)
     {
         var environment = new Dictionary<string, string?> { ["PEMSTATE_FAILPOINT_AFTER_STEP"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (now is { } at) environment["PEMSTATE_NOW"] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        using var process = Start(workingDirectory, environment, "apply", "--auto-approve");
+        using var process = Start(workingDirectory, environment, ["apply", "--auto-approve", .. extra ?? []]);
         _ = process.StandardOutput.ReadToEndAsync();
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (process.StandardError.ReadLine() is { } line)
