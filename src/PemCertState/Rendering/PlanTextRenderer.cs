@@ -28,7 +28,7 @@ public static class PlanTextRenderer
                 if (step.Issue is { } issue) text.Append("      after:  ").Append(After(issue, step.Address)).Append('\n');
                 if (step.Settings is { } settings)
                     foreach (var s in settings)
-                        text.Append("      ").Append(s.Name).Append(": ").Append(s.Before is null ? "(not set)" : $"'{s.Before}'").Append(" -> '").Append(s.After).Append("'\n");
+                        text.Append("      ").Append(s.Name).Append(": ").Append(s.Before is null ? "(not set)" : $"'{s.Before}'").Append(s.CommentOut ? " -> (commented out)\n" : $" -> '{s.After}'\n");
                 if (step.Reason != lastReason) text.Append("      why:    ").Append(step.Reason).Append('\n');
                 lastReason = step.Reason;
             }
@@ -77,6 +77,7 @@ public static class PlanTextRenderer
         StepAction.DisableJob => "disable job",
         StepAction.Restart => "restart",
         StepAction.Restore => "restore",
+        StepAction.Remove => "remove",
         _ => action.ToString(),
     };
 
@@ -84,6 +85,7 @@ public static class PlanTextRenderer
     {
         StepAction.Backup => '=',
         StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings or StepAction.Restore => '~',
+        StepAction.Remove => '-',
         StepAction.Restart => '!',
         _ => '+',
     };
@@ -94,13 +96,17 @@ public static class PlanTextRenderer
         StepAction.GenerateKey => $"{step.Key} (in memory until installed)",
         StepAction.Issue => step.Issue!.SelfSigned ? "self-signed CA certificate" : $"certificate signed by {step.Issue.Issuer}",
         StepAction.Install => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}){(step.Source != step.Address ? $" from {step.Source}" : "")}",
-        StepAction.WriteBundle => $"{step.Paths[0]} ({ModeAndOwner(step)}) = the CA certificate",
-        StepAction.WriteCrl => $"{step.Paths[0]} ({ModeAndOwner(step)}) signed by the CA",
+        StepAction.WriteBundle => $"{step.Paths[0]} ({ModeAndOwner(step)}) = {(step.Source == Addresses.Ca ? "the CA certificate" : step.Source)}",
+        StepAction.WriteCrl => $"{step.Paths[0]} ({ModeAndOwner(step)}) {(step.Source == Addresses.Ca ? "signed by the CA" : "= " + step.Source)}",
         StepAction.SetMode => $"{step.Paths[0]} -> {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{step.Paths[0]} -> {step.Owner}",
         StepAction.EditSettings => step.Paths[0],
         StepAction.Restart => $"run: {step.Command}",
         StepAction.Restore => $"{step.Paths[0]} <- {step.Source} ({ModeAndOwner(step)})",
+        StepAction.RequestSignature => $"{string.Join(" + ", step.Paths)}",
+        StepAction.InstallSigned => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}) from {step.Source}",
+        StepAction.Remove => $"{string.Join(", ", step.Paths)} (a backup copy was taken)",
+        StepAction.DisableJob => $"UPDATE pem.job SET jobenabled = false WHERE jobname = '{step.Source}'",
         _ => string.Join(", ", step.Paths),
     };
 
