@@ -20,11 +20,11 @@ internal static class TrustedCa
         var certificatePath = rules.LocalPath(certificateText);
         var bundle = ReadBundle(rules, certificatePath);
         string? crlPath = null;
-        X509Crl? crl = null;
+        IReadOnlyList<X509Crl> crls = [];
         if (crlText != None)
         {
             crlPath = rules.LocalPath(crlText);
-            crl = ReadCrl(rules, crlPath, bundle);
+            crls = ReadCrls(rules, crlPath, bundle);
         }
 
         string? issuer = null;
@@ -39,7 +39,7 @@ internal static class TrustedCa
         }
 
         return new TrustedCaSpec(
-            certificatePath, bundle, crlPath, crl, issuer,
+            certificatePath, bundle, crlPath, crls, issuer,
             rules.LocalPath(rules.String("/ca/requests_dir") ?? "csr"),
             rules.LocalPath(rules.String("/ca/signed_dir") ?? "signed"));
     }
@@ -63,20 +63,30 @@ internal static class TrustedCa
         return bundle;
     }
 
-    private static X509Crl? ReadCrl(InventoryRules rules, string path, IReadOnlyList<X509Certificate> bundle)
+    private static IReadOnlyList<X509Crl> ReadCrls(InventoryRules rules, string path, IReadOnlyList<X509Certificate> bundle)
     {
-        if (Read(rules, "/ca/crl", path) is not { } bytes) return null;
-        var crl = PemCodec.DecodeCrl(bytes);
-        if (crl is null)
+        if (Read(rules, "/ca/crl", path) is not { } bytes) return [];
+        var crls = new List<X509Crl>();
+        var blocks = PemBlocks.Decode(bytes);
+        if (blocks.Count == 0 && PemCodec.DecodeCrl(bytes) is { } der) crls.Add(der);
+        foreach (var block in blocks.Where(b => b.Label == "X509 CRL"))
+            if (PemCodec.DecodeCrl(System.Text.Encoding.ASCII.GetBytes(PemBlocks.Encode(block.Label, block.Der))) is { } crl) crls.Add(crl);
+        if (crls.Count == 0)
         {
             rules.ErrorAtValue("/ca/crl", $"ca.crl: {path} is not a CRL (PEM or DER); write none if the CA gives no CRL");
-            return null;
+            return [];
         }
-        if (bundle.Count > 0 && !bundle.Any(c => c.SubjectDN.Equivalent(crl.IssuerDN) && SignsCrl(c, crl)))
+        if (bundle.Count == 0) return crls;
+        foreach (var crl in crls.Where(crl => !bundle.Any(c => c.SubjectDN.Equivalent(crl.IssuerDN) && SignsCrl(c, crl))))
             rules.ErrorAtValue("/ca/crl",
-                $"ca.crl: {path} is issued by {DistinguishedNames.Format(crl.IssuerDN)}, not by a CA in ca.certificate; " +
-                "PostgreSQL would reject every agent login with 'unknown ca'. Give that CA's CRL, or none");
-        return crl;
+                $"ca.crl: {path} holds a CRL issued by {DistinguishedNames.Format(crl.IssuerDN)}, not by a CA in ca.certificate; " +
+                "PostgreSQL would reject every agent login with 'unknown ca'. Give the trusted CA's CRL, or none");
+        // PostgreSQL checks revocation for every CA in the chain: one without its CRL fails every login.
+        foreach (var ca in bundle.Where(ca => !crls.Any(crl => ca.SubjectDN.Equivalent(crl.IssuerDN) && SignsCrl(ca, crl))))
+            rules.ErrorAtValue("/ca/crl",
+                $"ca.crl: {path} has no CRL from {DistinguishedNames.Format(ca.SubjectDN)}; PostgreSQL checks the CRL of every CA in root.crt " +
+                "and would reject every agent. Put each CA's CRL in the file (cat root.crl intermediate.crl), or write none");
+        return crls;
     }
 
     private static byte[]? Read(InventoryRules rules, string at, string path)

@@ -50,7 +50,7 @@ internal static class TrustedCaPlanner
                 verdicts.Add(Judge(AgentNeed(desired, agent), held.Key, held.Certificate, trusted, seen, now, warnings));
             }
         }
-        WarnAboutStrangers(observed, seen, warnings);
+        WarnAboutStrangers(observed, trusted, seen, warnings);
         CheckTrustedCa(trusted, desired.Ca.Policy, now, warnings);
 
         var waiting = verdicts.Where(v => v.State is State.NewKey or State.Waiting).ToList();
@@ -209,7 +209,7 @@ internal static class TrustedCaPlanner
     }
 
     /// <summary>Files in signed_dir that are for no pending key and are not installed already: named, never installed.</summary>
-    private static void WarnAboutStrangers(ObservedState observed, ObservedTrusted seen, List<string> warnings)
+    private static void WarnAboutStrangers(ObservedState observed, TrustedCaSpec trusted, ObservedTrusted seen, List<string> warnings)
     {
         var pendingKeys = seen.PendingKeys.Values.Select(k => k.PublicKeySha256).Where(k => k is not null).ToHashSet(StringComparer.Ordinal);
         var installed = new HashSet<string>(StringComparer.Ordinal);
@@ -219,9 +219,9 @@ internal static class TrustedCaPlanner
         foreach (var file in seen.Signed)
         {
             if (file.Summary is not { } summary)
-                warnings.Add($"{file.Name} in the signed folder holds no certificate (PEM or DER); it is ignored");
+                warnings.Add($"{Signed(trusted, file)} holds no certificate (PEM or DER); it is ignored");
             else if (!pendingKeys.Contains(summary.PublicKeySha256) && !installed.Contains(summary.Sha256))
-                warnings.Add($"{file.Name} ({summary.Subject}, issuer {summary.Issuer}) is for no pending key: signed for another key, or an old request. It is not installed; remove it.");
+                warnings.Add($"{Signed(trusted, file)} ({summary.Subject}, issuer {summary.Issuer}) is for no pending key: signed for another key, or an old request. It is not installed; remove it.");
         }
     }
 
@@ -234,8 +234,9 @@ internal static class TrustedCaPlanner
             if (notAfter <= now) warnings.Add($"{DistinguishedNames.Format(ca.SubjectDN)} in ca.certificate expired on {Planner.Day(notAfter)}: get the CA's current certificate");
             else if (notAfter - now <= policy.RenewBefore) warnings.Add($"{DistinguishedNames.Format(ca.SubjectDN)} in ca.certificate: " + Planner.Window("it", notAfter, policy.RenewBefore, now));
         }
-        if (trusted.Crl?.NextUpdate is { } next && new DateTimeOffset(next, TimeSpan.Zero) <= now)
-            warnings.Add($"ca.crl: its nextUpdate {Planner.Day(new DateTimeOffset(next, TimeSpan.Zero))} has passed; PostgreSQL refuses every client while it is stale. Get a fresh CRL from the CA");
+        foreach (var crl in trusted.Crls)
+            if (crl.NextUpdate is { } next && new DateTimeOffset(next, TimeSpan.Zero) <= now)
+                warnings.Add($"ca.crl: the CRL of {DistinguishedNames.Format(crl.IssuerDN)} was due for renewal on {Planner.Day(new DateTimeOffset(next, TimeSpan.Zero))}; get a fresh CRL from the CA");
     }
 
     private static void PlanRequest(Verdict v, TrustedCaSpec trusted, int ready, int needed, List<PlanStep> steps)
@@ -277,7 +278,7 @@ internal static class TrustedCaPlanner
 
     private static bool PlanRootCrl(ServerSpec server, ObservedCrl crl, TrustedCaSpec trusted, List<PlanStep> steps)
     {
-        if (trusted.Crl is null)
+        if (trusted.CrlPem is not { } want)
         {
             if (!crl.File.Exists) return false;
             var issuer = crl.Crl is null ? "unreadable" : $"issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}";
@@ -286,16 +287,16 @@ internal static class TrustedCaPlanner
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Remove, why, [crl.File.Path]));
             return true;
         }
-        if (crl.Crl is not null && crl.Crl.GetEncoded().AsSpan().SequenceEqual(trusted.Crl.GetEncoded()))
+        if (crl.File.Exists && crl.File.Sha256 == Fingerprints.Sha256Hex(System.Text.Encoding.ASCII.GetBytes(want)))
         {
             Planner.PlanModeAndOwner(Addresses.RootCrl, server.Owner, [crl.File], steps);
             return false;
         }
+        var ours = crl.Crl is not null && trusted.Crls.Any(c => c.IssuerDN.Equivalent(crl.Crl.IssuerDN));
         var reason = !crl.File.Exists ? "root.crl is missing"
             : crl.Crl is null ? "root.crl is not a readable CRL"
-            : DistinguishedNames.Format(crl.Crl.IssuerDN) == DistinguishedNames.Format(trusted.Crl.IssuerDN)
-                ? $"root.crl is not the CRL in {Path.GetFileName(trusted.CrlPath)} (thisUpdate {Planner.Day(new DateTimeOffset(crl.Crl.ThisUpdate, TimeSpan.Zero))})"
-                : $"root.crl is issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}, not by the trusted CA (a leftover CRL makes every agent login fail with 'unknown ca')";
+            : ours ? $"root.crl is not the CRL in {Path.GetFileName(trusted.CrlPath)} (the CA published a new one, or it was edited)"
+            : $"root.crl is issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}, not by the trusted CA (a leftover CRL makes every agent login fail with 'unknown ca')";
         Planner.AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [crl.File], reason, steps);
         steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [crl.File.Path],
             Source: trusted.CrlPath, Owner: server.Owner, Mode: Hosts.FileModes.Private));
@@ -356,7 +357,7 @@ internal static class TrustedCaPlanner
             ("ssl_key_file", PemFiles.ServerKey, PemFiles.ServerKey),
             ("ssl_ca_file", PemFiles.RootBundle, PemFiles.RootBundle),
         };
-        if (trusted.Crl is not null) want.Add(("ssl_crl_file", PemFiles.RootCrl, PemFiles.RootCrl));
+        if (trusted.CrlPath is not null) want.Add(("ssl_crl_file", PemFiles.RootCrl, PemFiles.RootCrl));
         var changes = new List<SettingChange>();
         foreach (var (name, value, file) in want)
         {
@@ -366,7 +367,7 @@ internal static class TrustedCaPlanner
                 : have is not null && (have == value || Planner.SamePath(server.DataDir, have, file));
             if (!same) changes.Add(new SettingChange(name, have, value));
         }
-        if (trusted.Crl is null && seen.Settings.GetValueOrDefault("ssl_crl_file") is { } active)
+        if (trusted.CrlPath is null && seen.Settings.GetValueOrDefault("ssl_crl_file") is { } active)
             changes.Add(new SettingChange("ssl_crl_file", active, "") { CommentOut = true });
         if (changes.Count == 0) return false;
 

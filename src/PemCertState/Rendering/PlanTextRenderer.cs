@@ -23,7 +23,7 @@ public static class PlanTextRenderer
             string? lastReason = null;
             foreach (var step in group)
             {
-                text.Append("  ").Append(Symbol(step.Action)).Append(' ').Append(Verb(step.Action).PadRight(14)).Append(Describe(step)).Append('\n');
+                text.Append("  ").Append(Symbol(step.Action)).Append(' ').Append(Verb(step.Action).PadRight(14)).Append(Verb(step.Action).Length >= 14 ? " " : "").Append(Describe(step)).Append('\n');
                 if (step.Before is { } before) text.Append("      before: ").Append(Summary(before)).Append('\n');
                 if (step.Issue is { } issue) text.Append("      after:  ").Append(After(issue, step.Address)).Append('\n');
                 if (step.Settings is { } settings)
