@@ -40,6 +40,7 @@ internal static class Verbs
             await File.WriteAllTextAsync(outFile, PlanJsonRenderer.Render(plan, saved), ct).ConfigureAwait(false);
             Console.Error.Write($"Saved the plan to {outFile}. Apply exactly these steps with: pemstate apply {outFile}\n");
         }
+        if (detailedExitCode && plan.Steps.Any(s => s.Action == StepAction.RequestSignature)) return ExitCodes.WaitingForSignature;
         return detailedExitCode && !plan.IsEmpty ? ExitCodes.ChangesPending : ExitCodes.Done;
     }
 
@@ -177,12 +178,23 @@ internal static class Verbs
         if (result.Succeeded)
         {
             Console.Out.Write($"Apply complete: {result.Completed.Count} steps on {plan.Resources.Count} resources.\n");
-            return ExitCodes.Done;
+            return WaitingForSignatures(desired, plan) ?? ExitCodes.Done;
         }
         Console.Error.Write($"pemstate: apply stopped at step {result.Completed.Count + 1} of {plan.Steps.Count}, " +
             $"{result.FailedStep!.Address} ({PlanTextRenderer.Verb(result.FailedStep.Action)}) on {result.FailedStep.Host}: {result.Failure}\n" +
             $"{result.Completed.Count} steps completed before it; the steps after it did not run. Run `pemstate plan` to see what is left.\n");
         return ExitCodes.Error;
+    }
+
+    /// <summary>Trusted CA: after an apply that wrote requests, what the person must do next, and exit 3.</summary>
+    private static int? WaitingForSignatures(DesiredState desired, Plan plan)
+    {
+        var requests = plan.Steps.Where(s => s.Action == StepAction.RequestSignature).Select(s => s.Paths[1]).ToList();
+        if (requests.Count == 0 || desired.Ca.Trusted is not { } trusted) return null;
+        Console.Out.Write($"Waiting for {requests.Count} signature{(requests.Count == 1 ? "" : "s")}: have the CA sign the requests in {trusted.RequestsDir} "
+            + $"({string.Join(", ", requests.Select(Path.GetFileName))}), put the certificates in {trusted.SignedDir} under any name, and run apply again. "
+            + "No live file was changed.\n");
+        return ExitCodes.WaitingForSignature;
     }
 
     private static bool Confirm(string question)

@@ -59,6 +59,27 @@ public static partial class PostgresqlConf
         return result + appended;
     }
 
+    /// <summary>
+    /// Comments out every active line of each setting ("#" in front, the line otherwise kept), so that PostgreSQL
+    /// falls back to the built-in default and a person still sees what was there. EDB's trusted-CA procedure does
+    /// this to ssl_crl_file when the CA gives no CRL.
+    /// </summary>
+    public static string CommentOut(string text, IEnumerable<string> names)
+    {
+        var wanted = new HashSet<string>(names, StringComparer.OrdinalIgnoreCase);
+        var lines = TextLines.Split(text);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var match = ActiveLine().Match(TextLines.Cut(lines[i]).Body);
+            if (match.Success && wanted.Contains(match.Groups["name"].Value))
+            {
+                var indent = match.Groups["indent"].Value;
+                lines[i] = indent + "#" + lines[i][indent.Length..];
+            }
+        }
+        return string.Concat(lines);
+    }
+
     private static int LastIndex(List<string> lines, Regex pattern, string name)
     {
         for (var i = lines.Count - 1; i >= 0; i--)

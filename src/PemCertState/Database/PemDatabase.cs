@@ -171,6 +171,28 @@ public sealed class PemDatabase : IAsyncDisposable
         return done;
     }
 
+    /// <summary>PEM's own CA renewal job; with a trusted CA it would overwrite the trusted certificates.</summary>
+    public const string RenewalJob = "Check CA certificate expiry";
+
+    /// <summary>Whether <see cref="RenewalJob"/> is enabled in pem.job; null when there is no such job (or no pem.job table).</summary>
+    public async Task<bool?> RenewalJobEnabledAsync(CancellationToken cancellationToken)
+    {
+        var exists = await ScalarAsync<bool>("SELECT to_regclass('pem.job') IS NOT NULL", cancellationToken).ConfigureAwait(false);
+        if (!exists) return null;
+        await using var command = Command("SELECT jobenabled FROM pem.job WHERE jobname = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = RenewalJob });
+        var value = await Run(command, c => c.ExecuteScalarAsync(cancellationToken), "read pem.job").ConfigureAwait(false);
+        return value is bool enabled ? enabled : null;
+    }
+
+    /// <summary>Disables <see cref="RenewalJob"/> only where it is enabled; returns whether a row changed.</summary>
+    public async Task<bool> DisableRenewalJobAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Command("UPDATE pem.job SET jobenabled = false WHERE jobname = $1 AND jobenabled IS DISTINCT FROM false");
+        command.Parameters.Add(new NpgsqlParameter { Value = RenewalJob });
+        return await Run(command, c => c.ExecuteNonQueryAsync(cancellationToken), "disable PEM's CA renewal job").ConfigureAwait(false) > 0;
+    }
+
     /// <summary>A PostgreSQL identifier in double quotes, embedded quotes doubled: safe for any role name.</summary>
     public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 

@@ -74,6 +74,7 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
         public Dictionary<(string Host, string Dir), (string Folder, BackupManifest Manifest)> Backups { get; } = [];
         public List<string> BackupSetPaths { get; } = [];
         public CertificateAuthority? Ca { get; set; }
+        public SignedCertificates? Trusted { get; set; }
     }
 
     private void GenerateKeys(Plan plan, Run run, int parallelism, IProgress<KeyProgress>? progress, CancellationToken ct)
@@ -96,6 +97,8 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
     private async Task ExecuteAsync(PlanStep step, Run run, CancellationToken ct)
     {
         var host = hosts[step.Host];
+        run.Trusted ??= new SignedCertificates(run.Desired, run.Observed, clock);
+        if (await run.Trusted.TryExecuteAsync(step, hosts, run.Keys, ct).ConfigureAwait(false)) return;
         switch (step.Action)
         {
             case StepAction.GenerateKey:

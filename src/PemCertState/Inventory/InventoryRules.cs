@@ -61,14 +61,19 @@ internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inven
     private CaSpec ResolveCa()
     {
         var source = String("/ca/source") == "trusted" ? CaSource.Trusted : CaSource.SelfSigned;
-        if (source == CaSource.Trusted)
-            ErrorAtValue("/ca/source", "ca.source: trusted is not supported yet by this version");
         var subject = Subject("/ca/subject");
         var policy = Policy("ca", _builtInCaValidity, "/ca");
         var crlValidity = Duration("/ca/crl_validity") ?? _builtInCrlValidity;
         if (crlValidity <= TimeSpan.Zero)
             ErrorAtValue("/ca/crl_validity", "ca.crl_validity: must be longer than 0 days");
-        return new CaSpec(source, subject, policy, crlValidity);
+        if (source == CaSource.SelfSigned)
+        {
+            foreach (var key in new[] { "certificate", "crl", "requests_dir", "signed_dir" })
+                if (Node("/ca/" + key) is not null)
+                    ErrorAtValue("/ca/" + key, $"ca.{key}: only used with ca.source: trusted");
+        }
+        var trusted = source == CaSource.Trusted ? TrustedCa.Resolve(this, subject) : null;
+        return new CaSpec(source, trusted?.Issuer ?? subject, policy, crlValidity, trusted);
     }
 
     private ServerSpec ResolveServer(Dictionary<string, HostSpec> hosts)
@@ -246,7 +251,7 @@ internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inven
         return parsed;
     }
 
-    private string LocalPath(string path) =>
+    internal string LocalPath(string path) =>
         Path.GetFullPath(Path.Combine(inventoryFolder, ExpandHome(path)));
 
     private static string ExpandHome(string path)
@@ -259,16 +264,16 @@ internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inven
         return path.Length == 1 ? home : Path.Combine(home, path[2..]);
     }
 
-    private void ErrorAtValue(string at, string message)
+    internal void ErrorAtValue(string at, string message)
     {
         var (line, column) = map.ValueAt(at);
         if (!_errors.Contains((line, column, message)))
             _errors.Add((line, column, message));
     }
 
-    private JsonNode? Node(string pointer) => InventorySchema.NodeAt(root, pointer);
+    internal JsonNode? Node(string pointer) => InventorySchema.NodeAt(root, pointer);
 
-    private string? String(string pointer) =>
+    internal string? String(string pointer) =>
         Node(pointer) is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
 
     private long? Integer(string pointer) =>

@@ -18,6 +18,7 @@ public sealed class Observer(HostSet hosts, int parallelism = 16)
         var database = desired.Server.Database is { } spec
             ? DatabaseObserver.ObserveAsync(desired, spec, cancellationToken)
             : Task.FromResult<ObservedDatabase?>(null)!;
+        var trusted = desired.Ca.Trusted is not null ? TrustedObserver.ObserveAsync(hosts, desired, cancellationToken) : null;
         var agents = new ObservedAgent[desired.Agents.List.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, agents.Length),
@@ -26,7 +27,10 @@ public sealed class Observer(HostSet hosts, int parallelism = 16)
             .ConfigureAwait(false);
         var journalFile = await journal.ConfigureAwait(false);
         return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
-            journalFile.Exists ? Execution.Journal.Read(Text(journalFile)) : null);
+            journalFile.Exists ? Execution.Journal.Read(Text(journalFile)) : null)
+        {
+            Trusted = trusted is null ? null : await trusted.ConfigureAwait(false),
+        };
     }
 
     private async Task<ObservedServer> ObserveServerAsync(ServerSpec server, CancellationToken ct)

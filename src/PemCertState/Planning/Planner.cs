@@ -18,6 +18,7 @@ public static class Planner
 
     public static Plan Create(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options = null)
     {
+        if (desired.Ca.Source == CaSource.Trusted) return TrustedCaPlanner.Create(desired, observed, now);
         var steps = new List<PlanStep>();
         var server = desired.Server;
         var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
@@ -91,7 +92,7 @@ public static class Planner
         return new Plan(steps, Notes(observed.Journal)) { Warnings = warnings };
     }
 
-    private static string Owed(ObservedJournal journal) =>
+    internal static string Owed(ObservedJournal journal) =>
         $"the interrupted apply {journal.Apply} changed files that need this restart, but stopped before running it";
 
     private static IReadOnlyList<string> Notes(ObservedJournal? journal)
@@ -364,7 +365,7 @@ public static class Planner
     /// <summary>Names of postgresql.conf settings written as quoted strings.</summary>
     public static IReadOnlySet<string> QuotedSettings { get; } = new HashSet<string>(QuotedServerSettings, StringComparer.OrdinalIgnoreCase);
 
-    private static bool PlanAgentSettings(AgentsSpec agents, AgentSpec agent, ObservedConfig seen, List<PlanStep> steps)
+    internal static bool PlanAgentSettings(AgentsSpec agents, AgentSpec agent, ObservedConfig seen, List<PlanStep> steps)
     {
         var want = new List<(string Name, string Value)>
         {
@@ -403,7 +404,7 @@ public static class Planner
     }
 
     /// <summary>Presence, readability, pairing, key kind, subject and validity window: what every key/certificate pair needs.</summary>
-    private static void CollectPairProblems(ObservedKey key, ObservedCertificate cert, CertificatePolicy policy, string subject, DateTimeOffset now, List<string> problems)
+    internal static void CollectPairProblems(ObservedKey key, ObservedCertificate cert, CertificatePolicy policy, string subject, DateTimeOffset now, List<string> problems)
     {
         if (!key.File.Exists) problems.Add($"{Name(key.File)} is missing");
         else if (key.Pair is null) problems.Add($"{Name(key.File)} is not a readable private key");
@@ -420,14 +421,14 @@ public static class Planner
         if (summary.NotBefore > now) problems.Add($"not valid before {Day(summary.NotBefore)}");
     }
 
-    private static void AddBackup(string address, string host, string backupDir, IEnumerable<FileFacts> files, string reason, List<PlanStep> steps)
+    internal static void AddBackup(string address, string host, string backupDir, IEnumerable<FileFacts> files, string reason, List<PlanStep> steps)
     {
         var existing = files.Where(f => f.Exists).Select(f => f.Path).ToList();
         if (existing.Count > 0)
             steps.Add(new PlanStep(address, host, StepAction.Backup, reason, existing, BackupDir: backupDir));
     }
 
-    private static void PlanModeAndOwner(string address, string? owner, IEnumerable<FileFacts> files, List<PlanStep> steps)
+    internal static void PlanModeAndOwner(string address, string? owner, IEnumerable<FileFacts> files, List<PlanStep> steps)
     {
         foreach (var file in files.Where(f => f.Exists))
         {
@@ -440,16 +441,16 @@ public static class Planner
         }
     }
 
-    private static string Window(string what, DateTimeOffset notAfter, TimeSpan renewBefore, DateTimeOffset now) =>
+    internal static string Window(string what, DateTimeOffset notAfter, TimeSpan renewBefore, DateTimeOffset now) =>
         $"{what} expires on {Day(notAfter)}, in {(int)Math.Floor((notAfter - now).TotalDays)} days; renew_before is {(int)renewBefore.TotalDays} days";
 
-    private static string Day(DateTimeOffset when) => when.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    internal static string Day(DateTimeOffset when) => when.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static string Name(FileFacts file) => Path.GetFileName(file.Path);
+    internal static string Name(FileFacts file) => Path.GetFileName(file.Path);
 
-    private static bool IsOn(string value) => value.ToLowerInvariant() is "on" or "true" or "yes" or "1";
+    internal static bool IsOn(string value) => value.ToLowerInvariant() is "on" or "true" or "yes" or "1";
 
-    private static bool SamePath(string folder, string value, string wantFile) =>
+    internal static bool SamePath(string folder, string value, string wantFile) =>
         string.Equals(Path.GetFullPath(value, folder), Path.GetFullPath(wantFile, folder), StringComparison.Ordinal);
 
     private static bool IsCa(X509Certificate certificate) => certificate.GetBasicConstraints() >= 0;

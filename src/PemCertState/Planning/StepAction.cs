@@ -9,7 +9,9 @@ public enum StepAction
     GenerateKey,
     /// <summary>Sign a certificate for a generated key (the CA signs itself). In memory.</summary>
     Issue,
+    /// <summary>Trusted CA: store the generated key as a pending key on its host (0600, beside the live key) and write its CSR.</summary>
     RequestSignature,
+    /// <summary>Trusted CA: install a pending key with the certificate the CA signed for it, atomically each, key first.</summary>
     InstallSigned,
     /// <summary>Write a key and its certificate together, atomically each, key first.</summary>
     Install,
@@ -27,4 +29,6 @@ public enum StepAction
     Restart,
     /// <summary>Rollback: write a file back from a backup set, with its recorded mode and owner.</summary>
     Restore,
+    /// <summary>Delete a file a backup step has already copied (EDB moves server.*, root.*, ca_* into certs/).</summary>
+    Remove,
 }

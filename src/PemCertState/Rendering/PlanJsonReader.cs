@@ -55,7 +55,8 @@ public static class PlanJsonReader
             Owner: n["owner"]?.GetValue<string>(),
             Mode: n["mode"] is { } mode ? (UnixFileMode)Convert.ToInt32(mode.GetValue<string>(), 8) : null,
             Settings: n["settings"] is JsonArray settings
-                ? settings.Select(s => new SettingChange(s!["name"]!.GetValue<string>(), s["before"]?.GetValue<string>(), s["after"]!.GetValue<string>())).ToList()
+                ? settings.Select(s => new SettingChange(s!["name"]!.GetValue<string>(), s["before"]?.GetValue<string>(), s["after"]!.GetValue<string>())
+                    { CommentOut = s["comment_out"]?.GetValue<bool>() == true }).ToList()
                 : null,
             Format: n["format"]?.GetValue<string>() switch { "postgresql_conf" => ConfigFormat.PostgresqlConf, "agent_cfg" => ConfigFormat.AgentCfg, _ => null },
             Command: n["command"]?.GetValue<string>(),

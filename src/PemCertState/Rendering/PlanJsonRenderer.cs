@@ -71,12 +71,19 @@ public static class PlanJsonRenderer
         if (step.Owner is { } owner) json["owner"] = owner;
         if (step.Mode is { } mode) json["mode"] = FileModes.Format(mode);
         if (step.Settings is { } settings)
-            json["settings"] = new JsonArray(settings.Select(s => (JsonNode?)new JsonObject { ["name"] = s.Name, ["before"] = s.Before, ["after"] = s.After }).ToArray());
+            json["settings"] = new JsonArray(settings.Select(s => (JsonNode?)Setting(s)).ToArray());
         if (step.Command is { } command) json["command"] = command;
         if (step.BackupDir is { } backupDir) json["backup_dir"] = backupDir;
         if (step.Format is { } format) json["format"] = format == ConfigFormat.PostgresqlConf ? "postgresql_conf" : "agent_cfg";
         if (step.Sha256 is { } sha256) json["sha256"] = sha256;
         if (step.Bundle is { } bundle) json["bundle"] = new JsonArray(bundle.Select(b => (JsonNode?)JsonValue.Create(b)).ToArray());
+        return json;
+    }
+
+    private static JsonObject Setting(SettingChange s)
+    {
+        var json = new JsonObject { ["name"] = s.Name, ["before"] = s.Before, ["after"] = s.After };
+        if (s.CommentOut) json["comment_out"] = true;
         return json;
     }
 

@@ -93,7 +93,7 @@ public static partial class PlanMarkdownRenderer
             text.Append("- **").Append(PlanTextRenderer.Verb(step.Action)).Append("** ").Append(Describe(step)).Append('\n');
             if (step.Settings is { } settings)
                 foreach (var s in settings)
-                    text.Append("  - ").Append(Code(s.Name)).Append(": ").Append(s.Before is null ? "not set" : Code(s.Before)).Append(" → ").Append(Code(s.After)).Append('\n');
+                    text.Append("  - ").Append(Code(s.Name)).Append(": ").Append(s.Before is null ? "not set" : Code(s.Before)).Append(" → ").Append(s.CommentOut ? "commented out" : Code(s.After)).Append('\n');
             if (step.Before is { } before) text.Append("  - before: ").Append(Summary(before)).Append('\n');
             if (step.Issue is { } issue) text.Append("  - after: ").Append(After(issue)).Append('\n');
             if (step.Reason != lastReason) text.Append("  - why: ").Append(Words(step.Reason)).Append('\n');
@@ -109,8 +109,12 @@ public static partial class PlanMarkdownRenderer
         StepAction.GenerateKey => $"{Words(step.Key?.ToString() ?? "key")}, in memory until installed",
         StepAction.Issue => step.Issue!.SelfSigned ? "self-signed CA certificate" : $"certificate signed by {Code(step.Issue.Issuer)}",
         StepAction.Install => $"{Paths(step.Paths, " + ")}, {ModeAndOwner(step)}{(step.Source != step.Address && step.Source is not null ? $", copied from {Code(step.Source)}" : "")}",
-        StepAction.WriteBundle => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}: the CA certificate",
-        StepAction.WriteCrl => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}, signed by the CA",
+        StepAction.WriteBundle => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}: {(step.Source == Addresses.Ca ? "the CA certificate" : Code(step.Source ?? ""))}",
+        StepAction.WriteCrl => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}, {(step.Source == Addresses.Ca ? "signed by the CA" : "copied from " + Code(step.Source ?? ""))}",
+        StepAction.RequestSignature => $"{Paths(step.Paths, " + ")}: pending key, and the request for the CA",
+        StepAction.InstallSigned => $"{Paths(step.Paths, " + ")}, {ModeAndOwner(step)}, signed certificate {Code(step.Source ?? "")}",
+        StepAction.Remove => $"{Paths(step.Paths, ", ")} (backed up first)",
+        StepAction.DisableJob => $"PEM job {Code(step.Source ?? "")}",
         StepAction.SetMode => $"{Code(step.Paths[0])} to {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{Code(step.Paths[0])} to {Code(step.Owner ?? "")}",
         StepAction.EditSettings => Code(step.Paths[0]),

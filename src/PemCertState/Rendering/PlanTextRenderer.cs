@@ -23,12 +23,12 @@ public static class PlanTextRenderer
             string? lastReason = null;
             foreach (var step in group)
             {
-                text.Append("  ").Append(Symbol(step.Action)).Append(' ').Append(Verb(step.Action).PadRight(14)).Append(Describe(step)).Append('\n');
+                text.Append("  ").Append(Symbol(step.Action)).Append(' ').Append(Verb(step.Action).PadRight(14)).Append(Verb(step.Action).Length >= 14 ? " " : "").Append(Describe(step)).Append('\n');
                 if (step.Before is { } before) text.Append("      before: ").Append(Summary(before)).Append('\n');
                 if (step.Issue is { } issue) text.Append("      after:  ").Append(After(issue, step.Address)).Append('\n');
                 if (step.Settings is { } settings)
                     foreach (var s in settings)
-                        text.Append("      ").Append(s.Name).Append(": ").Append(s.Before is null ? "(not set)" : $"'{s.Before}'").Append(" -> '").Append(s.After).Append("'\n");
+                        text.Append("      ").Append(s.Name).Append(": ").Append(s.Before is null ? "(not set)" : $"'{s.Before}'").Append(s.CommentOut ? " -> (commented out)\n" : $" -> '{s.After}'\n");
                 if (step.Reason != lastReason) text.Append("      why:    ").Append(step.Reason).Append('\n');
                 lastReason = step.Reason;
             }
@@ -77,6 +77,7 @@ public static class PlanTextRenderer
         StepAction.DisableJob => "disable job",
         StepAction.Restart => "restart",
         StepAction.Restore => "restore",
+        StepAction.Remove => "remove",
         _ => action.ToString(),
     };
 
@@ -84,6 +85,7 @@ public static class PlanTextRenderer
     {
         StepAction.Backup => '=',
         StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings or StepAction.Restore => '~',
+        StepAction.Remove => '-',
         StepAction.Restart => '!',
         _ => '+',
     };
@@ -96,15 +98,19 @@ public static class PlanTextRenderer
         StepAction.Install => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}){(step.Source != step.Address ? $" from {step.Source}" : "")}",
         StepAction.WriteBundle => step.Bundle is { Count: > 1 } bundle
             ? $"{step.Paths[0]} ({ModeAndOwner(step)}) = {bundle.Count - 1} old CA(s) + the new CA"
-            : $"{step.Paths[0]} ({ModeAndOwner(step)}) = the CA certificate",
+            : $"{step.Paths[0]} ({ModeAndOwner(step)}) = {(step.Source == Addresses.Ca ? "the CA certificate" : step.Source)}",
         StepAction.WriteCrl => step.Bundle is { Count: > 1 } crls
             ? $"{step.Paths[0]} ({ModeAndOwner(step)}) = a CRL from each of {crls.Count} CAs"
-            : $"{step.Paths[0]} ({ModeAndOwner(step)}) signed by the CA",
+            : $"{step.Paths[0]} ({ModeAndOwner(step)}) {(step.Source == Addresses.Ca ? "signed by the CA" : "= " + step.Source)}",
         StepAction.SetMode => $"{step.Paths[0]} -> {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{step.Paths[0]} -> {step.Owner}",
         StepAction.EditSettings => step.Paths[0],
         StepAction.Restart => $"run: {step.Command}",
         StepAction.Restore => $"{step.Paths[0]} <- {step.Source} ({ModeAndOwner(step)})",
+        StepAction.RequestSignature => $"{string.Join(" + ", step.Paths)}",
+        StepAction.InstallSigned => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}) from {step.Source}",
+        StepAction.Remove => $"{string.Join(", ", step.Paths)} (a backup copy was taken)",
+        StepAction.DisableJob => $"UPDATE pem.job SET jobenabled = false WHERE jobname = '{step.Source}'",
         _ => string.Join(", ", step.Paths),
     };
 

@@ -22,9 +22,11 @@ public static class OfflineVerifier
         else if (anchors.Count == 0) Add(findings, Addresses.RootBundle, server.Root.File, "root.crt holds no readable certificate");
         CheckMode(findings, Addresses.RootBundle, server.Root.File);
 
-        CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, now);
+        // With a trusted CA there is no ca_key.key on the server, and with crl: none no root.crl; a root.crl left behind is still checked.
+        var trusted = desired.Ca.Trusted;
+        if (trusted is null) CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, now);
         CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, now);
-        CheckCrl(findings, server.Crl, anchors, now);
+        if (trusted?.CrlPath is not null || trusted is null || server.Crl.File.Exists) CheckCrl(findings, server.Crl, anchors, now);
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];

@@ -189,7 +189,7 @@ public sealed class InventoryDiagnosticsTests
     [Fact]
     public void Several_mistakes_are_all_reported_together_in_file_order()
     {
-        // Given an inventory with a schema error, a rule error and a not-yet-supported value
+        // Given an inventory with schema errors (a trusted CA without its files among them) and rule errors
         var yaml = """
             version: 2
             hosts: { pem: { transport: local } }
@@ -210,7 +210,8 @@ public sealed class InventoryDiagnosticsTests
         Assert.Equal(
             [
                 "1:10: version: must be 1, got 2",
-                "4:11: ca.source: trusted is not supported yet by this version",
+                "3:1: ca: missing required key 'certificate'",
+                "3:1: ca: missing required key 'crl'",
                 "6:13: ca.validity: expected a duration like 365d, got '1y'",
                 "7:17: server.host: host 'nowhere' is not declared in hosts (declared: pem)",
                 "7:60: unknown key 'colour' in server",

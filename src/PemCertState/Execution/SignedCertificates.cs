@@ -1,0 +1,165 @@
+using System.Text;
+using Org.BouncyCastle.Crypto;
+using PemCertState.Configuration;
+using PemCertState.Crypto;
+using PemCertState.Database;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Planning;
+
+namespace PemCertState.Execution;
+
+/// <summary>
+/// The executor's trusted-CA half: pending keys and requests out, signed certificates in, root.crt and root.crl
+/// from the trusted CA's files, ssl_crl_file commented out, PEM's renewal job off, and the preflight before the
+/// first restart. One per apply. Switches on the step's action and data, never on its reason.
+/// </summary>
+internal sealed class SignedCertificates(DesiredState desired, ObservedState observed, TimeProvider clock)
+{
+    /// <summary>Carries out the step when it is one of the trusted CA's; false leaves it to the executor.</summary>
+    public async Task<bool> TryExecuteAsync(PlanStep step, HostSet hosts, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys, CancellationToken ct)
+    {
+        var host = hosts[step.Host];
+        switch (step.Action)
+        {
+            case StepAction.RequestSignature:
+                await RequestAsync(step, host, keys, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.InstallSigned:
+                await InstallAsync(step, host, hosts, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.WriteBundle when step.Source != Addresses.Ca:
+                await WritePrivateAsync(host, step.Paths[0], string.Concat(Trusted.Bundle.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.WriteCrl when step.Source != Addresses.Ca:
+                await WritePrivateAsync(host, step.Paths[0], Trusted.CrlPem ?? throw new StepFailedException("ca.crl is none; no CRL to write"), step.Owner, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.Remove:
+                foreach (var path in step.Paths) await host.DeleteAsync(path, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.DisableJob:
+                await DisableJobAsync(step, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.EditSettings when step.Settings!.Any(s => s.CommentOut):
+                await EditSettingsAsync(step, host, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && Addresses.AgentId(step.Address) is { } id:
+                await PreflightAgentAsync(step, id, host, ct).ConfigureAwait(false);
+                return false;
+            case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && step.Address == Addresses.ServerRestart:
+                await PreflightAsync(step, hosts, ct).ConfigureAwait(false);
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private TrustedCaSpec Trusted => desired.Ca.Trusted ?? throw new StepFailedException("this step needs ca.source: trusted in the inventory");
+
+    /// <summary>The pending key on its host (never over the live key), then the CSR beside the inventory.</summary>
+    private async Task RequestAsync(PlanStep step, IHost host, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys, CancellationToken ct)
+    {
+        var pendingPath = step.Paths[0];
+        var requestPath = step.Paths[1];
+        AsymmetricCipherKeyPair key;
+        if (keys.TryGetValue(step.Address, out var generated))
+        {
+            key = generated;
+            await WritePrivateAsync(host, pendingPath, PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            key = observed.Trusted?.PendingKeys.GetValueOrDefault(step.Address)?.Pair
+                ?? throw new StepFailedException($"{pendingPath} could not be read; run pemstate plan again");
+        }
+        var fingerprint = Fingerprints.PublicKey(key.Public);
+        if (File.Exists(requestPath) && CertificateRequests.PublicKeySha256(await File.ReadAllBytesAsync(requestPath, ct).ConfigureAwait(false)) == fingerprint)
+            return;
+        Directory.CreateDirectory(Path.GetDirectoryName(requestPath)!);
+        var temporary = requestPath + ".tmp";
+        await File.WriteAllTextAsync(temporary, CertificateRequests.Create(step.Issue!.Subject, key), Encoding.ASCII, ct).ConfigureAwait(false);
+        File.Move(temporary, requestPath, overwrite: true);
+    }
+
+    /// <summary>Pending key and signed certificate (+ intermediates for the server) installed together, key first; then the pending key goes.</summary>
+    private async Task InstallAsync(PlanStep step, IHost host, HostSet hosts, CancellationToken ct)
+    {
+        var seen = observed.Trusted ?? throw new StepFailedException("nothing was observed of the trusted CA");
+        var pending = seen.PendingKeys.GetValueOrDefault(step.Address)
+            ?? (desired.Agents.User == AgentUserMode.Common ? seen.PendingKeys.GetValueOrDefault(Addresses.CommonAgentCertificate) : null);
+        if (pending?.Pair is not { } key)
+            throw new StepFailedException($"the pending key for {step.Address} is gone; run pemstate plan again");
+        var signed = seen.Signed.FirstOrDefault(f => f.Path == step.Source)
+            ?? throw new StepFailedException($"{step.Source} was not observed; run pemstate plan again");
+        var leaf = signed.Leaf!;
+        if (step.Sha256 is { } expected && Fingerprints.Sha256Hex(leaf.GetEncoded()) != expected)
+            throw new StepFailedException($"{step.Source} changed since the plan was made; nothing installed from it");
+        if (Fingerprints.PublicKey(leaf.GetPublicKey()) != pending.PublicKeySha256)
+            throw new StepFailedException($"{step.Source} is not for {pending.File.Path}; nothing installed");
+
+        var chain = step.Address == Addresses.ServerCertificate ? [leaf, .. Trusted.Intermediates] : new[] { leaf };
+        await WritePrivateAsync(host, step.Paths[0], PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
+        await WritePrivateAsync(host, step.Paths[1], string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+        // The key now lives under its real name; a pending copy would only be a second place for it to leak from.
+        await hosts[pending.File.Host].DeleteAsync(pending.File.Path, ct).ConfigureAwait(false);
+    }
+
+    private async Task DisableJobAsync(PlanStep step, CancellationToken ct)
+    {
+        var spec = desired.Server.Database ?? throw new StepFailedException($"{step.Address} needs server.database to reach the PEM database");
+        try
+        {
+            await using var database = await PemDatabase.OpenAsync(spec, ct).ConfigureAwait(false);
+            await database.DisableRenewalJobAsync(ct).ConfigureAwait(false);
+        }
+        catch (PemDatabaseException e)
+        {
+            throw new StepFailedException($"{step.Address} needs the PEM database, and {e.Message}", e);
+        }
+    }
+
+    private async Task EditSettingsAsync(PlanStep step, IHost host, CancellationToken ct)
+    {
+        var path = step.Paths[0];
+        var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
+        var text = file.Exists ? Encoding.UTF8.GetString(file.Content) : "";
+        var set = step.Settings!.Where(s => !s.CommentOut).Select(s => KeyValuePair.Create(s.Name, s.After)).ToList();
+        var edited = PostgresqlConf.CommentOut(
+            PostgresqlConf.Edit(text, set, new HashSet<string>(Planner.QuotedSettings, StringComparer.OrdinalIgnoreCase)),
+            step.Settings!.Where(s => s.CommentOut).Select(s => s.Name));
+        var mode = file.Exists ? FileModes.Permissions(file.Mode) : FileModes.Private;
+        await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+        await host.WriteAtomicAsync(path, Encoding.UTF8.GetBytes(edited), mode, file.Exists ? file.Owner : desired.Server.Owner, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Before the first restart of the apply: observe the files as they are now and refuse on anything that would break logins.</summary>
+    private async Task PreflightAsync(PlanStep step, HostSet hosts, CancellationToken ct)
+    {
+        var now = await new Observer(hosts).ObserveAsync(desired, ct).ConfigureAwait(false);
+        var problems = TrustedPreflight.Problems(desired, now, clock.GetUtcNow());
+        if (problems.Count > 0)
+            throw new StepFailedException($"preflight refused {step.Address}; the server was not restarted:\n  - {string.Join("\n  - ", problems)}");
+    }
+
+    private async Task PreflightAgentAsync(PlanStep step, int id, IHost host, CancellationToken ct)
+    {
+        if (desired.Agents.List.FirstOrDefault(a => a.Id == id) is not { } agent) return;
+        var key = await host.ReadAsync(PemFiles.AgentKey(desired.Agents, agent), ct).ConfigureAwait(false);
+        var cert = await host.ReadAsync(PemFiles.AgentCertificate(desired.Agents, agent), ct).ConfigureAwait(false);
+        var pair = key.Exists ? PemCodec.DecodePrivateKey(key.Content) : null;
+        var certificate = cert.Exists ? PemCodec.DecodeCertificates(cert.Content).FirstOrDefault() : null;
+        var problems = TrustedPreflight.AgentProblems(desired, agent,
+            new ObservedKey(FileFacts.From(key), pair, pair is null ? null : Fingerprints.PublicKey(pair.Public), null),
+            new ObservedCertificate(FileFacts.From(cert), certificate, certificate is null ? null : CertificateSummary.From(certificate), cert.Content),
+            clock.GetUtcNow());
+        if (problems.Count > 0)
+            throw new StepFailedException($"preflight refused {step.Address}; the agent was not restarted:\n  - {string.Join("\n  - ", problems)}");
+    }
+
+    private static async Task WritePrivateAsync(IHost host, string path, string pem, string? owner, CancellationToken ct)
+    {
+        await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+        await host.WriteAtomicAsync(path, Encoding.ASCII.GetBytes(pem), FileModes.Private, owner, ct).ConfigureAwait(false);
+    }
+}

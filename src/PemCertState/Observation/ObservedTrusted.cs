@@ -1,0 +1,17 @@
+namespace PemCertState.Observation;
+
+/// <summary>
+/// The trusted CA's side of the observed state (ca.source: trusted): keys waiting for their certificates,
+/// the requests written for them, what the CA has sent back, and PEM's own renewal job.
+/// </summary>
+/// <param name="PendingKeys">By the address of the certificate they are for (server.certificate, agent[7].certificate,
+/// agents.common_certificate); only keys that exist are listed. Never render the key pairs.</param>
+/// <param name="RequestKeys">Public-key fingerprint of each CSR in ca.requests_dir, by address; null for a file that is not a CSR.</param>
+/// <param name="Signed">Every file in ca.signed_dir, by name.</param>
+/// <param name="RenewalJobEnabled">'Check CA certificate expiry' in pem.job; null without server.database, an unreached
+/// database, or no such job.</param>
+public sealed record ObservedTrusted(
+    IReadOnlyDictionary<string, ObservedKey> PendingKeys,
+    IReadOnlyDictionary<string, string?> RequestKeys,
+    IReadOnlyList<SignedFile> Signed,
+    bool? RenewalJobEnabled);

@@ -1,0 +1,86 @@
+using PemCertState.Crypto;
+using PemCertState.Database;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.Planning;
+
+namespace PemCertState.Observation;
+
+/// <summary>
+/// Reads the trusted CA's side (ca.source: trusted): pending keys on the hosts where they will live, the CSRs and
+/// signed certificates in the folders beside the inventory (on this machine), and whether PEM's renewal job is on.
+/// Read only, like <see cref="Observer"/>.
+/// </summary>
+public static class TrustedObserver
+{
+    public static async Task<ObservedTrusted> ObserveAsync(HostSet hosts, DesiredState desired, CancellationToken cancellationToken)
+    {
+        var trusted = desired.Ca.Trusted!;
+        var agents = desired.Agents;
+        var reads = new List<(string Address, string Request, Task<FileSnapshot> Key)>
+        {
+            (Addresses.ServerCertificate, PendingFiles.ServerRequest(trusted),
+                hosts[desired.Server.Host].ReadAsync(PendingFiles.ServerKey(desired.Server), cancellationToken)),
+        };
+        foreach (var agent in agents.List)
+        {
+            var address = agents.User == AgentUserMode.Common ? Addresses.CommonAgentCertificate : Addresses.AgentCertificate(agent.Id);
+            reads.Add((address, PendingFiles.AgentRequest(trusted, agents, agent), hosts[agent.Host].ReadAsync(PendingFiles.AgentKey(agents, agent), cancellationToken)));
+        }
+        var job = RenewalJobAsync(desired.Server.Database, cancellationToken);
+
+        var pending = new Dictionary<string, ObservedKey>(StringComparer.Ordinal);
+        var requests = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (address, request, read) in reads)
+        {
+            var file = await read.ConfigureAwait(false);
+            // Common mode: the first agent holding agent.key.pending has the one key.
+            if (file.Exists && !pending.ContainsKey(address)) pending[address] = ReadKey(file);
+            if (!requests.ContainsKey(address) && File.Exists(request))
+                requests[address] = CertificateRequests.PublicKeySha256(await File.ReadAllBytesAsync(request, cancellationToken).ConfigureAwait(false));
+        }
+        return new ObservedTrusted(pending, requests, await ReadSignedAsync(trusted.SignedDir, cancellationToken).ConfigureAwait(false),
+            await job.ConfigureAwait(false));
+    }
+
+    private static async Task<IReadOnlyList<SignedFile>> ReadSignedAsync(string folder, CancellationToken ct)
+    {
+        if (!Directory.Exists(folder)) return [];
+        var files = new List<SignedFile>();
+        foreach (var path in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+        {
+            var bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+            var certificates = PemCodec.DecodeCertificates(bytes);
+            if (certificates.Count == 0 && bytes.Length > 0 && bytes[0] == 0x30)
+            {
+                try { certificates = [new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(bytes)]; }
+                catch (Exception e) when (e is not OutOfMemoryException) { certificates = []; }
+            }
+            files.Add(new SignedFile(path, certificates, certificates.Count > 0 ? CertificateSummary.From(certificates[0]) : null));
+        }
+        return files;
+    }
+
+    private static async Task<bool?> RenewalJobAsync(DatabaseSpec? spec, CancellationToken ct)
+    {
+        if (spec is null) return null;
+        try
+        {
+            await using var database = await PemDatabase.OpenAsync(spec, ct).ConfigureAwait(false);
+            return await database.RenewalJobEnabledAsync(ct).ConfigureAwait(false);
+        }
+        catch (PemDatabaseException)
+        {
+            // DatabaseObserver reports an unreachable database; here it only means the job is not known.
+            return null;
+        }
+    }
+
+    private static ObservedKey ReadKey(FileSnapshot file)
+    {
+        var pair = PemCodec.DecodePrivateKey(file.Content);
+        return new ObservedKey(FileFacts.From(file), pair,
+            pair is null ? null : Fingerprints.PublicKey(pair.Public),
+            pair is null ? null : KeyGenerator.Describe(pair.Public));
+    }
+}

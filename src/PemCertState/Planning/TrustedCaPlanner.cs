@@ -1,0 +1,390 @@
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.X509;
+using PemCertState.Crypto;
+using PemCertState.Database;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Verification;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// The plan for ca.source: trusted. Pure, like <see cref="Planner"/>. Two phases, never mixed:
+/// while any certificate the inventory needs is not yet signed, the plan only generates keys, stores them as
+/// pending keys beside the live ones and writes their requests (apply then exits 3, no live file touched);
+/// once every one is signed, it installs them all in EDB's order: server files (backups, root.crt = the trusted
+/// CA, root.crl or ssl_crl_file commented out, server pair), PEM's renewal job off, every agent, the server restart last.
+/// </summary>
+internal static class TrustedCaPlanner
+{
+    /// <summary>One certificate the inventory needs from the trusted CA.</summary>
+    private sealed record Need(
+        string Address, string Host, string Subject, LeafUsage Usage, CertificatePolicy Policy,
+        string PendingKey, string Request, string? Owner);
+
+    private enum State { Ok, NewKey, Waiting, Ready }
+
+    /// <param name="Signed">Ready: the file to install. Ok in common mode: Source is the agent holding the valid pair.</param>
+    /// <param name="CommonSha256">Common mode, Ok: the fingerprint of the common certificate every agent must hold.</param>
+    private sealed record Verdict(Need Need, State State, string Reason, SignedFile? Signed = null, string? Source = null, CertificateSummary? Before = null, string? CommonSha256 = null);
+
+    public static Plan Create(DesiredState desired, ObservedState observed, DateTimeOffset now)
+    {
+        var trusted = desired.Ca.Trusted!;
+        var seen = observed.Trusted ?? new ObservedTrusted(new Dictionary<string, ObservedKey>(), new Dictionary<string, string?>(), [], null);
+        var steps = new List<PlanStep>();
+        var warnings = new List<string>();
+        var server = desired.Server;
+        var agents = desired.Agents;
+
+        var verdicts = new List<Verdict> { Judge(ServerNeed(desired), observed.Server.Key, observed.Server.Certificate, trusted, seen, now, warnings) };
+        if (agents.User == AgentUserMode.Common)
+        {
+            if (agents.List.Count > 0) verdicts.Add(JudgeCommon(desired, observed, trusted, seen, now, warnings));
+        }
+        else
+        {
+            foreach (var agent in agents.List)
+            {
+                var held = observed.Agents[agent.Id];
+                verdicts.Add(Judge(AgentNeed(desired, agent), held.Key, held.Certificate, trusted, seen, now, warnings));
+            }
+        }
+        WarnAboutStrangers(observed, trusted, seen, warnings);
+        CheckTrustedCa(trusted, desired.Ca.Policy, now, warnings);
+
+        var waiting = verdicts.Where(v => v.State is State.NewKey or State.Waiting).ToList();
+        if (waiting.Count > 0)
+        {
+            var ready = verdicts.Count(v => v.State == State.Ready);
+            foreach (var v in waiting) PlanRequest(v, trusted, ready, verdicts.Count - verdicts.Count(x => x.State == State.Ok), steps);
+            return new Plan(steps) { Warnings = warnings };
+        }
+
+        var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
+        var serverChanged = PlanRootBundle(server, observed.Server.Root, trusted, steps);
+        PlanPemCaRemoval(server, observed.Server, steps);
+        serverChanged |= PlanRootCrl(server, observed.Server.Crl, trusted, steps);
+        serverChanged |= PlanServerPair(server, verdicts[0], observed.Server, steps);
+        serverChanged |= PlanServerSettings(server, trusted, observed.Server.Settings, steps);
+        if (seen.RenewalJobEnabled == true)
+            steps.Add(new PlanStep($"job[{PemDatabase.RenewalJob}]", server.Host, StepAction.DisableJob,
+                "with a trusted CA, PEM's own renewal job would replace the trusted certificates with self-signed ones", [],
+                Source: PemDatabase.RenewalJob));
+        DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
+
+        foreach (var agent in agents.List)
+        {
+            var held = observed.Agents[agent.Id];
+            var verdict = agents.User == AgentUserMode.Common ? verdicts[1] : verdicts.Single(v => v.Need.Address == Addresses.AgentCertificate(agent.Id));
+            var changed = PlanAgentPair(agents, agent, held, verdict, steps);
+            changed |= Planner.PlanAgentSettings(agents, agent, held.Settings, steps);
+            var owed = pending.Contains(Addresses.AgentRestart(agent.Id));
+            if ((changed || owed) && agent.Restart is not null)
+                steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
+                    changed ? "the agent reads its certificate and agent.cfg only when it starts" : Planner.Owed(observed.Journal!), [], Command: agent.Restart));
+        }
+
+        if ((serverChanged || pending.Contains(Addresses.ServerRestart)) && server.Restart is not null)
+            steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
+                serverChanged
+                    ? "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate from the trusted CA"
+                    : Planner.Owed(observed.Journal!),
+                [], Command: server.Restart));
+        if (!serverChanged && !pending.Contains(Addresses.ServerRestart) && DatabasePlanner.PendingRestart(server, observed, warnings) is { } stillRunning)
+        {
+            if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
+            else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
+        }
+        return new Plan(steps) { Warnings = warnings };
+    }
+
+    private static Need ServerNeed(DesiredState desired) => new(
+        Addresses.ServerCertificate, desired.Server.Host, desired.Server.Subject, LeafUsage.Server, desired.Server.Policy,
+        PendingFiles.ServerKey(desired.Server), PendingFiles.ServerRequest(desired.Ca.Trusted!), desired.Server.Owner);
+
+    private static Need AgentNeed(DesiredState desired, AgentSpec agent) => new(
+        Addresses.AgentCertificate(agent.Id), agent.Host, PemFiles.AgentSubject(desired.Agents, agent), LeafUsage.Client, agent.Policy,
+        PendingFiles.AgentKey(desired.Agents, agent), PendingFiles.AgentRequest(desired.Ca.Trusted!, desired.Agents, agent), agent.Owner);
+
+    /// <summary>The live pair when it is good; else the pending key and a signed certificate for it, or what is still missing.</summary>
+    private static Verdict Judge(Need need, ObservedKey key, ObservedCertificate cert, TrustedCaSpec trusted, ObservedTrusted seen, DateTimeOffset now, List<string> warnings)
+    {
+        var live = LiveProblems(need, key, cert, trusted, now);
+        if (live.Count == 0) return new Verdict(need, State.Ok, "");
+        return JudgePending(need, string.Join("; ", live), cert.Summary, trusted, seen, now, warnings);
+    }
+
+    private static Verdict JudgeCommon(DesiredState desired, ObservedState observed, TrustedCaSpec trusted, ObservedTrusted seen, DateTimeOffset now, List<string> warnings)
+    {
+        var agents = desired.Agents;
+        var first = agents.List[0];
+        var need = AgentNeed(desired, first) with { Address = Addresses.CommonAgentCertificate };
+        if (seen.PendingKeys.TryGetValue(need.Address, out var pendingKey)) need = need with { PendingKey = pendingKey.File.Path, Host = pendingKey.File.Host };
+        foreach (var agent in agents.List)
+        {
+            var held = observed.Agents[agent.Id];
+            if (LiveProblems(need, held.Key, held.Certificate, trusted, now).Count == 0)
+                return new Verdict(need, State.Ok, "", Source: Addresses.AgentCertificate(agent.Id), CommonSha256: held.Certificate.Summary!.Sha256);
+        }
+        var firstHeld = observed.Agents[first.Id];
+        var reason = "no agent holds a valid common pair: " + string.Join("; ", LiveProblems(need, firstHeld.Key, firstHeld.Certificate, trusted, now));
+        return JudgePending(need, reason, firstHeld.Certificate.Summary, trusted, seen, now, warnings);
+    }
+
+    private static Verdict JudgePending(Need need, string live, CertificateSummary? before, TrustedCaSpec trusted, ObservedTrusted seen, DateTimeOffset now, List<string> warnings)
+    {
+        var pendingName = Path.GetFileName(need.PendingKey);
+        if (!seen.PendingKeys.TryGetValue(need.Address, out var pending) || pending.Pair is null)
+        {
+            var why = pending is null ? live : $"{live}; {pendingName} is not a readable key";
+            return new Verdict(need, State.NewKey, why, Before: before);
+        }
+        if (pending.Kind is { } kind && kind != need.Policy.Key)
+            return new Verdict(need, State.NewKey, $"{live}; {pendingName} is {kind}, want {need.Policy.Key}", Before: before);
+
+        var refused = new List<string>();
+        foreach (var file in seen.Signed.Where(f => f.Summary?.PublicKeySha256 == pending.PublicKeySha256))
+        {
+            var problems = SignedProblems(need, file.Leaf!, trusted, now);
+            if (problems.Count == 0) return new Verdict(need, State.Ready, $"{live}; {Signed(trusted, file)} is signed for {pendingName}", file, Before: before);
+            var refusal = $"{Signed(trusted, file)} is for {pendingName} but {string.Join("; ", problems)}";
+            refused.Add(refusal);
+            warnings.Add($"{refusal}: it is not installed. Ask the CA to sign {Request(trusted, need)} again.");
+        }
+        var waiting = refused.Count > 0
+            ? $"waiting for the CA: {string.Join("; ", refused)}"
+            : $"waiting for the CA to sign {Request(trusted, need)} (no certificate in {Folder(trusted.SignedDir)} is for {pendingName})";
+        return new Verdict(need, State.Waiting, $"{live}; {waiting}", Before: before);
+    }
+
+    /// <summary>What keeps a live pair from being the one the inventory wants: pairing, subject, window, chain to the trusted CA, usage.</summary>
+    private static List<string> LiveProblems(Need need, ObservedKey key, ObservedCertificate cert, TrustedCaSpec trusted, DateTimeOffset now)
+    {
+        var problems = new List<string>();
+        Planner.CollectPairProblems(key, cert, need.Policy, need.Subject, now, problems);
+        if (problems.Count > 0) return problems;
+        var leaf = cert.Certificate!;
+        if (ChainCheck.Problem(leaf, trusted.Bundle, now) is { } chain)
+            problems.Add($"{Planner.Name(cert.File)} does not chain to the trusted CA ({chain}; issuer {DistinguishedNames.Format(leaf.IssuerDN)})");
+        else if (trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
+            problems.Add($"issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer}");
+        else if (UsageProblem(leaf, need.Usage) is { } usage)
+            problems.Add(usage);
+        return problems;
+    }
+
+    /// <summary>Why a certificate the CA sent back for a pending key cannot be installed; empty when it can.</summary>
+    private static List<string> SignedProblems(Need need, X509Certificate leaf, TrustedCaSpec trusted, DateTimeOffset now)
+    {
+        var problems = new List<string>();
+        var subject = DistinguishedNames.Format(leaf.SubjectDN);
+        if (subject != need.Subject) problems.Add($"its subject is {subject}, want {need.Subject}");
+        if (ChainCheck.Problem(leaf, trusted.Bundle, now) is { } chain)
+            problems.Add($"it does not chain to ca.certificate ({chain}; issuer {DistinguishedNames.Format(leaf.IssuerDN)})");
+        else if (trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
+            problems.Add($"its issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer} (ca.subject)");
+        if (UsageProblem(leaf, need.Usage) is { } usage) problems.Add($"its {usage}");
+        var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        var notBefore = new DateTimeOffset(leaf.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        if (notBefore > now) problems.Add($"it is not valid before {Planner.Day(notBefore)}");
+        if (notAfter <= now) problems.Add($"it expired on {Planner.Day(notAfter)}");
+        else if (notAfter - now <= need.Policy.RenewBefore) problems.Add(Planner.Window("it", notAfter, need.Policy.RenewBefore, now));
+        return problems;
+    }
+
+    /// <summary>CA:TRUE, keyUsage without digitalSignature, or an extendedKeyUsage without the purpose PostgreSQL needs.</summary>
+    private static string? UsageProblem(X509Certificate leaf, LeafUsage usage)
+    {
+        if (leaf.GetBasicConstraints() >= 0) return "certificate is a CA certificate (CA:TRUE), not a leaf";
+        if (leaf.GetKeyUsage() is { } keyUsage && keyUsage.Length > 0 && !keyUsage[0]) return "key usage lacks digitalSignature";
+        var purposes = leaf.GetExtendedKeyUsage();
+        if (purposes is { Count: > 0 } && !purposes.Any(p => p.Equals(KeyPurposeID.AnyExtendedKeyUsage)))
+        {
+            var want = usage == LeafUsage.Server ? KeyPurposeID.id_kp_serverAuth : KeyPurposeID.id_kp_clientAuth;
+            if (!purposes.Any(p => p.Equals(want)))
+                return $"extended key usage lacks {(usage == LeafUsage.Server ? "serverAuth" : "clientAuth")}";
+        }
+        return null;
+    }
+
+    /// <summary>Files in signed_dir that are for no pending key and are not installed already: named, never installed.</summary>
+    private static void WarnAboutStrangers(ObservedState observed, TrustedCaSpec trusted, ObservedTrusted seen, List<string> warnings)
+    {
+        var pendingKeys = seen.PendingKeys.Values.Select(k => k.PublicKeySha256).Where(k => k is not null).ToHashSet(StringComparer.Ordinal);
+        var installed = new HashSet<string>(StringComparer.Ordinal);
+        if (observed.Server.Certificate.Summary is { } s) installed.Add(s.Sha256);
+        foreach (var agent in observed.Agents.Values)
+            if (agent.Certificate.Summary is { } a) installed.Add(a.Sha256);
+        foreach (var file in seen.Signed)
+        {
+            if (file.Summary is not { } summary)
+                warnings.Add($"{Signed(trusted, file)} holds no certificate (PEM or DER); it is ignored");
+            else if (!pendingKeys.Contains(summary.PublicKeySha256) && !installed.Contains(summary.Sha256))
+                warnings.Add($"{Signed(trusted, file)} ({summary.Subject}, issuer {summary.Issuer}) is for no pending key: signed for another key, or an old request. It is not installed; remove it.");
+        }
+    }
+
+    /// <summary>The trusted CA itself nearing expiry is not something pemstate can fix: say so early.</summary>
+    private static void CheckTrustedCa(TrustedCaSpec trusted, CertificatePolicy policy, DateTimeOffset now, List<string> warnings)
+    {
+        foreach (var ca in trusted.Bundle)
+        {
+            var notAfter = new DateTimeOffset(ca.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+            if (notAfter <= now) warnings.Add($"{DistinguishedNames.Format(ca.SubjectDN)} in ca.certificate expired on {Planner.Day(notAfter)}: get the CA's current certificate");
+            else if (notAfter - now <= policy.RenewBefore) warnings.Add($"{DistinguishedNames.Format(ca.SubjectDN)} in ca.certificate: " + Planner.Window("it", notAfter, policy.RenewBefore, now));
+        }
+        foreach (var crl in trusted.Crls)
+            if (crl.NextUpdate is { } next && new DateTimeOffset(next, TimeSpan.Zero) <= now)
+                warnings.Add($"ca.crl: the CRL of {DistinguishedNames.Format(crl.IssuerDN)} was due for renewal on {Planner.Day(new DateTimeOffset(next, TimeSpan.Zero))}; get a fresh CRL from the CA");
+    }
+
+    private static void PlanRequest(Verdict v, TrustedCaSpec trusted, int ready, int needed, List<PlanStep> steps)
+    {
+        var need = v.Need;
+        var reason = $"{v.Reason} ({ready} of {needed} signed; nothing is installed until all are)";
+        if (v.State == State.NewKey)
+            steps.Add(new PlanStep(need.Address, need.Host, StepAction.GenerateKey, reason, [], Key: need.Policy.Key));
+        steps.Add(new PlanStep(need.Address, need.Host, StepAction.RequestSignature, reason, [need.PendingKey, need.Request],
+            Before: v.Before, Issue: new IssueRequest(need.Subject, trusted.Issuer ?? "the trusted CA", need.Usage, need.Policy.Validity),
+            Owner: need.Owner, Mode: Hosts.FileModes.Private));
+    }
+
+    private static bool PlanRootBundle(ServerSpec server, ObservedBundle root, TrustedCaSpec trusted, List<PlanStep> steps)
+    {
+        if (root.File.Exists && root.Certificates.SequenceEqual(trusted.Bundle))
+        {
+            Planner.PlanModeAndOwner(Addresses.RootBundle, server.Owner, [root.File], steps);
+            return false;
+        }
+        var held = root.Certificates.Count == 0 ? (root.File.Exists ? "no readable certificate" : "nothing (missing)")
+            : string.Join(", ", root.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+        var reason = $"root.crt holds {held}, want the trusted CA: {string.Join(", ", trusted.Bundle.Select(c => DistinguishedNames.Format(c.SubjectDN)))}";
+        Planner.AddBackup(Addresses.RootBundle, server.Host, server.BackupDir, [root.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [root.File.Path],
+            Source: trusted.CertificatePath, Owner: server.Owner, Mode: Hosts.FileModes.Private));
+        return true;
+    }
+
+    /// <summary>PEM's own CA has no place beside a trusted one: EDB's procedure moves ca_* into certs/; so does this.</summary>
+    private static void PlanPemCaRemoval(ServerSpec server, ObservedServer seen, List<PlanStep> steps)
+    {
+        var files = new[] { seen.CaKey.File, seen.CaCertificate.File }.Where(f => f.Exists).ToList();
+        if (files.Count == 0) return;
+        const string reason = "ca.source is trusted: PEM's own CA is moved into the backup set (EDB: mv ca_* certs/), so nothing signs with it again";
+        Planner.AddBackup(Addresses.Ca, server.Host, server.BackupDir, files, reason, steps);
+        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Remove, reason, [.. files.Select(f => f.Path)]));
+    }
+
+    private static bool PlanRootCrl(ServerSpec server, ObservedCrl crl, TrustedCaSpec trusted, List<PlanStep> steps)
+    {
+        if (trusted.CrlPem is not { } want)
+        {
+            if (!crl.File.Exists) return false;
+            var issuer = crl.Crl is null ? "unreadable" : $"issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}";
+            var why = $"ca.crl is none: root.crl ({issuer}) is moved into the backup set; left in place and named by ssl_crl_file it would fail every agent login with 'unknown ca'";
+            Planner.AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [crl.File], why, steps);
+            steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Remove, why, [crl.File.Path]));
+            return true;
+        }
+        if (crl.File.Exists && crl.File.Sha256 == Fingerprints.Sha256Hex(System.Text.Encoding.ASCII.GetBytes(want)))
+        {
+            Planner.PlanModeAndOwner(Addresses.RootCrl, server.Owner, [crl.File], steps);
+            return false;
+        }
+        var ours = crl.Crl is not null && trusted.Crls.Any(c => c.IssuerDN.Equivalent(crl.Crl.IssuerDN));
+        var reason = !crl.File.Exists ? "root.crl is missing"
+            : crl.Crl is null ? "root.crl is not a readable CRL"
+            : ours ? $"root.crl is not the CRL in {Path.GetFileName(trusted.CrlPath)} (the CA published a new one, or it was edited)"
+            : $"root.crl is issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}, not by the trusted CA (a leftover CRL makes every agent login fail with 'unknown ca')";
+        Planner.AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [crl.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [crl.File.Path],
+            Source: trusted.CrlPath, Owner: server.Owner, Mode: Hosts.FileModes.Private));
+        return true;
+    }
+
+    private static bool PlanServerPair(ServerSpec server, Verdict verdict, ObservedServer seen, List<PlanStep> steps)
+    {
+        if (verdict.State == State.Ok)
+        {
+            Planner.PlanModeAndOwner(Addresses.ServerCertificate, server.Owner, [seen.Key.File, seen.Certificate.File], steps);
+            return false;
+        }
+        Planner.AddBackup(Addresses.ServerCertificate, server.Host, server.BackupDir, [seen.Key.File, seen.Certificate.File], verdict.Reason, steps);
+        steps.Add(InstallSigned(verdict, server.Host, seen.Key.File.Path, seen.Certificate.File.Path, seen.Certificate.Summary, server.Owner));
+        return true;
+    }
+
+    private static bool PlanAgentPair(AgentsSpec agents, AgentSpec agent, ObservedAgent held, Verdict verdict, List<PlanStep> steps)
+    {
+        var address = Addresses.AgentCertificate(agent.Id);
+        var files = new[] { held.Key.File, held.Certificate.File };
+        if (verdict.State == State.Ready)
+        {
+            Planner.AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), files, verdict.Reason, steps);
+            steps.Add(InstallSigned(verdict, agent.Host, PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), held.Certificate.Summary, agent.Owner)
+                with { Address = address });
+            return true;
+        }
+        if (verdict.Source is { } source && source != address)
+        {
+            // Common mode: another agent holds the valid common pair; this one must hold the same.
+            if (held.Certificate.Summary?.Sha256 != verdict.CommonSha256 || held.Key.PublicKeySha256 != held.Certificate.Summary?.PublicKeySha256)
+            {
+                var reason = $"holds a different pair than the common one in {source}";
+                Planner.AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), files, reason, steps);
+                steps.Add(new PlanStep(address, agent.Host, StepAction.Install, reason,
+                    [PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent)],
+                    Before: held.Certificate.Summary, Source: source, Owner: agent.Owner, Mode: Hosts.FileModes.Private));
+                return true;
+            }
+        }
+        Planner.PlanModeAndOwner(address, agent.Owner, files, steps);
+        return false;
+    }
+
+    private static PlanStep InstallSigned(Verdict verdict, string host, string keyPath, string certPath, CertificateSummary? before, string? owner) =>
+        new(verdict.Need.Address, host, StepAction.InstallSigned, verdict.Reason, [keyPath, certPath],
+            Before: before, Source: verdict.Signed!.Path, Owner: owner, Mode: Hosts.FileModes.Private,
+            Sha256: Fingerprints.Sha256Hex(verdict.Signed.Leaf!.GetEncoded()));
+
+    private static bool PlanServerSettings(ServerSpec server, TrustedCaSpec trusted, ObservedConfig seen, List<PlanStep> steps)
+    {
+        var want = new List<(string Name, string Value, string File)>
+        {
+            ("ssl", "on", ""),
+            ("ssl_cert_file", PemFiles.ServerCertificate, PemFiles.ServerCertificate),
+            ("ssl_key_file", PemFiles.ServerKey, PemFiles.ServerKey),
+            ("ssl_ca_file", PemFiles.RootBundle, PemFiles.RootBundle),
+        };
+        if (trusted.CrlPath is not null) want.Add(("ssl_crl_file", PemFiles.RootCrl, PemFiles.RootCrl));
+        var changes = new List<SettingChange>();
+        foreach (var (name, value, file) in want)
+        {
+            var have = seen.Settings.GetValueOrDefault(name);
+            var same = file.Length == 0
+                ? have is not null && Planner.IsOn(have)
+                : have is not null && (have == value || Planner.SamePath(server.DataDir, have, file));
+            if (!same) changes.Add(new SettingChange(name, have, value));
+        }
+        if (trusted.CrlPath is null && seen.Settings.GetValueOrDefault("ssl_crl_file") is { } active)
+            changes.Add(new SettingChange("ssl_crl_file", active, "") { CommentOut = true });
+        if (changes.Count == 0) return false;
+
+        var reason = seen.File.Exists
+            ? string.Join("; ", changes.Select(c => c.CommentOut
+                ? $"ssl_crl_file is '{c.Before}', but the trusted CA gives no CRL (crl: none): commented out, as EDB's procedure says"
+                : c.Before is null ? $"{c.Name} is not set" : $"{c.Name} is '{c.Before}', want '{c.After}'"))
+            : "postgresql.conf is missing; it is created with the SSL settings";
+        Planner.AddBackup(Addresses.ServerSettings, server.Host, server.BackupDir, [seen.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.ServerSettings, server.Host, StepAction.EditSettings, reason, [seen.File.Path],
+            Settings: changes, Format: ConfigFormat.PostgresqlConf));
+        return true;
+    }
+
+    private static string Signed(TrustedCaSpec trusted, SignedFile file) => $"{Folder(trusted.SignedDir)}/{file.Name}";
+
+    private static string Request(TrustedCaSpec trusted, Need need) => $"{Folder(trusted.RequestsDir)}/{Path.GetFileName(need.Request)}";
+
+    private static string Folder(string path) => Path.GetFileName(path.TrimEnd('/'));
+}
