@@ -31,6 +31,9 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
     {
         var run = new Run(desired, observed, clock.GetUtcNow());
         var completed = new List<PlanStep>();
+        var failures = new List<StepFailure>();
+        var skipped = new List<PlanStep>();
+        var failedAgents = new HashSet<int>();
         PlanStep? current = null;
         try
         {
@@ -40,17 +43,36 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
             {
                 var step = current = plan.Steps[i];
                 cancellationToken.ThrowIfCancellationRequested();
+                if (Blocked(step, failedAgents))
+                {
+                    skipped.Add(step);
+                    continue;
+                }
                 Log.StepStarted(logger, step.Address, step.Action.ToString(), step.Host, string.Join(' ', step.Paths));
                 if (journal is not null) await journal.StepAsync("started", i + 1, step, cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(step, run, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ExecuteAsync(step, run, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (Addresses.AgentOf(step.Address) is { } agent && IsHostFailure(e))
+                {
+                    // One agent's failure stays with that agent: its later steps are skipped (its key and certificate
+                    // are installed together or not at all), other agents go on.
+                    Log.StepFailed(logger, step.Address, step.Action.ToString(), step.Host, e.Message);
+                    failedAgents.Add(agent);
+                    failures.Add(new StepFailure(step, e.Message));
+                    continue;
+                }
                 if (journal is not null) await journal.StepAsync("completed", i + 1, step, cancellationToken).ConfigureAwait(false);
                 completed.Add(step);
                 if (afterStep is not null) await afterStep(i + 1).ConfigureAwait(false);
             }
-            if (journal is not null) await journal.EndAsync(null, cancellationToken).ConfigureAwait(false);
-            return new ApplyResult(completed, null, null, run.BackupSetPaths);
+            var summary = failures.Count == 0 ? null
+                : $"{failures.Count} agent step(s) failed; {skipped.Count} later step(s) did not run, the server restart among them";
+            if (journal is not null) await journal.EndAsync(summary, cancellationToken).ConfigureAwait(false);
+            return new ApplyResult(completed, failures.FirstOrDefault()?.Step, summary, run.BackupSetPaths, failures, skipped);
         }
-        catch (Exception e) when (e is StepFailedException or HostOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (IsHostFailure(e))
         {
             var step = current ?? plan.Steps[0];
             Log.StepFailed(logger, step.Address, step.Action.ToString(), step.Host, e.Message);
@@ -62,6 +84,16 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
             return new ApplyResult(completed, step, e.Message, run.BackupSetPaths);
         }
     }
+
+    private static bool IsHostFailure(Exception e) => e is StepFailedException or HostOperationException or IOException or UnauthorizedAccessException;
+
+    /// <summary>
+    /// After an agent failed: that agent's later steps, and every server-side step after the agents (the server
+    /// restart, and dropping an old CA), because the server must not restart on files that may reject an agent
+    /// that was left behind.
+    /// </summary>
+    private static bool Blocked(PlanStep step, HashSet<int> failedAgents) =>
+        failedAgents.Count > 0 && (Addresses.AgentOf(step.Address) is not { } agent || failedAgents.Contains(agent));
 
     /// <summary>Per-apply state: keys and certificates made so far, the CA to sign with, backup sets opened.</summary>
     private sealed class Run(DesiredState desired, ObservedState observed, DateTimeOffset now)

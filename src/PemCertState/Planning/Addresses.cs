@@ -23,6 +23,15 @@ public static class Addresses
     public static string? RoleName(string address) =>
         address.StartsWith("role[", StringComparison.Ordinal) && address.EndsWith(']') ? address[5..^1] : null;
 
+    /// <summary>The agent a step belongs to: "agent[7].settings" and "restart[agent 7]" -> 7; null for the server's side.</summary>
+    public static int? AgentOf(string address)
+    {
+        if (AgentId(address) is { } id) return id;
+        const string prefix = "restart[agent ";
+        return address.StartsWith(prefix, StringComparison.Ordinal) && address.EndsWith(']')
+            && int.TryParse(address.AsSpan(prefix.Length, address.Length - prefix.Length - 1), out var agent) ? agent : null;
+    }
+
     /// <summary>The agent id in "agent[7].certificate", or null for any other address.</summary>
     public static int? AgentId(string address)
     {

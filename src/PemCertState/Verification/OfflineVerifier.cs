@@ -62,7 +62,7 @@ public static class OfflineVerifier
         {
             var issuer = Crypto.DistinguishedNames.Format(one.IssuerDN);
             if (!anchors.Any(a => a.SubjectDN.Equivalent(one.IssuerDN) && ChainCheck.Signs(a, one)))
-                Add(findings, address, crl.File, $"root.crl holds a CRL from {issuer}, which is not a CA in root.crt (agent logins would fail with 'unknown ca')");
+                Add(findings, address, crl.File, $"root.crl is not issued by a CA in root.crt: it holds a CRL from {issuer} (agent logins would fail with 'unknown ca')");
             if (one.NextUpdate is { } next && next < now.UtcDateTime)
                 Add(findings, address, crl.File, $"root.crl's CRL from {issuer} expired: nextUpdate was {next.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
         }
