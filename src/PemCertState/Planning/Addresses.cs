@@ -10,6 +10,9 @@ public static class Addresses
     public const string ServerSettings = "server.settings";
     public const string CommonAgentCertificate = "agents.common_certificate";
     public const string ServerRestart = "restart[server]";
+    public const string WebCertificate = "web.certificate";
+    public const string WebSettings = "web.settings";
+    public const string WebRestart = "restart[web]";
 
     public static string AgentCertificate(int id) => $"agent[{id}].certificate";
     public static string AgentSettings(int id) => $"agent[{id}].settings";

@@ -27,4 +27,6 @@ public enum StepAction
     Restart,
     /// <summary>Rollback: write a file back from a backup set, with its recorded mode and owner.</summary>
     Restore,
+    /// <summary>Run a config test (apachectl -t, nginx -t) before a reload; a failure stops the apply before the reload.</summary>
+    TestConfig,
 }

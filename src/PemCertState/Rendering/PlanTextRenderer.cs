@@ -77,6 +77,7 @@ public static class PlanTextRenderer
         StepAction.DisableJob => "disable job",
         StepAction.Restart => "restart",
         StepAction.Restore => "restore",
+        StepAction.TestConfig => "test config",
         _ => action.ToString(),
     };
 
@@ -85,6 +86,7 @@ public static class PlanTextRenderer
         StepAction.Backup => '=',
         StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings or StepAction.Restore => '~',
         StepAction.Restart => '!',
+        StepAction.TestConfig => '?',
         _ => '+',
     };
 
@@ -99,7 +101,7 @@ public static class PlanTextRenderer
         StepAction.SetMode => $"{step.Paths[0]} -> {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{step.Paths[0]} -> {step.Owner}",
         StepAction.EditSettings => step.Paths[0],
-        StepAction.Restart => $"run: {step.Command}",
+        StepAction.Restart or StepAction.TestConfig => $"run: {step.Command}",
         StepAction.Restore => $"{step.Paths[0]} <- {step.Source} ({ModeAndOwner(step)})",
         _ => string.Join(", ", step.Paths),
     };
@@ -112,7 +114,8 @@ public static class PlanTextRenderer
 
     private static string After(IssueRequest issue, string address) =>
         $"{issue.Subject}, issuer {(issue.SelfSigned ? "itself" : issue.Issuer)}, valid {(int)issue.Validity.TotalDays} days"
-        + (issue.Usage is { } usage ? $", {Usage(usage)}" : ", CA:TRUE");
+        + (issue.Usage is { } usage ? $", {Usage(usage)}" : ", CA:TRUE")
+        + (issue.SubjectAltNames.Count > 0 ? $", names {string.Join(", ", issue.SubjectAltNames)}" : "");
 
     private static string Usage(LeafUsage usage) => usage switch
     {
