@@ -257,18 +257,32 @@ internal static class Verbs
         var findings = OfflineVerifier.Verify(desired, observed, Now()).Concat(DatabaseVerifier.Verify(desired, observed)).ToList();
         if (connect)
         {
-            if (desired.Server.Database is null)
+            if (desired.Server.Database is null && desired.Web?.Address is null)
             {
-                Console.Error.Write("pemstate: verify --connect needs server.database in the inventory (host, port, name, user).\n");
+                Console.Error.Write("pemstate: verify --connect needs server.database in the inventory (host, port, name, user), or web.address.\n");
                 return ExitCodes.Error;
             }
-            var live = await LiveVerifier.VerifyAsync(desired, observed, ct).ConfigureAwait(false);
-            foreach (var login in live.Logins)
-                Console.Out.Write($"agent {login.AgentId} as {login.User}: {(login.Succeeded ? "ok" : "FAILED: " + login.Message)}\n");
-            findings.AddRange(live.Findings);
+            if (desired.Server.Database is not null)
+            {
+                var live = await LiveVerifier.VerifyAsync(desired, observed, ct).ConfigureAwait(false);
+                foreach (var login in live.Logins)
+                    Console.Out.Write($"agent {login.AgentId} as {login.User}: {(login.Succeeded ? "ok" : "FAILED: " + login.Message)}\n");
+                findings.AddRange(live.Findings);
+            }
+            findings.AddRange(await VerifyWebAsync(desired, observed, ct).ConfigureAwait(false));
         }
         Console.Out.Write(FindingsRenderer.Render(findings));
         return findings.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
+    }
+
+    /// <summary>verify --connect for the web server: a TLS handshake with web.address; nothing when the inventory gives none.</summary>
+    private static async Task<IReadOnlyList<Finding>> VerifyWebAsync(DesiredState desired, ObservedState observed, CancellationToken ct)
+    {
+        if (desired.Web is not { Address: not null } web || observed.Web is not { } seen) return [];
+        var report = await WebTlsCheck.CheckAsync(web, seen, observed.Server.Root.Certificates, ct).ConfigureAwait(false);
+        var served = report.Served is { } s ? $"{s.Subject}, serial {s.Serial}, sha256 {s.Sha256}" : "no certificate";
+        Console.Out.Write($"web {report.Address} ({report.ServerName}): {(report.Findings.Count == 0 ? "ok" : "FAILED")}: {served}\n");
+        return report.Findings;
     }
 
     public static async Task<int> StatusAsync(string file, bool json, bool verbose, RemoteOptions remote, CancellationToken ct)

@@ -20,7 +20,7 @@ namespace PemCertState.Execution;
 /// Keys are generated first, in parallel and in memory; nothing reaches a disk before its backup is
 /// written. The first failing step stops the apply, and the result says which steps completed.
 /// </summary>
-public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvider clock)
+public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions ManifestJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -170,6 +170,9 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
             case StepAction.Restore:
                 await RestoreAsync(step, host, ct).ConfigureAwait(false);
                 break;
+            case StepAction.TestConfig:
+                await TestConfigAsync(step, host, ct).ConfigureAwait(false);
+                break;
             default:
                 throw new StepFailedException($"{step.Action} is not supported by this version");
         }
@@ -220,7 +223,7 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
         }
         else
         {
-            certificate = SigningCa(run).Issue(request.Subject, key.Public, request.Usage!.Value, run.Now, request.Validity);
+            certificate = SigningCa(run).Issue(request.Subject, key.Public, request.Usage!.Value, run.Now, request.Validity, request.SubjectAltNames);
         }
         run.Certificates[step.Address] = certificate;
         var summary = CertificateSummary.From(certificate);
@@ -322,9 +325,12 @@ public sealed class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvid
         var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
         var text = file.Exists ? Encoding.UTF8.GetString(file.Content) : "";
         var settings = step.Settings!.Select(s => KeyValuePair.Create(s.Name, s.After)).ToList();
-        var edited = step.Format == ConfigFormat.PostgresqlConf
-            ? PostgresqlConf.Edit(text, settings, new HashSet<string>(Planner.QuotedSettings, StringComparer.OrdinalIgnoreCase))
-            : AgentCfg.Edit(text, settings);
+        var edited = step.Format switch
+        {
+            ConfigFormat.PostgresqlConf => PostgresqlConf.Edit(text, settings, new HashSet<string>(Planner.QuotedSettings, StringComparer.OrdinalIgnoreCase)),
+            ConfigFormat.ApacheConf or ConfigFormat.NginxConf => EditWebConfig(step, file.Exists, text, settings, run),
+            _ => AgentCfg.Edit(text, settings),
+        };
         var owner = file.Exists ? null : OwnerFor(step, run);
         var mode = file.Exists ? FileModes.Permissions(file.Mode) : FileModes.Private;
         await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);

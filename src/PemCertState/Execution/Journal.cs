@@ -61,7 +61,7 @@ public sealed class Journal(IHost host, string path, string apply)
 
         var ranRestarts = completed.Where(e => e.Action == "restart").Select(e => e.Address!).ToHashSet(StringComparer.Ordinal);
         var changedScopes = completed
-            .Where(e => e.Action is not ("backup" or "generate_key" or "issue" or "restart"))
+            .Where(e => e.Action is not ("backup" or "generate_key" or "issue" or "restart" or "test_config"))
             .Select(e => RestartFor(e.Address!))
             .ToHashSet(StringComparer.Ordinal);
         var pending = (header.Restarts ?? [])
@@ -73,7 +73,9 @@ public sealed class Journal(IHost host, string path, string apply)
             stoppedAt is null ? null : $"{stoppedAt.Address} {stoppedAt.Action}", end?.Error, pending);
     }
 
-    /// <summary>The restart a changed resource needs: its agent's, or the server's for everything else.</summary>
+    /// <summary>The restart a changed resource needs: its agent's, the web server's reload, or the server's for everything else.</summary>
     private static string RestartFor(string address) =>
-        Addresses.AgentId(address) is { } id ? Addresses.AgentRestart(id) : Addresses.ServerRestart;
+        Addresses.AgentId(address) is { } id ? Addresses.AgentRestart(id)
+        : address.StartsWith("web.", StringComparison.Ordinal) ? Addresses.WebRestart
+        : Addresses.ServerRestart;
 }

@@ -5,9 +5,11 @@ namespace PemCertState.Inventory;
 /// nearest key/validity/renew_before resolved onto each certificate. Built only by
 /// <see cref="InventoryLoader"/>; everything downstream trusts it to be valid.
 /// </summary>
+/// <param name="Web">The web section; null when the inventory has none (the web server is not managed).</param>
 public sealed record DesiredState(
     string SourcePath,
     IReadOnlyDictionary<string, HostSpec> Hosts,
     CaSpec Ca,
     ServerSpec Server,
-    AgentsSpec Agents);
+    AgentsSpec Agents,
+    WebSpec? Web = null);

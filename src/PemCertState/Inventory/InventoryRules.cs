@@ -9,7 +9,7 @@ namespace PemCertState.Inventory;
 /// resolution of defaults into a <see cref="DesiredState"/>. Runs on any tree, even one the schema rejected:
 /// values of the wrong shape are skipped here because the schema has already reported them.
 /// </summary>
-internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inventoryFolder)
+internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, string inventoryFolder)
 {
     private static readonly KeySpec _builtInKey = KeySpec.Rsa(4096);
     private static readonly TimeSpan _builtInLeafValidity = TimeSpan.FromDays(365);
@@ -31,7 +31,7 @@ internal sealed class InventoryRules(JsonNode? root, SourceMap map, string inven
         var ca = ResolveCa();
         var server = ResolveServer(hosts);
         var agents = ResolveAgents(hosts);
-        return new DesiredState(sourcePath, hosts, ca, server, agents);
+        return new DesiredState(sourcePath, hosts, ca, server, agents, ResolveWeb(hosts, ca));
     }
 
     private Dictionary<string, HostSpec> ResolveHosts()

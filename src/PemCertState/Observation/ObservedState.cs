@@ -3,7 +3,8 @@ namespace PemCertState.Observation;
 /// <summary>What is true on the hosts now. Holds private keys in memory for the executor; no renderer may touch them.</summary>
 /// <param name="Database">Null when the inventory has no server.database; otherwise what it said, or why it did not answer.</param>
 /// <param name="Journal">The last apply's journal, when there is one: an interrupted apply may owe restarts.</param>
-public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<int, ObservedAgent> Agents, ObservedDatabase? Database = null, ObservedJournal? Journal = null)
+/// <param name="Web">The web server's files and config; null when the inventory has no web section.</param>
+public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<int, ObservedAgent> Agents, ObservedDatabase? Database = null, ObservedJournal? Journal = null, ObservedWeb? Web = null)
 {
     /// <summary>Set with ca.source: trusted only.</summary>
     public ObservedTrusted? Trusted { get; init; }

@@ -6,7 +6,7 @@ using PemCertState.Inventory;
 namespace PemCertState.Observation;
 
 /// <summary>Reads what is true on the hosts. Read only; agents are read in parallel.</summary>
-public sealed class Observer(HostSet hosts, int parallelism = 16)
+public sealed partial class Observer(HostSet hosts, int parallelism = 16)
 {
     public static readonly string[] ServerSettingNames = ["ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
     public static readonly string[] AgentSettingNames = ["agent_id", "agent_user", "agent_ssl_key", "agent_ssl_crt"];
@@ -27,7 +27,8 @@ public sealed class Observer(HostSet hosts, int parallelism = 16)
             .ConfigureAwait(false);
         var journalFile = await journal.ConfigureAwait(false);
         return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
-            journalFile.Exists ? Execution.Journal.Read(Text(journalFile)) : null)
+            journalFile.Exists ? Execution.Journal.Read(Text(journalFile)) : null,
+            desired.Web is { } web ? await ObserveWebAsync(web, cancellationToken).ConfigureAwait(false) : null)
         {
             Trusted = trusted is null ? null : await trusted.ConfigureAwait(false),
         };

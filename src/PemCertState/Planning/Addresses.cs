@@ -10,6 +10,9 @@ public static class Addresses
     public const string ServerSettings = "server.settings";
     public const string CommonAgentCertificate = "agents.common_certificate";
     public const string ServerRestart = "restart[server]";
+    public const string WebCertificate = "web.certificate";
+    public const string WebSettings = "web.settings";
+    public const string WebRestart = "restart[web]";
 
     /// <summary>The restart in the middle of a CA rotation, so that the server trusts the old and the new CA before any agent switches.</summary>
     public const string ServerRestartTrustingBoth = "restart[server, both CAs]";

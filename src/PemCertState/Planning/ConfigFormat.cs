@@ -1,3 +1,3 @@
 namespace PemCertState.Planning;
 
-public enum ConfigFormat { PostgresqlConf, AgentCfg }
+public enum ConfigFormat { PostgresqlConf, AgentCfg, ApacheConf, NginxConf }

@@ -8,4 +8,13 @@ namespace PemCertState.Planning;
 public sealed record IssueRequest(string Subject, string Issuer, LeafUsage? Usage, TimeSpan Validity)
 {
     public bool SelfSigned => Usage is null;
+
+    /// <summary>DNS names and IP addresses for the subjectAltName extension (the web certificate); empty: no extension.</summary>
+    public IReadOnlyList<string> SubjectAltNames { get; init; } = [];
+
+    public bool Equals(IssueRequest? other) =>
+        other is not null && Subject == other.Subject && Issuer == other.Issuer && Usage == other.Usage && Validity == other.Validity
+        && SubjectAltNames.SequenceEqual(other.SubjectAltNames, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Subject, Issuer, Usage, Validity, SubjectAltNames.Count);
 }

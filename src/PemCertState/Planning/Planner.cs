@@ -12,7 +12,7 @@ namespace PemCertState.Planning;
 /// generation; the same inputs always give the same plan. The order is the safety contract of
 /// design.md: backups before replacements, server files first, then every agent, the server restart last.
 /// </summary>
-public static class Planner
+public static partial class Planner
 {
     private static readonly string[] QuotedServerSettings = ["ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
 
@@ -46,6 +46,7 @@ public static class Planner
         serverChanged |= PlanServerSettings(server, observed.Server.Settings, steps);
         var warnings = new List<string>();
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
+        PlanWeb(desired, observed, ca, pending, now, steps, warnings);
 
         var common = desired.Agents.User == AgentUserMode.Common ? PlanCommonPair(desired, observed, ca, now, steps) : null;
         foreach (var agent in desired.Agents.List)

@@ -31,4 +31,6 @@ public enum StepAction
     Restore,
     /// <summary>Delete a file a backup step has already copied (EDB moves server.*, root.*, ca_* into certs/).</summary>
     Remove,
+    /// <summary>Run a config test (apachectl -t, nginx -t) before a reload; a failure stops the apply before the reload.</summary>
+    TestConfig,
 }

@@ -50,7 +50,10 @@ public static class PlanJsonReader
                     "client" => LeafUsage.Client,
                     _ => LeafUsage.Server | LeafUsage.Client,
                 },
-                TimeSpan.FromDays(issue["validity_days"]!.GetValue<int>())) : null,
+                TimeSpan.FromDays(issue["validity_days"]!.GetValue<int>()))
+            {
+                SubjectAltNames = (issue["subject_alt_names"] as JsonArray ?? []).Select(s => s!.GetValue<string>()).ToList(),
+            } : null,
             Source: n["source"]?.GetValue<string>(),
             Owner: n["owner"]?.GetValue<string>(),
             Mode: n["mode"] is { } mode ? (UnixFileMode)Convert.ToInt32(mode.GetValue<string>(), 8) : null,
@@ -58,7 +61,7 @@ public static class PlanJsonReader
                 ? settings.Select(s => new SettingChange(s!["name"]!.GetValue<string>(), s["before"]?.GetValue<string>(), s["after"]!.GetValue<string>())
                     { CommentOut = s["comment_out"]?.GetValue<bool>() == true }).ToList()
                 : null,
-            Format: n["format"]?.GetValue<string>() switch { "postgresql_conf" => ConfigFormat.PostgresqlConf, "agent_cfg" => ConfigFormat.AgentCfg, _ => null },
+            Format: n["format"]?.GetValue<string>() is { } format ? Enum.GetValues<ConfigFormat>().Single(f => PlanJsonRenderer.FormatName(f) == format) : null,
             Command: n["command"]?.GetValue<string>(),
             BackupDir: n["backup_dir"]?.GetValue<string>(),
             Sha256: n["sha256"]?.GetValue<string>(),

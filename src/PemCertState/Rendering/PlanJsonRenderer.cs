@@ -44,6 +44,9 @@ public static class PlanJsonRenderer
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
+    /// <summary>snake_case of the config format: "postgresql_conf", "apache_conf".</summary>
+    public static string FormatName(ConfigFormat format) => JsonNamingPolicy.SnakeCaseLower.ConvertName(format.ToString());
+
     /// <summary>snake_case of the action: "generate_key", "write_crl".</summary>
     public static string ActionName(StepAction action) => JsonNamingPolicy.SnakeCaseLower.ConvertName(action.ToString());
 
@@ -67,6 +70,8 @@ public static class PlanJsonRenderer
                 ["validity_days"] = (int)issue.Validity.TotalDays,
                 ["usage"] = issue.Usage switch { null => "ca", LeafUsage.Server => "server", LeafUsage.Client => "client", _ => "server,client" },
             };
+        if (step.Issue is { SubjectAltNames.Count: > 0 } named)
+            json["issue"]!["subject_alt_names"] = new JsonArray(named.SubjectAltNames.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
         if (step.Source is { } source) json["source"] = source;
         if (step.Owner is { } owner) json["owner"] = owner;
         if (step.Mode is { } mode) json["mode"] = FileModes.Format(mode);
@@ -74,7 +79,7 @@ public static class PlanJsonRenderer
             json["settings"] = new JsonArray(settings.Select(s => (JsonNode?)Setting(s)).ToArray());
         if (step.Command is { } command) json["command"] = command;
         if (step.BackupDir is { } backupDir) json["backup_dir"] = backupDir;
-        if (step.Format is { } format) json["format"] = format == ConfigFormat.PostgresqlConf ? "postgresql_conf" : "agent_cfg";
+        if (step.Format is { } format) json["format"] = FormatName(format);
         if (step.Sha256 is { } sha256) json["sha256"] = sha256;
         if (step.Bundle is { } bundle) json["bundle"] = new JsonArray(bundle.Select(b => (JsonNode?)JsonValue.Create(b)).ToArray());
         return json;

@@ -118,7 +118,7 @@ public static partial class PlanMarkdownRenderer
         StepAction.SetMode => $"{Code(step.Paths[0])} to {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{Code(step.Paths[0])} to {Code(step.Owner ?? "")}",
         StepAction.EditSettings => Code(step.Paths[0]),
-        StepAction.Restart => $"runs {Code(step.Command ?? "")}",
+        StepAction.Restart or StepAction.TestConfig => $"runs {Code(step.Command ?? "")}",
         _ => Paths(step.Paths, ", "),
     };
 
@@ -130,7 +130,8 @@ public static partial class PlanMarkdownRenderer
 
     private static string After(IssueRequest issue) =>
         $"{Code(issue.Subject)}, issuer {(issue.SelfSigned ? "itself" : Code(issue.Issuer))}, valid {(int)issue.Validity.TotalDays} days"
-        + (issue.Usage is { } usage ? $", {Usage(usage)}" : ", CA:TRUE");
+        + (issue.Usage is { } usage ? $", {Usage(usage)}" : ", CA:TRUE")
+        + (issue.SubjectAltNames.Count > 0 ? $", names {string.Join(", ", issue.SubjectAltNames.Select(Code))}" : "");
 
     private static string Usage(LeafUsage usage) => usage switch
     {

@@ -78,6 +78,7 @@ public static class PlanTextRenderer
         StepAction.Restart => "restart",
         StepAction.Restore => "restore",
         StepAction.Remove => "remove",
+        StepAction.TestConfig => "test config",
         _ => action.ToString(),
     };
 
@@ -87,6 +88,7 @@ public static class PlanTextRenderer
         StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings or StepAction.Restore => '~',
         StepAction.Remove => '-',
         StepAction.Restart => '!',
+        StepAction.TestConfig => '?',
         _ => '+',
     };
 
@@ -105,7 +107,7 @@ public static class PlanTextRenderer
         StepAction.SetMode => $"{step.Paths[0]} -> {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{step.Paths[0]} -> {step.Owner}",
         StepAction.EditSettings => step.Paths[0],
-        StepAction.Restart => $"run: {step.Command}",
+        StepAction.Restart or StepAction.TestConfig => $"run: {step.Command}",
         StepAction.Restore => $"{step.Paths[0]} <- {step.Source} ({ModeAndOwner(step)})",
         StepAction.RequestSignature => $"{string.Join(" + ", step.Paths)}",
         StepAction.InstallSigned => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}) from {step.Source}",
@@ -122,7 +124,8 @@ public static class PlanTextRenderer
 
     private static string After(IssueRequest issue, string address) =>
         $"{issue.Subject}, issuer {(issue.SelfSigned ? "itself" : issue.Issuer)}, valid {(int)issue.Validity.TotalDays} days"
-        + (issue.Usage is { } usage ? $", {Usage(usage)}" : ", CA:TRUE");
+        + (issue.Usage is { } usage ? $", {Usage(usage)}" : ", CA:TRUE")
+        + (issue.SubjectAltNames.Count > 0 ? $", names {string.Join(", ", issue.SubjectAltNames)}" : "");
 
     private static string Usage(LeafUsage usage) => usage switch
     {

@@ -1,0 +1,8 @@
+using PemCertState.Configuration;
+
+namespace PemCertState.Observation;
+
+/// <summary>The web server's key, certificate, chain file (when the inventory names one) and PEM's block in its config.</summary>
+/// <param name="Chain">Null when web.chain_file is not set.</param>
+/// <param name="Settings">The certificate directives inside PEM's block, or why no block could be taken as PEM's.</param>
+public sealed record ObservedWeb(ObservedKey Key, ObservedCertificate Certificate, ObservedBundle? Chain, FileFacts Config, WebConfigRead Settings);
