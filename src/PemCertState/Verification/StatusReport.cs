@@ -16,6 +16,12 @@ public static class StatusReport
             Row(Addresses.ServerCertificate, server.Certificate, desired.Server.Policy.RenewBefore, now),
             CrlRow(server.Crl, desired.Ca.Policy.RenewBefore, now),
         };
+        // A trusted CA has no ca_certificate.crt on the server: the CAs in root.crt are what expires instead.
+        if (desired.Ca.Source == CaSource.Trusted)
+        {
+            rows.RemoveAt(0);
+            rows.InsertRange(0, server.Root.Certificates.Select(c => TrustedRow(server.Root.File, c, desired.Ca.Policy.RenewBefore, now)));
+        }
         foreach (var agent in desired.Agents.List)
             rows.Add(Row(Addresses.AgentCertificate(agent.Id), observed.Agents[agent.Id].Certificate, agent.Policy.RenewBefore, now));
         return rows;
@@ -27,6 +33,12 @@ public static class StatusReport
         if (cert.Summary is not { } s) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, "unreadable");
         return new(address, cert.File.Host, cert.File.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now),
             State(s.NotBefore, s.NotAfter, renewBefore, now));
+    }
+
+    private static CertificateStatus TrustedRow(FileFacts file, Org.BouncyCastle.X509.X509Certificate certificate, TimeSpan renewBefore, DateTimeOffset now)
+    {
+        var s = Crypto.CertificateSummary.From(certificate);
+        return new(Addresses.RootBundle, file.Host, file.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, renewBefore, now));
     }
 
     private static CertificateStatus CrlRow(ObservedCrl crl, TimeSpan renewBefore, DateTimeOffset now)
