@@ -9,7 +9,7 @@ var file = new Option<string>("--file", "-f")
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each step to stderr", Recursive = true };
 var json = new Option<bool>("--json") { Description = "Machine-readable output" };
 var markdown = new Option<bool>("--markdown") { Description = "The plan as Markdown for a pull-request comment (stable: an unchanged plan gives the same text)" };
-var detailedExitCode = new Option<bool>("--detailed-exitcode") { Description = "Exit 2 when there are changes to apply, 0 when none" };
+var detailedExitCode = new Option<bool>("--detailed-exitcode") { Description = "Exit 2 when there are changes to apply, 3 when certificate requests wait for a CA signature, 0 when none" };
 var autoApprove = new Option<bool>("--auto-approve") { Description = "Apply without asking (required when not on a terminal)" };
 var acceptNewHostKeys = new Option<bool>("--accept-new-host-keys")
 {

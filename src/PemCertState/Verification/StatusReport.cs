@@ -16,12 +16,22 @@ public static class StatusReport
             Row(Addresses.ServerCertificate, server.Certificate, desired.Server.Policy.RenewBefore, now),
             CrlRow(server.Crl, desired.Ca.Policy.RenewBefore, now),
         };
-        // During a CA rotation root.crt trusts other CAs beside the current one: they are listed too, with their own expiry.
-        foreach (var other in server.Root.Certificates.Where(c => server.CaCertificate.Certificate is not { } current || !c.Equals(current)))
+        // A trusted CA has no ca_certificate.crt on the server: the CAs in root.crt are what expires instead.
+        if (desired.Ca.Source == CaSource.Trusted)
         {
-            var s = Crypto.CertificateSummary.From(other);
-            rows.Add(new(Addresses.RootBundle, server.Root.File.Host, server.Root.File.Path, s.Subject, s.Issuer, s.NotAfter,
-                DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now) is "ok" ? "trusted (old CA)" : State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now)));
+            rows.RemoveAt(0);
+            rows.InsertRange(0, server.Root.Certificates.Select(c => TrustedRow(server.Root.File, c, desired.Ca.Policy.RenewBefore, now)));
+        }
+        else
+        {
+            // During a CA rotation root.crt trusts other CAs beside the current one: they are listed too, with their own expiry.
+            foreach (var other in server.Root.Certificates.Where(c => server.CaCertificate.Certificate is not { } current || !c.Equals(current)))
+            {
+                var s = Crypto.CertificateSummary.From(other);
+                var state = State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now);
+                rows.Add(new(Addresses.RootBundle, server.Root.File.Host, server.Root.File.Path, s.Subject, s.Issuer, s.NotAfter,
+                    DaysLeft(s.NotAfter, now), state is "ok" ? "trusted (old CA)" : state));
+            }
         }
         foreach (var agent in desired.Agents.List)
             rows.Add(Row(Addresses.AgentCertificate(agent.Id), observed.Agents[agent.Id].Certificate, agent.Policy.RenewBefore, now));
@@ -34,6 +44,12 @@ public static class StatusReport
         if (cert.Summary is not { } s) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, "unreadable");
         return new(address, cert.File.Host, cert.File.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now),
             State(s.NotBefore, s.NotAfter, renewBefore, now));
+    }
+
+    private static CertificateStatus TrustedRow(FileFacts file, Org.BouncyCastle.X509.X509Certificate certificate, TimeSpan renewBefore, DateTimeOffset now)
+    {
+        var s = Crypto.CertificateSummary.From(certificate);
+        return new(Addresses.RootBundle, file.Host, file.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, renewBefore, now));
     }
 
     private static CertificateStatus CrlRow(ObservedCrl crl, TimeSpan renewBefore, DateTimeOffset now)

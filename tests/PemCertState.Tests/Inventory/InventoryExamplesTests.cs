@@ -46,6 +46,38 @@ public sealed class InventoryExamplesTests
     }
 
     [Fact]
+    public void The_trusted_ca_example_round_trips_with_its_own_CA_script()
+    {
+        // Given a copy of examples/trusted-ca with the CA its script makes
+        var source = Path.Combine(InventoryText.RepositoryRoot(), "examples", "trusted-ca");
+        var folder = Directory.CreateTempSubdirectory("pemstate-trusted-example-").FullName;
+        try
+        {
+            foreach (var file in new[] { "pemstate.yaml", "external-ca.sh" }) File.Copy(Path.Combine(source, file), Path.Combine(folder, file));
+            Support.ExternalCa.Run(folder, "init");
+
+            // When pemstate applies, the CA signs, and pemstate applies again (on the real clock: openssl signs with it)
+            var now = new Dictionary<string, string?> { ["PEMSTATE_NOW"] = DateTimeOffset.UtcNow.AddMinutes(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture) };
+            var waiting = Support.Pemstate.RunWith(folder, now, "apply", "-f", "pemstate.yaml", "--auto-approve");
+            Support.ExternalCa.Run(folder, "sign");
+            var installed = Support.Pemstate.RunWith(folder, now, "apply", "-f", "pemstate.yaml", "--auto-approve");
+            var again = Support.Pemstate.RunWith(folder, now, "plan", "-f", "pemstate.yaml", "--detailed-exitcode");
+
+            // Then the first apply waited for three signatures, the second installed them, and nothing is left to do
+            Assert.True(waiting.ExitCode == 3, waiting.Stdout + waiting.Stderr);
+            Assert.Contains("Waiting for 3 signatures", waiting.Stdout, StringComparison.Ordinal);
+            Assert.True(installed.ExitCode == 0, installed.Stdout + installed.Stderr);
+            Assert.True(again.ExitCode == 0, again.Stdout + again.Stderr);
+            Assert.Contains(": OK", Support.OpenSsl.Run("verify", "-CAfile", Path.Combine(folder, "lab", "server", "data", "root.crt"),
+                Path.Combine(folder, "lab", "agents", "2", ".pem", "agent2.crt")).Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Missing_inventory_file_is_a_diagnostic_at_the_first_line()
     {
         // Given a path where no file exists

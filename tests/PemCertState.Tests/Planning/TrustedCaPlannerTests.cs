@@ -181,6 +181,34 @@ public sealed partial class TrustedCaPlannerTests
         Snapshot.Match(Mask(lab, markdown), SnapshotNameExtension.Create("markdown"));
     }
 
+    [Fact]
+    public async Task Common_user_mode_requests_one_certificate_and_installs_it_on_every_agent()
+    {
+        // Given a common-user lab converged on the self-signed CA, switched to the trusted CA
+        using var lab = Lab.Create(user: "common");
+        await lab.ApplyAsync(Now);
+        ExternalCa.SwitchLab(lab);
+
+        // When it is applied, signed, and applied again
+        var (waiting, _) = await lab.ApplyAsync(Now);
+        ExternalCa.Run(lab.Root, "sign");
+        var (ready, _) = await lab.ApplyAsync(Now);
+
+        // Then one request was written for the common user, and both agents hold the same signed pair
+        Assert.Equal(["server.csr", "pem_agent_common_user.csr"], waiting.Steps.Where(s => s.Action == StepAction.RequestSignature).Select(s => Path.GetFileName(s.Paths[1])));
+        Assert.Equal(2, ready.Steps.Count(s => s.Action == StepAction.InstallSigned && s.Address.StartsWith("agent[", StringComparison.Ordinal)));
+        Assert.Equal(File.ReadAllText(Path.Combine(lab.CertDir(1), "agent.crt")), File.ReadAllText(Path.Combine(lab.CertDir(2), "agent.crt")));
+        Assert.Equal(File.ReadAllText(Path.Combine(lab.CertDir(1), "agent.key")), File.ReadAllText(Path.Combine(lab.CertDir(2), "agent.key")));
+        Assert.Contains(": OK", OpenSsl.Run("verify", "-CAfile", Path.Combine(lab.DataDir, "root.crt"), Path.Combine(lab.CertDir(2), "agent.crt")).Output, StringComparison.Ordinal);
+        Assert.True((await lab.PlanAsync(Now)).IsEmpty);
+
+        // And an agent that loses its copy gets it back from the other, without a new request
+        File.Delete(Path.Combine(lab.CertDir(2), "agent.key"));
+        var repair = await lab.PlanAsync(Now);
+        Assert.Contains(repair.Steps, s => s.Address == "agent[2].certificate" && s.Action == StepAction.Install && s.Source == "agent[1].certificate");
+        Assert.DoesNotContain(repair.Steps, s => s.Action == StepAction.RequestSignature);
+    }
+
     private static Org.BouncyCastle.Crypto.AsymmetricKeyParameter PendingKey(string path) => PemCodec.DecodePrivateKey(File.ReadAllBytes(path))!.Public;
 
     private static void Write(string folder, string name, Org.BouncyCastle.X509.X509Certificate certificate) =>
