@@ -22,6 +22,8 @@ internal sealed class Options
     public int KeygenRuns { get; private set; } = 9;
     public int BouncyCastle4096Runs { get; private set; } = 3;
     public string? Pemstate { get; private set; }
+    /// <summary>Run the plain (JIT) Release build instead of publishing a ReadyToRun pemstate first.</summary>
+    public bool Jit { get; private set; }
     public bool Keep { get; private set; }
 
     public static Options Parse(string[] args)
@@ -44,6 +46,7 @@ internal sealed class Options
                 case "--keygen-runs": o.KeygenRuns = Positive(Next(), a); break;
                 case "--bc-runs": o.BouncyCastle4096Runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--pemstate": o.Pemstate = Path.GetFullPath(Next()); break;
+                case "--jit": o.Jit = true; break;
                 case "--keep": o.Keep = true; break;
                 case "-h" or "--help": throw new HelpException();
                 default:
@@ -68,7 +71,9 @@ internal sealed class Options
           --rsa4096-agents 20      agents for fresh-apply with rsa4096
           --keygen-runs 9          runs of each key generator in keygen (and of openssl for floors)
           --bc-runs 3              BouncyCastle RSA 4096 runs (slow); 2048 uses --keygen-runs
-          --pemstate PATH          pemstate.dll to run as a child (default: the CLI's Release build)
+          --pemstate PATH          pemstate.dll to run as a child (default: publish the CLI with ReadyToRun
+                                   into artifacts/pemstate-r2r, as README "Performance" does, and run that)
+          --jit                    run the CLI's plain Release build (bin/Release/net10.0) instead
           --keep                   keep the lab folders
         """;
 

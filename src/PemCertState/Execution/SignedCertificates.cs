@@ -151,7 +151,7 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         var certificate = cert.Exists ? PemCodec.DecodeCertificates(cert.Content).FirstOrDefault() : null;
         var problems = TrustedPreflight.AgentProblems(desired, agent,
             new ObservedKey(FileFacts.From(key), pair, pair is null ? null : Fingerprints.PublicKey(pair.Public), null),
-            new ObservedCertificate(FileFacts.From(cert), certificate, certificate is null ? null : CertificateSummary.From(certificate), cert.Content),
+            new ObservedCertificate(FileFacts.From(cert), certificate, certificate is null ? null : CertificateSummary.From(certificate)),
             clock.GetUtcNow());
         if (problems.Count > 0)
             throw new StepFailedException($"preflight refused {step.Address}; the agent was not restarted:\n  - {string.Join("\n  - ", problems)}");

@@ -20,6 +20,9 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         catch (UnauthorizedAccessException e) { throw new HostOperationException(Name, path, "permission denied", e); }
         catch (IOException e) { throw new HostOperationException(Name, path, e.Message, e); }
 
+        // One statx for mode and owner (was a stat and a statx per file).
+        if (Posix.ModeAndOwner(path) is { } stat)
+            return new FileSnapshot(Name, path, true, content, stat.Mode, Posix.UserName(stat.Uid));
         var mode = File.GetUnixFileMode(path);
         var uid = Posix.OwnerUid(path);
         return new FileSnapshot(Name, path, true, content, mode, uid is { } u ? Posix.UserName(u) : null);

@@ -86,7 +86,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 16)
     private static ObservedCertificate ReadCertificate(FileSnapshot file)
     {
         var certificate = file.Exists ? PemCodec.DecodeCertificates(file.Content).FirstOrDefault() : null;
-        return new ObservedCertificate(FileFacts.From(file), certificate, certificate is null ? null : CertificateSummary.From(certificate), file.Content);
+        return new ObservedCertificate(FileFacts.From(file), certificate, certificate is null ? null : CertificateSummary.From(certificate));
     }
 
     private static string Text(FileSnapshot file) => file.Exists ? System.Text.Encoding.UTF8.GetString(file.Content) : "";

@@ -458,6 +458,9 @@ public static partial class Planner
 
     private static bool SignatureVerifies(X509Certificate certificate, X509Certificate issuer)
     {
+        // The platform (OpenSSL) with the issuer's key imported once; BouncyCastle for what it does not handle.
+        if (Crypto.PlatformVerifier.Verifies(certificate, issuer) is { } verdict)
+            return verdict;
         try
         {
             certificate.Verify(issuer.GetPublicKey());
