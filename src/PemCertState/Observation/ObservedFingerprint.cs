@@ -21,6 +21,15 @@ public static class ObservedFingerprint
             result[$"{file.Host}:{file.Path}"] = file.Exists
                 ? string.Create(CultureInfo.InvariantCulture, $"sha256={file.Sha256} mode={FileModes.Format(file.Mode)} owner={file.Owner}")
                 : "missing";
+        // The database rows a plan depends on: whether it answered, the settings the server runs with, the agent roles.
+        if (observed.Database is { } db)
+        {
+            result[$"db:{db.Target}"] = db.Reached ? "reached" : "not reached";
+            foreach (var (name, value) in db.Effective) result[$"db:{db.Target}:show {name}"] = value;
+            foreach (var role in db.Roles.Values)
+                result[$"db:{db.Target}:role {role.Name}"] = string.Create(CultureInfo.InvariantCulture,
+                    $"exists={role.Exists} login={role.CanLogin} pem_agent={role.InPemAgent}");
+        }
         return result;
     }
 
