@@ -41,6 +41,10 @@ var apply = new Command("apply", "Carry out the plan: backups, keys, certificate
 apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(planFile), result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), new PemCertState.Planning.PlanOptions(result.GetValue(rotateCa)), ct));
 
 var backups = new Command("backups", "List the backup sets that applies left, newest last") { file };
+var keep = new Option<int>("--keep") { Description = "How many of the newest backup ids to keep", Required = true };
+var prune = new Command("prune", "Delete every backup set but the newest --keep N (pemstate never deletes one unasked)") { file, keep, breakLock };
+prune.SetAction((result, ct) => Verbs.PruneAsync(result.GetValue(file)!, result.GetValue(keep), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), ct));
+backups.Add(prune);
 backups.SetAction((result, ct) => Verbs.BackupsAsync(result.GetValue(file)!, result.GetValue(verbose), Remote(result), ct));
 
 var rollback = new Command("rollback", "Restore a backup set's files, modes and owners, then restart what they need") { file, backupId, autoApprove, breakLock };

@@ -111,6 +111,32 @@ internal static class Verbs
         return ExitCodes.Done;
     }
 
+    public static async Task<int> PruneAsync(string file, int keep, bool breakLock, bool verbose, RemoteOptions remote, CancellationToken ct)
+    {
+        if (keep < 0)
+        {
+            Console.Error.Write("pemstate: --keep must be 0 or more\n");
+            return ExitCodes.Error;
+        }
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;
+        using var loggers = Loggers(verbose);
+        await using var hosts = Hosts(desired, remote);
+        ApplyLock held;
+        try { held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, $"backups prune --keep {keep}", breakLock, ct).ConfigureAwait(false); }
+        catch (ApplyLockedException e)
+        {
+            Console.Error.Write($"pemstate: {e.Message}\n");
+            return ExitCodes.Error;
+        }
+        await using (held.ConfigureAwait(false))
+        {
+            var removed = await BackupCatalog.PruneAsync(desired, hosts, keep, ct).ConfigureAwait(false);
+            foreach (var folder in removed) Console.Out.Write($"Removed backup set {folder}\n");
+            Console.Out.Write(removed.Count == 0 ? $"Nothing to prune: at most {keep} backup ids exist.\n" : $"Pruned {removed.Count} backup folder(s); the newest {keep} backup ids are kept.\n");
+        }
+        return ExitCodes.Done;
+    }
+
     public static async Task<int> RollbackAsync(string file, string? backupId, bool autoApprove, bool breakLock, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;

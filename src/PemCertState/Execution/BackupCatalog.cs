@@ -9,6 +9,21 @@ public static class BackupCatalog
 {
     private static readonly JsonSerializerOptions ManifestJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>Deletes every backup id but the newest <paramref name="keep"/>, on every host; returns the folders removed.</summary>
+    public static async Task<IReadOnlyList<string>> PruneAsync(DesiredState desired, HostSet hosts, int keep, CancellationToken ct)
+    {
+        var sets = await ListAsync(desired, hosts, ct).ConfigureAwait(false);
+        var ids = sets.GroupBy(s => s.Id).Select(g => (g.Key, Newest: g.Max(s => s.CreatedAt))).OrderBy(x => x.Newest).Select(x => x.Key).ToList();
+        var doomed = ids.Take(Math.Max(0, ids.Count - keep)).ToHashSet(StringComparer.Ordinal);
+        var removed = new List<string>();
+        foreach (var set in sets.Where(s => doomed.Contains(s.Id)))
+        {
+            await hosts[set.Host].DeleteDirectoryAsync(set.Folder, ct).ConfigureAwait(false);
+            removed.Add($"{set.Host}:{set.Folder}");
+        }
+        return removed;
+    }
+
     /// <summary>Every set, oldest first; a folder without a readable manifest is not a set and is left alone.</summary>
     public static async Task<IReadOnlyList<BackupSet>> ListAsync(DesiredState desired, HostSet hosts, CancellationToken ct)
     {

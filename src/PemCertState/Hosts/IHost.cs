@@ -32,6 +32,9 @@ public interface IHost : IAsyncDisposable
     /// <summary>Removes a file; a missing file is not an error.</summary>
     Task DeleteAsync(string path, CancellationToken cancellationToken);
 
+    /// <summary>Removes a folder and everything in it (pruning a backup set the user asked to delete); missing is not an error.</summary>
+    Task DeleteDirectoryAsync(string path, CancellationToken cancellationToken);
+
     /// <summary>Names of the entries (files and folders) directly in <paramref name="path"/>; empty when the folder is missing.</summary>
     Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken);
 

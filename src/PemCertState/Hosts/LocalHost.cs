@@ -118,6 +118,16 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         return Task.CompletedTask;
     }
 
+    public Task DeleteDirectoryAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"rmdir failed: {e.Message}", e); }
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(path)) return Task.FromResult<IReadOnlyList<string>>([]);

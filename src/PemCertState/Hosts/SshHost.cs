@@ -239,6 +239,9 @@ public sealed class SshHost : IHost
     public Task DeleteAsync(string path, CancellationToken cancellationToken) =>
         RunCheckedAsync(path, "rm", """rm -f -- "$1" """, [path], cancellationToken);
 
+    public Task DeleteDirectoryAsync(string path, CancellationToken cancellationToken) =>
+        RunCheckedAsync(path, "rm -r", """rm -rf -- "$1" """, [path], cancellationToken);
+
     public async Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken)
     {
         var result = await ShellAsync("""[ -d "$1" ] || exit 0; ls -A1 -- "$1" """, [path], null, _spec.Sudo, cancellationToken).ConfigureAwait(false);

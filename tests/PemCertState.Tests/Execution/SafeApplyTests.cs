@@ -124,4 +124,30 @@ public sealed class SafeApplyTests
         Assert.Equal(2, Pemstate.Run(lab.Root, "plan", "--detailed-exitcode").ExitCode);
         Assert.Equal(0, Pemstate.Run(lab.Root, "verify").ExitCode);
     }
+
+    [Fact]
+    public async Task Backups_are_deleted_only_when_asked_and_prune_keeps_the_newest()
+    {
+        // Given a lab changed twice after its first apply: two backup ids
+        using var lab = Lab.Create(agents: 1);
+        await lab.ApplyAsync();
+        foreach (var name in new[] { "pem2", "pem3" })
+        {
+            File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath).Replace("CN=pem", $"CN={name}", StringComparison.Ordinal));
+            Assert.Equal(0, Pemstate.Run(lab.Root, "apply", "--auto-approve").ExitCode);
+        }
+        var folders = Directory.GetDirectories(Path.Combine(lab.DataDir, "certs")).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, folders.Count);
+        var live = lab.Fingerprint().Where(f => !f.Key.Contains("/certs/", StringComparison.Ordinal)).ToDictionary();
+
+        // When
+        var prune = Pemstate.Run(lab.Root, "backups", "prune", "--keep", "1");
+
+        // Then only the older set is gone; the newest and every live file stay
+        Assert.True(prune.ExitCode == 0, prune.Stderr);
+        Assert.Contains($"Removed backup set pem:{folders[0]}", prune.Stdout, StringComparison.Ordinal);
+        Assert.Equal([folders[1]], Directory.GetDirectories(Path.Combine(lab.DataDir, "certs")));
+        Assert.Equal(live, lab.Fingerprint().Where(f => !f.Key.Contains("/certs/", StringComparison.Ordinal)).ToDictionary());
+        Assert.DoesNotContain(Path.GetFileName(folders[0]) + " ", Pemstate.Run(lab.Root, "backups").Stdout, StringComparison.Ordinal);
+    }
 }
