@@ -49,7 +49,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                     continue;
                 }
                 // Only a step that uses a key waits for it; backups, settings and restarts before it go ahead meanwhile.
-                if (step.Action is StepAction.Issue or StepAction.Install
+                if (step.Action is StepAction.Issue or StepAction.Install or StepAction.RequestSignature
                     && keys.Pending(step.Action == StepAction.Install ? step.Source ?? step.Address : step.Address) is { } pending
                     && !run.Keys.ContainsKey(pending.Address))
                     run.Keys[pending.Address] = await pending.Key.ConfigureAwait(false);
