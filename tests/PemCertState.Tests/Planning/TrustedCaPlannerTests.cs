@@ -35,6 +35,10 @@ public sealed partial class TrustedCaPlannerTests
 
         // Then the plan generates a key and requests a signature for the server and each agent, nothing else
         Snapshot.Match(Mask(lab, PlanTextRenderer.Render(plan)), SnapshotNameExtension.Create("text"));
+        // and the pull-request comment says it waits for the CA
+        var markdown = PlanMarkdownRenderer.Render(plan, PlanMarkdownRenderer.CommentLimit);
+        Assert.Contains("**Waiting for the CA:** 3 certificate signing requests", markdown, StringComparison.Ordinal);
+        Snapshot.Match(Mask(lab, markdown), SnapshotNameExtension.Create("markdown"));
         Assert.Equal([StepAction.GenerateKey, StepAction.RequestSignature], plan.Steps.Select(s => s.Action).Distinct());
         Assert.Equal(["server.certificate", "agent[1].certificate", "agent[2].certificate"], plan.Resources);
         // and apply stored the pending keys beside the live ones, 0600, and wrote the requests with the inventory's subjects
