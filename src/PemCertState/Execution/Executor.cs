@@ -365,18 +365,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         return revoked;
     }
 
-    private static bool Verifies(X509Crl crl, X509Certificate ca)
-    {
-        try
-        {
-            crl.Verify(ca.GetPublicKey());
-            return true;
-        }
-        catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or CryptoException or Org.BouncyCastle.Security.InvalidKeyException or ArgumentException)
-        {
-            return false;
-        }
-    }
+    private static bool Verifies(X509Crl crl, X509Certificate ca) => Verification.ChainCheck.Signs(ca, crl);
 
     private static async Task EditSettingsAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {

@@ -456,32 +456,7 @@ public static partial class Planner
 
     private static bool IsCa(X509Certificate certificate) => certificate.GetBasicConstraints() >= 0;
 
-    private static bool SignatureVerifies(X509Certificate certificate, X509Certificate issuer)
-    {
-        // The platform (OpenSSL) with the issuer's key imported once; BouncyCastle for what it does not handle.
-        if (Crypto.PlatformVerifier.Verifies(certificate, issuer) is { } verdict)
-            return verdict;
-        try
-        {
-            certificate.Verify(issuer.GetPublicKey());
-            return true;
-        }
-        catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Crypto.CryptoException or Org.BouncyCastle.Security.InvalidKeyException or ArgumentException)
-        {
-            return false;
-        }
-    }
+    private static bool SignatureVerifies(X509Certificate certificate, X509Certificate issuer) => Verification.ChainCheck.Signs(issuer, certificate);
 
-    private static bool CrlVerifies(X509Crl crl, X509Certificate issuer)
-    {
-        try
-        {
-            crl.Verify(issuer.GetPublicKey());
-            return true;
-        }
-        catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Crypto.CryptoException or Org.BouncyCastle.Security.InvalidKeyException or ArgumentException)
-        {
-            return false;
-        }
-    }
+    private static bool CrlVerifies(X509Crl crl, X509Certificate issuer) => Verification.ChainCheck.Signs(issuer, crl);
 }

@@ -32,6 +32,9 @@ public static class ChainCheck
 
     public static bool Signs(X509Certificate issuer, X509Certificate certificate)
     {
+        // The platform (OpenSSL) with the issuer's key imported once; BouncyCastle for what it does not handle.
+        if (Crypto.PlatformVerifier.Verifies(certificate, issuer) is { } verdict)
+            return verdict;
         try
         {
             certificate.Verify(issuer.GetPublicKey());
