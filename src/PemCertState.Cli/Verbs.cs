@@ -77,13 +77,7 @@ internal static class Verbs
 
         if (!autoApprove && saved is null && !Confirm("Apply these steps?")) return ExitCodes.Error;
 
-        ApplyLock held;
-        try { held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, "apply", breakLock, ct).ConfigureAwait(false); }
-        catch (ApplyLockedException e)
-        {
-            Console.Error.Write($"pemstate: {e.Message}\n");
-            return ExitCodes.Error;
-        }
+        if (await LockAsync(hosts, desired, "apply", breakLock, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
         await using (held.ConfigureAwait(false))
         {
             // Observe again under the lock: what was approved must still be what is there.
@@ -121,13 +115,7 @@ internal static class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = Hosts(desired, remote);
-        ApplyLock held;
-        try { held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, $"backups prune --keep {keep}", breakLock, ct).ConfigureAwait(false); }
-        catch (ApplyLockedException e)
-        {
-            Console.Error.Write($"pemstate: {e.Message}\n");
-            return ExitCodes.Error;
-        }
+        if (await LockAsync(hosts, desired, $"backups prune --keep {keep}", breakLock, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
         await using (held.ConfigureAwait(false))
         {
             var removed = await BackupCatalog.PruneAsync(desired, hosts, keep, ct).ConfigureAwait(false);
@@ -154,13 +142,7 @@ internal static class Verbs
         Console.Out.Write(PlanTextRenderer.Render(plan));
         if (!autoApprove && !Confirm($"Roll back to {id}?")) return ExitCodes.Error;
 
-        ApplyLock held;
-        try { held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, $"rollback {id}", breakLock, ct).ConfigureAwait(false); }
-        catch (ApplyLockedException e)
-        {
-            Console.Error.Write($"pemstate: {e.Message}\n");
-            return ExitCodes.Error;
-        }
+        if (await LockAsync(hosts, desired, $"rollback {id}", breakLock, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
         int code;
         await using (held.ConfigureAwait(false))
         {
@@ -231,6 +213,17 @@ internal static class Verbs
             + $"({string.Join(", ", requests.Select(Path.GetFileName))}), put the certificates in {trusted.SignedDir} under any name, and run apply again. "
             + "No live file was changed.\n");
         return ExitCodes.WaitingForSignature;
+    }
+
+    /// <summary>The apply lock, or null (with the holder named on stderr) when another run has it.</summary>
+    private static async Task<ApplyLock?> LockAsync(HostSet hosts, DesiredState desired, string command, bool breakLock, CancellationToken ct)
+    {
+        try { return await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, command, breakLock, ct).ConfigureAwait(false); }
+        catch (ApplyLockedException e)
+        {
+            Console.Error.Write($"pemstate: {e.Message}\n");
+            return null;
+        }
     }
 
     private static bool Confirm(string question)

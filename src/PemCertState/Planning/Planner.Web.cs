@@ -112,7 +112,7 @@ public static partial class Planner
             .ToList();
         if (changes.Count == 0) return false;
 
-        var reason = $"in {seen.Settings.Block}: " + string.Join("; ", changes.Select(c => c.Before is null ? $"{c.Name} is not set" : $"{c.Name} is '{c.Before}', want '{c.After}'"));
+        var reason = $"in {seen.Settings.Block}: " + string.Join("; ", changes.Select(c => c.Describe()));
         AddBackup(Addresses.WebSettings, web.Host, web.BackupDir, [seen.Config], reason, steps);
         steps.Add(new PlanStep(Addresses.WebSettings, web.Host, StepAction.EditSettings, reason, [web.Config],
             Settings: changes, Format: web.Server == WebServerKind.Nginx ? ConfigFormat.NginxConf : ConfigFormat.ApacheConf));

@@ -355,7 +355,7 @@ public static partial class Planner
         if (changes.Count == 0) return false;
 
         var reason = seen.File.Exists
-            ? string.Join("; ", changes.Select(c => c.Before is null ? $"{c.Name} is not set" : $"{c.Name} is '{c.Before}', want '{c.After}'"))
+            ? string.Join("; ", changes.Select(c => c.Describe()))
             : "postgresql.conf is missing; it is created with the SSL settings";
         AddBackup(Addresses.ServerSettings, server.Host, server.BackupDir, [seen.File], reason, steps);
         steps.Add(new PlanStep(Addresses.ServerSettings, server.Host, StepAction.EditSettings, reason, [seen.File.Path],
@@ -384,7 +384,7 @@ public static partial class Planner
         if (changes.Count == 0) return false;
 
         var reason = seen.File.Exists
-            ? string.Join("; ", changes.Select(c => c.Before is null ? $"{c.Name} is not set" : $"{c.Name} is '{c.Before}', want '{c.After}'"))
+            ? string.Join("; ", changes.Select(c => c.Describe()))
             : "agent.cfg is missing; it is created with the agent's settings";
         AddBackup(Addresses.AgentSettings(agent.Id), agent.Host, PemFiles.AgentBackupDir(agent), [seen.File], reason, steps);
         steps.Add(new PlanStep(Addresses.AgentSettings(agent.Id), agent.Host, StepAction.EditSettings, reason, [seen.File.Path],

@@ -374,7 +374,7 @@ internal static class TrustedCaPlanner
         var reason = seen.File.Exists
             ? string.Join("; ", changes.Select(c => c.CommentOut
                 ? $"ssl_crl_file is '{c.Before}', but the trusted CA gives no CRL (crl: none): commented out, as EDB's procedure says"
-                : c.Before is null ? $"{c.Name} is not set" : $"{c.Name} is '{c.Before}', want '{c.After}'"))
+                : c.Describe()))
             : "postgresql.conf is missing; it is created with the SSL settings";
         Planner.AddBackup(Addresses.ServerSettings, server.Host, server.BackupDir, [seen.File], reason, steps);
         steps.Add(new PlanStep(Addresses.ServerSettings, server.Host, StepAction.EditSettings, reason, [seen.File.Path],
