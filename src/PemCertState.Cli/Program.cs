@@ -21,7 +21,7 @@ var skipHost = new Option<string[]>("--skip-host")
     Description = "Leave this host and its agents out of the run; repeatable. The plan says what was left out",
     Recursive = true,
 };
-var parallelism = new Option<int>("--parallelism") { Description = "Hosts and key generations at once", DefaultValueFactory = _ => Environment.ProcessorCount };
+var parallelism = new Option<int>("--parallelism") { Description = "Agents (and their hosts) worked on at once; key generation uses one thread a core at most", DefaultValueFactory = _ => 10 };
 
 var validate = new Command("validate", "Check the inventory against the schema and rules; observe nothing") { file };
 validate.SetAction((result, ct) => Verbs.ValidateAsync(result.GetValue(file)!, ct));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -29,89 +30,212 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         IProgress<KeyProgress>? progress, CancellationToken cancellationToken,
         Journal? journal = null, Func<int, Task>? afterStep = null)
     {
-        var run = new Run(desired, observed, clock.GetUtcNow());
-        var completed = new List<PlanStep>();
-        var failures = new List<StepFailure>();
-        var skipped = new List<PlanStep>();
-        var failedAgents = new HashSet<int>();
-        PlanStep? current = null;
-        using var keys = KeyWorkers.Start(plan, parallelism, progress, logger, cancellationToken);
+        var run = new Run(desired, observed, clock.GetUtcNow()) { Trusted = new SignedCertificates(desired, observed, clock) };
+        var outcome = new Outcome(plan);
+        // Key generation is CPU-bound: one thread a core at most, whatever the number of hosts at once.
+        using var keys = KeyWorkers.Start(plan, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, cancellationToken);
         try
         {
             if (journal is not null) await journal.BeginAsync(plan, run.Now, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < plan.Steps.Count; i++)
+            for (var i = 0; i < plan.Steps.Count;)
             {
-                var step = current = plan.Steps[i];
-                cancellationToken.ThrowIfCancellationRequested();
-                if (Blocked(step, failedAgents))
+                if (Addresses.AgentOf(plan.Steps[i].Address) is null)
                 {
-                    skipped.Add(step);
+                    outcome.Current = i;
+                    await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, cancellationToken).ConfigureAwait(false);
+                    i++;
                     continue;
                 }
-                // Only a step that uses a key waits for it; backups, settings and restarts before it go ahead meanwhile.
-                if (step.Action is StepAction.Issue or StepAction.Install or StepAction.RequestSignature
-                    && keys.Pending(step.Action == StepAction.Install ? step.Source ?? step.Address : step.Address) is { } pending
-                    && !run.Keys.ContainsKey(pending.Address))
-                    run.Keys[pending.Address] = await pending.Key.ConfigureAwait(false);
-                Log.StepStarted(logger, step.Address, step.Action.ToString(), step.Host, string.Join(' ', step.Paths));
-                if (journal is not null) await journal.StepAsync("started", i + 1, step, cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await ExecuteAsync(step, run, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (Addresses.AgentOf(step.Address) is { } agent && IsHostFailure(e))
-                {
-                    // One agent's failure stays with that agent: its later steps are skipped (its key and certificate
-                    // are installed together or not at all), other agents go on.
-                    Log.StepFailed(logger, step.Address, step.Action.ToString(), step.Host, e.Message);
-                    failedAgents.Add(agent);
-                    failures.Add(new StepFailure(step, e.Message));
-                    continue;
-                }
-                if (journal is not null) await journal.StepAsync("completed", i + 1, step, cancellationToken).ConfigureAwait(false);
-                completed.Add(step);
-                if (afterStep is not null) await afterStep(i + 1).ConfigureAwait(false);
+                var end = i;
+                while (end < plan.Steps.Count && Addresses.AgentOf(plan.Steps[end].Address) is not null) end++;
+                await RunAgentsAsync(i, end, plan, run, keys, outcome, journal, afterStep, parallelism, cancellationToken).ConfigureAwait(false);
+                i = end;
             }
-            var summary = failures.Count == 0 ? null
-                : $"{failures.Count} agent step(s) failed; {skipped.Count} later step(s) did not run, the server restart among them";
+            var summary = outcome.Failures.Count == 0 ? null
+                : $"{outcome.Failures.Count} agent step(s) failed; {outcome.Skipped.Count} later step(s) did not run, the server restart among them";
             if (journal is not null) await journal.EndAsync(summary, cancellationToken).ConfigureAwait(false);
-            return new ApplyResult(completed, failures.FirstOrDefault()?.Step, summary, run.BackupSetPaths, failures, skipped);
+            return new ApplyResult(outcome.InPlanOrder(outcome.Completed), outcome.Failures.FirstOrDefault()?.Step, summary, run.BackupSetPaths,
+                outcome.Failures.OrderBy(f => outcome.Index[f.Step]).ToList(), outcome.InPlanOrder(outcome.Skipped));
         }
         catch (Exception e) when (IsHostFailure(e))
         {
-            var step = current ?? plan.Steps[0];
+            var step = plan.Steps[outcome.Current];
             Log.StepFailed(logger, step.Address, step.Action.ToString(), step.Host, e.Message);
             if (journal is not null)
             {
                 try { await journal.EndAsync(e.Message, CancellationToken.None).ConfigureAwait(false); }
                 catch (Exception journalError) when (journalError is IOException or UnauthorizedAccessException) { /* the apply already failed; its own error is the one to report */ }
             }
-            return new ApplyResult(completed, step, e.Message, run.BackupSetPaths);
+            return new ApplyResult(outcome.InPlanOrder(outcome.Completed), step, e.Message, run.BackupSetPaths);
         }
+    }
+
+    /// <summary>
+    /// A run of consecutive agent steps: each agent's steps in plan order, on one lane; up to
+    /// <paramref name="parallelism"/> agents at once (their hosts are independent, and on one host their files are).
+    /// Nothing outside the run starts before every lane has finished, so the server-side steps before the agents
+    /// and the server restart after them keep their place (design.md, ordering rule 3).
+    /// </summary>
+    private async Task RunAgentsAsync(
+        int start, int end, Plan plan, Run run, KeyWorkers keys, Outcome outcome,
+        Journal? journal, Func<int, Task>? afterStep, int parallelism, CancellationToken ct)
+    {
+        var lanes = new Dictionary<int, List<int>>();
+        for (var i = start; i < end; i++)
+        {
+            var agent = Addresses.AgentOf(plan.Steps[i].Address)!.Value;
+            if (!lanes.TryGetValue(agent, out var lane)) lanes[agent] = lane = [];
+            lane.Add(i);
+        }
+        if (lanes.Count == 1 || parallelism <= 1)
+        {
+            foreach (var i in lanes.Values.SelectMany(l => l))
+                await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, ct).ConfigureAwait(false);
+            return;
+        }
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct };
+        await Parallel.ForEachAsync(lanes.Values, options, async (lane, laneCt) =>
+        {
+            foreach (var i in lane)
+                await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, laneCt).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>One step: skipped when an earlier failure blocks it, else journaled, carried out, journaled again.</summary>
+    private async Task RunStepAsync(
+        int i, Plan plan, Run run, KeyWorkers keys, Outcome outcome, Journal? journal, Func<int, Task>? afterStep, CancellationToken ct)
+    {
+        var step = plan.Steps[i];
+        ct.ThrowIfCancellationRequested();
+        if (outcome.Blocked(step))
+        {
+            outcome.Skip(step);
+            return;
+        }
+        // Only a step that uses a key waits for it; backups, settings and restarts before it go ahead meanwhile.
+        if (step.Action is StepAction.Issue or StepAction.Install or StepAction.RequestSignature
+            && keys.Pending(step.Action == StepAction.Install ? step.Source ?? step.Address : step.Address) is { } pending
+            && !run.Keys.ContainsKey(pending.Address))
+            run.Keys[pending.Address] = await pending.Key.ConfigureAwait(false);
+        Log.StepStarted(logger, step.Address, step.Action.ToString(), step.Host, string.Join(' ', step.Paths));
+        if (journal is not null) await journal.StepAsync("started", i + 1, step, ct).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync(step, run, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Addresses.AgentOf(step.Address) is { } agent && IsHostFailure(e))
+        {
+            // One agent's failure stays with that agent: its later steps are skipped (its key and certificate
+            // are installed together or not at all), other agents go on.
+            Log.StepFailed(logger, step.Address, step.Action.ToString(), step.Host, e.Message);
+            outcome.Fail(agent, new StepFailure(step, e.Message));
+            return;
+        }
+        if (journal is not null) await journal.StepAsync("completed", i + 1, step, ct).ConfigureAwait(false);
+        outcome.Complete(step);
+        if (afterStep is not null) await afterStep(i + 1).ConfigureAwait(false);
     }
 
     private static bool IsHostFailure(Exception e) => e is StepFailedException or HostOperationException or IOException or UnauthorizedAccessException;
 
-    /// <summary>
-    /// After an agent failed: that agent's later steps, and every server-side step after the agents (the server
-    /// restart, and dropping an old CA), because the server must not restart on files that may reject an agent
-    /// that was left behind.
-    /// </summary>
-    private static bool Blocked(PlanStep step, HashSet<int> failedAgents) =>
-        failedAgents.Count > 0 && (Addresses.AgentOf(step.Address) is not { } agent || failedAgents.Contains(agent));
+    /// <summary>What the apply did so far; agents' lanes report into it at once, so every change is under its lock.</summary>
+    private sealed class Outcome
+    {
+        private readonly Lock _lock = new();
+        private readonly HashSet<int> _failedAgents = [];
 
-    /// <summary>Per-apply state: keys and certificates made so far, the CA to sign with, backup sets opened.</summary>
+        public Outcome(Plan plan)
+        {
+            for (var i = 0; i < plan.Steps.Count; i++) Index[plan.Steps[i]] = i;
+        }
+
+        public List<PlanStep> Completed { get; } = [];
+        public List<PlanStep> Skipped { get; } = [];
+        public List<StepFailure> Failures { get; } = [];
+        public Dictionary<PlanStep, int> Index { get; } = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>The sequential step running now: the one an error outside the agents' lanes is reported against.</summary>
+        public int Current { get; set; }
+
+        public void Complete(PlanStep step) { lock (_lock) Completed.Add(step); }
+
+        public void Skip(PlanStep step) { lock (_lock) Skipped.Add(step); }
+
+        public void Fail(int agent, StepFailure failure)
+        {
+            lock (_lock)
+            {
+                _failedAgents.Add(agent);
+                Failures.Add(failure);
+            }
+        }
+
+        /// <summary>
+        /// After an agent failed: that agent's later steps, and every server-side step after the agents (the server
+        /// restart, and dropping an old CA), because the server must not restart on files that may reject an agent
+        /// that was left behind. Agents run in parallel never block each other.
+        /// </summary>
+        public bool Blocked(PlanStep step)
+        {
+            lock (_lock)
+                return _failedAgents.Count > 0 && (Addresses.AgentOf(step.Address) is not { } agent || _failedAgents.Contains(agent));
+        }
+
+        public List<PlanStep> InPlanOrder(List<PlanStep> steps)
+        {
+            lock (_lock) return [.. steps.OrderBy(s => Index[s])];
+        }
+    }
+
+    /// <summary>
+    /// Per-apply state: keys and certificates made so far, the CA to sign with, backup sets opened. Agents' lanes
+    /// share it, so its collections are concurrent and a backup set is written by one lane at a time.
+    /// </summary>
     private sealed class Run(DesiredState desired, ObservedState observed, DateTimeOffset now)
     {
+        private readonly Lock _lock = new();
+        private CertificateAuthority? _ca;
+
         public DesiredState Desired { get; } = desired;
         public ObservedState Observed { get; } = observed;
         public DateTimeOffset Now { get; } = now;
-        public Dictionary<string, AsymmetricCipherKeyPair> Keys { get; } = new(StringComparer.Ordinal);
-        public Dictionary<string, X509Certificate> Certificates { get; } = new(StringComparer.Ordinal);
-        public Dictionary<(string Host, string Dir), (string Folder, BackupManifest Manifest)> Backups { get; } = [];
+        public ConcurrentDictionary<string, AsymmetricCipherKeyPair> Keys { get; } = new(StringComparer.Ordinal);
+        public ConcurrentDictionary<string, X509Certificate> Certificates { get; } = new(StringComparer.Ordinal);
+        public ConcurrentDictionary<(string Host, string Dir), BackupSetWriter> Backups { get; } = [];
         public List<string> BackupSetPaths { get; } = [];
-        public CertificateAuthority? Ca { get; set; }
-        public SignedCertificates? Trusted { get; set; }
+        public required SignedCertificates Trusted { get; init; }
+
+        public CertificateAuthority? Ca
+        {
+            get { lock (_lock) return _ca; }
+            set { lock (_lock) _ca = value; }
+        }
+
+        /// <summary>The CA issued in this apply, or else the one on the server, read once.</summary>
+        public CertificateAuthority SigningCa()
+        {
+            lock (_lock)
+            {
+                if (_ca is not null) return _ca;
+                var seen = Observed.Server;
+                if (seen.CaKey.Pair is null || seen.CaCertificate.Certificate is null)
+                    throw new StepFailedException("the CA key or certificate could not be read from the server");
+                return _ca = new CertificateAuthority(seen.CaCertificate.Certificate, seen.CaKey.Pair.Private);
+            }
+        }
+
+        public void AddBackupSet(string path)
+        {
+            lock (_lock) BackupSetPaths.Add(path);
+        }
+    }
+
+    /// <summary>One backup folder being filled: its manifest, and the gate that keeps two lanes from writing it at once.</summary>
+    private sealed class BackupSetWriter
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public string? Folder { get; set; }
+        public BackupManifest? Manifest { get; set; }
     }
 
     /// <summary>
@@ -188,7 +312,6 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
     private async Task ExecuteAsync(PlanStep step, Run run, CancellationToken ct)
     {
         var host = hosts[step.Host];
-        run.Trusted ??= new SignedCertificates(run.Desired, run.Observed, clock);
         if (await run.Trusted.TryExecuteAsync(step, hosts, run.Keys, ct).ConfigureAwait(false)) return;
         switch (step.Action)
         {
@@ -239,34 +362,41 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
 
     private async Task BackupAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
-        var key = (step.Host, step.BackupDir!);
-        if (!run.Backups.TryGetValue(key, out var set))
+        var set = run.Backups.GetOrAdd((step.Host, step.BackupDir!), _ => new BackupSetWriter());
+        await set.Gate.WaitAsync(ct).ConfigureAwait(false);
+        try
         {
-            var id = run.Now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-            var folder = Path.Combine(step.BackupDir!, id);
-            for (var n = 1; (await host.ReadAsync(Path.Combine(folder, "manifest.json"), ct).ConfigureAwait(false)).Exists; n++)
-                folder = Path.Combine(step.BackupDir!, $"{id}-{n}");
-            await host.EnsureDirectoryAsync(folder, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-            set = (folder, new BackupManifest(Path.GetFileName(folder), run.Now, step.Host, []));
-            run.Backups[key] = set;
-            run.BackupSetPaths.Add($"{step.Host}:{folder}");
-        }
+            if (set.Folder is null || set.Manifest is null)
+            {
+                var id = run.Now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+                var folder = Path.Combine(step.BackupDir!, id);
+                for (var n = 1; (await host.ReadAsync(Path.Combine(folder, "manifest.json"), ct).ConfigureAwait(false)).Exists; n++)
+                    folder = Path.Combine(step.BackupDir!, $"{id}-{n}");
+                await host.EnsureDirectoryAsync(folder, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+                (set.Folder, set.Manifest) = (folder, new BackupManifest(Path.GetFileName(folder), run.Now, step.Host, []));
+                run.AddBackupSet($"{step.Host}:{folder}");
+            }
 
-        foreach (var path in step.Paths)
-        {
-            var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
-            if (!file.Exists) continue;
-            var name = Path.GetFileName(path);
-            var taken = set.Manifest.Files.Select(f => f.BackupFile).ToHashSet(StringComparer.Ordinal);
-            for (var n = 1; taken.Contains(name); n++) name = $"{Path.GetFileName(path)}.{n}";
-            // Backups may hold keys: always 0600, whatever the original mode was.
-            await host.WriteAtomicAsync(Path.Combine(set.Folder, name), file.Content, FileModes.Private, null, ct).ConfigureAwait(false);
-            set.Manifest.Files.Add(new BackupManifestEntry(step.Address, step.Host, path, name,
-                Fingerprints.Sha256Hex(file.Content), file.ModeText, file.Owner));
+            foreach (var path in step.Paths)
+            {
+                var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
+                if (!file.Exists) continue;
+                var name = Path.GetFileName(path);
+                var taken = set.Manifest.Files.Select(f => f.BackupFile).ToHashSet(StringComparer.Ordinal);
+                for (var n = 1; taken.Contains(name); n++) name = $"{Path.GetFileName(path)}.{n}";
+                // Backups may hold keys: always 0600, whatever the original mode was.
+                await host.WriteAtomicAsync(Path.Combine(set.Folder, name), file.Content, FileModes.Private, null, ct).ConfigureAwait(false);
+                set.Manifest.Files.Add(new BackupManifestEntry(step.Address, step.Host, path, name,
+                    Fingerprints.Sha256Hex(file.Content), file.ModeText, file.Owner));
+            }
+            var manifest = JsonSerializer.SerializeToUtf8Bytes(set.Manifest, ManifestJson);
+            await host.WriteAtomicAsync(Path.Combine(set.Folder, "manifest.json"), manifest, FileModes.Private, null, ct).ConfigureAwait(false);
+            Log.BackedUp(logger, step.Address, step.Paths.Count, set.Folder);
         }
-        var manifest = JsonSerializer.SerializeToUtf8Bytes(set.Manifest, ManifestJson);
-        await host.WriteAtomicAsync(Path.Combine(set.Folder, "manifest.json"), manifest, FileModes.Private, null, ct).ConfigureAwait(false);
-        Log.BackedUp(logger, step.Address, step.Paths.Count, set.Folder);
+        finally
+        {
+            set.Gate.Release();
+        }
     }
 
     private void Issue(PlanStep step, Run run)
@@ -289,16 +419,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         Log.Issued(logger, step.Address, summary.Subject, summary.Serial, summary.Sha256);
     }
 
-    /// <summary>The CA issued in this apply, or the one on the server.</summary>
-    private static CertificateAuthority SigningCa(Run run)
-    {
-        if (run.Ca is not null) return run.Ca;
-        var seen = run.Observed.Server;
-        if (seen.CaKey.Pair is null || seen.CaCertificate.Certificate is null)
-            throw new StepFailedException("the CA key or certificate could not be read from the server");
-        run.Ca = new CertificateAuthority(seen.CaCertificate.Certificate, seen.CaKey.Pair.Private);
-        return run.Ca;
-    }
+    private static CertificateAuthority SigningCa(Run run) => run.SigningCa();
 
     private static async Task InstallAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {

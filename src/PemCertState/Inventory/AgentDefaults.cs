@@ -23,6 +23,6 @@ public sealed record AgentDefaults(
         return new AgentSpec(id, Host,
             CertDir.Replace("{id}", idText, StringComparison.Ordinal),
             Config.Replace("{id}", idText, StringComparison.Ordinal),
-            Owner, Restart, Policy);
+            Owner, Restart?.Replace("{id}", idText, StringComparison.Ordinal), Policy);
     }
 }

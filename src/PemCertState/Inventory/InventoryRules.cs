@@ -170,7 +170,7 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
             LocalPath(Setting("cert_dir", BuiltInCertDir)),
             LocalPath(Setting("config", BuiltInConfig)),
             Nearest(at + "/owner", "/agents/defaults/owner"),
-            Nearest(at + "/restart", "/agents/defaults/restart"),
+            Nearest(at + "/restart", "/agents/defaults/restart")?.Replace("{id}", idText, StringComparison.Ordinal),
             Policy($"agent {id}", _builtInLeafValidity, at, "/agents/defaults"));
     }
 

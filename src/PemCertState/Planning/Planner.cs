@@ -99,9 +99,12 @@ public static partial class Planner
     private static IReadOnlyList<string> Notes(ObservedJournal? journal)
     {
         if (journal is null || journal.Finished) return [];
-        var where = journal.Stopped is { } stopped ? $", during step {journal.LastCompleted + 1} ({stopped})" : "";
+        var through = journal.CompletedThrough;
+        var beyond = journal.Completed.Where(n => n > through).ToList();
+        var also = beyond.Count == 0 ? "" : $" and step{(beyond.Count == 1 ? "" : "s")} {string.Join(", ", beyond)}";
+        var during = journal.Unfinished.Count == 0 ? "" : $", during step {string.Join(" and step ", journal.Unfinished)}";
         var why = journal.Error is { } error ? $": {error}" : " (the process was killed or lost its host)";
-        return [$"The last apply, {journal.Apply}, stopped after step {journal.LastCompleted} of {journal.Steps}{where}{why}. "
+        return [$"The last apply, {journal.Apply}, stopped after step {through}{also} of {journal.Steps}{during}{why}. "
             + "This plan starts from what is on the hosts now and includes every restart that apply still owed."];
     }
 
