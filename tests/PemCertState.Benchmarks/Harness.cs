@@ -82,6 +82,7 @@ internal static class Harness
                                 await FreshApplyAsync(n, key);
                         break;
                     case "startup": Startup(); break;
+                    case "ssh": foreach (var n in o.SshAgents) await SshAsync(n); break;
                 }
             }
 
@@ -408,6 +409,71 @@ internal static class Harness
             var sum = parts.Where(p => !p.Key.StartsWith(' ')).Sum(p => Stats.Of(p.Value).Median);
             foreach (var (name, values) in parts)
                 _spans.Add(new SpanRow("profile (1 thread)", n, name, Stats.Of(values).Median, Stats.Of(values).Median / sum));
+        }
+
+        // ---------------------------------------------------------------- ssh
+
+        /// <summary>
+        /// Issue 5/10: observation and no-op apply of agents spread over sshd hosts on loopback. Every file is read
+        /// over SFTP, one connection per host; the apply's lock and journal are on the server's host, over SSH too.
+        /// </summary>
+        private async Task SshAsync(int n)
+        {
+            var watch = Stopwatch.StartNew();
+            using var fleet = await SshFleet.CreateConvergedAsync(o.SshHosts, n, o.Keep);
+            Console.Out.Write($"  converged ssh lab of {n} agents on {o.SshHosts} sshd hosts in {watch.Elapsed.TotalSeconds:0.0} s: {fleet.Root}\n");
+            var inventory = InventoryLoader.Load(fleet.InventoryPath).State!;
+            var observe = MeasureAsync(o.Runs, o.Warmup, async () =>
+            {
+                await using var hosts = new PemCertState.Hosts.HostSet(inventory);
+                var observed = await new PemCertState.Observation.Observer(hosts).ObserveAsync(inventory, CancellationToken.None);
+                if (!Planner.Create(inventory, observed, DateTimeOffset.UtcNow).IsEmpty) throw new InvalidOperationException("the ssh lab drifted");
+            });
+            _rows.Add(Row.From($"ssh observe+plan in-process ({o.SshHosts} hosts)", n, await observe,
+                note: "connect to every host (key exchange, login), read 3 files/agent, plan; JIT warm"));
+            await using (var open = new PemCertState.Hosts.HostSet(inventory))
+            {
+                await new PemCertState.Observation.Observer(open).ObserveAsync(inventory, CancellationToken.None);
+                var warm = await MeasureAsync(o.Runs, o.Warmup, async () =>
+                {
+                    var observed = await new PemCertState.Observation.Observer(open).ObserveAsync(inventory, CancellationToken.None);
+                    if (!Planner.Create(inventory, observed, DateTimeOffset.UtcNow).IsEmpty) throw new InvalidOperationException("the ssh lab drifted");
+                });
+                _rows.Add(Row.From($"ssh observe+plan, connections open ({o.SshHosts} hosts)", n, warm,
+                    note: "the same with every host's connection already made: the file reads and the plan alone"));
+            }
+
+            var startup = StartupMedian();
+            var plan = Measure(o.Runs, o.Warmup, () =>
+            {
+                var run = Child.RunChecked("dotnet", [_pemstate, "plan", "-f", fleet.InventoryPath]);
+                if (!run.Stdout.StartsWith("No changes", StringComparison.Ordinal)) throw new InvalidOperationException("plan on the converged ssh lab is not empty:\n" + run.Stdout);
+            });
+            _rows.Add(Row.From($"ssh plan child process ({o.SshHosts} hosts)", n, plan, baselineName: "pemstate --version", baseline: startup,
+                note: "dotnet pemstate.dll plan: wall time including process start and SSH logins"));
+            var rss = new List<double>();
+            var apply = Measure(o.Runs, o.Warmup, () =>
+            {
+                var run = Child.RunChecked("dotnet", [_pemstate, "apply", "--auto-approve", "-f", fleet.InventoryPath], pollRss: true);
+                if (!run.Stdout.StartsWith("No changes", StringComparison.Ordinal)) throw new InvalidOperationException("apply on the converged ssh lab is not a no-op:\n" + run.Stdout);
+                rss.Add(run.PeakRssKib / 1024.0);
+            });
+            _rows.Add(Row.From($"ssh noop-apply child process ({o.SshHosts} hosts)", n, apply, baselineName: "pemstate --version", baseline: startup,
+                peakRssMib: Stats.Of(rss.TakeLast(o.Runs).ToList()).Median, note: "dotnet pemstate.dll apply --auto-approve on the converged ssh lab"));
+            Console.Out.Write($"  N={n} on {o.SshHosts} hosts: child plan {Report.Format(plan.Median, "s")}, no-op apply {Report.Format(apply.Median, "s")}\n");
+        }
+
+        private static async Task<Stats> MeasureAsync(int runs, int warmup, Func<Task> action)
+        {
+            for (var i = 0; i < warmup; i++) await action();
+            var times = new List<double>(runs);
+            for (var i = 0; i < runs; i++)
+            {
+                var w = Stopwatch.StartNew();
+                await action();
+                times.Add(w.Elapsed.TotalSeconds);
+            }
+            return Stats.Of(times);
         }
 
         // ---------------------------------------------------------------- apply

@@ -5,7 +5,7 @@ namespace PemCertState.Benchmarks;
 /// <summary>Command-line options of the harness. Unknown options are errors.</summary>
 internal sealed class Options
 {
-    public static readonly string[] AllScenarios = ["keygen", "plan", "noop-apply", "fresh-apply", "startup"];
+    public static readonly string[] AllScenarios = ["keygen", "plan", "noop-apply", "fresh-apply", "startup", "ssh"];
 
     public List<string> Scenarios { get; } = [];
     public List<int> Agents { get; private set; } = [100, 1000];
@@ -20,6 +20,9 @@ internal sealed class Options
     public List<int> FreshAgents { get; private set; } = [100];
     public List<int> FreshRsa4096Agents { get; private set; } = [20];
     public int KeygenRuns { get; private set; } = 9;
+    /// <summary>The ssh scenario: sshd processes on loopback, and agents spread over them.</summary>
+    public int SshHosts { get; private set; } = 10;
+    public List<int> SshAgents { get; private set; } = [100];
     public int BouncyCastle4096Runs { get; private set; } = 3;
     public string? Pemstate { get; private set; }
     /// <summary>Run the plain (JIT) Release build instead of publishing a ReadyToRun pemstate first.</summary>
@@ -43,6 +46,8 @@ internal sealed class Options
                 case "--fresh-keys": o.FreshKeys = Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(KeyName).ToList(); break;
                 case "--fresh-agents": o.FreshAgents = Ints(Next()); break;
                 case "--rsa4096-agents": o.FreshRsa4096Agents = Ints(Next()); break;
+                case "--ssh-hosts": o.SshHosts = Positive(Next(), a); break;
+                case "--ssh-agents": o.SshAgents = Ints(Next()); break;
                 case "--keygen-runs": o.KeygenRuns = Positive(Next(), a); break;
                 case "--bc-runs": o.BouncyCastle4096Runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--pemstate": o.Pemstate = Path.GetFullPath(Next()); break;
@@ -60,7 +65,7 @@ internal sealed class Options
     }
 
     public const string Usage = """
-        usage: PemCertState.Benchmarks [keygen] [plan] [noop-apply] [fresh-apply] [startup]   (default: all)
+        usage: PemCertState.Benchmarks [keygen] [plan] [noop-apply] [fresh-apply] [startup] [ssh]   (default: all)
           --agents 100,1000        fleet sizes for plan and noop-apply
           --runs 5                 measured runs per figure (median/min/max); a warm-up run comes first
           --warmup 1               warm-up runs before the measured ones
@@ -69,6 +74,8 @@ internal sealed class Options
           --fresh-keys p256,rsa2048,rsa4096   keys for fresh-apply
           --fresh-agents 100       agents for fresh-apply with p256/rsa2048
           --rsa4096-agents 20      agents for fresh-apply with rsa4096
+          --ssh-hosts 10           ssh: sshd processes on loopback (needs openssh-server, run as root)
+          --ssh-agents 100         ssh: agents spread over those hosts, in turn
           --keygen-runs 9          runs of each key generator in keygen (and of openssl for floors)
           --bc-runs 3              BouncyCastle RSA 4096 runs (slow); 2048 uses --keygen-runs
           --pemstate PATH          pemstate.dll to run as a child (default: publish the CLI with ReadyToRun

@@ -46,6 +46,11 @@ public sealed class SshdInstance : IDisposable
         var instance = new SshdInstance(name, folder);
         SshdFixture.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", $"{name}-host", "-f", instance.HostKey);
         instance.Port = SshdFixture.FreePort();
+        // sshd runs every command through the login shell; bash then reads ~/.bashrc, which on these machines runs
+        // `pyenv rehash` (seconds under load) before each command. An empty HOME keeps that out of the tests.
+        var home = Path.Combine(folder, "home");
+        Directory.CreateDirectory(home);
+        File.SetUnixFileMode(home, (UnixFileMode)Convert.ToInt32("755", 8));
         var config = Path.Combine(folder, "sshd_config");
         // internal-sftp logs only to syslog; sftp-server -e logs to its stderr, which the session would send to
         // the client. A wrapper sends it to a file instead, for tests that check the order of SFTP operations.
@@ -72,6 +77,7 @@ public sealed class SshdInstance : IDisposable
             MaxSessions 200
             LogLevel ERROR
             Subsystem sftp {subsystem}
+            SetEnv HOME={home}
 
             """);
         instance.Launch(config);
