@@ -93,7 +93,7 @@ internal sealed class Fleet : IDisposable
         var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
         var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
         var executor = new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System);
-        var result = await executor.ApplyAsync(desired, observed, plan, Environment.ProcessorCount, null, CancellationToken.None);
+        var result = await executor.ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None); // the CLI's --parallelism default
         if (!result.Succeeded) throw new InvalidOperationException($"lab apply failed: {result.Failure}");
         var again = await fleet.PlanAsync();
         if (!again.IsEmpty) throw new InvalidOperationException($"lab not converged after apply: {again.Steps.Count} steps left");
