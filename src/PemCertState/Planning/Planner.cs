@@ -28,10 +28,12 @@ public static partial class Planner
         // A CA rotation keeps the old CA trusted (phase 1) until every certificate it signed is replaced (phase 2),
         // and only then leaves it out of root.crt (phase 3). `trusted` is what root.crt holds while agents switch.
         var trusted = Transition(ca, observed.Server.Root);
+        var warnings = new List<string>();
+        var leaving = FindLeaving(desired, observed, ca, trusted is not null, warnings);
         if (trusted is null)
         {
             serverChanged |= PlanRootBundle(server, observed.Server.Root, ca, steps);
-            serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps);
+            serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps, leaving);
         }
         else
         {
@@ -44,7 +46,6 @@ public static partial class Planner
             new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
             server.Policy, ca, now, steps);
         serverChanged |= PlanServerSettings(server, observed.Server.Settings, steps);
-        var warnings = new List<string>();
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         PlanWeb(desired, observed, ca, pending, now, steps, warnings);
 
@@ -65,6 +66,7 @@ public static partial class Planner
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : Owed(observed.Journal!), [], Command: agent.Restart));
         }
+        PlanRetiredFiles(leaving, steps);
 
         if (trusted is not null)
         {
@@ -90,6 +92,7 @@ public static partial class Planner
             if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
             else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
         }
+        PlanLedger(desired, observed, leaving, common?.Source, steps);
         return new Plan(steps, Notes(observed.Journal)) { Warnings = warnings };
     }
 
@@ -241,7 +244,7 @@ public static partial class Planner
         return true;
     }
 
-    private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps)
+    private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps, IReadOnlyList<Leaving> leaving)
     {
         string? reason = null;
         if (ca.Replaced) reason = $"{ca.Change}; root.crl must be signed by the new CA";
@@ -254,6 +257,14 @@ public static partial class Planner
         else if (new DateTimeOffset(next, TimeSpan.Zero) - now <= want.Policy.RenewBefore)
             reason = Window("root.crl's nextUpdate", new DateTimeOffset(next, TimeSpan.Zero), want.Policy.RenewBefore, now);
 
+        // Revocations go in before any agent step removes files, and the server restart that loads them comes last.
+        var revoke = leaving.Select(l => l.Retirement).Where(r => r.Revoke).ToList();
+        var missing = MissingFromCrl(leaving, crl);
+        if (missing.Count > 0)
+        {
+            var revoked = string.Join("; ", missing.Select(r => r.Reason));
+            reason = reason is null ? revoked : $"{reason}; {revoked}";
+        }
         if (reason is null)
         {
             PlanModeAndOwner(Addresses.RootCrl, server.Owner, [crl.File], steps);
@@ -261,7 +272,7 @@ public static partial class Planner
         }
         AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [crl.File], reason, steps);
         steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [crl.File.Path],
-            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private, Revoke: revoke.Count > 0 ? revoke : null));
         return true;
     }
 

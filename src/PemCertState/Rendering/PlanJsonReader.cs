@@ -65,7 +65,12 @@ public static class PlanJsonReader
             Command: n["command"]?.GetValue<string>(),
             BackupDir: n["backup_dir"]?.GetValue<string>(),
             Sha256: n["sha256"]?.GetValue<string>(),
-            Bundle: (n["bundle"] as JsonArray)?.Select(b => b!.GetValue<string>()).ToList());
+            Bundle: (n["bundle"] as JsonArray)?.Select(b => b!.GetValue<string>()).ToList(),
+            Revoke: (n["revoke"] as JsonArray)?.Select(r => new Retirement(
+                r!["agent"]!.GetValue<int>(),
+                (r["serials"] as JsonArray ?? []).Select(s => s!.GetValue<string>()).ToList(),
+                r["revoke"]!.GetValue<bool>(),
+                r["reason"]!.GetValue<string>())).ToList());
     }
 
     private static KeySpec ParseKey(string text)

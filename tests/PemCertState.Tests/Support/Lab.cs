@@ -27,7 +27,7 @@ internal sealed partial class Lab : IDisposable
     private Lab(string root) => Root = root;
 
     /// <param name="key">Inventory text for every key, e.g. "{ algorithm: ecdsa, curve: p256 }".</param>
-    public static Lab Create(int agents = 2, string user = "per-agent", string key = "{ algorithm: ecdsa, curve: p256 }", string? owner = null, string serverRestart = "echo server >> restarts.log")
+    public static Lab Create(int agents = 2, string user = "per-agent", string key = "{ algorithm: ecdsa, curve: p256 }", string? owner = null, string serverRestart = "echo server >> restarts.log", bool revokeRemoved = false)
     {
         var root = Directory.CreateTempSubdirectory("pemstate-lab-").FullName;
         var lab = new Lab(root);
@@ -54,6 +54,7 @@ internal sealed partial class Lab : IDisposable
             {ownerLine.TrimEnd('\n')}
             agents:
               user: {user}
+              revoke_removed: {(revokeRemoved ? "true" : "false")}
               subject: /C=IN/ST=MH/L=Pune/O=PEM
               defaults:
                 cert_dir: agents/{"{id}"}/.pem
@@ -66,6 +67,22 @@ internal sealed partial class Lab : IDisposable
             {list}
             """.Replace("\n\n", "\n", StringComparison.Ordinal) + "\n");
         return lab;
+    }
+
+    /// <summary>Takes an agent out of the inventory's list, as a person would by deleting its line.</summary>
+    public void RemoveAgent(int id)
+    {
+        var text = File.ReadAllText(InventoryPath);
+        var line = $"    - {{ id: {id}, host: pem }}\n";
+        Xunit.Assert.Contains(line, text, StringComparison.Ordinal);
+        File.WriteAllText(InventoryPath, text.Replace(line, "", StringComparison.Ordinal));
+    }
+
+    /// <summary>Sets agents.revoke_removed in the inventory.</summary>
+    public void SetRevokeRemoved(bool on)
+    {
+        var text = File.ReadAllText(InventoryPath);
+        File.WriteAllText(InventoryPath, text.Replace($"revoke_removed: {(on ? "false" : "true")}", $"revoke_removed: {(on ? "true" : "false")}", StringComparison.Ordinal));
     }
 
     public DesiredState Desired
