@@ -22,7 +22,8 @@ public static partial class Planner
         var steps = new List<PlanStep>();
         var server = desired.Server;
         var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
-        var ca = PlanCa(desired, observed.Server, now, options ?? new PlanOptions(), steps);
+        options ??= new PlanOptions();
+        var ca = PlanCa(desired, observed.Server, now, options, steps);
         var serverChanged = ca.Replaced;
 
         // A CA rotation keeps the old CA trusted (phase 1) until every certificate it signed is replaced (phase 2),
@@ -49,7 +50,11 @@ public static partial class Planner
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         PlanWeb(desired, observed, ca, pending, now, steps, warnings);
 
-        var common = desired.Agents.User == AgentUserMode.Common ? PlanCommonPair(desired, observed, ca, now, steps) : null;
+        var common = desired.Agents.User == AgentUserMode.Common ? PlanCommonPair(desired, observed, ca, now, options.RotateCommon, steps) : null;
+        if (options.RotateCommon)
+            warnings.Add(common is null
+                ? "--rotate-common does nothing here: agents.user is per-agent, every agent has its own certificate"
+                : $"--rotate-common: a new {desired.Agents.CommonUser} certificate is installed on every agent ({desired.Agents.List.Count}) and every agent restarts: every agent reconnects to the PEM server");
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];
@@ -297,19 +302,20 @@ public static partial class Planner
     }
 
     /// <summary>The one pair every agent shares: an agent's valid copy, or a new one. Returns the address to install from.</summary>
-    private static CommonPair PlanCommonPair(DesiredState desired, ObservedState observed, CaView ca, DateTimeOffset now, List<PlanStep> steps)
+    private static CommonPair PlanCommonPair(DesiredState desired, ObservedState observed, CaView ca, DateTimeOffset now, bool rotate, List<PlanStep> steps)
     {
         var agents = desired.Agents;
         var policy = agents.List.Count > 0 ? agents.List[0].Policy : desired.Server.Policy;
         var subject = $"{agents.SubjectPrefix}/CN={agents.CommonUser}";
-        foreach (var agent in agents.List)
+        foreach (var agent in rotate ? [] : agents.List)
         {
             var seen = observed.Agents[agent.Id];
             if (LeafProblems(seen.Key, seen.Certificate, subject, agent.Policy, ca, now).Count == 0)
                 return new CommonPair(Addresses.AgentCertificate(agent.Id), seen.Certificate.Summary!.Sha256, subject);
         }
 
-        var reason = agents.List.Count == 0 ? "no agent holds it" :
+        var reason = rotate ? "--rotate-common asks for a new common-user certificate; every agent gets it and restarts"
+            : agents.List.Count == 0 ? "no agent holds it" :
             "no agent holds a valid common pair: " + string.Join("; ", LeafProblems(
                 observed.Agents[agents.List[0].Id].Key, observed.Agents[agents.List[0].Id].Certificate, subject, policy, ca, now));
         var host = desired.Server.Host;

@@ -27,7 +27,8 @@ public static class PlanJsonReader
             root["inventory"]?.GetValue<string>() ?? "",
             root["inventory_sha256"]!.GetValue<string>(),
             observed.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal));
-        return (new Plan(steps, notes), context);
+        var warnings = (root["warnings"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList();
+        return (new Plan(steps, notes) { Warnings = warnings }, context);
     }
 
     private static PlanStep Step(JsonNode n)
