@@ -219,6 +219,30 @@ public sealed class RevocationTests
     }
 
     [Fact]
+    public async Task A_removed_agent_holding_the_common_pair_is_not_revoked_its_files_are_removed_and_the_plan_warns()
+    {
+        // Given a converged common-user lab of three agents with revoke_removed, and agent 3 removed
+        using var lab = Lab.Create(agents: 3, user: "common", revokeRemoved: true);
+        await lab.ApplyAsync();
+        lab.RemoveAgent(3);
+
+        // When
+        var (plan, _) = await lab.ApplyAsync();
+
+        // Then no CRL is written (agents 1 and 2 hold the same pair), the files go, and the warning names --rotate-common
+        Assert.DoesNotContain(plan.Steps, s => s.Action == StepAction.WriteCrl);
+        Assert.Contains(plan.Steps, s => s is { Address: "agent[3].certificate", Action: StepAction.Remove });
+        Assert.Contains(plan.Warnings, w => w.Contains("also held by a managed agent", StringComparison.Ordinal) && w.Contains("--rotate-common", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(lab.CertDir(3), "agent.crt")));
+        Assert.True(File.Exists(Path.Combine(lab.CertDir(1), "agent.crt")));
+        var (ledger, _) = AgentLedger.Parse(File.ReadAllBytes(Path.Combine(lab.DataDir, AgentLedger.FileName)));
+        var retired = Assert.Single(ledger!.Retired);
+        Assert.Equal((3, false), (retired.Agent.Id, retired.Revoked));
+        Assert.Equal("removed", Assert.Single(PemCertState.Verification.StatusReport.Create(lab.Desired, await lab.ObserveAsync(), Lab.Today), r => r.Address == "agent[3].certificate").State);
+        Assert.Empty((await lab.PlanAsync()).Steps);
+    }
+
+    [Fact]
     public async Task Status_lists_a_revoked_agent_as_revoked_with_its_serial()
     {
         // Given agent 2 revoked

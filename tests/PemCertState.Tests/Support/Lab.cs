@@ -53,8 +53,7 @@ internal sealed partial class Lab : IDisposable
               restart: {serverRestart}
             {ownerLine.TrimEnd('\n')}
             agents:
-              user: {user}
-              revoke_removed: {(revokeRemoved ? "true" : "false")}
+              user: {user}{(revokeRemoved ? "\n  revoke_removed: true" : "")}
               subject: /C=IN/ST=MH/L=Pune/O=PEM
               defaults:
                 cert_dir: agents/{"{id}"}/.pem
@@ -82,7 +81,10 @@ internal sealed partial class Lab : IDisposable
     public void SetRevokeRemoved(bool on)
     {
         var text = File.ReadAllText(InventoryPath);
-        File.WriteAllText(InventoryPath, text.Replace($"revoke_removed: {(on ? "false" : "true")}", $"revoke_removed: {(on ? "true" : "false")}", StringComparison.Ordinal));
+        text = text.Contains("revoke_removed:", StringComparison.Ordinal)
+            ? text.Replace($"revoke_removed: {(on ? "false" : "true")}", $"revoke_removed: {(on ? "true" : "false")}", StringComparison.Ordinal)
+            : text.Replace("agents:\n", $"agents:\n  revoke_removed: {(on ? "true" : "false")}\n", StringComparison.Ordinal);
+        File.WriteAllText(InventoryPath, text);
     }
 
     public DesiredState Desired
