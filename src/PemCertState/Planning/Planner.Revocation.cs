@@ -129,7 +129,7 @@ public static partial class Planner
         string? reason = null;
         if (!seen.File.Exists) reason = $"{AgentLedger.FileName} is missing; it records which certificate each agent holds, so that a removed agent can be revoked";
         else if (seen.Ledger is null) reason = $"{AgentLedger.FileName} cannot be read ({seen.Error}); it is written again from what the agents hold";
-        else if (leaving.Count > 0) reason = $"{string.Join("; ", leaving.Select(l => l.Retirement.Reason))}: the ledger records it as retired";
+        else if (leaving.Count > 0) reason = $"{string.Join("; ", leaving.Select(l => l.Retirement.Reason))}; the ledger records {(leaving.Count == 1 ? "it" : "them")} as retired";
         else
         {
             var changed = agents.List.Where(a => installed.Contains(Addresses.AgentCertificate(a.Id))

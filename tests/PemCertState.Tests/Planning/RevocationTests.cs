@@ -39,6 +39,7 @@ public sealed class RevocationTests
         Assert.StartsWith("agent 3 is no longer in the inventory", remove.Reason, StringComparison.Ordinal);
         Assert.Equal(3, Assert.Single(plan.Steps[5].Revoke!).Agent);
         Assert.DoesNotContain(plan.Steps, s => s.Address.StartsWith("restart[agent", StringComparison.Ordinal));
+        Snapshooter.Xunit.Snapshot.Match(lab.Normalize(PemCertState.Rendering.PlanTextRenderer.Render(plan)));
     }
 
     [Fact]
