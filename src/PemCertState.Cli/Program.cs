@@ -29,16 +29,17 @@ validate.SetAction((result, ct) => Verbs.ValidateAsync(result.GetValue(file)!, c
 var outFile = new Option<string?>("--out") { Description = "Save the plan (with a fingerprint of what it was made from) for `pemstate apply FILE`" };
 var planFile = new Argument<string?>("PLAN") { Description = "A plan saved with `plan --out`: apply exactly it, or refuse if what it was made from changed", Arity = ArgumentArity.ZeroOrOne };
 var rotateCa = new Option<bool>("--rotate-ca") { Description = "Replace the self-signed CA now, with overlapping trust (old and new CA trusted until every certificate moved)" };
+var rotateCommon = new Option<bool>("--rotate-common") { Description = "Issue a new common-user certificate (agents.user: common) and install it on every agent; every agent restarts and reconnects" };
 var breakLock = new Option<bool>("--break-lock") { Description = "Remove a lock left by a pemstate that is no longer running" };
 var backupId = new Option<string?>("--backup") { Description = "The backup id to restore (default: the newest); `pemstate backups` lists them" };
 
-var plan = new Command("plan", "Show the steps that would make the hosts match the inventory") { file, json, detailedExitCode, outFile, rotateCa };
-plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(markdown), result.GetValue(detailedExitCode), result.GetValue(outFile), result.GetValue(verbose), Remote(result), new PemCertState.Planning.PlanOptions(result.GetValue(rotateCa)), ct));
+var plan = new Command("plan", "Show the steps that would make the hosts match the inventory") { file, json, detailedExitCode, outFile, rotateCa, rotateCommon };
+plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(markdown), result.GetValue(detailedExitCode), result.GetValue(outFile), result.GetValue(verbose), Remote(result), new PemCertState.Planning.PlanOptions(result.GetValue(rotateCa), result.GetValue(rotateCommon)), ct));
 plan.Add(markdown);
 plan.Validators.Add(result => { if (result.GetValue(json) && result.GetValue(markdown)) result.AddError("--json and --markdown cannot be used together."); });
 
-var apply = new Command("apply", "Carry out the plan: backups, keys, certificates, settings, restarts") { file, planFile, autoApprove, parallelism, breakLock, rotateCa };
-apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(planFile), result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), new PemCertState.Planning.PlanOptions(result.GetValue(rotateCa)), ct));
+var apply = new Command("apply", "Carry out the plan: backups, keys, certificates, settings, restarts") { file, planFile, autoApprove, parallelism, breakLock, rotateCa, rotateCommon };
+apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(planFile), result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), new PemCertState.Planning.PlanOptions(result.GetValue(rotateCa), result.GetValue(rotateCommon)), ct));
 
 var backups = new Command("backups", "List the backup sets that applies left, newest last") { file };
 var keep = new Option<int>("--keep") { Description = "How many of the newest backup ids to keep", Required = true };

@@ -76,6 +76,8 @@ internal static class Verbs
             return Stale(planFile!, changed);
 
         if (!autoApprove && saved is null && !Confirm("Apply these steps?")) return ExitCodes.Error;
+        var applyLog = loggers.CreateLogger("PemCertState.Apply");
+        foreach (var warning in plan.Warnings) Log.ApplyingWithWarning(applyLog, warning);
 
         if (await LockAsync(hosts, desired, "apply", breakLock, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
         await using (held.ConfigureAwait(false))

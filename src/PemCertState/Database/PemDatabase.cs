@@ -85,6 +85,16 @@ public sealed class PemDatabase : IAsyncDisposable
         return ids;
     }
 
+    /// <summary>Ids of the rows of pem.agent with active = false: agents PEM knows but no longer runs.</summary>
+    public async Task<IReadOnlyList<int>> InactiveAgentIdsAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<int>();
+        await using var command = Command("SELECT id FROM pem.agent WHERE active IS NOT TRUE ORDER BY id");
+        await using var reader = await Run(command, r => r.ExecuteReaderAsync(cancellationToken), "read the inactive agents from pem.agent").ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) ids.Add(reader.GetInt32(0));
+        return ids;
+    }
+
     /// <summary>Facts for each name; a role that does not exist is reported with Exists = false.</summary>
     public async Task<IReadOnlyDictionary<string, RoleFacts>> RolesAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {

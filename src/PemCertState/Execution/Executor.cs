@@ -355,6 +355,9 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             case StepAction.TestConfig:
                 await TestConfigAsync(step, host, ct).ConfigureAwait(false);
                 break;
+            case StepAction.WriteLedger:
+                await WriteLedgerAsync(step, host, run, ct).ConfigureAwait(false);
+                break;
             default:
                 throw new StepFailedException($"{step.Action} is not supported by this version");
         }
@@ -457,7 +460,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             if (entry == "ca")
             {
                 var ca = SigningCa(run);
-                crls.Add(ca.CreateCrl(run.Now, run.Desired.Ca.CrlValidity, RevokedBy(run, ca.Certificate)));
+                crls.Add(ca.CreateCrl(run.Now, run.Desired.Ca.CrlValidity, WithRevocations(RevokedBy(run, ca.Certificate), step, run.Now)));
                 continue;
             }
             // A CA being rotated out keeps its own CRL while still trusted: the one on disk when current, else a new one

@@ -4,10 +4,27 @@ namespace PemCertState.Inventory;
 /// <remarks>With <see cref="AgentSource.Database"/>, <see cref="List"/> holds only the agents the inventory lists;
 /// Observation.AgentDiscovery replaces it with the active rows of pem.agent before anything is planned.</remarks>
 /// <param name="SubjectPrefix">DN without CN (e.g. "/C=IN/O=PEM"); the CN is always the agent's database user.</param>
+/// <param name="RevokeRemoved">agents.revoke_removed: an agent pemstate issued to (its ledger) that is no longer managed is
+/// revoked in root.crl, and its key and certificate are backed up and removed.</param>
 public sealed record AgentsSpec(
     AgentUserMode User,
     string CommonUser,
     string SubjectPrefix,
     IReadOnlyList<AgentSpec> List,
     AgentSource Source = AgentSource.Inventory,
-    AgentDefaults? Defaults = null);
+    AgentDefaults? Defaults = null,
+    bool RevokeRemoved = false)
+{
+    // One shared empty set each, so that two specs without them stay equal (record equality compares set references).
+    private static readonly IReadOnlySet<int> NoIds = new HashSet<int>();
+    private static readonly IReadOnlySet<string> NoHosts = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Ids whose pem.agent row says active = false (discovery), to tell "inactive" from "gone" in a revocation's reason.</summary>
+    public IReadOnlySet<int> Inactive { get; init; } = NoIds;
+
+    /// <summary>Agents left out of this run by --skip-host: still wanted, so never revoked.</summary>
+    public IReadOnlySet<int> LeftOut { get; init; } = NoIds;
+
+    /// <summary>Hosts left out of this run by --skip-host: a retired agent there is left for a run that can reach it.</summary>
+    public IReadOnlySet<string> SkippedHosts { get; init; } = NoHosts;
+}

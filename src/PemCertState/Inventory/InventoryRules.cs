@@ -142,8 +142,11 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
                 agents.Add(ResolveAgent(at, (int)id, hosts, defaultHost));
             }
         }
+        var revokeRemoved = Node("/agents/revoke_removed") is JsonValue revoke && revoke.GetValueKind() == JsonValueKind.True;
+        if (revokeRemoved && String("/ca/source") == "trusted")
+            ErrorAtValue("/agents/revoke_removed", "agents.revoke_removed: needs ca.source: self-signed; a trusted CA revokes through its own CRL, which pemstate only copies");
         return new AgentsSpec(user, commonUser, prefix, [.. agents.OrderBy(a => a.Id)], source,
-            source == AgentSource.Database ? ResolveDefaults(defaultHost) : null);
+            source == AgentSource.Database ? ResolveDefaults(defaultHost) : null, revokeRemoved);
     }
 
     private AgentSpec ResolveAgent(string at, int id, Dictionary<string, HostSpec> hosts, string? defaultHost)

@@ -15,20 +15,23 @@ public static class AgentDiscovery
         if (desired.Agents.Source != AgentSource.Database || desired.Server.Database is not { } spec)
             return new Discovery(desired, [], []);
         IReadOnlyList<int> active;
+        IReadOnlyList<int> inactive;
         try
         {
             await using var database = await PemDatabase.OpenAsync(spec, cancellationToken).ConfigureAwait(false);
             active = await database.ActiveAgentIdsAsync(cancellationToken).ConfigureAwait(false);
+            inactive = await database.InactiveAgentIdsAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PemDatabaseException e)
         {
             return new Discovery(null, [$"agents.discover: database: {e.Message}; the agents to manage are not known"], []);
         }
-        return Resolve(desired, active);
+        return Resolve(desired, active, inactive);
     }
 
     /// <summary>The active agents, each with its inventory entry or the defaults. Pure.</summary>
-    public static Discovery Resolve(DesiredState desired, IReadOnlyList<int> activeIds)
+    /// <param name="inactiveIds">Rows with active = false; kept on the result so that a revocation can say why.</param>
+    public static Discovery Resolve(DesiredState desired, IReadOnlyList<int> activeIds, IReadOnlyList<int>? inactiveIds = null)
     {
         var agents = desired.Agents;
         var listed = agents.List.ToDictionary(a => a.Id);
@@ -43,8 +46,10 @@ public static class AgentDiscovery
         }
         var active = activeIds.ToHashSet();
         foreach (var agent in agents.List.Where(a => !active.Contains(a.Id)))
-            notes.Add($"agent {agent.Id} is listed in the inventory but not active in pem.agent; it is not managed");
+            notes.Add($"agent {agent.Id} is listed in the inventory but not active in pem.agent; it is not managed"
+                + (agents.RevokeRemoved ? " (agents.revoke_removed: its certificate is revoked if pemstate issued it)" : ""));
         if (errors.Count > 0) return new Discovery(null, errors, notes);
-        return new Discovery(desired with { Agents = agents with { List = resolved } }, [], notes);
+        var inactive = (inactiveIds ?? []).Where(id => !active.Contains(id)).ToHashSet();
+        return new Discovery(desired with { Agents = agents with { List = resolved, Inactive = inactive } }, [], notes);
     }
 }

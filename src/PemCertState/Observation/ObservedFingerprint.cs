@@ -15,6 +15,11 @@ public static class ObservedFingerprint
         var server = observed.Server;
         facts.AddRange([server.CaKey.File, server.CaCertificate.File, server.Root.File, server.Crl.File, server.Key.File, server.Certificate.File, server.Settings.File]);
         foreach (var agent in observed.Agents.Values) facts.AddRange([agent.Key.File, agent.Certificate.File, agent.Settings.File]);
+        if (observed.Ledger is { } ledger)
+        {
+            facts.Add(ledger.File);
+            foreach (var retiring in ledger.Retiring.Where(r => r.Key is not null)) facts.AddRange([retiring.Key!.File, retiring.Certificate!.File]);
+        }
         if (observed.Web is { } web) facts.AddRange([web.Key.File, web.Certificate.File, web.Config, .. web.Chain is { } chain ? [chain.File] : Array.Empty<FileFacts>()]);
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in facts)

@@ -8,4 +8,7 @@ public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<in
 {
     /// <summary>Set with ca.source: trusted only.</summary>
     public ObservedTrusted? Trusted { get; init; }
+
+    /// <summary>The agent ledger (.pemstate-agents.json); null only where a test builds the state by hand.</summary>
+    public ObservedLedger? Ledger { get; init; }
 }

@@ -25,12 +25,14 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 16)
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (i, ct) => agents[i] = await ObserveAgentAsync(desired.Agents, desired.Agents.List[i], ct).ConfigureAwait(false))
             .ConfigureAwait(false);
+        var ledger = ObserveLedgerAsync(desired, cancellationToken);
         var journalFile = await journal.ConfigureAwait(false);
         return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
             journalFile.Exists ? Execution.Journal.Read(Text(journalFile)) : null,
             desired.Web is { } web ? await ObserveWebAsync(web, cancellationToken).ConfigureAwait(false) : null)
         {
             Trusted = trusted is null ? null : await trusted.ConfigureAwait(false),
+            Ledger = await ledger.ConfigureAwait(false),
         };
     }
 

@@ -14,6 +14,9 @@ public static class Addresses
     public const string WebSettings = "web.settings";
     public const string WebRestart = "restart[web]";
 
+    /// <summary>The agent ledger on the server: which certificate each agent holds, so a removed agent can still be revoked.</summary>
+    public const string AgentLedger = "agents.ledger";
+
     /// <summary>The restart in the middle of a CA rotation, so that the server trusts the old and the new CA before any agent switches.</summary>
     public const string ServerRestartTrustingBoth = "restart[server, both CAs]";
 

@@ -24,7 +24,12 @@ public static class HostFilter
         var filtered = desired with
         {
             Hosts = desired.Hosts.Where(h => !skipped.Contains(h.Key)).ToDictionary(h => h.Key, h => h.Value, StringComparer.Ordinal),
-            Agents = desired.Agents with { List = desired.Agents.List.Where(a => !skipped.Contains(a.Host)).ToList() },
+            Agents = desired.Agents with
+            {
+                List = desired.Agents.List.Where(a => !skipped.Contains(a.Host)).ToList(),
+                LeftOut = leftOut.ToHashSet(),
+                SkippedHosts = skipped,
+            },
         };
         return new HostFilterResult(filtered, skipped.Order(StringComparer.Ordinal).ToList(), leftOut, null);
     }

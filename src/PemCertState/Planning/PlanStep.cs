@@ -16,6 +16,8 @@ namespace PemCertState.Planning;
 /// <param name="Bundle">WriteBundle / WriteCrl during a CA rotation: what the file holds, in order: "ca" for the CA in
 /// ca_certificate.crt (and a CRL it signs), or the SHA-256 (colon hex) of another CA certificate from root.crt to keep
 /// trusting (and its CRL). Null: the CA alone.</param>
+/// <param name="Revoke">WriteCrl: serials to add to the CA's CRL (earlier revocations are kept). WriteLedger: the agents that
+/// move from the ledger's managed agents to its retired ones.</param>
 /// <param name="Sha256">Restore: the hash the backup copy must still have (from its manifest); Source is the copy's path.</param>
 public sealed record PlanStep(
     string Address,
@@ -34,4 +36,5 @@ public sealed record PlanStep(
     string? Command = null,
     string? BackupDir = null,
     string? Sha256 = null,
-    IReadOnlyList<string>? Bundle = null);
+    IReadOnlyList<string>? Bundle = null,
+    IReadOnlyList<Retirement>? Revoke = null);

@@ -22,16 +22,19 @@ public static partial class Planner
         var steps = new List<PlanStep>();
         var server = desired.Server;
         var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
-        var ca = PlanCa(desired, observed.Server, now, options ?? new PlanOptions(), steps);
+        options ??= new PlanOptions();
+        var ca = PlanCa(desired, observed.Server, now, options, steps);
         var serverChanged = ca.Replaced;
 
         // A CA rotation keeps the old CA trusted (phase 1) until every certificate it signed is replaced (phase 2),
         // and only then leaves it out of root.crt (phase 3). `trusted` is what root.crt holds while agents switch.
         var trusted = Transition(ca, observed.Server.Root);
+        var warnings = new List<string>();
+        var leaving = FindLeaving(desired, observed, ca, trusted is not null, warnings);
         if (trusted is null)
         {
             serverChanged |= PlanRootBundle(server, observed.Server.Root, ca, steps);
-            serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps);
+            serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps, leaving);
         }
         else
         {
@@ -44,11 +47,14 @@ public static partial class Planner
             new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
             server.Policy, ca, now, steps);
         serverChanged |= PlanServerSettings(server, observed.Server.Settings, steps);
-        var warnings = new List<string>();
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         PlanWeb(desired, observed, ca, pending, now, steps, warnings);
 
-        var common = desired.Agents.User == AgentUserMode.Common ? PlanCommonPair(desired, observed, ca, now, steps) : null;
+        var common = desired.Agents.User == AgentUserMode.Common ? PlanCommonPair(desired, observed, ca, now, options.RotateCommon, steps) : null;
+        if (options.RotateCommon)
+            warnings.Add(common is null
+                ? "--rotate-common does nothing here: agents.user is per-agent, every agent has its own certificate"
+                : $"--rotate-common: a new {desired.Agents.CommonUser} certificate is installed on every agent ({desired.Agents.List.Count}) and every agent restarts: every agent reconnects to the PEM server");
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];
@@ -65,6 +71,7 @@ public static partial class Planner
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : Owed(observed.Journal!), [], Command: agent.Restart));
         }
+        PlanRetiredFiles(leaving, steps);
 
         if (trusted is not null)
         {
@@ -90,6 +97,7 @@ public static partial class Planner
             if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
             else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
         }
+        PlanLedger(desired, observed, leaving, common?.Source, steps);
         return new Plan(steps, Notes(observed.Journal)) { Warnings = warnings };
     }
 
@@ -244,7 +252,7 @@ public static partial class Planner
         return true;
     }
 
-    private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps)
+    private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps, IReadOnlyList<Leaving> leaving)
     {
         string? reason = null;
         if (ca.Replaced) reason = $"{ca.Change}; root.crl must be signed by the new CA";
@@ -257,6 +265,14 @@ public static partial class Planner
         else if (new DateTimeOffset(next, TimeSpan.Zero) - now <= want.Policy.RenewBefore)
             reason = Window("root.crl's nextUpdate", new DateTimeOffset(next, TimeSpan.Zero), want.Policy.RenewBefore, now);
 
+        // Revocations go in before any agent step removes files, and the server restart that loads them comes last.
+        var revoke = leaving.Select(l => l.Retirement).Where(r => r.Revoke).ToList();
+        var missing = MissingFromCrl(leaving, crl);
+        if (missing.Count > 0)
+        {
+            var revoked = string.Join("; ", missing.Select(r => r.Reason));
+            reason = reason is null ? revoked : $"{reason}; {revoked}";
+        }
         if (reason is null)
         {
             PlanModeAndOwner(Addresses.RootCrl, server.Owner, [crl.File], steps);
@@ -264,7 +280,7 @@ public static partial class Planner
         }
         AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [crl.File], reason, steps);
         steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [crl.File.Path],
-            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private, Revoke: revoke.Count > 0 ? revoke : null));
         return true;
     }
 
@@ -289,19 +305,20 @@ public static partial class Planner
     }
 
     /// <summary>The one pair every agent shares: an agent's valid copy, or a new one. Returns the address to install from.</summary>
-    private static CommonPair PlanCommonPair(DesiredState desired, ObservedState observed, CaView ca, DateTimeOffset now, List<PlanStep> steps)
+    private static CommonPair PlanCommonPair(DesiredState desired, ObservedState observed, CaView ca, DateTimeOffset now, bool rotate, List<PlanStep> steps)
     {
         var agents = desired.Agents;
         var policy = agents.List.Count > 0 ? agents.List[0].Policy : desired.Server.Policy;
         var subject = $"{agents.SubjectPrefix}/CN={agents.CommonUser}";
-        foreach (var agent in agents.List)
+        foreach (var agent in rotate ? [] : agents.List)
         {
             var seen = observed.Agents[agent.Id];
             if (LeafProblems(seen.Key, seen.Certificate, subject, agent.Policy, ca, now).Count == 0)
                 return new CommonPair(Addresses.AgentCertificate(agent.Id), seen.Certificate.Summary!.Sha256, subject);
         }
 
-        var reason = agents.List.Count == 0 ? "no agent holds it" :
+        var reason = rotate ? "--rotate-common asks for a new common-user certificate; every agent gets it and restarts"
+            : agents.List.Count == 0 ? "no agent holds it" :
             "no agent holds a valid common pair: " + string.Join("; ", LeafProblems(
                 observed.Agents[agents.List[0].Id].Key, observed.Agents[agents.List[0].Id].Certificate, subject, policy, ca, now));
         var host = desired.Server.Host;

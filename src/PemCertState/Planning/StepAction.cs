@@ -33,4 +33,6 @@ public enum StepAction
     Remove,
     /// <summary>Run a config test (apachectl -t, nginx -t) before a reload; a failure stops the apply before the reload.</summary>
     TestConfig,
+    /// <summary>Write the agent ledger (.pemstate-agents.json): which agent holds which certificate, and who was retired. Last in a plan.</summary>
+    WriteLedger,
 }

@@ -27,7 +27,8 @@ public static class PlanJsonReader
             root["inventory"]?.GetValue<string>() ?? "",
             root["inventory_sha256"]!.GetValue<string>(),
             observed.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal));
-        return (new Plan(steps, notes), context);
+        var warnings = (root["warnings"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList();
+        return (new Plan(steps, notes) { Warnings = warnings }, context);
     }
 
     private static PlanStep Step(JsonNode n)
@@ -65,7 +66,12 @@ public static class PlanJsonReader
             Command: n["command"]?.GetValue<string>(),
             BackupDir: n["backup_dir"]?.GetValue<string>(),
             Sha256: n["sha256"]?.GetValue<string>(),
-            Bundle: (n["bundle"] as JsonArray)?.Select(b => b!.GetValue<string>()).ToList());
+            Bundle: (n["bundle"] as JsonArray)?.Select(b => b!.GetValue<string>()).ToList(),
+            Revoke: (n["revoke"] as JsonArray)?.Select(r => new Retirement(
+                r!["agent"]!.GetValue<int>(),
+                (r["serials"] as JsonArray ?? []).Select(s => s!.GetValue<string>()).ToList(),
+                r["revoke"]!.GetValue<bool>(),
+                r["reason"]!.GetValue<string>())).ToList());
     }
 
     private static KeySpec ParseKey(string text)

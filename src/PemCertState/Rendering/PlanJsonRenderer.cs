@@ -82,6 +82,14 @@ public static class PlanJsonRenderer
         if (step.Format is { } format) json["format"] = FormatName(format);
         if (step.Sha256 is { } sha256) json["sha256"] = sha256;
         if (step.Bundle is { } bundle) json["bundle"] = new JsonArray(bundle.Select(b => (JsonNode?)JsonValue.Create(b)).ToArray());
+        if (step.Revoke is { } revoke)
+            json["revoke"] = new JsonArray(revoke.Select(r => (JsonNode?)new JsonObject
+            {
+                ["agent"] = r.Agent,
+                ["serials"] = new JsonArray(r.Serials.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+                ["revoke"] = r.Revoke,
+                ["reason"] = r.Reason,
+            }).ToArray());
         return json;
     }
 

@@ -110,7 +110,10 @@ public static partial class PlanMarkdownRenderer
         StepAction.Issue => step.Issue!.SelfSigned ? "self-signed CA certificate" : $"certificate signed by {Code(step.Issue.Issuer)}",
         StepAction.Install => $"{Paths(step.Paths, " + ")}, {ModeAndOwner(step)}{(step.Source != step.Address && step.Source is not null ? $", copied from {Code(step.Source)}" : "")}",
         StepAction.WriteBundle => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}: {(step.Source == Addresses.Ca ? "the CA certificate" : Code(step.Source ?? ""))}",
-        StepAction.WriteCrl => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}, {(step.Source == Addresses.Ca ? "signed by the CA" : "copied from " + Code(step.Source ?? ""))}",
+        StepAction.WriteCrl => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}, {(step.Source == Addresses.Ca ? "signed by the CA" : "copied from " + Code(step.Source ?? ""))}"
+            + (step.Revoke?.Where(r => r.Revoke).SelectMany(r => r.Serials).ToList() is { Count: > 0 } serials ? $", revoking serial {string.Join(", ", serials)}" : ""),
+        StepAction.WriteLedger => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}"
+            + (step.Revoke is { Count: > 0 } leaving ? $", retiring agent {string.Join(", ", leaving.Select(r => r.Agent))}" : ""),
         StepAction.RequestSignature => $"{Paths(step.Paths, " + ")}: pending key, and the request for the CA",
         StepAction.InstallSigned => $"{Paths(step.Paths, " + ")}, {ModeAndOwner(step)}, signed certificate {Code(step.Source ?? "")}",
         StepAction.Remove => $"{Paths(step.Paths, ", ")} (backed up first)",

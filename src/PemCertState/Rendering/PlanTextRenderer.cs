@@ -79,6 +79,7 @@ public static class PlanTextRenderer
         StepAction.Restore => "restore",
         StepAction.Remove => "remove",
         StepAction.TestConfig => "test config",
+        StepAction.WriteLedger => "write ledger",
         _ => action.ToString(),
     };
 
@@ -101,9 +102,10 @@ public static class PlanTextRenderer
         StepAction.WriteBundle => step.Bundle is { Count: > 1 } bundle
             ? $"{step.Paths[0]} ({ModeAndOwner(step)}) = {bundle.Count - 1} old CA(s) + the new CA"
             : $"{step.Paths[0]} ({ModeAndOwner(step)}) = {(step.Source == Addresses.Ca ? "the CA certificate" : step.Source)}",
-        StepAction.WriteCrl => step.Bundle is { Count: > 1 } crls
+        StepAction.WriteCrl => (step.Bundle is { Count: > 1 } crls
             ? $"{step.Paths[0]} ({ModeAndOwner(step)}) = a CRL from each of {crls.Count} CAs"
-            : $"{step.Paths[0]} ({ModeAndOwner(step)}) {(step.Source == Addresses.Ca ? "signed by the CA" : "= " + step.Source)}",
+            : $"{step.Paths[0]} ({ModeAndOwner(step)}) {(step.Source == Addresses.Ca ? "signed by the CA" : "= " + step.Source)}") + Revoking(step),
+        StepAction.WriteLedger => $"{step.Paths[0]} ({ModeAndOwner(step)}){Retiring(step)}",
         StepAction.SetMode => $"{step.Paths[0]} -> {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{step.Paths[0]} -> {step.Owner}",
         StepAction.EditSettings => step.Paths[0],
@@ -115,6 +117,14 @@ public static class PlanTextRenderer
         StepAction.DisableJob => $"UPDATE pem.job SET jobenabled = false WHERE jobname = '{step.Source}'",
         _ => string.Join(", ", step.Paths),
     };
+
+    private static string Revoking(PlanStep step) =>
+        step.Revoke?.Where(r => r.Revoke).SelectMany(r => r.Serials).ToList() is { Count: > 0 } serials
+            ? $", revoking serial{(serials.Count == 1 ? "" : "s")} {string.Join(", ", serials)}"
+            : "";
+
+    private static string Retiring(PlanStep step) =>
+        step.Revoke is { Count: > 0 } leaving ? $", retiring agent{(leaving.Count == 1 ? "" : "s")} {string.Join(", ", leaving.Select(r => r.Agent))}" : "";
 
     private static string ModeAndOwner(PlanStep step) =>
         (step.Mode is { } mode ? FileModes.Format(mode) : "mode kept") + (step.Owner is { } owner ? $", owner {owner}" : "");

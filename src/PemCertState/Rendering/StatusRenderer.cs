@@ -15,7 +15,7 @@ public static class StatusRenderer
         {
             r.Address, r.Subject ?? "-", r.Issuer ?? "-",
             r.NotAfter?.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "-",
-            r.DaysLeft?.ToString(CultureInfo.InvariantCulture) ?? "-", r.State,
+            r.DaysLeft?.ToString(CultureInfo.InvariantCulture) ?? "-", r.Serial is { } serial ? $"{r.State}, serial {serial}" : r.State,
         }).Prepend(header).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(i => table.Max(row => row[i].Length)).ToArray();
         var text = new StringBuilder();
@@ -24,9 +24,15 @@ public static class StatusRenderer
         return text.ToString();
     }
 
+    private static JsonObject WithSerial(CertificateStatus row, JsonObject json)
+    {
+        if (row.Serial is { } serial) json["serial"] = serial;
+        return json;
+    }
+
     public static string RenderJson(IReadOnlyList<CertificateStatus> rows)
     {
-        var array = new JsonArray(rows.Select(r => (JsonNode?)new JsonObject
+        var array = new JsonArray(rows.Select(r => (JsonNode?)WithSerial(r, new JsonObject
         {
             ["address"] = r.Address,
             ["host"] = r.Host,
@@ -36,7 +42,7 @@ public static class StatusRenderer
             ["not_after"] = r.NotAfter?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["days_left"] = r.DaysLeft,
             ["state"] = r.State,
-        }).ToArray());
+        })).ToArray());
         return new JsonObject { ["certificates"] = array }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 }

@@ -35,6 +35,14 @@ public static class StatusReport
         }
         foreach (var agent in desired.Agents.List)
             rows.Add(Row(Addresses.AgentCertificate(agent.Id), observed.Agents[agent.Id].Certificate, agent.Policy.RenewBefore, now));
+        // Agents retired through agents.revoke_removed, as the ledger records them (the latest retirement of each id).
+        var managed = desired.Agents.List.Select(a => a.Id).ToHashSet();
+        foreach (var retired in (observed.Ledger?.Ledger?.Retired ?? []).Where(r => !managed.Contains(r.Agent.Id)).GroupBy(r => r.Agent.Id).Select(g => g.Last()).OrderBy(r => r.Agent.Id))
+            rows.Add(new(Addresses.AgentCertificate(retired.Agent.Id), retired.Agent.Host, retired.Agent.Certificate, retired.Agent.Subject, retired.Agent.Issuer,
+                null, null, retired.Revoked ? "revoked" : "removed")
+            {
+                Serial = string.Join(", ", retired.Serials.DefaultIfEmpty(retired.Agent.Serial)),
+            });
         return rows;
     }
 

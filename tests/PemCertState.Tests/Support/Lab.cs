@@ -27,7 +27,7 @@ internal sealed partial class Lab : IDisposable
     private Lab(string root) => Root = root;
 
     /// <param name="key">Inventory text for every key, e.g. "{ algorithm: ecdsa, curve: p256 }".</param>
-    public static Lab Create(int agents = 2, string user = "per-agent", string key = "{ algorithm: ecdsa, curve: p256 }", string? owner = null, string serverRestart = "echo server >> restarts.log")
+    public static Lab Create(int agents = 2, string user = "per-agent", string key = "{ algorithm: ecdsa, curve: p256 }", string? owner = null, string serverRestart = "echo server >> restarts.log", bool revokeRemoved = false)
     {
         var root = Directory.CreateTempSubdirectory("pemstate-lab-").FullName;
         var lab = new Lab(root);
@@ -53,7 +53,7 @@ internal sealed partial class Lab : IDisposable
               restart: {serverRestart}
             {ownerLine.TrimEnd('\n')}
             agents:
-              user: {user}
+              user: {user}{(revokeRemoved ? "\n  revoke_removed: true" : "")}
               subject: /C=IN/ST=MH/L=Pune/O=PEM
               defaults:
                 cert_dir: agents/{"{id}"}/.pem
@@ -66,6 +66,25 @@ internal sealed partial class Lab : IDisposable
             {list}
             """.Replace("\n\n", "\n", StringComparison.Ordinal) + "\n");
         return lab;
+    }
+
+    /// <summary>Takes an agent out of the inventory's list, as a person would by deleting its line.</summary>
+    public void RemoveAgent(int id)
+    {
+        var text = File.ReadAllText(InventoryPath);
+        var line = $"    - {{ id: {id}, host: pem }}\n";
+        Xunit.Assert.Contains(line, text, StringComparison.Ordinal);
+        File.WriteAllText(InventoryPath, text.Replace(line, "", StringComparison.Ordinal));
+    }
+
+    /// <summary>Sets agents.revoke_removed in the inventory.</summary>
+    public void SetRevokeRemoved(bool on)
+    {
+        var text = File.ReadAllText(InventoryPath);
+        text = text.Contains("revoke_removed:", StringComparison.Ordinal)
+            ? text.Replace($"revoke_removed: {(on ? "false" : "true")}", $"revoke_removed: {(on ? "true" : "false")}", StringComparison.Ordinal)
+            : text.Replace("agents:\n", $"agents:\n  revoke_removed: {(on ? "true" : "false")}\n", StringComparison.Ordinal);
+        File.WriteAllText(InventoryPath, text);
     }
 
     public DesiredState Desired

@@ -1,0 +1,83 @@
+using PemCertState.Crypto;
+using PemCertState.IntegrationTests.Fixtures;
+using PemCertState.IntegrationTests.Support;
+using PemCertState.Observation;
+using PemCertState.Planning;
+using Xunit;
+
+namespace PemCertState.IntegrationTests.Postgres;
+
+/// <summary>
+/// agents.revoke_removed against a real PostgreSQL: the revoked agent's old certificate is refused by the server
+/// (ssl_crl_file), every other agent still logs in, and openssl agrees. Its own server: the test leaves a ledger
+/// and a CRL with revocations in the data dir, which other classes' inventories must not see.
+/// </summary>
+public sealed class PostgresRevocationTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task A_removed_agent_is_refused_by_the_server_while_the_others_still_log_in()
+    {
+        // Given three registered agents converged with revoke_removed, each logging in with psql
+        foreach (var id in new[] { 1, 2, 3 }) postgres.RegisterAgent(id);
+        var lab = new PemLab(postgres, "revoke", Agents(1, 2, 3));
+        await lab.ApplyAsync();
+        foreach (var id in new[] { 1, 2, 3 }) AssertLogsIn(lab, id, lab.CertDir(id));
+        // agent 3's pair as someone might have kept it (a copy outside its folder)
+        var kept = Path.Combine(lab.Folder, "kept");
+        Directory.CreateDirectory(kept);
+        foreach (var file in new[] { "agent3.key", "agent3.crt" })
+        {
+            File.Copy(Path.Combine(lab.CertDir(3), file), Path.Combine(kept, file));
+            File.SetUnixFileMode(Path.Combine(kept, file), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        var serial = CertificateSummary.From(PemCodec.DecodeCertificates(File.ReadAllBytes(Path.Combine(kept, "agent3.crt")))[0]).Serial;
+
+        // When agent 3 is removed from the inventory and pemstate applies
+        lab.Rewrite("list: [{ id: 1 }, { id: 2 }, { id: 3 }]", "list: [{ id: 1 }, { id: 2 }]");
+        var (plan, _) = await lab.ApplyAsync();
+
+        // Then the plan revoked it, removed its files and restarted the server after the agent steps
+        Assert.Equal(
+            ["server.root_crl", "agent[3].certificate", "restart[server]", "agents.ledger"],
+            plan.Resources);
+        Assert.Contains(plan.Steps, s => s.Action == StepAction.WriteCrl && s.Reason == $"agent 3 is no longer in the inventory: its certificate (serial {serial}) is revoked");
+        Assert.False(File.Exists(Path.Combine(lab.CertDir(3), "agent3.key")));
+        Assert.False(File.Exists(Path.Combine(lab.CertDir(3), "agent3.crt")));
+
+        // and the real server refuses agent 3's certificate, while agents 1 and 2 still log in
+        var refused = postgres.AgentPsql("agent3", lab.RootCrt, Path.Combine(kept, "agent3.crt"), Path.Combine(kept, "agent3.key"));
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("certificate revoked", refused.Output, StringComparison.Ordinal);
+        AssertLogsIn(lab, 1, lab.CertDir(1));
+        AssertLogsIn(lab, 2, lab.CertDir(2));
+
+        // and openssl, independently, shows the serial in root.crl and refuses the certificate with CRL checking
+        var crl = Path.Combine(postgres.DataDir, "root.crl");
+        var text = Processes.Run("openssl", ["crl", "-in", crl, "-noout", "-text"]);
+        Assert.Contains($"Serial Number: {(serial.Length % 2 == 1 ? "0" + serial : serial)}", text.Output, StringComparison.Ordinal);
+        var verify = Processes.Run("openssl", ["verify", "-crl_check", "-CAfile", lab.RootCrt, "-CRLfile", crl, Path.Combine(kept, "agent3.crt")]);
+        Assert.NotEqual(0, verify.ExitCode);
+        Assert.Contains("certificate revoked", verify.Output, StringComparison.Ordinal);
+        var verifyOthers = Processes.Run("openssl", ["verify", "-crl_check", "-CAfile", lab.RootCrt, "-CRLfile", crl,
+            Path.Combine(lab.CertDir(1), "agent1.crt"), Path.Combine(lab.CertDir(2), "agent2.crt")]);
+        Assert.True(verifyOthers.ExitCode == 0, verifyOthers.Output);
+
+        // and status says revoked, with the serial; the next plan is empty
+        var status = Processes.Pemstate("status", "--json", "-f", lab.InventoryPath);
+        Assert.True(status.ExitCode == 0, status.Output);
+        Assert.Contains($"\"serial\": \"{serial}\"", status.Output, StringComparison.Ordinal);
+        Assert.Contains("\"state\": \"revoked\"", status.Output, StringComparison.Ordinal);
+        var again = await lab.PlanAsync();
+        Assert.True(again.IsEmpty, string.Join("\n", again.Steps.Select(s => $"{s.Address} {s.Action}: {s.Reason}")));
+        Assert.True(File.Exists(Path.Combine(postgres.DataDir, AgentLedger.FileName)));
+    }
+
+    private static string Agents(params int[] ids) => PemLab.PerAgent(ids).Replace("agents:\n", "agents:\n  revoke_removed: true\n", StringComparison.Ordinal);
+
+    private void AssertLogsIn(PemLab lab, int id, string certDir)
+    {
+        var psql = postgres.AgentPsql($"agent{id}", lab.RootCrt, Path.Combine(certDir, $"agent{id}.crt"), Path.Combine(certDir, $"agent{id}.key"));
+        Assert.True(psql.ExitCode == 0, $"agent {id}: {psql.Output}");
+        Assert.Equal("1", psql.Output.Trim());
+    }
+}
