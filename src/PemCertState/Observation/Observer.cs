@@ -5,8 +5,11 @@ using PemCertState.Inventory;
 
 namespace PemCertState.Observation;
 
-/// <summary>Reads what is true on the hosts. Read only; agents are read in parallel.</summary>
-public sealed partial class Observer(HostSet hosts, int parallelism = 16)
+/// <summary>
+/// Reads what is true on the hosts. Read only; agents are read in parallel, 10 at once as apply works on them
+/// (issue 5's default), so at most 10 hosts at a time; an SSH host batches the reads that meet on it.
+/// </summary>
+public sealed partial class Observer(HostSet hosts, int parallelism = 10)
 {
     public static readonly string[] ServerSettingNames = ["ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
     public static readonly string[] AgentSettingNames = ["agent_id", "agent_user", "agent_ssl_key", "agent_ssl_crt"];
