@@ -1,4 +1,6 @@
 using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Pkcs;
 
@@ -8,12 +10,24 @@ namespace PemCertState.Crypto;
 public static class CertificateRequests
 {
     /// <summary>"BEGIN CERTIFICATE REQUEST" for <paramref name="subjectDn"/>, signed with the key (SHA-256), as `openssl req -new` writes.</summary>
-    /// <remarks>No extensions are requested: the CA decides key usage; pemstate checks the signed certificate before installing it.</remarks>
-    public static string Create(string subjectDn, AsymmetricCipherKeyPair key)
+    /// <param name="subjectAltNames">DNS names and IP addresses to request as subjectAltName (the web certificate: browsers
+    /// match only those); empty: no extension requested.</param>
+    /// <remarks>No key usage is requested: the CA decides it; pemstate checks the signed certificate before installing it.</remarks>
+    public static string Create(string subjectDn, AsymmetricCipherKeyPair key, IReadOnlyList<string>? subjectAltNames = null)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var attributes = new DerSet();
+        if (subjectAltNames is { Count: > 0 })
+        {
+            var names = new GeneralNames(subjectAltNames.Select(n => System.Net.IPAddress.TryParse(n, out _)
+                ? new GeneralName(GeneralName.IPAddress, n)
+                : new GeneralName(GeneralName.DnsName, n)).ToArray());
+            var extensions = new X509ExtensionsGenerator();
+            extensions.AddExtension(X509Extensions.SubjectAlternativeName, false, names);
+            attributes = new DerSet(new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtExtensionRequest, new DerSet(extensions.Generate())));
+        }
         var request = new Pkcs10CertificationRequest(
-            PlatformSignatureFactory.For(key.Private), DistinguishedNames.Parse(subjectDn), key.Public, new DerSet());
+            PlatformSignatureFactory.For(key.Private), DistinguishedNames.Parse(subjectDn), key.Public, attributes);
         return PemBlocks.Encode("CERTIFICATE REQUEST", request.GetEncoded());
     }
 
