@@ -49,6 +49,9 @@ internal static partial class TrustedCaPlanner
         else
         {
             Planner.PlanModeAndOwner(address, web.Owner, files, steps);
+            if (verdict.State == State.Ok && MissingIntermediates(web, seen, trusted) is { } missing)
+                warnings.Add($"{Path.GetFileName(web.CertificateFile)} holds the leaf without {missing}: a browser that trusts only the root cannot "
+                    + "build the chain. Append the intermediates to it (or set chain_file for Apache); pemstate installs them with the next signed certificate");
         }
         changed |= PlanTrustedWebChain(web, seen, trusted, steps);
         changed |= Planner.PlanWebSettings(web, seen, steps, warnings);
@@ -61,6 +64,14 @@ internal static partial class TrustedCaPlanner
     /// </summary>
     private static IReadOnlyList<X509Certificate> AfterLeaf(WebSpec web, TrustedCaSpec trusted) =>
         web.ChainFile is not null && web.Server == WebServerKind.Apache ? [] : trusted.Intermediates;
+
+    /// <summary>The intermediates certificate_file should carry after the leaf and does not, named; null when it carries them.</summary>
+    internal static string? MissingIntermediates(WebSpec web, ObservedWeb seen, TrustedCaSpec trusted)
+    {
+        var want = AfterLeaf(web, trusted);
+        var missing = want.Where(c => !seen.AfterLeaf.Contains(c)).ToList();
+        return missing.Count == 0 ? null : string.Join(", ", missing.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+    }
 
     /// <summary>Apache's chain_file: the intermediates (the root when the CA has none), named by SSLCertificateChainFile.</summary>
     private static bool PlanTrustedWebChain(WebSpec web, ObservedWeb seen, TrustedCaSpec trusted, List<PlanStep> steps)

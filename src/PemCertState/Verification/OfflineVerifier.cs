@@ -32,7 +32,7 @@ public static class OfflineVerifier
             var seen = observed.Agents[agent.Id];
             CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, now);
         }
-        if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, web, webSeen, anchors, now);
+        if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, desired, web, webSeen, anchors, now);
         return findings;
     }
 
@@ -58,7 +58,7 @@ public static class OfflineVerifier
     /// The web pair like any other (chain to root.crt, the CA pemstate manages or the trusted one; key matches; 0600),
     /// and what a browser checks beyond: every configured name in the subjectAltName, serverAuth, a chain file that holds CAs.
     /// </summary>
-    private static void CheckWeb(List<Finding> findings, WebSpec web, ObservedWeb seen, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)
+    private static void CheckWeb(List<Finding> findings, DesiredState desired, WebSpec web, ObservedWeb seen, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)
     {
         const string address = Addresses.WebCertificate;
         CheckPair(findings, address, seen.Key, seen.Certificate, anchors, now);
@@ -70,6 +70,8 @@ public static class OfflineVerifier
                 Add(findings, address, seen.Certificate.File, $"not valid for {string.Join(", ", missing)}: its subjectAltName holds {(names.Count == 0 ? "nothing" : string.Join(", ", names))} (browsers ignore the CN)");
             if (!Crypto.SubjectAltNames.AllowsServerAuth(certificate))
                 Add(findings, address, seen.Certificate.File, "its extended key usage has no serverAuth, so browsers refuse it");
+            if (desired.Ca.Trusted is { } trusted && web.Issuer == WebIssuer.Trusted && TrustedCaPlanner.MissingIntermediates(web, seen, trusted) is { } lacking)
+                Add(findings, address, seen.Certificate.File, $"holds the leaf without {lacking}: a browser that trusts only the root cannot build the chain");
         }
         if (seen.Chain is { } chain)
         {

@@ -84,6 +84,28 @@ public sealed class TrustedWebPlannerTests
     }
 
     [Fact]
+    public async Task A_web_certificate_file_without_its_intermediate_is_a_plan_warning_and_a_verify_finding()
+    {
+        // Given a converged trusted lab where someone put back the leaf alone
+        using var lab = await SwitchedLabAsync();
+        await lab.ApplyAsync(Now);
+        ExternalCa.Run(lab.Root, "sign");
+        await lab.ApplyAsync(Now);
+        var leaf = PemCodec.DecodeCertificates(File.ReadAllBytes(WebFile(lab, "server-pem.crt")))[0];
+        File.WriteAllText(WebFile(lab, "server-pem.crt"), PemCodec.EncodeCertificate(leaf));
+
+        // When
+        var plan = await lab.PlanAsync(Now);
+        var verify = Pemstate.RunWith(lab.Root, new Dictionary<string, string?> { ["PEMSTATE_NOW"] = Now.ToString("O", System.Globalization.CultureInfo.InvariantCulture) }, "verify");
+
+        // Then the pair itself is fine (no new request), but both say the chain cannot be built
+        Assert.Empty(plan.Steps);
+        Assert.Contains(plan.Warnings, w => w.StartsWith("server-pem.crt holds the leaf without /C=IN/O=Example Corp/CN=Example Issuing CA 1", StringComparison.Ordinal));
+        Assert.True(verify.ExitCode == 2, verify.Stdout + verify.Stderr);
+        Assert.Contains("holds the leaf without /C=IN/O=Example Corp/CN=Example Issuing CA 1: a browser that trusts only the root cannot build the chain", verify.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Apaches_chain_file_gets_the_intermediate_and_the_certificate_file_the_leaf_alone()
     {
         // Given
