@@ -96,4 +96,29 @@ public sealed class WebVerificationTests
         Assert.Contains("server.certificate", stdout, StringComparison.Ordinal);
         Assert.Contains("Skipped hosts (--skip-host): www; not observed and not planned: web.certificate, web.settings, restart[web].", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Rollback_puts_the_previous_web_certificate_back_then_tests_and_reloads_without_restarting_the_server()
+    {
+        // Given a converged lab whose web certificate was reissued for another name a day later
+        using var lab = WebPlannerTests.WebLab();
+        await lab.ApplyAsync();
+        var certificate = Path.Combine(lab.Root, "web", "resources", "server-pem.crt");
+        var before = File.ReadAllText(certificate);
+        File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath).Replace("[pem.example.com, 127.0.0.1]", "[pem.example.com, pem]", StringComparison.Ordinal));
+        await lab.ApplyAsync(Lab.Today.AddDays(1));
+        Assert.NotEqual(before, File.ReadAllText(certificate));
+        File.Delete(lab.RestartLog);
+
+        // When
+        var backups = Pemstate.Run(lab.Root, "backups");
+        var (code, stdout, stderr) = Pemstate.Run(lab.Root, "rollback", "--auto-approve");
+
+        // Then the web backup set is listed and restored, the web server tested and reloaded, and nothing else restarted
+        Assert.Contains(Path.Combine(lab.Root, "web", "resources", "certs"), backups.Stdout, StringComparison.Ordinal);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(before, File.ReadAllText(certificate));
+        Assert.Equal(["test", "reload"], File.ReadAllLines(lab.RestartLog));
+        Assert.Contains("web.certificate", stdout, StringComparison.Ordinal);
+    }
 }
