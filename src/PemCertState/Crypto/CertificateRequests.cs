@@ -31,6 +31,38 @@ public static class CertificateRequests
         return PemBlocks.Encode("CERTIFICATE REQUEST", request.GetEncoded());
     }
 
+    /// <summary>
+    /// True when <paramref name="pem"/> is a request for this key, subject and names (in any order): what
+    /// <see cref="Create"/> would write again, up to the signature's randomness. A request written before the
+    /// inventory's subject or names changed is not.
+    /// </summary>
+    public static bool Asks(ReadOnlySpan<byte> pem, string publicKeySha256, string subjectDn, IReadOnlyList<string> subjectAltNames)
+    {
+        ArgumentNullException.ThrowIfNull(subjectAltNames);
+        foreach (var block in PemBlocks.Decode(pem))
+        {
+            if (block.Label is not ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST")) continue;
+            try
+            {
+                var request = new Pkcs10CertificationRequest(block.Der);
+                if (Fingerprints.PublicKey(request.GetPublicKey()) != publicKeySha256) return false;
+                if (DistinguishedNames.Format(request.GetCertificationRequestInfo().Subject) != subjectDn) return false;
+                var asked = new List<string>();
+                if (request.GetRequestedExtensions()?.GetExtension(X509Extensions.SubjectAlternativeName) is { } extension)
+                    foreach (var name in GeneralNames.GetInstance(extension.GetParsedValue()).GetNames())
+                        asked.Add(name.TagNo == GeneralName.IPAddress
+                            ? new System.Net.IPAddress(Asn1OctetString.GetInstance(name.Name).GetOctets()).ToString()
+                            : DerIA5String.GetInstance(name.Name).GetString().ToLowerInvariant());
+                return asked.Order(StringComparer.Ordinal).SequenceEqual(subjectAltNames.Order(StringComparer.Ordinal), StringComparer.Ordinal);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
     /// <summary>The public-key fingerprint (as <see cref="Fingerprints.PublicKey"/>) of a PEM CSR; null when it is not one.</summary>
     public static string? PublicKeySha256(ReadOnlySpan<byte> pem)
     {

@@ -76,7 +76,7 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
                 ?? throw new StepFailedException($"{pendingPath} could not be read; run pemstate plan again");
         }
         var fingerprint = Fingerprints.PublicKey(key.Public);
-        if (File.Exists(requestPath) && CertificateRequests.PublicKeySha256(await File.ReadAllBytesAsync(requestPath, ct).ConfigureAwait(false)) == fingerprint)
+        if (File.Exists(requestPath) && CertificateRequests.Asks(await File.ReadAllBytesAsync(requestPath, ct).ConfigureAwait(false), fingerprint, step.Issue!.Subject, step.Issue.SubjectAltNames))
             return;
         Directory.CreateDirectory(Path.GetDirectoryName(requestPath)!);
         var temporary = requestPath + ".tmp";

@@ -51,6 +51,27 @@ public sealed class TrustedWebPlannerTests
     }
 
     [Fact]
+    public async Task A_request_is_written_again_for_the_same_pending_key_when_the_names_change_while_waiting()
+    {
+        // Given a written web.csr, and an apply while waiting that leaves it byte for byte
+        using var lab = await SwitchedLabAsync();
+        await lab.ApplyAsync(Now);
+        var request = Path.Combine(lab.Root, "csr", "web.csr");
+        var first = File.ReadAllText(request);
+        var pending = File.ReadAllText(WebFile(lab, "server-pem.key.pending"));
+        await lab.ApplyAsync(Now);
+        Assert.Equal(first, File.ReadAllText(request));
+
+        // When the inventory asks for another name before the CA signed
+        File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath).Replace("[pem.example.com, 127.0.0.1]", "[pem.example.com, pem]", StringComparison.Ordinal));
+        await lab.ApplyAsync(Now);
+
+        // Then web.csr asks for the new names, for the same pending key
+        Assert.Contains("DNS:pem.example.com, DNS:pem", OpenSsl.Run("req", "-in", request, "-noout", "-text").Output, StringComparison.Ordinal);
+        Assert.Equal(pending, File.ReadAllText(WebFile(lab, "server-pem.key.pending")));
+    }
+
+    [Fact]
     public async Task Once_signed_the_web_pair_is_installed_with_the_intermediate_then_tested_and_reloaded_before_the_agents()
     {
         // Given every request signed by the intermediate CA
