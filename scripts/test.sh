@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian packages: openssl, PostgreSQL, OpenSSH server, sudo, Apache httpd with mod_ssl)
+# Installs what the tests need (Debian packages: openssl, PostgreSQL, OpenSSH server, sudo, Apache httpd with mod_ssl, NGINX)
 # and runs every test project. The integration tests start those servers themselves, as
 # processes on loopback in temp folders; nothing here starts a system service.
 set -euo pipefail
@@ -13,6 +13,7 @@ command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
 [ -x /usr/sbin/apache2 ] || need+=(apache2)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "missing packages: ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2; exit 1; fi
   # Package scripts must not start system services: the tests start their own servers.

@@ -7,8 +7,9 @@
 #   ./external-ca.sh sign  [FOLDER]   sign every FOLDER/csr/*.csr that has no FOLDER/signed/<name>.crt yet
 #   ./external-ca.sh crl   [FOLDER]   publish fresh CRLs into FOLDER/trusted/ca.crl
 #
-# FOLDER defaults to this script's folder. server.csr gets serverAuth, every other request clientAuth;
-# the subject is the one in the request (pemstate checks it when the certificate comes back).
+# FOLDER defaults to this script's folder. server.csr and web.csr get serverAuth, every other request clientAuth;
+# the subject and the subjectAltName (web.csr asks for the web server's names) are the ones in the request
+# (pemstate checks them when the certificate comes back).
 # Environment: DAYS (leaf validity, default 365), KEY (openssl genpkey algorithm options for the CA keys,
 # default EC P-256).
 set -eu
@@ -79,11 +80,11 @@ sign)
         out="$folder/signed/$name.crt"
         [ -f "$out" ] && continue
         usage=clientAuth
-        [ "$name" = server ] && usage=serverAuth
+        case "$name" in server|web) usage=serverAuth ;; esac
         printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
             "extendedKeyUsage=$usage" "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" > "$ca/leaf.ext"
         openssl x509 -req -in "$request" -CA "$ca/intermediate.crt" -CAkey "$ca/intermediate.key" \
-            -set_serial "0x$(openssl rand -hex 16)" -days "$days" -sha256 -extfile "$ca/leaf.ext" -out "$out" 2>/dev/null
+            -set_serial "0x$(openssl rand -hex 16)" -days "$days" -sha256 -extfile "$ca/leaf.ext" -copy_extensions copy -out "$out" 2>/dev/null
         echo "signed $request -> $out ($(openssl x509 -in "$out" -noout -subject))"
         signed=$((signed + 1))
     done

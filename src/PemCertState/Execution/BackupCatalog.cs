@@ -4,7 +4,7 @@ using PemCertState.Inventory;
 
 namespace PemCertState.Execution;
 
-/// <summary>Finds the backup sets every apply left: the server's backup_dir and each agent's cert_dir/certs.</summary>
+/// <summary>Finds the backup sets every apply left: the server's backup_dir, each agent's cert_dir/certs and web.backup_dir.</summary>
 public static class BackupCatalog
 {
     private static readonly JsonSerializerOptions ManifestJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -29,6 +29,7 @@ public static class BackupCatalog
     {
         var folders = new List<(string Host, string Dir)> { (desired.Server.Host, desired.Server.BackupDir) };
         folders.AddRange(desired.Agents.List.Select(a => (a.Host, PemFiles.AgentBackupDir(a))));
+        if (desired.Web is { } web) folders.Add((web.Host, web.BackupDir));
         var sets = new List<BackupSet>();
         foreach (var (hostName, dir) in folders.Distinct())
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.X509;
 using PemCertState.Configuration;
 using PemCertState.Crypto;
 using PemCertState.Database;
@@ -30,7 +31,8 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
                 await InstallAsync(step, host, hosts, ct).ConfigureAwait(false);
                 return true;
             case StepAction.WriteBundle when step.Source != Addresses.Ca:
-                await WritePrivateAsync(host, step.Paths[0], string.Concat(Trusted.Bundle.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+                var bundle = step.Bundle is { } wanted ? FromBundle(wanted) : Trusted.Bundle;
+                await WritePrivateAsync(host, step.Paths[0], string.Concat(bundle.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
                 return true;
             case StepAction.WriteCrl when step.Source != Addresses.Ca:
                 await WritePrivateAsync(host, step.Paths[0], Trusted.CrlPem ?? throw new StepFailedException("ca.crl is none; no CRL to write"), step.Owner, ct).ConfigureAwait(false);
@@ -74,11 +76,11 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
                 ?? throw new StepFailedException($"{pendingPath} could not be read; run pemstate plan again");
         }
         var fingerprint = Fingerprints.PublicKey(key.Public);
-        if (File.Exists(requestPath) && CertificateRequests.PublicKeySha256(await File.ReadAllBytesAsync(requestPath, ct).ConfigureAwait(false)) == fingerprint)
+        if (File.Exists(requestPath) && CertificateRequests.Asks(await File.ReadAllBytesAsync(requestPath, ct).ConfigureAwait(false), fingerprint, step.Issue!.Subject, step.Issue.SubjectAltNames))
             return;
         Directory.CreateDirectory(Path.GetDirectoryName(requestPath)!);
         var temporary = requestPath + ".tmp";
-        await File.WriteAllTextAsync(temporary, CertificateRequests.Create(step.Issue!.Subject, key), Encoding.ASCII, ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(temporary, CertificateRequests.Create(step.Issue!.Subject, key, step.Issue.SubjectAltNames), Encoding.ASCII, ct).ConfigureAwait(false);
         File.Move(temporary, requestPath, overwrite: true);
     }
 
@@ -98,12 +100,19 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         if (Fingerprints.PublicKey(leaf.GetPublicKey()) != pending.PublicKeySha256)
             throw new StepFailedException($"{step.Source} is not for {pending.File.Path}; nothing installed");
 
-        var chain = step.Address == Addresses.ServerCertificate ? [leaf, .. Trusted.Intermediates] : new[] { leaf };
+        // Bundle (the web certificate) names what follows the leaf; the server sends its intermediates; agents the leaf alone.
+        IReadOnlyList<X509Certificate> chain = step.Bundle is { } following ? [leaf, .. FromBundle(following)]
+            : step.Address == Addresses.ServerCertificate ? [leaf, .. Trusted.Intermediates] : [leaf];
         await WritePrivateAsync(host, step.Paths[0], PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
         await WritePrivateAsync(host, step.Paths[1], string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
         // The key now lives under its real name; a pending copy would only be a second place for it to leak from.
         await hosts[pending.File.Host].DeleteAsync(pending.File.Path, ct).ConfigureAwait(false);
     }
+
+    /// <summary>The certificates of ca.certificate with these SHA-256 fingerprints, in the order given.</summary>
+    private List<X509Certificate> FromBundle(IReadOnlyList<string> sha256) =>
+        [.. sha256.Select(sha => Trusted.Bundle.FirstOrDefault(c => CertificateSummary.From(c).Sha256 == sha)
+            ?? throw new StepFailedException($"the CA certificate with SHA-256 {sha} is no longer in ca.certificate; run pemstate plan again"))];
 
     private async Task DisableJobAsync(PlanStep step, CancellationToken ct)
     {

@@ -36,11 +36,11 @@ internal sealed partial class InventoryRules
             "managed" => WebIssuer.Managed,
             _ => ca.Source == CaSource.Trusted ? WebIssuer.Trusted : WebIssuer.Managed,
         };
-        // The hook for the trusted-CA flow: once it lands, a trusted web certificate goes through the same
-        // request/signed steps as the server's, and only this rule changes.
-        if (issuer == WebIssuer.Trusted)
-            ErrorAtValue(String("/web/issuer") is null ? "/web" : "/web/issuer", "web.issuer: trusted (CSR out, signed certificate in) is not supported yet for the web certificate");
-        else if (ca.Source == CaSource.Trusted)
+        // A trusted web certificate goes through the same request/signed flow as the server's; the trusted CA's
+        // certificate and folders are in the ca section, so it needs ca.source: trusted.
+        if (issuer == WebIssuer.Trusted && ca.Source != CaSource.Trusted)
+            ErrorAtValue("/web/issuer", "web.issuer: trusted needs ca.source: trusted, where the trusted CA's certificate, requests_dir and signed_dir are set; use issuer: managed");
+        else if (issuer == WebIssuer.Managed && ca.Source == CaSource.Trusted)
             ErrorAtValue("/web/issuer", "web.issuer: managed signs with the inventory's own CA key, and a trusted CA gives none; use issuer: trusted");
 
         var subject = Subject("/web/subject");

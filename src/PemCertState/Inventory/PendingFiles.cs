@@ -14,6 +14,12 @@ public static class PendingFiles
     /// <summary>agent&lt;ID&gt;.key.pending, or agent.key.pending for the common pair (kept by the first agent that holds it).</summary>
     public static string AgentKey(AgentsSpec agents, AgentSpec agent) => PemFiles.AgentKey(agents, agent) + Suffix;
 
+    /// <summary>web.key_file + .pending, on the web server's host.</summary>
+    public static string WebKey(WebSpec web) => web.KeyFile + Suffix;
+
+    /// <summary>web.csr: the web certificate's request, with its subject alternative names.</summary>
+    public static string WebRequest(TrustedCaSpec trusted) => Path.Combine(trusted.RequestsDir, "web.csr");
+
     /// <summary>server.csr, agent&lt;ID&gt;.csr, or the common user's name + .csr.</summary>
     public static string ServerRequest(TrustedCaSpec trusted) => Path.Combine(trusted.RequestsDir, "server.csr");
 

@@ -5,6 +5,6 @@ public enum WebIssuer
 {
     /// <summary>The inventory's own CA (ca.source: self-signed), like the server and agent certificates.</summary>
     Managed,
-    /// <summary>A trusted CA through the request/signed flow (CSR out, signed certificate in). Not supported yet: the loader rejects it.</summary>
+    /// <summary>A trusted CA (ca.source: trusted) through the request/signed flow: pending key beside the live one, CSR with the names out, signed certificate in.</summary>
     Trusted,
 }

@@ -27,6 +27,8 @@ public static class TrustedObserver
             var address = agents.User == AgentUserMode.Common ? Addresses.CommonAgentCertificate : Addresses.AgentCertificate(agent.Id);
             reads.Add((address, PendingFiles.AgentRequest(trusted, agents, agent), hosts[agent.Host].ReadAsync(PendingFiles.AgentKey(agents, agent), cancellationToken)));
         }
+        if (desired.Web is { Issuer: WebIssuer.Trusted } web)
+            reads.Add((Addresses.WebCertificate, PendingFiles.WebRequest(trusted), hosts[web.Host].ReadAsync(PendingFiles.WebKey(web), cancellationToken)));
         var job = RenewalJobAsync(desired.Server.Database, cancellationToken);
 
         var pending = new Dictionary<string, ObservedKey>(StringComparer.Ordinal);

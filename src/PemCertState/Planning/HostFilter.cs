@@ -5,11 +5,14 @@ namespace PemCertState.Planning;
 /// <summary>
 /// Hosts the user leaves out of a run on purpose (--skip-host), e.g. an agent machine that is down. The
 /// filter runs before observation, so a skipped host is never contacted and its agents are neither observed
-/// nor planned; the result says which agents were left out, so that the plan can say so.
+/// nor planned; the result says which agents (and whether the web server) were left out, so that the plan can say so.
 /// </summary>
 public static class HostFilter
 {
-    /// <summary>Removes <paramref name="skip"/> hosts and their agents. The server's host cannot be skipped: every step depends on it.</summary>
+    /// <summary>
+    /// Removes <paramref name="skip"/> hosts, their agents and the web section when its host is skipped. The server's host
+    /// cannot be skipped: every step depends on it.
+    /// </summary>
     public static HostFilterResult Apply(DesiredState desired, IReadOnlyCollection<string> skip)
     {
         if (skip.Count == 0) return new HostFilterResult(desired, [], [], null);
@@ -21,6 +24,7 @@ public static class HostFilter
 
         var skipped = skip.ToHashSet(StringComparer.Ordinal);
         var leftOut = desired.Agents.List.Where(a => skipped.Contains(a.Host)).Select(a => a.Id).ToList();
+        var webLeftOut = desired.Web is { } web && skipped.Contains(web.Host);
         var filtered = desired with
         {
             Hosts = desired.Hosts.Where(h => !skipped.Contains(h.Key)).ToDictionary(h => h.Key, h => h.Value, StringComparer.Ordinal),
@@ -30,8 +34,9 @@ public static class HostFilter
                 LeftOut = leftOut.ToHashSet(),
                 SkippedHosts = skipped,
             },
+            Web = webLeftOut ? null : desired.Web,
         };
-        return new HostFilterResult(filtered, skipped.Order(StringComparer.Ordinal).ToList(), leftOut, null);
+        return new HostFilterResult(filtered, skipped.Order(StringComparer.Ordinal).ToList(), leftOut, null) { SkippedWeb = webLeftOut };
     }
 
     /// <summary>

@@ -16,16 +16,22 @@ public static partial class Planner
     private static void PlanWeb(DesiredState desired, ObservedState observed, CaView ca, IReadOnlySet<string> pending, DateTimeOffset now, List<PlanStep> steps, List<string> warnings)
     {
         if (desired.Web is not { } web || observed.Web is not { } seen) return;
-        // web.issuer: trusted is the hook for the request/signed flow; the loader rejects it until that lands.
+        // web.issuer: trusted goes through the request/signed flow (TrustedCaPlanner.Web.cs).
         if (web.Issuer != WebIssuer.Managed) return;
 
         var changed = PlanWebPair(web, seen, desired.Ca.Subject, ca, now, steps);
         changed |= PlanWebChain(web, seen, ca, steps);
         changed |= PlanWebSettings(web, seen, steps, warnings);
 
+        PlanWebReload(web, changed, pending, observed.Journal, steps, warnings);
+    }
+
+    /// <summary>The config test, then the reload, when the web files or config changed or an interrupted apply owes the reload.</summary>
+    internal static void PlanWebReload(WebSpec web, bool changed, IReadOnlySet<string> pending, ObservedJournal? journal, List<PlanStep> steps, List<string> warnings)
+    {
         var owed = pending.Contains(Addresses.WebRestart);
         if (!changed && !owed) return;
-        var why = changed ? "the web server reads its certificate and config only when it (re)loads" : Owed(observed.Journal!);
+        var why = changed ? "the web server reads its certificate and config only when it (re)loads" : Owed(journal!);
         if (web.Test is not null)
             steps.Add(new PlanStep(Addresses.WebRestart, web.Host, StepAction.TestConfig,
                 "a config that fails its test must never reach a reload; a failure stops the apply here", [], Command: web.Test));
@@ -86,7 +92,7 @@ public static partial class Planner
         return true;
     }
 
-    private static bool PlanWebSettings(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings)
+    internal static bool PlanWebSettings(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings)
     {
         if (!seen.Config.Exists)
         {

@@ -7,7 +7,7 @@ namespace PemCertState.Planning;
 /// <summary>
 /// The steps that put back the files of one backup set (all its folders, on every host): back up
 /// what is there now, restore each file's bytes, mode and owner, then the restarts those files
-/// need, agents before the server, as in every apply. Pure.
+/// need, the web server's (config test, reload) and the agents' before the server's, as in every apply. Pure.
 /// </summary>
 public static class RollbackPlanner
 {
@@ -17,6 +17,7 @@ public static class RollbackPlanner
         var ordered = sets.OrderBy(s => AgentOf(s) ?? -1).ThenBy(s => s.Folder, StringComparer.Ordinal);
         var restartAgents = new SortedSet<int>();
         var restartServer = false;
+        var reloadWeb = false;
         foreach (var set in ordered)
         {
             var reason = $"rollback to backup {set.Id}";
@@ -30,8 +31,19 @@ public static class RollbackPlanner
                     Source: Path.Combine(set.Folder, entry.BackupFile), Owner: entry.Owner,
                     Mode: FileModes.Permissions((UnixFileMode)Convert.ToInt32(entry.Mode, 8)), Sha256: entry.Sha256));
                 if (Addresses.AgentId(entry.Address) is { } id) restartAgents.Add(id);
+                else if (entry.Address.StartsWith("web.", StringComparison.Ordinal)) reloadWeb = true;
                 else restartServer = true;
             }
+        }
+        if (reloadWeb && desired.Web is { } web)
+        {
+            // The restored config is tested like any other: a failing test stops the rollback before the reload.
+            if (web.Test is not null)
+                steps.Add(new PlanStep(Addresses.WebRestart, web.Host, StepAction.TestConfig,
+                    "a config that fails its test must never reach a reload; a failure stops the rollback here", [], Command: web.Test));
+            if (web.Reload is not null)
+                steps.Add(new PlanStep(Addresses.WebRestart, web.Host, StepAction.Restart,
+                    "the web server reads the restored files only when it (re)loads", [], Command: web.Reload));
         }
         foreach (var id in restartAgents)
         {

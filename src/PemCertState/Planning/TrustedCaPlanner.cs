@@ -15,12 +15,13 @@ namespace PemCertState.Planning;
 /// once every one is signed, it installs them all in EDB's order: server files (backups, root.crt = the trusted
 /// CA, root.crl or ssl_crl_file commented out, server pair), PEM's renewal job off, every agent, the server restart last.
 /// </summary>
-internal static class TrustedCaPlanner
+internal static partial class TrustedCaPlanner
 {
     /// <summary>One certificate the inventory needs from the trusted CA.</summary>
+    /// <param name="Names">The subjectAltName it must hold (the web certificate); null: not checked.</param>
     private sealed record Need(
         string Address, string Host, string Subject, LeafUsage Usage, CertificatePolicy Policy,
-        string PendingKey, string Request, string? Owner);
+        string PendingKey, string Request, string? Owner, IReadOnlyList<string>? Names = null);
 
     private enum State { Ok, NewKey, Waiting, Ready }
 
@@ -50,6 +51,8 @@ internal static class TrustedCaPlanner
                 verdicts.Add(Judge(AgentNeed(desired, agent), held.Key, held.Certificate, trusted, seen, now, warnings));
             }
         }
+        if (WebNeed(desired) is { } webNeed)
+            verdicts.Add(Judge(webNeed, observed.Web!.Key, observed.Web.Certificate, trusted, seen, now, warnings));
         WarnAboutStrangers(observed, trusted, seen, warnings);
         CheckTrustedCa(trusted, desired.Ca.Policy, now, warnings);
 
@@ -72,6 +75,7 @@ internal static class TrustedCaPlanner
                 "with a trusted CA, PEM's own renewal job would replace the trusted certificates with self-signed ones", [],
                 Source: PemDatabase.RenewalJob));
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
+        PlanTrustedWeb(desired, observed, verdicts.FirstOrDefault(v => v.Need.Address == Addresses.WebCertificate), trusted, pending, steps, warnings);
 
         foreach (var agent in agents.List)
         {
@@ -171,6 +175,8 @@ internal static class TrustedCaPlanner
             problems.Add($"issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer}");
         else if (UsageProblem(leaf, need.Usage) is { } usage)
             problems.Add(usage);
+        else if (NamesProblem(leaf, need) is { } names)
+            problems.Add(names);
         return problems;
     }
 
@@ -185,6 +191,7 @@ internal static class TrustedCaPlanner
         else if (trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
             problems.Add($"its issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer} (ca.subject)");
         if (UsageProblem(leaf, need.Usage) is { } usage) problems.Add($"its {usage}");
+        if (NamesProblem(leaf, need) is { } names) problems.Add(names);
         var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero);
         var notBefore = new DateTimeOffset(leaf.NotBefore.ToUniversalTime(), TimeSpan.Zero);
         if (notBefore > now) problems.Add($"it is not valid before {Planner.Day(notBefore)}");
@@ -216,6 +223,7 @@ internal static class TrustedCaPlanner
         if (observed.Server.Certificate.Summary is { } s) installed.Add(s.Sha256);
         foreach (var agent in observed.Agents.Values)
             if (agent.Certificate.Summary is { } a) installed.Add(a.Sha256);
+        if (observed.Web?.Certificate.Summary is { } w) installed.Add(w.Sha256);
         foreach (var file in seen.Signed)
         {
             if (file.Summary is not { } summary)
@@ -246,7 +254,7 @@ internal static class TrustedCaPlanner
         if (v.State == State.NewKey)
             steps.Add(new PlanStep(need.Address, need.Host, StepAction.GenerateKey, reason, [], Key: need.Policy.Key));
         steps.Add(new PlanStep(need.Address, need.Host, StepAction.RequestSignature, reason, [need.PendingKey, need.Request],
-            Before: v.Before, Issue: new IssueRequest(need.Subject, trusted.Issuer ?? "the trusted CA", need.Usage, need.Policy.Validity),
+            Before: v.Before, Issue: new IssueRequest(need.Subject, trusted.Issuer ?? "the trusted CA", need.Usage, need.Policy.Validity) { SubjectAltNames = need.Names ?? [] },
             Owner: need.Owner, Mode: Hosts.FileModes.Private));
     }
 

@@ -32,6 +32,7 @@ public static class OfflineVerifier
             var seen = observed.Agents[agent.Id];
             CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, now);
         }
+        if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, desired, web, webSeen, anchors, now);
         return findings;
     }
 
@@ -51,6 +52,36 @@ public static class OfflineVerifier
 
         CheckMode(findings, address, key.File);
         CheckMode(findings, address, cert.File);
+    }
+
+    /// <summary>
+    /// The web pair like any other (chain to root.crt, the CA pemstate manages or the trusted one; key matches; 0600),
+    /// and what a browser checks beyond: every configured name in the subjectAltName, serverAuth, a chain file that holds CAs.
+    /// </summary>
+    private static void CheckWeb(List<Finding> findings, DesiredState desired, WebSpec web, ObservedWeb seen, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)
+    {
+        const string address = Addresses.WebCertificate;
+        CheckPair(findings, address, seen.Key, seen.Certificate, anchors, now);
+        if (seen.Certificate.Certificate is { } certificate)
+        {
+            var names = Crypto.SubjectAltNames.Of(certificate);
+            var missing = web.SubjectAltNames.Where(n => !names.Contains(n, StringComparer.Ordinal)).ToList();
+            if (missing.Count > 0)
+                Add(findings, address, seen.Certificate.File, $"not valid for {string.Join(", ", missing)}: its subjectAltName holds {(names.Count == 0 ? "nothing" : string.Join(", ", names))} (browsers ignore the CN)");
+            if (!Crypto.SubjectAltNames.AllowsServerAuth(certificate))
+                Add(findings, address, seen.Certificate.File, "its extended key usage has no serverAuth, so browsers refuse it");
+            if (desired.Ca.Trusted is { } trusted && web.Issuer == WebIssuer.Trusted && TrustedCaPlanner.MissingIntermediates(web, seen, trusted) is { } lacking)
+                Add(findings, address, seen.Certificate.File, $"holds the leaf without {lacking}: a browser that trusts only the root cannot build the chain");
+        }
+        if (seen.Chain is { } chain)
+        {
+            var name = Path.GetFileName(chain.File.Path);
+            if (!chain.File.Exists) Add(findings, address, chain.File, $"{name} (web.chain_file) is missing");
+            else if (chain.Certificates.Count == 0) Add(findings, address, chain.File, $"{name} (web.chain_file) holds no readable certificate");
+            else if (chain.Certificates.FirstOrDefault(c => c.GetBasicConstraints() < 0) is { } leaf)
+                Add(findings, address, chain.File, $"{name} (web.chain_file) holds {Crypto.DistinguishedNames.Format(leaf.SubjectDN)}, which is not a CA certificate");
+            CheckMode(findings, address, chain.File);
+        }
     }
 
     private static void CheckCrl(List<Finding> findings, ObservedCrl crl, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)

@@ -33,6 +33,8 @@ public static class StatusReport
                     DaysLeft(s.NotAfter, now), state is "ok" ? "trusted (old CA)" : state));
             }
         }
+        if (desired.Web is { } web && observed.Web is { } webSeen)
+            rows.Add(Row(Addresses.WebCertificate, webSeen.Certificate, web.Policy.RenewBefore, now));
         foreach (var agent in desired.Agents.List)
             rows.Add(Row(Addresses.AgentCertificate(agent.Id), observed.Agents[agent.Id].Certificate, agent.Policy.RenewBefore, now));
         // Agents retired through agents.revoke_removed, as the ledger records them (the latest retirement of each id).

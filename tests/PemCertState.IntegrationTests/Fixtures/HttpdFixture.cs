@@ -161,9 +161,10 @@ public sealed class HttpdFixture : IDisposable
     {
         try
         {
-            if (_running) Processes.Run(Binary, ["-f", MainConfig, "-k", "stop"]);
-            // -k stop signals the parent and returns; wait for it to let go of the port and files.
+            // SIGTERM to the parent named by the pid file, which is what `-k stop` sends; but `-k stop` parses the config
+            // first and gives up when a test has broken it, which left httpd running. Wait for it to let go of the port and files.
             var pidFile = Path.Combine(Root, "run", "httpd.pid");
+            if (_running && File.Exists(pidFile)) Processes.Run("kill", ["-TERM", File.ReadAllText(pidFile).Trim()]);
             for (var i = 0; i < 50 && File.Exists(pidFile); i++) Thread.Sleep(100);
         }
         finally

@@ -1,13 +1,6 @@
 using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.Logging.Abstractions;
-using PemCertState.Execution;
-using PemCertState.Hosts;
-using PemCertState.Inventory;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
-using PemCertState.Observation;
 using PemCertState.Planning;
 using PemCertState.Verification;
 using Xunit;
@@ -23,74 +16,8 @@ public sealed class ApacheWebTests
 {
     private static readonly TimeSpan ReloadWait = TimeSpan.FromSeconds(15);
 
-    private sealed class WebLab
-    {
-        public WebLab(HttpdFixture httpd)
-        {
-            Folder = Path.Combine(httpd.Root, "lab");
-            Directory.CreateDirectory(Folder);
-            File.WriteAllText(InventoryPath, $"""
-                version: 1
-                hosts:
-                  pem: {"{ transport: local }"}
-                ca:
-                  subject: /C=IN/O=PEM/CN=pem-ca
-                  key: {"{ algorithm: ecdsa, curve: p256 }"}
-                server:
-                  host: pem
-                  data_dir: {Folder}/data
-                  subject: /C=IN/O=EDB/CN=localhost
-                  key: {"{ algorithm: ecdsa, curve: p256 }"}
-                  restart: "true"
-                web:
-                  host: pem
-                  server: apache
-                  config: {httpd.SiteConfig}
-                  certificate_file: {Folder}/web/pem-web.crt
-                  key_file: {Folder}/web/pem-web.key
-                  subject: /C=IN/O=EDB/CN={HttpdFixture.PemName}
-                  subject_alt_names: [{HttpdFixture.PemName}, 127.0.0.1]
-                  key: {"{ algorithm: rsa, bits: 2048 }"}
-                  test: {httpd.TestCommand}
-                  reload: {httpd.ReloadCommand}
-                  address: 127.0.0.1:{httpd.Port}
-                """);
-        }
-
-        public string Folder { get; }
-        public string InventoryPath => Path.Combine(Folder, "pemstate.yaml");
-        public string Certificate => Path.Combine(Folder, "web", "pem-web.crt");
-        public string CaCertificate => Path.Combine(Folder, "data", "ca_certificate.crt");
-
-        public DesiredState Desired
-        {
-            get
-            {
-                var result = InventoryLoader.Load(InventoryPath);
-                Assert.True(result.IsValid, string.Join("\n", result.Diagnostics));
-                return result.State!;
-            }
-        }
-
-        public async Task<(Plan Plan, ApplyResult Result, ObservedState Observed)> ApplyAsync()
-        {
-            var desired = Desired;
-            await using var hosts = new HostSet(desired);
-            var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
-            var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
-            var result = await new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System)
-                .ApplyAsync(desired, observed, plan, 2, null, CancellationToken.None);
-            return (plan, result, observed);
-        }
-
-        public async Task<(Plan Plan, ObservedState Observed)> PlanAsync()
-        {
-            var desired = Desired;
-            await using var hosts = new HostSet(desired);
-            var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
-            return (Planner.Create(desired, observed, DateTimeOffset.UtcNow), observed);
-        }
-    }
+    private static WebLab Lab(HttpdFixture httpd) =>
+        new(httpd.Root, "apache", httpd.SiteConfig, httpd.TestCommand, httpd.ReloadCommand, httpd.Port, HttpdFixture.PemName);
 
     /// <summary>The text of the first VirtualHost block (the neighbour), to prove it never changes.</summary>
     private static string NeighbourBlock(HttpdFixture httpd)
@@ -105,7 +32,7 @@ public sealed class ApacheWebTests
     {
         // Given httpd serving PEM's self-signed installer certificate beside a neighbour site
         using var httpd = new HttpdFixture();
-        var lab = new WebLab(httpd);
+        var lab = Lab(httpd);
         var neighbour = NeighbourBlock(httpd);
         var neighbourServed = httpd.ServedCertificate(HttpdFixture.NeighbourName);
 
@@ -126,7 +53,7 @@ public sealed class ApacheWebTests
         Assert.Contains(": OK", Processes.Check("openssl", "verify", "-CAfile", lab.CaCertificate, "-verify_hostname", HttpdFixture.PemName, lab.Certificate), StringComparison.Ordinal);
 
         // .NET's SslStream, as a browser would: trusting only the CA, matching the host name
-        var (errors, subject) = await HandshakeAsync(httpd.Port, HttpdFixture.PemName, lab.CaCertificate);
+        var (errors, subject) = await TlsHandshake.RunAsync(httpd.Port, HttpdFixture.PemName, lab.CaCertificate);
         Assert.Equal(SslPolicyErrors.None, errors);
         Assert.Equal("CN=pem.example.com, O=EDB, C=IN", subject);
 
@@ -149,7 +76,7 @@ public sealed class ApacheWebTests
     {
         // Given new files on disk that httpd has not loaded (no reload command)
         using var httpd = new HttpdFixture();
-        var lab = new WebLab(httpd);
+        var lab = Lab(httpd);
         File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath).Replace($"  reload: {httpd.ReloadCommand}\n", "", StringComparison.Ordinal));
         Assert.True((await lab.ApplyAsync()).Result.Succeeded);
 
@@ -167,11 +94,11 @@ public sealed class ApacheWebTests
     {
         // Given a converged httpd where someone pointed PEM's vhost back at the installer's certificate
         using var httpd = new HttpdFixture();
-        var lab = new WebLab(httpd);
+        var lab = Lab(httpd);
         Assert.True((await lab.ApplyAsync()).Result.Succeeded, httpd.Log());
         var converged = File.ReadAllText(httpd.SiteConfig);
         File.WriteAllText(httpd.SiteConfig, converged.Replace($"SSLCertificateFile {lab.Certificate}", $"SSLCertificateFile {httpd.InitialCertificate}", StringComparison.Ordinal)
-            .Replace($"SSLCertificateKeyFile {Path.Combine(lab.Folder, "web", "pem-web.key")}", $"SSLCertificateKeyFile {httpd.InitialKey}", StringComparison.Ordinal));
+            .Replace($"SSLCertificateKeyFile {lab.Key}", $"SSLCertificateKeyFile {httpd.InitialKey}", StringComparison.Ordinal));
         Processes.Check("/usr/sbin/apache2", "-f", httpd.MainConfig, "-k", "graceful");
         var initial = File.ReadAllText(httpd.InitialCertificate);
         Assert.Equal(initial.Trim(), httpd.WaitForServed(HttpdFixture.PemName, initial, ReloadWait).Trim());
@@ -195,7 +122,7 @@ public sealed class ApacheWebTests
     {
         // Given a config httpd's own test refuses (a typo outside PEM's block)
         using var httpd = new HttpdFixture();
-        var lab = new WebLab(httpd);
+        var lab = Lab(httpd);
         File.AppendAllText(httpd.MainConfig, "SSLProtocl all\n");
         var initial = File.ReadAllText(httpd.InitialCertificate);
 
@@ -210,33 +137,5 @@ public sealed class ApacheWebTests
         Assert.DoesNotContain(result.Completed, s => s.Address == Addresses.WebRestart);
         Thread.Sleep(1000);
         Assert.Equal(initial.Trim(), httpd.ServedCertificate(HttpdFixture.PemName).Trim());
-    }
-
-    /// <summary>A TLS handshake trusting only <paramref name="caFile"/>; returns the policy errors .NET found and the subject served.</summary>
-    private static async Task<(SslPolicyErrors Errors, string Subject)> HandshakeAsync(int port, string serverName, string caFile)
-    {
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
-        var errors = SslPolicyErrors.None;
-        var subject = "";
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        await using var tls = new SslStream(tcp.GetStream());
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = serverName,
-            CertificateChainPolicy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                CustomTrustStore = { ca },
-                RevocationMode = X509RevocationMode.NoCheck,
-            },
-            RemoteCertificateValidationCallback = (_, certificate, _, policyErrors) =>
-            {
-                errors = policyErrors;
-                subject = certificate?.Subject ?? "";
-                return true;
-            },
-        });
-        return (errors, subject);
     }
 }

@@ -8,6 +8,7 @@ public sealed class InventoryExamplesTests
     [Theory]
     [InlineData("pemstate.yaml.example")]
     [InlineData("examples/quickstart/pemstate.yaml")]
+    [InlineData("examples/web/pemstate.yaml")]
     public void Example_inventory_loads_without_diagnostics(string relativePath)
     {
         // Given an inventory shipped with the repository

@@ -90,7 +90,7 @@ public sealed class InventoryWebTests
         Assert.Contains("10: web.key_file: must be another file than certificate_file", messages);
         Assert.Contains("12: web.subject_alt_names: 'not a name' is neither a DNS name nor an IP address", messages);
         Assert.Contains("13: web.validity: browsers on Apple platforms refuse TLS server certificates valid longer than 825d", messages);
-        Assert.Contains("14: web.issuer: trusted (CSR out, signed certificate in) is not supported yet for the web certificate", messages);
+        Assert.Contains("14: web.issuer: trusted needs ca.source: trusted, where the trusted CA's certificate, requests_dir and signed_dir are set; use issuer: managed", messages);
         Assert.Contains(messages, m => m.StartsWith("15: web.address: expected host:port", StringComparison.Ordinal));
         Assert.Contains("16: unknown key 'colour' in web", messages);
     }

@@ -55,6 +55,34 @@ public sealed class HostFilterTests
         Assert.Null(HostFilter.Conflict(agentOnly, filter));
     }
 
+    [Fact]
+    public void Skipping_the_web_servers_host_leaves_out_the_web_steps_and_says_which()
+    {
+        // Given a web server on its own host
+        var fleet = InventoryLoader.Parse("""
+            version: 1
+            hosts:
+              pem: { transport: local }
+              www: { transport: ssh, address: 10.0.0.9, user: root }
+            ca: { subject: /CN=pem-ca }
+            server: { host: pem, data_dir: /data, subject: /CN=pem }
+            web: { host: www, config: /etc/nginx/conf.d/edb-pem.conf, server: nginx, certificate_file: /etc/pem/web.crt,
+                   key_file: /etc/pem/web.key, subject: /CN=pem.example.com }
+            agents: { list: [ { id: 1, host: pem } ] }
+            """, "/fleet/pemstate.yaml").State!;
+
+        // When its host is skipped
+        var result = HostFilter.Apply(fleet, ["www"]);
+
+        // Then the web section is gone from this run, the agents stay, and the summary names the web resources
+        Assert.Null(result.Error);
+        Assert.Null(result.Desired.Web);
+        Assert.True(result.SkippedWeb);
+        Assert.Equal([1], result.Desired.Agents.List.Select(a => a.Id));
+        Assert.Equal("Skipped hosts (--skip-host): www; not observed and not planned: web.certificate, web.settings, restart[web].", result.Summary);
+        Assert.False(HostFilter.Apply(fleet, []).SkippedWeb);
+    }
+
     private static PlanStep Step(string address, StepAction action) =>
         new(address, "pem", action, "test", []);
 }

@@ -31,7 +31,7 @@ public sealed class WebPlannerTests
         "    SSLCertificateFile /usr/edb/pem/resources/server-pem.crt\n" +
         "</VirtualHost>\n";
 
-    private static Lab WebLab(string test = "echo test >> restarts.log", string extra = "")
+    internal static Lab WebLab(string test = "echo test >> restarts.log", string extra = "")
     {
         var lab = Lab.Create(agents: 1);
         Directory.CreateDirectory(Path.Combine(lab.Root, "web"));
@@ -52,7 +52,7 @@ public sealed class WebPlannerTests
         return lab;
     }
 
-    private static string ConfigPath(Lab lab) => Path.Combine(lab.Root, "web", "edb-ssl-pem.conf");
+    internal static string ConfigPath(Lab lab) => Path.Combine(lab.Root, "web", "edb-ssl-pem.conf");
 
     [Fact]
     public async Task Plans_the_web_pair_the_directives_a_config_test_and_the_reload_after_the_server_files_and_before_the_agents()
