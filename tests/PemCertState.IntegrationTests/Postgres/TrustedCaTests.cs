@@ -138,6 +138,75 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         await AssertNothingPlanned(lab);
     }
 
+    [Fact]
+    public async Task Wrong_certificates_in_the_signed_folder_are_named_and_the_real_server_is_left_alone()
+    {
+        // Given agents 45 and 46 converged on the self-signed CA, switched to the trusted CA, their requests written
+        postgres.RegisterAgent(45);
+        postgres.RegisterAgent(46);
+        var lab = new PemLab(postgres, "trusted-wrong-signed", PemLab.PerAgent(45, 46));
+        await lab.ApplyAsync();
+        ExternalCa(lab.Folder, "init");
+        lab.Rewrite(SelfSigned, Trusted("trusted/ca.crl"));
+        Assert.Equal(3, Processes.Pemstate("apply", "-f", lab.InventoryPath, "--auto-approve").ExitCode);
+        var served = ServedCertificate();
+        var live = LiveFiles(lab, 45, 46);
+
+        // and the signed folder holds, beside the server's properly signed certificate: one for a key nobody asked
+        // for, one for agent 45's pending key with another subject, one for agent 46's pending key from another CA
+        var signed = Directory.CreateDirectory(Path.Combine(lab.Folder, "signed")).FullName;
+        var issuing = new CertificateAuthority(
+            PemCodec.DecodeCertificates(File.ReadAllBytes(Path.Combine(lab.Folder, "ca", "intermediate.crt")))[0],
+            PemCodec.DecodePrivateKey(File.ReadAllBytes(Path.Combine(lab.Folder, "ca", "intermediate.key")))!.Private);
+        var now = DateTimeOffset.UtcNow.AddMinutes(-5);
+        File.WriteAllText(Path.Combine(signed, "other-key.pem"), PemCodec.EncodeCertificate(
+            issuing.Issue("/C=IN/O=PEM/CN=agent45", KeyGenerator.Generate(KeySpec.EcdsaP256).Public, LeafUsage.Client, now, TimeSpan.FromDays(365))));
+        File.WriteAllText(Path.Combine(signed, "other-subject.pem"), PemCodec.EncodeCertificate(
+            issuing.Issue("/C=IN/O=PEM/CN=agent99", PendingPublicKey(lab, 45), LeafUsage.Client, now, TimeSpan.FromDays(365))));
+        var otherCa = CertificateAuthority.CreateSelfSigned("/C=IN/O=Example Corp/CN=Example Issuing CA 1", KeyGenerator.Generate(KeySpec.EcdsaP256), now.AddDays(-1), TimeSpan.FromDays(3650));
+        File.WriteAllText(Path.Combine(signed, "other-ca.pem"), PemCodec.EncodeCertificate(
+            otherCa.Issue("/C=IN/O=PEM/CN=agent46", PendingPublicKey(lab, 46), LeafUsage.Client, now, TimeSpan.FromDays(365))));
+        File.Delete(Path.Combine(lab.Folder, "csr", "agent45.csr"));
+        File.Delete(Path.Combine(lab.Folder, "csr", "agent46.csr"));
+        ExternalCa(lab.Folder, "sign");
+
+        // When pemstate applies (the CLI, as a pipeline would)
+        var apply = Processes.Pemstate("apply", "-f", lab.InventoryPath, "--auto-approve");
+
+        // Then it still waits (exit 3), naming each wrong file and what is wrong with it
+        Assert.True(apply.ExitCode == 3, apply.Output);
+        Assert.Contains("Warning: signed/other-key.pem (/C=IN/O=PEM/CN=agent45, issuer /C=IN/O=Example Corp/CN=Example Issuing CA 1) is for no pending key", apply.Output, StringComparison.Ordinal);
+        Assert.Contains("Warning: signed/other-subject.pem is for agent45.key.pending but its subject is /C=IN/O=PEM/CN=agent99, want /C=IN/O=PEM/CN=agent45", apply.Output, StringComparison.Ordinal);
+        Assert.Contains("Warning: signed/other-ca.pem is for agent46.key.pending but it does not chain to ca.certificate", apply.Output, StringComparison.Ordinal);
+        // and nothing was installed: no live file changed, the real server still serves its old certificate, the agents still log in
+        Assert.Equal(live, LiveFiles(lab, 45, 46));
+        Assert.Equal(served, ServedCertificate());
+        foreach (var id in new[] { 45, 46 })
+        {
+            var psql = Login(lab, id);
+            Assert.True(psql.ExitCode == 0, psql.Output);
+        }
+        Assert.Equal("t", postgres.Sql("pem", "SELECT jobenabled FROM pem.job WHERE jobname = 'Check CA certificate expiry'"));
+    }
+
+    /// <summary>The certificate the running server sends in its TLS handshake, as openssl s_client sees it.</summary>
+    private string ServedCertificate()
+    {
+        var (code, output) = Processes.Run("sh", ["-c",
+            $"openssl s_client -starttls postgres -connect 127.0.0.1:{postgres.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"]);
+        Assert.True(code == 0, output);
+        return output.Trim();
+    }
+
+    private Dictionary<string, string> LiveFiles(PemLab lab, params int[] ids) =>
+        Directory.EnumerateFiles(postgres.DataDir).Where(p => p.EndsWith(".crt", StringComparison.Ordinal) || p.EndsWith(".key", StringComparison.Ordinal)
+                || p.EndsWith(".crl", StringComparison.Ordinal) || p.EndsWith(".conf", StringComparison.Ordinal))
+            .Concat(ids.SelectMany(id => Directory.EnumerateFiles(lab.CertDir(id))).Where(p => !p.EndsWith(".pending", StringComparison.Ordinal)))
+            .ToDictionary(p => p, p => Fingerprints.Sha256Hex(File.ReadAllBytes(p)));
+
+    private static Org.BouncyCastle.Crypto.AsymmetricKeyParameter PendingPublicKey(PemLab lab, int id) =>
+        PemCodec.DecodePrivateKey(File.ReadAllBytes(Path.Combine(lab.CertDir(id), $"agent{id}.key.pending")))!.Public;
+
     private static string Trusted(string crl) => $"ca:\n  source: trusted\n  certificate: trusted/ca.crt\n  crl: {crl}\n";
 
     private (int ExitCode, string Output) Login(PemLab lab, int id) =>
