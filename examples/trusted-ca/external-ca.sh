@@ -4,7 +4,7 @@
 #
 #   ./external-ca.sh init  [FOLDER]   make the CA (once): FOLDER/ca/ (private), FOLDER/trusted/ca.crt
 #                                     (intermediate + root) and FOLDER/trusted/ca.crl (both CAs' CRLs)
-#   ./external-ca.sh sign  [FOLDER]   sign every FOLDER/csr/*.csr that has no FOLDER/signed/<name>.crt yet
+#   ./external-ca.sh sign  [FOLDER]   sign every FOLDER/csr/*.csr that has no FOLDER/signed/<name>.crt for its key yet
 #   ./external-ca.sh crl   [FOLDER]   publish fresh CRLs into FOLDER/trusted/ca.crl
 #
 # FOLDER defaults to this script's folder. server.csr gets serverAuth, every other request clientAuth;
@@ -77,7 +77,8 @@ sign)
         [ -f "$request" ] || continue
         name=$(basename "$request" .csr)
         out="$folder/signed/$name.crt"
-        [ -f "$out" ] && continue
+        # Already signed, unless pemstate made a new key for it since (a renewal): then sign the new request.
+        if [ -f "$out" ] && [ "$(openssl x509 -in "$out" -noout -pubkey)" = "$(openssl req -in "$request" -noout -pubkey)" ]; then continue; fi
         usage=clientAuth
         [ "$name" = server ] && usage=serverAuth
         printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \

@@ -39,7 +39,15 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
                 foreach (var path in step.Paths) await host.DeleteAsync(path, ct).ConfigureAwait(false);
                 return true;
             case StepAction.DisableJob:
-                await DisableJobAsync(step, ct).ConfigureAwait(false);
+                await RenewalJobAsync(step, enable: false, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.EnableJob:
+                await RenewalJobAsync(step, enable: true, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.RemovePending:
+                // The key first: a request left behind without its key is harmless, and the next plan removes it.
+                foreach (var path in step.Paths) await host.DeleteAsync(path, ct).ConfigureAwait(false);
+                if (step.Source is { } request) File.Delete(request);
                 return true;
             case StepAction.EditSettings when step.Settings!.Any(s => s.CommentOut):
                 await EditSettingsAsync(step, host, ct).ConfigureAwait(false);
@@ -103,15 +111,21 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         await WritePrivateAsync(host, step.Paths[1], string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
         // The key now lives under its real name; a pending copy would only be a second place for it to leak from.
         await hosts[pending.File.Host].DeleteAsync(pending.File.Path, ct).ConfigureAwait(false);
+        // Its request is answered. Only the request for this very key: a newer one (a key made since) stays.
+        var address = seen.PendingKeys.ContainsKey(step.Address) ? step.Address : Addresses.CommonAgentCertificate;
+        if (PendingFiles.Request(desired, address) is { } request && File.Exists(request)
+            && CertificateRequests.PublicKeySha256(await File.ReadAllBytesAsync(request, ct).ConfigureAwait(false)) == pending.PublicKeySha256)
+            File.Delete(request);
     }
 
-    private async Task DisableJobAsync(PlanStep step, CancellationToken ct)
+    private async Task RenewalJobAsync(PlanStep step, bool enable, CancellationToken ct)
     {
         var spec = desired.Server.Database ?? throw new StepFailedException($"{step.Address} needs server.database to reach the PEM database");
         try
         {
             await using var database = await PemDatabase.OpenAsync(spec, ct).ConfigureAwait(false);
-            await database.DisableRenewalJobAsync(ct).ConfigureAwait(false);
+            if (enable) await database.EnableRenewalJobAsync(ct).ConfigureAwait(false);
+            else await database.DisableRenewalJobAsync(ct).ConfigureAwait(false);
         }
         catch (PemDatabaseException e)
         {

@@ -22,6 +22,7 @@ public static partial class Planner
         var steps = new List<PlanStep>();
         var server = desired.Server;
         var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
+        PlanRenewalJobBack(desired, observed, steps);
         var ca = PlanCa(desired, observed.Server, now, options ?? new PlanOptions(), steps);
         var serverChanged = ca.Replaced;
 
@@ -78,6 +79,7 @@ public static partial class Planner
             PlanFinalTrust(server, observed.Server, ca, trusted, steps);
             serverChanged = true;
         }
+        PlanLeftovers(desired, observed, steps);
 
         if ((serverChanged || pending.Contains(Addresses.ServerRestart)) && server.Restart is not null)
             steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,

@@ -33,4 +33,9 @@ public enum StepAction
     Remove,
     /// <summary>Run a config test (apachectl -t, nginx -t) before a reload; a failure stops the apply before the reload.</summary>
     TestConfig,
+    /// <summary>Trusted CA leftovers: delete a pending key on its host (Paths) and its request beside the inventory (Source),
+    /// once the pair is installed or no longer wanted. No backup: the key was never used.</summary>
+    RemovePending,
+    /// <summary>Turn PEM's own CA renewal job back on (back from a trusted CA to PEM's own CA).</summary>
+    EnableJob,
 }

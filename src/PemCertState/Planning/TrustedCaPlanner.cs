@@ -50,7 +50,7 @@ internal static class TrustedCaPlanner
                 verdicts.Add(Judge(AgentNeed(desired, agent), held.Key, held.Certificate, trusted, seen, now, warnings));
             }
         }
-        WarnAboutStrangers(observed, trusted, seen, warnings);
+        WarnAboutStrangers(observed, trusted, seen, now, warnings);
         CheckTrustedCa(trusted, desired.Ca.Policy, now, warnings);
 
         var waiting = verdicts.Where(v => v.State is State.NewKey or State.Waiting).ToList();
@@ -84,6 +84,12 @@ internal static class TrustedCaPlanner
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : Planner.Owed(observed.Journal!), [], Command: agent.Restart));
         }
+
+        foreach (var v in verdicts.Where(v => v.State == State.Ok))
+            Planner.RemovePending(v.Need.Address, v.Need.Host, seen.PendingKeys.GetValueOrDefault(v.Need.Address),
+                seen.RequestKeys.ContainsKey(v.Need.Address) ? v.Need.Request : null,
+                "the certificate in place is good; the pending key and its request are left over (an apply stopped after installing, or the request is no longer needed)",
+                steps);
 
         if ((serverChanged || pending.Contains(Addresses.ServerRestart)) && server.Restart is not null)
             steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
@@ -208,19 +214,29 @@ internal static class TrustedCaPlanner
         return null;
     }
 
-    /// <summary>Files in signed_dir that are for no pending key and are not installed already: named, never installed.</summary>
-    private static void WarnAboutStrangers(ObservedState observed, TrustedCaSpec trusted, ObservedTrusted seen, List<string> warnings)
+    /// <summary>
+    /// Files in signed_dir that are for no pending key and are not installed already: named, never installed. A certificate
+    /// the same CA signed for a subject that now holds a newer certificate from it (what a renewal leaves) is not worth a warning.
+    /// </summary>
+    private static void WarnAboutStrangers(ObservedState observed, TrustedCaSpec trusted, ObservedTrusted seen, DateTimeOffset now, List<string> warnings)
     {
         var pendingKeys = seen.PendingKeys.Values.Select(k => k.PublicKeySha256).Where(k => k is not null).ToHashSet(StringComparer.Ordinal);
         var installed = new HashSet<string>(StringComparer.Ordinal);
-        if (observed.Server.Certificate.Summary is { } s) installed.Add(s.Sha256);
-        foreach (var agent in observed.Agents.Values)
-            if (agent.Certificate.Summary is { } a) installed.Add(a.Sha256);
+        var newest = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var held in observed.Agents.Values.Select(a => a.Certificate).Prepend(observed.Server.Certificate))
+        {
+            if (held.Summary is not { } summary) continue;
+            installed.Add(summary.Sha256);
+            if (ChainCheck.Problem(held.Certificate!, trusted.Bundle, now) is null
+                && (!newest.TryGetValue(summary.Subject, out var seenBefore) || seenBefore < summary.NotBefore))
+                newest[summary.Subject] = summary.NotBefore;
+        }
         foreach (var file in seen.Signed)
         {
             if (file.Summary is not { } summary)
                 warnings.Add($"{Signed(trusted, file)} holds no certificate (PEM or DER); it is ignored");
-            else if (!pendingKeys.Contains(summary.PublicKeySha256) && !installed.Contains(summary.Sha256))
+            else if (!pendingKeys.Contains(summary.PublicKeySha256) && !installed.Contains(summary.Sha256)
+                && !(newest.TryGetValue(summary.Subject, out var current) && current >= summary.NotBefore && ChainCheck.Problem(file.Leaf!, trusted.Bundle, now) is null))
                 warnings.Add($"{Signed(trusted, file)} ({summary.Subject}, issuer {summary.Issuer}) is for no pending key: signed for another key, or an old request. It is not installed; remove it.");
         }
     }
