@@ -32,16 +32,28 @@ public static class TrustedObserver
 
         var pending = new Dictionary<string, ObservedKey>(StringComparer.Ordinal);
         var requests = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var requestFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (address, request, read) in reads)
         {
             var file = await read.ConfigureAwait(false);
             // Common mode: the first agent holding agent.key.pending has the one key.
             if (file.Exists && !pending.ContainsKey(address)) pending[address] = ReadKey(file);
             if (!requests.ContainsKey(address) && File.Exists(request))
-                requests[address] = CertificateRequests.PublicKeySha256(await File.ReadAllBytesAsync(request, cancellationToken).ConfigureAwait(false));
+            {
+                var bytes = await File.ReadAllBytesAsync(request, cancellationToken).ConfigureAwait(false);
+                requests[address] = CertificateRequests.PublicKeySha256(bytes);
+                requestFiles[request] = Fingerprints.Sha256Hex(bytes);
+            }
         }
+        var caFiles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in new[] { trusted?.CertificatePath, trusted?.CrlPath }.OfType<string>())
+            caFiles[path] = File.Exists(path) ? Fingerprints.Sha256Hex(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)) : "missing";
         return new ObservedTrusted(pending, requests, trusted is null ? [] : await ReadSignedAsync(trusted.SignedDir, cancellationToken).ConfigureAwait(false),
-            await job.ConfigureAwait(false));
+            await job.ConfigureAwait(false))
+        {
+            RequestFiles = requestFiles,
+            CaFiles = caFiles,
+        };
     }
 
     /// <summary>
@@ -71,7 +83,7 @@ public static class TrustedObserver
                 try { certificates = [new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(bytes)]; }
                 catch (Exception e) when (e is not OutOfMemoryException) { certificates = []; }
             }
-            files.Add(new SignedFile(path, certificates, certificates.Count > 0 ? CertificateSummary.From(certificates[0]) : null));
+            files.Add(new SignedFile(path, certificates, certificates.Count > 0 ? CertificateSummary.From(certificates[0]) : null) { Sha256 = Fingerprints.Sha256Hex(bytes) });
         }
         return files;
     }

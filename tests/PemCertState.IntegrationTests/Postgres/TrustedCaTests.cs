@@ -62,9 +62,11 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         Assert.Contains("Example Issuing CA 1", Processes.Check("openssl", "x509", "-in", Path.Combine(lab.CertDir(41), "agent41.crt"), "-noout", "-issuer"), StringComparison.Ordinal);
         await AssertNothingPlanned(lab);
 
-        // And back to self-signed: a new CA, every leaf reissued, logins still work, and nothing is planned after
+        // And back to self-signed: a new CA, every leaf reissued, PEM's renewal job on again, logins still work, and nothing is planned after
         lab.Rewrite(Trusted("trusted/ca.crl"), SelfSigned);
-        await lab.ApplyAsync();
+        var (back, _) = await lab.ApplyAsync();
+        Assert.Equal(StepAction.EnableJob, back.Steps[0].Action);
+        Assert.Equal("t", postgres.Sql("pem", "SELECT jobenabled FROM pem.job WHERE jobname = 'Check CA certificate expiry'"));
         Assert.True(Login(lab, 42).ExitCode == 0, Login(lab, 42).Output);
         Assert.Contains("CN = pem-ca", Processes.Check("openssl", "x509", "-in", Path.Combine(lab.CertDir(42), "agent42.crt"), "-noout", "-issuer"), StringComparison.Ordinal);
         await AssertNothingPlanned(lab);
