@@ -98,7 +98,7 @@ public static partial class Planner
     internal static string Owed(ObservedJournal journal) =>
         $"the interrupted apply {journal.Apply} changed files that need this restart, but stopped before running it";
 
-    private static IReadOnlyList<string> Notes(ObservedJournal? journal)
+    internal static IReadOnlyList<string> Notes(ObservedJournal? journal)
     {
         if (journal is null || journal.Finished) return [];
         var where = journal.Stopped is { } stopped ? $", during step {journal.LastCompleted + 1} ({stopped})" : "";

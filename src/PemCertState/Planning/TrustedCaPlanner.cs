@@ -58,7 +58,7 @@ internal static class TrustedCaPlanner
         {
             var ready = verdicts.Count(v => v.State == State.Ready);
             foreach (var v in waiting) PlanRequest(v, trusted, ready, verdicts.Count - verdicts.Count(x => x.State == State.Ok), steps);
-            return new Plan(steps) { Warnings = warnings };
+            return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
         }
 
         var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
@@ -102,7 +102,7 @@ internal static class TrustedCaPlanner
             if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
             else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
         }
-        return new Plan(steps) { Warnings = warnings };
+        return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
     }
 
     private static Need ServerNeed(DesiredState desired) => new(
