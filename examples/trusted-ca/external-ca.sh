@@ -10,12 +10,14 @@
 # FOLDER defaults to this script's folder. server.csr gets serverAuth, every other request clientAuth;
 # the subject is the one in the request (pemstate checks it when the certificate comes back).
 # Environment: DAYS (leaf validity, default 365), KEY (openssl genpkey algorithm options for the CA keys,
-# default EC P-256).
+# default EC P-256), NAME (the CA's name in its subjects, default Example: "Example Root CA"; another NAME in
+# another FOLDER makes a second CA, to try moving from one trusted CA to another).
 set -eu
 
 command=${1:-}
 folder=${2:-$(dirname "$0")}
 days=${DAYS:-365}
+name=${NAME:-Example}
 ca="$folder/ca"
 
 genkey() { # out
@@ -55,10 +57,10 @@ init)
     mkdir -p "$ca" "$folder/trusted"
     chmod 700 "$ca"
     genkey "$ca/root.key"
-    openssl req -new -x509 -key "$ca/root.key" -subj "/C=IN/O=Example Corp/CN=Example Root CA" -days 3650 -sha256 \
+    openssl req -new -x509 -key "$ca/root.key" -subj "/C=IN/O=$name Corp/CN=$name Root CA" -days 3650 -sha256 \
         -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$ca/root.crt"
     genkey "$ca/intermediate.key"
-    openssl req -new -key "$ca/intermediate.key" -subj "/C=IN/O=Example Corp/CN=Example Issuing CA 1" -out "$ca/intermediate.csr"
+    openssl req -new -key "$ca/intermediate.key" -subj "/C=IN/O=$name Corp/CN=$name Issuing CA 1" -out "$ca/intermediate.csr"
     printf '%s\n' "basicConstraints=critical,CA:TRUE,pathlen:0" "keyUsage=critical,keyCertSign,cRLSign" \
         "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" > "$ca/intermediate.ext"
     openssl x509 -req -in "$ca/intermediate.csr" -CA "$ca/root.crt" -CAkey "$ca/root.key" -set_serial "0x$(openssl rand -hex 16)" \
@@ -67,7 +69,7 @@ init)
     config intermediate
     cat "$ca/intermediate.crt" "$ca/root.crt" > "$folder/trusted/ca.crt"
     publish_crl
-    echo "made the external CA: $folder/trusted/ca.crt (Example Issuing CA 1 + Example Root CA) and $folder/trusted/ca.crl"
+    echo "made the external CA: $folder/trusted/ca.crt ($name Issuing CA 1 + $name Root CA) and $folder/trusted/ca.crl"
     ;;
 sign)
     [ -f "$ca/intermediate.crt" ] || { echo "no CA yet: run $0 init $folder first" >&2; exit 1; }

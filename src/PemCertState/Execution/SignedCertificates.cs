@@ -30,10 +30,12 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
                 await InstallAsync(step, host, hosts, ct).ConfigureAwait(false);
                 return true;
             case StepAction.WriteBundle when step.Source != Addresses.Ca:
-                await WritePrivateAsync(host, step.Paths[0], string.Concat(Trusted.Bundle.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+                await WritePrivateAsync(host, step.Paths[0], string.Concat(RotationBundle(step).Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
                 return true;
             case StepAction.WriteCrl when step.Source != Addresses.Ca:
-                await WritePrivateAsync(host, step.Paths[0], Trusted.CrlPem ?? throw new StepFailedException("ca.crl is none; no CRL to write"), step.Owner, ct).ConfigureAwait(false);
+                await WritePrivateAsync(host, step.Paths[0], step.Bundle is null
+                    ? Trusted.CrlPem ?? throw new StepFailedException("ca.crl is none; no CRL to write")
+                    : string.Concat(RotationCrls(step).Select(PemCodec.EncodeCrl)), step.Owner, ct).ConfigureAwait(false);
                 return true;
             case StepAction.Remove:
                 foreach (var path in step.Paths) await host.DeleteAsync(path, ct).ConfigureAwait(false);
@@ -55,13 +57,33 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && Addresses.AgentId(step.Address) is { } id:
                 await PreflightAgentAsync(step, id, host, ct).ConfigureAwait(false);
                 return false;
-            case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && step.Address == Addresses.ServerRestart:
+            case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && step.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth:
                 await PreflightAsync(step, hosts, ct).ConfigureAwait(false);
                 return false;
             default:
                 return false;
         }
     }
+
+    /// <summary>root.crt during a move between trusted CAs: the old CA's certificates (from root.crt, by SHA-256) and ca.certificate.</summary>
+    private IEnumerable<Org.BouncyCastle.X509.X509Certificate> RotationBundle(PlanStep step) =>
+        (step.Bundle ?? [TrustedCaPlanner.TrustedBundleEntry]).SelectMany(entry => entry == TrustedCaPlanner.TrustedBundleEntry ? Trusted.Bundle : [OldCa(entry)]);
+
+    /// <summary>root.crl during that move: the old CA's current CRL from root.crl, and ca.crl's.</summary>
+    private IEnumerable<Org.BouncyCastle.X509.X509Crl> RotationCrls(PlanStep step) =>
+        step.Bundle!.SelectMany(entry =>
+        {
+            if (entry == TrustedCaPlanner.TrustedBundleEntry) return Trusted.Crls;
+            var ca = OldCa(entry);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var crl = observed.Server.Crl.All.FirstOrDefault(c => c.IssuerDN.Equivalent(ca.SubjectDN) && Verification.ChainCheck.Signs(ca, c) && (c.NextUpdate is not { } next || next > now))
+                ?? throw new StepFailedException($"root.crl no longer holds a current CRL from {DistinguishedNames.Format(ca.SubjectDN)}; run pemstate plan again");
+            return [crl];
+        });
+
+    private Org.BouncyCastle.X509.X509Certificate OldCa(string sha256) =>
+        observed.Server.Root.Certificates.FirstOrDefault(c => CertificateSummary.From(c).Sha256 == sha256)
+            ?? throw new StepFailedException($"the CA certificate with SHA-256 {sha256} is no longer in root.crt; run pemstate plan again");
 
     private TrustedCaSpec Trusted => desired.Ca.Trusted ?? throw new StepFailedException("this step needs ca.source: trusted in the inventory");
 

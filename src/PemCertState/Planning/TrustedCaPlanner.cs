@@ -15,7 +15,7 @@ namespace PemCertState.Planning;
 /// once every one is signed, it installs them all in EDB's order: server files (backups, root.crt = the trusted
 /// CA, root.crl or ssl_crl_file commented out, server pair), PEM's renewal job off, every agent, the server restart last.
 /// </summary>
-internal static class TrustedCaPlanner
+internal static partial class TrustedCaPlanner
 {
     /// <summary>One certificate the inventory needs from the trusted CA.</summary>
     private sealed record Need(
@@ -62,11 +62,22 @@ internal static class TrustedCaPlanner
         }
 
         var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
-        var serverChanged = PlanRootBundle(server, observed.Server.Root, trusted, steps);
-        PlanPemCaRemoval(server, observed.Server, steps);
-        serverChanged |= PlanRootCrl(server, observed.Server.Crl, trusted, steps);
+        // From one trusted CA to another: both trusted while the certificates move (issue 6), not EDB's switch.
+        var rotation = RotatingFrom(observed, trusted, now);
+        bool serverChanged;
+        if (rotation is null)
+        {
+            serverChanged = PlanRootBundle(server, observed.Server.Root, trusted, steps);
+            PlanPemCaRemoval(server, observed.Server, steps);
+            serverChanged |= PlanRootCrl(server, observed.Server.Crl, trusted, steps);
+        }
+        else
+        {
+            serverChanged = PlanOverlap(server, observed.Server, trusted, rotation, now, steps);
+        }
+        var beforeLeaves = steps.Count;
         serverChanged |= PlanServerPair(server, verdicts[0], observed.Server, steps);
-        serverChanged |= PlanServerSettings(server, trusted, observed.Server.Settings, steps);
+        if (rotation is null) serverChanged |= PlanServerSettings(server, trusted, observed.Server.Settings, steps);
         if (seen.RenewalJobEnabled == true)
             steps.Add(new PlanStep($"job[{PemDatabase.RenewalJob}]", server.Host, StepAction.DisableJob,
                 "with a trusted CA, PEM's own renewal job would replace the trusted certificates with self-signed ones", [],
@@ -83,6 +94,13 @@ internal static class TrustedCaPlanner
             if ((changed || owed) && agent.Restart is not null)
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : Planner.Owed(observed.Journal!), [], Command: agent.Restart));
+        }
+
+        if (rotation is not null)
+        {
+            PlanRotationRestart(server, beforeLeaves, steps);
+            PlanFinalTrust(server, observed.Server, trusted, rotation, steps);
+            serverChanged = true;
         }
 
         foreach (var v in verdicts.Where(v => v.State == State.Ok))

@@ -191,6 +191,74 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         Assert.Equal("t", postgres.Sql("pem", "SELECT jobenabled FROM pem.job WHERE jobname = 'Check CA certificate expiry'"));
     }
 
+    [Fact]
+    public async Task Moving_to_another_trusted_CA_keeps_every_agent_logging_in_before_between_and_after_the_phases()
+    {
+        // Given agents 47 and 48 converged on trusted CA "Example", and the inventory moved to CA "Other" (its requests signed)
+        postgres.RegisterAgent(47);
+        postgres.RegisterAgent(48);
+        var lab = new PemLab(postgres, "trusted-rotation", PemLab.PerAgent(47, 48));
+        await lab.ApplyAsync();
+        ExternalCa(lab.Folder, "init");
+        lab.Rewrite(SelfSigned, Trusted("trusted/ca.crl"));
+        await lab.ApplyAsync();
+        ExternalCa(lab.Folder, "sign");
+        await lab.ApplyAsync();
+        var next = Path.Combine(lab.Folder, "next");
+        ExternalCa(next, "init", name: "Other");
+        lab.Rewrite(Trusted("trusted/ca.crl"), Trusted("next/trusted/ca.crl").Replace("trusted/ca.crt", "next/trusted/ca.crt", StringComparison.Ordinal)
+            + "  requests_dir: next/csr\n  signed_dir: next/signed\n");
+        var (waiting, _) = await lab.ApplyAsync();
+        Assert.Equal([StepAction.GenerateKey, StepAction.RequestSignature], waiting.Steps.Select(s => s.Action).Distinct());
+        AssertLogins(lab, "before the rotation");
+        ExternalCa(next, "sign");
+
+        // When phase 1 runs (root.crt and root.crl hold both CAs, the server restarts trusting both)
+        var (phase1, _) = await lab.ApplyAsync(stopAfter: s => s.Address == Addresses.ServerRestartTrustingBoth);
+
+        // Then the agents still log in with the old CA's certificates, and the new CA's certificates are accepted already
+        Assert.Contains(phase1.Steps, s => s.Reason.StartsWith("CA rotation, phase 1", StringComparison.Ordinal));
+        AssertLogins(lab, "after phase 1");
+        foreach (var id in new[] { 47, 48 })
+        {
+            var newCertificate = postgres.AgentPsql($"agent{id}", lab.RootCrt, Path.Combine(next, "signed", $"agent{id}.crt"), Path.Combine(lab.CertDir(id), $"agent{id}.key.pending"));
+            Assert.True(newCertificate.ExitCode == 0, newCertificate.Output);
+        }
+
+        // When phase 2 runs (the new pairs installed, each agent restarted), but not phase 3
+        var oldCertificate = Path.Combine(lab.Folder, "old47.crt");
+        var oldKey = Path.Combine(lab.Folder, "old47.key");
+        File.Copy(Path.Combine(lab.CertDir(47), "agent47.crt"), oldCertificate);
+        File.Copy(Path.Combine(lab.CertDir(47), "agent47.key"), oldKey);
+        await lab.ApplyAsync(stopAfter: s => s.Address == "restart[agent 48]");
+
+        // Then the agents log in with the new CA's certificates while the server still trusts both
+        AssertLogins(lab, "after phase 2");
+        Assert.Contains("Other Issuing CA 1", Processes.Check("openssl", "x509", "-in", Path.Combine(lab.CertDir(47), "agent47.crt"), "-noout", "-issuer"), StringComparison.Ordinal);
+
+        // When the rest runs (phase 3: the old CA leaves root.crt and root.crl, the server restarts last)
+        var (phase3, _) = await lab.ApplyAsync();
+
+        // Then every agent logs in, the old CA is no longer trusted by the real server, verify passes, and nothing is planned
+        Assert.Contains(phase3.Steps, s => s.Reason.StartsWith("CA rotation, phase 3", StringComparison.Ordinal));
+        Assert.Equal("restart[server]", phase3.Steps[^1].Address);
+        AssertLogins(lab, "after phase 3");
+        Assert.All(PemCodec.DecodeCertificates(File.ReadAllBytes(lab.RootCrt)), c => Assert.Contains("Other", DistinguishedNames.Format(c.SubjectDN), StringComparison.Ordinal));
+        Assert.NotEqual(0, postgres.AgentPsql("agent47", lab.RootCrt, oldCertificate, oldKey).ExitCode);
+        var verify = Processes.Pemstate("verify", "--connect", "-f", lab.InventoryPath);
+        Assert.True(verify.ExitCode == 0, verify.Output);
+        await AssertNothingPlanned(lab);
+    }
+
+    private void AssertLogins(PemLab lab, string when)
+    {
+        foreach (var id in new[] { 47, 48 })
+        {
+            var psql = Login(lab, id);
+            Assert.True(psql.ExitCode == 0, $"agent {id} {when}: {psql.Output}");
+        }
+    }
+
     /// <summary>The certificate the running server sends in its TLS handshake, as openssl s_client sees it.</summary>
     private string ServedCertificate()
     {
@@ -222,11 +290,12 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
     }
 
     /// <summary>examples/trusted-ca/external-ca.sh: the openssl CA the README points users at.</summary>
-    private static void ExternalCa(string folder, string command)
+    private static void ExternalCa(string folder, string command, string name = "Example")
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(root.FullName, "PemCertState.sln"))) root = root.Parent!;
-        var (code, output) = Processes.Run("sh", [Path.Combine(root.FullName, "examples", "trusted-ca", "external-ca.sh"), command, folder]);
+        var (code, output) = Processes.Run("sh", [Path.Combine(root.FullName, "examples", "trusted-ca", "external-ca.sh"), command, folder],
+            new Dictionary<string, string> { ["NAME"] = name });
         Assert.True(code == 0, output);
     }
 }

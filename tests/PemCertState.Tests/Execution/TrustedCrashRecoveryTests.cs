@@ -17,7 +17,7 @@ public sealed class TrustedCrashRecoveryTests
     public async Task A_trusted_CA_install_killed_after_any_step_is_converged_by_the_next_apply(int step)
     {
         // Given a one-agent lab switched to the trusted CA, its requests signed (the CA signs with the real clock)
-        var now = DateTimeOffset.UtcNow.AddMinutes(1);
+        var now = TrustedRenewalTests.Clock();
         using var lab = Lab.Create(agents: 1);
         await lab.ApplyAsync(now);
         ExternalCa.SwitchLab(lab);

@@ -13,29 +13,34 @@ namespace PemCertState.Tests.Execution;
 /// </summary>
 public sealed class TrustedRenewalTests
 {
-    /// <summary>The CA of examples/trusted-ca signs with the real clock, so the lab is converged on it now.</summary>
-    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow.AddMinutes(1);
+    /// <summary>
+    /// The CA of examples/trusted-ca signs with the real clock (notBefore = when it signs), so each test plans at a clock taken
+    /// when it starts, a few minutes ahead: later than every signature the test makes, and still inside the five minutes
+    /// pemstate backdates its own certificates by, so that openssl (real time) accepts those too.
+    /// </summary>
+    internal static DateTimeOffset Clock() => DateTimeOffset.UtcNow.AddMinutes(4);
 
     [Fact]
     public async Task A_trusted_agent_and_server_inside_their_window_are_requested_again_then_installed_with_only_their_restarts()
     {
         // Given a lab converged on the trusted CA, whose server and agent 2 hold certificates that expire in 40 days
-        using var lab = await ConvergedOnTrustedCaAsync();
+        var now = Clock();
+        using var lab = await ConvergedOnTrustedCaAsync(now);
         var issuing = ExternalCa.Issuing(lab.Root);
-        Reissue(issuing, Path.Combine(lab.DataDir, "server.key"), Path.Combine(lab.DataDir, "server.crt"), "/C=IN/ST=MH/L=Pune/O=EDB/CN=pem.example.com", LeafUsage.Server, Now, 40);
-        Reissue(issuing, Path.Combine(lab.CertDir(2), "agent2.key"), Path.Combine(lab.CertDir(2), "agent2.crt"), "/C=IN/ST=MH/L=Pune/O=PEM/CN=agent2", LeafUsage.Client, Now, 40);
-        Assert.True((await lab.PlanAsync(Now)).IsEmpty);
+        Reissue(issuing, Path.Combine(lab.DataDir, "server.key"), Path.Combine(lab.DataDir, "server.crt"), "/C=IN/ST=MH/L=Pune/O=EDB/CN=pem.example.com", LeafUsage.Server, now, 40);
+        Reissue(issuing, Path.Combine(lab.CertDir(2), "agent2.key"), Path.Combine(lab.CertDir(2), "agent2.crt"), "/C=IN/ST=MH/L=Pune/O=PEM/CN=agent2", LeafUsage.Client, now, 40);
+        Assert.True((await lab.PlanAsync(now)).IsEmpty);
         File.WriteAllText(lab.RestartLog, "");
         var live = LiveFiles(lab);
 
         // When the clock reaches day 15 (25 days left, renew_before 30) and pemstate applies, as a nightly job would
-        var later = Now.AddDays(15);
+        var later = now.AddDays(15);
         var waiting = Pemstate.RunWith(lab.Root, At(later), "apply", "--auto-approve");
 
         // Then it asks for two signatures, with the reason, and exits 3 without touching a live file or restarting anything
         Assert.True(waiting.ExitCode == 3, waiting.Stdout + waiting.Stderr);
         Assert.Contains("Waiting for 2 signatures", waiting.Stdout, StringComparison.Ordinal);
-        Assert.Contains($"it expires on {Planner.Day(Now.AddDays(40))}, in 2", waiting.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"it expires on {Planner.Day(now.AddDays(40))}, in 2", waiting.Stdout, StringComparison.Ordinal);
         Assert.Contains("days; renew_before is 30 days", waiting.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("agent1.csr", waiting.Stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(lab.DataDir, "server.key.pending")));
@@ -68,32 +73,34 @@ public sealed class TrustedRenewalTests
     public async Task Only_an_agent_inside_its_window_is_renewed_and_the_server_is_not_restarted()
     {
         // Given a lab converged on the trusted CA, whose agent 1 certificate expires in 10 days
-        using var lab = await ConvergedOnTrustedCaAsync();
-        Reissue(ExternalCa.Issuing(lab.Root), Path.Combine(lab.CertDir(1), "agent1.key"), Path.Combine(lab.CertDir(1), "agent1.crt"), "/C=IN/ST=MH/L=Pune/O=PEM/CN=agent1", LeafUsage.Client, Now, 10);
+        var now = Clock();
+        using var lab = await ConvergedOnTrustedCaAsync(now);
+        Reissue(ExternalCa.Issuing(lab.Root), Path.Combine(lab.CertDir(1), "agent1.key"), Path.Combine(lab.CertDir(1), "agent1.crt"), "/C=IN/ST=MH/L=Pune/O=PEM/CN=agent1", LeafUsage.Client, now, 10);
         File.WriteAllText(lab.RestartLog, "");
 
         // When it is applied (request), signed, and applied again
-        var (waiting, _) = await lab.ApplyAsync(Now);
+        var (waiting, _) = await lab.ApplyAsync(now);
         ExternalCa.Run(lab.Root, "sign");
-        var (installed, _) = await lab.ApplyAsync(Now);
+        var (installed, _) = await lab.ApplyAsync(now);
 
         // Then one request, one install, one agent restart, and no server restart
         Assert.Equal(["agent[1].certificate"], waiting.Resources);
         Assert.Equal(["agent[1].certificate", "restart[agent 1]"], installed.Resources);
         Assert.Equal(["agent"], File.ReadAllLines(lab.RestartLog));
-        Assert.True((await lab.PlanAsync(Now)).IsEmpty);
+        Assert.True((await lab.PlanAsync(now)).IsEmpty);
     }
 
     /// <summary>A two-agent lab switched from PEM's CA to examples/trusted-ca's and converged there.</summary>
-    internal static async Task<Lab> ConvergedOnTrustedCaAsync(int agents = 2)
+    internal static async Task<Lab> ConvergedOnTrustedCaAsync(DateTimeOffset now, int agents = 2)
     {
         var lab = Lab.Create(agents: agents);
-        await lab.ApplyAsync(Now);
+        await lab.ApplyAsync(now);
         ExternalCa.SwitchLab(lab);
-        await lab.ApplyAsync(Now);
+        await lab.ApplyAsync(now);
         ExternalCa.Run(lab.Root, "sign");
-        await lab.ApplyAsync(Now);
-        Assert.True((await lab.PlanAsync(Now)).IsEmpty);
+        await lab.ApplyAsync(now);
+        var converged = await lab.PlanAsync(now);
+        Assert.True(converged.IsEmpty, PemCertState.Rendering.PlanTextRenderer.Render(converged));
         return lab;
     }
 

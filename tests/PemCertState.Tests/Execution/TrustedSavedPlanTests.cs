@@ -7,18 +7,17 @@ namespace PemCertState.Tests.Execution;
 /// <summary>A saved plan (plan --out) with a trusted CA depends on the pending keys, the requests and the signed folder too.</summary>
 public sealed class TrustedSavedPlanTests
 {
-    /// <summary>The CA of examples/trusted-ca signs with the real clock, so pemstate runs with it too.</summary>
-    private static readonly Dictionary<string, string?> RealClock = new()
-    {
-        ["PEMSTATE_NOW"] = DateTimeOffset.UtcNow.AddMinutes(1).ToString("O", CultureInfo.InvariantCulture),
-    };
+    private static Dictionary<string, string?> At(DateTimeOffset now) =>
+        new() { ["PEMSTATE_NOW"] = now.ToString("O", CultureInfo.InvariantCulture) };
 
     [Fact]
     public async Task A_saved_install_plan_is_refused_when_a_file_appears_in_signed_and_the_file_is_named()
     {
         // Given a lab switched to the trusted CA, its requests signed, and the install saved as a plan
+        var now = TrustedRenewalTests.Clock();
+        var RealClock = At(now);
         using var lab = Lab.Create(agents: 1);
-        await lab.ApplyAsync(DateTimeOffset.UtcNow.AddMinutes(1));
+        await lab.ApplyAsync(now);
         ExternalCa.SwitchLab(lab);
         Assert.Equal(3, Pemstate.RunWith(lab.Root, RealClock, "apply", "--auto-approve").ExitCode);
         ExternalCa.Run(lab.Root, "sign");
@@ -43,8 +42,10 @@ public sealed class TrustedSavedPlanTests
     public async Task A_saved_request_plan_is_refused_when_a_pending_key_or_request_is_deleted()
     {
         // Given a lab switched to the trusted CA whose keys and requests are written, and the waiting plan saved
+        var now = TrustedRenewalTests.Clock();
+        var RealClock = At(now);
         using var lab = Lab.Create(agents: 1);
-        await lab.ApplyAsync(DateTimeOffset.UtcNow.AddMinutes(1));
+        await lab.ApplyAsync(now);
         ExternalCa.SwitchLab(lab);
         Assert.Equal(3, Pemstate.RunWith(lab.Root, RealClock, "apply", "--auto-approve").ExitCode);
         Assert.Equal(0, Pemstate.RunWith(lab.Root, RealClock, "plan", "--out", "waiting.plan").ExitCode);

@@ -9,13 +9,13 @@ namespace PemCertState.Tests.Planning;
 /// <summary>Pending keys and requests a trusted CA leaves behind are removed, and the plan after that is empty.</summary>
 public sealed class TrustedLeftoversTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow.AddMinutes(1);
 
     [Fact]
     public async Task A_pending_key_and_request_left_beside_an_installed_pair_are_removed()
     {
         // Given a lab converged on the trusted CA, where an apply stopped after installing agent 1's pair (its pending key and request still there)
-        using var lab = await TrustedRenewalTests.ConvergedOnTrustedCaAsync();
+        var now = TrustedRenewalTests.Clock();
+        using var lab = await TrustedRenewalTests.ConvergedOnTrustedCaAsync(now);
         var pending = Path.Combine(lab.CertDir(1), "agent1.key.pending");
         File.Copy(Path.Combine(lab.CertDir(1), "agent1.key"), pending);
         var request = Path.Combine(lab.Root, "csr", "agent1.csr");
@@ -23,7 +23,7 @@ public sealed class TrustedLeftoversTests
             PemCertState.Crypto.PemCodec.DecodePrivateKey(File.ReadAllBytes(pending))!));
 
         // When it is planned and applied
-        var (plan, _) = await lab.ApplyAsync(Now);
+        var (plan, _) = await lab.ApplyAsync(now);
 
         // Then one step removes both, nothing is restarted, and the next plan is empty
         var step = Assert.Single(plan.Steps);
@@ -32,7 +32,7 @@ public sealed class TrustedLeftoversTests
         Assert.False(File.Exists(pending));
         Assert.False(File.Exists(request));
         Assert.True(File.Exists(Path.Combine(lab.CertDir(1), "agent1.key")));
-        var again = await lab.PlanAsync(Now);
+        var again = await lab.PlanAsync(now);
         Assert.True(again.IsEmpty, PlanTextRenderer.Render(again));
     }
 
@@ -40,22 +40,23 @@ public sealed class TrustedLeftoversTests
     public async Task Switching_back_to_self_signed_while_waiting_removes_every_pending_key_and_request()
     {
         // Given a lab switched to the trusted CA that wrote its requests and waits for the CA
+        var now = TrustedRenewalTests.Clock();
         using var lab = Lab.Create(agents: 2);
-        await lab.ApplyAsync(Now);
+        await lab.ApplyAsync(now);
         ExternalCa.SwitchLab(lab);
-        await lab.ApplyAsync(Now);
+        await lab.ApplyAsync(now);
         Assert.Equal(3, Directory.GetFiles(Path.Combine(lab.Root, "csr")).Length);
 
         // When the inventory goes back to self-signed and it is applied
         ExternalCa.SwitchBack(lab);
-        var (plan, _) = await lab.ApplyAsync(Now);
+        var (plan, _) = await lab.ApplyAsync(now);
 
         // Then the three pending keys and the three requests are removed, and nothing else was needed: PEM's CA was never replaced
         Assert.Equal(["agent[1].certificate", "agent[2].certificate", "server.certificate"], plan.Steps.Where(s => s.Action == StepAction.RemovePending).Select(s => s.Address));
         Assert.All(plan.Steps, s => Assert.Equal(StepAction.RemovePending, s.Action));
         Assert.Empty(Directory.GetFiles(Path.Combine(lab.Root, "csr")));
         Assert.Empty(Directory.GetFiles(lab.Root, "*.pending", SearchOption.AllDirectories));
-        var again = await lab.PlanAsync(Now);
+        var again = await lab.PlanAsync(now);
         Assert.True(again.IsEmpty, PlanTextRenderer.Render(again));
     }
 }
