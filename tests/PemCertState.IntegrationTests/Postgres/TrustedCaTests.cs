@@ -225,12 +225,12 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
             Assert.True(newCertificate.ExitCode == 0, newCertificate.Output);
         }
 
-        // When phase 2 runs (the new pairs installed, each agent restarted), but not phase 3
+        // When phase 2 runs (the new pairs installed; these agents have no restart command), but not phase 3
         var oldCertificate = Path.Combine(lab.Folder, "old47.crt");
         var oldKey = Path.Combine(lab.Folder, "old47.key");
         File.Copy(Path.Combine(lab.CertDir(47), "agent47.crt"), oldCertificate);
         File.Copy(Path.Combine(lab.CertDir(47), "agent47.key"), oldKey);
-        await lab.ApplyAsync(stopAfter: s => s.Address == "restart[agent 48]");
+        await lab.ApplyAsync(stopAfter: s => s.Address == "agent[48].certificate" && s.Action == StepAction.InstallSigned);
 
         // Then the agents log in with the new CA's certificates while the server still trusts both
         AssertLogins(lab, "after phase 2");
