@@ -250,6 +250,42 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         await AssertNothingPlanned(lab);
     }
 
+    [Fact]
+    public async Task A_trusted_agent_certificate_inside_its_window_is_renewed_and_the_real_server_is_not_restarted()
+    {
+        // Given agent 49 converged on the trusted CA, holding a certificate from it that expires in 10 days
+        postgres.RegisterAgent(49);
+        var lab = new PemLab(postgres, "trusted-renewal", PemLab.PerAgent(49));
+        await lab.ApplyAsync();
+        ExternalCa(lab.Folder, "init");
+        lab.Rewrite(SelfSigned, Trusted("trusted/ca.crl"));
+        await lab.ApplyAsync();
+        ExternalCa(lab.Folder, "sign");
+        await lab.ApplyAsync();
+        var issuing = new CertificateAuthority(
+            PemCodec.DecodeCertificates(File.ReadAllBytes(Path.Combine(lab.Folder, "ca", "intermediate.crt")))[0],
+            PemCodec.DecodePrivateKey(File.ReadAllBytes(Path.Combine(lab.Folder, "ca", "intermediate.key")))!.Private);
+        var certificate = Path.Combine(lab.CertDir(49), "agent49.crt");
+        var key = PemCodec.DecodePrivateKey(File.ReadAllBytes(Path.Combine(lab.CertDir(49), "agent49.key")))!;
+        File.WriteAllText(certificate, PemCodec.EncodeCertificate(issuing.Issue("/C=IN/O=PEM/CN=agent49", key.Public, LeafUsage.Client, DateTimeOffset.UtcNow, TimeSpan.FromDays(10))));
+        var started = postgres.Sql("pem", "SELECT pg_postmaster_start_time()");
+
+        // When pemstate applies (a request, exit 3), the CA signs it, and pemstate applies again
+        var waiting = Processes.Pemstate("apply", "-f", lab.InventoryPath, "--auto-approve");
+        Assert.True(waiting.ExitCode == 3, waiting.Output);
+        Assert.Contains("renew_before is 30 days", waiting.Output, StringComparison.Ordinal);
+        ExternalCa(lab.Folder, "sign");
+        var (renewal, _) = await lab.ApplyAsync();
+
+        // Then only agent 49's pair was installed, the real server was not restarted, and the agent logs in with the new certificate
+        Assert.Equal(["agent[49].certificate"], renewal.Resources);
+        Assert.Equal(started, postgres.Sql("pem", "SELECT pg_postmaster_start_time()"));
+        Assert.True(PemCodec.DecodeCertificates(File.ReadAllBytes(certificate))[0].NotAfter > DateTime.UtcNow.AddDays(300));
+        var psql = Login(lab, 49);
+        Assert.True(psql.ExitCode == 0, psql.Output);
+        await AssertNothingPlanned(lab);
+    }
+
     private void AssertLogins(PemLab lab, string when)
     {
         foreach (var id in new[] { 47, 48 })
