@@ -239,22 +239,17 @@ internal static partial class TrustedCaPlanner
     private static void WarnAboutStrangers(ObservedState observed, TrustedCaSpec trusted, ObservedTrusted seen, DateTimeOffset now, List<string> warnings)
     {
         var pendingKeys = seen.PendingKeys.Values.Select(k => k.PublicKeySha256).Where(k => k is not null).ToHashSet(StringComparer.Ordinal);
-        var installed = new HashSet<string>(StringComparer.Ordinal);
-        var newest = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        foreach (var held in observed.Agents.Values.Select(a => a.Certificate).Prepend(observed.Server.Certificate))
-        {
-            if (held.Summary is not { } summary) continue;
-            installed.Add(summary.Sha256);
-            if (ChainCheck.Problem(held.Certificate!, trusted.Bundle, now) is null
-                && (!newest.TryGetValue(summary.Subject, out var seenBefore) || seenBefore < summary.NotBefore))
-                newest[summary.Subject] = summary.NotBefore;
-        }
+        var held = observed.Agents.Values.Select(a => a.Certificate).Prepend(observed.Server.Certificate).Where(c => c.Summary is not null).ToList();
+        var installed = held.Select(c => c.Summary!.Sha256).ToHashSet(StringComparer.Ordinal);
+        // Signatures are checked only for a file that would otherwise warn: a fleet's plan stays one check per agent.
+        bool Superseded(SignedFile file, CertificateSummary summary) =>
+            held.Any(c => c.Summary!.Subject == summary.Subject && c.Summary.NotBefore >= summary.NotBefore && ChainCheck.Problem(c.Certificate!, trusted.Bundle, now) is null)
+            && ChainCheck.Problem(file.Leaf!, trusted.Bundle, now) is null;
         foreach (var file in seen.Signed)
         {
             if (file.Summary is not { } summary)
                 warnings.Add($"{Signed(trusted, file)} holds no certificate (PEM or DER); it is ignored");
-            else if (!pendingKeys.Contains(summary.PublicKeySha256) && !installed.Contains(summary.Sha256)
-                && !(newest.TryGetValue(summary.Subject, out var current) && current >= summary.NotBefore && ChainCheck.Problem(file.Leaf!, trusted.Bundle, now) is null))
+            else if (!pendingKeys.Contains(summary.PublicKeySha256) && !installed.Contains(summary.Sha256) && !Superseded(file, summary))
                 warnings.Add($"{Signed(trusted, file)} ({summary.Subject}, issuer {summary.Issuer}) is for no pending key: signed for another key, or an old request. It is not installed; remove it.");
         }
     }

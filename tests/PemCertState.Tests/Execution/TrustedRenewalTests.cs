@@ -32,6 +32,7 @@ public sealed class TrustedRenewalTests
         Assert.True((await lab.PlanAsync(now)).IsEmpty);
         File.WriteAllText(lab.RestartLog, "");
         var live = LiveFiles(lab);
+        var expiring = File.ReadAllText(Path.Combine(lab.CertDir(2), "agent2.crt"));
 
         // When the clock reaches day 15 (25 days left, renew_before 30) and pemstate applies, as a nightly job would
         var later = now.AddDays(15);
@@ -67,6 +68,10 @@ public sealed class TrustedRenewalTests
         var again = await lab.PlanAsync(later);
         Assert.True(again.IsEmpty, PemCertState.Rendering.PlanTextRenderer.Render(again));
         Assert.Empty(again.Warnings);
+
+        // And the replaced certificate dropped into signed/ again (an old file a user keeps) is not worth a warning: a newer one from the same CA is installed
+        File.WriteAllText(Path.Combine(lab.Root, "signed", "agent2-old.crt"), expiring);
+        Assert.Empty((await lab.PlanAsync(later)).Warnings);
     }
 
     [Fact]
