@@ -4,19 +4,21 @@
 #
 #   ./external-ca.sh init  [FOLDER]   make the CA (once): FOLDER/ca/ (private), FOLDER/trusted/ca.crt
 #                                     (intermediate + root) and FOLDER/trusted/ca.crl (both CAs' CRLs)
-#   ./external-ca.sh sign  [FOLDER]   sign every FOLDER/csr/*.csr that has no FOLDER/signed/<name>.crt yet
+#   ./external-ca.sh sign  [FOLDER]   sign every FOLDER/csr/*.csr that has no FOLDER/signed/<name>.crt for its key yet
 #   ./external-ca.sh crl   [FOLDER]   publish fresh CRLs into FOLDER/trusted/ca.crl
 #
 # FOLDER defaults to this script's folder. server.csr and web.csr get serverAuth, every other request clientAuth;
 # the subject and the subjectAltName (web.csr asks for the web server's names) are the ones in the request
 # (pemstate checks them when the certificate comes back).
 # Environment: DAYS (leaf validity, default 365), KEY (openssl genpkey algorithm options for the CA keys,
-# default EC P-256).
+# default EC P-256), NAME (the CA's name in its subjects, default Example: "Example Root CA"; another NAME in
+# another FOLDER makes a second CA, to try moving from one trusted CA to another).
 set -eu
 
 command=${1:-}
 folder=${2:-$(dirname "$0")}
 days=${DAYS:-365}
+name=${NAME:-Example}
 ca="$folder/ca"
 
 genkey() { # out
@@ -56,10 +58,10 @@ init)
     mkdir -p "$ca" "$folder/trusted"
     chmod 700 "$ca"
     genkey "$ca/root.key"
-    openssl req -new -x509 -key "$ca/root.key" -subj "/C=IN/O=Example Corp/CN=Example Root CA" -days 3650 -sha256 \
+    openssl req -new -x509 -key "$ca/root.key" -subj "/C=IN/O=$name Corp/CN=$name Root CA" -days 3650 -sha256 \
         -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$ca/root.crt"
     genkey "$ca/intermediate.key"
-    openssl req -new -key "$ca/intermediate.key" -subj "/C=IN/O=Example Corp/CN=Example Issuing CA 1" -out "$ca/intermediate.csr"
+    openssl req -new -key "$ca/intermediate.key" -subj "/C=IN/O=$name Corp/CN=$name Issuing CA 1" -out "$ca/intermediate.csr"
     printf '%s\n' "basicConstraints=critical,CA:TRUE,pathlen:0" "keyUsage=critical,keyCertSign,cRLSign" \
         "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" > "$ca/intermediate.ext"
     openssl x509 -req -in "$ca/intermediate.csr" -CA "$ca/root.crt" -CAkey "$ca/root.key" -set_serial "0x$(openssl rand -hex 16)" \
@@ -68,7 +70,7 @@ init)
     config intermediate
     cat "$ca/intermediate.crt" "$ca/root.crt" > "$folder/trusted/ca.crt"
     publish_crl
-    echo "made the external CA: $folder/trusted/ca.crt (Example Issuing CA 1 + Example Root CA) and $folder/trusted/ca.crl"
+    echo "made the external CA: $folder/trusted/ca.crt ($name Issuing CA 1 + $name Root CA) and $folder/trusted/ca.crl"
     ;;
 sign)
     [ -f "$ca/intermediate.crt" ] || { echo "no CA yet: run $0 init $folder first" >&2; exit 1; }
@@ -78,7 +80,8 @@ sign)
         [ -f "$request" ] || continue
         name=$(basename "$request" .csr)
         out="$folder/signed/$name.crt"
-        [ -f "$out" ] && continue
+        # Already signed, unless pemstate made a new key for it since (a renewal): then sign the new request.
+        if [ -f "$out" ] && [ "$(openssl x509 -in "$out" -noout -pubkey)" = "$(openssl req -in "$request" -noout -pubkey)" ]; then continue; fi
         usage=clientAuth
         case "$name" in server|web) usage=serverAuth ;; esac
         printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \

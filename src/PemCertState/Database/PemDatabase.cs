@@ -203,6 +203,14 @@ public sealed class PemDatabase : IAsyncDisposable
         return await Run(command, c => c.ExecuteNonQueryAsync(cancellationToken), "disable PEM's CA renewal job").ConfigureAwait(false) > 0;
     }
 
+    /// <summary>Enables <see cref="RenewalJob"/> again (back to PEM's own CA); returns whether a row changed.</summary>
+    public async Task<bool> EnableRenewalJobAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Command("UPDATE pem.job SET jobenabled = true WHERE jobname = $1 AND jobenabled IS DISTINCT FROM true");
+        command.Parameters.Add(new NpgsqlParameter { Value = RenewalJob });
+        return await Run(command, c => c.ExecuteNonQueryAsync(cancellationToken), "enable PEM's CA renewal job").ConfigureAwait(false) > 0;
+    }
+
     /// <summary>A PostgreSQL identifier in double quotes, embedded quotes doubled: safe for any role name.</summary>
     public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 

@@ -31,17 +31,26 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
                 await InstallAsync(step, host, hosts, ct).ConfigureAwait(false);
                 return true;
             case StepAction.WriteBundle when step.Source != Addresses.Ca:
-                var bundle = step.Bundle is { } wanted ? FromBundle(wanted) : Trusted.Bundle;
-                await WritePrivateAsync(host, step.Paths[0], string.Concat(bundle.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+                await WritePrivateAsync(host, step.Paths[0], string.Concat(BundleOf(step).Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
                 return true;
             case StepAction.WriteCrl when step.Source != Addresses.Ca:
-                await WritePrivateAsync(host, step.Paths[0], Trusted.CrlPem ?? throw new StepFailedException("ca.crl is none; no CRL to write"), step.Owner, ct).ConfigureAwait(false);
+                await WritePrivateAsync(host, step.Paths[0], step.Bundle is null
+                    ? Trusted.CrlPem ?? throw new StepFailedException("ca.crl is none; no CRL to write")
+                    : string.Concat(RotationCrls(step).Select(PemCodec.EncodeCrl)), step.Owner, ct).ConfigureAwait(false);
                 return true;
             case StepAction.Remove:
                 foreach (var path in step.Paths) await host.DeleteAsync(path, ct).ConfigureAwait(false);
                 return true;
             case StepAction.DisableJob:
-                await DisableJobAsync(step, ct).ConfigureAwait(false);
+                await RenewalJobAsync(step, enable: false, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.EnableJob:
+                await RenewalJobAsync(step, enable: true, ct).ConfigureAwait(false);
+                return true;
+            case StepAction.RemovePending:
+                // The key first: a request left behind without its key is harmless, and the next plan removes it.
+                foreach (var path in step.Paths) await host.DeleteAsync(path, ct).ConfigureAwait(false);
+                if (step.Source is { } request) File.Delete(request);
                 return true;
             case StepAction.EditSettings when step.Settings!.Any(s => s.CommentOut):
                 await EditSettingsAsync(step, host, ct).ConfigureAwait(false);
@@ -49,13 +58,39 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && Addresses.AgentId(step.Address) is { } id:
                 await PreflightAgentAsync(step, id, host, ct).ConfigureAwait(false);
                 return false;
-            case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && step.Address == Addresses.ServerRestart:
+            case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && step.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth:
                 await PreflightAsync(step, hosts, ct).ConfigureAwait(false);
                 return false;
             default:
                 return false;
         }
     }
+
+    /// <summary>
+    /// A bundle's entries: the trusted CA's whole ca.certificate; one of its certificates by SHA-256 (a web chain
+    /// file); or, while moving between trusted CAs, the old CA still in root.crt by SHA-256.
+    /// </summary>
+    private IEnumerable<Org.BouncyCastle.X509.X509Certificate> BundleOf(PlanStep step) =>
+        (step.Bundle ?? [TrustedCaPlanner.TrustedBundleEntry]).SelectMany(entry =>
+            entry == TrustedCaPlanner.TrustedBundleEntry ? Trusted.Bundle
+            : Trusted.Bundle.FirstOrDefault(c => CertificateSummary.From(c).Sha256 == entry) is { } own ? [own]
+            : [OldCa(entry)]);
+
+    /// <summary>root.crl during that move: the old CA's current CRL from root.crl, and ca.crl's.</summary>
+    private IEnumerable<Org.BouncyCastle.X509.X509Crl> RotationCrls(PlanStep step) =>
+        step.Bundle!.SelectMany(entry =>
+        {
+            if (entry == TrustedCaPlanner.TrustedBundleEntry) return Trusted.Crls;
+            var ca = OldCa(entry);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var crl = observed.Server.Crl.All.FirstOrDefault(c => c.IssuerDN.Equivalent(ca.SubjectDN) && Verification.ChainCheck.Signs(ca, c) && (c.NextUpdate is not { } next || next > now))
+                ?? throw new StepFailedException($"root.crl no longer holds a current CRL from {DistinguishedNames.Format(ca.SubjectDN)}; run pemstate plan again");
+            return [crl];
+        });
+
+    private Org.BouncyCastle.X509.X509Certificate OldCa(string sha256) =>
+        observed.Server.Root.Certificates.FirstOrDefault(c => CertificateSummary.From(c).Sha256 == sha256)
+            ?? throw new StepFailedException($"the CA certificate with SHA-256 {sha256} is no longer in root.crt; run pemstate plan again");
 
     private TrustedCaSpec Trusted => desired.Ca.Trusted ?? throw new StepFailedException("this step needs ca.source: trusted in the inventory");
 
@@ -101,26 +136,27 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             throw new StepFailedException($"{step.Source} is not for {pending.File.Path}; nothing installed");
 
         // Bundle (the web certificate) names what follows the leaf; the server sends its intermediates; agents the leaf alone.
-        IReadOnlyList<X509Certificate> chain = step.Bundle is { } following ? [leaf, .. FromBundle(following)]
+        IReadOnlyList<X509Certificate> chain = step.Bundle is { } following ? [leaf, .. BundleOf(step with { Bundle = following })]
             : step.Address == Addresses.ServerCertificate ? [leaf, .. Trusted.Intermediates] : [leaf];
         await WritePrivateAsync(host, step.Paths[0], PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
         await WritePrivateAsync(host, step.Paths[1], string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
         // The key now lives under its real name; a pending copy would only be a second place for it to leak from.
         await hosts[pending.File.Host].DeleteAsync(pending.File.Path, ct).ConfigureAwait(false);
+        // Its request is answered. Only the request for this very key: a newer one (a key made since) stays.
+        var address = seen.PendingKeys.ContainsKey(step.Address) ? step.Address : Addresses.CommonAgentCertificate;
+        if (PendingFiles.Request(desired, address) is { } request && File.Exists(request)
+            && CertificateRequests.PublicKeySha256(await File.ReadAllBytesAsync(request, ct).ConfigureAwait(false)) == pending.PublicKeySha256)
+            File.Delete(request);
     }
 
-    /// <summary>The certificates of ca.certificate with these SHA-256 fingerprints, in the order given.</summary>
-    private List<X509Certificate> FromBundle(IReadOnlyList<string> sha256) =>
-        [.. sha256.Select(sha => Trusted.Bundle.FirstOrDefault(c => CertificateSummary.From(c).Sha256 == sha)
-            ?? throw new StepFailedException($"the CA certificate with SHA-256 {sha} is no longer in ca.certificate; run pemstate plan again"))];
-
-    private async Task DisableJobAsync(PlanStep step, CancellationToken ct)
+    private async Task RenewalJobAsync(PlanStep step, bool enable, CancellationToken ct)
     {
         var spec = desired.Server.Database ?? throw new StepFailedException($"{step.Address} needs server.database to reach the PEM database");
         try
         {
             await using var database = await PemDatabase.OpenAsync(spec, ct).ConfigureAwait(false);
-            await database.DisableRenewalJobAsync(ct).ConfigureAwait(false);
+            if (enable) await database.EnableRenewalJobAsync(ct).ConfigureAwait(false);
+            else await database.DisableRenewalJobAsync(ct).ConfigureAwait(false);
         }
         catch (PemDatabaseException e)
         {

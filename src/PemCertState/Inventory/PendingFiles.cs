@@ -18,11 +18,33 @@ public static class PendingFiles
     public static string WebKey(WebSpec web) => web.KeyFile + Suffix;
 
     /// <summary>web.csr: the web certificate's request, with its subject alternative names.</summary>
-    public static string WebRequest(TrustedCaSpec trusted) => Path.Combine(trusted.RequestsDir, "web.csr");
+    public static string WebRequest(TrustedCaSpec trusted) => WebRequest(trusted.RequestsDir);
+
+    public static string WebRequest(string requestsDir) => Path.Combine(requestsDir, "web.csr");
 
     /// <summary>server.csr, agent&lt;ID&gt;.csr, or the common user's name + .csr.</summary>
-    public static string ServerRequest(TrustedCaSpec trusted) => Path.Combine(trusted.RequestsDir, "server.csr");
+    public static string ServerRequest(TrustedCaSpec trusted) => ServerRequest(trusted.RequestsDir);
 
-    public static string AgentRequest(TrustedCaSpec trusted, AgentsSpec agents, AgentSpec agent) =>
-        Path.Combine(trusted.RequestsDir, PemFiles.AgentUser(agents, agent) + ".csr");
+    public static string AgentRequest(TrustedCaSpec trusted, AgentsSpec agents, AgentSpec agent) => AgentRequest(trusted.RequestsDir, agents, agent);
+
+    public static string ServerRequest(string requestsDir) => Path.Combine(requestsDir, "server.csr");
+
+    public static string AgentRequest(string requestsDir, AgentsSpec agents, AgentSpec agent) =>
+        Path.Combine(requestsDir, PemFiles.AgentUser(agents, agent) + ".csr");
+
+    /// <summary>ca.requests_dir; with ca.source: self-signed (back from a trusted CA), its default, csr beside the inventory.</summary>
+    public static string RequestsDir(DesiredState desired) =>
+        desired.Ca.Trusted?.RequestsDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(desired.SourcePath))!, "csr");
+
+    /// <summary>The request written for a certificate address (server.certificate, agent[7].certificate, agents.common_certificate).</summary>
+    public static string? Request(DesiredState desired, string address)
+    {
+        var folder = RequestsDir(desired);
+        if (address == Planning.Addresses.ServerCertificate) return ServerRequest(folder);
+        if (address == Planning.Addresses.WebCertificate) return WebRequest(folder);
+        if (address == Planning.Addresses.CommonAgentCertificate)
+            return desired.Agents.List.Count > 0 ? AgentRequest(folder, desired.Agents, desired.Agents.List[0]) : null;
+        return Planning.Addresses.AgentId(address) is { } id && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent
+            ? AgentRequest(folder, desired.Agents, agent) : null;
+    }
 }

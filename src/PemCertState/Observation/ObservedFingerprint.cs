@@ -21,11 +21,21 @@ public static class ObservedFingerprint
             foreach (var retiring in ledger.Retiring.Where(r => r.Key is not null)) facts.AddRange([retiring.Key!.File, retiring.Certificate!.File]);
         }
         if (observed.Web is { } web) facts.AddRange([web.Key.File, web.Certificate.File, web.Config, .. web.Chain is { } chain ? [chain.File] : Array.Empty<FileFacts>()]);
+        // Trusted CA: what the plan was made from on this machine and on the hosts. A certificate dropped into signed/,
+        // a request or pending key deleted, or a new ca.crt/ca.crl would change what the steps do.
+        if (observed.Trusted is { } trusted) facts.AddRange(trusted.PendingKeys.Values.Select(k => k.File));
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in facts)
             result[$"{file.Host}:{file.Path}"] = file.Exists
                 ? string.Create(CultureInfo.InvariantCulture, $"sha256={file.Sha256} mode={FileModes.Format(file.Mode)} owner={file.Owner}")
                 : "missing";
+        if (observed.Trusted is { } seen)
+        {
+            foreach (var (path, sha256) in seen.RequestFiles) result[$"local:{path}"] = $"sha256={sha256}";
+            foreach (var file in seen.Signed) result[$"local:{file.Path}"] = $"sha256={file.Sha256}";
+            foreach (var (path, sha256) in seen.CaFiles) result[$"local:{path}"] = sha256 == "missing" ? sha256 : $"sha256={sha256}";
+            if (seen.RenewalJobEnabled is { } enabled) result["db:job Check CA certificate expiry"] = enabled ? "enabled" : "disabled";
+        }
         // The database rows a plan depends on: whether it answered, the settings the server runs with, the agent roles.
         if (observed.Database is { } db)
         {

@@ -6,7 +6,7 @@ namespace PemCertState.Observation;
 /// <param name="Web">The web server's files and config; null when the inventory has no web section.</param>
 public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<int, ObservedAgent> Agents, ObservedDatabase? Database = null, ObservedJournal? Journal = null, ObservedWeb? Web = null)
 {
-    /// <summary>Set with ca.source: trusted only.</summary>
+    /// <summary>Set with ca.source: trusted; with self-signed only when a trusted CA may have left pending keys or requests behind.</summary>
     public ObservedTrusted? Trusted { get; init; }
 
     /// <summary>The agent ledger (.pemstate-agents.json); null only where a test builds the state by hand.</summary>

@@ -14,4 +14,11 @@ public sealed record ObservedTrusted(
     IReadOnlyDictionary<string, ObservedKey> PendingKeys,
     IReadOnlyDictionary<string, string?> RequestKeys,
     IReadOnlyList<SignedFile> Signed,
-    bool? RenewalJobEnabled);
+    bool? RenewalJobEnabled)
+{
+    /// <summary>The requests in ca.requests_dir that exist, by path: the SHA-256 of each file, for a saved plan's fingerprint.</summary>
+    public IReadOnlyDictionary<string, string> RequestFiles { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>ca.certificate and ca.crl as read now, by path (SHA-256): root.crt and root.crl are written from them.</summary>
+    public IReadOnlyDictionary<string, string> CaFiles { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}

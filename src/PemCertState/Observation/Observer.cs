@@ -30,6 +30,9 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             .ConfigureAwait(false);
         var ledger = ObserveLedgerAsync(desired, cancellationToken);
         var journalFile = await journal.ConfigureAwait(false);
+        // Back on PEM's own CA: what a trusted CA may have left (pending keys, requests, the renewal job it turned off).
+        if (trusted is null && await TrustedObserver.MayHaveLeftoversAsync(hosts, desired, await server.ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
+            trusted = TrustedObserver.ObserveAsync(hosts, desired, cancellationToken);
         return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
             journalFile.Exists ? Execution.Journal.Read(Text(journalFile)) : null,
             desired.Web is { } web ? await ObserveWebAsync(web, cancellationToken).ConfigureAwait(false) : null)

@@ -10,5 +10,8 @@ public sealed record SignedFile(string Path, IReadOnlyList<X509Certificate> Cert
 {
     public string Name => System.IO.Path.GetFileName(Path);
 
+    /// <summary>SHA-256 of the file's bytes, for a saved plan's fingerprint.</summary>
+    public string? Sha256 { get; init; }
+
     public X509Certificate? Leaf => Certificates.Count > 0 ? Certificates[0] : null;
 }

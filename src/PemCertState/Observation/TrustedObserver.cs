@@ -15,34 +15,61 @@ public static class TrustedObserver
 {
     public static async Task<ObservedTrusted> ObserveAsync(HostSet hosts, DesiredState desired, CancellationToken cancellationToken)
     {
-        var trusted = desired.Ca.Trusted!;
+        var trusted = desired.Ca.Trusted;
         var agents = desired.Agents;
+        var requestsDir = PendingFiles.RequestsDir(desired);
         var reads = new List<(string Address, string Request, Task<FileSnapshot> Key)>
         {
-            (Addresses.ServerCertificate, PendingFiles.ServerRequest(trusted),
+            (Addresses.ServerCertificate, PendingFiles.ServerRequest(requestsDir),
                 hosts[desired.Server.Host].ReadAsync(PendingFiles.ServerKey(desired.Server), cancellationToken)),
         };
         foreach (var agent in agents.List)
         {
             var address = agents.User == AgentUserMode.Common ? Addresses.CommonAgentCertificate : Addresses.AgentCertificate(agent.Id);
-            reads.Add((address, PendingFiles.AgentRequest(trusted, agents, agent), hosts[agent.Host].ReadAsync(PendingFiles.AgentKey(agents, agent), cancellationToken)));
+            reads.Add((address, PendingFiles.AgentRequest(requestsDir, agents, agent), hosts[agent.Host].ReadAsync(PendingFiles.AgentKey(agents, agent), cancellationToken)));
         }
         if (desired.Web is { Issuer: WebIssuer.Trusted } web)
-            reads.Add((Addresses.WebCertificate, PendingFiles.WebRequest(trusted), hosts[web.Host].ReadAsync(PendingFiles.WebKey(web), cancellationToken)));
+            reads.Add((Addresses.WebCertificate, PendingFiles.WebRequest(requestsDir), hosts[web.Host].ReadAsync(PendingFiles.WebKey(web), cancellationToken)));
         var job = RenewalJobAsync(desired.Server.Database, cancellationToken);
 
         var pending = new Dictionary<string, ObservedKey>(StringComparer.Ordinal);
         var requests = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var requestFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (address, request, read) in reads)
         {
             var file = await read.ConfigureAwait(false);
             // Common mode: the first agent holding agent.key.pending has the one key.
             if (file.Exists && !pending.ContainsKey(address)) pending[address] = ReadKey(file);
             if (!requests.ContainsKey(address) && File.Exists(request))
-                requests[address] = CertificateRequests.PublicKeySha256(await File.ReadAllBytesAsync(request, cancellationToken).ConfigureAwait(false));
+            {
+                var bytes = await File.ReadAllBytesAsync(request, cancellationToken).ConfigureAwait(false);
+                requests[address] = CertificateRequests.PublicKeySha256(bytes);
+                requestFiles[request] = Fingerprints.Sha256Hex(bytes);
+            }
         }
-        return new ObservedTrusted(pending, requests, await ReadSignedAsync(trusted.SignedDir, cancellationToken).ConfigureAwait(false),
-            await job.ConfigureAwait(false));
+        var caFiles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in new[] { trusted?.CertificatePath, trusted?.CrlPath }.OfType<string>())
+            caFiles[path] = File.Exists(path) ? Fingerprints.Sha256Hex(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)) : "missing";
+        return new ObservedTrusted(pending, requests, trusted is null ? [] : await ReadSignedAsync(trusted.SignedDir, cancellationToken).ConfigureAwait(false),
+            await job.ConfigureAwait(false))
+        {
+            RequestFiles = requestFiles,
+            CaFiles = caFiles,
+        };
+    }
+
+    /// <summary>
+    /// With ca.source: self-signed, whether a trusted CA may have left something behind (pending keys, requests, PEM's
+    /// renewal job off): PEM's own CA is missing from the server (a trusted CA moved it away), a request is in the
+    /// requests folder, or the server has a pending key. Only then are the agents' pending keys read, so that a fleet
+    /// that never used a trusted CA pays one extra read on the server, not one per agent.
+    /// </summary>
+    public static async Task<bool> MayHaveLeftoversAsync(HostSet hosts, DesiredState desired, ObservedServer server, CancellationToken cancellationToken)
+    {
+        if (!server.CaKey.File.Exists || !server.CaCertificate.File.Exists) return true;
+        var requestsDir = PendingFiles.RequestsDir(desired);
+        if (Directory.Exists(requestsDir) && Directory.EnumerateFiles(requestsDir, "*.csr").Any()) return true;
+        return (await hosts[desired.Server.Host].ReadAsync(PendingFiles.ServerKey(desired.Server), cancellationToken).ConfigureAwait(false)).Exists;
     }
 
     private static async Task<IReadOnlyList<SignedFile>> ReadSignedAsync(string folder, CancellationToken ct)
@@ -58,7 +85,7 @@ public static class TrustedObserver
                 try { certificates = [new Org.BouncyCastle.X509.X509CertificateParser().ReadCertificate(bytes)]; }
                 catch (Exception e) when (e is not OutOfMemoryException) { certificates = []; }
             }
-            files.Add(new SignedFile(path, certificates, certificates.Count > 0 ? CertificateSummary.From(certificates[0]) : null));
+            files.Add(new SignedFile(path, certificates, certificates.Count > 0 ? CertificateSummary.From(certificates[0]) : null) { Sha256 = Fingerprints.Sha256Hex(bytes) });
         }
         return files;
     }

@@ -23,6 +23,7 @@ public static partial class Planner
         var server = desired.Server;
         var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
         options ??= new PlanOptions();
+        PlanRenewalJobBack(desired, observed, steps);
         var ca = PlanCa(desired, observed.Server, now, options, steps);
         var serverChanged = ca.Replaced;
 
@@ -85,6 +86,7 @@ public static partial class Planner
             PlanFinalTrust(server, observed.Server, ca, trusted, steps);
             serverChanged = true;
         }
+        PlanLeftovers(desired, observed, steps);
 
         if ((serverChanged || pending.Contains(Addresses.ServerRestart)) && server.Restart is not null)
             steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
@@ -104,7 +106,7 @@ public static partial class Planner
     internal static string Owed(ObservedJournal journal) =>
         $"the interrupted apply {journal.Apply} changed files that need this restart, but stopped before running it";
 
-    private static IReadOnlyList<string> Notes(ObservedJournal? journal)
+    internal static IReadOnlyList<string> Notes(ObservedJournal? journal)
     {
         if (journal is null || journal.Finished) return [];
         var through = journal.CompletedThrough;

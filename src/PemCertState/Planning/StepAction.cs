@@ -35,4 +35,9 @@ public enum StepAction
     TestConfig,
     /// <summary>Write the agent ledger (.pemstate-agents.json): which agent holds which certificate, and who was retired. Last in a plan.</summary>
     WriteLedger,
+    /// <summary>Trusted CA leftovers: delete a pending key on its host (Paths) and its request beside the inventory (Source),
+    /// once the pair is installed or no longer wanted. No backup: the key was never used.</summary>
+    RemovePending,
+    /// <summary>Turn PEM's own CA renewal job back on (back from a trusted CA to PEM's own CA).</summary>
+    EnableJob,
 }

@@ -53,7 +53,7 @@ internal static partial class TrustedCaPlanner
         }
         if (WebNeed(desired) is { } webNeed)
             verdicts.Add(Judge(webNeed, observed.Web!.Key, observed.Web.Certificate, trusted, seen, now, warnings));
-        WarnAboutStrangers(observed, trusted, seen, warnings);
+        WarnAboutStrangers(observed, trusted, seen, now, warnings);
         CheckTrustedCa(trusted, desired.Ca.Policy, now, warnings);
 
         var waiting = verdicts.Where(v => v.State is State.NewKey or State.Waiting).ToList();
@@ -61,15 +61,26 @@ internal static partial class TrustedCaPlanner
         {
             var ready = verdicts.Count(v => v.State == State.Ready);
             foreach (var v in waiting) PlanRequest(v, trusted, ready, verdicts.Count - verdicts.Count(x => x.State == State.Ok), steps);
-            return new Plan(steps) { Warnings = warnings };
+            return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
         }
 
         var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
-        var serverChanged = PlanRootBundle(server, observed.Server.Root, trusted, steps);
-        PlanPemCaRemoval(server, observed.Server, steps);
-        serverChanged |= PlanRootCrl(server, observed.Server.Crl, trusted, steps);
+        // From one trusted CA to another: both trusted while the certificates move (issue 6), not EDB's switch.
+        var rotation = RotatingFrom(observed, trusted, now);
+        bool serverChanged;
+        if (rotation is null)
+        {
+            serverChanged = PlanRootBundle(server, observed.Server.Root, trusted, steps);
+            PlanPemCaRemoval(server, observed.Server, steps);
+            serverChanged |= PlanRootCrl(server, observed.Server.Crl, trusted, steps);
+        }
+        else
+        {
+            serverChanged = PlanOverlap(server, observed.Server, trusted, rotation, now, steps);
+        }
+        var beforeLeaves = steps.Count;
         serverChanged |= PlanServerPair(server, verdicts[0], observed.Server, steps);
-        serverChanged |= PlanServerSettings(server, trusted, observed.Server.Settings, steps);
+        if (rotation is null) serverChanged |= PlanServerSettings(server, trusted, observed.Server.Settings, steps);
         if (seen.RenewalJobEnabled == true)
             steps.Add(new PlanStep($"job[{PemDatabase.RenewalJob}]", server.Host, StepAction.DisableJob,
                 "with a trusted CA, PEM's own renewal job would replace the trusted certificates with self-signed ones", [],
@@ -89,6 +100,19 @@ internal static partial class TrustedCaPlanner
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : Planner.Owed(observed.Journal!), [], Command: agent.Restart));
         }
 
+        if (rotation is not null)
+        {
+            PlanRotationRestart(server, beforeLeaves, steps);
+            PlanFinalTrust(server, observed.Server, trusted, rotation, steps);
+            serverChanged = true;
+        }
+
+        foreach (var v in verdicts.Where(v => v.State == State.Ok))
+            Planner.RemovePending(v.Need.Address, v.Need.Host, seen.PendingKeys.GetValueOrDefault(v.Need.Address),
+                seen.RequestKeys.ContainsKey(v.Need.Address) ? v.Need.Request : null,
+                "the certificate in place is good; the pending key and its request are left over (an apply stopped after installing, or the request is no longer needed)",
+                steps);
+
         if ((serverChanged || pending.Contains(Addresses.ServerRestart)) && server.Restart is not null)
             steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
                 serverChanged
@@ -100,7 +124,7 @@ internal static partial class TrustedCaPlanner
             if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
             else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
         }
-        return new Plan(steps) { Warnings = warnings };
+        return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
     }
 
     private static Need ServerNeed(DesiredState desired) => new(
@@ -215,20 +239,25 @@ internal static partial class TrustedCaPlanner
         return null;
     }
 
-    /// <summary>Files in signed_dir that are for no pending key and are not installed already: named, never installed.</summary>
-    private static void WarnAboutStrangers(ObservedState observed, TrustedCaSpec trusted, ObservedTrusted seen, List<string> warnings)
+    /// <summary>
+    /// Files in signed_dir that are for no pending key and are not installed already: named, never installed. A certificate
+    /// the same CA signed for a subject that now holds a newer certificate from it (what a renewal leaves) is not worth a warning.
+    /// </summary>
+    private static void WarnAboutStrangers(ObservedState observed, TrustedCaSpec trusted, ObservedTrusted seen, DateTimeOffset now, List<string> warnings)
     {
         var pendingKeys = seen.PendingKeys.Values.Select(k => k.PublicKeySha256).Where(k => k is not null).ToHashSet(StringComparer.Ordinal);
-        var installed = new HashSet<string>(StringComparer.Ordinal);
-        if (observed.Server.Certificate.Summary is { } s) installed.Add(s.Sha256);
-        foreach (var agent in observed.Agents.Values)
-            if (agent.Certificate.Summary is { } a) installed.Add(a.Sha256);
-        if (observed.Web?.Certificate.Summary is { } w) installed.Add(w.Sha256);
+        var held = observed.Agents.Values.Select(a => a.Certificate).Prepend(observed.Server.Certificate)
+            .Concat(observed.Web is { } web ? [web.Certificate] : []).Where(c => c.Summary is not null).ToList();
+        var installed = held.Select(c => c.Summary!.Sha256).ToHashSet(StringComparer.Ordinal);
+        // Signatures are checked only for a file that would otherwise warn: a fleet's plan stays one check per agent.
+        bool Superseded(SignedFile file, CertificateSummary summary) =>
+            held.Any(c => c.Summary!.Subject == summary.Subject && c.Summary.NotBefore >= summary.NotBefore && ChainCheck.Problem(c.Certificate!, trusted.Bundle, now) is null)
+            && ChainCheck.Problem(file.Leaf!, trusted.Bundle, now) is null;
         foreach (var file in seen.Signed)
         {
             if (file.Summary is not { } summary)
                 warnings.Add($"{Signed(trusted, file)} holds no certificate (PEM or DER); it is ignored");
-            else if (!pendingKeys.Contains(summary.PublicKeySha256) && !installed.Contains(summary.Sha256))
+            else if (!pendingKeys.Contains(summary.PublicKeySha256) && !installed.Contains(summary.Sha256) && !Superseded(file, summary))
                 warnings.Add($"{Signed(trusted, file)} ({summary.Subject}, issuer {summary.Issuer}) is for no pending key: signed for another key, or an old request. It is not installed; remove it.");
         }
     }

@@ -118,6 +118,8 @@ public static partial class PlanMarkdownRenderer
         StepAction.InstallSigned => $"{Paths(step.Paths, " + ")}, {ModeAndOwner(step)}, signed certificate {Code(step.Source ?? "")}",
         StepAction.Remove => $"{Paths(step.Paths, ", ")} (backed up first)",
         StepAction.DisableJob => $"PEM job {Code(step.Source ?? "")}",
+        StepAction.EnableJob => $"PEM job {Code(step.Source ?? "")}, back on",
+        StepAction.RemovePending => $"{Paths(step.Source is { } request ? [.. step.Paths, request] : step.Paths, ", ")} (never used, no backup)",
         StepAction.SetMode => $"{Code(step.Paths[0])} to {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{Code(step.Paths[0])} to {Code(step.Owner ?? "")}",
         StepAction.EditSettings => Code(step.Paths[0]),

@@ -80,6 +80,8 @@ public static class PlanTextRenderer
         StepAction.Remove => "remove",
         StepAction.TestConfig => "test config",
         StepAction.WriteLedger => "write ledger",
+        StepAction.RemovePending => "remove pending",
+        StepAction.EnableJob => "enable job",
         _ => action.ToString(),
     };
 
@@ -87,7 +89,7 @@ public static class PlanTextRenderer
     {
         StepAction.Backup => '=',
         StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings or StepAction.Restore => '~',
-        StepAction.Remove => '-',
+        StepAction.Remove or StepAction.RemovePending => '-',
         StepAction.Restart => '!',
         StepAction.TestConfig => '?',
         _ => '+',
@@ -115,6 +117,8 @@ public static class PlanTextRenderer
         StepAction.InstallSigned => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}) from {step.Source}",
         StepAction.Remove => $"{string.Join(", ", step.Paths)} (a backup copy was taken)",
         StepAction.DisableJob => $"UPDATE pem.job SET jobenabled = false WHERE jobname = '{step.Source}'",
+        StepAction.EnableJob => $"UPDATE pem.job SET jobenabled = true WHERE jobname = '{step.Source}'",
+        StepAction.RemovePending => string.Join(", ", step.Source is { } request ? [.. step.Paths, request] : step.Paths) + " (never used, no backup)",
         _ => string.Join(", ", step.Paths),
     };
 

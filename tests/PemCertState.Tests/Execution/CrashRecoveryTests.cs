@@ -52,7 +52,7 @@ public sealed class CrashRecoveryTests
         Assert.Contains(oldServerKey, backedUp);
     }
 
-    private static async Task AssertRecoversAsync(Lab lab, int step, DateTimeOffset? now)
+    internal static async Task AssertRecoversAsync(Lab lab, int step, DateTimeOffset? now)
     {
         var environment = now is { } at ? new Dictionary<string, string?> { ["PEMSTATE_NOW"] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture) } : null;
         var restartsBefore = File.Exists(lab.RestartLog) ? File.ReadAllLines(lab.RestartLog).Length : 0;

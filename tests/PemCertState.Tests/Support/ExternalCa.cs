@@ -12,9 +12,11 @@ internal static class ExternalCa
 {
     public static string Script => Path.Combine(InventoryText.RepositoryRoot(), "examples", "trusted-ca", "external-ca.sh");
 
-    public static string Run(string folder, string command)
+    /// <param name="name">NAME for the script: another CA's subjects ("Other Root CA"), for a move between two trusted CAs.</param>
+    public static string Run(string folder, string command, string? name = null)
     {
         var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (name is not null) start.Environment["NAME"] = name;
         foreach (var argument in new[] { Script, command, folder }) start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();

@@ -1,0 +1,44 @@
+using PemCertState.Database;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+
+namespace PemCertState.Planning;
+
+/// <summary>What a trusted CA leaves behind and what undoes it: pending keys and their requests, PEM's renewal job turned off.</summary>
+public static partial class Planner
+{
+    /// <summary>
+    /// Back on PEM's own CA after a trusted one: the trusted switch turned PEM's 'Check CA certificate expiry' job off and moved
+    /// ca_* away, so with ca_* missing and root.crt holding another CA, the job goes back on. First in the plan, before the CA is
+    /// made again: after a crash the CA files are still missing, so the next plan still sees why.
+    /// </summary>
+    private static void PlanRenewalJobBack(DesiredState desired, ObservedState observed, List<PlanStep> steps)
+    {
+        var server = observed.Server;
+        if (observed.Trusted?.RenewalJobEnabled != false || desired.Agents.User == AgentUserMode.Common) return;
+        if ((server.CaKey.File.Exists && server.CaCertificate.File.Exists) || server.Root.Certificates.Count == 0) return;
+        steps.Add(new PlanStep($"job[{PemDatabase.RenewalJob}]", desired.Server.Host, StepAction.EnableJob,
+            "ca.source is self-signed again: PEM's own renewal job, turned off for the trusted CA, watches PEM's CA once more", [],
+            Source: PemDatabase.RenewalJob));
+    }
+
+    /// <summary>Self-signed: every pending key and request a trusted CA left is removed; nothing will ever sign them.</summary>
+    private static void PlanLeftovers(DesiredState desired, ObservedState observed, List<PlanStep> steps)
+    {
+        if (observed.Trusted is not { } seen) return;
+        var addresses = seen.PendingKeys.Keys.Union(seen.RequestKeys.Keys).Order(StringComparer.Ordinal);
+        foreach (var address in addresses)
+            RemovePending(address, desired.Server.Host, seen.PendingKeys.GetValueOrDefault(address),
+                seen.RequestKeys.ContainsKey(address) ? PendingFiles.Request(desired, address) : null,
+                "ca.source is self-signed: nothing will sign this request, and a private key nobody uses is one more place for it to leak from",
+                steps);
+    }
+
+    /// <param name="host">Where the pending key would be when there is none (only the request is left).</param>
+    internal static void RemovePending(string address, string host, ObservedKey? pending, string? request, string reason, List<PlanStep> steps)
+    {
+        if (pending is null && request is null) return;
+        steps.Add(new PlanStep(address, pending?.File.Host ?? host, StepAction.RemovePending, reason,
+            pending is null ? [] : [pending.File.Path], Source: request));
+    }
+}
