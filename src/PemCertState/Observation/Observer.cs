@@ -6,8 +6,10 @@ using PemCertState.Inventory;
 namespace PemCertState.Observation;
 
 /// <summary>
-/// Reads what is true on the hosts. Read only; agents are read in parallel, 10 at once as apply works on them
-/// (issue 5's default), so at most 10 hosts at a time; an SSH host batches the reads that meet on it.
+/// Reads what is true on the hosts. Read only; agents are read in parallel, <c>parallelism</c> (10) at once for
+/// each host the agents live on: one host's reads are local syscalls, and an SSH host answers every read that
+/// meets on it with one command, so 10 agents of each of 10 hosts in flight make 30-file batches instead of
+/// 3-file ones.
 /// </summary>
 public sealed partial class Observer(HostSet hosts, int parallelism = 10)
 {
@@ -25,7 +27,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
         var agents = new ObservedAgent[desired.Agents.List.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, agents.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism * Math.Max(1, desired.Agents.List.Select(a => a.Host).Distinct().Count()), CancellationToken = cancellationToken },
             async (i, ct) => agents[i] = await ObserveAgentAsync(desired.Agents, desired.Agents.List[i], ct).ConfigureAwait(false))
             .ConfigureAwait(false);
         var ledger = ObserveLedgerAsync(desired, cancellationToken);
