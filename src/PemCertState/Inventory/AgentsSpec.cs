@@ -15,6 +15,22 @@ public sealed record AgentsSpec(
     AgentDefaults? Defaults = null,
     bool RevokeRemoved = false)
 {
+    /// <summary>agents.spread: each agent's certificate validity is shortened by <see cref="SpreadFor"/>, from 0 up to this.</summary>
+    public TimeSpan Spread { get; init; }
+
+    /// <summary>
+    /// How much shorter agent <paramref name="id"/>'s certificate is made: whole days in [0, spread], the same for the
+    /// same id on every run (a hash of the id, not a random draw), so a plan stays reproducible and agents issued
+    /// together expire on different days.
+    /// </summary>
+    public TimeSpan SpreadFor(int id)
+    {
+        var days = (long)Spread.TotalDays;
+        if (days <= 0) return TimeSpan.Zero;
+        var mixed = unchecked((uint)id * 2654435761u);
+        return TimeSpan.FromDays(mixed % (days + 1));
+    }
+
     // One shared empty set each, so that two specs without them stay equal (record equality compares set references).
     private static readonly IReadOnlySet<int> NoIds = new HashSet<int>();
     private static readonly IReadOnlySet<string> NoHosts = new HashSet<string>(StringComparer.Ordinal);

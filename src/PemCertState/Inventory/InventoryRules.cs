@@ -145,8 +145,12 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
         var revokeRemoved = Node("/agents/revoke_removed") is JsonValue revoke && revoke.GetValueKind() == JsonValueKind.True;
         if (revokeRemoved && String("/ca/source") == "trusted")
             ErrorAtValue("/agents/revoke_removed", "agents.revoke_removed: needs ca.source: self-signed; a trusted CA revokes through its own CRL, which pemstate only copies");
+        var spread = Duration("/agents/spread") ?? TimeSpan.Zero;
+        // A renewed certificate must land outside its renew_before window, or every apply would renew it again.
+        foreach (var agent in agents.Where(a => spread > TimeSpan.Zero && spread >= a.Policy.Validity - a.Policy.RenewBefore).Take(1))
+            ErrorAtValue("/agents/spread", $"agents.spread {Durations.Format(spread)} must be shorter than agent {agent.Id}'s validity {Durations.Format(agent.Policy.Validity)} minus renew_before {Durations.Format(agent.Policy.RenewBefore)}");
         return new AgentsSpec(user, commonUser, prefix, [.. agents.OrderBy(a => a.Id)], source,
-            source == AgentSource.Database ? ResolveDefaults(defaultHost) : null, revokeRemoved);
+            source == AgentSource.Database ? ResolveDefaults(defaultHost) : null, revokeRemoved) { Spread = spread };
     }
 
     private AgentSpec ResolveAgent(string at, int id, Dictionary<string, HostSpec> hosts, string? defaultHost)

@@ -63,7 +63,7 @@ public static partial class Planner
                 ? PlanPair(
                     Addresses.AgentCertificate(agent.Id), agent.Host, PemFiles.AgentBackupDir(agent), agent.Owner,
                     seen.Key, seen.Certificate,
-                    new IssueRequest(PemFiles.AgentSubject(desired.Agents, agent), desired.Ca.Subject, LeafUsage.Client, agent.Policy.Validity),
+                    new IssueRequest(PemFiles.AgentSubject(desired.Agents, agent), desired.Ca.Subject, LeafUsage.Client, agent.Policy.Validity - desired.Agents.SpreadFor(agent.Id)),
                     agent.Policy, ca, now, steps)
                 : PlanCommonInstall(desired.Agents, agent, seen, common, steps);
             changed |= PlanAgentSettings(desired.Agents, agent, seen.Settings, steps);

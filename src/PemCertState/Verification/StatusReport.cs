@@ -37,6 +37,18 @@ public static class StatusReport
             rows.Add(Row(Addresses.WebCertificate, webSeen.Certificate, web.Policy.RenewBefore, now));
         foreach (var agent in desired.Agents.List)
             rows.Add(Row(Addresses.AgentCertificate(agent.Id), observed.Agents[agent.Id].Certificate, agent.Policy.RenewBefore, now));
+        // Trusted CA: a certificate whose new key waits for the CA's signature says so; its live file keeps its own
+        // state beside it, so an expired certificate still reads expired while its replacement is being signed.
+        if (observed.Trusted?.PendingKeys is { Count: > 0 } pending)
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var address = rows[i].Address;
+                var waiting = pending.ContainsKey(address)
+                    || (desired.Agents.User == AgentUserMode.Common && Addresses.AgentId(address) is not null && pending.ContainsKey(Addresses.CommonAgentCertificate));
+                if (waiting) rows[i] = rows[i] with { State = rows[i].State == "missing" ? "pending signature" : $"{rows[i].State}, pending signature" };
+            }
+        }
         // Agents retired through agents.revoke_removed, as the ledger records them (the latest retirement of each id).
         var managed = desired.Agents.List.Select(a => a.Id).ToHashSet();
         foreach (var retired in (observed.Ledger?.Ledger?.Retired ?? []).Where(r => !managed.Contains(r.Agent.Id)).GroupBy(r => r.Agent.Id).Select(g => g.Last()).OrderBy(r => r.Agent.Id))

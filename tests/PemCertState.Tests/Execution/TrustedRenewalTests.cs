@@ -49,6 +49,17 @@ public sealed class TrustedRenewalTests
         Assert.False(File.Exists(Path.Combine(lab.CertDir(1), "agent1.key.pending")));
         Assert.Equal(live, LiveFiles(lab));
         Assert.Equal("", File.ReadAllText(lab.RestartLog));
+        // and status tells the two waiting certificates from the one that is fine, each with its live file's state
+        var status = Pemstate.RunWith(lab.Root, At(later), "status", "--json");
+        using (var json = System.Text.Json.JsonDocument.Parse(status.Stdout))
+        {
+            var states = json.RootElement.GetProperty("certificates").EnumerateArray()
+                .Where(e => e.GetProperty("address").GetString()!.EndsWith(".certificate", StringComparison.Ordinal))
+                .ToDictionary(e => e.GetProperty("address").GetString()!, e => e.GetProperty("state").GetString());
+            Assert.Equal("renew soon, pending signature", states["agent[2].certificate"]);
+            Assert.Equal("renew soon, pending signature", states["server.certificate"]);
+            Assert.Equal("ok", states["agent[1].certificate"]);
+        }
 
         // When the CA signs both requests (its own openssl script, which signs a request again once its key changed)
         ExternalCa.Run(lab.Root, "sign");
