@@ -89,7 +89,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         }
         if (lanes.Count == 1 || parallelism <= 1)
         {
-            foreach (var i in lanes.Values.SelectMany(l => l))
+            for (var i = start; i < end; i++)
                 await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, ct).ConfigureAwait(false);
             return;
         }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using PemCertState.IntegrationTests.Support;
 
 namespace PemCertState.IntegrationTests.Fixtures;
@@ -47,9 +45,9 @@ public sealed class NginxFixture : IDisposable
         Root = Directory.CreateTempSubdirectory("pemstate-nginx-").FullName;
         File.SetUnixFileMode(Root, (UnixFileMode)Convert.ToInt32("755", 8));
         foreach (var folder in new[] { "conf", "logs", "run", "temp", "resources", "neighbour" }) Directory.CreateDirectory(Path.Combine(Root, folder));
-        Port = FreePort();
-        SelfSigned(PemName, InitialKey, InitialCertificate);
-        SelfSigned(NeighbourName, Path.Combine(Root, "neighbour", "neighbour.key"), Path.Combine(Root, "neighbour", "neighbour.crt"));
+        Port = Loopback.FreePort();
+        Loopback.SelfSigned(PemName, InitialKey, InitialCertificate);
+        Loopback.SelfSigned(NeighbourName, Path.Combine(Root, "neighbour", "neighbour.key"), Path.Combine(Root, "neighbour", "neighbour.crt"));
 
         var port = Port.ToString(CultureInfo.InvariantCulture);
         var temp = Path.Combine(Root, "temp");
@@ -97,20 +95,7 @@ public sealed class NginxFixture : IDisposable
         var (code, output) = Processes.Run("sh", ["-c", $"{Binary} {Arguments}"]);
         if (code != 0) throw new InvalidOperationException($"nginx did not start ({code}): {output}\n{Log()}");
         _running = true;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(100);
-            }
-        }
+        Loopback.WaitForListening(Port, TimeSpan.FromSeconds(20));
     }
 
     /// <summary>Runs the fixture's nginx with <paramref name="signal"/> (reload, quit), as a person would.</summary>
@@ -119,9 +104,8 @@ public sealed class NginxFixture : IDisposable
     /// <summary>The certificate nginx serves for <paramref name="serverName"/> (SNI), as `openssl s_client` prints it, PEM-encoded.</summary>
     public string ServedCertificate(string serverName)
     {
-        var (code, output) = Processes.Run("sh", ["-c",
-            $"openssl s_client -connect 127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)} -servername {serverName} </dev/null 2>/dev/null | openssl x509"]);
-        if (code != 0) throw new InvalidOperationException($"openssl s_client got no certificate from 127.0.0.1:{Port}: {output}\n{Log()}");
+        var (served, output) = Loopback.ServedCertificate(Port, serverName);
+        if (!served) throw new InvalidOperationException($"openssl s_client got no certificate from 127.0.0.1:{Port}: {output}\n{Log()}");
         return output;
     }
 
@@ -133,38 +117,11 @@ public sealed class NginxFixture : IDisposable
     /// Waits until nginx serves <paramref name="pem"/> for <paramref name="serverName"/>: a reload returns before the
     /// new workers answer. Returns the last certificate seen.
     /// </summary>
-    public string WaitForServed(string serverName, string pem, TimeSpan timeout)
-    {
-        var want = Normalize(pem);
-        var deadline = DateTime.UtcNow + timeout;
-        string served;
-        do
-        {
-            served = ServedCertificate(serverName);
-            if (Normalize(served) == want) return served;
-            Thread.Sleep(200);
-        }
-        while (DateTime.UtcNow < deadline);
-        return served;
-    }
+    public string WaitForServed(string serverName, string pem, TimeSpan timeout) =>
+        Loopback.WaitForServed(() => ServedCertificate(serverName), pem, timeout);
 
     public string Log() => File.Exists(ErrorLog) ? File.ReadAllText(ErrorLog) : "(no error log)";
 
-    private static string Normalize(string pem) => string.Concat(pem.Where(c => !char.IsWhiteSpace(c)));
-
-    private static void SelfSigned(string name, string key, string certificate)
-    {
-        Processes.Check("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-subj", $"/CN={name}", "-days", "30", "-keyout", key, "-out", certificate);
-        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

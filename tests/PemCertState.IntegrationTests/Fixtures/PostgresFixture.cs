@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using PemCertState.IntegrationTests.Support;
 
 namespace PemCertState.IntegrationTests.Fixtures;
@@ -42,7 +40,7 @@ public sealed class PostgresFixture : IDisposable
         Directory.CreateDirectory(DataDir);
         File.SetUnixFileMode(DataDir, (UnixFileMode)0b111_000_000);
         Processes.Check("chown", "postgres:postgres", RunDir, DataDir);
-        Port = FreePort();
+        Port = Loopback.FreePort();
 
         AsPostgres("initdb", "-D", DataDir, "-U", "postgres", "-A", "trust", "--no-sync", "--no-instructions");
         File.AppendAllText(Path.Combine(DataDir, "postgresql.conf"), $"""
@@ -111,13 +109,6 @@ public sealed class PostgresFixture : IDisposable
 
     public void AsPostgres(string tool, params string[] arguments) =>
         Processes.Check("runuser", ["-u", "postgres", "--", Path.Combine(BinDir, tool), .. arguments]);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using PemCertState.IntegrationTests.Support;
 
 namespace PemCertState.IntegrationTests.Fixtures;
@@ -62,13 +60,6 @@ public sealed class SshdFixture : IDisposable
         File.WriteAllText("/etc/sudoers.d/pemstate-sudo", $"{SudoUser} ALL=(ALL) NOPASSWD: ALL\n");
         File.SetUnixFileMode("/etc/sudoers.d/pemstate-sudo", UnixFileMode.UserRead | UnixFileMode.GroupRead);
         return SudoUser;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     internal static (int ExitCode, string Output) Run(string file, params string[] arguments)

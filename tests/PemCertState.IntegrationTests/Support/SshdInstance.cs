@@ -45,7 +45,7 @@ public sealed class SshdInstance : IDisposable
         Directory.CreateDirectory(folder);
         var instance = new SshdInstance(name, folder);
         SshdFixture.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", $"{name}-host", "-f", instance.HostKey);
-        instance.Port = SshdFixture.FreePort();
+        instance.Port = Loopback.FreePort();
         // sshd runs every command through the login shell; bash then reads ~/.bashrc, which on these machines runs
         // `pyenv rehash` (seconds under load) before each command. An empty HOME keeps that out of the tests.
         var home = Path.Combine(folder, "home");

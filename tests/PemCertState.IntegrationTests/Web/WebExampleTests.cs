@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
 using Xunit;
@@ -19,7 +17,7 @@ public sealed class WebExampleTests
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(root.FullName, "PemCertState.sln"))) root = root.Parent!;
         var folder = Directory.CreateTempSubdirectory("pemstate-web-example-").FullName;
-        var port = FreePort().ToString(CultureInfo.InvariantCulture);
+        var port = Loopback.FreePort().ToString(CultureInfo.InvariantCulture);
         var script = Path.Combine(folder, "start-nginx.sh");
         File.Copy(Path.Combine(root.FullName, "examples", "web", "start-nginx.sh"), script);
         var inventory = Path.Combine(folder, "pemstate.yaml");
@@ -54,12 +52,5 @@ public sealed class WebExampleTests
             for (var i = 0; i < 50 && File.Exists(pid); i++) Thread.Sleep(100);
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
