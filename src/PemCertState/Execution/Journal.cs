@@ -33,58 +33,16 @@ public sealed class Journal(IHost host, string path, string apply)
     public Task EndAsync(string? error, CancellationToken ct) =>
         AppendAsync(Line(new JournalEntry(error is null ? "finished" : "failed", Apply, Error: error)), ct);
 
-    private readonly Lock _lock = new();
-    private List<byte[]> _queued = [];
-    private TaskCompletionSource? _queuedDone;
-    private bool _writing;
+    /// <summary>Agents' lanes append at once; their lines share one append (one fsync) per batch, in the order they came.</summary>
+    private Batcher<byte[], bool>? _appends;
 
-    /// <summary>
-    /// Group commit: agents' lanes append at once, and each waits until its line is on disk. One writer takes
-    /// every line queued meanwhile and flushes them with one append (one fsync) instead of one each, in the
-    /// order they came. Alone, a line is written at once, as before.
-    /// </summary>
-    private async Task AppendAsync(byte[] line, CancellationToken ct)
-    {
-        Task done;
-        bool write;
-        lock (_lock)
-        {
-            _queued.Add(line);
-            _queuedDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            done = _queuedDone.Task;
-            write = !_writing;
-            _writing = true;
-        }
-        if (write) await WriteQueuedAsync(ct).ConfigureAwait(false);
-        await done.ConfigureAwait(false);
-    }
+    private Task AppendAsync(byte[] line, CancellationToken ct) =>
+        LazyInitializer.EnsureInitialized(ref _appends, () => new Batcher<byte[], bool>(AppendLinesAsync)).AddAsync(line).WaitAsync(ct);
 
-    private async Task WriteQueuedAsync(CancellationToken ct)
+    private async Task<IReadOnlyList<bool>> AppendLinesAsync(IReadOnlyList<byte[]> lines)
     {
-        while (true)
-        {
-            List<byte[]> lines;
-            TaskCompletionSource batch;
-            lock (_lock)
-            {
-                if (_queued.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-                (lines, _queued) = (_queued, []);
-                (batch, _queuedDone) = (_queuedDone!, null);
-            }
-            try
-            {
-                await host.AppendAsync(path, lines.Count == 1 ? lines[0] : lines.SelectMany(l => l).ToArray(), FileModes.Private, ct).ConfigureAwait(false);
-                batch.SetResult();
-            }
-            catch (Exception e)
-            {
-                batch.SetException(e);
-            }
-        }
+        await host.AppendAsync(path, lines.Count == 1 ? lines[0] : lines.SelectMany(l => l).ToArray(), FileModes.Private, CancellationToken.None).ConfigureAwait(false);
+        return [.. lines.Select(_ => true)];
     }
 
     private static byte[] Line(JournalEntry entry) => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Json) + "\n");

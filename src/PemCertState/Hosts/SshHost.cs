@@ -48,6 +48,7 @@ public sealed class SshHost : IHost
         _options = options;
         _target = $"{spec.User}@{spec.Address}:{spec.Port}";
         Name = spec.Name;
+        _reads = new(ReadManyAsync, maxBatch: 256);
     }
 
     public string Name { get; }
@@ -55,64 +56,18 @@ public sealed class SshHost : IHost
     public async Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        TaskCompletionSource<FileSnapshot> slot;
-        bool read;
-        lock (_readLock)
-        {
-            slot = new TaskCompletionSource<FileSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _readQueue.Add((path, slot));
-            read = !_reading;
-            _reading = true;
-        }
-        // The batch is shared, so it is not cancelled by one caller's token; the caller stops waiting instead.
-        if (read) _ = ReadQueuedAsync();
-        return await slot.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var (snapshot, error) = await _reads.AddAsync(path).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return snapshot ?? throw error!;
     }
-
-    private readonly Lock _readLock = new();
-    private List<(string Path, TaskCompletionSource<FileSnapshot> Slot)> _readQueue = [];
-    private bool _reading;
-    private const int ReadBatch = 256;
 
     /// <summary>
     /// Reads coalesce: every read asked for while a batch is on the wire goes in the next batch, one command for
-    /// up to 256 files (stat, then the bytes in base64) instead of four SFTP round trips a file, one at a time.
-    /// 100 agents on 10 hosts is 30 files a host: a handful of commands instead of 120 round trips each.
-    /// stat -L judges a linked key or certificate by its target, as locally; sudo: true reads through sudo -n.
+    /// up to 256 files (see <see cref="ReadManyAsync"/>) instead of four SFTP round trips a file, one at a time.
     /// </summary>
-    private async Task ReadQueuedAsync()
-    {
-        await Task.Yield();
-        while (true)
-        {
-            List<(string Path, TaskCompletionSource<FileSnapshot> Slot)> batch;
-            lock (_readLock)
-            {
-                if (_readQueue.Count == 0)
-                {
-                    _reading = false;
-                    return;
-                }
-                batch = _readQueue.Take(ReadBatch).ToList();
-                _readQueue.RemoveRange(0, batch.Count);
-            }
-            try
-            {
-                var snapshots = await ReadManyAsync(batch.Select(b => b.Path).ToList()).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    if (snapshots[i].Error is { } error) batch[i].Slot.TrySetException(error);
-                    else batch[i].Slot.TrySetResult(snapshots[i].Snapshot!);
-                }
-            }
-            catch (Exception e)
-            {
-                foreach (var (_, slot) in batch) slot.TrySetException(e);
-            }
-        }
-    }
+    private readonly Batcher<string, (FileSnapshot? Snapshot, HostOperationException? Error)> _reads;
 
-    private async Task<List<(FileSnapshot? Snapshot, HostOperationException? Error)>> ReadManyAsync(IReadOnlyList<string> paths)
+    /// <summary>stat -L judges a linked key or certificate by its target, as locally; sudo: true reads through sudo -n.</summary>
+    private async Task<IReadOnlyList<(FileSnapshot? Snapshot, HostOperationException? Error)>> ReadManyAsync(IReadOnlyList<string> paths)
     {
         if (!_tarMissing && await ReadWithTarAsync(paths).ConfigureAwait(false) is { } fast) return fast;
         return await ReadEachAsync(paths).ConfigureAwait(false);
