@@ -1,0 +1,67 @@
+using Org.BouncyCastle.Asn1.Sec;
+using Org.BouncyCastle.Crypto.EC;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Math.EC.Multiplier;
+using Org.BouncyCastle.Security;
+using PemCertState.Crypto;
+using Xunit;
+
+namespace PemCertState.Tests.Crypto;
+
+public sealed class KeyPairsTests
+{
+    public static TheoryData<string> Curves => new() { "secp256r1", "secp384r1", "secp521r1", "secp256k1" };
+
+    /// <summary>
+    /// The public half of an EC key comes from libcrypto (or .NET's ECDsa) on the NIST curves and from
+    /// BouncyCastle elsewhere; whichever path runs, Q must be BouncyCastle's own d x G, for small, large
+    /// and random d (the edges are where a padding or sign slip would show).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Curves))]
+    public void The_public_point_is_d_times_G(string curveName)
+    {
+        var oid = SecNamedCurves.GetOid(curveName);
+        var x9 = CustomNamedCurves.GetByOid(oid) ?? SecNamedCurves.GetByOid(oid);
+        var domain = new ECNamedDomainParameters(oid, x9);
+        var random = new SecureRandom();
+        var scalars = new List<BigInteger> { BigInteger.One, BigInteger.Two, domain.N.Subtract(BigInteger.One), BigInteger.One.ShiftLeft(8) };
+        for (var i = 0; i < 20; i++)
+            scalars.Add(new BigInteger(domain.N.BitLength - (i % 9), random).Mod(domain.N.Subtract(BigInteger.One)).Add(BigInteger.One));
+
+        foreach (var d in scalars)
+        {
+            var derived = (ECPublicKeyParameters)KeyPairs.PublicOf(new ECPrivateKeyParameters("EC", d, domain));
+
+            var expected = new FixedPointCombMultiplier().Multiply(domain.G, d).Normalize();
+            Assert.True(expected.Equals(derived.Q), $"{curveName}: d = {d.ToString(16)}");
+        }
+    }
+
+    /// <summary>The fast path is really taken on this machine (Debian ships libcrypto.so.3), not only its fallbacks.</summary>
+    [Fact]
+    public void Libcrypto_multiplies_on_P256()
+    {
+        var scalar = new byte[32];
+        scalar[^1] = 1;
+        var point = new byte[65];
+
+        Assert.True(LibCrypto.TryMultiplyGenerator(LibCrypto.NidP256, scalar, point));
+
+        var g = Org.BouncyCastle.Asn1.Nist.NistNamedCurves.GetByName("P-256").G.Normalize().GetEncoded(false);
+        Assert.Equal(g, point);
+    }
+
+    [Fact]
+    public void Parallel_derivations_agree_with_one_thread()
+    {
+        var keys = Enumerable.Range(0, 64).Select(_ => (ECPrivateKeyParameters)KeyGenerator.Generate(PemCertState.Inventory.KeySpec.EcdsaP256).Private).ToList();
+        var once = keys.Select(k => Fingerprints.PublicKey(KeyPairs.PublicOf(k))).ToList();
+
+        var parallel = new string[keys.Count];
+        Parallel.For(0, keys.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = Fingerprints.PublicKey(KeyPairs.PublicOf(keys[i])));
+
+        Assert.Equal(once, parallel);
+    }
+}
