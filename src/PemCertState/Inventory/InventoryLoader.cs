@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace PemCertState.Inventory;
 
 /// <summary>Reads pemstate.yaml, validates it against schemas/pemstate.schema.json and the rules, and resolves defaults.</summary>
@@ -26,10 +28,15 @@ public static class InventoryLoader
         DesiredState? state = null;
         if (parsed.Errors.Count == 0)
         {
-            found.AddRange(InventorySchema.Validate(parsed.Root, parsed.Map));
+            // The schema and the rules are independent readers of the same document: the schema runs on an
+            // immutable copy on another core while the rules resolve the defaults here. Every error of both is
+            // reported, in file order, as before.
+            var element = JsonSerializer.SerializeToElement(parsed.Root);
+            var evaluation = Task.Run(() => InventorySchema.Evaluate(element));
             var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Directory.GetCurrentDirectory();
             var rules = new InventoryRules(parsed.Root, parsed.Map, folder);
             state = rules.Resolve(path);
+            found.AddRange(InventorySchema.Explain(evaluation.GetAwaiter().GetResult(), parsed.Root, parsed.Map));
             found.AddRange(rules.Errors);
         }
 

@@ -24,9 +24,18 @@ internal static class InventorySchema
     }
 
     public static IEnumerable<(int Line, int Column, string Message)> Validate(JsonNode? instance, SourceMap map)
+        => Explain(Evaluate(JsonSerializer.SerializeToElement(instance)), instance, map);
+
+    /// <summary>
+    /// The evaluation alone, on an immutable <see cref="JsonElement"/>: safe to run on another thread while
+    /// the rules read the <see cref="JsonNode"/> tree (the loader does, a 10,000-agent inventory spent 0.6 s here).
+    /// </summary>
+    public static EvaluationResults Evaluate(JsonElement element)
+        => _schema.Value.Schema.Evaluate(element, new EvaluationOptions { OutputFormat = OutputFormat.List });
+
+    /// <summary>The failures of <paramref name="results"/> as sentences at YAML positions; nothing when valid.</summary>
+    public static IEnumerable<(int Line, int Column, string Message)> Explain(EvaluationResults results, JsonNode? instance, SourceMap map)
     {
-        var element = JsonSerializer.SerializeToElement(instance);
-        var results = _schema.Value.Schema.Evaluate(element, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (results.IsValid)
             yield break;
 
