@@ -7,7 +7,11 @@ namespace PemCertState.Hosts;
 /// reads (one command for the files asked for meanwhile). A failed flush fails every item of its batch.
 /// </summary>
 /// <param name="flush">One result per item, in the items' order.</param>
-internal sealed class Batcher<TItem, TResult>(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> flush, int maxBatch = int.MaxValue)
+/// <param name="ready">
+/// Awaited before the first batch leaves (its failure is left for <c>flush</c> to report). SSH reads wait for the
+/// connection here: the items asked for while it is made go out together, not the first one alone and the rest after.
+/// </param>
+internal sealed class Batcher<TItem, TResult>(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> flush, int maxBatch = int.MaxValue, Func<Task>? ready = null)
 {
     private readonly Lock _lock = new();
     private readonly List<(TItem Item, TaskCompletionSource<TResult> Slot)> _queue = [];
@@ -32,6 +36,14 @@ internal sealed class Batcher<TItem, TResult>(Func<IReadOnlyList<TItem>, Task<IR
     {
         // Let the callers running beside this one add theirs before the first batch leaves.
         await Task.Yield();
+        if (ready is not null)
+        {
+            try { await ready().ConfigureAwait(false); }
+#pragma warning disable CA1031 // the flush meets the same failure and reports it to every caller
+            catch (Exception) { }
+#pragma warning restore CA1031
+            ready = null;
+        }
         while (true)
         {
             List<(TItem Item, TaskCompletionSource<TResult> Slot)> batch;

@@ -48,10 +48,14 @@ public sealed class SshHost : IHost
         _options = options;
         _target = $"{spec.User}@{spec.Address}:{spec.Port}";
         Name = spec.Name;
-        _reads = new(ReadManyAsync, maxBatch: 256);
+        _reads = new(ReadManyAsync, maxBatch: 256, ready: ExecClientAsync);
     }
 
     public string Name { get; }
+
+    /// <summary>Commands run on the host so far (each a process start there); tests hold the read batching to it.</summary>
+    internal int CommandsRun => Volatile.Read(ref _commandsRun);
+    private int _commandsRun;
 
     public async Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken)
     {
@@ -76,16 +80,17 @@ public sealed class SshHost : IHost
     private bool _tarMissing;
 
     /// <summary>
-    /// The whole batch as one tar stream (GNU tar: -h follows links as stat -L does, -P keeps the absolute names,
-    /// --no-recursion never walks a folder): two processes on the host for the batch, where a stat and a base64 a
-    /// file cost two each, and process starts are what a busy host is slow at. A path missing from the archive is
+    /// The whole batch as one tar stream (GNU tar: -h follows links as stat -L does, --hard-dereference stores a
+    /// second name of a file already in the archive as the file again, not as a hard-link entry, -P keeps the
+    /// absolute names, --no-recursion never walks a folder), its bytes straight off the channel: one process on the host for the
+    /// batch, where a stat and a base64 a file cost two each, and process starts are what a busy host is slow at. A path missing from the archive is
     /// missing when tar said "No such file"; anything else tar could not read is read again one by one, so that
     /// its error is told as before.
     /// </summary>
     private async Task<List<(FileSnapshot? Snapshot, HostOperationException? Error)>?> ReadWithTarAsync(IReadOnlyList<string> paths)
     {
-        const string Script = """tar -cPh --no-recursion --format=pax -f - -- "$@" | base64 -w0""";
-        var result = await ShellAsync(Script, paths, null, _spec.Sudo, CancellationToken.None).ConfigureAwait(false);
+        const string Script = """tar -cPh --hard-dereference --no-recursion --format=pax -f - -- "$@" """;
+        var (result, archiveBytes) = await ExecRawAsync(ShellLine(Script, paths, _spec.Sudo), null, binaryOutput: true, CancellationToken.None).ConfigureAwait(false);
         if (result.StandardError.Contains("tar: not found", StringComparison.Ordinal) || result.StandardError.Contains("tar: command not found", StringComparison.Ordinal))
         {
             _tarMissing = true;
@@ -94,7 +99,7 @@ public sealed class SshHost : IHost
         var entries = new Dictionary<string, FileSnapshot>(StringComparer.Ordinal);
         try
         {
-            using var archive = new MemoryStream(Convert.FromBase64String(result.StandardOutput.Trim()));
+            using var archive = new MemoryStream(archiveBytes, writable: false);
             using var reader = new System.Formats.Tar.TarReader(archive);
             while (reader.GetNextEntry(copyData: false) is { } entry)
             {
@@ -555,11 +560,19 @@ public sealed class SshHost : IHost
     // ---- exec ----
 
     private async Task<CommandResult> ExecAsync(string commandLine, ReadOnlyMemory<byte>? input, CancellationToken ct)
+        => (await ExecRawAsync(commandLine, input, binaryOutput: false, ct).ConfigureAwait(false)).Result;
+
+    /// <summary>
+    /// Runs one command. With <paramref name="binaryOutput"/> the standard output comes back as its bytes (an SSH
+    /// channel carries bytes as they are) and <see cref="CommandResult.StandardOutput"/> is empty.
+    /// </summary>
+    private async Task<(CommandResult Result, byte[] Output)> ExecRawAsync(string commandLine, ReadOnlyMemory<byte>? input, bool binaryOutput, CancellationToken ct)
     {
         var client = await ExecClientAsync().ConfigureAwait(false);
         await _execGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            Interlocked.Increment(ref _commandsRun);
             using var command = client.CreateCommand(commandLine);
             var running = command.ExecuteAsync(ct);
             // Always close stdin: a command that reads it must see end of input, as with LocalHost. A command quick
@@ -578,7 +591,10 @@ public sealed class SshHost : IHost
             var exit = command.ExitStatus ?? (command.ExitSignal is null ? 255 : 128);
             var error = command.Error;
             if (command.ExitSignal is { } signal) error += $"(killed by signal {signal})";
-            return new CommandResult(exit, command.Result, error);
+            if (!binaryOutput) return (new CommandResult(exit, command.Result, error), []);
+            using var output = new MemoryStream();
+            await command.OutputStream.CopyToAsync(output, ct).ConfigureAwait(false);
+            return (new CommandResult(exit, "", error), output.ToArray());
         }
         catch (SshException e) { throw Failed("(exec)", "command", e); }
         finally { _execGate.Release(); }
@@ -586,10 +602,13 @@ public sealed class SshHost : IHost
 
     /// <summary>Runs a fixed script with its arguments as positional parameters, so that no path is ever parsed by the shell.</summary>
     private Task<CommandResult> ShellAsync(string script, IReadOnlyList<string> arguments, ReadOnlyMemory<byte>? input, bool sudo, CancellationToken ct)
+        => ExecAsync(ShellLine(script, arguments, sudo), input, ct);
+
+    private static string ShellLine(string script, IReadOnlyList<string> arguments, bool sudo)
     {
         var line = new StringBuilder(sudo ? "sudo -n sh -c " : "sh -c ").Append(Quote(script)).Append(" sh");
         foreach (var argument in arguments) line.Append(' ').Append(Quote(argument));
-        return ExecAsync(line.ToString(), input, ct);
+        return line.ToString();
     }
 
     private async Task RunCheckedAsync(string path, string what, string script, IReadOnlyList<string> arguments, CancellationToken ct)

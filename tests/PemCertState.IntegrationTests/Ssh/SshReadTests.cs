@@ -57,6 +57,8 @@ public sealed class SshReadTests(SshdFixture sshd) : IClassFixture<SshdFixture>
         Assert.Equal(files[target].Bytes, linked.Content);
         Assert.Equal(files[target].Mode, linked.Mode & (UnixFileMode)Convert.ToInt32("777", 8));
         Assert.False(snapshots[files.Count + 1].Exists);
+        // and the reads asked for while the connection was made left together: one command, one tar, for all 42
+        Assert.Equal(1, ssh.CommandsRun);
         Directory.Delete(folder, recursive: true);
     }
 }
