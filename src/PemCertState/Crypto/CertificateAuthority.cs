@@ -114,7 +114,7 @@ public sealed class CertificateAuthority(X509Certificate certificate, Asymmetric
             try
             {
                 return KeyPairs.SubjectPublicKeyInfo(PrivateKey).AsSpan()
-                    .SequenceEqual(KeyPairs.SubjectPublicKeyInfo(Certificate.GetPublicKey()));
+                    .SequenceEqual(KeyPairs.SubjectPublicKeyInfo(RsaModulus.Build(Certificate.GetPublicKey)));
             }
             catch (Exception e) when (e is NotSupportedException or ArgumentException or InvalidOperationException)
             {
@@ -131,7 +131,7 @@ public sealed class CertificateAuthority(X509Certificate certificate, Asymmetric
         var extension = certificate.GetExtensionValue(X509Extensions.SubjectKeyIdentifier);
         return extension is not null
             ? SubjectKeyIdentifier.GetInstance(Asn1Object.FromByteArray(extension.GetOctets())).GetKeyIdentifier()
-            : KeyIdentifier(certificate.GetPublicKey());
+            : KeyIdentifier(RsaModulus.Build(certificate.GetPublicKey));
     }
 
     /// <summary>RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's value.</summary>

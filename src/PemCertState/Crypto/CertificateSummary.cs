@@ -24,7 +24,7 @@ public sealed record CertificateSummary(
     public static CertificateSummary From(X509Certificate certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        var publicKey = certificate.GetPublicKey();
+        var publicKey = RsaModulus.Build(certificate.GetPublicKey);
         string key;
         try
         {

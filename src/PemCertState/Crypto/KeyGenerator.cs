@@ -44,11 +44,15 @@ public static class KeyGenerator
         var p = rsa.ExportParameters(includePrivateParameters: true);
         try
         {
-            var privateKey = new RsaPrivateCrtKeyParameters(
-                Unsigned(p.Modulus!), Unsigned(p.Exponent!), Unsigned(p.D!),
-                Unsigned(p.P!), Unsigned(p.Q!), Unsigned(p.DP!), Unsigned(p.DQ!), Unsigned(p.InverseQ!));
-            var publicKey = new RsaKeyParameters(false, privateKey.Modulus, privateKey.PublicExponent);
-            return new AsymmetricCipherKeyPair(publicKey, privateKey);
+            // OpenSSL has just made this modulus from two primes: no need for BouncyCastle to prove it composite.
+            return RsaModulus.Build(() =>
+            {
+                var privateKey = new RsaPrivateCrtKeyParameters(
+                    Unsigned(p.Modulus!), Unsigned(p.Exponent!), Unsigned(p.D!),
+                    Unsigned(p.P!), Unsigned(p.Q!), Unsigned(p.DP!), Unsigned(p.DQ!), Unsigned(p.InverseQ!));
+                var publicKey = new RsaKeyParameters(false, privateKey.Modulus, privateKey.PublicExponent);
+                return new AsymmetricCipherKeyPair(publicKey, privateKey);
+            });
         }
         finally
         {

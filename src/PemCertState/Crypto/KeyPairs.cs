@@ -17,7 +17,7 @@ internal static class KeyPairs
     public static AsymmetricKeyParameter PublicOf(AsymmetricKeyParameter key) => key switch
     {
         { IsPrivate: false } => key,
-        RsaPrivateCrtKeyParameters rsa => new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent),
+        RsaPrivateCrtKeyParameters rsa => RsaModulus.Build(() => new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent)),
         ECPrivateKeyParameters ec => new ECPublicKeyParameters(ec.AlgorithmName, PublicPointOf(ec), ec.Parameters),
         Ed25519PrivateKeyParameters ed => ed.GeneratePublicKey(),
         Ed448PrivateKeyParameters ed => ed.GeneratePublicKey(),

@@ -47,11 +47,12 @@ public static class PemCodec
                     ecParameters = Asn1Object.FromByteArray(block.Der);
                     continue;
                 }
+                var der = block.Der;
                 var key = block.Label switch
                 {
-                    "PRIVATE KEY" => PrivateKeyFactory.CreateKey(block.Der),
-                    "RSA PRIVATE KEY" => new RsaPrivateCrtKeyParameters(RsaPrivateKeyStructure.GetInstance(block.Der)),
-                    "EC PRIVATE KEY" => DecodeSec1(block.Der, ecParameters),
+                    "PRIVATE KEY" => RsaModulus.Build(() => PrivateKeyFactory.CreateKey(der)),
+                    "RSA PRIVATE KEY" => RsaModulus.Build(() => new RsaPrivateCrtKeyParameters(RsaPrivateKeyStructure.GetInstance(der))),
+                    "EC PRIVATE KEY" => DecodeSec1(der, ecParameters),
                     _ => null,
                 };
                 if (key is not null && IsConsistent(key))
