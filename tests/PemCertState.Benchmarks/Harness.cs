@@ -535,13 +535,21 @@ internal static class Harness
             }
             var times = new List<double>();
             var rss = new List<double>();
+            var opensslWide = new List<double>();
             for (var i = 0; i < o.Runs; i++)
             {
                 // This machine's speed drifts by half within minutes (shared host): the floor's openssl samples are
                 // taken beside every run, not only in the keygen scenario minutes before.
                 if (key != "p256")
+                {
                     for (var j = 0; j < InterleavedOpensslRuns; j++)
                         _opensslSamples[key].Add(Child.RunChecked("openssl", OpensslGenArgs(key)).Seconds);
+                    // What the same keys cost openssl itself on these cores, right now: `keys` genrsa processes,
+                    // `Cores` at a time. Unlike the floor it pays for the slow keys' tail and for two busy cores.
+                    var watch = Stopwatch.StartNew();
+                    Parallel.For(0, keys, new ParallelOptions { MaxDegreeOfParallelism = Cores }, _ => Child.RunChecked("openssl", OpensslGenArgs(key)));
+                    opensslWide.Add(watch.Elapsed.TotalSeconds);
+                }
                 using var fleet = Fleet.CreateEmpty(n, key, o.Keep);
                 var run = Child.RunChecked("dotnet", [_pemstate, "apply", "--auto-approve", "-f", fleet.InventoryPath], pollRss: true);
                 times.Add(run.Seconds);
@@ -557,6 +565,13 @@ internal static class Harness
             _rows.Add(Row.From($"fresh-apply {key}", n, s, baselineName: $"floor: {keys} keys", baseline: floor, peakRssMib: Stats.Of(rss).Median,
                 note: $"floor = {keys} keys x openssl net {_opensslNet[key]:0.000000} s / {Cores} cores"));
             Console.Out.Write($"  N={n} {key}: fresh apply {Report.Format(s.Median, "s")}, floor {Report.Format(floor, "s")} ({keys} keys), ratio {s.Median / floor:0.00}\n");
+            if (opensslWide.Count > 0)
+            {
+                var wide = Stats.Of(opensslWide);
+                _rows.Add(Row.From($"fresh-apply {key} vs openssl {Cores}-wide", n, s, baselineName: $"openssl genrsa x{keys}, {Cores} at a time", baseline: wide.Median,
+                    note: $"the same apply runs against {keys} openssl genrsa processes run {Cores} at a time beside each run (median {wide.Median:0.000} s, min {wide.Min:0.000}, max {wide.Max:0.000})"));
+                Console.Out.Write($"  N={n} {key}: openssl genrsa x{keys}, {Cores} at a time: {Report.Format(wide.Median, "s")}; fresh apply / that = {s.Median / wide.Median:0.00}\n");
+            }
         }
 
         /// <summary>
