@@ -22,7 +22,7 @@ public static class PemCodec
         ArgumentNullException.ThrowIfNull(privateKey);
         if (!privateKey.IsPrivate)
             throw new ArgumentException("a private key is expected", nameof(privateKey));
-        var der = PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey).GetDerEncoded();
+        var der = PrivateKeyInfo(privateKey).GetDerEncoded();
         try
         {
             return PemBlocks.Encode("PRIVATE KEY", der);
@@ -31,6 +31,23 @@ public static class PemCodec
         {
             CryptographicOperations.ZeroMemory(der);
         }
+    }
+
+    /// <summary>
+    /// The PKCS#8 structure BouncyCastle's <see cref="PrivateKeyInfoFactory"/> makes, byte for byte. For a named-curve EC
+    /// key the factory recomputes the public point with its managed multiplier on the generic curve (4 ms a P-256 key,
+    /// 12% of a fresh apply's CPU); here the point comes from <see cref="KeyPairs.PublicOf"/> (OpenSSL).
+    /// </summary>
+    internal static PrivateKeyInfo PrivateKeyInfo(AsymmetricKeyParameter privateKey)
+    {
+        if (privateKey is ECPrivateKeyParameters { AlgorithmName: "EC" or "ECDSA", PublicKeyParamSet: { } oid } ec
+            && KeyPairs.PublicOf(ec) is ECPublicKeyParameters pub)
+        {
+            var x962 = new X962Parameters(oid);
+            var structure = new ECPrivateKeyStructure(ec.Parameters.N.BitLength, ec.D, new DerBitString(pub.Q.GetEncoded(false)), x962);
+            return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.IdECPublicKey, x962), structure);
+        }
+        return PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey);
     }
 
     /// <summary>Reads PKCS#8, PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY" (unencrypted). Null when not a key.</summary>

@@ -50,7 +50,8 @@ public sealed class HostSet(DesiredState desired, SshOptions? ssh = null) : IAsy
         {
             _sshHosts++;
             ThreadPool.GetMinThreads(out var workers, out var completion);
-            var wanted = Environment.ProcessorCount + 3 * _sshHosts;
+            // Capped: a process that opens many host sets over its life (the tests) keeps counting.
+            var wanted = Math.Min(Environment.ProcessorCount + 3 * _sshHosts, 512);
             if (workers < wanted) ThreadPool.SetMinThreads(wanted, completion);
         }
     }

@@ -53,6 +53,23 @@ public sealed class KeyPairsTests
         Assert.Equal(g, point);
     }
 
+    /// <summary>Keys are written with the point from OpenSSL; the bytes must be exactly what BouncyCastle's factory writes.</summary>
+    [Theory]
+    [InlineData(256)]
+    [InlineData(384)]
+    public void A_written_EC_key_is_byte_for_byte_what_BouncyCastle_writes(int size)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            var key = KeyGenerator.Generate(new PemCertState.Inventory.KeySpec(PemCertState.Inventory.KeyAlgorithm.Ecdsa, size)).Private;
+
+            var ours = PemCodec.PrivateKeyInfo(key).GetDerEncoded();
+
+            Assert.Equal(Org.BouncyCastle.Pkcs.PrivateKeyInfoFactory.CreatePrivateKeyInfo(key).GetDerEncoded(), ours);
+            Assert.Equal(Fingerprints.PublicKey(key), Fingerprints.PublicKey(PemCodec.DecodePrivateKey(System.Text.Encoding.ASCII.GetBytes(PemCodec.EncodePrivateKey(key)))!.Private));
+        }
+    }
+
     [Fact]
     public void Parallel_derivations_agree_with_one_thread()
     {
