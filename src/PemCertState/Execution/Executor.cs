@@ -30,7 +30,11 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         IProgress<KeyProgress>? progress, CancellationToken cancellationToken,
         Journal? journal = null, Func<int, Task>? afterStep = null)
     {
-        var run = new Run(desired, observed, clock.GetUtcNow()) { Trusted = new SignedCertificates(desired, observed, clock) };
+        var run = new Run(desired, observed, clock.GetUtcNow())
+        {
+            Trusted = new SignedCertificates(desired, observed, clock),
+            BackupDirs = plan.Steps.Where(st => st.Action == StepAction.Backup && st.BackupDir is not null).Select(st => (st.Host, st.BackupDir!)).Distinct().ToList(),
+        };
         var outcome = new Outcome(plan);
         // Key generation is CPU-bound: one thread a core at most, whatever the number of hosts at once.
         using var keys = KeyWorkers.Start(plan, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, cancellationToken);
@@ -205,6 +209,11 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         public List<string> BackupSetPaths { get; } = [];
         public required SignedCertificates Trusted { get; init; }
 
+        /// <summary>Every backup folder the plan writes into: the run's backup id must be new in all of them.</summary>
+        public IReadOnlyList<(string Host, string Dir)> BackupDirs { get; init; } = [];
+        public SemaphoreSlim BackupIdGate { get; } = new(1, 1);
+        public string? BackupId { get; set; }
+
         public CertificateAuthority? Ca
         {
             get { lock (_lock) return _ca; }
@@ -371,7 +380,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         {
             if (set.Folder is null || set.Manifest is null)
             {
-                var id = run.Now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+                var id = await BackupIdAsync(run, ct).ConfigureAwait(false);
                 var folder = Path.Combine(step.BackupDir!, id);
                 for (var n = 1; (await host.ReadAsync(Path.Combine(folder, "manifest.json"), ct).ConfigureAwait(false)).Exists; n++)
                     folder = Path.Combine(step.BackupDir!, $"{id}-{n}");
@@ -399,6 +408,33 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         finally
         {
             set.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// One id for every backup folder of the run, so that `pemstate rollback` finds the whole apply under it: the time
+    /// to the second, with -1, -2... when an earlier run of the same second (a fast apply, or a fixed PEMSTATE_NOW)
+    /// left a set of that id in any of the plan's backup folders. Chosen per folder, the server's set of a second apply
+    /// in the same second became "-1" while an agent's stayed plain, and a rollback put back only half of the apply.
+    /// </summary>
+    private async Task<string> BackupIdAsync(Run run, CancellationToken ct)
+    {
+        await run.BackupIdGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (run.BackupId is { } chosen) return chosen;
+            var stamp = run.Now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+            for (var n = 0; ; n++)
+            {
+                var candidate = n == 0 ? stamp : $"{stamp}-{n}";
+                // All at once: over SSH the reads of one host then leave as one command.
+                var manifests = await Task.WhenAll(run.BackupDirs.Select(d => hosts[d.Host].ReadAsync(Path.Combine(d.Dir, candidate, "manifest.json"), ct))).ConfigureAwait(false);
+                if (!manifests.Any(m => m.Exists)) return run.BackupId = candidate;
+            }
+        }
+        finally
+        {
+            run.BackupIdGate.Release();
         }
     }
 

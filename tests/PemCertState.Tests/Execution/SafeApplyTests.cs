@@ -95,6 +95,36 @@ public sealed class SafeApplyTests
         Assert.Equal(0, Pemstate.Run(lab.Root, "plan", "--detailed-exitcode").ExitCode);
     }
 
+    /// <summary>
+    /// Two applies in the same second (a fast apply, or a fixed PEMSTATE_NOW as here): the second's backups must all
+    /// share one new id. Chosen folder by folder, the server's set became "-1" while the agents' stayed plain, and a
+    /// rollback put back the server and not the agents (found on the real PostgreSQL once applies got fast).
+    /// </summary>
+    [Fact]
+    public async Task A_second_apply_in_the_same_second_backs_up_under_one_new_id_and_rollback_puts_all_of_it_back()
+    {
+        // Given a lab whose server certificate alone was replaced at 12:00:00, leaving a backup set of that second
+        using var lab = Lab.Create(agents: 2);
+        await lab.ApplyAsync();
+        File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath).Replace("CN=pem.example.com", "CN=pem2.example.com", StringComparison.Ordinal));
+        Assert.Equal(0, Pemstate.Run(lab.Root, "apply", "--auto-approve").ExitCode);
+        var before = lab.Fingerprint();
+        // and then, in the same second, the server certificate and the agents' certificates
+        File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath)
+            .Replace("CN=pem2.example.com", "CN=pem3.example.com", StringComparison.Ordinal)
+            .Replace("/C=IN/ST=MH/L=Pune/O=PEM\n", "/C=IN/ST=MH/L=Pune/O=PEM2\n", StringComparison.Ordinal));
+        var second = Pemstate.Run(lab.Root, "apply", "--auto-approve");
+        Assert.True(second.ExitCode == 0, second.Stderr);
+
+        // When the last apply is rolled back
+        var rollback = Pemstate.Run(lab.Root, "rollback", "--auto-approve");
+
+        // Then the server's and the agents' files are back as the first change left them
+        Assert.True(rollback.ExitCode == 0, rollback.Stderr);
+        foreach (var file in new[] { Path.Combine(lab.DataDir, "server.crt"), Path.Combine(lab.CertDir(1), "agent1.crt"), Path.Combine(lab.CertDir(2), "agent2.crt") })
+            Assert.True(before[file].Sha256 == PemCertState.Crypto.Fingerprints.Sha256Hex(File.ReadAllBytes(file)), $"{file} was not put back\n{rollback.Stdout}");
+    }
+
     [Fact]
     public async Task Rollback_restores_the_bytes_modes_and_owners_of_a_backup_set_then_plan_shows_the_drift()
     {
