@@ -28,7 +28,7 @@ internal static unsafe partial class LibCrypto
     [LibraryImport(Library)] private static partial void BN_clear_free(IntPtr number);
     [LibraryImport(Library)] private static partial IntPtr BN_CTX_new();
 
-    private static int _state; // 0 unknown, 1 usable, -1 not available
+    private static volatile bool _unavailable;
 
     // Groups and contexts are per thread: OpenSSL's EC_GROUP is safe to share for reads, a BN_CTX is not,
     // and a handful of each for the process's lifetime costs nothing.
@@ -42,16 +42,14 @@ internal static unsafe partial class LibCrypto
     /// </summary>
     public static bool TryMultiplyGenerator(int nid, ReadOnlySpan<byte> scalar, Span<byte> point)
     {
-        if (Volatile.Read(ref _state) < 0) return false;
+        if (_unavailable) return false;
         try
         {
-            var done = Multiply(nid, scalar, point);
-            Volatile.Write(ref _state, 1);
-            return done;
+            return Multiply(nid, scalar, point);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
-            Volatile.Write(ref _state, -1);
+            _unavailable = true;
             return false;
         }
     }

@@ -380,10 +380,8 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         {
             if (set.Folder is null || set.Manifest is null)
             {
-                var id = await BackupIdAsync(run, ct).ConfigureAwait(false);
-                var folder = Path.Combine(step.BackupDir!, id);
-                for (var n = 1; (await host.ReadAsync(Path.Combine(folder, "manifest.json"), ct).ConfigureAwait(false)).Exists; n++)
-                    folder = Path.Combine(step.BackupDir!, $"{id}-{n}");
+                // New in every backup folder of the plan, this one among them (BackupIdAsync looked).
+                var folder = Path.Combine(step.BackupDir!, await BackupIdAsync(run, ct).ConfigureAwait(false));
                 await host.EnsureDirectoryAsync(folder, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
                 (set.Folder, set.Manifest) = (folder, new BackupManifest(Path.GetFileName(folder), run.Now, step.Host, []));
                 run.AddBackupSet($"{step.Host}:{folder}");
