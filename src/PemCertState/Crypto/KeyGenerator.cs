@@ -6,10 +6,15 @@ using BigInteger = Org.BouncyCastle.Math.BigInteger;
 
 namespace PemCertState.Crypto;
 
-/// <summary>Generates private keys with the platform (OpenSSL-backed) generator and hands them to BouncyCastle.</summary>
-/// <remarks>Safe to call from many threads: every call uses its own platform key object.</remarks>
+/// <summary>
+/// Generates private keys and hands them to BouncyCastle: RSA from primes searched on OpenSSL's arithmetic
+/// (<see cref="RsaPrimes"/>), EC with the platform (OpenSSL-backed) generator.
+/// </summary>
+/// <remarks>Safe to call from many threads: every call uses its own OpenSSL objects.</remarks>
 public static class KeyGenerator
 {
+    private const int PublicExponent = 65537;
+
     public static AsymmetricCipherKeyPair Generate(KeySpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -40,6 +45,101 @@ public static class KeyGenerator
         if (bits is < 2048 or > 16384 || bits % 8 != 0)
             throw new ArgumentOutOfRangeException(nameof(bits), bits, "RSA key size must be a multiple of 8 from 2048 to 16384");
 
+        return FromPrimes(bits) ?? FromPlatform(bits);
+    }
+
+    /// <summary>
+    /// Two primes from <see cref="RsaPrimes"/> (FIPS 186-5 round counts on OpenSSL's arithmetic) made into a key with
+    /// FIPS 186-5 B.3.1's checks; null when libcrypto cannot be used. The key is then handed to OpenSSL once to
+    /// sign and verify: a pairwise test by the library that will use it.
+    /// </summary>
+    private static AsymmetricCipherKeyPair? FromPrimes(int bits)
+    {
+        var e = BigInteger.ValueOf(PublicExponent);
+        var half = bits / 2;
+        var bytes = new byte[half / 8];
+        try
+        {
+            if (!RsaPrimes.TryGenerate(half, PublicExponent, bytes)) return null;
+            var p = Unsigned(bytes);
+            while (true)
+            {
+                if (!RsaPrimes.TryGenerate(half, PublicExponent, bytes)) return null;
+                var q = Unsigned(bytes);
+                // |p - q| > 2^(nlen/2 - 100): else the modulus falls to Fermat's method.
+                if (p.Subtract(q).Abs().BitLength <= half - 100) continue;
+                if (p.CompareTo(q) < 0) (p, q) = (q, p);
+
+                var p1 = p.Subtract(BigInteger.One);
+                var q1 = q.Subtract(BigInteger.One);
+                var lcm = p1.Divide(p1.Gcd(q1)).Multiply(q1);
+                var d = e.ModInverse(lcm);
+                // d > 2^(nlen/2), as FIPS 186-5 asks; otherwise draw q again.
+                if (d.BitLength <= half) continue;
+
+                var key = RsaModulus.Build(() =>
+                {
+                    var privateKey = new RsaPrivateCrtKeyParameters(
+                        p.Multiply(q), e, d, p, q, d.Remainder(p1), d.Remainder(q1), q.ModInverse(p));
+                    var publicKey = new RsaKeyParameters(false, privateKey.Modulus, privateKey.PublicExponent);
+                    return new AsymmetricCipherKeyPair(publicKey, privateKey);
+                });
+                if (key.Public is not RsaKeyParameters { Modulus.BitLength: var size } || size != bits)
+                    throw new CryptographicException($"generated an RSA modulus of the wrong size (wanted {bits} bits)");
+                PairwiseTest((RsaPrivateCrtKeyParameters)key.Private);
+                return key;
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <summary>OpenSSL signs with the new key (its CRT values) and verifies with the public half.</summary>
+    private static void PairwiseTest(RsaPrivateCrtKeyParameters key)
+    {
+        var length = (key.Modulus.BitLength + 7) / 8;
+        var parameters = new RSAParameters
+        {
+            Modulus = Fixed(key.Modulus, length),
+            Exponent = key.PublicExponent.ToByteArrayUnsigned(),
+            D = Fixed(key.Exponent, length),
+            P = Fixed(key.P, length / 2),
+            Q = Fixed(key.Q, length / 2),
+            DP = Fixed(key.DP, length / 2),
+            DQ = Fixed(key.DQ, length / 2),
+            InverseQ = Fixed(key.QInv, length / 2),
+        };
+        try
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportParameters(parameters);
+            var digest = SHA256.HashData("pemstate pairwise test"u8);
+            var signature = rsa.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var verifier = RSA.Create();
+            verifier.ImportParameters(new RSAParameters { Modulus = parameters.Modulus, Exponent = parameters.Exponent });
+            if (!verifier.VerifyHash(digest, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+                throw new CryptographicException("a freshly generated RSA key failed its pairwise sign/verify test");
+        }
+        finally
+        {
+            Clear(parameters.D, parameters.P, parameters.Q, parameters.DP, parameters.DQ, parameters.InverseQ);
+        }
+    }
+
+    private static byte[] Fixed(BigInteger value, int length)
+    {
+        var bytes = new byte[length];
+        var unsigned = value.ToByteArrayUnsigned();
+        unsigned.CopyTo(bytes.AsSpan(length - unsigned.Length));
+        CryptographicOperations.ZeroMemory(unsigned);
+        return bytes;
+    }
+
+    /// <summary>The platform's generator (OpenSSL's RSA keygen behind .NET), where libcrypto.so.3 cannot be loaded directly.</summary>
+    private static AsymmetricCipherKeyPair FromPlatform(int bits)
+    {
         using var rsa = RSA.Create(bits);
         var p = rsa.ExportParameters(includePrivateParameters: true);
         try
