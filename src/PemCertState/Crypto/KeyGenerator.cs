@@ -45,7 +45,35 @@ public static class KeyGenerator
         if (bits is < 2048 or > 16384 || bits % 8 != 0)
             throw new ArgumentOutOfRangeException(nameof(bits), bits, "RSA key size must be a multiple of 8 from 2048 to 16384");
 
-        return FromPrimes(bits) ?? FromPlatform(bits);
+        return (UseOpenSslGenerator ? null : FromPrimes(bits)) ?? FromPlatform(bits);
+    }
+
+    private static bool? _useOpenSslGenerator;
+
+    /// <summary>
+    /// True when RSA keys must come from OpenSSL's own generator: the kernel runs in FIPS mode (there keys come from
+    /// the validated module, whatever it costs) or PEMSTATE_RSA_KEYGEN says so.
+    /// </summary>
+    internal static bool UseOpenSslGenerator => _useOpenSslGenerator ??=
+        ChoosesOpenSsl(Environment.GetEnvironmentVariable("PEMSTATE_RSA_KEYGEN"), KernelFipsMode());
+
+    /// <summary>
+    /// PEMSTATE_RSA_KEYGEN: unset, empty or "pemstate" for pemstate's prime search, "openssl" for OpenSSL's
+    /// generator; a value it does not know also picks OpenSSL's, the generator nobody has to argue for.
+    /// </summary>
+    internal static bool ChoosesOpenSsl(string? setting, bool fipsMode) =>
+        fipsMode || setting?.Trim().ToLowerInvariant() is not (null or "" or "pemstate");
+
+    private static bool KernelFipsMode()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/crypto/fips_enabled").Trim() == "1";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

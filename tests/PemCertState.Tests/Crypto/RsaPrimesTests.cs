@@ -104,6 +104,18 @@ public sealed class RsaPrimesTests
     }
 
     [Theory]
+    [InlineData(null, false, false)]
+    [InlineData("", false, false)]
+    [InlineData("pemstate", false, false)]
+    [InlineData("openssl", false, true)]
+    [InlineData(" OpenSSL ", false, true)]
+    [InlineData("fast", false, true)]      // unknown: the conservative generator
+    [InlineData(null, true, true)]         // kernel in FIPS mode
+    [InlineData("pemstate", true, true)]
+    public void OpenSsl_generates_RSA_keys_in_FIPS_mode_or_when_asked(string? setting, bool fips, bool openssl)
+        => Assert.Equal(openssl, KeyGenerator.ChoosesOpenSsl(setting, fips));
+
+    [Theory]
     [InlineData(1024, 5)]
     [InlineData(1535, 5)]
     [InlineData(1536, 4)]
