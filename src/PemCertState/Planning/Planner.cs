@@ -56,6 +56,10 @@ public static partial class Planner
             warnings.Add(common is null
                 ? "--rotate-common does nothing here: agents.user is per-agent, every agent has its own certificate"
                 : $"--rotate-common: a new {desired.Agents.CommonUser} certificate is installed on every agent ({desired.Agents.List.Count}) and every agent restarts: every agent reconnects to the PEM server");
+        // Each agent's certificate is checked against the CA below, one after another: check them on every core first.
+        if (common is null && !ca.Replaced && ca.Kept is { } kept)
+            Verification.ChainCheck.Prefetch(
+                desired.Agents.List.Select(a => observed.Agents[a.Id].Certificate.Certificate).OfType<X509Certificate>().ToList(), kept);
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];

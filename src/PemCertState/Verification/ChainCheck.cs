@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Org.BouncyCastle.X509;
 
 namespace PemCertState.Verification;
@@ -30,7 +31,38 @@ public static class ChainCheck
         return "certificate chain too long";
     }
 
+    /// <summary>
+    /// The last verdict on each certificate object, with the issuer object it was checked against. Certificate
+    /// objects do not change, so a verdict holds for as long as both objects live (the table holds neither).
+    /// </summary>
+    private static readonly ConditionalWeakTable<X509Certificate, Verdict> Verdicts = [];
+
+    private sealed record Verdict(X509Certificate Issuer, bool Holds);
+
+    /// <summary>Below this many certificates a prefetch is not worth the threads.</summary>
+    internal const int PrefetchThreshold = 64;
+
+    /// <summary>
+    /// Checks many certificates against one issuer on every core and keeps the verdicts, so that a single-threaded
+    /// caller (the planner walking 10,000 agents) then finds them instead of verifying one signature after another.
+    /// Checks nothing for fewer than <see cref="PrefetchThreshold"/> certificates.
+    /// </summary>
+    public static void Prefetch(IReadOnlyCollection<X509Certificate> certificates, X509Certificate issuer)
+    {
+        if (certificates.Count < PrefetchThreshold) return;
+        Parallel.ForEach(certificates, certificate => Signs(issuer, certificate));
+    }
+
     public static bool Signs(X509Certificate issuer, X509Certificate certificate)
+    {
+        if (Verdicts.TryGetValue(certificate, out var known) && ReferenceEquals(known.Issuer, issuer))
+            return known.Holds;
+        var holds = Check(issuer, certificate);
+        Verdicts.AddOrUpdate(certificate, new Verdict(issuer, holds));
+        return holds;
+    }
+
+    private static bool Check(X509Certificate issuer, X509Certificate certificate)
     {
         // The platform (OpenSSL) with the issuer's key imported once; BouncyCastle for what it does not handle.
         if (Crypto.PlatformVerifier.Verifies(certificate, issuer) is { } verdict)

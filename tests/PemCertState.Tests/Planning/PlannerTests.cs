@@ -100,6 +100,26 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public async Task In_a_fleet_large_enough_for_the_signature_prefetch_an_agent_signed_by_another_CA_of_the_same_name_is_reissued()
+    {
+        // Given a converged lab with more agents than ChainCheck checks one by one, and agent 7's pair from another lab's CA
+        var agents = PemCertState.Verification.ChainCheck.PrefetchThreshold + 2;
+        using var lab = Lab.Create(agents: agents);
+        using var other = Lab.Create(agents: 7);
+        await lab.ApplyAsync();
+        await other.ApplyAsync();
+        foreach (var file in new[] { "agent7.crt", "agent7.key" })
+            File.Copy(Path.Combine(other.CertDir(7), file), Path.Combine(lab.CertDir(7), file), overwrite: true);
+
+        // When
+        var plan = await lab.PlanAsync();
+
+        // Then only agent 7 is reissued, for the reason a one-by-one check gives
+        Assert.Equal(["agent[7].certificate", "restart[agent 7]"], plan.Resources.Distinct());
+        Assert.Contains(plan.Steps, s => s.Reason.Contains("signed by another CA named", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_hand_edited_agent_cfg_is_repaired_and_only_that_agent_restarted()
     {
         // Given
