@@ -36,7 +36,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
         if (trusted is null && await TrustedObserver.MayHaveLeftoversAsync(hosts, desired, await server.ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
             trusted = TrustedObserver.ObserveAsync(hosts, desired, cancellationToken);
         return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
-            journalFile.Exists ? Execution.Journal.Read(Text(journalFile)) : null,
+            journalFile.Exists ? Execution.Journal.Read(journalFile.Content) : null,
             desired.Web is { } web ? await ObserveWebAsync(web, cancellationToken).ConfigureAwait(false) : null)
         {
             Trusted = trusted is null ? null : await trusted.ConfigureAwait(false),
