@@ -93,7 +93,9 @@ internal sealed class Fleet : IDisposable
         var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
         var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
         var executor = new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System);
-        var result = await executor.ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None); // the CLI's --parallelism default
+        // With the journal the CLI writes: every later plan reads it (100,000 lines at 10,000 agents), as it would on a real fleet.
+        var journal = new Journal(hosts[desired.Server.Host], Journal.PathFor(desired.Server), $"bench-{Environment.ProcessId}");
+        var result = await executor.ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None, journal); // the CLI's --parallelism default
         if (!result.Succeeded) throw new InvalidOperationException($"lab apply failed: {result.Failure}");
         var again = await fleet.PlanAsync();
         if (!again.IsEmpty) throw new InvalidOperationException($"lab not converged after apply: {again.Steps.Count} steps left");

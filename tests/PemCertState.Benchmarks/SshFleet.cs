@@ -135,8 +135,10 @@ internal sealed class SshFleet : IDisposable
         {
             var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
             var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
+            // With the journal the CLI writes, which every later plan reads.
+            var journal = new Journal(hosts[desired.Server.Host], Journal.PathFor(desired.Server), $"bench-{Environment.ProcessId}");
             var result = await new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System)
-                .ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None);
+                .ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None, journal);
             if (!result.Succeeded) throw new InvalidOperationException($"ssh lab apply failed: {result.Failure}");
         }
         await using (var hosts = new HostSet(desired))
