@@ -94,6 +94,8 @@ internal sealed class Fleet : IDisposable
         var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
         var executor = new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System);
         // With the journal the CLI writes: every later plan reads it (100,000 lines at 10,000 agents), as it would on a real fleet.
+        // and under the lock it takes first (which makes the server's data dir, where the journal goes).
+        await using var held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, "apply", false, CancellationToken.None);
         var journal = new Journal(hosts[desired.Server.Host], Journal.PathFor(desired.Server), $"bench-{Environment.ProcessId}");
         var result = await executor.ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None, journal); // the CLI's --parallelism default
         if (!result.Succeeded) throw new InvalidOperationException($"lab apply failed: {result.Failure}");

@@ -136,6 +136,7 @@ internal sealed class SshFleet : IDisposable
             var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
             var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
             // With the journal the CLI writes, which every later plan reads.
+            await using var held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, "apply", false, CancellationToken.None);
             var journal = new Journal(hosts[desired.Server.Host], Journal.PathFor(desired.Server), $"bench-{Environment.ProcessId}");
             var result = await new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System)
                 .ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None, journal);
