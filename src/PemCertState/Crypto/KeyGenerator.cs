@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Utilities;
 using PemCertState.Inventory;
 using BigInteger = Org.BouncyCastle.Math.BigInteger;
 
@@ -85,7 +86,7 @@ public static class KeyGenerator
     {
         var e = BigInteger.ValueOf(PublicExponent);
         var half = bits / 2;
-        var bytes = new byte[half / 8];
+        var bytes = new byte[(half + 7) / 8]; // 2056 bits: two primes of 1028
         try
         {
             if (!RsaPrimes.TryGenerate(half, PublicExponent, bytes)) return null;
@@ -128,16 +129,17 @@ public static class KeyGenerator
     private static void PairwiseTest(RsaPrivateCrtKeyParameters key)
     {
         var length = (key.Modulus.BitLength + 7) / 8;
+        var half = (length + 1) / 2; // what .NET asks of P, Q, DP, DQ and InverseQ
         var parameters = new RSAParameters
         {
-            Modulus = Fixed(key.Modulus, length),
+            Modulus = BigIntegers.AsUnsignedByteArray(length, key.Modulus),
             Exponent = key.PublicExponent.ToByteArrayUnsigned(),
-            D = Fixed(key.Exponent, length),
-            P = Fixed(key.P, length / 2),
-            Q = Fixed(key.Q, length / 2),
-            DP = Fixed(key.DP, length / 2),
-            DQ = Fixed(key.DQ, length / 2),
-            InverseQ = Fixed(key.QInv, length / 2),
+            D = BigIntegers.AsUnsignedByteArray(length, key.Exponent),
+            P = BigIntegers.AsUnsignedByteArray(half, key.P),
+            Q = BigIntegers.AsUnsignedByteArray(half, key.Q),
+            DP = BigIntegers.AsUnsignedByteArray(half, key.DP),
+            DQ = BigIntegers.AsUnsignedByteArray(half, key.DQ),
+            InverseQ = BigIntegers.AsUnsignedByteArray(half, key.QInv),
         };
         try
         {
@@ -154,15 +156,6 @@ public static class KeyGenerator
         {
             Clear(parameters.D, parameters.P, parameters.Q, parameters.DP, parameters.DQ, parameters.InverseQ);
         }
-    }
-
-    private static byte[] Fixed(BigInteger value, int length)
-    {
-        var bytes = new byte[length];
-        var unsigned = value.ToByteArrayUnsigned();
-        unsigned.CopyTo(bytes.AsSpan(length - unsigned.Length));
-        CryptographicOperations.ZeroMemory(unsigned);
-        return bytes;
     }
 
     /// <summary>The platform's generator (OpenSSL's RSA keygen behind .NET), where libcrypto.so.3 cannot be loaded directly.</summary>

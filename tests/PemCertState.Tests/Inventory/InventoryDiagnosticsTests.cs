@@ -70,6 +70,23 @@ public sealed class InventoryDiagnosticsTests
     }
 
     [Fact]
+    public void Rsa_key_size_that_is_not_whole_bytes_is_rejected_at_load_not_in_the_middle_of_an_apply()
+    {
+        // Given a CA key of 2049 bits (OpenSSL and the key generator take whole bytes only)
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca:
+              subject: /CN=pem-ca
+              key: { algorithm: rsa, bits: 2049 }
+            server: { host: pem, data_dir: data, subject: /CN=pem }
+            """;
+
+        // When it is loaded / Then it is refused at the value, before anything is observed
+        AssertDiagnostics(yaml, "5:32: ca.key.bits: 2049 should be a multiple of 8");
+    }
+
+    [Fact]
     public void Renew_before_not_shorter_than_validity_is_reported_at_renew_before()
     {
         // Given a server certificate that would be due for renewal the day it is issued
