@@ -172,6 +172,16 @@ public sealed class Journal(IHost host, string path, string apply)
                 escaped = reader.ValueIsEscaped;
             }
             else if (name.SequenceEqual("apply"u8)) hasApply = reader.TokenType == JsonTokenType.String ? true : throw new JsonException("apply is not a string");
+            // The rest only as checks, so that a line this accepts is one ParseLine reads too.
+            else if (name.SequenceEqual("host"u8) || name.SequenceEqual("error"u8)) _ = reader.TokenType == JsonTokenType.String ? 0 : throw new JsonException("not a string");
+            else if (name.SequenceEqual("steps"u8)) _ = reader.GetInt32();
+            else if (name.SequenceEqual("time"u8)) _ = reader.GetDateTimeOffset();
+            else if (name.SequenceEqual("restarts"u8))
+            {
+                if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("restarts is not an array");
+                while (reader.Read() && reader.TokenType == JsonTokenType.String) { }
+                if (reader.TokenType != JsonTokenType.EndArray) throw new JsonException("restarts holds something other than strings");
+            }
             else reader.Skip();
         }
         if (reader.TokenType != JsonTokenType.EndObject || @event is null || !hasApply) throw new JsonException("a journal line is incomplete");

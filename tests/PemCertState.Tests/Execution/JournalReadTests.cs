@@ -62,7 +62,7 @@ public sealed class JournalReadTests
         var text = string.Join("\n",
             Header(["restart[agent 1]"]),
             Step("completed", 1, "agent[1].certificate", "install"),
-            """{"event":"completed","apply":"a1","step":"two"}""",
+            """{"event":"started","apply":"a1","step":2,"address":"agent[1].settings","action":"edit_settings","host":7}""",
             Step("completed", 2, "restart[agent 1]", "restart"),
             """{"event":"finished","apply":"a1"}""");
 
@@ -71,6 +71,9 @@ public sealed class JournalReadTests
         Assert.False(journal.Finished);
         Assert.Equal([1], journal.Completed);
         Assert.Equal(["restart[agent 1]"], journal.PendingRestarts);
+        var stepless = Journal.Read(string.Join("\n", Header(["restart[agent 1]"]),
+            """{"event":"completed","apply":"a1","step":"two"}""", """{"event":"finished","apply":"a1"}"""))!;
+        Assert.False(stepless.Finished);
         Assert.Null(Journal.Read("""{"event":"started","apply":"a1","step":1}"""));
         Assert.Null(Journal.Read(""));
     }
