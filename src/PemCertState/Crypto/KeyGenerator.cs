@@ -51,6 +51,9 @@ public static class KeyGenerator
 
     private static bool? _useOpenSslGenerator;
 
+    /// <summary>Which generator makes (and so far has made) RSA keys in this process, for the log: "openssl" or "pemstate".</summary>
+    public static string RsaGenerator => UseOpenSslGenerator || RsaPrimes.Unavailable ? "openssl" : "pemstate";
+
     /// <summary>
     /// True when RSA keys must come from OpenSSL's own generator: the kernel runs in FIPS mode (there keys come from
     /// the validated module, whatever it costs) or PEMSTATE_RSA_KEYGEN says so.

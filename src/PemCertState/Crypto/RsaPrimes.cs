@@ -55,6 +55,9 @@ internal static unsafe partial class RsaPrimes
 
     private static volatile bool _unavailable;
 
+    /// <summary>True once libcrypto.so.3 could not be used: keys then come from the platform generator.</summary>
+    public static bool Unavailable => _unavailable;
+
     /// <summary>Odd primes below 2^16, the sieve's divisors.</summary>
     private static readonly ushort[] SmallPrimes = OddPrimesBelow(1 << 16);
 

@@ -276,7 +276,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 _threads[w] = Task.Factory.StartNew(() => Work(progress), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (_threads.Length > 0)
                 _ = Task.WhenAll(_threads).ContinueWith(
-                    t => { if (t.IsCompletedSuccessfully && _done == _wanted.Length) Log.KeysGenerated(logger, _wanted.Length, workers, stopwatch.ElapsedMilliseconds); },
+                    t => { if (t.IsCompletedSuccessfully && _done == _wanted.Length) Log.KeysGenerated(logger, _wanted.Length, workers, stopwatch.ElapsedMilliseconds, Crypto.KeyGenerator.RsaGenerator); },
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
@@ -300,7 +300,9 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 try
                 {
                     slot.TrySetResult(KeyGenerator.Generate(_wanted[i].Key!));
-                    progress?.Report(new KeyProgress(Interlocked.Increment(ref _done), _wanted.Length));
+                    // Counted apart from the report: `progress?.Report(...)` skips its argument, count and all, without a reporter.
+                    var done = Interlocked.Increment(ref _done);
+                    progress?.Report(new KeyProgress(done, _wanted.Length));
                 }
                 catch (Exception e)
                 {
