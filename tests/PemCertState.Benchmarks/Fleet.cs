@@ -84,24 +84,32 @@ internal sealed class Fleet : IDisposable
         return fleet;
     }
 
-    /// <summary>A converged lab: the empty one, applied in process (with the platform key generator).</summary>
+    /// <summary>A converged lab: the empty one, applied in process as the CLI applies it.</summary>
     public static async Task<Fleet> CreateConvergedAsync(int agents, string key, bool keep)
     {
         var fleet = CreateEmpty(agents, key, keep);
         var desired = fleet.Load();
-        await using var hosts = new HostSet(desired);
-        var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
-        var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
-        var executor = new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System);
-        // With the journal the CLI writes: every later plan reads it (100,000 lines at 10,000 agents), as it would on a real fleet.
-        // and under the lock it takes first (which makes the server's data dir, where the journal goes).
-        await using var held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, "apply", false, CancellationToken.None);
-        var journal = new Journal(hosts[desired.Server.Host], Journal.PathFor(desired.Server), $"bench-{Environment.ProcessId}");
-        var result = await executor.ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None, journal); // the CLI's --parallelism default
-        if (!result.Succeeded) throw new InvalidOperationException($"lab apply failed: {result.Failure}");
+        await using (var hosts = new HostSet(desired))
+            await ApplyAsCliAsync(hosts, desired, "lab");
         var again = await fleet.PlanAsync();
         if (!again.IsEmpty) throw new InvalidOperationException($"lab not converged after apply: {again.Steps.Count} steps left");
         return fleet;
+    }
+
+    /// <summary>
+    /// Observe, plan and apply as `pemstate apply` does: under the apply lock (which makes the server's data dir) and
+    /// with its journal, which every later plan reads (100,000 lines at 10,000 agents), as on a real fleet.
+    /// </summary>
+    internal static async Task ApplyAsCliAsync(HostSet hosts, DesiredState desired, string lab)
+    {
+        var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
+        var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
+        var server = hosts[desired.Server.Host];
+        await using var held = await ApplyLock.AcquireAsync(server, desired.Server, "apply", false, CancellationToken.None);
+        var journal = new Journal(server, Journal.PathFor(desired.Server), $"bench-{Environment.ProcessId}");
+        var result = await new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System)
+            .ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None, journal); // the CLI's --parallelism default
+        if (!result.Succeeded) throw new InvalidOperationException($"{lab} apply failed: {result.Failure}");
     }
 
     public DesiredState Load()

@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
@@ -133,14 +131,7 @@ internal sealed class SshFleet : IDisposable
         var desired = loaded.State!;
         await using (var hosts = new HostSet(desired))
         {
-            var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
-            var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
-            // With the journal the CLI writes, which every later plan reads.
-            await using var held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, "apply", false, CancellationToken.None);
-            var journal = new Journal(hosts[desired.Server.Host], Journal.PathFor(desired.Server), $"bench-{Environment.ProcessId}");
-            var result = await new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System)
-                .ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None, journal);
-            if (!result.Succeeded) throw new InvalidOperationException($"ssh lab apply failed: {result.Failure}");
+            await Fleet.ApplyAsCliAsync(hosts, desired, "ssh lab");
         }
         await using (var hosts = new HostSet(desired))
         {

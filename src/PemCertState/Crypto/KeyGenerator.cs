@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Utilities;
 using PemCertState.Inventory;
 using BigInteger = Org.BouncyCastle.Math.BigInteger;
 
@@ -131,34 +130,13 @@ public static class KeyGenerator
     /// <summary>OpenSSL signs with the new key (its CRT values) and verifies with the public half.</summary>
     private static void PairwiseTest(RsaPrivateCrtKeyParameters key)
     {
-        var length = (key.Modulus.BitLength + 7) / 8;
-        var half = (length + 1) / 2; // what .NET asks of P, Q, DP, DQ and InverseQ
-        var parameters = new RSAParameters
-        {
-            Modulus = BigIntegers.AsUnsignedByteArray(length, key.Modulus),
-            Exponent = key.PublicExponent.ToByteArrayUnsigned(),
-            D = BigIntegers.AsUnsignedByteArray(length, key.Exponent),
-            P = BigIntegers.AsUnsignedByteArray(half, key.P),
-            Q = BigIntegers.AsUnsignedByteArray(half, key.Q),
-            DP = BigIntegers.AsUnsignedByteArray(half, key.DP),
-            DQ = BigIntegers.AsUnsignedByteArray(half, key.DQ),
-            InverseQ = BigIntegers.AsUnsignedByteArray(half, key.QInv),
-        };
-        try
-        {
-            using var rsa = RSA.Create();
-            rsa.ImportParameters(parameters);
-            var digest = SHA256.HashData("pemstate pairwise test"u8);
-            var signature = rsa.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            using var verifier = RSA.Create();
-            verifier.ImportParameters(new RSAParameters { Modulus = parameters.Modulus, Exponent = parameters.Exponent });
-            if (!verifier.VerifyHash(digest, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
-                throw new CryptographicException("a freshly generated RSA key failed its pairwise sign/verify test");
-        }
-        finally
-        {
-            Clear(parameters.D, parameters.P, parameters.Q, parameters.DP, parameters.DQ, parameters.InverseQ);
-        }
+        using var rsa = PlatformSignatureFactory.ImportRsa(key);
+        var digest = SHA256.HashData("pemstate pairwise test"u8);
+        var signature = rsa.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var verifier = RSA.Create();
+        verifier.ImportParameters(rsa.ExportParameters(includePrivateParameters: false));
+        if (!verifier.VerifyHash(digest, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+            throw new CryptographicException("a freshly generated RSA key failed its pairwise sign/verify test");
     }
 
     /// <summary>The platform's generator (OpenSSL's RSA keygen behind .NET), where libcrypto.so.3 cannot be loaded directly.</summary>

@@ -69,37 +69,37 @@ internal sealed class PlatformSignatureFactory : ISignatureFactory
         _ => throw new NotSupportedException($"cannot sign with a {privateKey.GetType().Name}"),
     };
 
-    private static PlatformSignatureFactory ForRsa(RsaPrivateCrtKeyParameters key)
+    private static PlatformSignatureFactory ForRsa(RsaPrivateCrtKeyParameters key) =>
+        new(new AlgorithmIdentifier(PkcsObjectIdentifiers.Sha256WithRsaEncryption, DerNull.Instance),
+            () => ImportRsa(key),
+            (rsa, data) => ((RSA)rsa).SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+
+    /// <summary>A platform (OpenSSL) RSA key with BouncyCastle's CRT values; the private byte copies are cleared after the import.</summary>
+    internal static RSA ImportRsa(RsaPrivateCrtKeyParameters key)
     {
         var modulusLength = (key.Modulus.BitLength + 7) / 8;
         var half = (modulusLength + 1) / 2;
-        return new PlatformSignatureFactory(
-            new AlgorithmIdentifier(PkcsObjectIdentifiers.Sha256WithRsaEncryption, DerNull.Instance),
-            () =>
-            {
-                var p = new RSAParameters
-                {
-                    Modulus = BigIntegers.AsUnsignedByteArray(modulusLength, key.Modulus),
-                    Exponent = BigIntegers.AsUnsignedByteArray(key.PublicExponent),
-                    D = BigIntegers.AsUnsignedByteArray(modulusLength, key.Exponent),
-                    P = BigIntegers.AsUnsignedByteArray(half, key.P),
-                    Q = BigIntegers.AsUnsignedByteArray(half, key.Q),
-                    DP = BigIntegers.AsUnsignedByteArray(half, key.DP),
-                    DQ = BigIntegers.AsUnsignedByteArray(half, key.DQ),
-                    InverseQ = BigIntegers.AsUnsignedByteArray(half, key.QInv),
-                };
-                try
-                {
-                    var rsa = RSA.Create();
-                    rsa.ImportParameters(p);
-                    return rsa;
-                }
-                finally
-                {
-                    Clear(p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ);
-                }
-            },
-            (rsa, data) => ((RSA)rsa).SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+        var p = new RSAParameters
+        {
+            Modulus = BigIntegers.AsUnsignedByteArray(modulusLength, key.Modulus),
+            Exponent = BigIntegers.AsUnsignedByteArray(key.PublicExponent),
+            D = BigIntegers.AsUnsignedByteArray(modulusLength, key.Exponent),
+            P = BigIntegers.AsUnsignedByteArray(half, key.P),
+            Q = BigIntegers.AsUnsignedByteArray(half, key.Q),
+            DP = BigIntegers.AsUnsignedByteArray(half, key.DP),
+            DQ = BigIntegers.AsUnsignedByteArray(half, key.DQ),
+            InverseQ = BigIntegers.AsUnsignedByteArray(half, key.QInv),
+        };
+        try
+        {
+            var rsa = RSA.Create();
+            rsa.ImportParameters(p);
+            return rsa;
+        }
+        finally
+        {
+            Clear(p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ);
+        }
     }
 
     private static PlatformSignatureFactory ForEc(ECPrivateKeyParameters key, ECCurve curve, HashAlgorithmName hash, DerObjectIdentifier signatureOid)

@@ -58,7 +58,7 @@ public sealed class Journal(IHost host, string path, string apply)
     /// step numbers and the few addresses the answer needs, not an object per line: only the header, the end and
     /// the lines of steps that started and never completed are read in full.
     /// </remarks>
-    public static ObservedJournal? Read(ReadOnlySpan<byte> utf8)
+    public static ObservedJournal? Read(ReadOnlySpan<byte> all)
     {
         JournalEntry? header = null, end = null;
         var done = new HashSet<int>();
@@ -66,7 +66,6 @@ public sealed class Journal(IHost host, string path, string apply)
         var ranRestarts = new HashSet<string>(StringComparer.Ordinal);
         var changedAgents = new HashSet<int>();
         bool changedWeb = false, changedServer = false;
-        var all = utf8;
         for (var start = 0; start < all.Length;)
         {
             var newline = all[start..].IndexOf((byte)'\n');
