@@ -7,7 +7,6 @@ using Org.BouncyCastle.Asn1.X9;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Operators;
 using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Utilities;
 
 namespace PemCertState.Crypto;
 
@@ -71,82 +70,28 @@ internal sealed class PlatformSignatureFactory : ISignatureFactory
 
     private static PlatformSignatureFactory ForRsa(RsaPrivateCrtKeyParameters key) =>
         new(new AlgorithmIdentifier(PkcsObjectIdentifiers.Sha256WithRsaEncryption, DerNull.Instance),
-            () => ImportRsa(key),
+            () => PlatformKeys.ToPlatform(key),
             (rsa, data) => ((RSA)rsa).SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
-
-    /// <summary>A platform (OpenSSL) RSA key with BouncyCastle's CRT values; the private byte copies are cleared after the import.</summary>
-    internal static RSA ImportRsa(RsaPrivateCrtKeyParameters key)
-    {
-        var modulusLength = (key.Modulus.BitLength + 7) / 8;
-        var half = (modulusLength + 1) / 2;
-        var p = new RSAParameters
-        {
-            Modulus = BigIntegers.AsUnsignedByteArray(modulusLength, key.Modulus),
-            Exponent = BigIntegers.AsUnsignedByteArray(key.PublicExponent),
-            D = BigIntegers.AsUnsignedByteArray(modulusLength, key.Exponent),
-            P = BigIntegers.AsUnsignedByteArray(half, key.P),
-            Q = BigIntegers.AsUnsignedByteArray(half, key.Q),
-            DP = BigIntegers.AsUnsignedByteArray(half, key.DP),
-            DQ = BigIntegers.AsUnsignedByteArray(half, key.DQ),
-            InverseQ = BigIntegers.AsUnsignedByteArray(half, key.QInv),
-        };
-        try
-        {
-            var rsa = RSA.Create();
-            rsa.ImportParameters(p);
-            return rsa;
-        }
-        finally
-        {
-            Clear(p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ);
-        }
-    }
 
     private static PlatformSignatureFactory ForEc(ECPrivateKeyParameters key, ECCurve curve, HashAlgorithmName hash, DerObjectIdentifier signatureOid)
     {
-        var orderLength = (key.Parameters.N.BitLength + 7) / 8;
-        var fieldLength = (key.Parameters.Curve.FieldSize + 7) / 8;
-        var q = KeyPairs.PublicOf(key) is ECPublicKeyParameters pub ? pub.Q : throw new InvalidOperationException("EC public key expected");
+        var publicKey = KeyPairs.PublicOf(key) as ECPublicKeyParameters ?? throw new InvalidOperationException("EC public key expected");
         return new PlatformSignatureFactory(
             new AlgorithmIdentifier(signatureOid),
-            () =>
-            {
-                var p = new ECParameters
-                {
-                    Curve = curve,
-                    D = BigIntegers.AsUnsignedByteArray(orderLength, key.D),
-                    Q = new ECPoint
-                    {
-                        X = BigIntegers.AsUnsignedByteArray(fieldLength, q.AffineXCoord.ToBigInteger()),
-                        Y = BigIntegers.AsUnsignedByteArray(fieldLength, q.AffineYCoord.ToBigInteger()),
-                    },
-                };
-                try
-                {
-                    var ecdsa = ECDsa.Create();
-                    ecdsa.ImportParameters(p);
-                    return ecdsa;
-                }
-                finally
-                {
-                    Clear(p.D);
-                }
-            },
+            () => PlatformKeys.ToPlatform(key, publicKey, curve),
             (ecdsa, data) => ((ECDsa)ecdsa).SignData(data, hash, DSASignatureFormat.Rfc3279DerSequence));
     }
 
     private static (ECCurve Curve, HashAlgorithmName Hash, DerObjectIdentifier Oid)? PlatformCurve(ECPrivateKeyParameters key)
     {
-        var oid = NamedCurves.OidOf(key.Parameters);
-        if (oid is null)
-            return null;
-        if (oid.Equals(Org.BouncyCastle.Asn1.Sec.SecObjectIdentifiers.SecP256r1))
-            return (ECCurve.NamedCurves.nistP256, HashAlgorithmName.SHA256, X9ObjectIdentifiers.ECDsaWithSha256);
-        if (oid.Equals(Org.BouncyCastle.Asn1.Sec.SecObjectIdentifiers.SecP384r1))
-            return (ECCurve.NamedCurves.nistP384, HashAlgorithmName.SHA384, X9ObjectIdentifiers.ECDsaWithSha384);
-        if (oid.Equals(Org.BouncyCastle.Asn1.Sec.SecObjectIdentifiers.SecP521r1))
-            return (ECCurve.NamedCurves.nistP521, HashAlgorithmName.SHA512, X9ObjectIdentifiers.ECDsaWithSha512);
-        return null;
+        var curve = PlatformKeys.PlatformCurve(key.Parameters);
+        if (curve is not { } named) return null;
+        return key.Parameters.N.BitLength switch
+        {
+            <= 256 => (named, HashAlgorithmName.SHA256, X9ObjectIdentifiers.ECDsaWithSha256),
+            <= 384 => (named, HashAlgorithmName.SHA384, X9ObjectIdentifiers.ECDsaWithSha384),
+            _ => (named, HashAlgorithmName.SHA512, X9ObjectIdentifiers.ECDsaWithSha512),
+        };
     }
 
     private byte[] Sign(byte[] data)
@@ -161,13 +106,6 @@ internal sealed class PlatformSignatureFactory : ISignatureFactory
         {
             _pool.Add(key);
         }
-    }
-
-    private static void Clear(params byte[]?[] secrets)
-    {
-        foreach (var secret in secrets)
-            if (secret is not null)
-                CryptographicOperations.ZeroMemory(secret);
     }
 
     private sealed class Calculator(PlatformSignatureFactory factory) : IStreamCalculator<IBlockResult>

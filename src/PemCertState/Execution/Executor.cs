@@ -276,7 +276,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 _threads[w] = Task.Factory.StartNew(() => Work(progress), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (_threads.Length > 0)
                 _ = Task.WhenAll(_threads).ContinueWith(
-                    t => { if (t.IsCompletedSuccessfully && _done == _wanted.Length) Log.KeysGenerated(logger, _wanted.Length, workers, stopwatch.ElapsedMilliseconds, Crypto.KeyGenerator.RsaGenerator); },
+                    t => { if (t.IsCompletedSuccessfully && _done == _wanted.Length) Log.KeysGenerated(logger, _wanted.Length, workers, stopwatch.ElapsedMilliseconds); },
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 

@@ -8,8 +8,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "{Address}: {Action} on {Host} {Paths}")]
     public static partial void StepStarted(ILogger logger, string address, string action, string host, string paths);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "generated {Count} keys on {Workers} workers in {Milliseconds} ms (RSA keys by {RsaGenerator})")]
-    public static partial void KeysGenerated(ILogger logger, int count, int workers, long milliseconds, string rsaGenerator);
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "generated {Count} keys on {Workers} workers in {Milliseconds} ms")]
+    public static partial void KeysGenerated(ILogger logger, int count, int workers, long milliseconds);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "{Address}: issued {Subject}, serial {Serial}, sha256 {Fingerprint}")]
     public static partial void Issued(ILogger logger, string address, string subject, string serial, string fingerprint);
