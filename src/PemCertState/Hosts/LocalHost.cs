@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
 
 namespace PemCertState.Hosts;
 
@@ -8,6 +9,11 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
 {
     public string Name { get; } = name;
 
+    /// <summary>A managed file larger than this is refused, not read: no certificate, key, CRL or config comes near it.</summary>
+    public const long MaxFileBytes = 8 * 1024 * 1024;
+
+    private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     /// <summary>
     /// Synchronous on purpose: the files are a few KiB and in the page cache, and .NET's async file reads on Linux
     /// are the same read(2) handed to the thread pool, plus a state machine and two hops, 30,000 times for a
@@ -16,139 +22,238 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     public Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Read(path));
+        try { return Task.FromResult(Read(path)); }
+        catch (HostOperationException e) { return Task.FromException<FileSnapshot>(e); }
     }
 
+    /// <summary>
+    /// Opens the file inside its held folder without following a link and without blocking (a FIFO answers at once),
+    /// then believes only what the descriptor says: a regular file, no larger than <see cref="MaxFileBytes"/>.
+    /// </summary>
     private FileSnapshot Read(string path)
     {
-        byte[] content;
+        var (folderPath, name) = Split(path);
+        using var folder = FolderHandle.Open(Name, folderPath);
+        if (folder is null) return FileSnapshot.Missing(Name, path);
+        SafeFileHandle file;
         try
         {
-            content = File.ReadAllBytes(path);
+            file = Descriptors.OpenAt(folder.Handle, name, Descriptors.ORdOnly | Descriptors.ONoFollow | Descriptors.ONonBlock | Descriptors.ONoCtty);
         }
-        catch (FileNotFoundException) { return FileSnapshot.Missing(Name, path); }
-        catch (DirectoryNotFoundException) { return FileSnapshot.Missing(Name, path); }
-        catch (UnauthorizedAccessException e) { throw new HostOperationException(Name, path, "permission denied", e); }
-        catch (IOException e) { throw new HostOperationException(Name, path, e.Message, e); }
-
-        // One statx for mode and owner (was a stat and a statx per file).
-        if (Posix.ModeAndOwner(path) is { } stat)
-            return new FileSnapshot(Name, path, true, content, stat.Mode, Posix.UserName(stat.Uid));
-        var mode = File.GetUnixFileMode(path);
-        var uid = Posix.OwnerUid(path);
-        return new FileSnapshot(Name, path, true, content, mode, uid is { } u ? Posix.UserName(u) : null);
+        catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return FileSnapshot.Missing(Name, path); }
+        catch (DescriptorException e) when (e.Errno == Descriptors.ELOOP) { throw LinkRefused(path); }
+        catch (DescriptorException e) when (e.Errno == 13 /* EACCES */) { throw new HostOperationException(Name, path, "permission denied", e); }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, e.Message, e); }
+        using (file)
+        {
+            var status = Descriptors.Status(file);
+            RequireRegular(path, status);
+            if (status.Size > MaxFileBytes)
+                throw new HostOperationException(Name, path, $"is {status.Size} bytes, more than the {MaxFileBytes} a managed file may hold; not read");
+            var content = ReadBounded(file, path, status.Size);
+            return new FileSnapshot(Name, path, true, content, status.Mode, Posix.UserName(status.Uid));
+        }
     }
 
-    public async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
+    private byte[] ReadBounded(SafeFileHandle file, string path, long expected)
     {
-        var directory = Path.GetDirectoryName(path) ?? throw new HostOperationException(Name, path, "has no parent folder");
-        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.pemstate-tmp");
+        var buffer = new byte[expected];
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = RandomAccess.Read(file, buffer.AsSpan(total), total);
+            if (read == 0) return buffer[..total]; // shrank while read: what was there
+            total += read;
+        }
+        // Grown since fstat: read on, up to the bound.
+        Span<byte> probe = stackalloc byte[1];
+        if (RandomAccess.Read(file, probe, total) == 0) return buffer;
+        using var more = new MemoryStream();
+        more.Write(buffer);
+        var chunk = new byte[64 * 1024];
+        while (true)
+        {
+            var read = RandomAccess.Read(file, chunk, more.Length);
+            if (read == 0) return more.ToArray();
+            more.Write(chunk, 0, read);
+            if (more.Length > MaxFileBytes)
+                throw new HostOperationException(Name, path, $"grew past the {MaxFileBytes} bytes a managed file may hold while being read; not read");
+        }
+    }
+
+    /// <summary>
+    /// The temp file is created inside the held folder with O_EXCL|O_NOFOLLOW and its final mode, owner and mode are set
+    /// on its descriptor, then it is renamed over the name within the same folder: no call after creation takes a path
+    /// that could be swapped for a link.
+    /// </summary>
+    public Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (folderPath, name) = Split(path);
         (uint Uid, uint Gid)? user = owner is null ? null : Posix.LookUpUser(owner) ?? throw new HostOperationException(Name, path, $"no such user '{owner}'");
+        using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, "write failed: its folder does not exist");
+        if (Descriptors.StatusOfName(folder.Handle, name) is { Kind: not FileKind.Regular } existing)
+            throw NotRegular(path, existing.Kind);
+        var temp = $".{name}.{Guid.NewGuid():N}.pemstate-tmp";
+        var created = false;
         try
         {
-            // The mode is given to open(2), so the bytes never sit in a file others may read.
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode };
-            await using (var stream = new FileStream(temp, options))
+            using (var file = Descriptors.OpenAt(folder.Handle, temp,
+                       Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode))
             {
-                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
+                created = true;
+                RandomAccess.Write(file, content.Span, 0);
+                if (user is { } u) Descriptors.ChangeOwner(file, u.Uid, u.Gid);
+                Descriptors.ChangeMode(file, mode); // after chown, which may clear bits; and the umask may have taken some
+                Descriptors.Sync(file);
             }
-            File.SetUnixFileMode(temp, mode); // the umask may have taken bits away from a 0644 config
-            if (user is { } u) Posix.Chown(temp, u.Uid, u.Gid);
-            File.Move(temp, path, overwrite: true);
-            Posix.FsyncDirectory(directory);
+            Descriptors.RenameAt(folder.Handle, temp, name);
+            created = false;
+            Descriptors.Sync(folder.Handle);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
-            TryDelete(temp);
             throw e as HostOperationException ?? new HostOperationException(Name, path, $"write failed: {e.Message}", e);
         }
-        catch
+        finally
         {
-            TryDelete(temp);
-            throw;
+            if (created) TryUnlink(folder, temp);
         }
+        return Task.CompletedTask;
     }
 
     public Task SetModeAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
     {
-        try { File.SetUnixFileMode(path, mode); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"chmod failed: {e.Message}", e); }
+        Change(path, "chmod", file => Descriptors.ChangeMode(file, mode));
         return Task.CompletedTask;
     }
 
     public Task SetOwnerAsync(string path, string owner, CancellationToken cancellationToken)
     {
         var user = Posix.LookUpUser(owner) ?? throw new HostOperationException(Name, path, $"no such user '{owner}'");
-        try { Posix.Chown(path, user.Uid, user.Gid); }
-        catch (IOException e) { throw new HostOperationException(Name, path, e.Message, e); }
+        Change(path, "chown", file => Descriptors.ChangeOwner(file, user.Uid, user.Gid));
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// chmod/chown on a descriptor opened without following links, of a regular file whose only name this is: a hard
+    /// link to a file elsewhere would hand that file's mode or owner to whoever made the link.
+    /// </summary>
+    private void Change(string path, string what, Action<SafeFileHandle> change)
+    {
+        var (folderPath, name) = Split(path);
+        using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, $"{what} failed: its folder does not exist");
+        try
+        {
+            using var file = Descriptors.OpenAt(folder.Handle, name, Descriptors.ORdOnly | Descriptors.ONoFollow | Descriptors.ONonBlock | Descriptors.ONoCtty);
+            var status = Descriptors.Status(file);
+            RequireRegular(path, status);
+            if (status.Links != 1)
+                throw new HostOperationException(Name, path, $"has {status.Links} hard links; pemstate changes a file's mode or owner only where this is its one name");
+            change(file);
+        }
+        catch (DescriptorException e) when (e.Errno == Descriptors.ELOOP) { throw LinkRefused(path); }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"{what} failed: {e.Message}", e); }
     }
 
     public Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
     {
-        try
-        {
-            if (!Directory.Exists(path)) Directory.CreateDirectory(path, mode);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"mkdir failed: {e.Message}", e); }
+        using var folder = FolderHandle.Open(Name, path, create: true, createMode: mode);
         return Task.CompletedTask;
     }
 
-    public async Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
+    public Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
     {
+        var (folderPath, name) = Split(path);
+        using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, "create failed: its folder does not exist");
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode };
-            await using var stream = new FileStream(path, options);
-            await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
-            return true;
+            using var file = Descriptors.OpenAt(folder.Handle, name, Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode);
+            RandomAccess.Write(file, content.Span, 0);
+            Descriptors.Sync(file);
+            return Task.FromResult(true);
         }
-        catch (IOException) when (File.Exists(path)) { return false; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"create failed: {e.Message}", e); }
+        catch (DescriptorException e) when (e.Errno == Descriptors.EEXIST) { return Task.FromResult(false); }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"create failed: {e.Message}", e); }
     }
 
-    public async Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
+    public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
     {
+        var (folderPath, name) = Split(path);
+        using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, "append failed: its folder does not exist");
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, UnixCreateMode = mode };
-            await using var stream = new FileStream(path, options);
-            await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
+            using var file = Descriptors.OpenAt(folder.Handle, name,
+                Descriptors.OWrOnly | Descriptors.OAppend | Descriptors.OCreat | Descriptors.ONoFollow | Descriptors.ONonBlock, (uint)mode);
+            var status = Descriptors.Status(file);
+            RequireRegular(path, status);
+            RandomAccess.Write(file, content.Span, status.Size);
+            Descriptors.Sync(file);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"append failed: {e.Message}", e); }
+        catch (DescriptorException e) when (e.Errno == Descriptors.ELOOP) { throw LinkRefused(path); }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"append failed: {e.Message}", e); }
+        return Task.CompletedTask;
     }
 
     public Task DeleteAsync(string path, CancellationToken cancellationToken)
     {
-        try { File.Delete(path); }
-        catch (DirectoryNotFoundException) { }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"delete failed: {e.Message}", e); }
+        var (folderPath, name) = Split(path);
+        using var folder = FolderHandle.Open(Name, folderPath);
+        if (folder is null) return Task.CompletedTask;
+        try
+        {
+            if (Descriptors.StatusOfName(folder.Handle, name) is { Kind: FileKind.Folder })
+                throw new HostOperationException(Name, path, "delete failed: is a folder");
+            Descriptors.UnlinkAt(folder.Handle, name, directory: false); // a link is removed, never its target
+        }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"delete failed: {e.Message}", e); }
         return Task.CompletedTask;
     }
 
     public Task DeleteDirectoryAsync(string path, CancellationToken cancellationToken)
     {
+        var (folderPath, name) = Split(path);
+        using var parent = FolderHandle.Open(Name, folderPath);
+        if (parent is null) return Task.CompletedTask;
         try
         {
-            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            RemoveTree(parent.Handle, name);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"rmdir failed: {e.Message}", e); }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"rmdir failed: {e.Message}", e); }
         return Task.CompletedTask;
+    }
+
+    /// <summary>Removes <paramref name="name"/> and what it holds, descending only into real folders (links are unlinked).</summary>
+    private static void RemoveTree(SafeFileHandle parent, string name)
+    {
+        if (Descriptors.StatusOfName(parent, name) is not { } status) return;
+        if (status.Kind != FileKind.Folder)
+        {
+            Descriptors.UnlinkAt(parent, name, directory: false);
+            return;
+        }
+        using (var folder = Descriptors.OpenAt(parent, name, Descriptors.ORdOnly | Descriptors.ODirectory | Descriptors.ONoFollow))
+        {
+            foreach (var entry in Entries(folder))
+                RemoveTree(folder, entry);
+        }
+        Descriptors.UnlinkAt(parent, name, directory: true);
     }
 
     public Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(path)) return Task.FromResult<IReadOnlyList<string>>([]);
+        using var folder = FolderHandle.Open(Name, path);
+        if (folder is null) return Task.FromResult<IReadOnlyList<string>>([]);
         try
         {
-            return Task.FromResult<IReadOnlyList<string>>(
-                Directory.EnumerateFileSystemEntries(path).Select(p => Path.GetFileName(p)).Order(StringComparer.Ordinal).ToList());
+            return Task.FromResult<IReadOnlyList<string>>(Entries(folder.Handle).Order(StringComparer.Ordinal).ToList());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"list failed: {e.Message}", e); }
     }
+
+    /// <summary>Names in a held folder, read through /proc/self/fd so that the listing is of this folder and no other.</summary>
+    private static List<string> Entries(SafeFileHandle folder)
+        => Directory.EnumerateFileSystemEntries($"/proc/self/fd/{folder.DangerousGetHandle()}").Select(p => Path.GetFileName(p)).ToList();
 
     public async Task<CommandResult> RunAsync(string command, CancellationToken cancellationToken)
     {
@@ -171,10 +276,38 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static void TryDelete(string path)
+    private static (string Folder, string Name) Split(string path)
     {
-        try { File.Delete(path); }
+        var full = Path.GetFullPath(path);
+        return (Path.GetDirectoryName(full) ?? "/", Path.GetFileName(full));
+    }
+
+    private void RequireRegular(string path, FileStatus status)
+    {
+        if (status.Kind != FileKind.Regular) throw NotRegular(path, status.Kind);
+    }
+
+    private HostOperationException NotRegular(string path, FileKind kind) => kind == FileKind.SymbolicLink
+        ? LinkRefused(path)
+        : new HostOperationException(Name, path, $"is a {Describe(kind)}, not a regular file; pemstate reads and writes only regular files at a managed path");
+
+    private HostOperationException LinkRefused(string path)
+        => new(Name, path, "is a symbolic link; pemstate never follows a link at a managed path (remove it, or point the inventory at the real file)");
+
+    private static string Describe(FileKind kind) => kind switch
+    {
+        FileKind.Fifo => "FIFO",
+        FileKind.CharacterDevice => "character device",
+        FileKind.BlockDevice => "block device",
+        FileKind.Socket => "socket",
+        FileKind.Folder => "folder",
+        FileKind.SymbolicLink => "symbolic link",
+        _ => "special file",
+    };
+
+    private static void TryUnlink(FolderHandle folder, string name)
+    {
+        try { Descriptors.UnlinkAt(folder.Handle, name, directory: false); }
         catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 }

@@ -18,6 +18,12 @@ internal static partial class Posix
     [LibraryImport("libc", SetLastError = true)]
     private static partial IntPtr getpwuid(uint uid);
 
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
+
+    /// <summary>The account pemstate runs as.</summary>
+    public static uint EffectiveUid { get; } = geteuid();
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr getpwnam(string name);
 

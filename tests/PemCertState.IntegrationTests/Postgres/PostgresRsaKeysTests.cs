@@ -5,7 +5,7 @@ using Xunit;
 namespace PemCertState.IntegrationTests.Postgres;
 
 /// <summary>
-/// RSA keys come from pemstate's own prime search, not OpenSSL's generator: a real PostgreSQL must serve TLS with
+/// RSA keys come from the platform's generator (OpenSSL behind .NET): a real PostgreSQL must serve TLS with
 /// them and accept agents' certificate logins made with them, and openssl must find every key sound.
 /// </summary>
 public sealed class PostgresRsaKeysTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>

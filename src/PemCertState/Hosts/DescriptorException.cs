@@ -1,0 +1,12 @@
+using System.Runtime.InteropServices;
+
+namespace PemCertState.Hosts;
+
+/// <summary>A libc call on a descriptor failed; <see cref="Errno"/> says why.</summary>
+internal sealed class DescriptorException(string call, int errno)
+    : IOException($"{call} failed: {Marshal.GetPInvokeErrorMessage(errno)}")
+{
+    public int Errno { get; } = errno;
+
+    public static DescriptorException Last(string call) => new(call, Marshal.GetLastPInvokeError());
+}

@@ -1,0 +1,139 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace PemCertState.Hosts;
+
+/// <summary>
+/// The libc calls behind <see cref="FolderHandle"/>: every file operation on a managed host goes through a descriptor
+/// (openat with O_NOFOLLOW, fchmod/fchown on the descriptor, renameat/unlinkat inside a held folder), never through a
+/// path that another account could re-point between two calls. .NET has no API for these.
+/// </summary>
+internal static partial class Descriptors
+{
+    public const int ENOENT = 2;
+    public const int EEXIST = 17;
+    public const int ENOTDIR = 20;
+    public const int ELOOP = 40;
+
+    private const int AtEmptyPath = 0x1000;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const int AtRemoveDir = 0x200;
+
+    public const int ORdOnly = 0;
+    public const int OWrOnly = 1;
+    public const int OCreat = 0x40;
+    public const int OExcl = 0x80;
+    public const int ONoCtty = 0x100;
+    public const int OAppend = 0x400;
+    public const int ONonBlock = 0x800;
+    public const int OCloExec = 0x80000;
+    public const int OPath = 0x200000;
+
+    // These two differ between architectures (asm-generic vs x86).
+    public static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+    public static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int openat(int dirfd, string path, int flags, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdirat(int dirfd, string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int unlinkat(int dirfd, string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint readlinkat(int dirfd, string path, Span<byte> buffer, nuint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, Span<byte> buffer);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fchmod(int fd, uint mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fchown(int fd, uint owner, uint group);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    /// <summary>openat(2); the descriptor is owned by the handle. Throws <see cref="DescriptorException"/> with errno.</summary>
+    public static SafeFileHandle OpenAt(SafeFileHandle? folder, string name, int flags, uint mode = 0)
+    {
+        var fd = openat(Fd(folder), name, flags | OCloExec, mode);
+        if (fd < 0) throw DescriptorException.Last("open");
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    public static void MkdirAt(SafeFileHandle folder, string name, UnixFileMode mode)
+    {
+        if (mkdirat(Fd(folder), name, (uint)mode) != 0) throw DescriptorException.Last("mkdir");
+    }
+
+    public static void RenameAt(SafeFileHandle folder, string from, string to)
+    {
+        if (renameat(Fd(folder), from, Fd(folder), to) != 0) throw DescriptorException.Last("rename");
+    }
+
+    /// <summary>unlinkat(2); false when the name is already gone.</summary>
+    public static bool UnlinkAt(SafeFileHandle folder, string name, bool directory)
+    {
+        if (unlinkat(Fd(folder), name, directory ? AtRemoveDir : 0) == 0) return true;
+        var e = DescriptorException.Last("unlink");
+        return e.Errno == ENOENT ? false : throw e;
+    }
+
+    public static string ReadLinkAt(SafeFileHandle folder, string name)
+    {
+        Span<byte> buffer = stackalloc byte[4096];
+        var length = readlinkat(Fd(folder), name, buffer, (nuint)buffer.Length);
+        if (length < 0) throw DescriptorException.Last("readlink");
+        return System.Text.Encoding.UTF8.GetString(buffer[..(int)length]);
+    }
+
+    /// <summary>What an open descriptor refers to (fstat through statx with AT_EMPTY_PATH).</summary>
+    public static FileStatus Status(SafeFileHandle handle) => StatusAt(handle, "", AtEmptyPath);
+
+    /// <summary>What <paramref name="name"/> in <paramref name="folder"/> is, without following it if it is a link.</summary>
+    public static FileStatus? StatusOfName(SafeFileHandle folder, string name)
+    {
+        try { return StatusAt(folder, name, AtSymlinkNoFollow); }
+        catch (DescriptorException e) when (e.Errno == ENOENT) { return null; }
+    }
+
+    private static FileStatus StatusAt(SafeFileHandle handle, string name, int flags)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        // STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID | STATX_SIZE
+        if (statx(Fd(handle), name, flags, 0x21F, buffer) != 0) throw DescriptorException.Last("stat");
+        // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid, u32 gid, u16 mode, u16, u64 ino, u64 size
+        var mode = BitConverter.ToUInt16(buffer[28..30]);
+        return new FileStatus(
+            (UnixFileMode)(mode & 0xFFF),
+            (FileKind)(mode & 0xF000),
+            BitConverter.ToUInt32(buffer[20..24]),
+            BitConverter.ToUInt32(buffer[24..28]),
+            BitConverter.ToUInt32(buffer[16..20]),
+            (long)BitConverter.ToUInt64(buffer[40..48]));
+    }
+
+    public static void ChangeMode(SafeFileHandle handle, UnixFileMode mode)
+    {
+        if (fchmod(Fd(handle), (uint)mode) != 0) throw DescriptorException.Last("chmod");
+    }
+
+    public static void ChangeOwner(SafeFileHandle handle, uint uid, uint gid)
+    {
+        if (fchown(Fd(handle), uid, gid) != 0) throw DescriptorException.Last("chown");
+    }
+
+    public static void Sync(SafeFileHandle handle)
+    {
+        if (fsync(Fd(handle)) != 0) throw DescriptorException.Last("fsync");
+    }
+
+    private static int Fd(SafeFileHandle? handle) => handle is null ? -100 /* AT_FDCWD */ : (int)handle.DangerousGetHandle();
+}

@@ -1,0 +1,110 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace PemCertState.Hosts;
+
+/// <summary>
+/// An open folder on the local host, reached from "/" one name at a time with O_NOFOLLOW, so that every later
+/// operation inside it (openat, renameat, unlinkat) acts on this folder whatever happens to its path meanwhile.
+/// </summary>
+/// <remarks>
+/// A symbolic link on the way is followed only where nobody but root (or the account pemstate runs as) could have put
+/// it: the link and the folder holding it belong to that account and the folder is not group- or world-writable, as
+/// with /var/lib/pgsql -> /data/pgsql made by an administrator. A link in a folder that another account can change
+/// (an agent's home, a data_dir owned by postgres, /tmp) is refused with its path, never followed.
+/// </remarks>
+internal sealed class FolderHandle : IDisposable
+{
+    private const int MaxLinks = 40;
+
+    private FolderHandle(SafeFileHandle handle, string path)
+    {
+        Handle = handle;
+        Path = path;
+    }
+
+    /// <summary>Open for reading (listing, fsync) and as the base of *at calls.</summary>
+    public SafeFileHandle Handle { get; }
+
+    /// <summary>The path it was opened by, for messages.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> (absolute). Null when a part of it is missing and <paramref name="create"/> is
+    /// false; with it, missing folders are made with <paramref name="createMode"/>.
+    /// </summary>
+    /// <exception cref="HostOperationException">A part of the path is a link pemstate will not follow, or not a folder.</exception>
+    public static FolderHandle? Open(string host, string path, bool create = false, UnixFileMode createMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)
+    {
+        if (!System.IO.Path.IsPathRooted(path)) throw new HostOperationException(host, path, "is not an absolute path");
+        var pending = new LinkedList<string>(Components(path));
+        var current = Descriptors.OpenAt(null, "/", Descriptors.OPath | Descriptors.ODirectory);
+        var reached = "/";
+        var links = 0;
+        try
+        {
+            while (pending.First is { } first)
+            {
+                var name = first.Value;
+                pending.RemoveFirst();
+                SafeFileHandle next;
+                try
+                {
+                    next = Descriptors.OpenAt(current, name, Descriptors.OPath | Descriptors.ODirectory | Descriptors.ONoFollow);
+                }
+                catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT)
+                {
+                    if (!create) return null;
+                    try { Descriptors.MkdirAt(current, name, createMode); }
+                    catch (DescriptorException again) when (again.Errno == Descriptors.EEXIST) { }
+                    next = Descriptors.OpenAt(current, name, Descriptors.OPath | Descriptors.ODirectory | Descriptors.ONoFollow);
+                }
+                catch (DescriptorException e) when (e.Errno is Descriptors.ENOTDIR or Descriptors.ELOOP)
+                {
+                    var at = Join(reached, name);
+                    var status = Descriptors.StatusOfName(current, name);
+                    if (status is not { Kind: FileKind.SymbolicLink } link)
+                        throw new HostOperationException(host, path, $"{at} is not a folder");
+                    var holder = Descriptors.Status(current);
+                    if (!Trusted(holder) || !TrustedOwner(link.Uid))
+                        throw new HostOperationException(host, path,
+                            $"{at} is a symbolic link in a folder that {Posix.UserName(holder.Uid)} can change (owner {Posix.UserName(link.Uid)}); pemstate does not follow links there");
+                    if (++links > MaxLinks) throw new HostOperationException(host, path, "too many levels of symbolic links");
+                    var target = Descriptors.ReadLinkAt(current, name);
+                    foreach (var part in Components(target).Reverse()) pending.AddFirst(part);
+                    if (target.StartsWith('/'))
+                    {
+                        current.Dispose();
+                        current = Descriptors.OpenAt(null, "/", Descriptors.OPath | Descriptors.ODirectory);
+                        reached = "/";
+                    }
+                    continue;
+                }
+                current.Dispose();
+                current = next;
+                reached = name == ".." ? System.IO.Path.GetDirectoryName(reached) ?? "/" : Join(reached, name);
+            }
+            var opened = Descriptors.OpenAt(current, ".", Descriptors.ORdOnly | Descriptors.ODirectory);
+            return new FolderHandle(opened, path);
+        }
+        catch (DescriptorException e)
+        {
+            throw new HostOperationException(host, path, e.Message, e);
+        }
+        finally
+        {
+            current.Dispose();
+        }
+    }
+
+    /// <summary>Owned by root (or by the account pemstate runs as) and writable by nobody else.</summary>
+    public static bool Trusted(FileStatus folder) => TrustedOwner(folder.Uid) && !folder.WritableByOthers;
+
+    private static bool TrustedOwner(uint uid) => uid == 0 || uid == Posix.EffectiveUid;
+
+    private static IEnumerable<string> Components(string path)
+        => path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(c => c != ".");
+
+    private static string Join(string folder, string name) => folder.EndsWith('/') ? folder + name : folder + "/" + name;
+
+    public void Dispose() => Handle.Dispose();
+}
