@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian packages: openssl, PostgreSQL, OpenSSH server, sudo, Apache httpd with mod_ssl, NGINX)
+# Installs what the tests need (Debian packages: openssl, PostgreSQL, OpenSSH server, sudo, strace, python3, Apache httpd with mod_ssl, NGINX)
 # and runs every test project. The integration tests start those servers themselves, as
 # processes on loopback in temp folders; nothing here starts a system service.
 set -euo pipefail
@@ -12,6 +12,8 @@ command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
+command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v python3 >/dev/null 2>&1 || [ -x /usr/bin/python3 ] || need+=(python3)
 [ -x /usr/sbin/apache2 ] || need+=(apache2)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
