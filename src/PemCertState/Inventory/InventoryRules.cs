@@ -72,9 +72,22 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
                 if (Node("/ca/" + key) is not null)
                     ErrorAtValue("/ca/" + key, $"ca.{key}: only used with ca.source: trusted");
         }
+        else if (Node("/ca/sslutils_compatible") is not null)
+        {
+            ErrorAtValue("/ca/sslutils_compatible", "ca.sslutils_compatible: only used with ca.source: self-signed; a trusted CA's key never reaches PEM");
+        }
+        if (source == CaSource.SelfSigned && policy.Key.Algorithm == KeyAlgorithm.Ecdsa && SslutilsCompatible())
+            ErrorAtValue("/ca/key/algorithm",
+                "ca.key: PEM's sslutils extension reads ca_key.key with PEM_read_RSAPrivateKey, so an ECDSA CA key breaks agent " +
+                "registration and PEM's CA renewal job; use { algorithm: rsa, bits: 4096 }, or set ca.sslutils_compatible: false " +
+                "if nothing of PEM's will ever sign with this CA (server, agent and web keys may stay ECDSA)");
         var trusted = source == CaSource.Trusted ? TrustedCa.Resolve(this, subject) : null;
         return new CaSpec(source, trusted?.Issuer ?? subject, policy, crlValidity, trusted);
     }
+
+    /// <summary>ca.sslutils_compatible, default true: only an explicit false lets the self-signed CA have a key PEM cannot read.</summary>
+    private bool SslutilsCompatible() =>
+        Node("/ca/sslutils_compatible") is not JsonValue value || value.GetValueKind() != JsonValueKind.False;
 
     private ServerSpec ResolveServer(Dictionary<string, HostSpec> hosts)
     {
