@@ -31,8 +31,14 @@ public static partial class AgentCfg
         return result;
     }
 
+    /// <exception cref="ArgumentException">A key or value holds a control character: the inventory loader refuses those, so
+    /// reaching here with one is a bug, and writing it would add a line of someone else's choosing to agent.cfg.</exception>
     public static string Edit(string text, IReadOnlyList<KeyValuePair<string, string>> settings)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (var (key, value) in settings)
+            if (Inventory.ControlCharacters.Find(key + value) is { } found)
+                throw new ArgumentException($"agent.cfg setting {Printable(key)} {found} (key and value together); refusing to write it", nameof(settings));
         var lines = TextLines.Split(text);
         var ending = TextLines.EndingOf(text);
         if (lines.Count > 0 && !lines[^1].EndsWith('\n')) lines[^1] += ending;
@@ -67,6 +73,8 @@ public static partial class AgentCfg
         }
         return string.Concat(lines);
     }
+
+    private static string Printable(string text) => string.Concat(text.Select(c => Inventory.ControlCharacters.IsControl(c) ? '?' : c));
 
     /// <summary>Lines [first, last) of the [PEM/agent] section; the whole file when it has no section at all; (-1, -1) when only other sections exist.</summary>
     private static (int First, int Last) SectionRange(List<string> lines)

@@ -27,11 +27,53 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
 
     public DesiredState Resolve(string sourcePath)
     {
+        RefuseControlCharacters();
         var hosts = ResolveHosts();
         var ca = ResolveCa();
         var server = ResolveServer(hosts);
         var agents = ResolveAgents(hosts);
         return new DesiredState(sourcePath, hosts, ca, server, agents, ResolveWeb(hosts, ca));
+    }
+
+    /// <summary>
+    /// Every string of the inventory is a path, a name, a subject or a command, and each ends up in a file pemstate
+    /// writes (agent.cfg, postgresql.conf, a web server's config), in a certificate, or on a command line: none may
+    /// hold a control character. Checked on the whole tree, so that a setting added later is covered too; the
+    /// folder the inventory sits in and $HOME are checked where relative and "~" paths would carry them.
+    /// </summary>
+    private void RefuseControlCharacters()
+    {
+        const string Rule = "paths, names, subjects and commands must be one line of printable text";
+        if (ControlCharacters.Find(inventoryFolder) is { } inFolder)
+            ErrorAtValue("", $"the inventory's folder {inFolder}, and relative paths resolve against it; {Rule}, so move the inventory");
+        Walk(root, "");
+
+        void Walk(JsonNode? node, string at)
+        {
+            switch (node)
+            {
+                case JsonObject section:
+                    foreach (var (key, child) in section)
+                        Walk(child, JsonPointers.Append(at, key));
+                    break;
+                case JsonArray list:
+                    for (var i = 0; i < list.Count; i++)
+                        Walk(list[i], JsonPointers.Append(at, i));
+                    break;
+                case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                    var text = value.GetValue<string>();
+                    if (ControlCharacters.Find(text) is { } found)
+                    {
+                        // YAML's | and > keep the final line break unless written |- or >-: the usual way a command gets one.
+                        var blockScalar = ControlCharacters.IndexIn(text) == text.Length - 1 && text[^1] == '\n'
+                            ? " (a YAML block scalar, | or >, keeps the final line break: write |- or >-, or put the value on the key's line)" : "";
+                        ErrorAtValue(at, $"{map.Describe(at)}: {found}; {Rule}{blockScalar}");
+                    }
+                    else if ((text == "~" || text.StartsWith("~/", StringComparison.Ordinal)) && ControlCharacters.Find(Home()) is { } inHome)
+                        ErrorAtValue(at, $"{map.Describe(at)}: starts with ~, and $HOME {inHome}; {Rule}");
+                    break;
+            }
+        }
     }
 
     private Dictionary<string, HostSpec> ResolveHosts()
@@ -72,9 +114,22 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
                 if (Node("/ca/" + key) is not null)
                     ErrorAtValue("/ca/" + key, $"ca.{key}: only used with ca.source: trusted");
         }
+        else if (Node("/ca/sslutils_compatible") is not null)
+        {
+            ErrorAtValue("/ca/sslutils_compatible", "ca.sslutils_compatible: only used with ca.source: self-signed; a trusted CA's key never reaches PEM");
+        }
+        if (source == CaSource.SelfSigned && policy.Key.Algorithm == KeyAlgorithm.Ecdsa && SslutilsCompatible())
+            ErrorAtValue("/ca/key/algorithm",
+                "ca.key: PEM's sslutils extension reads ca_key.key with PEM_read_RSAPrivateKey, so an ECDSA CA key breaks agent " +
+                "registration and PEM's CA renewal job; use { algorithm: rsa, bits: 4096 }, or set ca.sslutils_compatible: false " +
+                "if nothing of PEM's will ever sign with this CA (server, agent and web keys may stay ECDSA)");
         var trusted = source == CaSource.Trusted ? TrustedCa.Resolve(this, subject) : null;
         return new CaSpec(source, trusted?.Issuer ?? subject, policy, crlValidity, trusted);
     }
+
+    /// <summary>ca.sslutils_compatible, default true: only an explicit false lets the self-signed CA have a key PEM cannot read.</summary>
+    private bool SslutilsCompatible() =>
+        Node("/ca/sslutils_compatible") is not JsonValue value || value.GetValueKind() != JsonValueKind.False;
 
     private ServerSpec ResolveServer(Dictionary<string, HostSpec> hosts)
     {
@@ -265,11 +320,14 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
     {
         if (path != "~" && !path.StartsWith("~/", StringComparison.Ordinal))
             return path;
-        var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var home = Home();
         return path.Length == 1 ? home : Path.Combine(home, path[2..]);
     }
+
+    private static string Home() =>
+        Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
     internal void ErrorAtValue(string at, string message)
     {

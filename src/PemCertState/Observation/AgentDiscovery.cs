@@ -41,7 +41,13 @@ public static class AgentDiscovery
         foreach (var id in activeIds.Distinct().Order())
         {
             if (listed.TryGetValue(id, out var agent)) resolved.Add(agent);
-            else if (agents.Defaults?.For(id) is { } fromDefaults) resolved.Add(fromDefaults);
+            else if (agents.Defaults?.For(id) is { } fromDefaults)
+            {
+                // The loader refuses control characters in agents.defaults; this holds the agent built here to the same
+                // rule, so that no path from discovery can ever add a line to agent.cfg.
+                if (Unprintable(fromDefaults) is { } problem) errors.Add($"agent {id} (from agents.defaults): {problem}; it is not managed");
+                else resolved.Add(fromDefaults);
+            }
             else errors.Add($"agent {id} is active in pem.agent but has no host: add {{ id: {id}, host: <name> }} to agents.list or set agents.defaults.host");
         }
         var active = activeIds.ToHashSet();
@@ -51,5 +57,13 @@ public static class AgentDiscovery
         if (errors.Count > 0) return new Discovery(null, errors, notes);
         var inactive = (inactiveIds ?? []).Where(id => !active.Contains(id)).ToHashSet();
         return new Discovery(desired with { Agents = agents with { List = resolved, Inactive = inactive } }, [], notes);
+    }
+
+    private static string? Unprintable(AgentSpec agent)
+    {
+        foreach (var (name, value) in new[] { ("cert_dir", agent.CertDir), ("config", agent.Config), ("owner", agent.Owner), ("restart", agent.Restart) })
+            if (ControlCharacters.Find(value) is { } found)
+                return $"its {name} {found}";
+        return null;
     }
 }

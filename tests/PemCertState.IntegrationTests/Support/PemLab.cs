@@ -40,7 +40,7 @@ internal sealed class PemLab
               pem: {"{ transport: local }"}
             ca:
               subject: /C=IN/O=PEM/CN=pem-ca
-              key: {key}
+              key: {"{ algorithm: rsa, bits: 2048 }"}
             server:
               host: pem
               data_dir: {dataDir ?? postgres.DataDir}

@@ -57,7 +57,7 @@ internal sealed class SshLab : IDisposable
             ca:
               source: self-signed
               subject: /C=IN/ST=MH/L=Pune/O=PEM/CN=pem-ca
-              key: {Key}
+              key: {"{ algorithm: rsa, bits: 2048 }"}
             server:
               host: {hosts[0].Name}
               data_dir: {lab.DataDir}

@@ -14,11 +14,11 @@ namespace PemCertState.IntegrationTests.Support;
 /// </summary>
 internal sealed class WebLab
 {
-    /// <summary>ca: PEM's own CA, ECDSA, so that a lab applies in a blink.</summary>
+    /// <summary>ca: PEM's own CA, RSA as PEM's sslutils needs it, 2048 bits so that a lab applies in a blink.</summary>
     public const string ManagedCa = """
         ca:
           subject: /C=IN/O=PEM/CN=pem-ca
-          key: { algorithm: ecdsa, curve: p256 }
+          key: { algorithm: rsa, bits: 2048 }
         """;
 
     /// <param name="root">The fixture's temp folder; the lab lives in root/lab.</param>

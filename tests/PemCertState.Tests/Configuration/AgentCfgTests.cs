@@ -67,4 +67,17 @@ public sealed class AgentCfgTests
         // Then
         Assert.Equal("[PEM/agent]\nagent_id=1\nagent_user=agent1\n", edited);
     }
+
+    [Fact]
+    public void Refuses_a_value_with_a_line_break_instead_of_writing_a_second_line()
+    {
+        // Given a value that carries a line of its own (the loader refuses such paths; this is the last guard)
+        var text = "[PEM/agent]\nagent_id=1\n";
+
+        // When it is set / Then nothing is returned to write, and the message does not print the line break
+        var error = Assert.Throws<ArgumentException>(() =>
+            AgentCfg.Edit(text, [KeyValuePair.Create("agent_ssl_key", "/root/.pem/agent1.key\nagent_user=postgres")]));
+        Assert.Contains("agent.cfg setting agent_ssl_key holds a line feed (U+000A)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
 }

@@ -68,4 +68,27 @@ public sealed class CaRotationTests
         Assert.Equal(1, File.ReadAllText(root).Split("BEGIN CERTIFICATE").Length - 1);
         Assert.Equal(0, Pemstate.Run(lab.Root, "verify").ExitCode);
     }
+
+    [Fact]
+    public async Task An_ecdsa_CA_made_before_it_was_refused_is_rotated_to_RSA_with_overlapping_trust()
+    {
+        // Given a lab converged with an ECDSA CA (allowed then by opting out), and the inventory now without the opt-out and with an RSA CA
+        using var lab = Lab.Create(agents: 1, caKey: "{ algorithm: ecdsa, curve: p256 }");
+        var ecdsa = File.ReadAllText(lab.InventoryPath);
+        File.WriteAllText(lab.InventoryPath, ecdsa.Replace("  source: self-signed\n", "  source: self-signed\n  sslutils_compatible: false\n", StringComparison.Ordinal));
+        await lab.ApplyAsync();
+        File.WriteAllText(lab.InventoryPath, ecdsa.Replace("  key: { algorithm: ecdsa, curve: p256 }\n  validity: 3650d", "  key: { algorithm: rsa, bits: 2048 }\n  validity: 3650d", StringComparison.Ordinal));
+
+        // When it is planned and applied
+        var plan = await lab.PlanAsync();
+        await lab.ApplyAsync();
+
+        // Then the CA is replaced because of its key, the old CA stays trusted while leaves move, and the new key is one sslutils reads
+        var generate = Assert.Single(plan.Steps, s => s.Address == "ca" && s.Action == StepAction.GenerateKey);
+        Assert.Equal("RSA 2048", generate.Key!.ToString());
+        Assert.Contains("key is ECDSA P-256, want RSA 2048", generate.Reason, StringComparison.Ordinal);
+        Assert.Contains("rotating with overlapping trust", generate.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, Sslutils.ReadRsaPrivateKey(Path.Combine(lab.DataDir, "ca_key.key")).ExitCode);
+        Assert.Empty((await lab.PlanAsync()).Steps);
+    }
 }

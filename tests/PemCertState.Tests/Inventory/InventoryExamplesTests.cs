@@ -25,6 +25,27 @@ public sealed class InventoryExamplesTests
         Assert.All(result.State.Agents.List, a => Assert.StartsWith(lab, a.CertDir, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("pemstate.yaml.example")]
+    [InlineData("examples/quickstart/pemstate.yaml")]
+    [InlineData("examples/web/pemstate.yaml")]
+    [InlineData("examples/local-postgres/pemstate.yaml")]
+    [InlineData("examples/ssh-fleet/pemstate.yaml")]
+    public void Every_self_signed_example_gives_PEMs_sslutils_an_RSA_CA_key(string relativePath)
+    {
+        // Given a self-signed inventory shipped with the repository
+        var path = Path.Combine(InventoryText.RepositoryRoot(), relativePath);
+
+        // When it is loaded
+        var result = InventoryLoader.Load(path);
+
+        // Then it loads, its CA key is RSA (what PEM_read_RSAPrivateKey reads), and it does not opt out of that
+        Assert.Empty(result.Diagnostics.Select(d => d.ToString()));
+        Assert.Equal(CaSource.SelfSigned, result.State!.Ca.Source);
+        Assert.Equal(KeyAlgorithm.Rsa, result.State.Ca.Policy.Key.Algorithm);
+        Assert.DoesNotMatch(@"(?m)^\s*sslutils_compatible:\s*false", File.ReadAllText(path));
+    }
+
     [Fact]
     public void Reference_example_resolves_the_settings_it_documents()
     {

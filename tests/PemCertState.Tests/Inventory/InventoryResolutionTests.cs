@@ -52,7 +52,7 @@ public sealed class InventoryResolutionTests
         var yaml = """
             version: 1
             hosts: { pem: { transport: local } }
-            ca: { subject: /CN=pem-ca, key: { algorithm: ecdsa, curve: p384 }, validity: 1000d }
+            ca: { subject: /CN=pem-ca, key: { algorithm: ecdsa, curve: p384 }, validity: 1000d, sslutils_compatible: false }
             server: { host: pem, data_dir: data, subject: /CN=pem, renew_before: 10d }
             agents:
               defaults:

@@ -39,8 +39,8 @@ public sealed class InventorySchemaTests
         var yaml = """
             version: 1
             hosts: { pem: { transport: local } }
-            ca: { subject: /CN=pem-ca, key: { algorithm: ecdsa, bits: 4096 } }
-            server: { host: pem, data_dir: data, subject: /CN=pem }
+            ca: { subject: /CN=pem-ca }
+            server: { host: pem, data_dir: data, subject: /CN=pem, key: { algorithm: ecdsa, bits: 4096 } }
             """;
 
         // When it is loaded
@@ -48,7 +48,7 @@ public sealed class InventorySchemaTests
 
         // Then the schema's conditional says what to use instead
         var diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal((3, 53, "ca.key.bits: bits applies to rsa keys only; use curve with ecdsa"), (diagnostic.Line, diagnostic.Column, diagnostic.Message));
+        Assert.Equal((4, 81, "server.key.bits: bits applies to rsa keys only; use curve with ecdsa"), (diagnostic.Line, diagnostic.Column, diagnostic.Message));
     }
 
     [Fact]

@@ -26,9 +26,12 @@ internal sealed partial class Lab : IDisposable
 
     private Lab(string root) => Root = root;
 
-    /// <param name="key">Inventory text for every key, e.g. "{ algorithm: ecdsa, curve: p256 }".</param>
-    public static Lab Create(int agents = 2, string user = "per-agent", string key = "{ algorithm: ecdsa, curve: p256 }", string? owner = null, string serverRestart = "echo server >> restarts.log", bool revokeRemoved = false)
+    /// <param name="key">Inventory text for the server's and agents' keys, e.g. "{ algorithm: ecdsa, curve: p256 }".</param>
+    /// <param name="caKey">The CA's key; default <paramref name="key"/> when that is RSA, else RSA 2048 (a self-signed CA must be
+    /// RSA for PEM's sslutils, and 2048 keeps the tests fast).</param>
+    public static Lab Create(int agents = 2, string user = "per-agent", string key = "{ algorithm: ecdsa, curve: p256 }", string? owner = null, string serverRestart = "echo server >> restarts.log", bool revokeRemoved = false, string? caKey = null)
     {
+        caKey ??= key.Contains("algorithm: rsa", StringComparison.Ordinal) ? key : "{ algorithm: rsa, bits: 2048 }";
         var root = Directory.CreateTempSubdirectory("pemstate-lab-").FullName;
         var lab = new Lab(root);
         var list = string.Join("\n", Enumerable.Range(1, agents).Select(i => $"    - {{ id: {i}, host: pem }}"));
@@ -40,7 +43,7 @@ internal sealed partial class Lab : IDisposable
             ca:
               source: self-signed
               subject: /C=IN/ST=MH/L=Pune/O=PEM/CN=pem-ca
-              key: {key}
+              key: {caKey}
               validity: 3650d
               renew_before: 30d
             server:
