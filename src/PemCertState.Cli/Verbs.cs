@@ -92,6 +92,20 @@ internal static class Verbs
         }
     }
 
+    /// <summary>
+    /// A host that fails outside observation (the lock, the backup catalog, a login refused on connecting) ends the
+    /// verb with the host's own words and exit 1; a stack trace tells the person nothing about their host.
+    /// </summary>
+    public static async Task<int> StoppingOnHostErrors(Task<int> verb)
+    {
+        try { return await verb.ConfigureAwait(false); }
+        catch (HostOperationException e)
+        {
+            Console.Error.Write($"pemstate: {e.Message}; stopped.\n");
+            return ExitCodes.Error;
+        }
+    }
+
     public static async Task<int> BackupsAsync(string file, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
