@@ -34,29 +34,29 @@ var breakLock = new Option<bool>("--break-lock") { Description = "Remove a lock 
 var backupId = new Option<string?>("--backup") { Description = "The backup id to restore (default: the newest); `pemstate backups` lists them" };
 
 var plan = new Command("plan", "Show the steps that would make the hosts match the inventory") { file, json, detailedExitCode, outFile, rotateCa, rotateCommon };
-plan.SetAction((result, ct) => Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(markdown), result.GetValue(detailedExitCode), result.GetValue(outFile), result.GetValue(verbose), Remote(result), new PemCertState.Planning.PlanOptions(result.GetValue(rotateCa), result.GetValue(rotateCommon)), ct));
+plan.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.PlanAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(markdown), result.GetValue(detailedExitCode), result.GetValue(outFile), result.GetValue(verbose), Remote(result), new PemCertState.Planning.PlanOptions(result.GetValue(rotateCa), result.GetValue(rotateCommon)), ct)));
 plan.Add(markdown);
 plan.Validators.Add(result => { if (result.GetValue(json) && result.GetValue(markdown)) result.AddError("--json and --markdown cannot be used together."); });
 
 var apply = new Command("apply", "Carry out the plan: backups, keys, certificates, settings, restarts") { file, planFile, autoApprove, parallelism, breakLock, rotateCa, rotateCommon };
-apply.SetAction((result, ct) => Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(planFile), result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), new PemCertState.Planning.PlanOptions(result.GetValue(rotateCa), result.GetValue(rotateCommon)), ct));
+apply.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.ApplyAsync(result.GetValue(file)!, result.GetValue(planFile), result.GetValue(autoApprove), result.GetValue(parallelism), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), new PemCertState.Planning.PlanOptions(result.GetValue(rotateCa), result.GetValue(rotateCommon)), ct)));
 
 var backups = new Command("backups", "List the backup sets that applies left, newest last") { file };
 var keep = new Option<int>("--keep") { Description = "How many of the newest backup ids to keep", Required = true };
 var prune = new Command("prune", "Delete every backup set but the newest --keep N (pemstate never deletes one unasked)") { file, keep, breakLock };
-prune.SetAction((result, ct) => Verbs.PruneAsync(result.GetValue(file)!, result.GetValue(keep), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), ct));
+prune.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.PruneAsync(result.GetValue(file)!, result.GetValue(keep), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), ct)));
 backups.Add(prune);
-backups.SetAction((result, ct) => Verbs.BackupsAsync(result.GetValue(file)!, result.GetValue(verbose), Remote(result), ct));
+backups.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.BackupsAsync(result.GetValue(file)!, result.GetValue(verbose), Remote(result), ct)));
 
 var rollback = new Command("rollback", "Restore a backup set's files, modes and owners, then restart what they need") { file, backupId, autoApprove, breakLock };
-rollback.SetAction((result, ct) => Verbs.RollbackAsync(result.GetValue(file)!, result.GetValue(backupId), result.GetValue(autoApprove), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), ct));
+rollback.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.RollbackAsync(result.GetValue(file)!, result.GetValue(backupId), result.GetValue(autoApprove), result.GetValue(breakLock), result.GetValue(verbose), Remote(result), ct)));
 
 var connect = new Option<bool>("--connect") { Description = "Also log in to the PEM database as every agent with its certificate (needs server.database)" };
 var verify = new Command("verify", "Check chains, key pairs, the CRL, modes and expiry offline; exit 2 on findings") { file, connect };
-verify.SetAction((result, ct) => Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(connect), result.GetValue(verbose), Remote(result), ct));
+verify.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(connect), result.GetValue(verbose), Remote(result), ct)));
 
 var status = new Command("status", "List every certificate with its issuer and days left") { file, json };
-status.SetAction((result, ct) => Verbs.StatusAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(verbose), Remote(result), ct));
+status.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.StatusAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(verbose), Remote(result), ct)));
 
 var root = new RootCommand("pemstate: keep the SSL certificates of Postgres Enterprise Manager in a declared state")
 {

@@ -37,7 +37,12 @@ internal static class Verbs
         if (outFile is not null)
         {
             var saved = new SavedPlanContext(Path.GetFullPath(file), InventorySha256(file), ObservedFingerprint.Of(observed));
-            await File.WriteAllTextAsync(outFile, PlanJsonRenderer.Render(plan, saved), ct).ConfigureAwait(false);
+            try { await SavePlanAsync(outFile, PlanJsonRenderer.Render(plan, saved), ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.Write($"pemstate: cannot save the plan to {outFile}: {e.Message}\n");
+                return ExitCodes.Error;
+            }
             Console.Error.Write($"Saved the plan to {outFile}. Apply exactly these steps with: pemstate apply {outFile}\n");
         }
         if (detailedExitCode && plan.Steps.Any(s => s.Action == StepAction.RequestSignature)) return ExitCodes.WaitingForSignature;
@@ -47,17 +52,16 @@ internal static class Verbs
     public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, bool verbose, RemoteOptions remote, PlanOptions options, CancellationToken ct)
     {
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
-        SavedPlanContext? saved = null;
-        Plan? savedPlan = null;
+        SavedPlan? saved = null;
         if (planFile is not null)
         {
-            try { (savedPlan, saved) = PlanJsonReader.Read(await File.ReadAllTextAsync(planFile, ct).ConfigureAwait(false)); }
-            catch (Exception e) when (e is FormatException or IOException)
+            try { saved = PlanJsonReader.Read(await File.ReadAllTextAsync(planFile, ct).ConfigureAwait(false)); }
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.Write($"pemstate: {planFile}: {e.Message}\n");
                 return ExitCodes.Error;
             }
-            if (saved.InventorySha256 != InventorySha256(file))
+            if (saved.Context.InventorySha256 != InventorySha256(file))
             {
                 Console.Error.Write($"pemstate: stale plan: {file} changed since {planFile} was made; nothing was changed. Make a new plan.\n");
                 return ExitCodes.Error;
@@ -68,12 +72,20 @@ internal static class Verbs
         await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
-        var plan = savedPlan ?? Planner.Create(desired, observed, Now(), options);
+        // Always a fresh plan, from the inventory and what is on the hosts now: a saved plan is only the promise of
+        // what this apply will do. Its file may have been edited by anyone who could write it (a CI artifact, a
+        // shared folder), so no command, path or setting in it is ever carried out.
+        var plan = Planner.Create(desired, observed, Now(), options);
         Console.Out.Write(PlanTextRenderer.Render(plan));
+        if (saved is not null)
+        {
+            if (ObservedFingerprint.Differences(saved.Context.Observed, ObservedFingerprint.Of(observed)) is { Count: > 0 } changed)
+                return Stale(planFile!, changed);
+            if (SavedPlanDifferences.Between(saved, plan) is { Count: > 0 } broken)
+                return Broken(planFile!, broken);
+        }
         if (plan.IsEmpty) return ExitCodes.Done;
         if (Refuses(plan, filter)) return ExitCodes.Error;
-        if (saved is not null && ObservedFingerprint.Differences(saved.Observed, ObservedFingerprint.Of(observed)) is { Count: > 0 } changed)
-            return Stale(planFile!, changed);
 
         if (!autoApprove && saved is null && !Confirm("Apply these steps?")) return ExitCodes.Error;
         var applyLog = loggers.CreateLogger("PemCertState.Apply");
@@ -83,12 +95,26 @@ internal static class Verbs
         await using (held.ConfigureAwait(false))
         {
             // Observe again under the lock: what was approved must still be what is there.
-            var before = saved?.Observed ?? ObservedFingerprint.Of(observed);
+            var before = ObservedFingerprint.Of(observed);
             var locked = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
             if (locked is null) return ExitCodes.Error;
             if (ObservedFingerprint.Differences(before, ObservedFingerprint.Of(locked)) is { Count: > 0 } moved)
                 return Stale(planFile ?? "the plan shown above", moved);
             return await ExecuteAsync(desired, hosts, locked, plan, parallelism, loggers, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A host that fails outside observation (the lock, the backup catalog, a login refused on connecting) ends the
+    /// verb with the host's own words and exit 1; a stack trace tells the person nothing about their host.
+    /// </summary>
+    public static async Task<int> StoppingOnHostErrors(Task<int> verb)
+    {
+        try { return await verb.ConfigureAwait(false); }
+        catch (HostOperationException e)
+        {
+            Console.Error.Write($"pemstate: {e.Message}; stopped.\n");
+            return ExitCodes.Error;
         }
     }
 
@@ -241,12 +267,55 @@ internal static class Verbs
         return false;
     }
 
+    /// <summary>The saved plan promises other steps than the inventory and the hosts give now: edited, or made with other flags.</summary>
+    private static int Broken(string plan, IReadOnlyList<string> differences)
+    {
+        Console.Error.Write($"pemstate: {plan} does not hold the steps a fresh plan takes; nothing was changed. " +
+            "Make a new plan, or give apply the --rotate-ca / --rotate-common this one was made with; if nobody should have edited it, find out who did.\n");
+        foreach (var difference in differences.Take(20)) Console.Error.Write($"  {difference}\n");
+        if (differences.Count > 20) Console.Error.Write($"  ... and {differences.Count - 20} more\n");
+        return ExitCodes.Error;
+    }
+
     private static int Stale(string plan, IReadOnlyList<string> changes)
     {
         Console.Error.Write($"pemstate: stale plan: what {plan} was made from has changed; nothing was changed. Make a new plan.\n");
         foreach (var change in changes.Take(20)) Console.Error.Write($"  {change}\n");
         if (changes.Count > 20) Console.Error.Write($"  ... and {changes.Count - 20} more\n");
         return ExitCodes.Error;
+    }
+
+    /// <summary>
+    /// Writes a saved plan readable by its owner only, from the moment it exists (it names every managed path and the
+    /// restart commands): a temp file beside it, created exclusively with mode 0600 (O_CREAT|O_EXCL, which never
+    /// follows a link), flushed, then renamed over the destination. rename(2) replaces a symlink at --out instead of
+    /// writing through it, so a link planted there cannot point pemstate, running as root, at another file.
+    /// </summary>
+    private static async Task SavePlanAsync(string outFile, string text, CancellationToken ct)
+    {
+        var destination = Path.GetFullPath(outFile);
+        var temp = Path.Combine(Path.GetDirectoryName(destination)!, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.tmp");
+        var create = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        try
+        {
+            var stream = new FileStream(temp, create);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, destination, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 
     private static string InventorySha256(string file) => Crypto.Fingerprints.Sha256Hex(File.ReadAllBytes(file));

@@ -362,12 +362,59 @@ public sealed class SshHost : IHost
 
     private Task<SftpClient> SftpAsync()
     {
-        lock (_lock) return _sftp ??= ConnectAsync(info => new SftpClient(info));
+        lock (_lock) return _sftp ??= ConnectSftpAsync();
     }
 
     private Task<SshClient> ExecClientAsync()
     {
-        lock (_lock) return _exec ??= ConnectAsync(info => new SshClient(info));
+        lock (_lock) return _exec ??= ConnectExecAsync();
+    }
+
+    /// <summary>SFTP acts as the login user, so it waits for the exec connection's check of who that is.</summary>
+    private async Task<SftpClient> ConnectSftpAsync()
+    {
+        if (MustCheckLogin) await ExecClientAsync().ConfigureAwait(false);
+        return await ConnectAsync(info => new SftpClient(info)).ConfigureAwait(false);
+    }
+
+    private async Task<SshClient> ConnectExecAsync()
+    {
+        var client = await ConnectAsync(info => new SshClient(info)).ConfigureAwait(false);
+        if (!MustCheckLogin) return client;
+        try
+        {
+            await EnsureRootAsync(client).ConfigureAwait(false);
+            return client;
+        }
+        catch
+        {
+            Close(client);
+            throw;
+        }
+    }
+
+    /// <summary>Only a login named other than root without sudo can lack the rights; root itself costs no round trip.</summary>
+    private bool MustCheckLogin => !_spec.Sudo && _spec.User != "root";
+
+    /// <summary>
+    /// pemstate writes keys into folders other accounts own and chowns them to those accounts: only root can. A login
+    /// without those rights used to get as far as the lock in data_dir and die there with an unhandled exception;
+    /// it is refused on connecting instead, before anything is read or written, saying what to change.
+    /// </summary>
+    private async Task EnsureRootAsync(SshClient client)
+    {
+        string uid;
+        try
+        {
+            using var command = client.CreateCommand("id -u");
+            await command.ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
+            uid = command.Result.Trim();
+        }
+        catch (SshException e) { throw Failed("(exec)", "id -u", e); }
+        if (uid == "0") return;
+        throw new HostOperationException(Name, _target,
+            $"logged in as '{_spec.User}', who is not root, and sudo is not enabled for this host: " +
+            $"set sudo: true under hosts.{Name} in the inventory (with passwordless sudo for '{_spec.User}' there) or log in as root");
     }
 
     /// <summary>

@@ -5,29 +5,49 @@ namespace PemCertState.Observation;
 
 /// <summary>
 /// What a saved plan depends on: every observed file's SHA-256, mode and owner (or its absence),
-/// keyed by host:path. Hashes only, never content, so a plan file holds no key material.
+/// keyed by host:path. Hashes only, never content, so a plan file holds no key material. A private key is
+/// named by its public key's fingerprint instead: a hash of the key file's bytes lets anyone who can read the plan
+/// test a guessed or leaked key against it, and the public key is what the plan depends on.
 /// </summary>
 public static class ObservedFingerprint
 {
     public static SortedDictionary<string, string> Of(ObservedState observed)
     {
         var facts = new List<FileFacts>();
+        var keys = new List<ObservedKey>();
         var server = observed.Server;
-        facts.AddRange([server.CaKey.File, server.CaCertificate.File, server.Root.File, server.Crl.File, server.Key.File, server.Certificate.File, server.Settings.File]);
-        foreach (var agent in observed.Agents.Values) facts.AddRange([agent.Key.File, agent.Certificate.File, agent.Settings.File]);
+        keys.AddRange([server.CaKey, server.Key]);
+        facts.AddRange([server.CaCertificate.File, server.Root.File, server.Crl.File, server.Certificate.File, server.Settings.File]);
+        foreach (var agent in observed.Agents.Values)
+        {
+            keys.Add(agent.Key);
+            facts.AddRange([agent.Certificate.File, agent.Settings.File]);
+        }
         if (observed.Ledger is { } ledger)
         {
             facts.Add(ledger.File);
-            foreach (var retiring in ledger.Retiring.Where(r => r.Key is not null)) facts.AddRange([retiring.Key!.File, retiring.Certificate!.File]);
+            foreach (var retiring in ledger.Retiring.Where(r => r.Key is not null))
+            {
+                keys.Add(retiring.Key!);
+                facts.Add(retiring.Certificate!.File);
+            }
         }
-        if (observed.Web is { } web) facts.AddRange([web.Key.File, web.Certificate.File, web.Config, .. web.Chain is { } chain ? [chain.File] : Array.Empty<FileFacts>()]);
+        if (observed.Web is { } web)
+        {
+            keys.Add(web.Key);
+            facts.AddRange([web.Certificate.File, web.Config, .. web.Chain is { } chain ? [chain.File] : Array.Empty<FileFacts>()]);
+        }
         // Trusted CA: what the plan was made from on this machine and on the hosts. A certificate dropped into signed/,
         // a request or pending key deleted, or a new ca.crt/ca.crl would change what the steps do.
-        if (observed.Trusted is { } trusted) facts.AddRange(trusted.PendingKeys.Values.Select(k => k.File));
+        if (observed.Trusted is { } trusted) keys.AddRange(trusted.PendingKeys.Values);
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in facts)
             result[$"{file.Host}:{file.Path}"] = file.Exists
                 ? string.Create(CultureInfo.InvariantCulture, $"sha256={file.Sha256} mode={FileModes.Format(file.Mode)} owner={file.Owner}")
+                : "missing";
+        foreach (var key in keys)
+            result[$"{key.File.Host}:{key.File.Path}"] = key.File.Exists
+                ? string.Create(CultureInfo.InvariantCulture, $"{PublicKeyFact(key)} mode={FileModes.Format(key.File.Mode)} owner={key.File.Owner}")
                 : "missing";
         if (observed.Trusted is { } seen)
         {
@@ -56,7 +76,18 @@ public static class ObservedFingerprint
             .Select(x => $"{x.k}: was {Short(x.before)}, now {Short(x.after)}")
             .ToList();
 
-    private static string Short(string fact) => fact.StartsWith("sha256=", StringComparison.Ordinal) && fact.Length > 23
-        ? "sha256=" + fact[7..19] + "…" + fact[71..]
-        : fact;
+    /// <summary>
+    /// The SubjectPublicKeyInfo's SHA-256 of a readable key. A file that is not a key pemstate can read says only that:
+    /// its bytes may still be a private key in another form, and the plan is the same whatever they are.
+    /// </summary>
+    private static string PublicKeyFact(ObservedKey key) => key.PublicKeySha256 is { } spki ? $"public_key_sha256={spki}" : "unreadable_key";
+
+    /// <summary>"sha256=0123456789ab…" (or public_key_sha256=): a hash cut to its first 12 digits, then what follows it.</summary>
+    private static string Short(string fact)
+    {
+        foreach (var prefix in new[] { "sha256=", "public_key_sha256=" })
+            if (fact.StartsWith(prefix, StringComparison.Ordinal) && fact.Length >= prefix.Length + 64)
+                return prefix + fact.Substring(prefix.Length, 12) + "…" + fact[(prefix.Length + 64)..];
+        return fact;
+    }
 }

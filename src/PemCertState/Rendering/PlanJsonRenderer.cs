@@ -50,7 +50,8 @@ public static class PlanJsonRenderer
     /// <summary>snake_case of the action: "generate_key", "write_crl".</summary>
     public static string ActionName(StepAction action) => JsonNamingPolicy.SnakeCaseLower.ConvertName(action.ToString());
 
-    private static JsonObject Step(PlanStep step)
+    /// <summary>One step as the JSON plan writes it; also what a saved plan's steps are compared with.</summary>
+    internal static JsonObject Step(PlanStep step)
     {
         var json = new JsonObject
         {

@@ -39,4 +39,35 @@ public sealed class SshSudoTests(SshdFixture sshd) : IClassFixture<SshdFixture>
         var again = await lab.PlanAsync();
         Assert.True(again.IsEmpty, string.Join("\n", again.Steps.Select(s => $"{s.Address} {s.Action} {s.Reason}")));
     }
+
+    /// <summary>
+    /// Issue 16, item 8: a login that is neither root nor allowed sudo by the inventory ended in an unhandled exception
+    /// and a stack trace once pemstate wrote into a folder the login cannot (the lock in data_dir). It must say which
+    /// host, as whom, and what to change, and exit 1 before anything is written.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Attack")]
+    public void A_non_root_login_without_sudo_is_refused_naming_the_host_the_user_and_what_it_lacks()
+    {
+        // Given the server's host is reached as a non-root user, and the inventory does not enable sudo for it
+        var user = SshdFixture.EnsureSudoUser();
+        var host = sshd.Start("nosudo0");
+        using var lab = SshLab.Create(sshd, [host], agents: 1, users: new Dictionary<string, string> { ["nosudo0"] = user });
+        var before = lab.Fingerprint();
+
+        foreach (var verb in new[] { new[] { "plan" }, ["apply", "--auto-approve"], ["status"], ["backups"] })
+        {
+            // When
+            var run = SshCli.Run(lab.Root, [.. verb, "-f", lab.InventoryPath]);
+
+            // Then exit 1, one clear line, no stack trace, and nothing changed
+            Assert.True(run.ExitCode == 1, $"{verb[0]}: exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
+            Assert.Contains($"nosudo0:{user}@127.0.0.1:{host.Port}: logged in as '{user}', who is not root, and sudo is not enabled for this host: " +
+                "set sudo: true under hosts.nosudo0 in the inventory", run.Stderr, StringComparison.Ordinal);
+            Assert.Contains("or log in as root", run.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", run.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+            Assert.Equal(before, lab.Fingerprint());
+        }
+    }
 }

@@ -61,7 +61,8 @@ public sealed class TrustedSavedPlanTests
         // Then it is refused and both are named
         Assert.Equal(1, apply.ExitCode);
         Assert.Contains("stale plan", apply.Stderr, StringComparison.Ordinal);
-        Assert.Contains($"pem:{pending}: was sha256=", apply.Stderr, StringComparison.Ordinal);
+        // (a private key by its public key's fingerprint: a saved plan holds no hash of private key bytes)
+        Assert.Contains($"pem:{pending}: was public_key_sha256=", apply.Stderr, StringComparison.Ordinal);
         Assert.Contains($"local:{request}: was sha256=", apply.Stderr, StringComparison.Ordinal);
         Assert.Equal(before, lab.Fingerprint());
     }
