@@ -429,18 +429,18 @@ public sealed class SshHost : IHost
             Interlocked.Increment(ref _commandsRun);
             using var command = client.CreateCommand(commandLine);
             var running = command.ExecuteAsync(ct);
-            // Always close stdin: a command that reads it must see end of input, as with LocalHost. A command quick
-            // enough to have finished already (SSH.NET then refuses the stream) needed no input.
-            Stream? stdin = null;
-            try { stdin = command.CreateInputStream(); }
-            catch (InvalidOperationException) when (input is null) { }
-            if (stdin is not null)
+            // Always close stdin: a command that reads it must see end of input, as with LocalHost. A command that
+            // ended before reading its input (SSH.NET then refuses the stream, or the channel is gone under the write)
+            // says why in its exit status and stderr, which are worth more than the failed write: wait for those.
+            try
             {
+                var stdin = command.CreateInputStream();
                 await using (stdin.ConfigureAwait(false))
                 {
                     if (input is { } bytes) await stdin.WriteAsync(bytes, ct).ConfigureAwait(false);
                 }
             }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or SshException && !ct.IsCancellationRequested) { }
             await running.ConfigureAwait(false);
             var exit = command.ExitStatus ?? (command.ExitSignal is null ? 255 : 128);
             var error = command.Error;
