@@ -71,17 +71,20 @@ public sealed class SshReadTests(SshdFixture sshd) : IClassFixture<SshdFixture>
         var bin = Directory.CreateTempSubdirectory("pemstate-nopython-").FullName;
         File.SetUnixFileMode(bin, (UnixFileMode)Convert.ToInt32("755", 8));
         File.CreateSymbolicLink(Path.Combine(bin, "sh"), "/bin/sh");
-        var host = sshd.Start("nopython0", path: bin);
-        var spec = new HostSpec("nopython0", HostTransport.Ssh, "127.0.0.1", host.Port, "root", sshd.ClientKey, HostKey: $"SHA256:{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(host.PublicKeyBlob)).TrimEnd('=')}");
-        await using var ssh = new SshHost(spec, new SshOptions());
+        try
+        {
+            var host = sshd.Start("nopython0", path: bin);
+            var spec = new HostSpec("nopython0", HostTransport.Ssh, "127.0.0.1", host.Port, "root", sshd.ClientKey, HostKey: $"SHA256:{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(host.PublicKeyBlob)).TrimEnd('=')}");
+            await using var ssh = new SshHost(spec, new SshOptions());
 
-        // When a file is read and one written
-        var read = await Assert.ThrowsAsync<HostOperationException>(() => ssh.ReadAsync("/etc/hostname", CancellationToken.None));
-        var write = await Assert.ThrowsAsync<HostOperationException>(() => ssh.WriteAtomicAsync(Path.Combine(bin, "x.crt"), "x"u8.ToArray(), FileModes.Private, null, CancellationToken.None));
+            // When a file is read and one written
+            var read = await Assert.ThrowsAsync<HostOperationException>(() => ssh.ReadAsync("/etc/hostname", CancellationToken.None));
+            var write = await Assert.ThrowsAsync<HostOperationException>(() => ssh.WriteAtomicAsync(Path.Combine(bin, "x.crt"), "x"u8.ToArray(), FileModes.Private, null, CancellationToken.None));
 
-        // Then both say which host lacks python3
-        Assert.Contains("pemstate needs python3 on nopython0 for its file operations", read.Message, StringComparison.Ordinal);
-        Assert.Contains("pemstate needs python3 on nopython0 for its file operations", write.Message, StringComparison.Ordinal);
-        Directory.Delete(bin, recursive: true);
+            // Then both say which host lacks python3
+            Assert.Contains("pemstate needs python3 on nopython0 for its file operations", read.Message, StringComparison.Ordinal);
+            Assert.Contains("pemstate needs python3 on nopython0 for its file operations", write.Message, StringComparison.Ordinal);
+        }
+        finally { Directory.Delete(bin, recursive: true); }
     }
 }
