@@ -66,8 +66,7 @@ internal sealed class FolderHandle : IDisposable
                         throw new HostOperationException(host, path, $"{at} is not a folder");
                     var holder = Descriptors.Status(current);
                     if (!Trusted(holder) || !TrustedOwner(link.Uid))
-                        throw new HostOperationException(host, path,
-                            $"{at} is a symbolic link in a folder that {Posix.UserName(holder.Uid)} can change (owner {Posix.UserName(link.Uid)}); pemstate does not follow links there");
+                        throw ManagedFileRefusals.UntrustedLink(host, path, at, Posix.UserName(holder.Uid), Posix.UserName(link.Uid));
                     if (++links > MaxLinks) throw new HostOperationException(host, path, "too many levels of symbolic links");
                     var target = Descriptors.ReadLinkAt(current, name);
                     foreach (var part in Components(target).Reverse()) pending.AddFirst(part);

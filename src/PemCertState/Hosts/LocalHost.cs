@@ -49,7 +49,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
             var status = Descriptors.Status(file);
             RequireRegular(path, status);
             if (status.Size > MaxFileBytes)
-                throw new HostOperationException(Name, path, $"is {status.Size} bytes, more than the {MaxFileBytes} a managed file may hold; not read");
+                throw ManagedFileRefusals.TooLarge(Name, path, status.Size, MaxFileBytes);
             var content = ReadBounded(file, path, status.Size);
             return new FileSnapshot(Name, path, true, content, status.Mode, Posix.UserName(status.Uid));
         }
@@ -77,7 +77,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
             if (read == 0) return more.ToArray();
             more.Write(chunk, 0, read);
             if (more.Length > MaxFileBytes)
-                throw new HostOperationException(Name, path, $"grew past the {MaxFileBytes} bytes a managed file may hold while being read; not read");
+                throw ManagedFileRefusals.GrewTooLarge(Name, path, MaxFileBytes);
         }
     }
 
@@ -149,7 +149,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
             var status = Descriptors.Status(file);
             RequireRegular(path, status);
             if (status.Links != 1)
-                throw new HostOperationException(Name, path, $"has {status.Links} hard links; pemstate changes a file's mode or owner only where this is its one name");
+                throw ManagedFileRefusals.HardLinks(Name, path, status.Links);
             change(file);
         }
         catch (DescriptorException e) when (e.Errno == Descriptors.ELOOP) { throw LinkRefused(path); }
@@ -287,23 +287,9 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         if (status.Kind != FileKind.Regular) throw NotRegular(path, status.Kind);
     }
 
-    private HostOperationException NotRegular(string path, FileKind kind) => kind == FileKind.SymbolicLink
-        ? LinkRefused(path)
-        : new HostOperationException(Name, path, $"is a {Describe(kind)}, not a regular file; pemstate reads and writes only regular files at a managed path");
+    private HostOperationException NotRegular(string path, FileKind kind) => ManagedFileRefusals.NotRegular(Name, path, kind);
 
-    private HostOperationException LinkRefused(string path)
-        => new(Name, path, "is a symbolic link; pemstate never follows a link at a managed path (remove it, or point the inventory at the real file)");
-
-    private static string Describe(FileKind kind) => kind switch
-    {
-        FileKind.Fifo => "FIFO",
-        FileKind.CharacterDevice => "character device",
-        FileKind.BlockDevice => "block device",
-        FileKind.Socket => "socket",
-        FileKind.Folder => "folder",
-        FileKind.SymbolicLink => "symbolic link",
-        _ => "special file",
-    };
+    private HostOperationException LinkRefused(string path) => ManagedFileRefusals.LinkRefused(Name, path);
 
     private static void TryUnlink(FolderHandle folder, string name)
     {

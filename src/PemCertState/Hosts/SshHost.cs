@@ -1,19 +1,19 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using PemCertState.Inventory;
 using Renci.SshNet;
 using Renci.SshNet.Common;
-using Renci.SshNet.Sftp;
 
 namespace PemCertState.Hosts;
 
 /// <summary>
-/// A machine reached over SSH (SSH.NET). Files are written over SFTP and read over exec in batches, commands
-/// run over exec; with <c>sudo: true</c> everything goes over exec through <c>sudo -n</c>, because SFTP runs as
-/// the login user.
-/// Connections are opened on first use and reused for every step; a failed connection is remembered, so
+/// A machine reached over SSH (SSH.NET). Every file operation runs in RemoteFiles.py on the host (see
+/// <see cref="RemoteFileProgram"/>), one process a batch, through descriptors as on the local host: SFTP and the shell's
+/// tools act by path, which an account owning the folder can re-point between two calls. Commands run over exec; with
+/// <c>sudo: true</c> both go through <c>sudo -n</c>.
+/// The connection is opened on first use and reused for every step; a failed connection is remembered, so
 /// that the many parallel reads of an observation fail once, fast, with the same reason.
 /// </summary>
 public sealed class SshHost : IHost
@@ -23,19 +23,14 @@ public sealed class SshHost : IHost
     private readonly string _target;
     private readonly Lock _lock = new();
 
-    // SSH.NET's SftpSession matches replies to requests by id, but its file streams and uploads are not
-    // documented as safe for concurrent use (sshnet/SSH.NET#640, #669): one SFTP operation at a time per
-    // host. Hosts still run in parallel, and each operation is a few round trips.
-    private readonly SemaphoreSlim _sftpGate = new(1, 1);
-
-    // Likewise one command at a time per host: with several SshCommand.ExecuteAsync in flight on one SshClient, an
+    // One command at a time per host: with several SshCommand.ExecuteAsync in flight on one SshClient, an
     // apply of 100 agents on 10 hosts hung after a few dozen agents, client and sshd both idle (a channel's close
     // never reached its waiting command). Commands are short; hosts still run in parallel.
     private readonly SemaphoreSlim _execGate = new(1, 1);
 
-    private readonly ConcurrentDictionary<string, Task<(uint Uid, uint Gid, string Name)?>> _users = new(StringComparer.Ordinal);
+    /// <summary>The command line that starts RemoteFiles.py (through sudo -n when the host asks for it); made once, it holds the program.</summary>
+    private readonly string _fileProgram;
 
-    private Task<SftpClient>? _sftp;
     private Task<SshClient>? _exec;
     private byte[]? _trustedKey;
     private string? _hostKeyProblem;
@@ -48,6 +43,7 @@ public sealed class SshHost : IHost
         _options = options;
         _target = $"{spec.User}@{spec.Address}:{spec.Port}";
         Name = spec.Name;
+        _fileProgram = ShellLine(RemoteFileProgram.Launcher, [RemoteFileProgram.Source], spec.Sudo);
         _reads = new(ReadManyAsync, maxBatch: 256, ready: ExecClientAsync);
     }
 
@@ -65,280 +61,146 @@ public sealed class SshHost : IHost
     }
 
     /// <summary>
-    /// Reads coalesce: every read asked for while a batch is on the wire goes in the next batch, one command for
-    /// up to 256 files (see <see cref="ReadManyAsync"/>) instead of four SFTP round trips a file, one at a time.
+    /// Reads coalesce: every read asked for while a batch is on the wire goes in the next batch, one remote process for
+    /// up to 256 files (process starts are what a busy host is slow at), each file with its own answer.
     /// </summary>
     private readonly Batcher<string, (FileSnapshot? Snapshot, HostOperationException? Error)> _reads;
 
-    /// <summary>stat -L judges a linked key or certificate by its target, as locally; sudo: true reads through sudo -n.</summary>
     private async Task<IReadOnlyList<(FileSnapshot? Snapshot, HostOperationException? Error)>> ReadManyAsync(IReadOnlyList<string> paths)
     {
-        if (!_tarMissing && await ReadWithTarAsync(paths).ConfigureAwait(false) is { } fast) return fast;
-        return await ReadEachAsync(paths).ConfigureAwait(false);
+        var answers = await RunFileProgramAsync([.. paths.Select(p => new RemoteFileRequest("read", p))], CancellationToken.None).ConfigureAwait(false);
+        var results = new List<(FileSnapshot?, HostOperationException?)>(paths.Count);
+        for (var i = 0; i < paths.Count; i++)
+        {
+            var (path, answer) = (paths[i], answers[i]);
+            results.Add(answer.Status switch
+            {
+                "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner")), null),
+                "missing" => (FileSnapshot.Missing(Name, path), null),
+                _ => (null, Problem(path, "read", answer)),
+            });
+        }
+        return results;
     }
-
-    private bool _tarMissing;
 
     /// <summary>
-    /// The whole batch as one tar stream (GNU tar: -h follows links as stat -L does, --hard-dereference stores a
-    /// second name of a file already in the archive as the file again, not as a hard-link entry, -P keeps the
-    /// absolute names, --no-recursion never walks a folder), its bytes straight off the channel: one process on the host for the
-    /// batch, where a stat and a base64 a file cost two each, and process starts are what a busy host is slow at. A path missing from the archive is
-    /// missing when tar said "No such file"; anything else tar could not read is read again one by one, so that
-    /// its error is told as before.
+    /// The temp file is made in the folder RemoteFiles.py holds open, with O_EXCL|O_NOFOLLOW and its final mode; owner
+    /// and mode are set on its descriptor, then it is renamed within that folder. An account that owns the folder can
+    /// rename the temp file away or put a link in its place, and gains nothing: no call after its creation takes a path.
     /// </summary>
-    private async Task<List<(FileSnapshot? Snapshot, HostOperationException? Error)>?> ReadWithTarAsync(IReadOnlyList<string> paths)
-    {
-        const string Script = """tar -cPh --hard-dereference --no-recursion --format=pax -f - -- "$@" """;
-        var (result, archiveBytes) = await ExecRawAsync(ShellLine(Script, paths, _spec.Sudo), null, binaryOutput: true, CancellationToken.None).ConfigureAwait(false);
-        if (result.StandardError.Contains("tar: not found", StringComparison.Ordinal) || result.StandardError.Contains("tar: command not found", StringComparison.Ordinal))
-        {
-            _tarMissing = true;
-            return null;
-        }
-        var entries = new Dictionary<string, FileSnapshot>(StringComparer.Ordinal);
-        try
-        {
-            using var archive = new MemoryStream(archiveBytes, writable: false);
-            using var reader = new System.Formats.Tar.TarReader(archive);
-            while (reader.GetNextEntry(copyData: false) is { } entry)
-            {
-                if (entry.EntryType is not (System.Formats.Tar.TarEntryType.RegularFile or System.Formats.Tar.TarEntryType.V7RegularFile)) continue;
-                var content = new byte[entry.Length];
-                if (entry.DataStream is { } data) data.ReadExactly(content);
-                var owner = entry is System.Formats.Tar.PosixTarEntry posix && posix.UserName.Length > 0 ? posix.UserName : null;
-                entries[entry.Name] = new FileSnapshot(Name, entry.Name, true, content, entry.Mode & (UnixFileMode)0xFFF, owner);
-            }
-        }
-        catch (Exception e) when (e is FormatException or InvalidDataException or EndOfStreamException)
-        {
-            return null;
-        }
-        var answers = new List<(FileSnapshot?, HostOperationException?)>(paths.Count);
-        foreach (var path in paths)
-        {
-            if (entries.TryGetValue(path, out var snapshot)) answers.Add((snapshot, null));
-            else if (result.StandardError.Contains($"{path}: Cannot stat: No such file or directory", StringComparison.Ordinal)) answers.Add((FileSnapshot.Missing(Name, path), null));
-            else return null;
-        }
-        return answers;
-    }
+    public Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
+        => RunOneAsync(new RemoteFileRequest("write", path, mode, owner, content), "write", cancellationToken);
 
-    private async Task<List<(FileSnapshot? Snapshot, HostOperationException? Error)>> ReadEachAsync(IReadOnlyList<string> paths)
-    {
-        // Per path: "-" when missing, "! reason" when unreadable, else "<raw mode in hex> <owner>" and a line of base64.
-        const string Script = """
-            for f do
-              if [ ! -e "$f" ]; then echo -; continue; fi
-              if ! h=$(stat -L -c '%f %U' -- "$f" 2>&1); then printf '! %s\n' "$(printf %s "$h" | tr '\n' ' ')"; continue; fi
-              if ! b=$(base64 -w0 -- "$f" 2>&1); then printf '! %s\n' "$(printf %s "$b" | tr '\n' ' ')"; continue; fi
-              printf '%s\n%s\n' "$h" "$b"
-            done
-            """;
-        var result = await ShellAsync(Script, paths, null, _spec.Sudo, CancellationToken.None).ConfigureAwait(false);
-        if (!result.Succeeded)
-            throw new HostOperationException(Name, paths[0], $"read failed (exit {result.ExitCode}): {result.StandardError.Trim()}");
-        var lines = result.StandardOutput.Split('\n');
-        var answers = new List<(FileSnapshot?, HostOperationException?)>(paths.Count);
-        var at = 0;
-        foreach (var path in paths)
-        {
-            var head = at < lines.Length ? lines[at++] : throw new HostOperationException(Name, path, "read failed: the answer ended early");
-            if (head == "-")
-            {
-                answers.Add((FileSnapshot.Missing(Name, path), null));
-                continue;
-            }
-            if (head.StartsWith('!'))
-            {
-                var reason = head.TrimStart('!').Trim();
-                answers.Add((null, new HostOperationException(Name, path, reason.Contains("Permission denied", StringComparison.OrdinalIgnoreCase)
-                    ? $"permission denied for {_spec.User} (set sudo: true?)" : $"read failed: {reason}")));
-                continue;
-            }
-            var fields = head.Split(' ', 2);
-            if (fields.Length != 2 || !uint.TryParse(fields[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var rawMode) || at >= lines.Length)
-                throw new HostOperationException(Name, path, "read failed: unexpected answer from stat");
-            byte[] content;
-            try { content = Convert.FromBase64String(lines[at++]); }
-            catch (FormatException e) { throw new HostOperationException(Name, path, "read failed: the content did not arrive as base64", e); }
-            answers.Add((new FileSnapshot(Name, path, true, content, (UnixFileMode)(rawMode & 0xFFF), fields[1] == "UNKNOWN" ? null : fields[1]), null));
-        }
-        return answers;
-    }
+    /// <summary>On a descriptor opened without following links, of a regular file whose only name this is.</summary>
+    public Task SetModeAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
+        => RunOneAsync(new RemoteFileRequest("chmod", path, mode), "chmod", cancellationToken);
 
-    public async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
-    {
-        var (folder, fileName) = Split(path);
-        (uint Uid, uint Gid, string Name)? user = owner is null ? null
-            : await LookUpUserAsync(owner, cancellationToken).ConfigureAwait(false) ?? throw new HostOperationException(Name, path, $"no such user '{owner}'");
-        if (_spec.Sudo)
-        {
-            await WriteWithSudoAsync(path, content, mode, user, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+    /// <summary>As <see cref="SetModeAsync"/>; the owner's name is looked up on the host (its users may come from LDAP or sssd).</summary>
+    public Task SetOwnerAsync(string path, string owner, CancellationToken cancellationToken)
+        => RunOneAsync(new RemoteFileRequest("chown", path, Owner: owner), "chown", cancellationToken);
 
-        // SSH.NET sends SSH_FXP_OPEN without attributes, so sftp-server creates the file 0666 & ~umask
-        // (0644 as a rule) and a chmod afterwards would leave a moment in which others may open it and keep
-        // the descriptor. Instead the file is created inside a fresh folder that is made 0700 before
-        // anything exists in it: from then on nobody else can look a name up in it, and nobody can hold
-        // a descriptor of a file that did not exist yet. The file is then given its mode and owner, made
-        // durable and renamed over the destination (same filesystem, so rename(2) is atomic), and the
-        // folder removed.
-        var privateFolder = $"{folder.TrimEnd('/')}/.pemstate-{Guid.NewGuid():N}";
-        var temp = $"{privateFolder}/{fileName}";
-        var sftp = await SftpAsync().ConfigureAwait(false);
-        var created = false;
-        try
-        {
-            await _sftpGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await sftp.CreateDirectoryAsync(privateFolder, cancellationToken).ConfigureAwait(false);
-                created = true;
-                sftp.ChangePermissions(privateFolder, OctalDigits(FileModes.PrivateDirectory));
-                var folderAttributes = await sftp.GetAttributesAsync(privateFolder, cancellationToken).ConfigureAwait(false);
-                if (!folderAttributes.IsDirectory || ModeOf(folderAttributes) != FileModes.PrivateDirectory)
-                    throw new HostOperationException(Name, path, $"the private folder {privateFolder} is not a 0700 folder after chmod; nothing written");
-
-                await using (var stream = await sftp.OpenAsync(temp, FileMode.CreateNew, FileAccess.Write, cancellationToken).ConfigureAwait(false))
-                    await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                var attributes = await sftp.GetAttributesAsync(temp, cancellationToken).ConfigureAwait(false);
-                attributes.SetPermissions(OctalDigits(mode));
-                if (user is { } u)
-                {
-                    attributes.UserId = (int)u.Uid;
-                    attributes.GroupId = (int)u.Gid;
-                }
-                sftp.SetAttributes(temp, attributes);
-            }
-            finally { _sftpGate.Release(); }
-
-            // SSH.NET does not implement fsync@openssh.com; sync(1) over exec flushes the file before the
-            // rename and the folder after it. mv within one folder tree is rename(2).
-            const string Commit = """
-                { sync -- "$1" 2>/dev/null || sync; } && mv -f -- "$1" "$2" && { sync -- "$3" 2>/dev/null || true; } && rmdir -- "$4"
-                """;
-            var result = await ShellAsync(Commit, [temp, path, folder, privateFolder], null, sudo: false, cancellationToken).ConfigureAwait(false);
-            if (!result.Succeeded)
-                throw new HostOperationException(Name, path, $"rename into place failed (exit {result.ExitCode}): {result.StandardError.Trim()}");
-            created = false;
-        }
-        catch (SftpPermissionDeniedException e) { throw new HostOperationException(Name, path, $"permission denied for {_spec.User} (set sudo: true?)", e); }
-        catch (SftpPathNotFoundException e) { throw new HostOperationException(Name, path, $"folder {folder} does not exist", e); }
-        catch (SshException e) { throw Failed(path, "write", e); }
-        finally
-        {
-            if (created) await RemoveQuietlyAsync(sftp, temp, privateFolder).ConfigureAwait(false);
-        }
-    }
-
-    public async Task SetModeAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
-    {
-        if (_spec.Sudo)
-        {
-            await RunCheckedAsync(path, "chmod", """chmod "$2" -- "$1" """, [path, FileModes.Format(FileModes.Permissions(mode))], cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        var sftp = await SftpAsync().ConfigureAwait(false);
-        await _sftpGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try { sftp.ChangePermissions(path, OctalDigits(mode)); }
-        catch (SftpPermissionDeniedException e) { throw new HostOperationException(Name, path, $"chmod: permission denied for {_spec.User}", e); }
-        catch (SftpPathNotFoundException e) { throw new HostOperationException(Name, path, "chmod: no such file", e); }
-        catch (SshException e) { throw Failed(path, "chmod", e); }
-        finally { _sftpGate.Release(); }
-    }
-
-    public async Task SetOwnerAsync(string path, string owner, CancellationToken cancellationToken)
-    {
-        var user = await LookUpUserAsync(owner, cancellationToken).ConfigureAwait(false) ?? throw new HostOperationException(Name, path, $"no such user '{owner}'");
-        if (_spec.Sudo)
-        {
-            await RunCheckedAsync(path, "chown", """chown "$2" -- "$1" """, [path, $"{user.Uid}:{user.Gid}"], cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        var sftp = await SftpAsync().ConfigureAwait(false);
-        await _sftpGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var attributes = await sftp.GetAttributesAsync(path, cancellationToken).ConfigureAwait(false);
-            attributes.UserId = (int)user.Uid;
-            attributes.GroupId = (int)user.Gid;
-            sftp.SetAttributes(path, attributes);
-        }
-        catch (SftpPermissionDeniedException e) { throw new HostOperationException(Name, path, $"chown: permission denied for {_spec.User}", e); }
-        catch (SftpPathNotFoundException e) { throw new HostOperationException(Name, path, "chown: no such file", e); }
-        catch (SshException e) { throw Failed(path, "chown", e); }
-        finally { _sftpGate.Release(); }
-    }
-
-    public async Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
-    {
-        if (_spec.Sudo)
-        {
-            // umask 077 before mkdir -p: the folders are never more open than the mode asked for, not even for a moment.
-            await RunCheckedAsync(path, "mkdir", """[ -d "$1" ] || (umask 077 && mkdir -p -- "$1" && chmod "$2" -- "$1")""",
-                [path, FileModes.Format(FileModes.Permissions(mode))], cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        var sftp = await SftpAsync().ConfigureAwait(false);
-        await _sftpGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var missing = new Stack<string>();
-            for (var current = path.TrimEnd('/'); current.Length > 0; current = ParentOf(current))
-            {
-                try
-                {
-                    var attributes = await sftp.GetAttributesAsync(current, cancellationToken).ConfigureAwait(false);
-                    if (!attributes.IsDirectory && !attributes.IsSymbolicLink)
-                        throw new HostOperationException(Name, path, $"{current} exists and is not a folder");
-                    break;
-                }
-                catch (SftpPathNotFoundException) { missing.Push(current); }
-            }
-            while (missing.TryPop(out var folder))
-            {
-                await sftp.CreateDirectoryAsync(folder, cancellationToken).ConfigureAwait(false);
-                sftp.ChangePermissions(folder, OctalDigits(mode));
-            }
-        }
-        catch (SftpPermissionDeniedException e) { throw new HostOperationException(Name, path, $"mkdir: permission denied for {_spec.User}", e); }
-        catch (SshException e) when (e is not SftpPathNotFoundException) { throw Failed(path, "mkdir", e); }
-        finally { _sftpGate.Release(); }
-    }
-
-    // The lock, the journal and the backup catalog need four small operations more. They go over exec (with sudo when
-    // the host asks for it): the shell's noclobber gives O_EXCL, and umask 077 makes a new file private from its creation.
+    public Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
+        => RunOneAsync(new RemoteFileRequest("mkdir", path, mode), "mkdir", cancellationToken);
 
     public async Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
     {
-        var result = await ShellAsync("""[ -e "$1" ] && exit 3; umask 077; set -C; cat > "$1" || exit 3; chmod "$2" -- "$1" && sync -- "$1" """,
-            [path, FileModes.Format(FileModes.Permissions(mode))], content, _spec.Sudo, cancellationToken).ConfigureAwait(false);
-        if (result.ExitCode == 3) return false;
-        if (!result.Succeeded) throw new HostOperationException(Name, path, $"create failed (exit {result.ExitCode}): {result.StandardError.Trim()}");
-        return true;
+        var answer = await RunOneAsync(new RemoteFileRequest("create", path, mode, Content: content), "create", cancellationToken).ConfigureAwait(false);
+        return answer.Status != "exists";
     }
 
-    public async Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
-    {
-        var result = await ShellAsync("""umask 077; if [ ! -e "$1" ]; then : > "$1" && chmod "$2" -- "$1" || exit 1; fi; cat >> "$1" && sync -- "$1" """,
-            [path, FileModes.Format(FileModes.Permissions(mode))], content, _spec.Sudo, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded) throw new HostOperationException(Name, path, $"append failed (exit {result.ExitCode}): {result.StandardError.Trim()}");
-    }
+    public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
+        => RunOneAsync(new RemoteFileRequest("append", path, mode, Content: content), "append", cancellationToken);
 
-    public Task DeleteAsync(string path, CancellationToken cancellationToken) =>
-        RunCheckedAsync(path, "rm", """rm -f -- "$1" """, [path], cancellationToken);
+    /// <summary>A link is removed, never its target; a folder is refused.</summary>
+    public Task DeleteAsync(string path, CancellationToken cancellationToken)
+        => RunOneAsync(new RemoteFileRequest("delete", path), "delete", cancellationToken);
 
-    public Task DeleteDirectoryAsync(string path, CancellationToken cancellationToken) =>
-        RunCheckedAsync(path, "rm -r", """rm -rf -- "$1" """, [path], cancellationToken);
+    /// <summary>Descends only into real folders; links in it are unlinked, not followed.</summary>
+    public Task DeleteDirectoryAsync(string path, CancellationToken cancellationToken)
+        => RunOneAsync(new RemoteFileRequest("rmtree", path), "rmdir", cancellationToken);
 
     public async Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken)
     {
-        var result = await ShellAsync("""[ -d "$1" ] || exit 0; ls -A1 -- "$1" """, [path], null, _spec.Sudo, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded) throw new HostOperationException(Name, path, $"list failed (exit {result.ExitCode}): {result.StandardError.Trim()}");
-        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
+        var answer = await RunOneAsync(new RemoteFileRequest("list", path), "list", cancellationToken).ConfigureAwait(false);
+        return answer.Names().Order(StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>One request in its own process; anything but ok, missing or exists becomes the exception that names it.</summary>
+    private async Task<RemoteFileAnswer> RunOneAsync(RemoteFileRequest request, string what, CancellationToken ct)
+    {
+        var answer = (await RunFileProgramAsync([request], ct).ConfigureAwait(false))[0];
+        return answer.Status is "ok" or "missing" or "exists" ? answer : throw Problem(request.Path, what, answer);
+    }
+
+    /// <summary>Runs RemoteFiles.py once for <paramref name="requests"/>: one answer each, in order, or an exception for them all.</summary>
+    private async Task<List<RemoteFileAnswer>> RunFileProgramAsync(IReadOnlyList<RemoteFileRequest> requests, CancellationToken ct)
+    {
+        var input = RemoteFileProgram.Encode(requests);
+        var path = requests[0].Path;
+        try
+        {
+            var (result, output) = await ExecRawAsync(_fileProgram, input, binaryOutput: true, ct).ConfigureAwait(false);
+            if (result.StandardError.Contains(RemoteFileProgram.NoPython, StringComparison.Ordinal))
+                throw new HostOperationException(Name, path, $"pemstate needs python3 on {Name} for its file operations");
+            List<RemoteFileAnswer> answers;
+            try { answers = RemoteFileProgram.Decode(output); }
+            catch (FormatException e) { throw new HostOperationException(Name, path, $"file operations failed: {e.Message}", e); }
+            finally { CryptographicOperations.ZeroMemory(output); }
+            if (answers.Count != requests.Count)
+                throw new HostOperationException(Name, path, $"file operations failed (exit {result.ExitCode}, {answers.Count} of {requests.Count} answered): {LastLine(result.StandardError)}");
+            return answers;
+        }
+        finally { CryptographicOperations.ZeroMemory(input); }
+    }
+
+    /// <summary>A traceback's last line says what went wrong; the lines above it name the program's own source lines.</summary>
+    private static string LastLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "(no message)";
+
+    /// <summary>What RemoteFiles.py refused or failed at, in the words the local host uses for the same thing.</summary>
+    private HostOperationException Problem(string path, string what, RemoteFileAnswer answer)
+    {
+        if (answer.Status == "error")
+        {
+            var errno = answer.Number("errno");
+            if (errno is 1 or 13) // EPERM, EACCES
+                return new HostOperationException(Name, path, _spec.Sudo || _spec.User == "root"
+                    ? $"{what} failed: permission denied"
+                    : $"{what} failed: permission denied for {_spec.User} (set sudo: true?)");
+            return new HostOperationException(Name, path, $"{what} failed: {answer.Text("message")}");
+        }
+        if (answer.Status != "refused")
+            return new HostOperationException(Name, path, $"{what} failed: unexpected answer '{answer.Status}' from the host's file program");
+        return answer.Text("reason") switch
+        {
+            "kind" => ManagedFileRefusals.NotRegular(Name, path, KindOf(answer.Text("kind"))),
+            "size" => ManagedFileRefusals.TooLarge(Name, path, answer.Number("size"), answer.Number("limit")),
+            "grew" => ManagedFileRefusals.GrewTooLarge(Name, path, answer.Number("limit")),
+            "hardlinks" => ManagedFileRefusals.HardLinks(Name, path, answer.Number("links")),
+            "untrustedlink" => ManagedFileRefusals.UntrustedLink(Name, path, answer.Text("at") ?? "?", answer.Text("holder") ?? "?", answer.Text("owner") ?? "?"),
+            "notfolder" => new HostOperationException(Name, path, $"{answer.Text("at")} is not a folder"),
+            "toomanylinks" => new HostOperationException(Name, path, "too many levels of symbolic links"),
+            "notabsolute" => new HostOperationException(Name, path, "is not an absolute path"),
+            "nofolder" => new HostOperationException(Name, path, $"{what} failed: its folder does not exist"),
+            "nouser" => new HostOperationException(Name, path, $"no such user '{answer.Text("user")}'"),
+            "isfolder" => new HostOperationException(Name, path, $"{what} failed: is a folder"),
+            "replaced" => new HostOperationException(Name, path,
+                "was replaced by another account while being written: the new file is not in place (nothing was changed through what took its name)"),
+            var reason => new HostOperationException(Name, path, $"{what} refused: {reason}"),
+        };
+    }
+
+    private static FileKind KindOf(string? kind) => kind switch
+    {
+        "fifo" => FileKind.Fifo,
+        "chardev" => FileKind.CharacterDevice,
+        "blockdev" => FileKind.BlockDevice,
+        "folder" => FileKind.Folder,
+        "link" => FileKind.SymbolicLink,
+        "socket" => FileKind.Socket,
+        "regular" => FileKind.Regular,
+        _ => 0,
+    };
 
     public async Task<CommandResult> RunAsync(string command, CancellationToken cancellationToken)
     {
@@ -348,33 +210,18 @@ public sealed class SshHost : IHost
 
     public async ValueTask DisposeAsync()
     {
-        Task<SftpClient>? sftp;
         Task<SshClient>? exec;
-        lock (_lock) { (sftp, exec, _sftp, _exec) = (_sftp, _exec, null, null); }
-        if (sftp is { IsCompletedSuccessfully: true }) Close(sftp.Result);
+        lock (_lock) { (exec, _exec) = (_exec, null); }
         if (exec is { IsCompletedSuccessfully: true }) Close(exec.Result);
-        _sftpGate.Dispose();
         _execGate.Dispose();
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
     // ---- connections ----
 
-    private Task<SftpClient> SftpAsync()
-    {
-        lock (_lock) return _sftp ??= ConnectSftpAsync();
-    }
-
     private Task<SshClient> ExecClientAsync()
     {
         lock (_lock) return _exec ??= ConnectExecAsync();
-    }
-
-    /// <summary>SFTP acts as the login user, so it waits for the exec connection's check of who that is.</summary>
-    private async Task<SftpClient> ConnectSftpAsync()
-    {
-        if (MustCheckLogin) await ExecClientAsync().ConfigureAwait(false);
-        return await ConnectAsync(info => new SftpClient(info)).ConfigureAwait(false);
     }
 
     private async Task<SshClient> ConnectExecAsync()
@@ -622,18 +469,18 @@ public sealed class SshHost : IHost
             Interlocked.Increment(ref _commandsRun);
             using var command = client.CreateCommand(commandLine);
             var running = command.ExecuteAsync(ct);
-            // Always close stdin: a command that reads it must see end of input, as with LocalHost. A command quick
-            // enough to have finished already (SSH.NET then refuses the stream) needed no input.
-            Stream? stdin = null;
-            try { stdin = command.CreateInputStream(); }
-            catch (InvalidOperationException) when (input is null) { }
-            if (stdin is not null)
+            // Always close stdin: a command that reads it must see end of input, as with LocalHost. A command that
+            // ended before reading its input (SSH.NET then refuses the stream, or the channel is gone under the write)
+            // says why in its exit status and stderr, which are worth more than the failed write: wait for those.
+            try
             {
+                var stdin = command.CreateInputStream();
                 await using (stdin.ConfigureAwait(false))
                 {
                     if (input is { } bytes) await stdin.WriteAsync(bytes, ct).ConfigureAwait(false);
                 }
             }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or SshException && !ct.IsCancellationRequested) { }
             await running.ConfigureAwait(false);
             var exit = command.ExitStatus ?? (command.ExitSignal is null ? 255 : 128);
             var error = command.Error;
@@ -647,10 +494,7 @@ public sealed class SshHost : IHost
         finally { _execGate.Release(); }
     }
 
-    /// <summary>Runs a fixed script with its arguments as positional parameters, so that no path is ever parsed by the shell.</summary>
-    private Task<CommandResult> ShellAsync(string script, IReadOnlyList<string> arguments, ReadOnlyMemory<byte>? input, bool sudo, CancellationToken ct)
-        => ExecAsync(ShellLine(script, arguments, sudo), input, ct);
-
+    /// <summary>A fixed script with its arguments as positional parameters, so that no path is ever parsed by the shell.</summary>
     private static string ShellLine(string script, IReadOnlyList<string> arguments, bool sudo)
     {
         var line = new StringBuilder(sudo ? "sudo -n sh -c " : "sh -c ").Append(Quote(script)).Append(" sh");
@@ -658,59 +502,7 @@ public sealed class SshHost : IHost
         return line.ToString();
     }
 
-    private async Task RunCheckedAsync(string path, string what, string script, IReadOnlyList<string> arguments, CancellationToken ct)
-    {
-        var result = await ShellAsync(script, arguments, null, _spec.Sudo, ct).ConfigureAwait(false);
-        if (!result.Succeeded)
-            throw new HostOperationException(Name, path, $"{what} failed (exit {result.ExitCode}): {result.StandardError.Trim()}");
-    }
-
     internal static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    // ---- sudo: files over exec ----
-
-    private async Task WriteWithSudoAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, (uint Uid, uint Gid, string Name)? user, CancellationToken ct)
-    {
-        // The content travels on stdin, never on a command line (visible in ps). mktemp -d makes a 0700 folder
-        // and umask 077 makes the file 0600 at creation; only then is it given its final mode and owner,
-        // flushed, and renamed over the destination.
-        const string Script = """
-            set -e
-            umask 077
-            d=$(mktemp -d "$(dirname -- "$1")/.pemstate-XXXXXXXX")
-            trap 'rm -rf -- "$d"' EXIT
-            cat > "$d/f"
-            chmod "$2" -- "$d/f"
-            if [ -n "$3" ]; then chown "$3" -- "$d/f"; fi
-            sync -- "$d/f" 2>/dev/null || sync
-            mv -f -- "$d/f" "$1"
-            sync -- "$(dirname -- "$1")" 2>/dev/null || true
-            """;
-        var owner = user is { } u ? $"{u.Uid}:{u.Gid}" : "";
-        var result = await ShellAsync(Script, [path, FileModes.Format(FileModes.Permissions(mode)), owner], content, sudo: true, ct).ConfigureAwait(false);
-        if (!result.Succeeded)
-            throw new HostOperationException(Name, path, $"write failed (exit {result.ExitCode}): {result.StandardError.Trim()}");
-    }
-
-    // ---- users ----
-
-    /// <summary>
-    /// getent on the remote host (names may come from LDAP or sssd there, not from this machine), once per name
-    /// or uid per run. Not cancelled by one caller's token: the answer is shared.
-    /// </summary>
-    private Task<(uint Uid, uint Gid, string Name)?> LookUpUserAsync(string nameOrUid, CancellationToken ct) =>
-        _users.GetOrAdd(nameOrUid, key => GetentAsync(key, CancellationToken.None)).WaitAsync(ct);
-
-    private async Task<(uint Uid, uint Gid, string Name)?> GetentAsync(string key, CancellationToken ct)
-    {
-        var result = await ShellAsync("""getent passwd -- "$1" """, [key], null, sudo: false, ct).ConfigureAwait(false);
-        var fields = result.StandardOutput.Split('\n')[0].Split(':');
-        if (result.Succeeded && fields.Length >= 4
-            && uint.TryParse(fields[2], CultureInfo.InvariantCulture, out var uid)
-            && uint.TryParse(fields[3], CultureInfo.InvariantCulture, out var gid))
-            return (uid, gid, fields[0]);
-        return null;
-    }
 
     // ---- helpers ----
 
@@ -719,59 +511,11 @@ public sealed class SshHost : IHost
             ? new HostOperationException(Name, path, $"{what} failed: connection to {_target} lost ({e.Message})", e)
             : new HostOperationException(Name, path, $"{what} failed: {e.Message}", e);
 
-    private async Task RemoveQuietlyAsync(SftpClient sftp, string file, string folder)
-    {
-        await _sftpGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        try
-        {
-            try { sftp.DeleteFile(file); } catch (SshException) { }
-            try { sftp.DeleteDirectory(folder); } catch (SshException) { }
-        }
-        catch (ObjectDisposedException) { }
-        finally { _sftpGate.Release(); }
-    }
-
     private static void Close(BaseClient client)
     {
         try { client.Disconnect(); }
         catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException or InvalidOperationException) { }
         client.Dispose();
-    }
-
-    private (string Folder, string Name) Split(string path)
-    {
-        var slash = path.LastIndexOf('/');
-        if (slash < 0 || slash == path.Length - 1)
-            throw new HostOperationException(Name, path, "needs an absolute path with a parent folder");
-        return (slash == 0 ? "/" : path[..slash], path[(slash + 1)..]);
-    }
-
-    private static string ParentOf(string path)
-    {
-        var slash = path.LastIndexOf('/');
-        return slash <= 0 ? "" : path[..slash];
-    }
-
-    /// <summary>SSH.NET takes a mode as the decimal number whose digits are the octal digits (0640 as 640).</summary>
-    private static short OctalDigits(UnixFileMode mode) =>
-        short.Parse(Convert.ToString((int)mode & 0xFFF, 8), CultureInfo.InvariantCulture);
-
-    internal static UnixFileMode ModeOf(SftpFileAttributes a)
-    {
-        var mode = (UnixFileMode)0;
-        if (a.IsUIDBitSet) mode |= UnixFileMode.SetUser;
-        if (a.IsGroupIDBitSet) mode |= UnixFileMode.SetGroup;
-        if (a.IsStickyBitSet) mode |= UnixFileMode.StickyBit;
-        if (a.OwnerCanRead) mode |= UnixFileMode.UserRead;
-        if (a.OwnerCanWrite) mode |= UnixFileMode.UserWrite;
-        if (a.OwnerCanExecute) mode |= UnixFileMode.UserExecute;
-        if (a.GroupCanRead) mode |= UnixFileMode.GroupRead;
-        if (a.GroupCanWrite) mode |= UnixFileMode.GroupWrite;
-        if (a.GroupCanExecute) mode |= UnixFileMode.GroupExecute;
-        if (a.OthersCanRead) mode |= UnixFileMode.OtherRead;
-        if (a.OthersCanWrite) mode |= UnixFileMode.OtherWrite;
-        if (a.OthersCanExecute) mode |= UnixFileMode.OtherExecute;
-        return mode;
     }
 
     /// <summary>The known_hosts key type an SSH host key algorithm uses (rsa-sha2-512 signs with an ssh-rsa key).</summary>

@@ -39,9 +39,10 @@ public sealed class SshdFixture : IDisposable
     }
 
     /// <summary>Starts one more sshd; <paramref name="sftpLog"/> makes internal-sftp log every operation to its stderr.</summary>
-    public SshdInstance Start(string name, bool sftpLog = false)
+    /// <param name="path">PATH for the sessions, instead of sshd's default (a host without some tool).</param>
+    public SshdInstance Start(string name, bool sftpLog = false, string? path = null)
     {
-        var instance = SshdInstance.Start(this, name, sftpLog);
+        var instance = SshdInstance.Start(this, name, sftpLog, path);
         lock (_lock) _started.Add(instance);
         return instance;
     }

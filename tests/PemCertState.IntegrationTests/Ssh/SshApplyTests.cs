@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using PemCertState.Hosts;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
@@ -8,7 +7,7 @@ using Xunit;
 namespace PemCertState.IntegrationTests.Ssh;
 
 /// <summary>Apply over SSH against real sshd processes: files, modes, the run-twice rule, restarts.</summary>
-public sealed partial class SshApplyTests(SshdFixture sshd) : IClassFixture<SshdFixture>
+public sealed class SshApplyTests(SshdFixture sshd) : IClassFixture<SshdFixture>
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -70,9 +69,9 @@ public sealed partial class SshApplyTests(SshdFixture sshd) : IClassFixture<Sshd
     }
 
     [Fact]
-    public async Task Temp_files_are_created_only_inside_a_folder_already_made_0700()
+    public async Task Nothing_is_written_over_sftp_and_no_temp_file_is_left()
     {
-        // Given a host whose SFTP server logs every operation
+        // Given a host whose SFTP server would log every operation
         var host = sshd.Start("audit0", sftpLog: true);
         using var lab = SshLab.Create(sshd, [host], agents: 1);
 
@@ -80,23 +79,11 @@ public sealed partial class SshApplyTests(SshdFixture sshd) : IClassFixture<Sshd
         var (_, result) = await lab.ApplyAsync();
         Assert.True(result.Succeeded, result.Failure);
 
-        // Then every file pemstate created was opened inside a .pemstate-* folder, and that folder had been
-        // set to 0700 before the open, with nothing created in it before; keys never existed elsewhere
-        var log = host.SftpLog.Split('\n');
-        var opens = log.Select((line, index) => (line, index))
-            .Select(x => (x.index, match: OpenForWrite().Match(x.line))).Where(x => x.match.Success).ToList();
-        Assert.NotEmpty(opens);
-        foreach (var (index, match) in opens)
-        {
-            var path = match.Groups["path"].Value;
-            var folder = Path.GetDirectoryName(path)!;
-            Assert.StartsWith(".pemstate-", Path.GetFileName(folder), StringComparison.Ordinal);
-            var mkdir = Array.FindIndex(log, l => l.Contains($"mkdir name \"{folder}\"", StringComparison.Ordinal));
-            var chmod = Array.FindIndex(log, l => SetMode().Match(l) is { Success: true } m && m.Groups["path"].Value == folder
-                && (Convert.ToInt32(m.Groups["mode"].Value, 8) & 0x1FF) == 0x1C0);
-            Assert.True(mkdir >= 0 && chmod > mkdir && chmod < index, $"{path}: mkdir at {mkdir}, chmod 0700 at {chmod}, open at {index}\n{host.SftpLog}");
-        }
-        Assert.Contains(opens, o => o.match.Groups["path"].Value.EndsWith("/server.key", StringComparison.Ordinal));
+        // Then the files went through the host's descriptor-based file program, not SFTP (which acts by path), and
+        // every temp file was renamed into place
+        Assert.Equal("", host.SftpLog);
+        Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(lab.DataDir, PemFiles.ServerKey)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(lab.Root, "*.pemstate-tmp", SearchOption.AllDirectories));
     }
 
     private static void AssertVerifies(string root, string certificate)
@@ -104,11 +91,4 @@ public sealed partial class SshApplyTests(SshdFixture sshd) : IClassFixture<Sshd
         var (exit, output) = SshOpenSsl.Run("verify", "-CAfile", root, certificate);
         Assert.True(exit == 0, output);
     }
-
-    // sftp-server logs the mode it was sent, file type bits included (40700 for a folder).
-    [GeneratedRegex("set \"(?<path>[^\"]+)\" mode (?<mode>[0-7]+)")]
-    private static partial Regex SetMode();
-
-    [GeneratedRegex("open \"(?<path>[^\"]+)\" flags WRITE")]
-    private static partial Regex OpenForWrite();
 }

@@ -7,8 +7,8 @@ using Xunit;
 namespace PemCertState.IntegrationTests.Ssh;
 
 /// <summary>
-/// Reads over a real sshd coalesce into one command a batch (tar, with a per-file fallback): every answer must be the
-/// file's exact bytes, mode and owner, a missing file must be missing, and a link is judged by its target.
+/// Reads over a real sshd coalesce into one remote process a batch: every answer must be the file's exact bytes, mode
+/// and owner, a missing file must be missing, and a link at a read path is refused, alone, not followed.
 /// </summary>
 public sealed class SshReadTests(SshdFixture sshd) : IClassFixture<SshdFixture>
 {
@@ -32,33 +32,59 @@ public sealed class SshReadTests(SshdFixture sshd) : IClassFixture<SshdFixture>
             await File.WriteAllBytesAsync(path, bytes);
             File.SetUnixFileMode(path, mode);
         }
-        var target = files.Keys.First();
         var link = Path.Combine(folder, "link.pem");
-        File.CreateSymbolicLink(link, target);
+        File.CreateSymbolicLink(link, files.Keys.First());
         var missing = Path.Combine(folder, "no-such-folder", "missing.key");
         var spec = new HostSpec("reads0", HostTransport.Ssh, "127.0.0.1", host.Port, "root", sshd.ClientKey, HostKey: $"SHA256:{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(host.PublicKeyBlob)).TrimEnd('=')}");
         await using var ssh = new SshHost(spec, new SshOptions());
 
         // When every file is read at once
         var paths = files.Keys.Append(link).Append(missing).ToList();
-        var snapshots = await Task.WhenAll(paths.Select(p => ssh.ReadAsync(p, CancellationToken.None)));
+        var reads = paths.Select(p => ssh.ReadAsync(p, CancellationToken.None)).ToList();
+        await Task.WhenAll(reads.Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)));
+        var snapshots = reads.Select(r => r.IsCompletedSuccessfully ? r.Result : null).ToList();
 
         // Then each answer is that file, exactly
         for (var i = 0; i < files.Count; i++)
         {
             var (bytes, mode) = files[paths[i]];
-            Assert.True(snapshots[i].Exists, paths[i]);
-            Assert.Equal(bytes, snapshots[i].Content);
-            Assert.Equal(mode, snapshots[i].Mode & (UnixFileMode)Convert.ToInt32("777", 8));
-            Assert.Equal("root", snapshots[i].Owner);
+            var snapshot = snapshots[i];
+            Assert.NotNull(snapshot);
+            Assert.True(snapshot.Exists, paths[i]);
+            Assert.Equal(bytes, snapshot.Content);
+            Assert.Equal(mode, snapshot.Mode & (UnixFileMode)Convert.ToInt32("777", 8));
+            Assert.Equal("root", snapshot.Owner);
         }
-        // and the link reads as its target, and the missing file as missing
-        var linked = snapshots[files.Count];
-        Assert.Equal(files[target].Bytes, linked.Content);
-        Assert.Equal(files[target].Mode, linked.Mode & (UnixFileMode)Convert.ToInt32("777", 8));
-        Assert.False(snapshots[files.Count + 1].Exists);
-        // and the reads asked for while the connection was made left together: one command, one tar, for all 42
+        // and the link is refused by name while its neighbours were read, and the missing file is missing
+        var linked = await Assert.ThrowsAsync<HostOperationException>(() => reads[files.Count]);
+        Assert.Contains($"reads0:{link}: is a symbolic link", linked.Message, StringComparison.Ordinal);
+        Assert.False(snapshots[files.Count + 1]!.Exists);
+        // and the reads asked for while the connection was made left together: one command for all 42
         Assert.Equal(1, ssh.CommandsRun);
         Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_host_without_python3_is_named_in_an_error_that_says_what_it_lacks()
+    {
+        // Given a host whose sessions find sh but no python3 (nor RHEL's platform-python)
+        var bin = Directory.CreateTempSubdirectory("pemstate-nopython-").FullName;
+        File.SetUnixFileMode(bin, (UnixFileMode)Convert.ToInt32("755", 8));
+        File.CreateSymbolicLink(Path.Combine(bin, "sh"), "/bin/sh");
+        try
+        {
+            var host = sshd.Start("nopython0", path: bin);
+            var spec = new HostSpec("nopython0", HostTransport.Ssh, "127.0.0.1", host.Port, "root", sshd.ClientKey, HostKey: $"SHA256:{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(host.PublicKeyBlob)).TrimEnd('=')}");
+            await using var ssh = new SshHost(spec, new SshOptions());
+
+            // When a file is read and one written
+            var read = await Assert.ThrowsAsync<HostOperationException>(() => ssh.ReadAsync("/etc/hostname", CancellationToken.None));
+            var write = await Assert.ThrowsAsync<HostOperationException>(() => ssh.WriteAtomicAsync(Path.Combine(bin, "x.crt"), "x"u8.ToArray(), FileModes.Private, null, CancellationToken.None));
+
+            // Then both say which host lacks python3
+            Assert.Contains("pemstate needs python3 on nopython0 for its file operations", read.Message, StringComparison.Ordinal);
+            Assert.Contains("pemstate needs python3 on nopython0 for its file operations", write.Message, StringComparison.Ordinal);
+        }
+        finally { Directory.Delete(bin, recursive: true); }
     }
 }

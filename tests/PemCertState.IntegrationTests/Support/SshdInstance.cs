@@ -39,7 +39,7 @@ public sealed class SshdInstance : IDisposable
         Folder = folder;
     }
 
-    internal static SshdInstance Start(SshdFixture fixture, string name, bool sftpLog)
+    internal static SshdInstance Start(SshdFixture fixture, string name, bool sftpLog, string? path = null)
     {
         var folder = Path.Combine(fixture.Folder, name);
         Directory.CreateDirectory(folder);
@@ -77,7 +77,7 @@ public sealed class SshdInstance : IDisposable
             MaxSessions 200
             LogLevel ERROR
             Subsystem sftp {subsystem}
-            SetEnv HOME={home}
+            SetEnv HOME={home}{(path is null ? "" : $" PATH={path}")}
 
             """);
         instance.Launch(config);

@@ -1,0 +1,442 @@
+# pemstate's file operations on a host reached over SSH (see RemoteFileProgram.cs).
+#
+# Every operation goes through descriptors, as LocalHost does: the folder is reached from "/" one name at a time with
+# O_NOFOLLOW, files are opened inside it with O_NOFOLLOW|O_NONBLOCK and believed only if fstat says regular, modes and
+# owners are set with fchmod/fchown on the descriptor, renames and unlinks name a file inside the held folder. SFTP and
+# the shell tools (mv, chmod, chown, tar -h, stat -L) act by path, and an account that owns the folder can re-point a
+# path between two of their calls.
+#
+# Runs on Python 3.6 (RHEL 8's platform-python) and later: no walrus, no dataclasses, bytes paths (under a C locale
+# Python 3.6 would encode str paths as ASCII).
+#
+# Framing, both ways: a 4-byte big-endian length, a JSON header of that length, then header["size"] bytes of data when
+# the header has "size". Requests end with a length of 0. One answer per request, in order. Errors are answers, not
+# tracebacks; file content never appears in a header.
+import errno
+import json
+import os
+import pwd
+import stat
+import struct
+import sys
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_LINKS = 40
+EUID = os.geteuid()
+
+KINDS = {
+    stat.S_IFIFO: "fifo", stat.S_IFCHR: "chardev", stat.S_IFDIR: "folder", stat.S_IFBLK: "blockdev",
+    stat.S_IFREG: "regular", stat.S_IFLNK: "link", stat.S_IFSOCK: "socket",
+}
+
+
+class Refused(Exception):
+    """A managed path pemstate will not act on; the answer says why, C# words it."""
+
+    def __init__(self, reason, **details):
+        Exception.__init__(self, reason)
+        self.answer = {"status": "refused", "reason": reason}
+        self.answer.update(details)
+
+
+def text(name):
+    return name.decode("utf-8", "replace")
+
+
+def kind_of(mode):
+    return KINDS.get(stat.S_IFMT(mode), "special")
+
+
+def user_name(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def components(path):
+    return [c for c in path.split(b"/") if c and c != b"."]
+
+
+def join(folder, name):
+    return folder + name if folder.endswith(b"/") else folder + b"/" + name
+
+
+def trusted_owner(uid):
+    return uid == 0 or uid == EUID
+
+
+def open_folder(path, create=False, mode=0o700):
+    """The folder as an O_RDONLY descriptor, or None when a part is missing and create is false. Links on the way are
+    followed only where root (or this account) alone could have made them."""
+    if not path.startswith(b"/"):
+        raise Refused("notabsolute")
+    pending = components(path)
+    current = os.open(b"/", os.O_PATH | os.O_DIRECTORY)
+    reached = b"/"
+    links = 0
+    try:
+        while pending:
+            name = pending.pop(0)
+            try:
+                following = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=current)
+            except FileNotFoundError:
+                if not create:
+                    return None
+                try:
+                    os.mkdir(name, mode, dir_fd=current)
+                except FileExistsError:
+                    pass
+                following = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=current)
+            except OSError as e:
+                if e.errno not in (errno.ENOTDIR, errno.ELOOP):
+                    raise
+                at = join(reached, name)
+                link = os.lstat(name, dir_fd=current)
+                if not stat.S_ISLNK(link.st_mode):
+                    raise Refused("notfolder", at=text(at))
+                holder = os.fstat(current)
+                if not trusted_owner(holder.st_uid) or holder.st_mode & 0o022 or not trusted_owner(link.st_uid):
+                    raise Refused("untrustedlink", at=text(at), holder=user_name(holder.st_uid), owner=user_name(link.st_uid))
+                links += 1
+                if links > MAX_LINKS:
+                    raise Refused("toomanylinks")
+                target = os.readlink(name, dir_fd=current)
+                pending[0:0] = components(target)
+                if target.startswith(b"/"):
+                    os.close(current)
+                    current = os.open(b"/", os.O_PATH | os.O_DIRECTORY)
+                    reached = b"/"
+                continue
+            os.close(current)
+            current = following
+            reached = (os.path.dirname(reached) or b"/") if name == b".." else join(reached, name)
+        return os.open(b".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=current)
+    finally:
+        os.close(current)
+
+
+def split(path):
+    slash = path.rfind(b"/")
+    if slash < 0 or slash == len(path) - 1:
+        raise Refused("notabsolute")
+    return (path[:slash] or b"/"), path[slash + 1:]
+
+
+def status_of_name(folder, name):
+    try:
+        return os.lstat(name, dir_fd=folder)
+    except FileNotFoundError:
+        return None
+
+
+def require_regular(st):
+    if not stat.S_ISREG(st.st_mode):
+        raise Refused("kind", kind=kind_of(st.st_mode))
+
+
+def refuse_unopenable(folder, name, error):
+    """open(2) failed on something that is there: say what it is when it is not a regular file (a socket gives ENXIO)."""
+    if error.errno == errno.ELOOP:
+        raise Refused("kind", kind="link")
+    st = status_of_name(folder, name)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise Refused("kind", kind=kind_of(st.st_mode))
+    raise error
+
+
+def look_up_user(owner):
+    try:
+        entry = pwd.getpwnam(owner)
+    except KeyError:
+        if not owner.isdigit():
+            raise Refused("nouser", user=owner)
+        try:
+            entry = pwd.getpwuid(int(owner))
+        except KeyError:
+            raise Refused("nouser", user=owner)
+    return entry.pw_uid, entry.pw_gid
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def read_bounded(fd):
+    chunks = []
+    total = 0
+    while True:
+        chunk = os.read(fd, 1024 * 1024)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:
+            raise Refused("grew", limit=MAX_FILE_BYTES)
+        chunks.append(chunk)
+
+
+# ---- operations: each returns (answer header, data or None) ----
+
+def op_read(request, data):
+    folder_path, name = split(request["path"])
+    folder = open_folder(folder_path)
+    if folder is None:
+        return {"status": "missing"}, None
+    try:
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
+        except FileNotFoundError:
+            return {"status": "missing"}, None
+        except OSError as e:
+            refuse_unopenable(folder, name, e)
+        try:
+            st = os.fstat(fd)
+            require_regular(st)
+            if st.st_size > MAX_FILE_BYTES:
+                raise Refused("size", size=st.st_size, limit=MAX_FILE_BYTES)
+            content = read_bounded(fd)
+        finally:
+            os.close(fd)
+        return {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "size": len(content)}, content
+    finally:
+        os.close(folder)
+
+
+def op_write(request, data):
+    folder_path, name = split(request["path"])
+    mode = request["mode"]
+    user = look_up_user(request["owner"]) if request.get("owner") is not None else None
+    folder = open_folder(folder_path)
+    if folder is None:
+        raise Refused("nofolder")
+    try:
+        existing = status_of_name(folder, name)
+        if existing is not None and not stat.S_ISREG(existing.st_mode):
+            raise Refused("kind", kind=kind_of(existing.st_mode))
+        temp = b"." + name + b"." + os.urandom(16).hex().encode("ascii") + b".pemstate-tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=folder)
+        renamed = False
+        try:
+            try:
+                write_all(fd, data)
+                if user is not None:
+                    os.fchown(fd, user[0], user[1])
+                os.fchmod(fd, mode)  # after chown, which may clear bits
+                os.fsync(fd)
+                ours = os.fstat(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.rename(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
+            except FileNotFoundError:
+                raise Refused("replaced")  # renamed away by the folder's owner
+            renamed = True
+            os.fsync(folder)
+        finally:
+            if not renamed:
+                try:
+                    os.unlink(temp, dir_fd=folder)
+                except OSError:
+                    pass
+        # The folder's owner may swap the temp name for something else between its creation and the rename; what
+        # then got the name is not what was written. Nothing was done to it (every change went through the
+        # descriptor), but the write did not happen, and the caller must hear so.
+        now = status_of_name(folder, name)
+        if now is None or (now.st_dev, now.st_ino) != (ours.st_dev, ours.st_ino):
+            raise Refused("replaced")
+        return {"status": "ok"}, None
+    finally:
+        os.close(folder)
+
+
+def change(request, apply):
+    folder_path, name = split(request["path"])
+    folder = open_folder(folder_path)
+    if folder is None:
+        raise Refused("nofolder")
+    try:
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
+        except OSError as e:
+            refuse_unopenable(folder, name, e)
+        try:
+            st = os.fstat(fd)
+            require_regular(st)
+            if st.st_nlink != 1:
+                raise Refused("hardlinks", links=st.st_nlink)
+            apply(fd)
+        finally:
+            os.close(fd)
+        return {"status": "ok"}, None
+    finally:
+        os.close(folder)
+
+
+def op_chmod(request, data):
+    return change(request, lambda fd: os.fchmod(fd, request["mode"]))
+
+
+def op_chown(request, data):
+    uid, gid = look_up_user(request["owner"])
+    return change(request, lambda fd: os.fchown(fd, uid, gid))
+
+
+def op_mkdir(request, data):
+    folder = open_folder(request["path"], create=True, mode=request["mode"])
+    os.close(folder)
+    return {"status": "ok"}, None
+
+
+def op_create(request, data):
+    folder_path, name = split(request["path"])
+    folder = open_folder(folder_path)
+    if folder is None:
+        raise Refused("nofolder")
+    try:
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, request["mode"], dir_fd=folder)
+        except FileExistsError:
+            return {"status": "exists"}, None
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return {"status": "ok"}, None
+    finally:
+        os.close(folder)
+
+
+def op_append(request, data):
+    folder_path, name = split(request["path"])
+    folder = open_folder(folder_path)
+    if folder is None:
+        raise Refused("nofolder")
+    try:
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY,
+                         request["mode"], dir_fd=folder)
+        except OSError as e:
+            refuse_unopenable(folder, name, e)
+        try:
+            require_regular(os.fstat(fd))
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return {"status": "ok"}, None
+    finally:
+        os.close(folder)
+
+
+def op_delete(request, data):
+    folder_path, name = split(request["path"])
+    folder = open_folder(folder_path)
+    if folder is None:
+        return {"status": "ok"}, None
+    try:
+        st = status_of_name(folder, name)
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise Refused("isfolder")
+        try:
+            os.unlink(name, dir_fd=folder)  # a link is removed, never its target
+        except FileNotFoundError:
+            pass
+        return {"status": "ok"}, None
+    finally:
+        os.close(folder)
+
+
+def remove_tree(parent, name):
+    st = status_of_name(parent, name)
+    if st is None:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        try:
+            os.unlink(name, dir_fd=parent)
+        except FileNotFoundError:
+            pass
+        return
+    folder = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+    try:
+        for entry in os.listdir(folder):
+            remove_tree(folder, os.fsencode(entry))
+    finally:
+        os.close(folder)
+    os.rmdir(name, dir_fd=parent)
+
+
+def op_rmtree(request, data):
+    folder_path, name = split(request["path"])
+    parent = open_folder(folder_path)
+    if parent is None:
+        return {"status": "ok"}, None
+    try:
+        remove_tree(parent, name)
+        return {"status": "ok"}, None
+    finally:
+        os.close(parent)
+
+
+def op_list(request, data):
+    folder = open_folder(request["path"])
+    if folder is None:
+        return {"status": "ok", "names": []}, None
+    try:
+        return {"status": "ok", "names": sorted(text(os.fsencode(n)) for n in os.listdir(folder))}, None
+    finally:
+        os.close(folder)
+
+
+OPERATIONS = {
+    "read": op_read, "write": op_write, "chmod": op_chmod, "chown": op_chown, "mkdir": op_mkdir,
+    "create": op_create, "append": op_append, "delete": op_delete, "rmtree": op_rmtree, "list": op_list,
+}
+
+
+def read_exactly(stream, count):
+    parts = []
+    while count > 0:
+        part = stream.read(count)
+        if not part:
+            raise EOFError("the request ended early")
+        parts.append(part)
+        count -= len(part)
+    return b"".join(parts)
+
+
+def answer(stream, header, data):
+    if data is not None:
+        header["size"] = len(data)
+    encoded = json.dumps(header).encode("ascii")
+    stream.write(struct.pack(">I", len(encoded)))
+    stream.write(encoded)
+    if data is not None:
+        stream.write(data)
+
+
+def main():
+    os.umask(0)  # a new file or folder gets exactly the mode asked for, never more
+    source = sys.stdin.buffer
+    sink = sys.stdout.buffer
+    while True:
+        length = struct.unpack(">I", read_exactly(source, 4))[0]
+        if length == 0:
+            break
+        request = json.loads(read_exactly(source, length).decode("utf-8"))
+        data = read_exactly(source, request["size"]) if "size" in request else None
+        request["path"] = request["path"].encode("utf-8")
+        try:
+            header, content = OPERATIONS[request["op"]](request, data)
+        except Refused as e:
+            header, content = e.answer, None
+        except OSError as e:
+            header, content = {"status": "error", "errno": e.errno or 0, "message": e.strerror or str(e)}, None
+        answer(sink, header, content)
+    sink.flush()
+
+
+main()
