@@ -73,9 +73,9 @@ internal static partial class Descriptors
         if (mkdirat(Fd(folder), name, (uint)mode) != 0) throw DescriptorException.Last("mkdir");
     }
 
-    public static void RenameAt(SafeFileHandle folder, string from, string to)
+    public static void RenameAt(SafeFileHandle fromFolder, string from, SafeFileHandle toFolder, string to)
     {
-        if (renameat(Fd(folder), from, Fd(folder), to) != 0) throw DescriptorException.Last("rename");
+        if (renameat(Fd(fromFolder), from, Fd(toFolder), to) != 0) throw DescriptorException.Last("rename");
     }
 
     /// <summary>unlinkat(2); false when the name is already gone.</summary>

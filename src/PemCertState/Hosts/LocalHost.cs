@@ -82,9 +82,10 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     }
 
     /// <summary>
-    /// The temp file is created inside the held folder with O_EXCL|O_NOFOLLOW and its final mode, owner and mode are set
-    /// on its descriptor, then it is renamed over the name within the same folder: no call after creation takes a path
-    /// that could be swapped for a link.
+    /// The new file is made inside a private folder of pemstate's own (0700, root's) created in the held folder and held
+    /// by its descriptor: nobody else can look a name up in it, so the file created there with O_EXCL and its final mode,
+    /// then given owner and mode by fchown/fchmod on its descriptor, is the very file that renameat moves over the name.
+    /// The folder's owner can rename the private folder away, but not reach into it: no swap of a name gains anything.
     /// </summary>
     public Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
     {
@@ -94,11 +95,22 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, "write failed: its folder does not exist");
         if (Descriptors.StatusOfName(folder.Handle, name) is { Kind: not FileKind.Regular } existing)
             throw NotRegular(path, existing.Kind);
-        var temp = $".{name}.{Guid.NewGuid():N}.pemstate-tmp";
+        var privateName = $".pemstate-{Guid.NewGuid():N}";
+        SafeFileHandle? privateFolder = null;
         var created = false;
         try
         {
-            using (var file = Descriptors.OpenAt(folder.Handle, temp,
+            Descriptors.MkdirAt(folder.Handle, privateName, PrivateFolder);
+            try { privateFolder = Descriptors.OpenAt(folder.Handle, privateName, Descriptors.ORdOnly | Descriptors.ODirectory | Descriptors.ONoFollow); }
+            catch (DescriptorException e) when (e.Errno is Descriptors.ENOENT or Descriptors.ELOOP or Descriptors.ENOTDIR)
+            {
+                throw new HostOperationException(Name, path, $"write failed: its private folder {privateName} was replaced by another account's before it was used", e);
+            }
+            // Another account cannot make a folder that is ours: if the name was swapped before we opened it, this says so.
+            if (Descriptors.Status(privateFolder) is not { Kind: FileKind.Folder } held || held.Uid != Posix.EffectiveUid)
+                throw new HostOperationException(Name, path, $"write failed: its private folder {privateName} was replaced by another account's before it was used");
+            Descriptors.ChangeMode(privateFolder, PrivateFolder); // whatever the umask took
+            using (var file = Descriptors.OpenAt(privateFolder, name,
                        Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode))
             {
                 created = true;
@@ -107,7 +119,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
                 Descriptors.ChangeMode(file, mode); // after chown, which may clear bits; and the umask may have taken some
                 Descriptors.Sync(file);
             }
-            Descriptors.RenameAt(folder.Handle, temp, name);
+            Descriptors.RenameAt(privateFolder, name, folder.Handle, name);
             created = false;
             Descriptors.Sync(folder.Handle);
         }
@@ -117,7 +129,14 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         }
         finally
         {
-            if (created) TryUnlink(folder, temp);
+            if (privateFolder is not null)
+            {
+                if (created) TryUnlink(privateFolder, name);
+                privateFolder.Dispose();
+                // Empty now; by name, so at worst another account's empty folder put in its place goes instead.
+                try { Descriptors.UnlinkAt(folder.Handle, privateName, directory: true); }
+                catch (IOException) { }
+            }
         }
         return Task.CompletedTask;
     }
@@ -291,9 +310,9 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
 
     private HostOperationException LinkRefused(string path) => ManagedFileRefusals.LinkRefused(Name, path);
 
-    private static void TryUnlink(FolderHandle folder, string name)
+    private static void TryUnlink(SafeFileHandle folder, string name)
     {
-        try { Descriptors.UnlinkAt(folder.Handle, name, directory: false); }
+        try { Descriptors.UnlinkAt(folder, name, directory: false); }
         catch (IOException) { }
     }
 }

@@ -216,37 +216,49 @@ def op_write(request, data):
         existing = status_of_name(folder, name)
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             raise Refused("kind", kind=kind_of(existing.st_mode))
-        temp = b"." + name + b"." + os.urandom(16).hex().encode("ascii") + b".pemstate-tmp"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=folder)
-        renamed = False
+        # The new file is made inside a private folder of our own (0700, held by its descriptor): nobody else can
+        # look a name up in it, so the file given owner and mode on its descriptor is the very one renamed over the
+        # name. The folder's owner may rename the private folder away, but cannot reach into it.
+        private_name = b".pemstate-" + os.urandom(16).hex().encode("ascii")
+        os.mkdir(private_name, 0o700, dir_fd=folder)
+        private = None
+        created = False
         try:
+            try:
+                private = os.open(private_name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            except (FileNotFoundError, NotADirectoryError, OSError) as e:
+                if isinstance(e, (FileNotFoundError, NotADirectoryError)) or e.errno == errno.ELOOP:
+                    raise Refused("replaced")  # renamed away, or swapped for something else, before it was opened
+                raise
+            held = os.fstat(private)
+            if not stat.S_ISDIR(held.st_mode) or held.st_uid != os.geteuid():
+                raise Refused("replaced")  # another account cannot make a folder that is ours
+            os.fchmod(private, 0o700)
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=private)
+            created = True
             try:
                 write_all(fd, data)
                 if user is not None:
                     os.fchown(fd, user[0], user[1])
                 os.fchmod(fd, mode)  # after chown, which may clear bits
                 os.fsync(fd)
-                ours = os.fstat(fd)
             finally:
                 os.close(fd)
-            try:
-                os.rename(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
-            except FileNotFoundError:
-                raise Refused("replaced")  # renamed away by the folder's owner
-            renamed = True
+            os.rename(name, name, src_dir_fd=private, dst_dir_fd=folder)
+            created = False
             os.fsync(folder)
         finally:
-            if not renamed:
-                try:
-                    os.unlink(temp, dir_fd=folder)
-                except OSError:
-                    pass
-        # The folder's owner may swap the temp name for something else between its creation and the rename; what
-        # then got the name is not what was written. Nothing was done to it (every change went through the
-        # descriptor), but the write did not happen, and the caller must hear so.
-        now = status_of_name(folder, name)
-        if now is None or (now.st_dev, now.st_ino) != (ours.st_dev, ours.st_ino):
-            raise Refused("replaced")
+            if private is not None:
+                if created:
+                    try:
+                        os.unlink(name, dir_fd=private)
+                    except OSError:
+                        pass
+                os.close(private)
+            try:
+                os.rmdir(private_name, dir_fd=folder)  # empty now; at worst another account's empty folder goes instead
+            except OSError:
+                pass
         return {"status": "ok"}, None
     finally:
         os.close(folder)

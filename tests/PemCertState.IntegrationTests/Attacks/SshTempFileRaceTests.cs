@@ -5,8 +5,10 @@ using Xunit.Abstractions;
 namespace PemCertState.IntegrationTests.Attacks;
 
 /// <summary>
-/// Issue 16's attack 3 over SSH: the account that owns an agent's folder races pemstate's atomic writes, swapping each
-/// temp file for a link to a root-only file. Whatever the race's outcome, the victim keeps its bytes, mode and owner.
+/// Issue 16's attacks 2 and 3: the account that owns an agent's folder races pemstate's atomic writes, on the local
+/// host and over SSH (root login and sudo), swapping pemstate's private temp folder for one of its own that holds links
+/// to a root-only file. The victim keeps its bytes, mode and owner; every write that reports success left exactly the
+/// bytes, mode and owner asked for, as a regular file; the attacker never gets a name into pemstate's folder.
 /// </summary>
 [Trait("Category", "Attack")]
 public sealed class SshTempFileRaceTests(SshAttackFixture fixture, ITestOutputHelper output) : IClassFixture<SshAttackFixture>
@@ -14,17 +16,18 @@ public sealed class SshTempFileRaceTests(SshAttackFixture fixture, ITestOutputHe
     private const int Iterations = 200;
 
     [Theory]
+    [InlineData("local")]
     [InlineData("root")]
     [InlineData("sudo")]
-    public async Task Swapping_the_temp_file_for_a_link_during_writes_never_reaches_the_victim(string login)
+    public async Task Swapping_the_temp_folder_during_writes_never_reaches_the_victim(string login)
     {
-        // Given an agent folder whose owner swaps every pemstate temp file it sees for a link to root's secret
+        // Given an agent folder whose owner swaps every pemstate temp folder it sees for its own, full of links to root's secret
         using var scene = new AttackScene(fixture.Attacker);
         var before = AttackScene.Fingerprint(scene.Victim);
         var victimBytes = File.ReadAllBytes(scene.Victim);
         var key = Path.Combine(scene.Agent, "agent1.key");
         var content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1700);
-        await using var host = fixture.Connect(login);
+        await using IHost host = login == "local" ? new LocalHost("pem", "/") : fixture.Connect(login);
         using var attacker = new TempFileSwapper(fixture.Attacker, scene.Agent, scene.Victim);
         await attacker.ReadyAsync();
 
@@ -36,8 +39,13 @@ public sealed class SshTempFileRaceTests(SshAttackFixture fixture, ITestOutputHe
             {
                 await host.WriteAtomicAsync(key, content, UnixFileMode.UserRead | UnixFileMode.UserWrite, fixture.Attacker.Name, default);
                 written++;
+                // Then what landed is exactly what was written: a regular file with the bytes, mode and owner asked for
+                var landed = new FileInfo(key);
+                Assert.Null(landed.LinkTarget);
+                Assert.Equal(content, File.ReadAllBytes(key));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, landed.UnixFileMode);
             }
-            catch (HostOperationException e) when (e.Message.Contains("was replaced by another account", StringComparison.Ordinal))
+            catch (HostOperationException e) when (e.Message.Contains("replaced by another account", StringComparison.Ordinal))
             {
                 replaced++;
             }
@@ -45,22 +53,18 @@ public sealed class SshTempFileRaceTests(SshAttackFixture fixture, ITestOutputHe
             {
                 refused.Add(e.Message);
             }
-            // A swap that won put the attacker's link where the key goes; the next write would refuse it (as it should),
-            // so it is taken away for the race to go on.
-            if (new FileInfo(key).LinkTarget is not null) File.Delete(key);
             Assert.Equal(victimBytes, File.ReadAllBytes(scene.Victim));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(scene.Victim));
         }
 
-        // Then the victim never changed, and every write either landed or said that its file had been swapped
+        // Then the victim never changed, and the attacker never got a name into pemstate's folder
         await Task.Delay(500); // the attacker's last lines
-        output.WriteLine($"{login}: {Iterations} writes, {written} in place, {replaced} reported swapped; attacker: {attacker.Swapped} swaps, {attacker.Late} too late");
+        output.WriteLine($"{login}: {Iterations} writes, {written} in place, {replaced} refused as swapped; attacker: {attacker.Swapped} swaps, {attacker.Late} too late, {attacker.Planted} planted");
         Assert.Equal(before, AttackScene.Fingerprint(scene.Victim));
-        Assert.Empty(refused);
+        Assert.True(refused.Count == 0, string.Join("\n", refused.Distinct()));
         Assert.Equal(Iterations, written + replaced);
         Assert.DoesNotContain(attacker.Lines, l => l.StartsWith("stderr:", StringComparison.Ordinal));
-        Assert.True(attacker.Swapped + attacker.Late > 0, "the attacker never saw a temp file: the race was not run");
-        // Every write the attacker won is one pemstate reported, never one it believed
-        Assert.Equal(attacker.Swapped, replaced);
+        Assert.True(attacker.Swapped + attacker.Late > 0, "the attacker never saw a temp folder: the race was not run");
+        Assert.Equal(0, attacker.Planted);
     }
 }

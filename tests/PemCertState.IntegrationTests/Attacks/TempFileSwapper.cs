@@ -5,9 +5,11 @@ namespace PemCertState.IntegrationTests.Attacks;
 
 /// <summary>
 /// Issue 16's attack 3, played for real: a Python process running as the folder's owner (runuser) watches the folder
-/// with inotify and, the moment a pemstate temp file appears, renames it away and puts a link to the victim under its
-/// name, hoping that a chmod, chown or rename by path follows the link. It prints one line per attempt: "swapped" when
-/// both its calls landed, "late" when pemstate had already renamed the temp file.
+/// with inotify. pemstate makes each new file inside a private folder of its own (`.pemstate-<random>`, 0700, root's)
+/// and renames it out by descriptor; the moment that folder appears, the attacker renames it away, makes a folder of
+/// its own under the name with a link to the victim inside, and also tries to plant a link inside pemstate's folder.
+/// It prints one line per attempt: "swapped" when its folder took the name, "late" when pemstate's folder was gone
+/// already, and "planted" if it ever managed to put a name inside pemstate's folder (it must not).
 /// </summary>
 internal sealed class TempFileSwapper : IDisposable
 {
@@ -18,7 +20,6 @@ internal sealed class TempFileSwapper : IDisposable
         fd = libc.inotify_init1(0)
         if fd < 0 or libc.inotify_add_watch(fd, folder, 0x100 | 0x80) < 0:  # IN_CREATE | IN_MOVED_TO
             sys.exit("inotify: errno %d" % ctypes.get_errno())
-        planted = set()  # its own links raise IN_CREATE too
         print("ready", flush=True)
         while True:
             data = os.read(fd, 65536)
@@ -27,13 +28,24 @@ internal sealed class TempFileSwapper : IDisposable
                 _, _, _, length = struct.unpack_from("iIII", data, at)
                 name = data[at + 16:at + 16 + length].rstrip(b"\0")
                 at += 16 + length
-                if not name.endswith(b".pemstate-tmp") or name in planted:
+                if not name.startswith(b".pemstate-") or name.endswith(b".stolen") or name.endswith(b".mine"):
                     continue
                 path = os.path.join(folder, name)
+                for inside in (b"agent1.key", b"agent1.crt", b"server.key"):
+                    try:
+                        os.symlink(victim, os.path.join(path, inside))
+                        print("planted", flush=True)
+                    except OSError:
+                        pass
                 try:
+                    st = os.lstat(path)
+                    if st.st_uid == os.getuid():
+                        continue  # its own folder
                     os.rename(path, path + b".stolen")
-                    planted.add(name)
-                    os.symlink(victim, path)
+                    os.mkdir(path + b".mine")
+                    for inside in (b"agent1.key", b"agent1.crt", b"server.key"):
+                        os.symlink(victim, os.path.join(path + b".mine", inside))
+                    os.rename(path + b".mine", path)
                     print("swapped", flush=True)
                 except OSError:
                     print("late", flush=True)
@@ -73,6 +85,9 @@ internal sealed class TempFileSwapper : IDisposable
     public int Swapped => Lines.Count(l => l == "swapped");
 
     public int Late => Lines.Count(l => l == "late");
+
+    /// <summary>Names the attacker managed to put inside pemstate's private folder: must stay 0.</summary>
+    public int Planted => Lines.Count(l => l == "planted");
 
     public void Dispose()
     {

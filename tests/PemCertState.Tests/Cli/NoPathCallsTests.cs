@@ -50,19 +50,29 @@ public sealed partial class NoPathCallsTests
         var pathModes = lines.Where(line => PathModeCall().IsMatch(line)).ToList();
         Assert.True(pathModes.Count == 0, "path-based chmod/chown:\n" + string.Join("\n", pathModes.Take(20)));
 
-        // and every temp file is created by plain name in a held folder, then given owner and mode on its descriptor
-        var temps = lines.Where(line => line.Contains(".pemstate-tmp", StringComparison.Ordinal) && line.Contains("openat(", StringComparison.Ordinal)).ToList();
-        Assert.NotEmpty(temps);
-        Assert.All(temps, line =>
+        // and every new file is created by plain name with O_EXCL|O_NOFOLLOW inside a private folder held by its
+        // descriptor (made by mkdirat on the managed folder's descriptor), then moved by renameat between descriptors
+        var privateFolders = lines.Where(line => MkdirPrivate().IsMatch(line)).ToList();
+        Assert.NotEmpty(privateFolders);
+        var creates = lines.Where(line => line.Contains("openat(", StringComparison.Ordinal) && line.Contains("O_CREAT", StringComparison.Ordinal)
+            && (line.Contains("agent1.", StringComparison.Ordinal) || line.Contains("server.", StringComparison.Ordinal))).ToList();
+        Assert.NotEmpty(creates);
+        Assert.All(creates, line =>
         {
             Assert.DoesNotContain("AT_FDCWD", line, StringComparison.Ordinal);
             Assert.Contains("O_EXCL", line, StringComparison.Ordinal);
             Assert.Contains("O_NOFOLLOW", line, StringComparison.Ordinal);
-            Assert.Matches("openat\\(\\d+, \"\\.[^/\"]+\\.pemstate-tmp\"", line);
+            Assert.Matches("openat\\(\\d+, \"[^/\"]+\"", line);
         });
+        var renames = lines.Where(line => line.Contains("renameat", StringComparison.Ordinal) && line.Contains("agent1.key", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(renames);
+        Assert.All(renames, line => Assert.Matches("renameat2?\\(\\d+, \"agent1\\.key\", \\d+, \"agent1\\.key\"", line));
         Assert.Contains(lines, line => line.Contains("fchown(", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("fchmod(", StringComparison.Ordinal));
     }
+
+    [GeneratedRegex(@"mkdirat\(\d+, ""\.pemstate-[0-9a-f]+"", 0700\)")]
+    private static partial Regex MkdirPrivate();
 
     [GeneratedRegex(@"\b(chmod|chown|lchown|fchmodat|fchownat)\(")]
     private static partial Regex PathModeCall();
