@@ -123,14 +123,14 @@ internal static class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = Hosts(desired, remote);
-        var sets = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
-        if (sets.Count == 0)
-        {
-            Console.Out.Write("No backup sets: no apply has replaced a file yet.\n");
-            return ExitCodes.Done;
-        }
-        Console.Out.Write(BackupsRenderer.Render(sets));
-        return ExitCodes.Done;
+        var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
+        ReportRefused(catalog.Refused);
+        if (catalog.Sets.Count == 0)
+            Console.Out.Write(catalog.Refused.Count == 0 ? "No backup sets: no apply has replaced a file yet.\n" : "No usable backup sets.\n");
+        else
+            Console.Out.Write(BackupsRenderer.Render(catalog.Sets));
+        // A refused manifest is a finding, like verify's: a monitor should notice someone writing into a backup folder.
+        return catalog.Refused.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
     }
 
     public static async Task<int> PruneAsync(string file, int keep, bool breakLock, bool verbose, RemoteOptions remote, CancellationToken ct)
@@ -158,12 +158,28 @@ internal static class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = Hosts(desired, remote);
-        var all = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
-        var id = backupId ?? all.LastOrDefault()?.Id;
-        var sets = all.Where(s => s.Id == id).ToList();
+        var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
+        var id = backupId ?? catalog.Sets.LastOrDefault()?.Id;
+        // A refused folder of the chosen id refuses the rollback, and so does one that may be newer than the newest good
+        // set when none was named: falling back silently to an older set would restore something nobody chose.
+        var blocking = catalog.Refused.Where(r => r.Id == id || (backupId is null && (id is null || string.CompareOrdinal(r.Id, id) > 0))).ToList();
+        if (blocking.Count > 0)
+        {
+            ReportRefused(blocking);
+            Console.Error.Write($"pemstate: refusing to roll back: {blocking.Count} backup folder(s) failed their checks (above); nothing was changed. "
+                + "Remove or fix them, or name a good set with --backup ID (`pemstate backups` lists them).\n");
+            return ExitCodes.Error;
+        }
+        var sets = catalog.Sets.Where(s => s.Id == id).ToList();
         if (sets.Count == 0)
         {
             Console.Error.Write(id is null ? "pemstate: there is no backup set to roll back to.\n" : $"pemstate: no backup set '{id}'; `pemstate backups` lists them.\n");
+            return ExitCodes.Error;
+        }
+        if (await RollbackPreflight.CheckAsync(desired, hosts, sets, ct).ConfigureAwait(false) is { Count: > 0 } tampered)
+        {
+            ReportRefused(tampered);
+            Console.Error.Write($"pemstate: refusing to roll back to {id}: its backup copies failed their checks (above); nothing was changed.\n");
             return ExitCodes.Error;
         }
         var plan = RollbackPlanner.Create(desired, sets);
@@ -186,6 +202,12 @@ internal static class Verbs
         Console.Out.Write($"\nRolled back to {id}. What the inventory wants now (apply it to undo the rollback):\n");
         Console.Out.Write(PlanTextRenderer.Render(drift));
         return ExitCodes.Done;
+    }
+
+    private static void ReportRefused(IEnumerable<RefusedBackup> refused)
+    {
+        foreach (var folder in refused)
+            foreach (var line in folder.Lines) Console.Error.Write($"pemstate: refused backup set: {line}\n");
     }
 
     private static async Task<int> ExecuteAsync(DesiredState desired, HostSet hosts, ObservedState observed, Plan plan, int parallelism, ILoggerFactory loggers, CancellationToken ct)

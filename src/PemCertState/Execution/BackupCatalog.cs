@@ -1,4 +1,3 @@
-using System.Text.Json;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 
@@ -7,12 +6,11 @@ namespace PemCertState.Execution;
 /// <summary>Finds the backup sets every apply left: the server's backup_dir, each agent's cert_dir/certs and web.backup_dir.</summary>
 public static class BackupCatalog
 {
-    private static readonly JsonSerializerOptions ManifestJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    /// <summary>Deletes every backup id but the newest <paramref name="keep"/>, on every host; returns the folders removed.</summary>
+    /// <summary>Deletes every backup id but the newest <paramref name="keep"/>, on every host; returns the folders removed.
+    /// A refused folder is not a set: it is never deleted here (it may be evidence), only reported by the caller.</summary>
     public static async Task<IReadOnlyList<string>> PruneAsync(DesiredState desired, HostSet hosts, int keep, CancellationToken ct)
     {
-        var sets = await ListAsync(desired, hosts, ct).ConfigureAwait(false);
+        var sets = (await ListAsync(desired, hosts, ct).ConfigureAwait(false)).Sets;
         var ids = sets.GroupBy(s => s.Id).Select(g => (g.Key, Newest: g.Max(s => s.CreatedAt))).OrderBy(x => x.Newest).Select(x => x.Key).ToList();
         var doomed = ids.Take(Math.Max(0, ids.Count - keep)).ToHashSet(StringComparer.Ordinal);
         var removed = new List<string>();
@@ -24,28 +22,30 @@ public static class BackupCatalog
         return removed;
     }
 
-    /// <summary>Every set, oldest first; a folder without a readable manifest is not a set and is left alone.</summary>
-    public static async Task<IReadOnlyList<BackupSet>> ListAsync(DesiredState desired, HostSet hosts, CancellationToken ct)
+    /// <summary>
+    /// Every set that passes <see cref="BackupManifestReader"/>'s checks, oldest first, and every folder whose manifest
+    /// does not, with what is wrong. A folder without a manifest is not a set and is left alone.
+    /// </summary>
+    public static async Task<BackupCatalogResult> ListAsync(DesiredState desired, HostSet hosts, CancellationToken ct)
     {
-        var folders = new List<(string Host, string Dir)> { (desired.Server.Host, desired.Server.BackupDir) };
-        folders.AddRange(desired.Agents.List.Select(a => (a.Host, PemFiles.AgentBackupDir(a))));
-        if (desired.Web is { } web) folders.Add((web.Host, web.BackupDir));
         var sets = new List<BackupSet>();
-        foreach (var (hostName, dir) in folders.Distinct())
+        var refused = new List<RefusedBackup>();
+        foreach (var ((hostName, dir), restorable) in RestorableFiles.ByFolder(desired))
         {
             var host = hosts[hostName];
             foreach (var name in await host.ListAsync(dir, ct).ConfigureAwait(false))
             {
                 var folder = Path.Combine(dir, name);
-                var manifest = await host.ReadAsync(Path.Combine(folder, "manifest.json"), ct).ConfigureAwait(false);
+                var path = Path.Combine(folder, "manifest.json");
+                var manifest = await host.ReadAsync(path, ct).ConfigureAwait(false);
                 if (!manifest.Exists) continue;
-                BackupManifest? parsed;
-                try { parsed = JsonSerializer.Deserialize<BackupManifest>(manifest.Content, ManifestJson); }
-                catch (JsonException) { continue; }
-                if (parsed is null) continue;
-                sets.Add(new BackupSet(parsed.Id, parsed.CreatedAt, hostName, folder, parsed.Files));
+                var (set, problems) = BackupManifestReader.Read(manifest.Content, hostName, folder, restorable);
+                if (set is not null) sets.Add(set);
+                else refused.Add(new RefusedBackup(name, hostName, path, problems));
             }
         }
-        return sets.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Folder, StringComparer.Ordinal).ToList();
+        return new BackupCatalogResult(
+            sets.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Folder, StringComparer.Ordinal).ToList(),
+            refused.OrderBy(r => r.Id, StringComparer.Ordinal).ThenBy(r => r.Manifest, StringComparer.Ordinal).ToList());
     }
 }

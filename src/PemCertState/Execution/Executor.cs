@@ -552,9 +552,12 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
 
     private static async Task RestoreAsync(PlanStep step, IHost host, CancellationToken ct)
     {
+        // The hash is required: it is what ties the copy to the manifest, which a rollback has checked; without it a
+        // swapped copy (or a link to another file) would be written as root to a managed path.
+        if (step.Sha256 is not { } expected) throw new StepFailedException($"no SHA-256 recorded for the backup copy {step.Source}; nothing restored from it");
         var copy = await host.ReadAsync(step.Source!, ct).ConfigureAwait(false);
         if (!copy.Exists) throw new StepFailedException($"the backup copy {step.Source} is missing");
-        if (step.Sha256 is { } expected && Fingerprints.Sha256Hex(copy.Content) != expected)
+        if (Fingerprints.Sha256Hex(copy.Content) != expected)
             throw new StepFailedException($"the backup copy {step.Source} does not have the SHA-256 its manifest recorded; nothing restored from it");
         await host.EnsureDirectoryAsync(Path.GetDirectoryName(step.Paths[0])!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         await host.WriteAtomicAsync(step.Paths[0], copy.Content, step.Mode ?? FileModes.Private, step.Owner, ct).ConfigureAwait(false);

@@ -38,6 +38,18 @@ public sealed record AgentsSpec(
     /// <summary>Ids whose pem.agent row says active = false (discovery), to tell "inactive" from "gone" in a revocation's reason.</summary>
     public IReadOnlySet<int> Inactive { get; init; } = NoIds;
 
+    /// <summary>
+    /// agents.list as the inventory gives it, before discovery keeps only the active agents: where an agent that left the
+    /// managed set (inactive in pem.agent) keeps its files, so that its ledger entry is checked against the inventory.
+    /// </summary>
+    public IReadOnlyList<AgentSpec> Declared { get; init; } = [];
+
+    /// <summary>agents.defaults.cert_dir (the built-in /root/.pem when unset), absolute, "{id}" still in it.</summary>
+    public string DefaultCertDir { get; init; } = "/root/.pem";
+
+    /// <summary>The cert_dir the defaults give agent <paramref name="id"/>, for an agent the inventory no longer lists.</summary>
+    public string DefaultCertDirFor(int id) => DefaultCertDir.Replace("{id}", id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
     /// <summary>Agents left out of this run by --skip-host: still wanted, so never revoked.</summary>
     public IReadOnlySet<int> LeftOut { get; init; } = NoIds;
 

@@ -204,8 +204,14 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
         // A renewed certificate must land outside its renew_before window, or every apply would renew it again.
         foreach (var agent in agents.Where(a => spread > TimeSpan.Zero && spread >= a.Policy.Validity - a.Policy.RenewBefore).Take(1))
             ErrorAtValue("/agents/spread", $"agents.spread {Durations.Format(spread)} must be shorter than agent {agent.Id}'s validity {Durations.Format(agent.Policy.Validity)} minus renew_before {Durations.Format(agent.Policy.RenewBefore)}");
-        return new AgentsSpec(user, commonUser, prefix, [.. agents.OrderBy(a => a.Id)], source,
-            source == AgentSource.Database ? ResolveDefaults(defaultHost) : null, revokeRemoved) { Spread = spread };
+        IReadOnlyList<AgentSpec> ordered = [.. agents.OrderBy(a => a.Id)];
+        return new AgentsSpec(user, commonUser, prefix, ordered, source,
+            source == AgentSource.Database ? ResolveDefaults(defaultHost) : null, revokeRemoved)
+        {
+            Spread = spread,
+            Declared = ordered,
+            DefaultCertDir = LocalPath(String("/agents/defaults/cert_dir") ?? BuiltInCertDir),
+        };
     }
 
     private AgentSpec ResolveAgent(string at, int id, Dictionary<string, HostSpec> hosts, string? defaultHost)

@@ -18,13 +18,20 @@ public static class PemFiles
         agents.User == AgentUserMode.Common ? agents.CommonUser : $"agent{agent.Id}";
 
     /// <summary>agent&lt;ID&gt;.key per agent; agent.key for the common pair (EDB's name for it).</summary>
-    public static string AgentKey(AgentsSpec agents, AgentSpec agent) =>
-        Path.Combine(agent.CertDir, (agents.User == AgentUserMode.Common ? "agent" : $"agent{agent.Id}") + ".key");
+    public static string AgentKey(AgentsSpec agents, AgentSpec agent) => AgentKey(agents, agent.Id, agent.CertDir);
 
-    public static string AgentCertificate(AgentsSpec agents, AgentSpec agent) =>
-        Path.Combine(agent.CertDir, (agents.User == AgentUserMode.Common ? "agent" : $"agent{agent.Id}") + ".crt");
+    public static string AgentCertificate(AgentsSpec agents, AgentSpec agent) => AgentCertificate(agents, agent.Id, agent.CertDir);
+
+    /// <summary>The key of agent <paramref name="id"/> in <paramref name="certDir"/>, also for an agent the inventory no longer lists.</summary>
+    public static string AgentKey(AgentsSpec agents, int id, string certDir) =>
+        Path.Combine(certDir, (agents.User == AgentUserMode.Common ? "agent" : $"agent{id.ToString(System.Globalization.CultureInfo.InvariantCulture)}") + ".key");
+
+    public static string AgentCertificate(AgentsSpec agents, int id, string certDir) =>
+        Path.Combine(certDir, (agents.User == AgentUserMode.Common ? "agent" : $"agent{id.ToString(System.Globalization.CultureInfo.InvariantCulture)}") + ".crt");
 
     public static string AgentSubject(AgentsSpec agents, AgentSpec agent) => $"{agents.SubjectPrefix}/CN={AgentUser(agents, agent)}";
 
-    public static string AgentBackupDir(AgentSpec agent) => Path.Combine(agent.CertDir, "certs");
+    public static string AgentBackupDir(AgentSpec agent) => AgentBackupDir(agent.CertDir);
+
+    public static string AgentBackupDir(string certDir) => Path.Combine(certDir, "certs");
 }

@@ -32,19 +32,60 @@ public sealed record AgentLedger(int Version, IReadOnlyList<LedgerEntry> Agents,
 
     public byte[] ToBytes() => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, Json) + "\n");
 
-    /// <summary>The ledger, or an error that says why the file cannot be read as one.</summary>
+    /// <summary>
+    /// Entries <see cref="Parse"/> left out because a field is missing, of the wrong shape or out of bounds, each as
+    /// "agents[3] (agent 7): serial ... is not ...". Never written back: the next ledger an apply writes drops them.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Refused { get; init; } = [];
+
+    /// <summary>
+    /// The ledger, or an error that says why the file cannot be read as one. The file sits in data_dir, which the
+    /// database account owns: every entry is checked, and one that fails is left out (and named in <see cref="Refused"/>)
+    /// rather than acted on.
+    /// </summary>
     public static (AgentLedger? Ledger, string? Error) Parse(byte[] content)
     {
+        AgentLedger? ledger;
         try
         {
-            var ledger = JsonSerializer.Deserialize<AgentLedger>(content, Json);
-            if (ledger is null || ledger.Version != 1 || ledger.Agents is null || ledger.Retired is null)
-                return (null, "not a pemstate agent ledger of version 1");
-            return (ledger, null);
+            ledger = JsonSerializer.Deserialize<AgentLedger>(content, Json);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or FormatException)
         {
             return (null, $"not valid JSON: {e.Message}");
         }
+        if (ledger is null || ledger.Version != 1 || ledger.Agents is null || ledger.Retired is null)
+            return (null, "not a pemstate agent ledger of version 1");
+
+        var refused = new List<string>();
+        var agents = new List<LedgerEntry>();
+        var ids = new HashSet<int>();
+        for (var i = 0; i < ledger.Agents.Count; i++)
+        {
+            var entry = ledger.Agents[i];
+            var problems = LedgerEntryRules.Problems(entry);
+            if (problems.Count == 0 && !ids.Add(entry.Id)) problems = [$"agent {entry.Id} appears more than once"];
+            if (problems.Count == 0) agents.Add(entry);
+            else refused.Add($"agents[{i}]{Named(entry)}: {string.Join("; ", problems)}");
+        }
+        var retired = new List<RetiredAgent>();
+        for (var i = 0; i < ledger.Retired.Count; i++)
+        {
+            var agent = ledger.Retired[i];
+            var problems = agent is null ? ["is null"] : LedgerEntryRules.Problems(agent.Agent).ToList();
+            if (agent is not null)
+            {
+                if (agent.Serials is null || agent.Serials.Count > LedgerEntryRules.MaxSerials || agent.Serials.Any(s => !LedgerEntryRules.IsSerial(s)))
+                    problems.Add("serials is not a list of certificate serials");
+                if (agent.Reason is null || agent.Reason.Length > LedgerEntryRules.MaxText || agent.Reason.Any(char.IsControl))
+                    problems.Add("reason is missing, too long or holds control characters");
+            }
+            if (problems.Count == 0) retired.Add(agent!);
+            else refused.Add($"retired[{i}]{Named(agent?.Agent)}: {string.Join("; ", problems)}");
+        }
+        return (ledger with { Agents = agents, Retired = retired, Refused = refused }, null);
     }
+
+    private static string Named(LedgerEntry? entry) => entry is null ? "" : $" (agent {entry.Id})";
 }

