@@ -23,9 +23,10 @@ public sealed class InventoryDatabaseTests
         // When it is loaded
         var result = InventoryText.Load(yaml);
 
-        // Then port, name and sslmode take PostgreSQL's and PEM's defaults
+        // Then port and name take PostgreSQL's and PEM's defaults, and sslmode is verify-full: the password goes only to a verified server
         Assert.Empty(result.Diagnostics.Select(d => d.ToString()));
-        Assert.Equal(new DatabaseSpec("127.0.0.1", 5432, "pem", "enterprisedb", "PEM_SERVER_PASSWORD", "prefer"), result.State!.Server.Database);
+        Assert.Equal(new DatabaseSpec("127.0.0.1", 5432, "pem", "enterprisedb", "PEM_SERVER_PASSWORD", "verify-full"), result.State!.Server.Database);
+        Assert.True(result.State.Server.Database!.Verifies);
     }
 
     [Fact]
