@@ -248,6 +248,9 @@ public sealed class PemDatabase : IAsyncDisposable
             // CA pemstate knows, not by Npgsql's own verification, which would look for PGSSLROOTCERT or ~/.postgresql/root.crt.
             SslMode = spec.IsUnixSocket ? SslMode.Disable : spec.Verifies ? SslMode.Require : ParseSslMode(spec.SslMode),
             Timeout = Math.Max(1, (int)timeout.TotalSeconds),
+            // Npgsql's default (prefer) tries GSS encryption first and, on any failure, a whole second connection without it:
+            // a refused certificate was refused twice. pemstate authenticates with TLS, a password or a certificate.
+            GssEncryptionMode = GssEncryptionMode.Disable,
             // A restart closes every connection; a pooled one would fail the next query after it.
             Pooling = false,
             ApplicationName = "pemstate",

@@ -70,6 +70,7 @@ public static class LiveVerifier
             Username = user,
             // Certificate logins need TLS whatever the mode; the callback below verifies the server when the mode asks.
             SslMode = SslMode.Require,
+            GssEncryptionMode = GssEncryptionMode.Disable,
             Pooling = false,
             Timeout = 10,
             ApplicationName = "pemstate verify",
@@ -115,6 +116,7 @@ public static class LiveVerifier
             Database = spec.Name,
             Username = "pemstate_probe",
             SslMode = SslMode.Require,
+            GssEncryptionMode = GssEncryptionMode.Disable,
             Pooling = false,
             Timeout = 10,
         }.ConnectionString);
