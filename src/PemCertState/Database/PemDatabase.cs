@@ -62,8 +62,13 @@ public sealed class PemDatabase : IAsyncDisposable
         catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
         {
             await source.DisposeAsync().ConfigureAwait(false);
+            var presentedSha256 = refused is not null && presented is not null ? Crypto.Fingerprints.Sha256Hex(presented.RawData) : null;
             presented?.Dispose();
-            throw new PemDatabaseException($"cannot connect to the PEM database {spec}: {refused ?? Describe(e)}", e) { CertificateRefused = refused is not null };
+            throw new PemDatabaseException($"cannot connect to the PEM database {spec}: {refused ?? Describe(e)}", e)
+            {
+                CertificateRefused = refused is not null,
+                RefusedCertificateSha256 = presentedSha256,
+            };
         }
     }
 

@@ -33,7 +33,7 @@ public static class DatabaseObserver
         }
         catch (PemDatabaseException e)
         {
-            return ObservedDatabase.NotReached(spec.ToString(), e.Message);
+            return ObservedDatabase.NotReached(spec.ToString(), e.Message, e.RefusedCertificateSha256);
         }
     }
 

@@ -74,6 +74,10 @@ internal static class DatabasePlanner
     /// </summary>
     public static string? PendingRestart(ServerSpec server, ObservedState observed, List<string> warnings)
     {
+        // Refused, yet telling: a server still presenting what is no longer server.crt (from a CA root.crt dropped) waits for its restart.
+        if (observed.Database is { Reached: false, ServerCertificateSha256: { } refused } && observed.Server.Certificate.Certificate is { } current
+            && Crypto.Fingerprints.Sha256Hex(current.GetEncoded()) != refused)
+            return "the server still presents an older certificate than server.crt on disk (it was replaced without a restart), one the CA in root.crt does not vouch for";
         if (observed.Database is not { Reached: true } database) return null;
         var seen = observed.Server.Settings;
         var dataDir = database.Effective.GetValueOrDefault("data_directory") is { Length: > 0 } running ? running : server.DataDir;
