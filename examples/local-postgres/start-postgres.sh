@@ -22,6 +22,17 @@ local   all   all                       trust
 hostssl pem   +pem_agent  127.0.0.1/32  cert
 host    all   postgres    127.0.0.1/32  trust
 HBA
+# SSL on, as PEM's installer leaves it: a server certificate for localhost from an installer CA that root.crt holds.
+# pemstate verifies the database against root.crt (sslmode verify-full) from its first plan; its apply replaces both.
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=pem-installer-ca" \
+  -keyout "$LAB/installer-ca.key" -out "$LAB/data/root.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$LAB/data/server.key" -out "$LAB/server.csr" 2>/dev/null
+openssl x509 -req -in "$LAB/server.csr" -CA "$LAB/data/root.crt" -CAkey "$LAB/installer-ca.key" -set_serial 1 -days 30 \
+  -extfile <(printf "subjectAltName=DNS:localhost,IP:127.0.0.1") -out "$LAB/data/server.crt" 2>/dev/null
+rm -f "$LAB/installer-ca.key" "$LAB/server.csr"
+chown postgres:postgres "$LAB/data/root.crt" "$LAB/data/server.crt" "$LAB/data/server.key"
+chmod 0600 "$LAB/data/root.crt" "$LAB/data/server.crt" "$LAB/data/server.key"
+echo "ssl = on" >> "$LAB/data/postgresql.conf"
 runuser -u postgres -- "$BIN/pg_ctl" -D "$LAB/data" -l "$LAB/run/postgres.log" -w start >/dev/null
 psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -c "CREATE DATABASE pem"
 psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d pem <<SQL

@@ -424,15 +424,18 @@ internal static class Verbs
     {
         var desired = Load(file);
         if (desired is null) return null;
-        desired = await DiscoverAsync(desired, ct).ConfigureAwait(false);
+        desired = await DiscoverAsync(desired, remote, ct).ConfigureAwait(false);
         var filter = Filter(desired, remote);
         return filter is null ? null : (filter.Desired, filter);
     }
 
     /// <summary>agents.discover: database: the active rows of pem.agent become the agent list; anything else passes through.</summary>
-    private static async Task<DesiredState?> DiscoverAsync(DesiredState desired, CancellationToken ct)
+    private static async Task<DesiredState?> DiscoverAsync(DesiredState desired, RemoteOptions remote, CancellationToken ct)
     {
-        var discovery = await AgentDiscovery.DiscoverAsync(desired, ct).ConfigureAwait(false);
+        // Discovery verifies the database with the server's root.crt, before --skip-host shapes the run's own host set.
+        // A host is contacted only when used: without agents.discover: database this opens nothing.
+        await using var hosts = Hosts(desired, remote);
+        var discovery = await AgentDiscovery.DiscoverAsync(desired, hosts, ct).ConfigureAwait(false);
         foreach (var note in discovery.Notes) Console.Error.Write($"pemstate: note: {note}\n");
         foreach (var error in discovery.Errors) Console.Error.Write($"pemstate: {error}\n");
         if (discovery.Desired is null) Console.Error.Write("pemstate: nothing was observed or changed.\n");

@@ -25,17 +25,33 @@ public sealed class PemDatabase : IAsyncDisposable
     /// <summary>The certificate the server presented during the TLS handshake; null without TLS.</summary>
     public X509Certificate2? ServerCertificate { get; private set; }
 
-    /// <summary>Connects as server.database says. A missing password variable or an unreachable server is a <see cref="PemDatabaseException"/>.</summary>
-    public static async Task<PemDatabase> OpenAsync(DatabaseSpec spec, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    /// <summary>
+    /// Connects as server.database says. With verify-ca / verify-full (the default) the server's certificate is checked
+    /// against <paramref name="trust"/> inside the TLS handshake; Npgsql sends the startup message and any password only
+    /// after the handshake, so a refused certificate means nothing of the login left this machine. A missing password
+    /// variable, an unreachable server or a refused certificate is a <see cref="PemDatabaseException"/> that names the target.
+    /// </summary>
+    public static async Task<PemDatabase> OpenAsync(DatabaseSpec spec, ServerTrust trust, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
+        if (spec.Verifies && trust.Problem is { } unknown)
+            throw new PemDatabaseException($"cannot connect to the PEM database {spec}: {unknown}");
         var builder = new NpgsqlDataSourceBuilder(ConnectionString(spec, timeout ?? TimeSpan.FromSeconds(10)));
         X509Certificate2? presented = null;
-        // Only where libpq would not verify either (require, prefer, allow): the callback only records what the server sent.
-        if (spec.SslMode is "require" or "prefer" or "allow")
-            builder.UseSslClientAuthenticationOptionsCallback(options => options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        string? refused = null;
+        if (spec.Verifies || spec.SslMode is "require" or "prefer" or "allow")
+            builder.UseSslClientAuthenticationOptionsCallback(options => options.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
             {
-                if (certificate is not null) presented = new X509Certificate2(certificate);
-                return true;
+                if (certificate is null)
+                {
+                    if (spec.Verifies) refused = "the server sent no certificate";
+                    return !spec.Verifies;
+                }
+                presented?.Dispose();
+                presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                // Weaker modes only record what the server sent (a pending restart is told from it); the inventory chose them.
+                if (!spec.Verifies) return true;
+                refused = ServerCertificateCheck.Problem(presented, SentAlong(chain), trust, spec.Host, checkHost: spec.SslMode == "verify-full");
+                return refused is null;
             });
         var source = builder.Build();
         try
@@ -46,15 +62,26 @@ public sealed class PemDatabase : IAsyncDisposable
         catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
         {
             await source.DisposeAsync().ConfigureAwait(false);
-            throw new PemDatabaseException($"cannot connect to the PEM database {spec}: {Describe(e)}", e);
+            var presentedSha256 = refused is not null && presented is not null ? Crypto.Fingerprints.Sha256Hex(presented.RawData) : null;
+            presented?.Dispose();
+            throw new PemDatabaseException($"cannot connect to the PEM database {spec}: {refused ?? Describe(e)}", e)
+            {
+                CertificateRefused = refused is not null,
+                RefusedCertificateSha256 = presentedSha256,
+            };
         }
     }
 
+    /// <summary>The intermediates the server sent beside its certificate, as the TLS layer handed them over.</summary>
+    private static IEnumerable<X509Certificate2> SentAlong(X509Chain? chain) =>
+        chain is null ? [] : [.. chain.ChainPolicy.ExtraStore, .. chain.ChainElements.Select(e => e.Certificate)];
+
     /// <summary>
     /// Tries to connect until the server accepts, or <paramref name="timeout"/> passes. Used after a restart:
-    /// the restart command may return before PostgreSQL has finished starting.
+    /// the restart command may return before PostgreSQL has finished starting. <paramref name="trust"/> is asked
+    /// at every attempt: the restart is what makes a new server certificate (and CA) the one presented.
     /// </summary>
-    public static async Task WaitUntilAcceptingAsync(DatabaseSpec spec, TimeSpan timeout, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task WaitUntilAcceptingAsync(DatabaseSpec spec, Func<CancellationToken, Task<ServerTrust>> trust, TimeSpan timeout, TimeProvider clock, CancellationToken cancellationToken)
     {
         var deadline = clock.GetUtcNow() + timeout;
         string last;
@@ -62,11 +89,11 @@ public sealed class PemDatabase : IAsyncDisposable
         {
             try
             {
-                await using var database = await OpenAsync(spec, cancellationToken, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                await using var database = await OpenAsync(spec, await trust(cancellationToken).ConfigureAwait(false), cancellationToken, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 await database.ScalarAsync<int>("SELECT 1", cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (PemDatabaseException e) when (e.InnerException is not null)
+            catch (PemDatabaseException e) when (e.InnerException is not null && !e.CertificateRefused)
             {
                 last = e.Message;
             }
@@ -222,8 +249,13 @@ public sealed class PemDatabase : IAsyncDisposable
             Port = spec.Port,
             Database = spec.Name,
             Username = spec.User,
-            SslMode = ParseSslMode(spec.SslMode),
+            // verify-ca / verify-full: TLS is required and the certificate is checked by OpenAsync's callback against the
+            // CA pemstate knows, not by Npgsql's own verification, which would look for PGSSLROOTCERT or ~/.postgresql/root.crt.
+            SslMode = spec.IsUnixSocket ? SslMode.Disable : spec.Verifies ? SslMode.Require : ParseSslMode(spec.SslMode),
             Timeout = Math.Max(1, (int)timeout.TotalSeconds),
+            // Npgsql's default (prefer) tries GSS encryption first and, on any failure, a whole second connection without it:
+            // a refused certificate was refused twice. pemstate authenticates with TLS, a password or a certificate.
+            GssEncryptionMode = GssEncryptionMode.Disable,
             // A restart closes every connection; a pooled one would fail the next query after it.
             Pooling = false,
             ApplicationName = "pemstate",

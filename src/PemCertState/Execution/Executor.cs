@@ -585,7 +585,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         try
         {
             // Real time, not the apply's clock: a pinned clock (PEMSTATE_NOW, tests) would never reach the deadline.
-            await PemDatabase.WaitUntilAcceptingAsync(database, ServerStartTimeout, TimeProvider.System, ct).ConfigureAwait(false);
+            await PemDatabase.WaitUntilAcceptingAsync(database, c => DatabaseTrustAsync(run, c), ServerStartTimeout, TimeProvider.System, ct).ConfigureAwait(false);
         }
         catch (PemDatabaseException e)
         {
@@ -594,6 +594,14 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         Log.ServerAccepting(logger, database.ToString());
     }
 
+    /// <summary>
+    /// What server.database is verified against during the apply: root.crt and ca_certificate.crt as they are now (a
+    /// CA rotation writes the new CA there before the restart makes the server present a certificate from it), and as
+    /// they were observed (until that restart the server may still present a certificate from a CA root.crt dropped).
+    /// </summary>
+    private Task<ServerTrust> DatabaseTrustAsync(Run run, CancellationToken ct) =>
+        DatabaseObserver.TrustAsync(run.Desired, hosts[run.Desired.Server.Host], DatabaseObserver.CasOf(run.Observed.Server), ct);
+
     private async Task CreateRoleAsync(PlanStep step, Run run, CancellationToken ct)
     {
         var name = Addresses.RoleName(step.Address) ?? throw new StepFailedException($"{step.Address} names no role");
@@ -601,7 +609,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             throw new StepFailedException($"{step.Address} needs server.database to reach the PEM database");
         try
         {
-            await using var database = await PemDatabase.OpenAsync(spec, ct).ConfigureAwait(false);
+            await using var database = await PemDatabase.OpenAsync(spec, await DatabaseTrustAsync(run, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
             foreach (var done in await database.EnsureAgentRoleAsync(name, ct).ConfigureAwait(false))
                 Log.RoleChanged(logger, step.Address, done);
         }

@@ -42,10 +42,10 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
                 foreach (var path in step.Paths) await host.DeleteAsync(path, ct).ConfigureAwait(false);
                 return true;
             case StepAction.DisableJob:
-                await RenewalJobAsync(step, enable: false, ct).ConfigureAwait(false);
+                await RenewalJobAsync(step, hosts, enable: false, ct).ConfigureAwait(false);
                 return true;
             case StepAction.EnableJob:
-                await RenewalJobAsync(step, enable: true, ct).ConfigureAwait(false);
+                await RenewalJobAsync(step, hosts, enable: true, ct).ConfigureAwait(false);
                 return true;
             case StepAction.RemovePending:
                 // The key first: a request left behind without its key is harmless, and the next plan removes it.
@@ -149,12 +149,14 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             File.Delete(request);
     }
 
-    private async Task RenewalJobAsync(PlanStep step, bool enable, CancellationToken ct)
+    private async Task RenewalJobAsync(PlanStep step, HostSet hosts, bool enable, CancellationToken ct)
     {
         var spec = desired.Server.Database ?? throw new StepFailedException($"{step.Address} needs server.database to reach the PEM database");
         try
         {
-            await using var database = await PemDatabase.OpenAsync(spec, ct).ConfigureAwait(false);
+            // As the executor's other connections: the CAs on the server now, and those observed before the apply.
+            var trust = await DatabaseObserver.TrustAsync(desired, hosts[desired.Server.Host], DatabaseObserver.CasOf(observed.Server), ct).ConfigureAwait(false);
+            await using var database = await PemDatabase.OpenAsync(spec, trust, ct).ConfigureAwait(false);
             if (enable) await database.EnableRenewalJobAsync(ct).ConfigureAwait(false);
             else await database.DisableRenewalJobAsync(ct).ConfigureAwait(false);
         }

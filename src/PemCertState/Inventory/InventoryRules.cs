@@ -157,7 +157,27 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
             String("/server/database/name") ?? "pem",
             String("/server/database/user") ?? "",
             String("/server/database/password_env"),
-            String("/server/database/sslmode") ?? "prefer");
+            String("/server/database/sslmode") ?? DatabaseSpec.DefaultSslMode,
+            String("/server/database/sslrootcert") is { } rootCert ? CheckedRootCert(LocalPath(rootCert)) : null);
+    }
+
+    /// <summary>
+    /// server.database.sslrootcert is read again at every connection (it may be rotated beside the inventory); here
+    /// only so that `validate` already says when it is missing or holds no certificate.
+    /// </summary>
+    private string CheckedRootCert(string path)
+    {
+        const string at = "/server/database/sslrootcert";
+        try
+        {
+            if (Crypto.PemCodec.DecodeCertificates(File.ReadAllBytes(path)).Count == 0)
+                ErrorAtValue(at, $"server.database.sslrootcert: {path} holds no PEM certificate; give the CA certificate(s) the server's certificate comes from");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ErrorAtValue(at, $"server.database.sslrootcert: cannot read {path}: {e.Message}");
+        }
+        return path;
     }
 
     private AgentsSpec ResolveAgents(Dictionary<string, HostSpec> hosts)

@@ -1,4 +1,5 @@
 using PemCertState.Database;
+using PemCertState.Hosts;
 using PemCertState.Inventory;
 
 namespace PemCertState.Observation;
@@ -10,15 +11,25 @@ namespace PemCertState.Observation;
 /// </summary>
 public static class AgentDiscovery
 {
-    public static async Task<Discovery> DiscoverAsync(DesiredState desired, CancellationToken cancellationToken)
+    /// <param name="hosts">For the server's root.crt: discovery runs before observation, and verifies the database with it too.</param>
+    public static async Task<Discovery> DiscoverAsync(DesiredState desired, HostSet hosts, CancellationToken cancellationToken)
     {
         if (desired.Agents.Source != AgentSource.Database || desired.Server.Database is not { } spec)
             return new Discovery(desired, [], []);
         IReadOnlyList<int> active;
         IReadOnlyList<int> inactive;
+        ServerTrust trust;
         try
         {
-            await using var database = await PemDatabase.OpenAsync(spec, cancellationToken).ConfigureAwait(false);
+            trust = await DatabaseObserver.TrustAsync(desired, hosts[desired.Server.Host], null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HostOperationException e)
+        {
+            return new Discovery(null, [$"agents.discover: database: cannot read the server's root.crt to verify the database with: {e.Message}; the agents to manage are not known"], []);
+        }
+        try
+        {
+            await using var database = await PemDatabase.OpenAsync(spec, trust, cancellationToken).ConfigureAwait(false);
             active = await database.ActiveAgentIdsAsync(cancellationToken).ConfigureAwait(false);
             inactive = await database.InactiveAgentIdsAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -4,7 +4,9 @@ namespace PemCertState.Observation;
 
 /// <summary>
 /// What the PEM database said, or why it said nothing. When <see cref="Reached"/> is false every
-/// other member is empty and the plan works from the files alone.
+/// other member is empty and the plan works from the files alone, except <see cref="ServerCertificateSha256"/>
+/// when the server's certificate was refused: a server that still presents a certificate from the CA root.crt no
+/// longer holds is one that waits for its restart.
 /// </summary>
 /// <param name="Error">Why the database was not reached (no password in it, ever).</param>
 /// <param name="Effective">SHOW values the server runs with now: ssl*, data_directory, config_file, hba_file.</param>
@@ -21,6 +23,6 @@ public sealed record ObservedDatabase(
     string? HbaError,
     string? ServerCertificateSha256)
 {
-    public static ObservedDatabase NotReached(string target, string error) =>
-        new(target, false, error, new Dictionary<string, string>(), new Dictionary<string, RoleFacts>(), [], null, null);
+    public static ObservedDatabase NotReached(string target, string error, string? presentedSha256 = null) =>
+        new(target, false, error, new Dictionary<string, string>(), new Dictionary<string, RoleFacts>(), [], null, presentedSha256);
 }

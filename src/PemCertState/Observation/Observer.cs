@@ -20,10 +20,12 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
     {
         var server = ObserveServerAsync(desired.Server, cancellationToken);
         var journal = hosts[desired.Server.Host].ReadAsync(Execution.Journal.PathFor(desired.Server), cancellationToken);
+        // The database is verified against the root.crt and ca_certificate.crt just read: it waits for them.
+        var trust = TrustAsync(desired, server);
         var database = desired.Server.Database is { } spec
-            ? DatabaseObserver.ObserveAsync(desired, spec, cancellationToken)
+            ? ObserveDatabaseAsync(desired, spec, trust, cancellationToken)
             : Task.FromResult<ObservedDatabase?>(null)!;
-        var trusted = desired.Ca.Trusted is not null ? TrustedObserver.ObserveAsync(hosts, desired, cancellationToken) : null;
+        var trusted = desired.Ca.Trusted is not null ? TrustedObserver.ObserveAsync(hosts, desired, trust, cancellationToken) : null;
         var agents = new ObservedAgent[desired.Agents.List.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, agents.Length),
@@ -34,7 +36,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
         var journalFile = await journal.ConfigureAwait(false);
         // Back on PEM's own CA: what a trusted CA may have left (pending keys, requests, the renewal job it turned off).
         if (trusted is null && await TrustedObserver.MayHaveLeftoversAsync(hosts, desired, await server.ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
-            trusted = TrustedObserver.ObserveAsync(hosts, desired, cancellationToken);
+            trusted = TrustedObserver.ObserveAsync(hosts, desired, trust, cancellationToken);
         return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
             journalFile.Exists ? Execution.Journal.Read(journalFile.Content) : null,
             desired.Web is { } web ? await ObserveWebAsync(web, cancellationToken).ConfigureAwait(false) : null)
@@ -43,6 +45,12 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             Ledger = await ledger.ConfigureAwait(false),
         };
     }
+
+    private static async Task<Database.ServerTrust> TrustAsync(DesiredState desired, Task<ObservedServer> server) =>
+        DatabaseObserver.Trust(desired, await server.ConfigureAwait(false));
+
+    private static async Task<ObservedDatabase> ObserveDatabaseAsync(DesiredState desired, DatabaseSpec spec, Task<Database.ServerTrust> trust, CancellationToken ct) =>
+        await DatabaseObserver.ObserveAsync(desired, spec, await trust.ConfigureAwait(false), ct).ConfigureAwait(false);
 
     private async Task<ObservedServer> ObserveServerAsync(ServerSpec server, CancellationToken ct)
     {

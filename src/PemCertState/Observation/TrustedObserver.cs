@@ -13,7 +13,8 @@ namespace PemCertState.Observation;
 /// </summary>
 public static class TrustedObserver
 {
-    public static async Task<ObservedTrusted> ObserveAsync(HostSet hosts, DesiredState desired, CancellationToken cancellationToken)
+    /// <param name="trust">What server.database is verified against; it waits for the server's files to be read.</param>
+    public static async Task<ObservedTrusted> ObserveAsync(HostSet hosts, DesiredState desired, Task<ServerTrust> trust, CancellationToken cancellationToken)
     {
         var trusted = desired.Ca.Trusted;
         var agents = desired.Agents;
@@ -30,7 +31,7 @@ public static class TrustedObserver
         }
         if (desired.Web is { Issuer: WebIssuer.Trusted } web)
             reads.Add((Addresses.WebCertificate, PendingFiles.WebRequest(requestsDir), hosts[web.Host].ReadAsync(PendingFiles.WebKey(web), cancellationToken)));
-        var job = RenewalJobAsync(desired.Server.Database, cancellationToken);
+        var job = RenewalJobAsync(desired.Server.Database, trust, cancellationToken);
 
         var pending = new Dictionary<string, ObservedKey>(StringComparer.Ordinal);
         var requests = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -90,12 +91,12 @@ public static class TrustedObserver
         return files;
     }
 
-    private static async Task<bool?> RenewalJobAsync(DatabaseSpec? spec, CancellationToken ct)
+    private static async Task<bool?> RenewalJobAsync(DatabaseSpec? spec, Task<ServerTrust> trust, CancellationToken ct)
     {
         if (spec is null) return null;
         try
         {
-            await using var database = await PemDatabase.OpenAsync(spec, ct).ConfigureAwait(false);
+            await using var database = await PemDatabase.OpenAsync(spec, await trust.ConfigureAwait(false), ct).ConfigureAwait(false);
             return await database.RenewalJobEnabledAsync(ct).ConfigureAwait(false);
         }
         catch (PemDatabaseException)

@@ -20,6 +20,19 @@ internal static class DatabasePlanner
         ["ssl_crl_file"] = "",
     };
 
+    /// <summary>
+    /// server.database with a mode that logs in without verifying the server (the inventory asked for it): said on
+    /// every plan, for as long as the inventory says so.
+    /// </summary>
+    public static void WarnAboutUnverifiedLogin(DesiredState desired, List<string> warnings)
+    {
+        if (desired.Server.Database is not { Unverified: true } spec) return;
+        var how = spec.SslMode == "disable" ? "without TLS" : "without verifying the server's certificate";
+        var secret = spec.PasswordEnv is { } variable ? $"the password from {variable}" : "the login";
+        warnings.Add($"server.database.sslmode is {spec.SslMode}: pemstate connects to the PEM database {spec} {how}, so {secret} goes to " +
+            $"whatever answers on {spec.Host}:{spec.Port}; remove sslmode (verify-full is the default) or use verify-ca, with sslrootcert if the server's certificate is not from the CA pemstate manages");
+    }
+
     public static void PlanRoles(DesiredState desired, ObservedState observed, List<PlanStep> steps, List<string> warnings)
     {
         if (observed.Database is not { } database) return;
@@ -61,6 +74,10 @@ internal static class DatabasePlanner
     /// </summary>
     public static string? PendingRestart(ServerSpec server, ObservedState observed, List<string> warnings)
     {
+        // Refused, yet telling: a server still presenting what is no longer server.crt (from a CA root.crt dropped) waits for its restart.
+        if (observed.Database is { Reached: false, ServerCertificateSha256: { } refused } && observed.Server.Certificate.Certificate is { } current
+            && Crypto.Fingerprints.Sha256Hex(current.GetEncoded()) != refused)
+            return "the server still presents an older certificate than server.crt on disk (it was replaced without a restart), one the CA in root.crt does not vouch for";
         if (observed.Database is not { Reached: true } database) return null;
         var seen = observed.Server.Settings;
         var dataDir = database.Effective.GetValueOrDefault("data_directory") is { Length: > 0 } running ? running : server.DataDir;

@@ -31,6 +31,7 @@ public static partial class Planner
         // and only then leaves it out of root.crt (phase 3). `trusted` is what root.crt holds while agents switch.
         var trusted = Transition(ca, observed.Server.Root);
         var warnings = new List<string>();
+        DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         var leaving = FindLeaving(desired, observed, ca, trusted is not null, warnings);
         if (trusted is null)
         {

@@ -35,6 +35,7 @@ internal static partial class TrustedCaPlanner
         var seen = observed.Trusted ?? new ObservedTrusted(new Dictionary<string, ObservedKey>(), new Dictionary<string, string?>(), [], null);
         var steps = new List<PlanStep>();
         var warnings = new List<string>();
+        DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         var server = desired.Server;
         var agents = desired.Agents;
 

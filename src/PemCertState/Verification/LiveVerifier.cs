@@ -21,8 +21,9 @@ public static class LiveVerifier
         var spec = desired.Server.Database ?? throw new ArgumentException("verify --connect needs server.database", nameof(desired));
         var host = desired.Server.Host;
         var findings = new List<Finding>();
-        var anchors = new X509Certificate2Collection();
-        foreach (var certificate in observed.Server.Root.Certificates) anchors.Add(X509CertificateLoader.LoadCertificate(certificate.GetEncoded()));
+        // The same trust as every other connection to the database; agent logins send no password, but a login that
+        // succeeds against an impostor would prove nothing.
+        var trust = DatabaseObserver.Trust(desired, observed.Server);
 
         var presented = await PresentedCertificateAsync(spec, cancellationToken).ConfigureAwait(false);
         var onDisk = observed.Server.Certificate;
@@ -42,7 +43,7 @@ public static class LiveVerifier
                 login = new AgentLogin(agent.Id, user, false, "no readable key and certificate to log in with");
             else
                 login = await LoginAsync(spec, user, PemCodec.EncodeCertificate(seen.Certificate.Certificate),
-                    PemCodec.EncodePrivateKey(seen.Key.Pair.Private), anchors, cancellationToken) with { AgentId = agent.Id };
+                    PemCodec.EncodePrivateKey(seen.Key.Pair.Private), trust, cancellationToken) with { AgentId = agent.Id };
             logins.Add(login);
             if (!login.Succeeded)
                 findings.Add(new Finding(Addresses.AgentCertificate(agent.Id), agent.Host, seen.Certificate.File.Path, $"login as {user} failed: {login.Message}"));
@@ -51,26 +52,41 @@ public static class LiveVerifier
     }
 
     /// <summary>
-    /// One certificate login (sslmode verify-ca). Public for tests that log in as another agent's user on purpose.
+    /// One certificate login, the server's certificate checked as server.database's sslmode says against
+    /// <paramref name="trust"/>. Public for tests that log in as another agent's user on purpose.
     /// Key bytes stay in memory; the message holds only what the server or TLS layer said.
     /// </summary>
     public static async Task<AgentLogin> LoginAsync(
-        DatabaseSpec spec, string user, string certificatePem, string keyPem, X509Certificate2Collection anchors, CancellationToken cancellationToken)
+        DatabaseSpec spec, string user, string certificatePem, string keyPem, ServerTrust trust, CancellationToken cancellationToken)
     {
+        if (spec.Verifies && trust.Problem is { } unknown) return new AgentLogin(0, user, false, unknown);
         using var client = X509Certificate2.CreateFromPem(certificatePem, keyPem);
+        string? refused = null;
         var builder = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder
         {
             Host = spec.Host,
             Port = spec.Port,
             Database = spec.Name,
             Username = user,
-            SslMode = SslMode.VerifyCA,
+            // Certificate logins need TLS whatever the mode; the callback below verifies the server when the mode asks.
+            SslMode = SslMode.Require,
+            GssEncryptionMode = GssEncryptionMode.Disable,
             Pooling = false,
             Timeout = 10,
             ApplicationName = "pemstate verify",
         }.ConnectionString);
-        builder.UseRootCertificates(anchors);
-        builder.UseSslClientAuthenticationOptionsCallback(options => options.ClientCertificates = new X509CertificateCollection { client });
+        builder.UseSslClientAuthenticationOptionsCallback(options =>
+        {
+            options.ClientCertificates = new X509CertificateCollection { client };
+            options.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+            {
+                if (!spec.Verifies) return true;
+                if (certificate is null) { refused = "the server sent no certificate"; return false; }
+                using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                refused = ServerCertificateCheck.Problem(presented, chain is null ? [] : [.. chain.ChainPolicy.ExtraStore], trust, spec.Host, spec.SslMode == "verify-full");
+                return refused is null;
+            };
+        });
         await using var source = builder.Build();
         try
         {
@@ -81,11 +97,15 @@ public static class LiveVerifier
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
         {
-            return new AgentLogin(0, user, false, PemDatabase.Describe(Innermost(e)));
+            return new AgentLogin(0, user, false, refused ?? PemDatabase.Describe(Innermost(e)));
         }
     }
 
-    /// <summary>The certificate the server sends in its handshake; a TLS connection without verification, before any login.</summary>
+    /// <summary>
+    /// The certificate the server sends in its handshake. The handshake is then refused on purpose: the probe needs
+    /// nothing more, and so no user name, and no password Npgsql might find in PGPASSWORD or .pgpass, goes to a server
+    /// that was not verified.
+    /// </summary>
     private static async Task<(string? Sha256, string? Error)> PresentedCertificateAsync(DatabaseSpec spec, CancellationToken cancellationToken)
     {
         string? sha256 = null;
@@ -96,13 +116,14 @@ public static class LiveVerifier
             Database = spec.Name,
             Username = "pemstate_probe",
             SslMode = SslMode.Require,
+            GssEncryptionMode = GssEncryptionMode.Disable,
             Pooling = false,
             Timeout = 10,
         }.ConnectionString);
         builder.UseSslClientAuthenticationOptionsCallback(options => options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
         {
             if (certificate is not null) sha256 = Fingerprints.Sha256Hex(certificate.GetRawCertData());
-            return true;
+            return false;
         });
         await using var source = builder.Build();
         try
@@ -111,7 +132,7 @@ public static class LiveVerifier
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
         {
-            // Refused after the handshake (no such user, no pg_hba line): the certificate is what we came for.
+            // Refused by the callback above: the certificate is what we came for.
             if (sha256 is null) return (null, PemDatabase.Describe(Innermost(e)));
         }
         return (sha256, null);

@@ -6,8 +6,9 @@ namespace PemCertState.IntegrationTests.Fixtures;
 /// <summary>
 /// A real PostgreSQL 15 from the machine's packages, started for one test class: initdb as the postgres user
 /// in a temp folder, a random loopback port, a `pem` database standing in for PEM's schema (pem.agent,
-/// pem.job, role pem_agent, agent roles) and PEM's pg_hba.conf cert line. SSL is off until a test applies
-/// pemstate's files and restarts the server through the inventory's restart command.
+/// pem.job, role pem_agent, agent roles) and PEM's pg_hba.conf cert line. SSL is on from the start, as PEM's
+/// installer leaves it: a server certificate for localhost from an installer CA that root.crt holds, so that pemstate
+/// reaches the database with its default sslmode verify-full before its own files are applied.
 /// A missing binary fails the test with the install command; it is never skipped.
 /// </summary>
 public sealed class PostgresFixture : IDisposable
@@ -59,6 +60,7 @@ public sealed class PostgresFixture : IDisposable
             host    all   postgres    127.0.0.1/32  trust
 
             """);
+        InstallerSsl();
         AsPostgres("pg_ctl", "-D", DataDir, "-l", LogFile, "-w", "start");
 
         Sql("postgres", "CREATE DATABASE pem");
@@ -69,6 +71,34 @@ public sealed class PostgresFixture : IDisposable
             INSERT INTO pem.job VALUES ('Check CA certificate expiry', true);
             CREATE ROLE pem_agent NOLOGIN;
             """);
+    }
+
+    /// <summary>The host name pemstate connects with: the name in the installer's certificate and in the one PemLab issues (CN=localhost).</summary>
+    public const string Host = "localhost";
+
+    /// <summary>
+    /// What PEM's installer leaves in the data dir: root.crt with its CA, server.crt/server.key from that CA, ssl = on.
+    /// No ca_certificate.crt or ca_key.key: pemstate's first apply makes its own CA, as on a fresh install.
+    /// </summary>
+    private void InstallerSsl()
+    {
+        var now = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var ca = Crypto.CertificateAuthority.CreateSelfSigned("/O=PEM installer/CN=pem-installer-ca", Crypto.KeyGenerator.Generate(Inventory.KeySpec.EcdsaP256), now, TimeSpan.FromDays(30));
+        var key = Crypto.KeyGenerator.Generate(Inventory.KeySpec.EcdsaP256);
+        var certificate = ca.Issue("/O=PEM installer/CN=localhost", key.Public, Crypto.LeafUsage.Server, now, TimeSpan.FromDays(30), ["localhost", "127.0.0.1"]);
+        foreach (var (name, text) in new[]
+        {
+            ("root.crt", Crypto.PemCodec.EncodeCertificate(ca.Certificate)),
+            ("server.crt", Crypto.PemCodec.EncodeCertificate(certificate)),
+            ("server.key", Crypto.PemCodec.EncodePrivateKey(key.Private)),
+        })
+        {
+            var path = Path.Combine(DataDir, name);
+            File.WriteAllText(path, text);
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Processes.Check("chown", "postgres:postgres", path);
+        }
+        File.AppendAllText(Path.Combine(DataDir, "postgresql.conf"), "ssl = on\n");
     }
 
     /// <summary>Registers agents the way PEM does: a pem.agent row, role agent&lt;ID&gt; WITH LOGIN, GRANT pem_agent.</summary>
@@ -87,9 +117,9 @@ public sealed class PostgresFixture : IDisposable
         Processes.Check("psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture),
             "-U", "postgres", "-d", database, "-A", "-t", "-c", sql).Trim();
 
-    /// <summary>The inventory's server.database for this server.</summary>
-    public string DatabaseYaml(string sslmode = "prefer") =>
-        $"{{ host: 127.0.0.1, port: {Port.ToString(CultureInfo.InvariantCulture)}, name: pem, user: postgres, sslmode: {sslmode} }}";
+    /// <summary>The inventory's server.database for this server: sslmode left to its default (verify-full) unless a test gives one.</summary>
+    public string DatabaseYaml(string? sslmode = null) =>
+        $"{{ host: {Host}, port: {Port.ToString(CultureInfo.InvariantCulture)}, name: pem, user: postgres{(sslmode is null ? "" : $", sslmode: {sslmode}")} }}";
 
     /// <summary>psql with libpq's own certificate login, as EDB's "Testing certificates" section does it.</summary>
     public (int ExitCode, string Output) AgentPsql(string user, string rootCrt, string certificate, string key) =>

@@ -1,5 +1,5 @@
-using System.Security.Cryptography.X509Certificates;
 using PemCertState.Crypto;
+using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
@@ -102,13 +102,13 @@ public sealed class PostgresLoginTests(PostgresFixture postgres) : IClassFixture
         postgres.RegisterAgent(5);
         var lab = new PemLab(postgres, "impostor", PemLab.PerAgent(4, 5));
         await lab.ApplyAsync();
-        var (desired, _) = await lab.ObserveAsync();
-        var anchors = new X509Certificate2Collection { X509CertificateLoader.LoadCertificateFromFile(lab.RootCrt) };
+        var (desired, observed) = await lab.ObserveAsync();
+        var trust = DatabaseObserver.Trust(desired, observed.Server);
 
         // When agent 4's pair logs in as agent5
         var login = await LiveVerifier.LoginAsync(desired.Server.Database!, "agent5",
             File.ReadAllText(Path.Combine(lab.CertDir(4), "agent4.crt")), File.ReadAllText(Path.Combine(lab.CertDir(4), "agent4.key")),
-            anchors, CancellationToken.None);
+            trust, CancellationToken.None);
 
         // Then PostgreSQL refuses it with its own message
         Assert.False(login.Succeeded);
@@ -163,7 +163,8 @@ public sealed class PostgresLoginTests(PostgresFixture postgres) : IClassFixture
               discover: database
               list: [ { id: 8, host: pem } ]
             """);
-        var discovery = await AgentDiscovery.DiscoverAsync(noHost.Loaded, CancellationToken.None);
+        await using var hosts = new HostSet(noHost.Loaded);
+        var discovery = await AgentDiscovery.DiscoverAsync(noHost.Loaded, hosts, CancellationToken.None);
         Assert.Null(discovery.Desired);
         Assert.Contains(discovery.Errors, e => e.StartsWith("agent 1 is active in pem.agent but has no host", StringComparison.Ordinal)
             || e.Contains("is active in pem.agent but has no host", StringComparison.Ordinal));

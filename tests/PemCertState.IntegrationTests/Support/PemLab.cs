@@ -73,7 +73,9 @@ internal sealed class PemLab
     /// <summary>Load and discover, as the CLI does before observing.</summary>
     public async Task<DesiredState> DesiredAsync()
     {
-        var discovery = await AgentDiscovery.DiscoverAsync(Loaded, CancellationToken.None);
+        var loaded = Loaded;
+        await using var hosts = new HostSet(loaded);
+        var discovery = await AgentDiscovery.DiscoverAsync(loaded, hosts, CancellationToken.None);
         Assert.True(discovery.Desired is not null, string.Join("\n", discovery.Errors));
         return discovery.Desired;
     }

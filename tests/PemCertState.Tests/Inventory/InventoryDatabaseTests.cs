@@ -23,9 +23,10 @@ public sealed class InventoryDatabaseTests
         // When it is loaded
         var result = InventoryText.Load(yaml);
 
-        // Then port, name and sslmode take PostgreSQL's and PEM's defaults
+        // Then port and name take PostgreSQL's and PEM's defaults, and sslmode is verify-full: the password goes only to a verified server
         Assert.Empty(result.Diagnostics.Select(d => d.ToString()));
-        Assert.Equal(new DatabaseSpec("127.0.0.1", 5432, "pem", "enterprisedb", "PEM_SERVER_PASSWORD", "prefer"), result.State!.Server.Database);
+        Assert.Equal(new DatabaseSpec("127.0.0.1", 5432, "pem", "enterprisedb", "PEM_SERVER_PASSWORD", "verify-full"), result.State!.Server.Database);
+        Assert.True(result.State.Server.Database!.Verifies);
     }
 
     [Fact]
@@ -94,5 +95,41 @@ public sealed class InventoryDatabaseTests
         // When it is loaded / Then it is refused
         var result = InventoryText.Load(yaml);
         Assert.Contains(result.Diagnostics, d => d.Message.Contains("unknown key 'password'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_sslrootcert_that_cannot_be_read_is_named_where_it_is_written()
+    {
+        // Given sslrootcert naming a file that does not exist
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca: { subject: /CN=pem-ca }
+            server:
+              host: pem
+              data_dir: /data
+              subject: /CN=pem
+              database: { host: pem.example.com, user: postgres, sslrootcert: /nowhere/db-ca.crt }
+            """;
+
+        // When it is loaded / Then validate already says so, at the value
+        var result = InventoryText.Load(yaml);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal((8, 67), (diagnostic.Line, diagnostic.Column));
+        Assert.StartsWith("server.database.sslrootcert: cannot read /nowhere/db-ca.crt", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/var/run/postgresql", "verify-full", false, false)]
+    [InlineData("127.0.0.1", "verify-full", true, false)]
+    [InlineData("127.0.0.1", "verify-ca", true, false)]
+    [InlineData("127.0.0.1", "require", false, true)]
+    [InlineData("127.0.0.1", "prefer", false, true)]
+    [InlineData("127.0.0.1", "disable", false, true)]
+    public void A_unix_socket_needs_no_TLS_and_only_verify_modes_verify(string host, string sslmode, bool verifies, bool unverified)
+    {
+        // Given a database spec / When it is asked / Then
+        var spec = new DatabaseSpec(host, 5432, "pem", "postgres", null, sslmode);
+        Assert.Equal((verifies, unverified), (spec.Verifies, spec.Unverified));
     }
 }
