@@ -86,6 +86,11 @@ internal static class Verbs
         }
         if (plan.IsEmpty) return ExitCodes.Done;
         if (Refuses(plan, filter)) return ExitCodes.Error;
+        if (plan.Refusals.Count > 0)
+        {
+            Console.Error.Write($"pemstate: apply refused: {plan.Refusals.Count} step(s) would write a private key where another account can change the folders above it (see the warnings above); nothing was changed.\n");
+            return ExitCodes.Error;
+        }
 
         if (!autoApprove && saved is null && !Confirm("Apply these steps?")) return ExitCodes.Error;
         var applyLog = loggers.CreateLogger("PemCertState.Apply");
@@ -192,6 +197,14 @@ internal static class Verbs
         {
             var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
             if (observed is null) return ExitCodes.Error;
+            // A restored key lands below the same folders as an applied one: the same judgement holds.
+            if (FolderSafety.Judge(desired, observed, plan) is { Refusals.Count: > 0 } judged)
+            {
+                foreach (var warning in judged.Warnings) Console.Error.Write($"Warning: {warning}\n");
+                foreach (var refusal in judged.Refusals) Console.Error.Write($"Rollback will refuse: {refusal}\n");
+                Console.Error.Write("pemstate: rollback refused: it would restore a private key where another account can change the folders above it; nothing was changed.\n");
+                return ExitCodes.Error;
+            }
             code = await ExecuteAsync(desired, hosts, observed, plan, Environment.ProcessorCount, loggers, ct).ConfigureAwait(false);
         }
         if (code != ExitCodes.Done) return code;

@@ -6,6 +6,12 @@ public sealed record FileSnapshot(string Host, string Path, bool Exists, byte[] 
 {
     public static FileSnapshot Missing(string host, string path) => new(host, path, false, [], 0, null);
 
+    /// <summary>
+    /// Folders on the way to the file (or to where it would be) that an account other than root can change; empty when
+    /// only root can. Hosts that cannot tell leave it empty.
+    /// </summary>
+    public IReadOnlyList<WritableFolder> WritableFolders { get; init; } = [];
+
     /// <summary>"0600" style, as people write modes.</summary>
     public string ModeText => FileModes.Format(Mode);
 }

@@ -33,7 +33,10 @@ internal sealed class FolderHandle : IDisposable
     /// false; with it, missing folders are made with <paramref name="createMode"/>.
     /// </summary>
     /// <exception cref="HostOperationException">A part of the path is a link pemstate will not follow, or not a folder.</exception>
-    public static FolderHandle? Open(string host, string path, bool create = false, UnixFileMode createMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)
+    /// <param name="writable">When given, receives every folder on the way (from "/" to the last one reached) that an
+    /// account other than root can change; filled even when the path turns out to be missing.</param>
+    public static FolderHandle? Open(string host, string path, bool create = false, UnixFileMode createMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+        List<WritableFolder>? writable = null)
     {
         if (!System.IO.Path.IsPathRooted(path)) throw new HostOperationException(host, path, "is not an absolute path");
         var pending = new LinkedList<string>(Components(path));
@@ -42,6 +45,7 @@ internal sealed class FolderHandle : IDisposable
         var links = 0;
         try
         {
+            Note(writable, reached, current);
             while (pending.First is { } first)
             {
                 var name = first.Value;
@@ -81,6 +85,7 @@ internal sealed class FolderHandle : IDisposable
                 current.Dispose();
                 current = next;
                 reached = name == ".." ? System.IO.Path.GetDirectoryName(reached) ?? "/" : Join(reached, name);
+                Note(writable, reached, current);
             }
             var opened = Descriptors.OpenAt(current, ".", Descriptors.ORdOnly | Descriptors.ODirectory);
             return new FolderHandle(opened, path);
@@ -93,6 +98,11 @@ internal sealed class FolderHandle : IDisposable
         {
             current.Dispose();
         }
+    }
+
+    private static void Note(List<WritableFolder>? writable, string path, SafeFileHandle folder)
+    {
+        if (writable is not null && WritableFolder.Of(path, Descriptors.Status(folder)) is { } concern) writable.Add(concern);
     }
 
     /// <summary>Owned by root (or by the account pemstate runs as) and writable by nobody else.</summary>

@@ -33,14 +33,15 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     private FileSnapshot Read(string path)
     {
         var (folderPath, name) = Split(path);
-        using var folder = FolderHandle.Open(Name, folderPath);
-        if (folder is null) return FileSnapshot.Missing(Name, path);
+        var writable = new List<WritableFolder>();
+        using var folder = FolderHandle.Open(Name, folderPath, writable: writable);
+        if (folder is null) return FileSnapshot.Missing(Name, path) with { WritableFolders = writable };
         SafeFileHandle file;
         try
         {
             file = Descriptors.OpenAt(folder.Handle, name, Descriptors.ORdOnly | Descriptors.ONoFollow | Descriptors.ONonBlock | Descriptors.ONoCtty);
         }
-        catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return FileSnapshot.Missing(Name, path); }
+        catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return FileSnapshot.Missing(Name, path) with { WritableFolders = writable }; }
         catch (DescriptorException e) when (e.Errno == Descriptors.ELOOP) { throw LinkRefused(path); }
         catch (DescriptorException e) when (e.Errno == 13 /* EACCES */) { throw new HostOperationException(Name, path, "permission denied", e); }
         catch (DescriptorException e) { throw new HostOperationException(Name, path, e.Message, e); }
@@ -51,7 +52,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
             if (status.Size > MaxFileBytes)
                 throw ManagedFileRefusals.TooLarge(Name, path, status.Size, MaxFileBytes);
             var content = ReadBounded(file, path, status.Size);
-            return new FileSnapshot(Name, path, true, content, status.Mode, Posix.UserName(status.Uid));
+            return new FileSnapshot(Name, path, true, content, status.Mode, Posix.UserName(status.Uid)) { WritableFolders = writable };
         }
     }
 

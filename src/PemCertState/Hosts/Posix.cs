@@ -21,6 +21,9 @@ internal static partial class Posix
     [LibraryImport("libc")]
     private static partial uint geteuid();
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial IntPtr getgrgid(uint gid);
+
     /// <summary>The account pemstate runs as.</summary>
     public static uint EffectiveUid { get; } = geteuid();
 
@@ -73,6 +76,17 @@ internal static partial class Posix
                 : Marshal.PtrToStringUTF8(Marshal.ReadIntPtr(entry)) ?? uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
             NamesByUid[uid] = name;
             return name;
+        }
+    }
+
+    /// <summary>The name of a group (struct group's first member), or the gid as text when it has none.</summary>
+    public static string GroupName(uint gid)
+    {
+        lock (NameLock)
+        {
+            var entry = getgrgid(gid);
+            return (entry == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(Marshal.ReadIntPtr(entry)))
+                ?? gid.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 

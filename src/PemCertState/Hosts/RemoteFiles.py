@@ -13,6 +13,7 @@
 # the header has "size". Requests end with a length of 0. One answer per request, in order. Errors are answers, not
 # tracebacks; file content never appears in a header.
 import errno
+import grp
 import json
 import os
 import pwd
@@ -66,7 +67,29 @@ def trusted_owner(uid):
     return uid == 0 or uid == EUID
 
 
-def open_folder(path, create=False, mode=0o700):
+def note_writable(writable, path, st):
+    """Adds the folder when an account other than root (or this one) can change it: its owner, its group when
+    group-writable by a group other than root's, anyone when world-writable without the sticky bit."""
+    if writable is None:
+        return
+    group = st.st_mode & 0o020 and st.st_gid != 0
+    world = st.st_mode & 0o002 and not st.st_mode & stat.S_ISVTX
+    if trusted_owner(st.st_uid) and not group and not world:
+        return
+    entry = {"path": text(path), "owner": user_name(st.st_uid), "mode": stat.S_IMODE(st.st_mode), "world": bool(world)}
+    if group:
+        entry["group"] = group_name(st.st_gid)
+    writable.append(entry)
+
+
+def group_name(gid):
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def open_folder(path, create=False, mode=0o700, writable=None):
     """The folder as an O_RDONLY descriptor, or None when a part is missing and create is false. Links on the way are
     followed only where root (or this account) alone could have made them."""
     if not path.startswith(b"/"):
@@ -76,6 +99,7 @@ def open_folder(path, create=False, mode=0o700):
     reached = b"/"
     links = 0
     try:
+        note_writable(writable, reached, os.fstat(current))
         while pending:
             name = pending.pop(0)
             try:
@@ -111,6 +135,7 @@ def open_folder(path, create=False, mode=0o700):
             os.close(current)
             current = following
             reached = (os.path.dirname(reached) or b"/") if name == b".." else join(reached, name)
+            note_writable(writable, reached, os.fstat(current))
         return os.open(b".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=current)
     finally:
         os.close(current)
@@ -182,14 +207,15 @@ def read_bounded(fd):
 
 def op_read(request, data):
     folder_path, name = split(request["path"])
-    folder = open_folder(folder_path)
+    writable = []
+    folder = open_folder(folder_path, writable=writable)
     if folder is None:
-        return {"status": "missing"}, None
+        return {"status": "missing", "writable": writable}, None
     try:
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
         except FileNotFoundError:
-            return {"status": "missing"}, None
+            return {"status": "missing", "writable": writable}, None
         except OSError as e:
             refuse_unopenable(folder, name, e)
         try:
@@ -200,7 +226,7 @@ def op_read(request, data):
             content = read_bounded(fd)
         finally:
             os.close(fd)
-        return {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "size": len(content)}, content
+        return {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "size": len(content), "writable": writable}, content
     finally:
         os.close(folder)
 

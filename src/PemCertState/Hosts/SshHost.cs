@@ -75,8 +75,8 @@ public sealed class SshHost : IHost
             var (path, answer) = (paths[i], answers[i]);
             results.Add(answer.Status switch
             {
-                "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner")), null),
-                "missing" => (FileSnapshot.Missing(Name, path), null),
+                "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner")) { WritableFolders = answer.Writable() }, null),
+                "missing" => (FileSnapshot.Missing(Name, path) with { WritableFolders = answer.Writable() }, null),
                 _ => (null, Problem(path, "read", answer)),
             });
         }

@@ -95,7 +95,10 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
                 String(at + "/known_hosts") is { } knownHosts ? LocalPath(knownHosts) : null,
                 Node(at + "/sudo") is JsonValue sudo && sudo.GetValueKind() == JsonValueKind.True,
                 String(at + "/host_key"),
-                String(at + "/passphrase_env"));
+                String(at + "/passphrase_env"),
+                Node(at + "/trusted_accounts") is JsonArray accounts
+                    ? accounts.Select(a => a is JsonValue v && v.TryGetValue<string>(out var account) ? account : null).OfType<string>().ToList()
+                    : []);
         }
         return hosts;
     }

@@ -6,7 +6,13 @@ namespace PemCertState.Observation;
 /// <param name="Sha256">Lower-case hex of the content; empty when the file is missing.</param>
 public sealed record FileFacts(string Host, string Path, bool Exists, UnixFileMode Mode, string? Owner, string Sha256)
 {
+    /// <summary>Folders on the way to the file that an account other than root can change (empty: none).</summary>
+    public IReadOnlyList<WritableFolder> WritableFolders { get; init; } = [];
+
     public static FileFacts From(FileSnapshot snapshot) => new(
         snapshot.Host, snapshot.Path, snapshot.Exists, snapshot.Mode, snapshot.Owner,
-        snapshot.Exists ? Crypto.Fingerprints.Sha256Hex(snapshot.Content) : "");
+        snapshot.Exists ? Crypto.Fingerprints.Sha256Hex(snapshot.Content) : "")
+    {
+        WritableFolders = snapshot.WritableFolders,
+    };
 }

@@ -11,6 +11,9 @@ public sealed record Plan(IReadOnlyList<PlanStep> Steps, IReadOnlyList<string>? 
     /// <summary>What a person should know that no step can fix (a role PEM should have made, a shadowed pg_hba.conf line).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>Steps apply will not carry out, and why (a private key below a folder another account can change). Apply refuses the whole plan while any is left.</summary>
+    public IReadOnlyList<string> Refusals { get; init; } = [];
+
     /// <summary>The resource addresses the plan touches, in first-step order.</summary>
     public IReadOnlyList<string> Resources => Steps.Select(s => s.Address).Distinct().ToList();
 }

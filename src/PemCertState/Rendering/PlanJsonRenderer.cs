@@ -32,6 +32,7 @@ public static class PlanJsonRenderer
             ["steps"] = steps,
         };
         if (plan.Warnings.Count > 0) root["warnings"] = new JsonArray(plan.Warnings.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray());
+        if (plan.Refusals.Count > 0) root["refusals"] = new JsonArray(plan.Refusals.Select(r => (JsonNode?)JsonValue.Create(r)).ToArray());
         if (plan.Notes.Count > 0) root["notes"] = new JsonArray(plan.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
         if (saved is not null)
         {

@@ -150,6 +150,7 @@ public static partial class PlanMarkdownRenderer
     {
         foreach (var note in plan.Notes) text.Append("\n> **Note:** ").Append(Words(note)).Append('\n');
         foreach (var warning in plan.Warnings) text.Append("\n> **Warning:** ").Append(Words(warning)).Append('\n');
+        foreach (var refusal in plan.Refusals) text.Append("\n> **Apply will refuse:** ").Append(Words(refusal)).Append('\n');
     }
 
     /// <summary>"restart[agent 7]" -> "agent 7".</summary>

@@ -46,7 +46,8 @@ public static class PlanTextRenderer
         return $"Plan: {plan.Steps.Count} steps on {plan.Resources.Count} resources ({string.Join(", ", counts)}).";
     }
 
-    private static string Warnings(Plan plan) => string.Concat(plan.Warnings.Select(w => $"Warning: {w}\n"));
+    private static string Warnings(Plan plan) => string.Concat(plan.Warnings.Select(w => $"Warning: {w}\n"))
+        + string.Concat(plan.Refusals.Select(r => $"Apply will refuse: {r}\n"));
 
     /// <summary>Consecutive steps on the same resource form a block; the plan's order is never changed.</summary>
     private static List<List<PlanStep>> GroupByResource(IReadOnlyList<PlanStep> steps)

@@ -169,4 +169,36 @@ public sealed class SshFileAttackTests(SshAttackFixture fixture) : IClassFixture
         Assert.Equal(before, AttackScene.Fingerprint(scene.Victim));
         Assert.Equal(["secret"], Directory.EnumerateFileSystemEntries(scene.Vault).Select(Path.GetFileName));
     }
+
+    /// <summary>
+    /// StrictModes over SSH: a read reports, beside the file, every folder on its way that an account other than root can
+    /// change, with that account, the same facts the local host gives; the planner judges them (StrictModesTests).
+    /// </summary>
+    [Theory]
+    [InlineData("local")]
+    [InlineData("root")]
+    [InlineData("sudo")]
+    public async Task A_read_names_the_folders_another_account_can_change(string login)
+    {
+        // Given an agent folder owned by the attacker, a root 0700 folder in it, and a key in that, and one missing key
+        using var scene = new AttackScene(fixture.Attacker);
+        var pem = Path.Combine(scene.Agent, ".pem");
+        Directory.CreateDirectory(pem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var key = Path.Combine(pem, "agent1.key");
+        File.WriteAllText(key, "key");
+        await using IHost host = login == "local" ? new LocalHost("attack0", "/") : fixture.Connect(login);
+
+        // When pemstate reads them
+        var present = await host.ReadAsync(key, default);
+        var missing = await host.ReadAsync(Path.Combine(pem, "agent2.key"), default);
+
+        // Then both name exactly the attacker's folder, with its owner; the root folders on the way are not named
+        foreach (var snapshot in new[] { present, missing })
+        {
+            var folder = Assert.Single(snapshot.WritableFolders);
+            Assert.Equal(scene.Agent, folder.Path);
+            Assert.Equal(fixture.Attacker.Name, folder.Owner);
+            Assert.False(folder.WorldWritable);
+        }
+    }
 }
