@@ -11,20 +11,30 @@ using Xunit;
 namespace PemCertState.IntegrationTests.Attacks;
 
 /// <summary>
-/// Issue 16, attacks 1 and 5 over a real sshd (root login): the same forged backup set and invented ledger agent as the
+/// Issue 16, attacks 1 and 5 over a real sshd (root login, and a non-root login with sudo: true): the same forged backup set and invented ledger agent as the
 /// local attack tests, planted by an unprivileged account that owns the agent's cert_dir and data_dir, must be refused
 /// on a host pemstate reaches over SSH too (the ledger's link check runs `realpath` there).
 /// </summary>
 [Trait("Category", "Attack")]
 public sealed class SshAttackTests(SshdFixture sshd) : IClassFixture<SshdFixture>
 {
-    [Fact]
-    public void A_forged_manifest_and_an_invented_ledger_agent_change_nothing_over_ssh_and_a_real_rollback_still_works()
+    [Theory]
+    [InlineData("root")]
+    [InlineData("sudo")]
+    public void A_forged_manifest_and_an_invented_ledger_agent_change_nothing_over_ssh_and_a_real_rollback_still_works(string login)
     {
-        // Given an SSH host holding the server and two agents, revoke_removed on, agent 1's cert_dir and data_dir owned by one account
-        using var lab = SshLab.Create(sshd, [sshd.Start("pem")], agents: 2);
+        // Given an SSH host holding the server and two agents (root login, or a non-root login with sudo: true),
+        // revoke_removed on, agent 1's cert_dir and data_dir owned by one account
+        // (the account owns those folders as an agent's OS user and postgres would, so the inventory trusts it to hold
+        // their keys: StrictModes would otherwise refuse the apply before any attack)
         using var victims = VictimFiles.Create();
         using var attacker = HostileAccount.Create();
+        var trust = $"trusted_accounts: [{attacker.Name}]";
+        using var lab = login == "root"
+            ? SshLab.Create(sshd, [sshd.Start("pem")], agents: 2, hostLines: new Dictionary<string, string> { ["pem"] = trust })
+            : SshLab.Create(sshd, [sshd.Start("pem")], agents: 2,
+                hostLines: new Dictionary<string, string> { ["pem"] = $"sudo: true\n    {trust}" },
+                users: new Dictionary<string, string> { ["pem"] = SshdFixture.EnsureSudoUser() });
         File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath).Replace("agents:\n  user: per-agent", "agents:\n  revoke_removed: true\n  user: per-agent", StringComparison.Ordinal));
         Directory.CreateDirectory(Path.Combine(lab.CertDir(1), "certs"));
         attacker.Own(lab.CertDir(1));

@@ -71,6 +71,17 @@ internal sealed partial class Lab : IDisposable
         return lab;
     }
 
+    /// <summary>
+    /// Lets <paramref name="account"/> own folders above the keys (hosts.pem.trusted_accounts), as an agent's OS user or
+    /// postgres does on a real host; without it StrictModes refuses to write keys below that account's folders.
+    /// </summary>
+    public void TrustAccount(string account)
+    {
+        var text = File.ReadAllText(InventoryPath);
+        Xunit.Assert.Contains("pem: { transport: local }", text, StringComparison.Ordinal);
+        File.WriteAllText(InventoryPath, text.Replace("pem: { transport: local }", $"pem: {{ transport: local, trusted_accounts: [{account}] }}", StringComparison.Ordinal));
+    }
+
     /// <summary>Takes an agent out of the inventory's list, as a person would by deleting its line.</summary>
     public void RemoveAgent(int id)
     {

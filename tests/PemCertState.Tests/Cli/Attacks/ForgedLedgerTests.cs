@@ -22,6 +22,7 @@ public sealed class ForgedLedgerTests
         using var lab = Lab.Create(agents: 2, revokeRemoved: true);
         using var victims = VictimFiles.Create();
         using var attacker = HostileAccount.Create();
+        lab.TrustAccount(attacker.Name);
         await lab.ApplyAsync();
         attacker.Own(lab.DataDir);
         HostileAccount.AllowTraverse(lab.Root, lab.DataDir);

@@ -46,6 +46,7 @@ public sealed class ForgedRollbackTests
         using var lab = Lab.Create(agents: 2);
         using var victims = VictimFiles.Create();
         using var attacker = HostileAccount.Create();
+        lab.TrustAccount(attacker.Name);
         Directory.CreateDirectory(Path.Combine(lab.CertDir(1), "certs"));
         attacker.Own(lab.CertDir(1));
         HostileAccount.AllowTraverse(lab.Root, lab.CertDir(1));
