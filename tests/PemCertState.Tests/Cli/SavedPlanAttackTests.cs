@@ -233,11 +233,27 @@ public sealed class SavedPlanAttackTests : IDisposable
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
     /// <summary>The SubjectPublicKeyInfo's SHA-256, computed here independently of pemstate.</summary>
+    /// <summary>The public key's SHA-256, worked out by the test itself for an EC key or an RSA one (the CA's is RSA).</summary>
     private static string PublicKeySha256(string keyFile)
     {
-        using var key = ECDsa.Create();
-        key.ImportFromPem(File.ReadAllText(keyFile));
+        var pem = File.ReadAllText(keyFile);
+        using AsymmetricAlgorithm key = TryImport(ECDsa.Create(), pem) ?? TryImport(RSA.Create(), pem)
+            ?? throw new InvalidOperationException($"{keyFile} is neither an EC nor an RSA key");
         return Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
+    }
+
+    private static AsymmetricAlgorithm? TryImport(AsymmetricAlgorithm key, string pem)
+    {
+        try
+        {
+            key.ImportFromPem(pem);
+            return key;
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            key.Dispose();
+            return null;
+        }
     }
 
     public void Dispose()
