@@ -28,6 +28,7 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
     public DesiredState Resolve(string sourcePath)
     {
         RefuseControlCharacters();
+        RefuseUnboundedText();
         var hosts = ResolveHosts();
         var ca = ResolveCa();
         var server = ResolveServer(hosts);
@@ -71,6 +72,43 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
                     }
                     else if ((text == "~" || text.StartsWith("~/", StringComparison.Ordinal)) && ControlCharacters.Find(Home()) is { } inHome)
                         ErrorAtValue(at, $"{map.Describe(at)}: starts with ~, and $HOME {inHome}; {Rule}");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every string and key within <see cref="InventoryBounds.MaximumTextBytes"/>, on the whole tree for the same reason
+    /// as control characters. Subjects have their own, tighter bounds per attribute (<see cref="Subject"/>).
+    /// </summary>
+    private void RefuseUnboundedText()
+    {
+        Walk(root, "");
+
+        void Walk(JsonNode? node, string at)
+        {
+            switch (node)
+            {
+                case JsonObject section:
+                    foreach (var (key, child) in section)
+                    {
+                        var childAt = JsonPointers.Append(at, key);
+                        if (InventoryBounds.TextTooLong(at.Length == 0 ? "a key at the top level" : $"a key in {map.Describe(at)}", key) is { } keyTooLong)
+                        {
+                            var (line, column) = map.KeyAt(childAt);
+                            if (!_errors.Contains((line, column, keyTooLong))) _errors.Add((line, column, keyTooLong));
+                            continue;
+                        }
+                        Walk(child, childAt);
+                    }
+                    break;
+                case JsonArray list:
+                    for (var i = 0; i < list.Count; i++)
+                        Walk(list[i], JsonPointers.Append(at, i));
+                    break;
+                case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                    if (InventoryBounds.TextTooLong(map.Describe(at), value.GetValue<string>()) is { } tooLong)
+                        ErrorAtValue(at, tooLong);
                     break;
             }
         }
@@ -169,7 +207,7 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
             ErrorAtValue("/agents/discover", "agents.discover: database needs server.database to reach the PEM database");
 
         var prefix = String("/agents/subject") ?? "";
-        if (prefix.Length > 0)
+        if (prefix.Length > 0 && InventoryBounds.TextTooLong("", prefix) is null)
         {
             var (attributes, error) = DistinguishedNameSyntax.Parse(prefix);
             if (error is not null)
