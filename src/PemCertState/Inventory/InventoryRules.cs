@@ -242,8 +242,28 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
         // A renewed certificate must land outside its renew_before window, or every apply would renew it again.
         foreach (var agent in agents.Where(a => spread > TimeSpan.Zero && spread >= a.Policy.Validity - a.Policy.RenewBefore).Take(1))
             ErrorAtValue("/agents/spread", $"agents.spread {Durations.Format(spread)} must be shorter than agent {agent.Id}'s validity {Durations.Format(agent.Policy.Validity)} minus renew_before {Durations.Format(agent.Policy.RenewBefore)}");
-        return new AgentsSpec(user, commonUser, prefix, [.. agents.OrderBy(a => a.Id)], source,
+        var resolved = new AgentsSpec(user, commonUser, prefix, [.. agents.OrderBy(a => a.Id)], source,
             source == AgentSource.Database ? ResolveDefaults(defaultHost) : null, revokeRemoved) { Spread = spread };
+        RefuseSharedFiles(resolved, agents, hosts, firstSeen);
+        return resolved;
+    }
+
+    /// <summary>
+    /// Two listed agents with one agent.cfg, key or certificate on one machine, reported at the second agent's setting
+    /// that names the file (its own, else agents.defaults', else the agent itself when both use the built-in path).
+    /// </summary>
+    private void RefuseSharedFiles(AgentsSpec spec, List<AgentSpec> inFileOrder, Dictionary<string, HostSpec> hosts, Dictionary<long, string> idAt)
+    {
+        foreach (var clash in SharedAgentFiles.Find(spec, inFileOrder, hosts))
+        {
+            var at = JsonPointers.Parent(idAt[clash.Second.Id]);
+            var setting = clash.SecondUse == "agent.cfg" ? "config" : "cert_dir";
+            var where = Node($"{at}/{setting}") is not null ? $"{at}/{setting}"
+                : Node($"/agents/defaults/{setting}") is not null ? $"/agents/defaults/{setting}"
+                : at;
+            var firstLine = map.ValueAt(JsonPointers.Parent(idAt[clash.First.Id])).Line;
+            ErrorAtValue(where, $"{map.Describe(at)}: {clash.Describe()} (line {firstLine.ToString(CultureInfo.InvariantCulture)}); {SharedAgentFiles.Clash.Why}: {clash.Fix}");
+        }
     }
 
     private AgentSpec ResolveAgent(string at, int id, Dictionary<string, HostSpec> hosts, string? defaultHost)
@@ -324,6 +344,8 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
     {
         if (String(at) is not { } subject)
             return "";
+        if (InventoryBounds.TextTooLong("", subject) is not null)
+            return subject; // reported once, as too long, by RefuseUnboundedText
         var (_, error) = DistinguishedNameSyntax.Parse(subject);
         if (error is not null)
             ErrorAtValue(at, $"{map.Describe(at)}: {error}");
