@@ -32,9 +32,10 @@ internal static class SharedAgentFiles
     {
         var owners = new Dictionary<(string Machine, string Path), (AgentSpec Agent, string Use)>();
         var clashes = new List<Clash>();
-        foreach (var agent in list)
+        // An agent without a declared host is already an error of its own, and names no machine.
+        foreach (var agent in list.Where(a => hosts.ContainsKey(a.Host)))
         {
-            var machine = Machine(agent.Host, hosts);
+            var machine = Machine(hosts[agent.Host]);
             foreach (var (use, path) in new[] { ("agent.cfg", agent.Config), ("key", PemFiles.AgentKey(agents, agent)), ("certificate", PemFiles.AgentCertificate(agents, agent)) })
             {
                 if (owners.TryGetValue((machine, path), out var first) && first.Agent.Id != agent.Id)
@@ -52,10 +53,8 @@ internal static class SharedAgentFiles
     /// Host names that reach one file system are one machine: every local host is this machine, and SSH hosts with the
     /// same address and port are the same one.
     /// </summary>
-    private static string Machine(string host, IReadOnlyDictionary<string, HostSpec> hosts) =>
-        hosts.TryGetValue(host, out var spec)
-            ? spec.Transport == HostTransport.Local
-                ? "local"
-                : $"ssh:{spec.Address?.ToLowerInvariant()}:{spec.Port.ToString(CultureInfo.InvariantCulture)}"
-            : "host:" + host;
+    private static string Machine(HostSpec host) =>
+        host.Transport == HostTransport.Local
+            ? "local"
+            : $"ssh:{host.Address?.ToLowerInvariant()}:{host.Port.ToString(CultureInfo.InvariantCulture)}";
 }
