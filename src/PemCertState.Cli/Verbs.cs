@@ -55,7 +55,7 @@ internal static class Verbs
         SavedPlan? saved = null;
         if (planFile is not null)
         {
-            try { saved = PlanJsonReader.Read(await File.ReadAllTextAsync(planFile, ct).ConfigureAwait(false)); }
+            try { saved = await PlanJsonReader.ReadFileAsync(planFile, ct).ConfigureAwait(false); }
             catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.Write($"pemstate: {planFile}: {e.Message}\n");

@@ -5,17 +5,17 @@ namespace PemCertState.Inventory;
 /// <summary>Reads pemstate.yaml, validates it against schemas/pemstate.schema.json and the rules, and resolves defaults.</summary>
 public static class InventoryLoader
 {
-    /// <summary>Loads the file at <paramref name="path"/>. A missing or unreadable file is a diagnostic at 1:1.</summary>
+    /// <summary>
+    /// Loads the file at <paramref name="path"/>. A missing, unreadable or too large file is a diagnostic at 1:1; a
+    /// byte that is not UTF-8 one at its line and column.
+    /// </summary>
     public static InventoryResult Load(string path)
     {
-        string yaml;
-        try
+        var (yaml, error) = InventoryFile.Read(path);
+        if (yaml is null)
         {
-            yaml = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return new InventoryResult(null, [new Diagnostic(path, 1, 1, $"cannot read the inventory: {e.Message}")]);
+            var (line, column, message) = error!.Value;
+            return new InventoryResult(null, [new Diagnostic(path, line, column, message)]);
         }
         return Parse(yaml, path);
     }
@@ -23,6 +23,10 @@ public static class InventoryLoader
     /// <summary>Parses <paramref name="yaml"/> as if read from <paramref name="path"/> (relative paths resolve against its folder).</summary>
     public static InventoryResult Parse(string yaml, string path)
     {
+        // The same bound as Load, for text that did not come from a file.
+        if (yaml.Length > InventoryBounds.MaximumFileBytes / 3 && System.Text.Encoding.UTF8.GetByteCount(yaml) is var bytes && bytes > InventoryBounds.MaximumFileBytes)
+            return new InventoryResult(null, [new Diagnostic(path, 1, 1,
+                $"the inventory is {bytes.ToString(System.Globalization.CultureInfo.InvariantCulture)} bytes; at most {InventoryBounds.MaximumFileBytes} bytes (1 MiB) are read")]);
         var parsed = YamlToJson.Convert(yaml);
         var found = new List<(int Line, int Column, string Message)>(parsed.Errors);
         DesiredState? state = null;

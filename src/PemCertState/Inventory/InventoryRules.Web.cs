@@ -81,7 +81,7 @@ internal sealed partial class InventoryRules
                 var at = JsonPointers.Append("/web/subject_alt_names", i);
                 var name = NormalizeWebName(value.GetValue<string>());
                 if (name is null)
-                    ErrorAtValue(at, $"web.subject_alt_names: '{value.GetValue<string>()}' is neither a DNS name nor an IP address");
+                    ErrorAtValue(at, $"web.subject_alt_names: '{InventoryBounds.Excerpt(value.GetValue<string>())}' is neither a DNS name nor an IP address");
                 else if (!names.Contains(name))
                     names.Add(name);
             }

@@ -28,6 +28,7 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
     public DesiredState Resolve(string sourcePath)
     {
         RefuseControlCharacters();
+        RefuseUnboundedText();
         var hosts = ResolveHosts();
         var ca = ResolveCa();
         var server = ResolveServer(hosts);
@@ -71,6 +72,43 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
                     }
                     else if ((text == "~" || text.StartsWith("~/", StringComparison.Ordinal)) && ControlCharacters.Find(Home()) is { } inHome)
                         ErrorAtValue(at, $"{map.Describe(at)}: starts with ~, and $HOME {inHome}; {Rule}");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every string and key within <see cref="InventoryBounds.MaximumTextBytes"/>, on the whole tree for the same reason
+    /// as control characters. Subjects have their own, tighter bounds per attribute (<see cref="Subject"/>).
+    /// </summary>
+    private void RefuseUnboundedText()
+    {
+        Walk(root, "");
+
+        void Walk(JsonNode? node, string at)
+        {
+            switch (node)
+            {
+                case JsonObject section:
+                    foreach (var (key, child) in section)
+                    {
+                        var childAt = JsonPointers.Append(at, key);
+                        if (InventoryBounds.TextTooLong(at.Length == 0 ? "a key at the top level" : $"a key in {map.Describe(at)}", key) is { } keyTooLong)
+                        {
+                            var (line, column) = map.KeyAt(childAt);
+                            if (!_errors.Contains((line, column, keyTooLong))) _errors.Add((line, column, keyTooLong));
+                            continue;
+                        }
+                        Walk(child, childAt);
+                    }
+                    break;
+                case JsonArray list:
+                    for (var i = 0; i < list.Count; i++)
+                        Walk(list[i], JsonPointers.Append(at, i));
+                    break;
+                case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                    if (InventoryBounds.TextTooLong(map.Describe(at), value.GetValue<string>()) is { } tooLong)
+                        ErrorAtValue(at, tooLong);
                     break;
             }
         }
@@ -192,7 +230,7 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
             ErrorAtValue("/agents/discover", "agents.discover: database needs server.database to reach the PEM database");
 
         var prefix = String("/agents/subject") ?? "";
-        if (prefix.Length > 0)
+        if (prefix.Length > 0 && InventoryBounds.TextTooLong("", prefix) is null)
         {
             var (attributes, error) = DistinguishedNameSyntax.Parse(prefix);
             if (error is not null)
@@ -228,13 +266,33 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
         foreach (var agent in agents.Where(a => spread > TimeSpan.Zero && spread >= a.Policy.Validity - a.Policy.RenewBefore).Take(1))
             ErrorAtValue("/agents/spread", $"agents.spread {Durations.Format(spread)} must be shorter than agent {agent.Id}'s validity {Durations.Format(agent.Policy.Validity)} minus renew_before {Durations.Format(agent.Policy.RenewBefore)}");
         IReadOnlyList<AgentSpec> ordered = [.. agents.OrderBy(a => a.Id)];
-        return new AgentsSpec(user, commonUser, prefix, ordered, source,
+        var resolved = new AgentsSpec(user, commonUser, prefix, ordered, source,
             source == AgentSource.Database ? ResolveDefaults(defaultHost) : null, revokeRemoved)
         {
             Spread = spread,
             Declared = ordered,
             DefaultCertDir = LocalPath(String("/agents/defaults/cert_dir") ?? BuiltInCertDir),
         };
+        RefuseSharedFiles(resolved, agents, hosts, firstSeen);
+        return resolved;
+    }
+
+    /// <summary>
+    /// Two listed agents with one agent.cfg, key or certificate on one machine, reported at the second agent's setting
+    /// that names the file (its own, else agents.defaults', else the agent itself when both use the built-in path).
+    /// </summary>
+    private void RefuseSharedFiles(AgentsSpec spec, List<AgentSpec> inFileOrder, Dictionary<string, HostSpec> hosts, Dictionary<long, string> idAt)
+    {
+        foreach (var clash in SharedAgentFiles.Find(spec, inFileOrder, hosts))
+        {
+            var at = JsonPointers.Parent(idAt[clash.Second.Id]);
+            var setting = clash.SecondUse == "agent.cfg" ? "config" : "cert_dir";
+            var where = Node($"{at}/{setting}") is not null ? $"{at}/{setting}"
+                : Node($"/agents/defaults/{setting}") is not null ? $"/agents/defaults/{setting}"
+                : at;
+            var firstLine = map.ValueAt(JsonPointers.Parent(idAt[clash.First.Id])).Line;
+            ErrorAtValue(where, $"{map.Describe(at)}: {clash.Describe()} (line {firstLine.ToString(CultureInfo.InvariantCulture)}); {SharedAgentFiles.Clash.Why}: {clash.Fix}");
+        }
     }
 
     private AgentSpec ResolveAgent(string at, int id, Dictionary<string, HostSpec> hosts, string? defaultHost)
@@ -315,6 +373,8 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
     {
         if (String(at) is not { } subject)
             return "";
+        if (InventoryBounds.TextTooLong("", subject) is not null)
+            return subject; // reported once, as too long, by RefuseUnboundedText
         var (_, error) = DistinguishedNameSyntax.Parse(subject);
         if (error is not null)
             ErrorAtValue(at, $"{map.Describe(at)}: {error}");

@@ -78,7 +78,7 @@ internal static class InventorySchema
             {
                 var parent = map.Describe(JsonPointers.Parent(at));
                 var (keyLine, keyColumn) = map.KeyAt(at);
-                yield return (keyLine, keyColumn, $"unknown key '{JsonPointers.Last(at)}' {(parent.Length == 0 ? "at the top level" : "in " + parent)}");
+                yield return (keyLine, keyColumn, $"unknown key '{InventoryBounds.Excerpt(JsonPointers.Last(at))}' {(parent.Length == 0 ? "at the top level" : "in " + parent)}");
                 break;
             }
             case "":
@@ -119,6 +119,14 @@ internal static class InventorySchema
             case "minLength":
                 yield return (line, column, $"{prefix}must not be empty");
                 break;
+            case "maxLength" when IsTextBound(subschema) && value is JsonValue text && text.GetValueKind() == JsonValueKind.String:
+                // The rules bound every string in bytes with this very message; the identical text lets the loader show it once.
+                if (InventoryBounds.TextTooLong(Prefix(map, at).TrimEnd(' ', ':'), text.GetValue<string>()) is { } tooLong)
+                    yield return (line, column, tooLong);
+                break;
+            case "maxLength":
+                yield return (line, column, $"{prefix}is {(value is JsonValue longText ? longText.GetValue<string>().Length : 0).ToString(CultureInfo.InvariantCulture)} characters long; at most {subschema?["maxLength"]?.ToJsonString()}");
+                break;
             case "minProperties":
                 yield return (line, column, $"{prefix}must have at least {subschema?["minProperties"]?.ToJsonString()} entry");
                 break;
@@ -154,6 +162,9 @@ internal static class InventorySchema
         }
     }
 
+    private static bool IsTextBound(JsonNode? subschema) =>
+        subschema?["maxLength"] is JsonValue bound && bound.TryGetValue<int>(out var maximum) && maximum == InventoryBounds.MaximumTextBytes;
+
     private static string Prefix(SourceMap map, string at)
     {
         var path = map.Describe(at);
@@ -177,7 +188,7 @@ internal static class InventorySchema
         null => "nothing (null)",
         JsonObject => "a mapping",
         JsonArray => "a list",
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => $"'{v.GetValue<string>()}'",
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => $"'{InventoryBounds.Excerpt(v.GetValue<string>())}'",
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.ToJsonString(),
         JsonValue v when v.TryGetValue<long>(out var integer) => integer.ToString(CultureInfo.InvariantCulture),
         _ => value.ToJsonString(),

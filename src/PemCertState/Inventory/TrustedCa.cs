@@ -12,6 +12,9 @@ internal static class TrustedCa
 {
     public const string None = "none";
 
+    /// <summary>The largest certificate bundle or CRL file read.</summary>
+    public const int MaximumFileBytes = 64 * 1024 * 1024;
+
     public static TrustedCaSpec? Resolve(InventoryRules rules, string subject)
     {
         if (rules.String("/ca/certificate") is not { } certificateText || rules.String("/ca/crl") is not { } crlText)
@@ -93,7 +96,17 @@ internal static class TrustedCa
     {
         try
         {
-            return File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            // A CA bundle is kilobytes and a large CA's CRL some megabytes; a bigger file is a wrong path (a disk image,
+            // /dev/zero), not something to read whole into memory.
+            if (!stream.CanSeek || stream.Length > MaximumFileBytes)
+            {
+                rules.ErrorAtValue(at, $"{at[1..].Replace('/', '.')}: {path} is {(stream.CanSeek ? stream.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bytes" : "not a regular file")}; at most {MaximumFileBytes} bytes (64 MiB)");
+                return null;
+            }
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            return bytes;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -19,6 +19,12 @@ internal static partial class YamlToJson
     {
         var map = new SourceMap();
         var errors = new List<(int, int, string)>();
+        // Before the node model: it recurses once per nesting level and its tree is walked with every alias expanded.
+        if (YamlShape.Check(yaml) is { } outOfBounds)
+        {
+            errors.Add(outOfBounds);
+            return new Result(null, map, errors);
+        }
         var stream = new YamlStream();
         try
         {

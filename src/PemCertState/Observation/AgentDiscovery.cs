@@ -65,6 +65,10 @@ public static class AgentDiscovery
         foreach (var agent in agents.List.Where(a => !active.Contains(a.Id)))
             notes.Add($"agent {agent.Id} is listed in the inventory but not active in pem.agent; it is not managed"
                 + (agents.RevokeRemoved ? " (agents.revoke_removed: its certificate is revoked if pemstate issued it)" : ""));
+        // Listed agents were checked at load; an agent built from agents.defaults can land on a listed agent's files
+        // (or another default one's, when a path lacks {id}), which is only known now that pem.agent gave the ids.
+        foreach (var clash in SharedAgentFiles.Find(agents, resolved, desired.Hosts))
+            errors.Add($"agents from pem.agent: {clash.Describe()}; {SharedAgentFiles.Clash.Why}: {clash.Fix}");
         if (errors.Count > 0) return new Discovery(null, errors, notes);
         var inactive = (inactiveIds ?? []).Where(id => !active.Contains(id)).ToHashSet();
         return new Discovery(desired with { Agents = agents with { List = resolved, Inactive = inactive } }, [], notes);

@@ -10,11 +10,41 @@ namespace PemCertState.Rendering;
 /// </summary>
 public static class PlanJsonReader
 {
-    /// <exception cref="FormatException">The file is not a pemstate plan of a format this version reads.</exception>
-    public static SavedPlan Read(string json)
+    /// <summary>64 MiB: a 10,000-agent plan is about 10 MB. Beyond it the file is refused unread, not parsed into memory.</summary>
+    public const int MaximumBytes = 64 * 1024 * 1024;
+
+    /// <summary>Nesting of the JSON; a saved plan nests 6 deep, and System.Text.Json's own default is this too.</summary>
+    public const int MaximumDepth = 64;
+
+    /// <summary>Reads the plan file at <paramref name="path"/> within <see cref="MaximumBytes"/>.</summary>
+    /// <exception cref="FormatException">Too large, not UTF-8 JSON, or not a pemstate plan.</exception>
+    public static async Task<SavedPlan> ReadFileAsync(string path, CancellationToken cancellationToken)
     {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        using var bytes = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        // Counts what is read rather than trusting the reported length, which a FIFO or /proc file does not give.
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (bytes.Length + read > MaximumBytes)
+                throw new FormatException($"the plan is larger than {MaximumBytes} bytes (64 MiB); a pemstate plan is far smaller, so this is not one");
+            bytes.Write(chunk, 0, read);
+        }
+        return Read(bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
+    }
+
+    /// <exception cref="FormatException">The file is not a pemstate plan of a format this version reads.</exception>
+    public static SavedPlan Read(string json) => Read(System.Text.Encoding.UTF8.GetBytes(json));
+
+    /// <exception cref="FormatException">The bytes are not UTF-8 JSON of a pemstate plan of a format this version reads.</exception>
+    public static SavedPlan Read(ReadOnlySpan<byte> utf8Json)
+    {
+        if (utf8Json.Length > MaximumBytes)
+            throw new FormatException($"the plan is larger than {MaximumBytes} bytes (64 MiB); a pemstate plan is far smaller, so this is not one");
         JsonNode? root;
-        try { root = JsonNode.Parse(json); }
+        // The reader rejects invalid UTF-8 and nesting beyond MaximumDepth with the line and byte of the fault.
+        try { root = JsonNode.Parse(utf8Json, documentOptions: new JsonDocumentOptions { MaxDepth = MaximumDepth }); }
         catch (JsonException e) { throw new FormatException($"not a JSON plan: {e.Message}", e); }
         if (root is not JsonObject plan || Text(plan["format_version"]) != PlanJsonRenderer.FormatVersion)
             throw new FormatException($"not a pemstate plan of format {PlanJsonRenderer.FormatVersion}");

@@ -116,7 +116,7 @@ public sealed class InventoryDiagnosticsTests
             ca: { subject: /CN=pem-ca }
             server: { host: pem, data_dir: data, subject: /CN=pem }
             agents:
-              defaults: { host: pem, renew_before: 60d }
+              defaults: { host: pem, renew_before: 60d, config: "/etc/pem/{id}/agent.cfg" }
               list:
                 - { id: 1 }
                 - { id: 2, validity: 45d }
@@ -170,7 +170,7 @@ public sealed class InventoryDiagnosticsTests
             ca: { subject: /CN=pem-ca }
             server: { host: pem, data_dir: data, subject: /CN=pem }
             agents:
-              defaults: { host: pem }
+              defaults: { host: pem, config: "/etc/pem/{id}/agent.cfg" }
               list:
                 - id: 7
                 - id: 8

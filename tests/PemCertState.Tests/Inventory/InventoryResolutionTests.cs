@@ -61,6 +61,7 @@ public sealed class InventoryResolutionTests
                 validity: 200d
                 owner: root
                 restart: systemctl restart pemagent
+                config: /etc/pem/{id}/agent.cfg
               list:
                 - { id: 2, key: { algorithm: rsa, bits: 3072 }, renew_before: 20d, owner: pem, restart: null }
                 - { id: 1 }

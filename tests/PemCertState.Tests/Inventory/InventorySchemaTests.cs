@@ -15,7 +15,7 @@ public sealed class InventorySchemaTests
             ca: { subject: /CN=pem-ca }
             server: { host: pem, data_dir: data, subject: /CN=pem }
             agents:
-              defaults: { host: pem }
+              defaults: { host: pem, config: "/etc/pem/{id}/agent.cfg" }
               list:
                 - id: 1
                 - id: 2

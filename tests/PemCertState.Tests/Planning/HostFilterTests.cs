@@ -16,6 +16,7 @@ public sealed class HostFilterTests
         server: { host: pem, data_dir: /data, subject: /CN=pem }
         agents:
           subject: /O=PEM
+          defaults: { config: "/usr/edb/pem/agent/etc/agent{id}.cfg" }
           list:
             - { id: 1, host: pem }
             - { id: 2, host: db-7 }
