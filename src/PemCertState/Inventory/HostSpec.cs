@@ -3,6 +3,8 @@ namespace PemCertState.Inventory;
 /// <summary>How to reach one machine.</summary>
 /// <param name="HostKey">A pinned "SHA256:..." host key fingerprint; when set, known_hosts is not consulted for this host.</param>
 /// <param name="PassphraseEnv">Name of the environment variable that holds the identity file's passphrase (never the passphrase itself).</param>
+/// <param name="CommandTimeout">How long one restart, reload or config test command on this host may run before its process
+/// group is killed and the step fails; null: <see cref="DefaultCommandTimeout"/>.</param>
 public sealed record HostSpec(
     string Name,
     HostTransport Transport,
@@ -13,4 +15,15 @@ public sealed record HostSpec(
     string? KnownHosts = null,
     bool Sudo = false,
     string? HostKey = null,
-    string? PassphraseEnv = null);
+    string? PassphraseEnv = null,
+    TimeSpan? CommandTimeout = null)
+{
+    /// <summary>
+    /// Five minutes: a PostgreSQL restart waits for a checkpoint and for recovery, which on a busy server takes minutes, and
+    /// a timeout that fires during a healthy restart leaves the server half-restarted. Long enough for that, short
+    /// enough that a hung command does not hold the apply lock for the night.
+    /// </summary>
+    public static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromSeconds(300);
+
+    public TimeSpan EffectiveCommandTimeout => CommandTimeout ?? DefaultCommandTimeout;
+}

@@ -95,7 +95,8 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
                 String(at + "/known_hosts") is { } knownHosts ? LocalPath(knownHosts) : null,
                 Node(at + "/sudo") is JsonValue sudo && sudo.GetValueKind() == JsonValueKind.True,
                 String(at + "/host_key"),
-                String(at + "/passphrase_env"));
+                String(at + "/passphrase_env"),
+                CommandTimeout(at + "/command_timeout"));
         }
         return hosts;
     }
@@ -310,6 +311,17 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
         var parsed = Durations.TryParse(text);
         if (parsed is null && text.Length > 1 && text[^1] == 'd' && text[..^1].All(char.IsAsciiDigit) && text[0] != '0')
             ErrorAtValue(at, $"{map.Describe(at)}: {text} is longer than the maximum {Durations.MaximumDays}d");
+        return parsed;
+    }
+
+    /// <summary>A host's command_timeout ("120s", "5m"); the schema checks the form, this the upper bound.</summary>
+    private TimeSpan? CommandTimeout(string at)
+    {
+        if (String(at) is not { } text)
+            return null;
+        var parsed = Durations.TryParseCommandTimeout(text);
+        if (parsed is null)
+            ErrorAtValue(at, $"{map.Describe(at)}: {text} is not a duration of 1s to {Durations.MaximumCommandTimeout.TotalHours:0}h written as seconds (120s) or minutes (5m)");
         return parsed;
     }
 
