@@ -113,7 +113,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         }
         catch (IOException e)
         {
-            throw e as HostOperationException ?? new HostOperationException(Name, path, $"write failed: {e.Message}", e);
+            throw e as HostOperationException ?? new HostOperationException(Name, path, $"write failed: {Descriptors.Describe(e)}", e);
         }
         finally
         {
@@ -166,15 +166,29 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     {
         var (folderPath, name) = Split(path);
         using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, "create failed: its folder does not exist");
+        SafeFileHandle file;
         try
         {
-            using var file = Descriptors.OpenAt(folder.Handle, name, Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode);
-            RandomAccess.Write(file, content.Span, 0);
-            Descriptors.Sync(file);
-            return Task.FromResult(true);
+            file = Descriptors.OpenAt(folder.Handle, name, Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode);
         }
         catch (DescriptorException e) when (e.Errno == Descriptors.EEXIST) { return Task.FromResult(false); }
         catch (DescriptorException e) { throw new HostOperationException(Name, path, $"create failed: {e.Message}", e); }
+        try
+        {
+            using (file)
+            {
+                RandomAccess.Write(file, content.Span, 0);
+                Descriptors.Sync(file);
+            }
+            return Task.FromResult(true);
+        }
+        catch (IOException e)
+        {
+            // On a full disk the name exists and its content does not: left there, the next run would take an empty
+            // lock for a stale one it cannot read. The name is ours (O_EXCL made it), so it goes.
+            TryUnlink(folder, name);
+            throw new HostOperationException(Name, path, $"create failed: {Descriptors.Describe(e)}", e);
+        }
     }
 
     public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
@@ -191,7 +205,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
             Descriptors.Sync(file);
         }
         catch (DescriptorException e) when (e.Errno == Descriptors.ELOOP) { throw LinkRefused(path); }
-        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"append failed: {e.Message}", e); }
+        catch (IOException e) when (e is not HostOperationException) { throw new HostOperationException(Name, path, $"append failed: {Descriptors.Describe(e)}", e); }
         return Task.CompletedTask;
     }
 

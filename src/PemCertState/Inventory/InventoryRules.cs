@@ -325,8 +325,12 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
         return parsed;
     }
 
+    /// <summary>
+    /// A NUL is reported by <see cref="RefuseControlCharacters"/> already; Path.GetFullPath throws on it, so it is taken
+    /// out here for the rest of the resolution to run and report what else is wrong (the state is never used).
+    /// </summary>
     internal string LocalPath(string path) =>
-        Path.GetFullPath(Path.Combine(inventoryFolder, ExpandHome(path)));
+        Path.GetFullPath(Path.Combine(inventoryFolder, ExpandHome(path.Replace("\0", "", StringComparison.Ordinal))));
 
     private static string ExpandHome(string path)
     {
