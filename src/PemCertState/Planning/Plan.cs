@@ -11,6 +11,12 @@ public sealed record Plan(IReadOnlyList<PlanStep> Steps, IReadOnlyList<string>? 
     /// <summary>What a person should know that no step can fix (a role PEM should have made, a shadowed pg_hba.conf line).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>
+    /// Agents left out because a file of theirs could not be read: the plan holds no step for them, and a plan that
+    /// replaces the CA or root.crt would lock them out (<see cref="HostFilter.Conflict"/> refuses it).
+    /// </summary>
+    public IReadOnlyList<int> UnreadableAgents { get; init; } = [];
+
     /// <summary>The resource addresses the plan touches, in first-step order.</summary>
     public IReadOnlyList<string> Resources => Steps.Select(s => s.Address).Distinct().ToList();
 }
