@@ -587,7 +587,7 @@ internal static class Harness
                 var host = new Hosts.LocalHost("pem", dir);
                 var payload = new byte[1200];
                 var w = Stopwatch.StartNew();
-                for (var i = 0; i < restarts; i++) await host.RunAsync("true", CancellationToken.None);
+                for (var i = 0; i < restarts; i++) await host.RunAsync("true", PemCertState.Inventory.HostSpec.DefaultCommandTimeout, CancellationToken.None);
                 var tRestart = w.Elapsed.TotalSeconds;
                 w.Restart();
                 for (var i = 0; i < writes; i++)

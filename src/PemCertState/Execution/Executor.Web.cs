@@ -10,10 +10,9 @@ public sealed partial class Executor
     /// The config test before a web server reload. Its failure stops the apply before the reload, so a config the
     /// server would refuse is never loaded; the files are in place and backed up, and the message says what the test said.
     /// </summary>
-    private async Task TestConfigAsync(PlanStep step, IHost host, CancellationToken ct)
+    private async Task TestConfigAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
-        var result = await host.RunAsync(step.Command!, ct).ConfigureAwait(false);
-        Log.Restarted(logger, step.Address, step.Command!, step.Host, result.ExitCode);
+        var result = await RunCommandAsync(step, host, run, ct).ConfigureAwait(false);
         if (result.Succeeded) return;
         var said = (result.StandardError.Trim().Length > 0 ? result.StandardError : result.StandardOutput).Trim();
         throw new StepFailedException(

@@ -354,7 +354,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 await EditSettingsAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
             case StepAction.Restart:
-                await RestartAsync(step, host, ct).ConfigureAwait(false);
+                await RestartAsync(step, host, run, ct).ConfigureAwait(false);
                 await WaitForServerAsync(step, run, ct).ConfigureAwait(false);
                 break;
             case StepAction.CreateRole:
@@ -364,7 +364,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 await RestoreAsync(step, host, ct).ConfigureAwait(false);
                 break;
             case StepAction.TestConfig:
-                await TestConfigAsync(step, host, ct).ConfigureAwait(false);
+                await TestConfigAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
             case StepAction.WriteLedger:
                 await WriteLedgerAsync(step, host, run, ct).ConfigureAwait(false);
@@ -563,12 +563,26 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         await host.WriteAtomicAsync(step.Paths[0], copy.Content, step.Mode ?? FileModes.Private, step.Owner, ct).ConfigureAwait(false);
     }
 
-    private async Task RestartAsync(PlanStep step, IHost host, CancellationToken ct)
+    private async Task RestartAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
-        var result = await host.RunAsync(step.Command!, ct).ConfigureAwait(false);
-        Log.Restarted(logger, step.Address, step.Command!, step.Host, result.ExitCode);
+        var result = await RunCommandAsync(step, host, run, ct).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new StepFailedException($"'{step.Command}' exited with {result.ExitCode}: {result.StandardError.Trim()}");
+    }
+
+    /// <summary>
+    /// A step's command, bounded by its host's command_timeout. A command still running then was killed with everything
+    /// it started; that fails the step, whose message says so, and the apply ends as after any failed step (lock released).
+    /// </summary>
+    private async Task<CommandResult> RunCommandAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    {
+        var timeout = run.Desired.Hosts.TryGetValue(step.Host, out var spec) ? spec.EffectiveCommandTimeout : HostSpec.DefaultCommandTimeout;
+        var result = await host.RunAsync(step.Command!, timeout, ct).ConfigureAwait(false);
+        Log.Restarted(logger, step.Address, step.Command!, step.Host, result.ExitCode);
+        if (result.TimedOut)
+            throw new StepFailedException($"`{step.Command}` did not finish within {Durations.FormatSeconds(timeout)}; its process group was killed " +
+                $"(command_timeout of host {step.Host})");
+        return result;
     }
 
     /// <summary>How long a server restart may take before the apply fails (server.database set only).</summary>

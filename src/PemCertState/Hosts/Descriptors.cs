@@ -15,6 +15,30 @@ internal static partial class Descriptors
     public const int ENOTDIR = 20;
     public const int ELOOP = 40;
 
+    /// <summary>The errno names an administrator searches for; the others are told by their text alone.</summary>
+    private static readonly Dictionary<int, string> ErrnoNames = new()
+    {
+        [1] = "EPERM", [2] = "ENOENT", [5] = "EIO", [13] = "EACCES", [17] = "EEXIST", [20] = "ENOTDIR", [21] = "EISDIR",
+        [24] = "EMFILE", [27] = "EFBIG", [28] = "ENOSPC", [30] = "EROFS", [36] = "ENAMETOOLONG", [40] = "ELOOP", [122] = "EDQUOT",
+    };
+
+    /// <summary>"Read-only file system (EROFS)": the system's words and the name to search for.</summary>
+    public static string Describe(int errno) =>
+        ErrnoNames.TryGetValue(errno, out var name) ? $"{Marshal.GetPInvokeErrorMessage(errno)} ({name})" : Marshal.GetPInvokeErrorMessage(errno);
+
+    /// <summary>
+    /// .NET's own writes (RandomAccess.Write) throw an IOException whose HResult carries errno on Unix, for the same
+    /// words as <see cref="Describe(int)"/>.
+    /// </summary>
+    public static string Describe(IOException e) => e switch
+    {
+        DescriptorException d => Describe(d.Errno),
+        _ when e.HResult is 28 or 30 or 122 or 5 or 27 => Describe(e.HResult),
+        _ when e.Message.Contains("No space left", StringComparison.Ordinal) => Describe(28),
+        _ when e.Message.Contains("Read-only file system", StringComparison.Ordinal) => Describe(30),
+        _ => e.Message,
+    };
+
     private const int AtEmptyPath = 0x1000;
     private const int AtSymlinkNoFollow = 0x100;
     private const int AtRemoveDir = 0x200;

@@ -38,6 +38,10 @@ public interface IHost : IAsyncDisposable
     /// <summary>Names of the entries (files and folders) directly in <paramref name="path"/>; empty when the folder is missing.</summary>
     Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken);
 
-    /// <summary>Runs a shell command (sh -c) and returns its exit status and output.</summary>
-    Task<CommandResult> RunAsync(string command, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs a shell command (sh -c) and returns its exit status and (bounded) output. Past <paramref name="timeout"/> the
+    /// command and every process it started are killed and the result says <see cref="CommandResult.TimedOut"/>; a
+    /// background child left running after the shell exits neither delays the result nor is killed.
+    /// </summary>
+    Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken);
 }

@@ -126,7 +126,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         }
         catch (IOException e)
         {
-            throw e as HostOperationException ?? new HostOperationException(Name, path, $"write failed: {e.Message}", e);
+            throw e as HostOperationException ?? new HostOperationException(Name, path, $"write failed: {Descriptors.Describe(e)}", e);
         }
         finally
         {
@@ -186,15 +186,29 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     {
         var (folderPath, name) = Split(path);
         using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, "create failed: its folder does not exist");
+        SafeFileHandle file;
         try
         {
-            using var file = Descriptors.OpenAt(folder.Handle, name, Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode);
-            RandomAccess.Write(file, content.Span, 0);
-            Descriptors.Sync(file);
-            return Task.FromResult(true);
+            file = Descriptors.OpenAt(folder.Handle, name, Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode);
         }
         catch (DescriptorException e) when (e.Errno == Descriptors.EEXIST) { return Task.FromResult(false); }
         catch (DescriptorException e) { throw new HostOperationException(Name, path, $"create failed: {e.Message}", e); }
+        try
+        {
+            using (file)
+            {
+                RandomAccess.Write(file, content.Span, 0);
+                Descriptors.Sync(file);
+            }
+            return Task.FromResult(true);
+        }
+        catch (IOException e)
+        {
+            // On a full disk the name exists and its content does not: left there, the next run would take an empty
+            // lock for a stale one it cannot read. The name is ours (O_EXCL made it), so it goes.
+            TryUnlink(folder.Handle, name);
+            throw new HostOperationException(Name, path, $"create failed: {Descriptors.Describe(e)}", e);
+        }
     }
 
     public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
@@ -211,7 +225,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
             Descriptors.Sync(file);
         }
         catch (DescriptorException e) when (e.Errno == Descriptors.ELOOP) { throw LinkRefused(path); }
-        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"append failed: {e.Message}", e); }
+        catch (IOException e) when (e is not HostOperationException) { throw new HostOperationException(Name, path, $"append failed: {Descriptors.Describe(e)}", e); }
         return Task.CompletedTask;
     }
 
@@ -275,23 +289,67 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     private static List<string> Entries(SafeFileHandle folder)
         => Directory.EnumerateFileSystemEntries($"/proc/self/fd/{folder.DangerousGetHandle()}").Select(p => Path.GetFileName(p)).ToList();
 
-    public async Task<CommandResult> RunAsync(string command, CancellationToken cancellationToken)
+    /// <summary>
+    /// The shell runs in a session and process group of its own (setsid), so that a timeout kills everything it started,
+    /// a background child included, and nothing of pemstate's. Its output is read while it runs, into bounded buffers,
+    /// and only until a moment after the shell itself exits: a daemon it started (pg_ctl without -l leaves the
+    /// postmaster on the shell's stdout) may hold the pipe for its whole life, and must not be killed for it.
+    /// </summary>
+    public async Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("/bin/sh")
+        var (file, arguments) = SetSid is { } setsid ? (setsid, new[] { "-w", "/bin/sh", "-c", command }) : ("/bin/sh", ["-c", command]);
+        var start = new ProcessStartInfo(file)
         {
-            ArgumentList = { "-c", command },
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        using var process = Process.Start(start) ?? throw new HostOperationException(Name, command, "could not start /bin/sh");
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new HostOperationException(Name, command, $"could not start {file}");
         process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        return new CommandResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+        var (stdout, stderr) = (new BoundedOutput(), new BoundedOutput());
+        using var stopReading = new CancellationTokenSource();
+        var reading = Task.WhenAll(
+            stdout.ReadFromAsync(process.StandardOutput.BaseStream, stopReading.Token),
+            stderr.ReadFromAsync(process.StandardError.BaseStream, stopReading.Token));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var timedOut = false;
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process, SetSid is not null);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            stopReading.Cancel();
+            cancellationToken.ThrowIfCancellationRequested();
+            timedOut = true;
+        }
+        stopReading.CancelAfter(OutputGrace);
+        // The read of a pipe may not notice the cancellation; the command's result does not wait for it either way.
+        await Task.WhenAny(reading, Task.Delay(OutputGrace + TimeSpan.FromMilliseconds(200), CancellationToken.None)).ConfigureAwait(false);
+        return new CommandResult(process.ExitCode, stdout.ToString(), stderr.ToString(), timedOut);
+    }
+
+    /// <summary>How long output is still read after the shell exited, for what it printed last to reach the pipe.</summary>
+    internal static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>util-linux setsid, on every Debian and RHEL; without it only the shell's own descendants can be found to kill.</summary>
+    private static readonly string? SetSid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// The whole process group the shell leads (setsid made its pid the group id, before it ran anything); the group
+    /// still exists, because the shell has not been waited for. Without setsid: the shell and its descendants.
+    /// </summary>
+    private static void Kill(Process process, bool ownGroup)
+    {
+        if (ownGroup && Posix.KillGroup(process.Id)) return;
+        try { process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { /* already gone */ }
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace PemCertState.Hosts;
 
-/// <summary>The few libc calls .NET has no API for: owner lookup (statx, getpwuid), chown, fsync of a folder.</summary>
+/// <summary>The few libc calls .NET has no API for: owner lookup (statx, getpwuid), chown, fsync of a folder, killing a process group.</summary>
 internal static partial class Posix
 {
     private const int AtFdCwd = -100;
@@ -38,6 +38,12 @@ internal static partial class Posix
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    /// <summary>SIGKILL to every process of group <paramref name="group"/>; false when none is left.</summary>
+    public static bool KillGroup(int group) => group > 1 && kill(-group, 9 /* SIGKILL */) == 0;
 
     // struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ... } on 64-bit Linux.
     private static readonly int UidOffset = 2 * IntPtr.Size;

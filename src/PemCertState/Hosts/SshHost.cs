@@ -202,11 +202,27 @@ public sealed class SshHost : IHost
         _ => 0,
     };
 
-    public async Task<CommandResult> RunAsync(string command, CancellationToken cancellationToken)
+    /// <summary>
+    /// The command runs under GNU timeout on the host, which leads a process group of its own and, past the timeout, sends
+    /// SIGKILL to that whole group (the shell, what it started, and itself): closing an SSH channel kills nothing on the
+    /// other side. A client-side deadline a little later covers a host where that did not end the channel (a background
+    /// child that left the group and still holds the output).
+    /// </summary>
+    public async Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var line = _spec.Sudo ? $"sudo -n sh -c {Quote(command)}" : command;
-        return await ExecAsync(line, null, cancellationToken).ConfigureAwait(false);
+        var seconds = Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var line = $"{(_spec.Sudo ? "sudo -n " : "")}timeout -s KILL {seconds} sh -c {Quote(command)}";
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var (result, clientDeadline) = await ExecBoundedAsync(line, timeout + RemoteKillGrace, cancellationToken).ConfigureAwait(false);
+        // timeout(1) killed its own group with it: the session ends by SIGKILL (or sudo's 137 for it), after the time.
+        var killed = result.ExitCode == 137 || result.StandardError.EndsWith("(killed by signal KILL)", StringComparison.Ordinal);
+        return clientDeadline || (killed && started.Elapsed >= timeout - TimeSpan.FromMilliseconds(100))
+            ? result with { TimedOut = true }
+            : result;
     }
+
+    /// <summary>How long past the timeout the client waits for the host's own kill to end the channel.</summary>
+    private static readonly TimeSpan RemoteKillGrace = TimeSpan.FromSeconds(15);
 
     public async ValueTask DisposeAsync()
     {
@@ -453,9 +469,6 @@ public sealed class SshHost : IHost
 
     // ---- exec ----
 
-    private async Task<CommandResult> ExecAsync(string commandLine, ReadOnlyMemory<byte>? input, CancellationToken ct)
-        => (await ExecRawAsync(commandLine, input, binaryOutput: false, ct).ConfigureAwait(false)).Result;
-
     /// <summary>
     /// Runs one command. With <paramref name="binaryOutput"/> the standard output comes back as its bytes (an SSH
     /// channel carries bytes as they are) and <see cref="CommandResult.StandardOutput"/> is empty.
@@ -489,6 +502,52 @@ public sealed class SshHost : IHost
             using var output = new MemoryStream();
             await command.OutputStream.CopyToAsync(output, ct).ConfigureAwait(false);
             return (new CommandResult(exit, "", error), output.ToArray());
+        }
+        catch (SshException e) { throw Failed("(exec)", "command", e); }
+        finally { _execGate.Release(); }
+    }
+
+    /// <summary>
+    /// Runs a command whose output is for people: stdout and stderr are read while it runs into bounded buffers (SSH.NET
+    /// would keep all of it), and the channel is given up after <paramref name="limit"/>; then the second value is true.
+    /// </summary>
+    private async Task<(CommandResult Result, bool TimedOut)> ExecBoundedAsync(string commandLine, TimeSpan limit, CancellationToken ct)
+    {
+        var client = await ExecClientAsync().ConfigureAwait(false);
+        await _execGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            Interlocked.Increment(ref _commandsRun);
+            using var command = client.CreateCommand(commandLine);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(limit);
+            var running = command.ExecuteAsync(deadline.Token);
+            var (stdout, stderr) = (new BoundedOutput(), new BoundedOutput());
+            // Synchronous reads of SSH.NET's pipe streams, each on a thread of its own until the channel ends.
+            var reading = Task.WhenAll(
+                Task.Run(() => stdout.ReadFromAsync(command.OutputStream, CancellationToken.None), CancellationToken.None),
+                Task.Run(() => stderr.ReadFromAsync(command.ExtendedOutputStream, CancellationToken.None), CancellationToken.None));
+            try { command.CreateInputStream().Dispose(); }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or SshException) { }
+            // The exit status arrives when the command's shell exits; the channel closes only when nothing holds its
+            // output any more, which a daemon the command started (pg_ctl without -l) may never do. Give it a moment.
+            var shellExited = false;
+            while (!running.IsCompleted && !shellExited)
+            {
+                await Task.WhenAny(running, Task.Delay(100, CancellationToken.None)).ConfigureAwait(false);
+                if (command.ExitStatus is null && command.ExitSignal is null) continue;
+                await Task.WhenAny(running, Task.Delay(LocalHost.OutputGrace, CancellationToken.None)).ConfigureAwait(false);
+                shellExited = true;
+                if (!running.IsCompleted) await deadline.CancelAsync().ConfigureAwait(false);
+            }
+            var timedOut = false;
+            try { await running.ConfigureAwait(false); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { timedOut = !shellExited; }
+            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
+            var exit = command.ExitStatus ?? (command.ExitSignal is null ? 255 : 128);
+            var error = stderr.ToString();
+            if (command.ExitSignal is { } signal) error += $"(killed by signal {signal})";
+            return (new CommandResult(exit, stdout.ToString(), error), timedOut);
         }
         catch (SshException e) { throw Failed("(exec)", "command", e); }
         finally { _execGate.Release(); }

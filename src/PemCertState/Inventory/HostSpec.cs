@@ -5,6 +5,8 @@ namespace PemCertState.Inventory;
 /// <param name="PassphraseEnv">Name of the environment variable that holds the identity file's passphrase (never the passphrase itself).</param>
 /// <param name="TrustedAccounts">Accounts besides root and the files' declared owner that may change the folders holding
 /// pemstate's files on this host, and so may hold the private keys written there (hosts.NAME.trusted_accounts).</param>
+/// <param name="CommandTimeout">How long one restart, reload or config test command on this host may run before its process
+/// group is killed and the step fails; null: <see cref="DefaultCommandTimeout"/>.</param>
 public sealed record HostSpec(
     string Name,
     HostTransport Transport,
@@ -16,7 +18,17 @@ public sealed record HostSpec(
     bool Sudo = false,
     string? HostKey = null,
     string? PassphraseEnv = null,
-    IReadOnlyList<string>? TrustedAccounts = null)
+    IReadOnlyList<string>? TrustedAccounts = null,
+    TimeSpan? CommandTimeout = null)
 {
     public IReadOnlyList<string> TrustedAccounts { get; init; } = TrustedAccounts ?? [];
+
+    /// <summary>
+    /// Five minutes: a PostgreSQL restart waits for a checkpoint and for recovery, which on a busy server takes minutes, and
+    /// a timeout that fires during a healthy restart leaves the server half-restarted. Long enough for that, short
+    /// enough that a hung command does not hold the apply lock for the night.
+    /// </summary>
+    public static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromSeconds(300);
+
+    public TimeSpan EffectiveCommandTimeout => CommandTimeout ?? DefaultCommandTimeout;
 }

@@ -136,7 +136,8 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
                 String(at + "/passphrase_env"),
                 Node(at + "/trusted_accounts") is JsonArray accounts
                     ? accounts.Select(a => a is JsonValue v && v.TryGetValue<string>(out var account) ? account : null).OfType<string>().ToList()
-                    : []);
+                    : [],
+                CommandTimeout(at + "/command_timeout"));
         }
         return hosts;
     }
@@ -402,8 +403,23 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
         return parsed;
     }
 
+    /// <summary>A host's command_timeout ("120s", "5m"); the schema checks the form, this the upper bound.</summary>
+    private TimeSpan? CommandTimeout(string at)
+    {
+        if (String(at) is not { } text)
+            return null;
+        var parsed = Durations.TryParseCommandTimeout(text);
+        if (parsed is null)
+            ErrorAtValue(at, $"{map.Describe(at)}: {text} is not a duration of 1s to {Durations.MaximumCommandTimeout.TotalHours:0}h written as seconds (120s) or minutes (5m)");
+        return parsed;
+    }
+
+    /// <summary>
+    /// A NUL is reported by <see cref="RefuseControlCharacters"/> already; Path.GetFullPath throws on it, so it is taken
+    /// out here for the rest of the resolution to run and report what else is wrong (the state is never used).
+    /// </summary>
     internal string LocalPath(string path) =>
-        Path.GetFullPath(Path.Combine(inventoryFolder, ExpandHome(path)));
+        Path.GetFullPath(Path.Combine(inventoryFolder, ExpandHome(path.Replace("\0", "", StringComparison.Ordinal))));
 
     private static string ExpandHome(string path)
     {

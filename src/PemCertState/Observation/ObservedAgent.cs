@@ -1,3 +1,6 @@
 namespace PemCertState.Observation;
 
-public sealed record ObservedAgent(int Id, ObservedKey Key, ObservedCertificate Certificate, ObservedConfig Settings);
+/// <param name="Unreadable">Why one of the agent's files could not be read (a FIFO or a link at its path, no permission), or
+/// null. Such an agent's key, certificate and settings are then unknown (shown as missing): the planner leaves the agent
+/// out with a warning, status shows it unreadable and verify reports it; nothing acts on it.</param>
+public sealed record ObservedAgent(int Id, ObservedKey Key, ObservedCertificate Certificate, ObservedConfig Settings, string? Unreadable = null);

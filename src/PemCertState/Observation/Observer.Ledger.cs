@@ -54,7 +54,7 @@ public sealed partial class Observer
     private static async Task<string?> LinkProblemAsync(Hosts.IHost host, LedgerEntry entry, CancellationToken ct)
     {
         Hosts.CommandResult result;
-        try { result = await host.RunAsync($"realpath -m -- {Quote(entry.Key)} {Quote(entry.Certificate)} {Quote(entry.BackupDir)}", ct).ConfigureAwait(false); }
+        try { result = await host.RunAsync($"realpath -m -- {Quote(entry.Key)} {Quote(entry.Certificate)} {Quote(entry.BackupDir)}", TimeSpan.FromSeconds(60), ct).ConfigureAwait(false); }
         catch (Hosts.HostOperationException e) { return $"its paths could not be checked for symbolic links ({e.Message})"; }
         var real = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         if (!result.Succeeded || real.Length != 3) return $"its paths could not be checked for symbolic links (realpath exited with {result.ExitCode})";

@@ -75,14 +75,29 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
     private async Task<ObservedAgent> ObserveAgentAsync(AgentsSpec agents, AgentSpec agent, CancellationToken ct)
     {
         var host = hosts[agent.Host];
-        var key = host.ReadAsync(PemFiles.AgentKey(agents, agent), ct);
-        var certificate = host.ReadAsync(PemFiles.AgentCertificate(agents, agent), ct);
-        var config = host.ReadAsync(agent.Config, ct);
+        var paths = new[] { PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), agent.Config };
+        var reads = paths.Select(p => host.ReadAsync(p, ct)).ToArray();
+        FileSnapshot[] files;
+        try
+        {
+            files = await Task.WhenAll(reads).ConfigureAwait(false);
+        }
+        catch (HostOperationException e) when (e.Host == agent.Host && paths.Contains(e.PathOnHost, StringComparer.Ordinal))
+        {
+            // One agent's refused or unreadable file (a FIFO, a link, no permission) is that agent's problem: the rest of
+            // the fleet is still observed and planned. A host that cannot be reached at all fails every path, and stops here.
+            var failed = reads.Where(r => r.IsFaulted).Select(r => r.Exception!.InnerException).OfType<HostOperationException>().First();
+            return new ObservedAgent(agent.Id,
+                ReadKey(FileSnapshot.Missing(agent.Host, paths[0])),
+                ReadCertificate(FileSnapshot.Missing(agent.Host, paths[1])),
+                new ObservedConfig(FileFacts.From(FileSnapshot.Missing(agent.Host, paths[2])), AgentCfg.Read("", AgentSettingNames)),
+                failed.Message);
+        }
         return new ObservedAgent(
             agent.Id,
-            ReadKey(await key.ConfigureAwait(false)),
-            ReadCertificate(await certificate.ConfigureAwait(false)),
-            new ObservedConfig(FileFacts.From(await config.ConfigureAwait(false)), AgentCfg.Read(Text(await config.ConfigureAwait(false)), AgentSettingNames)));
+            ReadKey(files[0]),
+            ReadCertificate(files[1]),
+            new ObservedConfig(FileFacts.From(files[2]), AgentCfg.Read(Text(files[2]), AgentSettingNames)));
     }
 
     private static ObservedCrl CrlOf(FileSnapshot file)

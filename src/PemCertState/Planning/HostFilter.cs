@@ -45,8 +45,11 @@ public static class HostFilter
     /// </summary>
     public static string? Conflict(Plan plan, HostFilterResult filter)
     {
-        if (filter.SkippedAgents.Count == 0) return null;
         var rootChanges = plan.Steps.Any(s => s.Address is Addresses.Ca or Addresses.RootBundle);
+        if (rootChanges && plan.UnreadableAgents.Count > 0)
+            return $"the plan replaces the CA or root.crt, which would lock out agents {string.Join(", ", plan.UnreadableAgents)} whose files cannot be read " +
+                   "(see the warnings); fix those files, or remove the agents from the inventory";
+        if (filter.SkippedAgents.Count == 0) return null;
         return rootChanges
             ? $"the plan replaces the CA or root.crt, which would lock out agents {string.Join(", ", filter.SkippedAgents)} on skipped hosts " +
               $"({string.Join(", ", filter.SkippedHosts)}); bring those hosts back, or remove the agents from the inventory"

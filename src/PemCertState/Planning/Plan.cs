@@ -14,6 +14,12 @@ public sealed record Plan(IReadOnlyList<PlanStep> Steps, IReadOnlyList<string>? 
     /// <summary>Steps apply will not carry out, and why (a private key below a folder another account can change). Apply refuses the whole plan while any is left.</summary>
     public IReadOnlyList<string> Refusals { get; init; } = [];
 
+    /// <summary>
+    /// Agents left out because a file of theirs could not be read: the plan holds no step for them, and a plan that
+    /// replaces the CA or root.crt would lock them out (<see cref="HostFilter.Conflict"/> refuses it).
+    /// </summary>
+    public IReadOnlyList<int> UnreadableAgents { get; init; } = [];
+
     /// <summary>The resource addresses the plan touches, in first-step order.</summary>
     public IReadOnlyList<string> Resources => Steps.Select(s => s.Address).Distinct().ToList();
 }

@@ -14,12 +14,38 @@ namespace PemCertState.Planning;
 /// </summary>
 public static partial class Planner
 {
+    /// <summary>
+    /// Plans as if the agents whose files could not be read were left out like a skipped host's (not planned, not
+    /// revoked), and says so in a warning each: nothing is known of their files, so no step may act on them.
+    /// </summary>
+    private static Plan WithoutUnreadable(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options, List<AgentSpec> unreadable)
+    {
+        var ids = unreadable.Select(a => a.Id).ToHashSet();
+        var readable = desired with
+        {
+            Agents = desired.Agents with
+            {
+                List = desired.Agents.List.Where(a => !ids.Contains(a.Id)).ToList(),
+                LeftOut = desired.Agents.LeftOut.Union(ids).ToHashSet(),
+            },
+        };
+        var plan = Create(readable, observed, now, options);
+        var warnings = unreadable.Select(a =>
+            $"{Addresses.AgentCertificate(a.Id)} is not planned: {observed.Agents[a.Id].Unreadable}; fix that file and plan again").ToList();
+        return plan with { Warnings = [.. warnings, .. plan.Warnings], UnreadableAgents = [.. ids.Order()] };
+    }
+
     private static readonly string[] QuotedServerSettings = ["ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
 
     public static Plan Create(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options = null)
-        => FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
+    {
+        var unreadable = desired.Agents.List
+            .Where(a => observed.Agents.GetValueOrDefault(a.Id)?.Unreadable is not null).ToList();
+        if (unreadable.Count > 0) return WithoutUnreadable(desired, observed, now, options, unreadable);
+        return FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
             ? TrustedCaPlanner.Create(desired, observed, now)
             : CreateSelfSigned(desired, observed, now, options));
+    }
 
     private static Plan CreateSelfSigned(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options)
     {

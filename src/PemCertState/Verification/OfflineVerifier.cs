@@ -30,6 +30,11 @@ public static class OfflineVerifier
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];
+            if (seen.Unreadable is { } why)
+            {
+                Add(findings, Addresses.AgentCertificate(agent.Id), seen.Certificate.File, $"cannot be checked: {why}");
+                continue;
+            }
             CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, now);
         }
         if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, desired, web, webSeen, anchors, now);

@@ -36,7 +36,12 @@ public static class StatusReport
         if (desired.Web is { } web && observed.Web is { } webSeen)
             rows.Add(Row(Addresses.WebCertificate, webSeen.Certificate, web.Policy.RenewBefore, now));
         foreach (var agent in desired.Agents.List)
-            rows.Add(Row(Addresses.AgentCertificate(agent.Id), observed.Agents[agent.Id].Certificate, agent.Policy.RenewBefore, now));
+        {
+            var seen = observed.Agents[agent.Id];
+            rows.Add(seen.Unreadable is null
+                ? Row(Addresses.AgentCertificate(agent.Id), seen.Certificate, agent.Policy.RenewBefore, now)
+                : new(Addresses.AgentCertificate(agent.Id), seen.Certificate.File.Host, seen.Certificate.File.Path, null, null, null, null, "unreadable"));
+        }
         // Trusted CA: a certificate whose new key waits for the CA's signature says so; its live file keeps its own
         // state beside it, so an expired certificate still reads expired while its replacement is being signed.
         if (observed.Trusted?.PendingKeys is { Count: > 0 } pending)
