@@ -23,6 +23,14 @@ public sealed record HostSpec(
 {
     public IReadOnlyList<string> TrustedAccounts { get; init; } = TrustedAccounts ?? [];
 
+    /// <summary>Value equality, the list compared by its accounts (a record would compare the list's reference).</summary>
+    public bool Equals(HostSpec? other) => other is not null
+        && (Name, Transport, Address, Port, User, IdentityFile, KnownHosts, Sudo, HostKey, PassphraseEnv, CommandTimeout)
+            == (other.Name, other.Transport, other.Address, other.Port, other.User, other.IdentityFile, other.KnownHosts, other.Sudo, other.HostKey, other.PassphraseEnv, other.CommandTimeout)
+        && TrustedAccounts.SequenceEqual(other.TrustedAccounts, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Transport, Address, Port, User, Sudo, CommandTimeout, TrustedAccounts.Count);
+
     /// <summary>
     /// Five minutes: a PostgreSQL restart waits for a checkpoint and for recovery, which on a busy server takes minutes, and
     /// a timeout that fires during a healthy restart leaves the server half-restarted. Long enough for that, short
