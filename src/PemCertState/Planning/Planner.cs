@@ -17,9 +17,9 @@ public static partial class Planner
     private static readonly string[] QuotedServerSettings = ["ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
 
     public static Plan Create(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options = null)
-        => FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
+        => StateMigration.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
             ? TrustedCaPlanner.Create(desired, observed, now)
-            : CreateSelfSigned(desired, observed, now, options));
+            : CreateSelfSigned(desired, observed, now, options)));
 
     private static Plan CreateSelfSigned(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options)
     {
