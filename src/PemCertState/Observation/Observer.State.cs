@@ -41,7 +41,8 @@ public sealed partial class Observer
                 names = [];
                 refused.Add($"{server.Host}:{legacyDir}: {e.Message}");
             }
-            foreach (var name in names)
+            // Only names pemstate gives its sets: anything else there is the person's own (EDB's manual backups).
+            foreach (var name in names.Where(BackupManifestReader.IsBackupId))
             {
                 var folder = Path.Combine(legacyDir, name);
                 var manifestPath = Path.Combine(folder, "manifest.json");
