@@ -88,7 +88,7 @@ internal static class Verbs
         if (Refuses(plan, filter)) return ExitCodes.Error;
         if (plan.Refusals.Count > 0)
         {
-            Console.Error.Write($"pemstate: apply refused: {plan.Refusals.Count} step(s) would write a private key where another account can change the folders above it (see the warnings above); nothing was changed.\n");
+            Console.Error.Write($"pemstate: apply refused: {plan.Refusals.Count} step(s) would write a private key, or pemstate's own state, where another account can change the folders above it (see the warnings above); nothing was changed.\n");
             return ExitCodes.Error;
         }
 

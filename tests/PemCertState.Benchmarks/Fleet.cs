@@ -64,6 +64,7 @@ internal sealed class Fleet : IDisposable
             server:
               host: pem
               data_dir: server/data
+              state_dir: state
               subject: /C=IN/ST=MH/L=Pune/O=EDB/CN=pem.example.com
               key: {k}
               validity: 365d

@@ -97,6 +97,7 @@ internal sealed class SshFleet : IDisposable
                 server:
                   host: h0
                   data_dir: {fleet.Root}/h0/server/data
+                  state_dir: {fleet.Root}/h0/state
                   subject: /C=IN/ST=MH/L=Pune/O=EDB/CN=pem.example.com
                   key: {Key}
                   restart: "true"

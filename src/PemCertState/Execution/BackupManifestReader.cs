@@ -83,6 +83,9 @@ public static partial class BackupManifestReader
         return own.Count > 0 ? null : new BackupManifestEntry(address!, host, path!, backupFile!, sha256!.ToLowerInvariant(), mode!, owner);
     }
 
+    /// <summary>A name pemstate gives a backup set's folder (yyyyMMddTHHmmssZ, optionally -N).</summary>
+    public static bool IsBackupId(string name) => IdPattern().IsMatch(name);
+
     /// <summary>A name, not a path: no '/', not "." or "..", no control characters, not the manifest itself.</summary>
     public static bool IsPlainName(string name) =>
         name.Length is > 0 and <= 255 && name is not "." and not ".." and not "manifest.json"

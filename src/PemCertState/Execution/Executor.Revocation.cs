@@ -49,6 +49,7 @@ public sealed partial class Executor
             retired.Add(new RetiredAgent(entry, run.Now, retirement.Revoke, retirement.Serials, retirement.Reason));
         }
         var ledger = new AgentLedger(1, [.. entries.OrderBy(e => e.Id)], retired);
+        await host.EnsureDirectoryAsync(Path.GetDirectoryName(step.Paths[0])!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         await host.WriteAtomicAsync(step.Paths[0], ledger.ToBytes(), FileModes.Private, step.Owner, ct).ConfigureAwait(false);
     }
 

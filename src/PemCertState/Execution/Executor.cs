@@ -369,6 +369,9 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             case StepAction.WriteLedger:
                 await WriteLedgerAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
+            case StepAction.MoveState:
+                await MoveStateAsync(step, host, run, ct).ConfigureAwait(false);
+                break;
             default:
                 throw new StepFailedException($"{step.Action} is not supported by this version");
         }

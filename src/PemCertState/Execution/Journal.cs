@@ -9,21 +9,30 @@ using PemCertState.Planning;
 namespace PemCertState.Execution;
 
 /// <summary>
-/// The apply journal: `.pemstate-journal.jsonl` in the server's data dir. A new apply replaces it
+/// The apply journal: `journal.jsonl` in the server's state_dir. A new apply replaces it
 /// (atomically) with its header, then appends one line as each step starts and completes, flushed
 /// to disk, so a kill -9 or a power loss at any point leaves a journal that says where it stopped.
 /// </summary>
 public sealed class Journal(IHost host, string path, string apply)
 {
-    public const string FileName = ".pemstate-journal.jsonl";
+    public const string FileName = "journal.jsonl";
+
+    /// <summary>Where a pemstate from before state_dir kept it: in data_dir. Read when the state folder has none, then moved.</summary>
+    public const string LegacyFileName = ".pemstate-journal.jsonl";
 
     public string Apply { get; } = apply;
 
-    public static string PathFor(ServerSpec server) => Path.Combine(server.DataDir, FileName);
+    public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
 
-    public Task BeginAsync(Plan plan, DateTimeOffset now, CancellationToken ct) =>
-        host.WriteAtomicAsync(path, Line(new JournalEntry("apply", Apply, now, Steps: plan.Steps.Count,
-            Restarts: plan.Steps.Where(s => s.Action == StepAction.Restart).Select(s => s.Address).ToList())), FileModes.Private, null, ct);
+    public static string LegacyPathFor(ServerSpec server) => Path.Combine(server.DataDir, LegacyFileName);
+
+    public async Task BeginAsync(Plan plan, DateTimeOffset now, CancellationToken ct)
+    {
+        // The state folder: made 0700 by the apply lock already; here too for an executor run without one.
+        await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+        await host.WriteAtomicAsync(path, Line(new JournalEntry("apply", Apply, now, Steps: plan.Steps.Count,
+            Restarts: plan.Steps.Where(s => s.Action == StepAction.Restart).Select(s => s.Address).ToList())), FileModes.Private, null, ct).ConfigureAwait(false);
+    }
 
     public Task StepAsync(string @event, int number, PlanStep step, CancellationToken ct) =>
         AppendAsync(Line(new JournalEntry(@event, Apply, Step: number, Address: step.Address,
@@ -94,7 +103,7 @@ public sealed class Journal(IHost host, string path, string apply)
                         if (raw.IsEmpty) break;
                         if (fields.Action == "restart")
                             ranRestarts.Add(fields.Escaped ? ParseLine(line).Address! : Encoding.UTF8.GetString(raw));
-                        else if (fields.Action is not ("backup" or "generate_key" or "issue" or "test_config"))
+                        else if (fields.Action is not ("backup" or "generate_key" or "issue" or "test_config" or "move_state"))
                         {
                             // Addresses are ASCII as pemstate writes them; an escaped one is read the long way.
                             var address = fields.Escaped ? Encoding.UTF8.GetBytes(ParseLine(line).Address!) : raw;

@@ -20,6 +20,9 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
     private const string BuiltInCertDir = "/root/.pem";
     private const string BuiltInConfig = "/usr/edb/pem/agent/etc/agent.cfg";
     private const string BuiltInCommonUser = "pem_agent_common_user";
+    private const string BuiltInStateRoot = "/var/lib/pemstate";
+    private const string BuiltInBackupDir = "backups";
+    private const string LegacyBackupDir = "certs";
 
     private readonly List<(int Line, int Column, string Message)> _errors = [];
 
@@ -177,16 +180,48 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
     {
         var host = DeclaredHost("/server/host", hosts) ?? "";
         var dataDir = LocalPath(String("/server/data_dir") ?? ".");
-        var backupDir = String("/server/backup_dir") ?? "certs";
+        var stateDir = ResolveStateDir(host, dataDir);
+        var backupDir = String("/server/backup_dir");
+        var backups = Path.GetFullPath(Path.Combine(stateDir, ExpandHome(backupDir ?? BuiltInBackupDir)));
+        // Where the same setting put the sets before state_dir existed: relative to data_dir, default certs.
+        var legacyBackups = Path.GetFullPath(Path.Combine(dataDir, ExpandHome(backupDir ?? LegacyBackupDir)));
         return new ServerSpec(
             host,
             dataDir,
             String("/server/owner"),
             Subject("/server/subject"),
             Policy("server", _builtInLeafValidity, "/server"),
-            Path.GetFullPath(Path.Combine(dataDir, ExpandHome(backupDir))),
+            backups,
+            stateDir,
             String("/server/restart"),
-            ResolveDatabase());
+            ResolveDatabase())
+        {
+            LegacyBackupDir = legacyBackups == backups ? null : legacyBackups,
+        };
+    }
+
+    /// <summary>
+    /// server.state_dir, default /var/lib/pemstate/&lt;host&gt;. Inside data_dir it would be what it replaces: a folder
+    /// the database account can rename and pg_basebackup trips over, so that is an error here, not at the first apply.
+    /// </summary>
+    private string ResolveStateDir(string host, string dataDir)
+    {
+        const string at = "/server/state_dir";
+        string stateDir;
+        if (String(at) is { } set) stateDir = LocalPath(set);
+        else if (host is "." or ".." || host.Contains('/', StringComparison.Ordinal))
+        {
+            // The host's name becomes a folder name: one that is not a plain name would put the state somewhere else.
+            ErrorAtValue("/server/host", $"server.host: '{host}' is not a plain folder name, so it cannot name the default state folder; set server.state_dir");
+            stateDir = BuiltInStateRoot;
+        }
+        else stateDir = Path.Combine(BuiltInStateRoot, host.Length > 0 ? host : "server");
+        var data = Path.TrimEndingDirectorySeparator(dataDir);
+        if (stateDir == data || stateDir.StartsWith(data == "/" ? "/" : data + "/", StringComparison.Ordinal))
+            ErrorAtValue(String(at) is null ? "/server/data_dir" : at,
+                $"server.state_dir: {stateDir} is {(stateDir == data ? "data_dir itself" : $"inside data_dir {data}")}; the database account owns data_dir " +
+                "and pg_basebackup copies it, so pemstate's journal, ledger, lock and backups must live elsewhere (default /var/lib/pemstate/<server.host>)");
+        return stateDir;
     }
 
     private DatabaseSpec? ResolveDatabase()

@@ -6,7 +6,7 @@ using PemCertState.Inventory;
 namespace PemCertState.Observation;
 
 /// <summary>
-/// `.pemstate-agents.json` in the server's data dir (0600, written atomically, only with agents.revoke_removed):
+/// `agents.json` in the server's state_dir (0600, written atomically, only with agents.revoke_removed):
 /// which agent holds which certificate, and the agents retired so far. The inventory forgets an agent the moment
 /// it is removed from it; the ledger is how the next plan still finds its files and its serial.
 /// </summary>
@@ -14,7 +14,10 @@ namespace PemCertState.Observation;
 /// apply interrupted at any point leaves a ledger that still names every agent whose revocation is unfinished.</remarks>
 public sealed record AgentLedger(int Version, IReadOnlyList<LedgerEntry> Agents, IReadOnlyList<RetiredAgent> Retired)
 {
-    public const string FileName = ".pemstate-agents.json";
+    public const string FileName = "agents.json";
+
+    /// <summary>Where a pemstate from before state_dir kept it: in data_dir. Read when the state folder has none, then moved.</summary>
+    public const string LegacyFileName = ".pemstate-agents.json";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -23,7 +26,9 @@ public sealed record AgentLedger(int Version, IReadOnlyList<LedgerEntry> Agents,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public static string PathFor(ServerSpec server) => Path.Combine(server.DataDir, FileName);
+    public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
+
+    public static string LegacyPathFor(ServerSpec server) => Path.Combine(server.DataDir, LegacyFileName);
 
     /// <summary>The entry for a managed agent holding <paramref name="certificate"/>; the planner and the executor both build it here, so that what an apply writes is what the next plan expects.</summary>
     public static LedgerEntry Entry(AgentsSpec agents, AgentSpec agent, Crypto.CertificateSummary certificate) => new(
@@ -40,8 +45,8 @@ public sealed record AgentLedger(int Version, IReadOnlyList<LedgerEntry> Agents,
     public IReadOnlyList<string> Refused { get; init; } = [];
 
     /// <summary>
-    /// The ledger, or an error that says why the file cannot be read as one. The file sits in data_dir, which the
-    /// database account owns: every entry is checked, and one that fails is left out (and named in <see cref="Refused"/>)
+    /// The ledger, or an error that says why the file cannot be read as one. The file is read from a managed host (and
+    /// an older pemstate's from data_dir, which the database account owns): every entry is checked, and one that fails is left out (and named in <see cref="Refused"/>)
     /// rather than acted on.
     /// </summary>
     public static (AgentLedger? Ledger, string? Error) Parse(byte[] content)

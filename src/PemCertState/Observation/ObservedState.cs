@@ -9,6 +9,9 @@ public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<in
     /// <summary>Set with ca.source: trusted; with self-signed only when a trusted CA may have left pending keys or requests behind.</summary>
     public ObservedTrusted? Trusted { get; init; }
 
-    /// <summary>The agent ledger (.pemstate-agents.json); null only where a test builds the state by hand.</summary>
+    /// <summary>The agent ledger (state_dir/agents.json); null only where a test builds the state by hand.</summary>
     public ObservedLedger? Ledger { get; init; }
+
+    /// <summary>The state folder and what an older pemstate left in data_dir; null only where a test builds the state by hand.</summary>
+    public ObservedStateFolder? StateFolder { get; init; }
 }

@@ -10,7 +10,9 @@ public sealed partial class Observer
     /// </summary>
     private async Task<ObservedLedger> ObserveLedgerAsync(DesiredState desired, CancellationToken ct)
     {
-        var file = await hosts[desired.Server.Host].ReadAsync(AgentLedger.PathFor(desired.Server), ct).ConfigureAwait(false);
+        var (current, legacy) = await ReadStateFileAsync(desired.Server, AgentLedger.PathFor(desired.Server), AgentLedger.LegacyPathFor(desired.Server), ct).ConfigureAwait(false);
+        // Until the next apply moves it, an older pemstate's ledger in data_dir is the one that knows who was issued what.
+        var file = current.Exists || !legacy.Exists ? current : legacy;
         var (ledger, error) = file.Exists ? AgentLedger.Parse(file.Content) : (null, null);
         if (ledger is null || !desired.Agents.RevokeRemoved) return new ObservedLedger(FileFacts.From(file), ledger, error, []);
 

@@ -19,7 +19,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
     public async Task<ObservedState> ObserveAsync(DesiredState desired, CancellationToken cancellationToken)
     {
         var server = ObserveServerAsync(desired.Server, cancellationToken);
-        var journal = hosts[desired.Server.Host].ReadAsync(Execution.Journal.PathFor(desired.Server), cancellationToken);
+        var journal = ReadStateFileAsync(desired.Server, Execution.Journal.PathFor(desired.Server), Execution.Journal.LegacyPathFor(desired.Server), cancellationToken);
         // The database is verified against the root.crt and ca_certificate.crt just read: it waits for them.
         var trust = TrustAsync(desired, server);
         var database = desired.Server.Database is { } spec
@@ -33,16 +33,18 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             async (i, ct) => agents[i] = await ObserveAgentAsync(desired.Agents, desired.Agents.List[i], ct).ConfigureAwait(false))
             .ConfigureAwait(false);
         var ledger = ObserveLedgerAsync(desired, cancellationToken);
-        var journalFile = await journal.ConfigureAwait(false);
+        var (journalFile, legacyJournal) = await journal.ConfigureAwait(false);
+        var stateFolder = ObserveStateFolderAsync(desired, journalFile, legacyJournal, cancellationToken);
         // Back on PEM's own CA: what a trusted CA may have left (pending keys, requests, the renewal job it turned off).
         if (trusted is null && await TrustedObserver.MayHaveLeftoversAsync(hosts, desired, await server.ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
             trusted = TrustedObserver.ObserveAsync(hosts, desired, trust, cancellationToken);
         return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
-            journalFile.Exists ? Execution.Journal.Read(journalFile.Content) : null,
+            (journalFile.Exists ? journalFile : legacyJournal) is { Exists: true } read ? Execution.Journal.Read(read.Content) : null,
             desired.Web is { } web ? await ObserveWebAsync(web, cancellationToken).ConfigureAwait(false) : null)
         {
             Trusted = trusted is null ? null : await trusted.ConfigureAwait(false),
             Ledger = await ledger.ConfigureAwait(false),
+            StateFolder = await stateFolder.ConfigureAwait(false),
         };
     }
 

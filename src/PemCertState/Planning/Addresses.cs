@@ -17,6 +17,9 @@ public static class Addresses
     /// <summary>The agent ledger on the server: which certificate each agent holds, so a removed agent can still be revoked.</summary>
     public const string AgentLedger = "agents.ledger";
 
+    /// <summary>pemstate's own state on the server host (server.state_dir): journal, agent ledger, apply lock and backup sets.</summary>
+    public const string State = "state";
+
     /// <summary>The restart in the middle of a CA rotation, so that the server trusts the old and the new CA before any agent switches.</summary>
     public const string ServerRestartTrustingBoth = "restart[server, both CAs]";
 

@@ -25,7 +25,7 @@ public static partial class Planner
     {
         var agents = desired.Agents;
         if (observed.Ledger?.Ledger is not { } ledger) return [];
-        var where = $"ledger {desired.Server.Host}:{AgentLedger.PathFor(desired.Server)}";
+        var where = $"ledger {desired.Server.Host}:{observed.Ledger.File.Path}";
         foreach (var refused in ledger.Refused)
             warnings.Add($"{where}: entry {refused}; it is left out: nothing is revoked or removed for it");
         var managed = agents.List.Select(a => a.Id).ToHashSet();
@@ -168,12 +168,15 @@ public static partial class Planner
                     + $"{(changed.Count == 1 ? "holds" : "hold")} a certificate the ledger does not record yet";
         }
 
+        // Root's, in the state folder: the database account (server.owner) is the one the ledger must be kept from.
+        // One still in data_dir is moved there by the plan's first steps, 0600 like this.
+        var path = AgentLedger.PathFor(server);
         if (reason is null)
         {
-            PlanModeAndOwner(Addresses.AgentLedger, server.Owner, [seen.File], steps);
+            if (seen.File.Path == path) PlanModeAndOwner(Addresses.AgentLedger, null, [seen.File], steps);
             return;
         }
-        steps.Add(new PlanStep(Addresses.AgentLedger, server.Host, StepAction.WriteLedger, reason, [seen.File.Path],
-            Source: commonSource, Owner: server.Owner, Mode: FileModes.Private, Revoke: [.. leaving.Select(l => l.Retirement)]));
+        steps.Add(new PlanStep(Addresses.AgentLedger, server.Host, StepAction.WriteLedger, reason, [path],
+            Source: commonSource, Mode: FileModes.Private, Revoke: [.. leaving.Select(l => l.Retirement)]));
     }
 }

@@ -33,11 +33,14 @@ public enum StepAction
     Remove,
     /// <summary>Run a config test (apachectl -t, nginx -t) before a reload; a failure stops the apply before the reload.</summary>
     TestConfig,
-    /// <summary>Write the agent ledger (.pemstate-agents.json): which agent holds which certificate, and who was retired. Last in a plan.</summary>
+    /// <summary>Write the agent ledger (state_dir/agents.json): which agent holds which certificate, and who was retired. Last in a plan.</summary>
     WriteLedger,
     /// <summary>Trusted CA leftovers: delete a pending key on its host (Paths) and its request beside the inventory (Source),
     /// once the pair is installed or no longer wanted. No backup: the key was never used.</summary>
     RemovePending,
     /// <summary>Turn PEM's own CA renewal job back on (back from a trusted CA to PEM's own CA).</summary>
     EnableJob,
+    /// <summary>Move what an older pemstate kept in data_dir (Source: its journal, ledger, lock or a backup set's folder) into
+    /// the state folder (Paths[0]), then delete it from data_dir. First in a plan, before any backup.</summary>
+    MoveState,
 }

@@ -117,6 +117,7 @@ public static partial class PlanMarkdownRenderer
         StepAction.RequestSignature => $"{Paths(step.Paths, " + ")}: pending key, and the request for the CA",
         StepAction.InstallSigned => $"{Paths(step.Paths, " + ")}, {ModeAndOwner(step)}, signed certificate {Code(step.Source ?? "")}",
         StepAction.Remove => $"{Paths(step.Paths, ", ")} (backed up first)",
+        StepAction.MoveState => $"{Code(step.Source ?? "")} to {Code(step.Paths[0])}, {ModeAndOwner(step)}, then removed from data_dir",
         StepAction.DisableJob => $"PEM job {Code(step.Source ?? "")}",
         StepAction.EnableJob => $"PEM job {Code(step.Source ?? "")}, back on",
         StepAction.RemovePending => $"{Paths(step.Source is { } request ? [.. step.Paths, request] : step.Paths, ", ")} (never used, no backup)",

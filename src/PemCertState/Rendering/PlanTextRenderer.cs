@@ -83,6 +83,7 @@ public static class PlanTextRenderer
         StepAction.WriteLedger => "write ledger",
         StepAction.RemovePending => "remove pending",
         StepAction.EnableJob => "enable job",
+        StepAction.MoveState => "move",
         _ => action.ToString(),
     };
 
@@ -91,6 +92,7 @@ public static class PlanTextRenderer
         StepAction.Backup => '=',
         StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings or StepAction.Restore => '~',
         StepAction.Remove or StepAction.RemovePending => '-',
+        StepAction.MoveState => '>',
         StepAction.Restart => '!',
         StepAction.TestConfig => '?',
         _ => '+',
@@ -117,6 +119,7 @@ public static class PlanTextRenderer
         StepAction.RequestSignature => $"{string.Join(" + ", step.Paths)}",
         StepAction.InstallSigned => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}) from {step.Source}",
         StepAction.Remove => $"{string.Join(", ", step.Paths)} (a backup copy was taken)",
+        StepAction.MoveState => $"{step.Source} -> {step.Paths[0]} ({ModeAndOwner(step)}, then removed from data_dir)",
         StepAction.DisableJob => $"UPDATE pem.job SET jobenabled = false WHERE jobname = '{step.Source}'",
         StepAction.EnableJob => $"UPDATE pem.job SET jobenabled = true WHERE jobname = '{step.Source}'",
         StepAction.RemovePending => string.Join(", ", step.Source is { } request ? [.. step.Paths, request] : step.Paths) + " (never used, no backup)",

@@ -60,8 +60,12 @@ public sealed class SshAttackTests(SshdFixture sshd) : IClassFixture<SshdFixture
         }));
         // and an invented retired agent whose files are the victims and whose serial is the server's
         var serverSerial = CertificateSummary.From(PemCodec.DecodeCertificates(File.ReadAllBytes(Path.Combine(lab.DataDir, "server.crt")))[0]).Serial;
-        var ledgerPath = Path.Combine(lab.DataDir, AgentLedger.FileName);
-        var ledger = JsonNode.Parse(File.ReadAllBytes(ledgerPath))!.AsObject();
+        // (in data_dir, where a pemstate from before state_dir kept the ledger: still read until the next apply moves it;
+        // the state folder itself is root's alone)
+        var ledgerPath = Path.Combine(lab.DataDir, AgentLedger.LegacyFileName);
+        var statePath = Path.Combine(lab.StateDir, AgentLedger.FileName);
+        var ledger = JsonNode.Parse(File.ReadAllBytes(statePath))!.AsObject();
+        File.Delete(statePath);
         ledger["agents"]!.AsArray().Add(new JsonObject
         {
             ["id"] = 7, ["host"] = "pem", ["key"] = victims.CronJob, ["certificate"] = victims.Secret, ["backup_dir"] = victims.Root,

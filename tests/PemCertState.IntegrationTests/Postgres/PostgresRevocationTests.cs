@@ -69,7 +69,7 @@ public sealed class PostgresRevocationTests(PostgresFixture postgres) : IClassFi
         Assert.Contains("\"state\": \"revoked\"", status.Output, StringComparison.Ordinal);
         var again = await lab.PlanAsync();
         Assert.True(again.IsEmpty, string.Join("\n", again.Steps.Select(s => $"{s.Address} {s.Action}: {s.Reason}")));
-        Assert.True(File.Exists(Path.Combine(postgres.DataDir, AgentLedger.FileName)));
+        Assert.True(File.Exists(Path.Combine(lab.StateDir, AgentLedger.FileName)));
     }
 
     private static string Agents(params int[] ids) => PemLab.PerAgent(ids).Replace("agents:\n", "agents:\n  revoke_removed: true\n", StringComparison.Ordinal);

@@ -23,6 +23,9 @@ internal sealed class PemLab
     public string RootCrt => Path.Combine(_postgres.DataDir, "root.crt");
     public void Rewrite(string from, string to) =>
         File.WriteAllText(InventoryPath, File.ReadAllText(InventoryPath).Replace(from, to, StringComparison.Ordinal));
+    /// <summary>server.state_dir: inside the lab, so that no test writes to /var/lib/pemstate.</summary>
+    public string StateDir => Path.Combine(Folder, "state");
+
     public string CertDir(int id) => Path.Combine(Folder, "agents", id.ToString(System.Globalization.CultureInfo.InvariantCulture), ".pem");
 
     /// <param name="agentsYaml">The whole agents section; "{folder}" is replaced by the lab folder.</param>
@@ -44,6 +47,7 @@ internal sealed class PemLab
             server:
               host: pem
               data_dir: {dataDir ?? postgres.DataDir}
+              state_dir: {StateDir}
               owner: postgres
               subject: /C=IN/O=EDB/CN=localhost
               key: {key}

@@ -23,6 +23,9 @@ internal sealed class SshLab : IDisposable
     public string InventoryPath => Path.Combine(Root, "pemstate.yaml");
     public string KnownHostsPath => Path.Combine(Root, "known_hosts");
     public string DataDir => Path.Combine(Root, "server", "data");
+
+    /// <summary>server.state_dir: inside the lab, so that no test writes to /var/lib/pemstate.</summary>
+    public string StateDir => Path.Combine(Root, "state");
     public string CertDir(int id) => Path.Combine(Root, "agents", id.ToString(CultureInfo.InvariantCulture), ".pem");
     public string AgentConfig(int id) => Path.Combine(Root, "agents", id.ToString(CultureInfo.InvariantCulture), "agent.cfg");
     public string RestartLog => Path.Combine(Root, "restarts.log");
@@ -61,6 +64,7 @@ internal sealed class SshLab : IDisposable
             server:
               host: {hosts[0].Name}
               data_dir: {lab.DataDir}
+              state_dir: {lab.StateDir}
               subject: /C=IN/ST=MH/L=Pune/O=EDB/CN=pem.example.com
               key: {Key}
               restart: echo server >> {lab.RestartLog}

@@ -38,6 +38,7 @@ internal sealed class WebLab
             server:
               host: pem
               data_dir: {Folder}/data
+              state_dir: {Folder}/state
               subject: /C=IN/O=EDB/CN=localhost
               key: {"{ algorithm: ecdsa, curve: p256 }"}
               restart: "true"

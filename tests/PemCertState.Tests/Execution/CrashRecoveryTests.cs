@@ -48,7 +48,7 @@ public sealed class CrashRecoveryTests
         // Then
         await AssertRecoversAsync(lab, step, later);
         // and no file was lost: the key the renewal replaced is in a backup set
-        var backedUp = Directory.EnumerateFiles(Path.Combine(lab.DataDir, "certs"), "server.key*", SearchOption.AllDirectories).Select(p => Crypto(File.ReadAllBytes(p)));
+        var backedUp = Directory.EnumerateFiles(Path.Combine(lab.StateDir, "backups"), "server.key*", SearchOption.AllDirectories).Select(p => Crypto(File.ReadAllBytes(p)));
         Assert.Contains(oldServerKey, backedUp);
     }
 
@@ -86,7 +86,10 @@ public sealed class CrashRecoveryTests
                 Assert.Equal(entry.GetProperty("sha256").GetString(), Crypto(File.ReadAllBytes(copy)));
             }
         }
-        Assert.False(File.Exists(Path.Combine(lab.DataDir, ".pemstate.lock")));
+        Assert.False(File.Exists(Path.Combine(lab.StateDir, PemCertState.Execution.ApplyLock.FileName)));
+        // and pemstate kept nothing of its own in data_dir, which pg_basebackup copies as the database account
+        Assert.Empty(Directory.EnumerateFileSystemEntries(lab.DataDir, ".pemstate*"));
+        Assert.False(Directory.Exists(Path.Combine(lab.DataDir, "certs")));
     }
 
     private static string Crypto(byte[] bytes) => PemCertState.Crypto.Fingerprints.Sha256Hex(bytes);

@@ -118,7 +118,7 @@ public sealed class ExecutorTests
         await lab.ApplyAsync(Lab.Today.AddHours(1));
 
         // Then
-        var set = Assert.Single(Directory.GetDirectories(Path.Combine(lab.DataDir, "certs")));
+        var set = Assert.Single(Directory.GetDirectories(Path.Combine(lab.StateDir, "backups")));
         Assert.Equal("20261127T130000Z", Path.GetFileName(set));
         Assert.Equal(oldKey, File.ReadAllBytes(Path.Combine(set, "server.key")));
         Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(Path.Combine(set, "server.key")));

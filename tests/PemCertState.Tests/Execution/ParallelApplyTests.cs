@@ -56,7 +56,7 @@ public sealed class ParallelApplyTests
         Assert.Equal(0, Pemstate.Run(lab.Root, "apply", "--auto-approve", "--parallelism", "4").ExitCode);
 
         // Then the journal has a start and a completion line for every step, each whole, and the end
-        var lines = File.ReadAllLines(Path.Combine(lab.DataDir, PemCertState.Execution.Journal.FileName));
+        var lines = File.ReadAllLines(Path.Combine(lab.StateDir, PemCertState.Execution.Journal.FileName));
         var journal = PemCertState.Execution.Journal.Read(string.Join("\n", lines))!;
         Assert.True(journal.Finished);
         Assert.Equal(Enumerable.Range(1, journal.Steps), journal.Completed);

@@ -166,9 +166,9 @@ public sealed class SafeApplyTests
             File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath).Replace("CN=pem", $"CN={name}", StringComparison.Ordinal));
             Assert.Equal(0, Pemstate.Run(lab.Root, "apply", "--auto-approve").ExitCode);
         }
-        var folders = Directory.GetDirectories(Path.Combine(lab.DataDir, "certs")).Order(StringComparer.Ordinal).ToList();
+        var folders = Directory.GetDirectories(Path.Combine(lab.StateDir, "backups")).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(2, folders.Count);
-        var live = lab.Fingerprint().Where(f => !f.Key.Contains("/certs/", StringComparison.Ordinal)).ToDictionary();
+        var live = lab.Fingerprint().Where(f => !f.Key.Contains("/certs/", StringComparison.Ordinal) && !f.Key.Contains("/state/backups/", StringComparison.Ordinal)).ToDictionary();
 
         // When
         var prune = Pemstate.Run(lab.Root, "backups", "prune", "--keep", "1");
@@ -176,8 +176,8 @@ public sealed class SafeApplyTests
         // Then only the older set is gone; the newest and every live file stay
         Assert.True(prune.ExitCode == 0, prune.Stderr);
         Assert.Contains($"Removed backup set pem:{folders[0]}", prune.Stdout, StringComparison.Ordinal);
-        Assert.Equal([folders[1]], Directory.GetDirectories(Path.Combine(lab.DataDir, "certs")));
-        Assert.Equal(live, lab.Fingerprint().Where(f => !f.Key.Contains("/certs/", StringComparison.Ordinal)).ToDictionary());
+        Assert.Equal([folders[1]], Directory.GetDirectories(Path.Combine(lab.StateDir, "backups")));
+        Assert.Equal(live, lab.Fingerprint().Where(f => !f.Key.Contains("/certs/", StringComparison.Ordinal) && !f.Key.Contains("/state/backups/", StringComparison.Ordinal)).ToDictionary());
         Assert.DoesNotContain(Path.GetFileName(folders[0]) + " ", Pemstate.Run(lab.Root, "backups").Stdout, StringComparison.Ordinal);
     }
 }

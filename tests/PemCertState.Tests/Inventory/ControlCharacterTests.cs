@@ -176,7 +176,7 @@ public sealed class ControlCharacterTests
 
         // Then both exit 1 naming file:line:column, and nothing was observed or written: no agent.cfg, no server files
         Assert.Equal(1, validate.ExitCode);
-        Assert.Contains($"pemstate.yaml:22:15: agents.defaults.cert_dir: holds a line feed (U+000A) at character 17; {Rule}", validate.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"pemstate.yaml:23:15: agents.defaults.cert_dir: holds a line feed (U+000A) at character 17; {Rule}", validate.Stderr, StringComparison.Ordinal);
         Assert.Equal(1, apply.ExitCode);
         Assert.Contains("agents.defaults.cert_dir: holds a line feed", apply.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(lab.AgentConfig(1)));

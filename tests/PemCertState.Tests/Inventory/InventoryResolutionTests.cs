@@ -36,7 +36,7 @@ public sealed class InventoryResolutionTests
             new CertificatePolicy(KeySpec.Rsa(4096), TimeSpan.FromDays(3650), TimeSpan.FromDays(30)), TimeSpan.FromDays(365)), state.Ca);
         Assert.Equal(new ServerSpec("pem", "/var/lib/edb/as15/data", null, "/CN=pem",
             new CertificatePolicy(KeySpec.Rsa(4096), TimeSpan.FromDays(365), TimeSpan.FromDays(30)),
-            "/var/lib/edb/as15/data/certs", null), state.Server);
+            "/var/lib/pemstate/pem/backups", "/var/lib/pemstate/pem", null) { LegacyBackupDir = "/var/lib/edb/as15/data/certs" }, state.Server);
         Assert.Equal(AgentUserMode.PerAgent, state.Agents.User);
         Assert.Equal("pem_agent_common_user", state.Agents.CommonUser);
         Assert.Equal("", state.Agents.SubjectPrefix);
@@ -112,7 +112,7 @@ public sealed class InventoryResolutionTests
     }
 
     [Fact]
-    public void Relative_paths_resolve_against_the_inventory_folder_and_backup_dir_against_data_dir()
+    public void Relative_paths_resolve_against_the_inventory_folder_and_backup_dir_against_state_dir()
     {
         // Given relative, dotted and home-relative paths
         var yaml = """
@@ -130,7 +130,9 @@ public sealed class InventoryResolutionTests
         // Then every path is absolute and normalised
         var home = Environment.GetEnvironmentVariable("HOME")!;
         Assert.Equal("/lab/server/data", state.Server.DataDir);
-        Assert.Equal("/lab/server/data/old/certs", state.Server.BackupDir);
+        // backup_dir is relative to state_dir now; where the same setting put the sets before is kept, for the move
+        Assert.Equal("/var/lib/pemstate/pem/old/certs", state.Server.BackupDir);
+        Assert.Equal("/lab/server/data/old/certs", state.Server.LegacyBackupDir);
         Assert.Equal(new HostSpec("db", HostTransport.Ssh, "db.example.com", 22, "pem", Path.Combine(home, ".ssh/id_ed25519"), null, true),
             state.Hosts["db"]);
         Assert.Equal(new HostSpec("pem", HostTransport.Local), state.Hosts["pem"]);

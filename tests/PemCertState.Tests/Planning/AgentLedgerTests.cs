@@ -5,7 +5,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Planning;
 
-/// <summary>.pemstate-agents.json sits in data_dir, which the database account owns: each entry is checked before it is believed.</summary>
+/// <summary>The ledger is read from a managed host (an older pemstate's from data_dir, which the database account owns): each entry is checked before it is believed.</summary>
 [Trait("Category", "Attack")]
 public sealed class AgentLedgerTests
 {

@@ -81,7 +81,7 @@ public sealed class RevocationTests
         // the server restarted (to load the CRL), no agent did
         Assert.Equal(["server"], File.ReadAllLines(lab.RestartLog));
         // the ledger: 0600, agent 1 managed, agents 2 and 3 retired with their serials and reasons
-        var ledgerPath = Path.Combine(lab.DataDir, AgentLedger.FileName);
+        var ledgerPath = Path.Combine(lab.StateDir, AgentLedger.FileName);
         Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(ledgerPath));
         var (ledger, _) = AgentLedger.Parse(File.ReadAllBytes(ledgerPath));
         Assert.Equal([1], ledger!.Agents.Select(a => a.Id));
@@ -187,9 +187,9 @@ public sealed class RevocationTests
         // Then
         var step = Assert.Single(plan.Steps);
         Assert.Equal((Addresses.AgentLedger, StepAction.WriteLedger), (step.Address, step.Action));
-        Assert.Contains(".pemstate-agents.json is missing", step.Reason, StringComparison.Ordinal);
+        Assert.Contains("agents.json is missing", step.Reason, StringComparison.Ordinal);
         await lab.ApplyAsync();
-        using var ledger = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(lab.DataDir, AgentLedger.FileName)));
+        using var ledger = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(lab.StateDir, AgentLedger.FileName)));
         Assert.Equal(2, ledger.RootElement.GetProperty("agents").GetArrayLength());
         Assert.Empty((await lab.PlanAsync()).Steps);
     }
@@ -239,7 +239,7 @@ public sealed class RevocationTests
         Assert.Contains(plan.Warnings, w => w.Contains("also held by a managed agent", StringComparison.Ordinal) && w.Contains("--rotate-common", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(lab.CertDir(3), "agent.crt")));
         Assert.True(File.Exists(Path.Combine(lab.CertDir(1), "agent.crt")));
-        var (ledger, _) = AgentLedger.Parse(File.ReadAllBytes(Path.Combine(lab.DataDir, AgentLedger.FileName)));
+        var (ledger, _) = AgentLedger.Parse(File.ReadAllBytes(Path.Combine(lab.StateDir, AgentLedger.FileName)));
         var retired = Assert.Single(ledger!.Retired);
         Assert.Equal((3, false), (retired.Agent.Id, retired.Revoked));
         Assert.Equal("removed", Assert.Single(PemCertState.Verification.StatusReport.Create(lab.Desired, await lab.ObserveAsync(), Lab.Today), r => r.Address == "agent[3].certificate").State);

@@ -85,7 +85,7 @@ public sealed partial class TrustedCaPlannerTests
         Assert.Equal(File.ReadAllText(Path.Combine(lab.Root, "trusted", "ca.crl")), File.ReadAllText(Path.Combine(lab.DataDir, "root.crl")));
         // and PEM's own CA went into the backup set, the pending keys are gone
         Assert.False(File.Exists(Path.Combine(lab.DataDir, "ca_key.key")));
-        Assert.Single(Directory.GetFiles(Path.Combine(lab.DataDir, "certs"), "ca_key.key", SearchOption.AllDirectories));
+        Assert.Single(Directory.GetFiles(Path.Combine(lab.StateDir, "backups"), "ca_key.key", SearchOption.AllDirectories));
         Assert.False(File.Exists(Path.Combine(lab.DataDir, "server.key.pending")));
         Assert.False(File.Exists(Path.Combine(lab.CertDir(1), "agent1.key.pending")));
 

@@ -20,6 +20,9 @@ internal sealed partial class Lab : IDisposable
     public string Root { get; }
     public string InventoryPath => Path.Combine(Root, "pemstate.yaml");
     public string DataDir => Path.Combine(Root, "server", "data");
+
+    /// <summary>server.state_dir: inside the lab, so that no test writes to /var/lib/pemstate.</summary>
+    public string StateDir => Path.Combine(Root, "state");
     public string CertDir(int id) => Path.Combine(Root, "agents", id.ToString(System.Globalization.CultureInfo.InvariantCulture), ".pem");
     public string AgentConfig(int id) => Path.Combine(Root, "agents", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "agent.cfg");
     public string RestartLog => Path.Combine(Root, "restarts.log");
@@ -49,6 +52,7 @@ internal sealed partial class Lab : IDisposable
             server:
               host: pem
               data_dir: server/data
+              state_dir: state
               subject: /C=IN/ST=MH/L=Pune/O=EDB/CN=pem.example.com
               key: {key}
               validity: 365d

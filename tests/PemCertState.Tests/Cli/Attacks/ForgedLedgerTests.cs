@@ -7,7 +7,7 @@ using Xunit;
 namespace PemCertState.Tests.Cli.Attacks;
 
 /// <summary>
-/// Issue 16, attack 5: the account that owns data_dir (postgres, enterprisedb) rewrites .pemstate-agents.json with
+/// Issue 16, attack 5: the account that owns data_dir (postgres, enterprisedb) rewrites .pemstate-agents.json (where pemstate kept its ledger before state_dir) with
 /// invented agents that have "left" the inventory, whose key and certificate paths point at files it wants root to
 /// delete, and whose serials are the server's or the CA's. With agents.revoke_removed the next apply must not delete
 /// those files nor revoke those serials, must name the ledger and each entry, and must still retire a real agent.
@@ -42,8 +42,12 @@ public sealed class ForgedLedgerTests
         var agent1Serial = Serial(Path.Combine(lab.CertDir(1), "agent1.crt"));
         var agent2Serial = Serial(Path.Combine(lab.CertDir(2), "agent2.crt"));
         var issuer = "/C=IN/ST=MH/L=Pune/O=PEM/CN=pem-ca";
-        var ledgerPath = Path.Combine(lab.DataDir, AgentLedger.FileName);
-        var ledger = JsonNode.Parse(File.ReadAllBytes(ledgerPath))!.AsObject();
+        // The ledger now lives in the root-only state folder; the account can only forge one where a pemstate from before
+        // state_dir kept it, in data_dir, which is still read until the next apply moves it (an upgrade's first apply).
+        var ledgerPath = Path.Combine(lab.DataDir, AgentLedger.LegacyFileName);
+        var statePath = Path.Combine(lab.StateDir, AgentLedger.FileName);
+        var ledger = JsonNode.Parse(File.ReadAllBytes(statePath))!.AsObject();
+        File.Delete(statePath);
         var agents = ledger["agents"]!.AsArray();
         // paths anywhere, with the server's serial
         agents.Add(Entry(7, victims.CronJob, victims.Secret, Path.Combine(victims.Root, "backups"), serverSerial, issuer));
@@ -78,6 +82,9 @@ public sealed class ForgedLedgerTests
         Assert.Contains($"{where}: entry agent 9 on pem (serial {caSerial}): serial {caSerial} is held by ca", apply.Stdout, StringComparison.Ordinal);
         Assert.Contains($"{where}: entry agents[", apply.Stdout, StringComparison.Ordinal);
         Assert.Contains("(agent 10): key", apply.Stdout, StringComparison.Ordinal);
+        // and the forged file left data_dir; the refused entry did not reach the state folder
+        Assert.False(File.Exists(ledgerPath));
+        Assert.DoesNotContain("\"id\": 10", File.ReadAllText(statePath), StringComparison.Ordinal);
 
         // When a real agent leaves the inventory afterwards
         lab.RemoveAgent(2);
