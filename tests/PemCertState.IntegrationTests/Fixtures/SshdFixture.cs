@@ -60,7 +60,20 @@ public sealed class SshdFixture : IDisposable
         Run("usermod", "-p", "*", SudoUser);
         File.WriteAllText("/etc/sudoers.d/pemstate-sudo", $"{SudoUser} ALL=(ALL) NOPASSWD: ALL\n");
         File.SetUnixFileMode("/etc/sudoers.d/pemstate-sudo", UnixFileMode.UserRead | UnixFileMode.GroupRead);
+        // Several test classes share the account at once, so it goes when the test process ends, not with one fixture:
+        // the machine is left as it was found (no user, no sudoers file).
+        if (Interlocked.Exchange(ref _removalRegistered, 1) == 0)
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveSudoUser();
         return SudoUser;
+    }
+
+    private static int _removalRegistered;
+
+    private static void RemoveSudoUser()
+    {
+        try { File.Delete("/etc/sudoers.d/pemstate-sudo"); }
+        catch (IOException) { }
+        Run("userdel", "-r", "-f", SudoUser);
     }
 
     internal static (int ExitCode, string Output) Run(string file, params string[] arguments)
