@@ -91,9 +91,8 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     public Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var (folderPath, name) = Split(path);
         (uint Uid, uint Gid)? user = owner is null ? null : Posix.LookUpUser(owner) ?? throw new HostOperationException(Name, path, $"no such user '{owner}'");
-        using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, "write failed: its folder does not exist");
+        using var folder = HeldParent(path, "write", out var name);
         if (Descriptors.StatusOfName(folder.Handle, name) is { Kind: not FileKind.Regular } existing)
             throw NotRegular(path, existing.Kind);
         var privateName = $".pemstate-{Guid.NewGuid():N}";
@@ -161,8 +160,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     /// </summary>
     private void Change(string path, string what, Action<SafeFileHandle> change)
     {
-        var (folderPath, name) = Split(path);
-        using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, $"{what} failed: its folder does not exist");
+        using var folder = HeldParent(path, what, out var name);
         try
         {
             using var file = Descriptors.OpenAt(folder.Handle, name, Descriptors.ORdOnly | Descriptors.ONoFollow | Descriptors.ONonBlock | Descriptors.ONoCtty);
@@ -184,8 +182,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
 
     public Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
     {
-        var (folderPath, name) = Split(path);
-        using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, "create failed: its folder does not exist");
+        using var folder = HeldParent(path, "create", out var name);
         SafeFileHandle file;
         try
         {
@@ -213,8 +210,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
 
     public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
     {
-        var (folderPath, name) = Split(path);
-        using var folder = FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, "append failed: its folder does not exist");
+        using var folder = HeldParent(path, "append", out var name);
         try
         {
             using var file = Descriptors.OpenAt(folder.Handle, name,
@@ -353,6 +349,13 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>The folder holding <paramref name="path"/>, held by descriptor, and the file's plain name in it.</summary>
+    private FolderHandle HeldParent(string path, string what, out string name)
+    {
+        (var folderPath, name) = Split(path);
+        return FolderHandle.Open(Name, folderPath) ?? throw new HostOperationException(Name, path, $"{what} failed: its folder does not exist");
+    }
 
     private static (string Folder, string Name) Split(string path)
     {

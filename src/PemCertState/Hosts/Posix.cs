@@ -2,19 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace PemCertState.Hosts;
 
-/// <summary>The few libc calls .NET has no API for: owner lookup (statx, getpwuid), chown, fsync of a folder, killing a process group.</summary>
+/// <summary>The few libc calls .NET has no API for besides <see cref="Descriptors"/>: user and group names (getpwuid, getgrgid), who runs pemstate, killing a process group.</summary>
 internal static partial class Posix
 {
-    private const int AtFdCwd = -100;
-    private const uint StatxMode = 0x2;
-    private const uint StatxUid = 0x8;
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(int dirfd, string path, int flags, uint mask, Span<byte> buffer);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int chown(string path, uint owner, uint group);
-
     [LibraryImport("libc", SetLastError = true)]
     private static partial IntPtr getpwuid(uint uid);
 
@@ -30,15 +20,6 @@ internal static partial class Posix
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr getpwnam(string name);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int fsync(int fd);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
-
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
 
@@ -50,27 +31,6 @@ internal static partial class Posix
 
     private static readonly Lock NameLock = new();
     private static readonly Dictionary<uint, string> NamesByUid = [];
-
-    /// <summary>The owner's uid, or null when the file does not exist.</summary>
-    public static uint? OwnerUid(string path)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        if (statx(AtFdCwd, path, 0, StatxUid, buffer) != 0) return null;
-        // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid ...
-        return BitConverter.ToUInt32(buffer[20..24]);
-    }
-
-    /// <summary>Mode bits and owner uid in one statx call (the observer reads three files per agent); null when it fails.</summary>
-    public static (UnixFileMode Mode, uint Uid)? ModeAndOwner(string path)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        if (statx(AtFdCwd, path, 0, StatxUid | StatxMode, buffer) != 0) return null;
-        // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid, u32 gid, u16 mode ...
-        var mask = BitConverter.ToUInt32(buffer[0..4]);
-        if ((mask & (StatxUid | StatxMode)) != (StatxUid | StatxMode)) return null;
-        var mode = BitConverter.ToUInt16(buffer[28..30]);
-        return ((UnixFileMode)(mode & 0xFFF), BitConverter.ToUInt32(buffer[20..24]));
-    }
 
     public static string UserName(uint uid)
     {
@@ -110,21 +70,5 @@ internal static partial class Posix
             }
         }
         return uint.TryParse(name, out var numeric) ? (numeric, uint.MaxValue) : null;
-    }
-
-    /// <summary>chown to the user and its primary group. Throws with errno on failure.</summary>
-    public static void Chown(string path, uint uid, uint gid)
-    {
-        if (chown(path, uid, gid) != 0)
-            throw new IOException($"chown failed: {Marshal.GetLastPInvokeErrorMessage()}");
-    }
-
-    /// <summary>Makes a rename inside <paramref name="directory"/> durable.</summary>
-    public static void FsyncDirectory(string directory)
-    {
-        var fd = open(directory, 0 /* O_RDONLY */);
-        if (fd < 0) return;
-        try { fsync(fd); }
-        finally { close(fd); }
     }
 }

@@ -12,6 +12,7 @@
 # Framing, both ways: a 4-byte big-endian length, a JSON header of that length, then header["size"] bytes of data when
 # the header has "size". Requests end with a length of 0. One answer per request, in order. Errors are answers, not
 # tracebacks; file content never appears in a header.
+import contextlib
 import errno
 import grp
 import json
@@ -148,6 +149,20 @@ def split(path):
     return (path[:slash] or b"/"), path[slash + 1:]
 
 
+@contextlib.contextmanager
+def held_parent(path):
+    """The folder holding path, held by descriptor for the block, and the file's plain name in it; refused when the
+    folder is missing."""
+    folder_path, name = split(path)
+    folder = open_folder(folder_path)
+    if folder is None:
+        raise Refused("nofolder")
+    try:
+        yield folder, name
+    finally:
+        os.close(folder)
+
+
 def status_of_name(folder, name):
     try:
         return os.lstat(name, dir_fd=folder)
@@ -232,13 +247,9 @@ def op_read(request, data):
 
 
 def op_write(request, data):
-    folder_path, name = split(request["path"])
     mode = request["mode"]
     user = look_up_user(request["owner"]) if request.get("owner") is not None else None
-    folder = open_folder(folder_path)
-    if folder is None:
-        raise Refused("nofolder")
-    try:
+    with held_parent(request["path"]) as (folder, name):
         existing = status_of_name(folder, name)
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             raise Refused("kind", kind=kind_of(existing.st_mode))
@@ -252,8 +263,8 @@ def op_write(request, data):
         try:
             try:
                 private = os.open(private_name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
-            except (FileNotFoundError, NotADirectoryError, OSError) as e:
-                if isinstance(e, (FileNotFoundError, NotADirectoryError)) or e.errno == errno.ELOOP:
+            except OSError as e:
+                if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
                     raise Refused("replaced")  # renamed away, or swapped for something else, before it was opened
                 raise
             held = os.fstat(private)
@@ -286,16 +297,10 @@ def op_write(request, data):
             except OSError:
                 pass
         return {"status": "ok"}, None
-    finally:
-        os.close(folder)
 
 
 def change(request, apply):
-    folder_path, name = split(request["path"])
-    folder = open_folder(folder_path)
-    if folder is None:
-        raise Refused("nofolder")
-    try:
+    with held_parent(request["path"]) as (folder, name):
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
         except OSError as e:
@@ -309,8 +314,6 @@ def change(request, apply):
         finally:
             os.close(fd)
         return {"status": "ok"}, None
-    finally:
-        os.close(folder)
 
 
 def op_chmod(request, data):
@@ -329,11 +332,7 @@ def op_mkdir(request, data):
 
 
 def op_create(request, data):
-    folder_path, name = split(request["path"])
-    folder = open_folder(folder_path)
-    if folder is None:
-        raise Refused("nofolder")
-    try:
+    with held_parent(request["path"]) as (folder, name):
         try:
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, request["mode"], dir_fd=folder)
         except FileExistsError:
@@ -344,16 +343,10 @@ def op_create(request, data):
         finally:
             os.close(fd)
         return {"status": "ok"}, None
-    finally:
-        os.close(folder)
 
 
 def op_append(request, data):
-    folder_path, name = split(request["path"])
-    folder = open_folder(folder_path)
-    if folder is None:
-        raise Refused("nofolder")
-    try:
+    with held_parent(request["path"]) as (folder, name):
         try:
             fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY,
                          request["mode"], dir_fd=folder)
@@ -366,8 +359,6 @@ def op_append(request, data):
         finally:
             os.close(fd)
         return {"status": "ok"}, None
-    finally:
-        os.close(folder)
 
 
 def op_delete(request, data):

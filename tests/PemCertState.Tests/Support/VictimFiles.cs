@@ -41,7 +41,12 @@ internal sealed class VictimFiles : IDisposable
         return $"{Fingerprints.Sha256Hex(File.ReadAllBytes(path))} {Convert.ToString((int)info.UnixFileMode, 8)} uid {Owner(path)}";
     }
 
-    private static string Owner(string path) => PemCertState.Hosts.Posix.OwnerUid(path)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+    /// <summary>The owner's uid, from fstat of an open descriptor.</summary>
+    private static string Owner(string path)
+    {
+        using var file = File.OpenHandle(path);
+        return PemCertState.Hosts.Descriptors.Status(file).Uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public void Dispose()
     {
