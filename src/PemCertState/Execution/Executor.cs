@@ -34,13 +34,19 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         {
             Trusted = new SignedCertificates(desired, observed, clock),
             BackupDirs = plan.Steps.Where(st => st.Action == StepAction.Backup && st.BackupDir is not null).Select(st => (st.Host, st.BackupDir!)).Distinct().ToList(),
+            Loaded = journal?.Loaded,
         };
         var outcome = new Outcome(plan);
         // Key generation is CPU-bound: one thread a core at most, whatever the number of hosts at once.
         using var keys = KeyWorkers.Start(plan, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, cancellationToken);
         try
         {
-            if (journal is not null) await journal.BeginAsync(plan, run.Now, cancellationToken).ConfigureAwait(false);
+            if (journal is not null)
+            {
+                await journal.BeginAsync(plan, run.Now, cancellationToken).ConfigureAwait(false);
+                // Before the first file changes: from here on, what every consumer loaded is on record.
+                await journal.Loaded.BeginAsync(OwedRestarts.Baseline(desired, observed, plan), run.Now, cancellationToken).ConfigureAwait(false);
+            }
             for (var i = 0; i < plan.Steps.Count;)
             {
                 if (Addresses.AgentOf(plan.Steps[i].Address) is null)
@@ -209,6 +215,9 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         public List<string> BackupSetPaths { get; } = [];
         public required SignedCertificates Trusted { get; init; }
 
+        /// <summary>Where a successful restart records what its consumer loaded; null for a run without a journal.</summary>
+        public LoadedFiles? Loaded { get; init; }
+
         /// <summary>Every backup folder the plan writes into: the run's backup id must be new in all of them.</summary>
         public IReadOnlyList<(string Host, string Dir)> BackupDirs { get; init; } = [];
         public SemaphoreSlim BackupIdGate { get; } = new(1, 1);
@@ -355,7 +364,6 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 break;
             case StepAction.Restart:
                 await RestartAsync(step, host, run, ct).ConfigureAwait(false);
-                await WaitForServerAsync(step, run, ct).ConfigureAwait(false);
                 break;
             case StepAction.CreateRole:
                 await CreateRoleAsync(step, run, ct).ConfigureAwait(false);
@@ -566,11 +574,20 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         await host.WriteAtomicAsync(step.Paths[0], copy.Content, step.Mode ?? FileModes.Private, step.Owner, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs the restart command, then records what its consumer loaded: its files as they were just before the command ran
+    /// (every step that changes them comes earlier in the plan). Only once the command succeeded and the server accepts
+    /// connections again, so that a crash or a failure anywhere before the record leaves the restart owed.
+    /// </summary>
     private async Task RestartAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
+        var consumer = run.Loaded is null ? null : Consumer.Of(run.Desired, step.Address);
+        var loading = consumer is null ? null : await consumer.ReadFingerprintAsync(hosts[consumer.Host], ct).ConfigureAwait(false);
         var result = await RunCommandAsync(step, host, run, ct).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new StepFailedException($"'{step.Command}' exited with {result.ExitCode}: {result.StandardError.Trim()}");
+        await WaitForServerAsync(step, run, ct).ConfigureAwait(false);
+        if (consumer is not null && loading is not null) await run.Loaded!.RecordAsync(consumer.Name, loading, clock.GetUtcNow(), ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -14,4 +14,10 @@ public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<in
 
     /// <summary>The state folder and what an older pemstate left in data_dir; null only where a test builds the state by hand.</summary>
     public ObservedStateFolder? StateFolder { get; init; }
+
+    /// <summary>
+    /// What each consumer (server, web, agent[N]) was last (re)started with, from state_dir/loaded.jsonl; null when there is
+    /// no such file (a pemstate from before it, or nothing applied yet).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Loaded { get; init; }
 }

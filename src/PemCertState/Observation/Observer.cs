@@ -20,6 +20,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
     {
         var server = ObserveServerAsync(desired.Server, cancellationToken);
         var journal = ReadStateFileAsync(desired.Server, Execution.Journal.PathFor(desired.Server), Execution.Journal.LegacyPathFor(desired.Server), cancellationToken);
+        var loaded = hosts[desired.Server.Host].ReadAsync(Execution.LoadedFiles.PathFor(desired.Server), cancellationToken);
         // The database is verified against the root.crt and ca_certificate.crt just read: it waits for them.
         var trust = TrustAsync(desired, server);
         var database = desired.Server.Database is { } spec
@@ -45,6 +46,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             Trusted = trusted is null ? null : await trusted.ConfigureAwait(false),
             Ledger = await ledger.ConfigureAwait(false),
             StateFolder = await stateFolder.ConfigureAwait(false),
+            Loaded = await loaded.ConfigureAwait(false) is { Exists: true } records ? Execution.LoadedFiles.Read(records.Content) : null,
         };
     }
 

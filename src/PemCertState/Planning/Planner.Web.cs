@@ -23,15 +23,15 @@ public static partial class Planner
         changed |= PlanWebChain(web, seen, ca, steps);
         changed |= PlanWebSettings(web, seen, steps, warnings);
 
-        PlanWebReload(web, changed, pending, observed.Journal, steps, warnings);
+        PlanWebReload(web, changed, pending, steps, warnings);
     }
 
     /// <summary>The config test, then the reload, when the web files or config changed or an interrupted apply owes the reload.</summary>
-    internal static void PlanWebReload(WebSpec web, bool changed, IReadOnlySet<string> pending, ObservedJournal? journal, List<PlanStep> steps, List<string> warnings)
+    internal static void PlanWebReload(WebSpec web, bool changed, IReadOnlySet<string> pending, List<PlanStep> steps, List<string> warnings)
     {
         var owed = pending.Contains(Addresses.WebRestart);
         if (!changed && !owed) return;
-        var why = changed ? "the web server reads its certificate and config only when it (re)loads" : Owed(journal!);
+        var why = changed ? "the web server reads its certificate and config only when it (re)loads" : OwedRestarts.Why;
         if (web.Test is not null)
             steps.Add(new PlanStep(Addresses.WebRestart, web.Host, StepAction.TestConfig,
                 "a config that fails its test must never reach a reload; a failure stops the apply here", [], Command: web.Test));

@@ -51,7 +51,7 @@ public static partial class Planner
     {
         var steps = new List<PlanStep>();
         var server = desired.Server;
-        var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
+        var pending = OwedRestarts.Of(desired, observed);
         options ??= new PlanOptions();
         PlanRenewalJobBack(desired, observed, steps);
         var ca = PlanCa(desired, observed.Server, now, options, steps);
@@ -105,7 +105,7 @@ public static partial class Planner
             var owed = pending.Contains(Addresses.AgentRestart(agent.Id));
             if ((changed || owed) && agent.Restart is not null)
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
-                    changed ? "the agent reads its certificate and agent.cfg only when it starts" : Owed(observed.Journal!), [], Command: agent.Restart));
+                    changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
         }
         PlanRetiredFiles(leaving, steps);
 
@@ -127,7 +127,7 @@ public static partial class Planner
             steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
                 serverChanged
                     ? "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate the new files accept"
-                    : Owed(observed.Journal!),
+                    : OwedRestarts.Why,
                 [], Command: server.Restart));
         if (!serverChanged && !pending.Contains(Addresses.ServerRestart) && DatabasePlanner.PendingRestart(server, observed, warnings) is { } stillRunning)
         {
@@ -137,9 +137,6 @@ public static partial class Planner
         PlanLedger(desired, observed, leaving, common?.Source, steps);
         return new Plan(steps, Notes(observed.Journal)) { Warnings = warnings };
     }
-
-    internal static string Owed(ObservedJournal journal) =>
-        $"the interrupted apply {journal.Apply} changed files that need this restart, but stopped before running it";
 
     internal static IReadOnlyList<string> Notes(ObservedJournal? journal)
     {

@@ -55,7 +55,7 @@ internal static partial class TrustedCaPlanner
         }
         changed |= PlanTrustedWebChain(web, seen, trusted, steps);
         changed |= Planner.PlanWebSettings(web, seen, steps, warnings);
-        Planner.PlanWebReload(web, changed, pending, observed.Journal, steps, warnings);
+        Planner.PlanWebReload(web, changed, pending, steps, warnings);
     }
 
     /// <summary>

@@ -65,7 +65,7 @@ internal static partial class TrustedCaPlanner
             return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
         }
 
-        var pending = observed.Journal is { Finished: false } journal ? journal.PendingRestarts : new HashSet<string>();
+        var pending = OwedRestarts.Of(desired, observed);
         // From one trusted CA to another: both trusted while the certificates move (issue 6), not EDB's switch.
         var rotation = RotatingFrom(observed, trusted, now);
         bool serverChanged;
@@ -98,7 +98,7 @@ internal static partial class TrustedCaPlanner
             var owed = pending.Contains(Addresses.AgentRestart(agent.Id));
             if ((changed || owed) && agent.Restart is not null)
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
-                    changed ? "the agent reads its certificate and agent.cfg only when it starts" : Planner.Owed(observed.Journal!), [], Command: agent.Restart));
+                    changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
         }
 
         if (rotation is not null)
@@ -118,7 +118,7 @@ internal static partial class TrustedCaPlanner
             steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
                 serverChanged
                     ? "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate from the trusted CA"
-                    : Planner.Owed(observed.Journal!),
+                    : OwedRestarts.Why,
                 [], Command: server.Restart));
         if (!serverChanged && !pending.Contains(Addresses.ServerRestart) && DatabasePlanner.PendingRestart(server, observed, warnings) is { } stillRunning)
         {

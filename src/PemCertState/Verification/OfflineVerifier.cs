@@ -38,6 +38,11 @@ public static class OfflineVerifier
             CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, now);
         }
         if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, desired, web, webSeen, anchors, now);
+        // Files that verify are not yet files in use: a consumer that has not restarted since they changed still runs the old ones.
+        var owed = OwedRestarts.Of(desired, observed);
+        foreach (var consumer in Consumer.All(desired).Where(c => owed.Contains(c.Restart)))
+            findings.Add(new Finding(consumer.Restart, consumer.Host, consumer.Files[0],
+                $"{consumer.Name} still runs older files than those on disk ({OwedRestarts.Why}); `pemstate apply` runs its restart"));
         return findings;
     }
 

@@ -1,0 +1,54 @@
+using PemCertState.Execution;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// The restarts owed by state, like a level-based controller: a consumer whose files on disk differ from the ones it was last
+/// (re)started with (<see cref="LoadedFiles"/>) must restart, whichever apply changed them and however it ended. Only a
+/// consumer with no record at all falls back on the journal of a pemstate from before the record, which owed the restarts of
+/// an interrupted apply.
+/// </summary>
+public static class OwedRestarts
+{
+    public const string Why = "the files it loads on disk differ from the ones it was last (re)started with: an earlier apply changed them and stopped before this restart succeeded";
+
+    /// <summary>The restart addresses owed now.</summary>
+    public static IReadOnlySet<string> Of(DesiredState desired, ObservedState observed)
+    {
+        var journal = observed.Journal is { Finished: false } interrupted ? interrupted.PendingRestarts : new HashSet<string>();
+        var owed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var consumer in Consumer.All(desired))
+        {
+            if (observed.Loaded is { } loaded && loaded.TryGetValue(consumer.Name, out var last))
+            {
+                if (consumer.Fingerprint(observed) is { } now && now != last) owed.Add(consumer.Restart);
+            }
+            else if (journal.Contains(consumer.Restart))
+            {
+                owed.Add(consumer.Restart);
+            }
+        }
+        return owed;
+    }
+
+    /// <summary>
+    /// What an apply of <paramref name="plan"/> starts <see cref="LoadedFiles"/> with: every record kept, and for each consumer
+    /// never recorded, the files on disk (it is taken to run them: nothing owed it a restart) or, when the plan restarts it,
+    /// <see cref="LoadedFiles.Unknown"/>, so that it owes that restart until it succeeds whatever stops the apply.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Baseline(DesiredState desired, ObservedState observed, Plan plan)
+    {
+        var records = new Dictionary<string, string>(observed.Loaded ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        var restarted = plan.Steps.Where(s => s.Action == StepAction.Restart)
+            .Select(s => Consumer.Of(desired, s.Address)?.Name).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var consumer in Consumer.All(desired))
+        {
+            if (records.ContainsKey(consumer.Name)) continue;
+            if (restarted.Contains(consumer.Name)) records[consumer.Name] = LoadedFiles.Unknown;
+            else if (consumer.Fingerprint(observed) is { } now) records[consumer.Name] = now;
+        }
+        return records;
+    }
+}
