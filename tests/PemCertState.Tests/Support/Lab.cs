@@ -32,7 +32,7 @@ internal sealed partial class Lab : IDisposable
     /// <param name="key">Inventory text for the server's and agents' keys, e.g. "{ algorithm: ecdsa, curve: p256 }".</param>
     /// <param name="caKey">The CA's key; default <paramref name="key"/> when that is RSA, else RSA 2048 (a self-signed CA must be
     /// RSA for PEM's sslutils, and 2048 keeps the tests fast).</param>
-    public static Lab Create(int agents = 2, string user = "per-agent", string key = "{ algorithm: ecdsa, curve: p256 }", string? owner = null, string serverRestart = "echo server >> restarts.log", bool revokeRemoved = false, string? caKey = null)
+    public static Lab Create(int agents = 2, string user = "per-agent", string key = "{ algorithm: ecdsa, curve: p256 }", string? owner = null, string serverRestart = "echo server >> restarts.log", bool revokeRemoved = false, string? caKey = null, string agentRestart = "echo agent >> restarts.log")
     {
         caKey ??= key.Contains("algorithm: rsa", StringComparison.Ordinal) ? key : "{ algorithm: rsa, bits: 2048 }";
         var root = Directory.CreateTempSubdirectory("pemstate-lab-").FullName;
@@ -65,7 +65,7 @@ internal sealed partial class Lab : IDisposable
               defaults:
                 cert_dir: agents/{"{id}"}/.pem
                 config: agents/{"{id}"}/agent.cfg
-                restart: echo agent >> restarts.log
+                restart: {agentRestart}
                 key: {key}
                 validity: 365d
                 renew_before: 30d
