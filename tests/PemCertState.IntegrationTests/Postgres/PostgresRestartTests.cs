@@ -43,6 +43,33 @@ public sealed class PostgresRestartTests(PostgresFixture postgres) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_server_that_presents_another_certificate_than_server_crt_is_restarted_whatever_its_restart_command_claimed()
+    {
+        // Given a server converged with a real restart, whose new server certificate was then installed by a restart
+        // command that did nothing but succeed (so pemstate's own record says the server loaded it)
+        postgres.RegisterAgent(1);
+        var lab = new PemLab(postgres, "asked", PemLab.PerAgent(1));
+        await lab.ApplyAsync();
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+        lab.Rewrite($"restart: \"{postgres.RestartCommand}\"", "restart: \"true\"");
+        File.Delete(Path.Combine(postgres.DataDir, "server.crt"));
+        await lab.ApplyAsync();
+
+        // When it is planned again
+        var plan = await lab.PlanAsync();
+
+        // Then the server itself, asked over TLS, tells that it still runs the old certificate: its restart is planned
+        var restart = Assert.Single(plan.Steps);
+        Assert.Equal((Addresses.ServerRestart, StepAction.Restart), (restart.Address, restart.Action));
+        Assert.Equal("the server still presents an older certificate than server.crt on disk (it was replaced without a restart)", restart.Reason);
+
+        // and once it really restarts, nothing is left
+        lab.Rewrite("restart: \"true\"", $"restart: \"{postgres.RestartCommand}\"");
+        await lab.ApplyAsync();
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
+
+    [Fact]
     public async Task With_the_database_down_plan_works_from_files_and_apply_refuses_the_role_step()
     {
         // Given an inventory whose database port has nothing listening, in common user mode
