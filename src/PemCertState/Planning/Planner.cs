@@ -152,8 +152,11 @@ public static partial class Planner
 
     /// <summary>The CA as the rest of the plan sees it: replaced in this apply, or the observed one kept.</summary>
     /// <param name="Previous">During a rotation: the CA being replaced, still valid and still trusted until phase 3.</param>
+    /// <param name="Crls">The CRLs in root.crl: a kept CA's leaf on one of them is revoked, and is issued again.</param>
     private sealed record CaView(bool Replaced, X509Certificate? Kept, string Subject, bool New = false, X509Certificate? Previous = null)
     {
+        public IReadOnlyList<Org.BouncyCastle.X509.X509Crl> Crls { get; init; } = [];
+
         /// <summary>Why everything the CA signs must be written again.</summary>
         public string Change => New ? "a new CA is created" : "the CA is being replaced";
     }
@@ -176,7 +179,7 @@ public static partial class Planner
         if (problems.Count == 0)
         {
             PlanModeAndOwner(Addresses.Ca, server.Owner, [key.File, cert.File], steps);
-            return new CaView(false, cert.Certificate, want.Subject);
+            return new CaView(false, cert.Certificate, want.Subject) { Crls = seen.Crl.All };
         }
 
         // An old CA that is still a working, unexpired CA is rotated with overlapping trust; anything else is replaced outright.
@@ -455,6 +458,8 @@ public static partial class Planner
         if (ca.Replaced) problems.Add(ca.Change);
         else if (DistinguishedNames.Format(c.IssuerDN) != ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {ca.Subject}");
         else if (ca.Kept is null || !SignatureVerifies(c, ca.Kept)) problems.Add($"signed by another CA named {ca.Subject}, not the one in ca_certificate.crt");
+        else if (Verification.Revocation.RevokedOn(c, ca.Crls, [ca.Kept]) is { } revoked)
+            problems.Add($"the CA revoked it on {Day(revoked)} (serial {c.SerialNumber.ToString(16)} is in root.crl): the server refuses it");
         return problems;
     }
 
