@@ -15,7 +15,7 @@ public sealed record Plan(IReadOnlyList<PlanStep> Steps, IReadOnlyList<string>? 
     public IReadOnlyList<string> Refusals { get; init; } = [];
 
     /// <summary>
-    /// Agents left out because a file of theirs could not be read: the plan holds no step for them, and a plan that
+    /// Agents left out because a file of theirs could not be read, or their agent.cfg names another agent_id: the plan holds no step for them, and a plan that
     /// replaces the CA or root.crt would lock them out (<see cref="HostFilter.Conflict"/> refuses it).
     /// </summary>
     public IReadOnlyList<int> UnreadableAgents { get; init; } = [];

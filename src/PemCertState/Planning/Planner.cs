@@ -15,13 +15,14 @@ namespace PemCertState.Planning;
 public static partial class Planner
 {
     /// <summary>
-    /// Plans as if the agents whose files could not be read were left out like a skipped host's (not planned, not
-    /// revoked), and says so in a warning each: nothing is known of their files, so no step may act on them.
+    /// Plans as if the held agents were left out like a skipped host's (not planned, not revoked), and says why in a
+    /// warning each: nothing is known of their files, or their agent.cfg belongs to another PEM agent, so no step may act
+    /// on them.
     /// </summary>
-    private static Plan WithoutUnreadable(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options, List<AgentSpec> unreadable)
+    private static Plan WithoutHeld(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options, List<(AgentSpec Agent, string Why)> held)
     {
-        var ids = unreadable.Select(a => a.Id).ToHashSet();
-        var readable = desired with
+        var ids = held.Select(h => h.Agent.Id).ToHashSet();
+        var rest = desired with
         {
             Agents = desired.Agents with
             {
@@ -29,19 +30,29 @@ public static partial class Planner
                 LeftOut = desired.Agents.LeftOut.Union(ids).ToHashSet(),
             },
         };
-        var plan = Create(readable, observed, now, options);
-        var warnings = unreadable.Select(a =>
-            $"{Addresses.AgentCertificate(a.Id)} is not planned: {observed.Agents[a.Id].Unreadable}; fix that file and plan again").ToList();
-        return plan with { Warnings = [.. warnings, .. plan.Warnings], UnreadableAgents = [.. ids.Order()] };
+        var plan = Create(rest, observed, now, options);
+        return plan with { Warnings = [.. held.Select(h => h.Why), .. plan.Warnings], UnreadableAgents = [.. ids.Order()] };
+    }
+
+    /// <summary>Why no step may act on an agent, or null: a file of its could not be read, or its agent.cfg names another agent.</summary>
+    internal static string? Held(AgentSpec agent, ObservedAgent seen)
+    {
+        if (seen.Unreadable is { } unreadable)
+            return $"{Addresses.AgentCertificate(agent.Id)} is not planned: {unreadable}; fix that file and plan again";
+        if (seen.Settings.Settings.GetValueOrDefault("agent_id") is { } id
+            && !(int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number == agent.Id))
+            return $"{Addresses.AgentCertificate(agent.Id)} is not planned: {agent.Host}:{agent.Config} says agent_id={id}, but the inventory lists it as agent {agent.Id}; "
+                + $"installing agent {agent.Id}'s certificate and user there would give that PEM agent another agent's identity. Fix agent.cfg or the inventory's id";
+        return null;
     }
 
     private static readonly string[] QuotedServerSettings = ["ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
 
     public static Plan Create(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options = null)
     {
-        var unreadable = desired.Agents.List
-            .Where(a => observed.Agents.GetValueOrDefault(a.Id)?.Unreadable is not null).ToList();
-        if (unreadable.Count > 0) return WithoutUnreadable(desired, observed, now, options, unreadable);
+        var held = desired.Agents.List.Select(a => (Agent: a, Why: observed.Agents.TryGetValue(a.Id, out var seen) ? Held(a, seen) : null))
+            .Where(h => h.Why is not null).Select(h => (h.Agent, h.Why!)).ToList();
+        if (held.Count > 0) return WithoutHeld(desired, observed, now, options, held);
         return StateMigration.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
             ? TrustedCaPlanner.Create(desired, observed, now)
             : CreateSelfSigned(desired, observed, now, options)));

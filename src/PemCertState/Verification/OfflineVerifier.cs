@@ -36,6 +36,7 @@ public static class OfflineVerifier
                 continue;
             }
             CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, server.Crl.All, now);
+            if (Planner.Held(agent, seen) is { } held) Add(findings, Addresses.AgentCertificate(agent.Id), seen.Settings.File, held);
         }
         if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, desired, web, webSeen, anchors, now);
         // Files that verify are not yet files in use: a consumer that has not restarted since they changed still runs the old ones.
