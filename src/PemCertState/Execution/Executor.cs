@@ -34,19 +34,19 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         {
             Trusted = new SignedCertificates(desired, observed, clock),
             BackupDirs = plan.Steps.Where(st => st.Action == StepAction.Backup && st.BackupDir is not null).Select(st => (st.Host, st.BackupDir!)).Distinct().ToList(),
-            Loaded = journal?.Loaded,
+            Loaded = new LoadedFiles(hosts[desired.Server.Host], LoadedFiles.PathFor(desired.Server)),
         };
         var outcome = new Outcome(plan);
         // Key generation is CPU-bound: one thread a core at most, whatever the number of hosts at once.
         using var keys = KeyWorkers.Start(plan, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, cancellationToken);
         try
         {
-            if (journal is not null)
-            {
-                await journal.BeginAsync(plan, run.Now, cancellationToken).ConfigureAwait(false);
-                // Before the first file changes: from here on, what every consumer loaded is on record.
-                await journal.Loaded.BeginAsync(OwedRestarts.Baseline(desired, observed, plan), run.Now, cancellationToken).ConfigureAwait(false);
-            }
+            if (journal is not null) await journal.BeginAsync(plan, run.Now, cancellationToken).ConfigureAwait(false);
+            // Before the first file changes: from here on, what every consumer loaded is on record. Written (compacted) only when
+            // that adds a record or restarts will append to it: a plan that waits for signatures, or an empty one, touches nothing.
+            var baseline = OwedRestarts.Baseline(desired, observed, plan);
+            if (plan.Steps.Any(s => s.Action == StepAction.Restart) || baseline.Count != (observed.Loaded?.Count ?? -1))
+                await run.Loaded.BeginAsync(desired.Server.StateDir, baseline, run.Now, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < plan.Steps.Count;)
             {
                 if (Addresses.AgentOf(plan.Steps[i].Address) is null)
@@ -215,8 +215,8 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         public List<string> BackupSetPaths { get; } = [];
         public required SignedCertificates Trusted { get; init; }
 
-        /// <summary>Where a successful restart records what its consumer loaded; null for a run without a journal.</summary>
-        public LoadedFiles? Loaded { get; init; }
+        /// <summary>Where a successful restart records what its consumer loaded.</summary>
+        public required LoadedFiles Loaded { get; init; }
 
         /// <summary>Every backup folder the plan writes into: the run's backup id must be new in all of them.</summary>
         public IReadOnlyList<(string Host, string Dir)> BackupDirs { get; init; } = [];
@@ -581,13 +581,13 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
     /// </summary>
     private async Task RestartAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
-        var consumer = run.Loaded is null ? null : Consumer.Of(run.Desired, step.Address);
+        var consumer = Consumer.Of(run.Desired, step.Address);
         var loading = consumer is null ? null : await consumer.ReadFingerprintAsync(hosts[consumer.Host], ct).ConfigureAwait(false);
         var result = await RunCommandAsync(step, host, run, ct).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new StepFailedException($"'{step.Command}' exited with {result.ExitCode}: {result.StandardError.Trim()}");
         await WaitForServerAsync(step, run, ct).ConfigureAwait(false);
-        if (consumer is not null && loading is not null) await run.Loaded!.RecordAsync(consumer.Name, loading, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        if (consumer is not null && loading is not null) await run.Loaded.RecordAsync(consumer.Name, loading, clock.GetUtcNow(), ct).ConfigureAwait(false);
     }
 
     /// <summary>

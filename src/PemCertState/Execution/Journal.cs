@@ -22,9 +22,6 @@ public sealed class Journal(IHost host, string path, string apply)
 
     public string Apply { get; } = apply;
 
-    /// <summary>What each consumer was last (re)started with: beside the journal, in the state folder.</summary>
-    public LoadedFiles Loaded { get; } = new(host, Path.Combine(Path.GetDirectoryName(path)!, LoadedFiles.FileName));
-
     public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
 
     public static string LegacyPathFor(ServerSpec server) => Path.Combine(server.DataDir, LegacyFileName);

@@ -23,6 +23,9 @@ public sealed record ObservedDatabase(
     string? HbaError,
     string? ServerCertificateSha256)
 {
+    /// <summary>Whether PEM's "Check CA certificate expiry" job is enabled; null when there is no such job, or the database was not reached.</summary>
+    public bool? RenewalJobEnabled { get; init; }
+
     public static ObservedDatabase NotReached(string target, string error, string? presentedSha256 = null) =>
         new(target, false, error, new Dictionary<string, string>(), new Dictionary<string, RoleFacts>(), [], null, presentedSha256);
 }

@@ -64,7 +64,7 @@ public static partial class Planner
         var server = desired.Server;
         var pending = OwedRestarts.Of(desired, observed);
         options ??= new PlanOptions();
-        PlanRenewalJobBack(desired, observed, steps);
+        PlanRenewalJob(desired, observed, steps);
         var ca = PlanCa(desired, observed.Server, now, options, steps);
         var serverChanged = ca.Replaced;
 

@@ -33,9 +33,10 @@ public sealed class RevokedCertificateTests
             && s.Reason.Contains("the CA revoked it on", StringComparison.Ordinal));
         Assert.Contains(plan.Steps, s => s.Address == Addresses.AgentRestart(2));
         Assert.DoesNotContain(plan.Steps, s => s.Address == Addresses.AgentCertificate(1));
-        var finding = Assert.Single(findings);
-        Assert.Equal(Addresses.AgentCertificate(2), finding.Address);
-        Assert.Contains("revoked on", finding.Message, StringComparison.Ordinal);
+        Assert.Contains(findings, f => f.Address == Addresses.AgentCertificate(2) && f.Message.Contains("revoked on", StringComparison.Ordinal));
+        Assert.DoesNotContain(findings, f => f.Address == Addresses.AgentCertificate(1));
+        // (the new root.crl reached the server's folder without a restart: the server owes one to load it)
+        Assert.Contains(plan.Steps, s => s.Address == Addresses.ServerRestart);
         Assert.Equal("revoked", status.Single(r => r.Address == Addresses.AgentCertificate(2)).State);
         Assert.Equal("ok", status.Single(r => r.Address == Addresses.AgentCertificate(1)).State);
 
