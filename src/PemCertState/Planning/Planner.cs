@@ -74,6 +74,7 @@ public static partial class Planner
         var warnings = new List<string>();
         DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         var leaving = FindLeaving(desired, observed, ca, trusted is not null, warnings);
+        var byHand = new List<int>();
         if (trusted is null)
         {
             serverChanged |= PlanRootBundle(server, observed.Server.Root, ca, steps);
@@ -117,6 +118,7 @@ public static partial class Planner
             if ((changed || owed) && agent.Restart is not null)
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
+            else if (changed) byHand.Add(agent.Id);
         }
         PlanRetiredFiles(leaving, steps);
 
@@ -146,7 +148,25 @@ public static partial class Planner
             else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
         }
         PlanLedger(desired, observed, leaving, common?.Source, steps);
+        SayRestartsByHand(server, serverChanged, byHand, trusted is not null, warnings);
         return new Plan(steps, Notes(observed.Journal)) { Warnings = warnings };
+    }
+
+    /// <summary>
+    /// What pemstate cannot restart because the inventory gives no command: who must restart it by hand, and when. During a
+    /// CA rotation the server must trust both CAs before the first agent presents a certificate from the new one.
+    /// </summary>
+    internal static void SayRestartsByHand(ServerSpec server, bool serverChanged, IReadOnlyList<int> agents, bool rotation, List<string> warnings)
+    {
+        if (agents.Count > 0)
+            warnings.Add($"no restart command for agent{(agents.Count == 1 ? "" : "s")} {string.Join(", ", agents)} (agents.defaults.restart or the agent's restart): "
+                + "restart that PEM agent yourself after this apply; it reads its certificate and agent.cfg only when it starts");
+        if (server.Restart is not null || !serverChanged) return;
+        warnings.Add(rotation
+            ? "server.restart is not set, and this CA rotation needs PostgreSQL restarted twice: once after root.crt holds both CAs and before any "
+              + "agent restarts on a certificate from the new CA (agents that reconnect earlier are refused until then), and once when this apply ends. "
+              + "Set server.restart to have pemstate restart it at those points"
+            : "server.restart is not set: restart PostgreSQL yourself when this apply ends (after every agent restarted); until then it runs the old SSL files");
     }
 
     internal static IReadOnlyList<string> Notes(ObservedJournal? journal)

@@ -89,6 +89,7 @@ internal static partial class TrustedCaPlanner
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         PlanTrustedWeb(desired, observed, verdicts.FirstOrDefault(v => v.Need.Address == Addresses.WebCertificate), trusted, pending, steps, warnings);
 
+        var byHand = new List<int>();
         foreach (var agent in agents.List)
         {
             var held = observed.Agents[agent.Id];
@@ -99,6 +100,7 @@ internal static partial class TrustedCaPlanner
             if ((changed || owed) && agent.Restart is not null)
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
+            else if (changed) byHand.Add(agent.Id);
         }
 
         if (rotation is not null)
@@ -125,6 +127,7 @@ internal static partial class TrustedCaPlanner
             if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
             else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
         }
+        Planner.SayRestartsByHand(server, serverChanged, byHand, rotation is not null, warnings);
         return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
     }
 

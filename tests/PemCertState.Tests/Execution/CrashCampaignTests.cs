@@ -98,7 +98,8 @@ public sealed class CrashCampaignTests(ITestOutputHelper output)
         var landed = 0;
         for (var i = 0; i < points.Length; i++)
         {
-            string[] run = i == 0 ? ["apply", "--auto-approve", "--break-lock", .. arguments] : ["apply", "--auto-approve", "--break-lock"];
+            // One lane at a time: the order of the files is then the plan's, and every kill point of a sequence is reached.
+            string[] run = i == 0 ? ["apply", "--auto-approve", "--break-lock", "--parallelism", "1", .. arguments] : ["apply", "--auto-approve", "--break-lock", "--parallelism", "1"];
             if (!Kill(lab, points[i], environment, run)) break;
             landed++;
         }
