@@ -62,7 +62,7 @@ internal static partial class TrustedCaPlanner
         {
             var ready = verdicts.Count(v => v.State == State.Ready);
             foreach (var v in waiting) PlanRequest(v, trusted, ready, verdicts.Count - verdicts.Count(x => x.State == State.Ok), steps);
-            return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
+            return new Plan(steps, Planner.Notes(observed)) { Warnings = warnings };
         }
 
         var pending = OwedRestarts.Of(desired, observed);
@@ -125,7 +125,7 @@ internal static partial class TrustedCaPlanner
             if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
             else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
         }
-        return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
+        return new Plan(steps, Planner.Notes(observed)) { Warnings = warnings };
     }
 
     private static Need ServerNeed(DesiredState desired) => new(
