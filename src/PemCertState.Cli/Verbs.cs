@@ -84,7 +84,11 @@ internal static class Verbs
             if (SavedPlanDifferences.Between(saved, plan) is { Count: > 0 } broken)
                 return Broken(planFile!, broken);
         }
-        if (plan.IsEmpty) return ExitCodes.Done;
+        // Nothing to change takes no lock; but a stale lock the person asked to break goes, or its warning above would stay for good.
+        if (plan.IsEmpty)
+            return breakLock && observed.StateFolder is { } state && state.Locks.Any(l => l.State is LockState.Stale or LockState.Elsewhere)
+                ? await BreakLockAsync(hosts, desired, ct).ConfigureAwait(false)
+                : ExitCodes.Done;
         if (Refuses(plan, filter)) return ExitCodes.Error;
         if (plan.Refusals.Count > 0)
         {
@@ -128,6 +132,7 @@ internal static class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = Hosts(desired, remote);
+        await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
         ReportRefused(catalog.Refused);
         if (catalog.Sets.Count == 0)
@@ -163,6 +168,7 @@ internal static class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = Hosts(desired, remote);
+        await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
         var id = backupId ?? catalog.Sets.LastOrDefault()?.Id;
         // A refused folder of the chosen id refuses the rollback, and so does one that may be newer than the newest good
@@ -278,15 +284,40 @@ internal static class Verbs
         return ExitCodes.WaitingForSignature;
     }
 
-    /// <summary>The apply lock, or null (with the holder named on stderr) when another run has it.</summary>
+    /// <summary>The apply lock, or null (with the holder named on stderr) when another run has it. A lock it broke is named.</summary>
     private static async Task<ApplyLock?> LockAsync(HostSet hosts, DesiredState desired, string command, bool breakLock, CancellationToken ct)
     {
-        try { return await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, command, breakLock, ct).ConfigureAwait(false); }
+        try
+        {
+            var held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, command, breakLock, ct).ConfigureAwait(false);
+            foreach (var broken in held.Broken) Console.Error.Write($"pemstate: --break-lock removed {broken.Host}:{broken.Path}, held by {broken.Holder!.Who}\n");
+            return held;
+        }
         catch (ApplyLockedException e)
         {
             Console.Error.Write($"pemstate: {e.Message}\n");
             return null;
         }
+    }
+
+    /// <summary>apply --break-lock with nothing to change: takes the lock, which breaks a stale one (and names it), and gives it back.</summary>
+    private static async Task<int> BreakLockAsync(HostSet hosts, DesiredState desired, CancellationToken ct)
+    {
+        if (await LockAsync(hosts, desired, "apply --break-lock", breakLock: true, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
+        await held.DisposeAsync().ConfigureAwait(false);
+        return ExitCodes.Done;
+    }
+
+    /// <summary>
+    /// Every verb says when a lock is held and by whom, before what it reports: plan and apply in the plan's warnings,
+    /// the others here, on stderr (so that --json output stays JSON).
+    /// </summary>
+    private static async Task ReportLocksAsync(DesiredState desired, HostSet hosts, CancellationToken ct) =>
+        ReportLocks(await ApplyLock.InspectAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false));
+
+    private static void ReportLocks(IReadOnlyList<ObservedLock> locks)
+    {
+        foreach (var found in locks) Console.Error.Write($"Warning: {found.Summary}\n");
     }
 
     private static bool Confirm(string question)
@@ -378,6 +409,7 @@ internal static class Verbs
         await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
+        ReportLocks(observed.StateFolder?.Locks ?? []);
 
         var findings = OfflineVerifier.Verify(desired, observed, Now()).Concat(DatabaseVerifier.Verify(desired, observed)).ToList();
         if (connect)
@@ -417,6 +449,7 @@ internal static class Verbs
         await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
+        ReportLocks(observed.StateFolder?.Locks ?? []);
 
         var rows = StatusReport.Create(desired, observed, Now());
         Console.Out.Write(json ? StatusRenderer.RenderJson(rows) : StatusRenderer.RenderText(rows));

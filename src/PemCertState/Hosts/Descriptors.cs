@@ -5,7 +5,7 @@ namespace PemCertState.Hosts;
 
 /// <summary>
 /// The libc calls behind <see cref="FolderHandle"/>: every file operation on a managed host goes through a descriptor
-/// (openat with O_NOFOLLOW, fchmod/fchown on the descriptor, renameat/unlinkat inside a held folder), never through a
+/// (openat with O_NOFOLLOW, fchmod/fchown on the descriptor, renameat/linkat/unlinkat inside a held folder), never through a
 /// path that another account could re-point between two calls. .NET has no API for these.
 /// </summary>
 internal static partial class Descriptors
@@ -67,6 +67,9 @@ internal static partial class Descriptors
     private static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int unlinkat(int dirfd, string path, int flags);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
@@ -100,6 +103,12 @@ internal static partial class Descriptors
     public static void RenameAt(SafeFileHandle fromFolder, string from, SafeFileHandle toFolder, string to)
     {
         if (renameat(Fd(fromFolder), from, Fd(toFolder), to) != 0) throw DescriptorException.Last("rename");
+    }
+
+    /// <summary>linkat(2) without AT_SYMLINK_FOLLOW: a second name for the file (a link is linked, not its target). Fails with EEXIST when <paramref name="to"/> exists, where renameat would replace it.</summary>
+    public static void LinkAt(SafeFileHandle fromFolder, string from, SafeFileHandle toFolder, string to)
+    {
+        if (linkat(Fd(fromFolder), from, Fd(toFolder), to, 0) != 0) throw DescriptorException.Last("link");
     }
 
     /// <summary>unlinkat(2); false when the name is already gone.</summary>

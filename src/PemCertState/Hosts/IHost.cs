@@ -23,7 +23,10 @@ public interface IHost : IAsyncDisposable
     /// <summary>Creates the folder and its parents when missing; new folders get <paramref name="mode"/>.</summary>
     Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken);
 
-    /// <summary>Creates <paramref name="path"/> only if it does not exist (O_EXCL); false when it already exists. Used for the apply lock.</summary>
+    /// <summary>
+    /// Creates <paramref name="path"/> with all of <paramref name="content"/> at once, only if it does not exist; false when
+    /// it already exists. Nobody ever sees it partly written (written aside, then linked to its name). Used for the apply lock.
+    /// </summary>
     Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken);
 
     /// <summary>Appends and flushes to disk, creating the file with <paramref name="mode"/> when missing. Used for the journal.</summary>
@@ -31,6 +34,13 @@ public interface IHost : IAsyncDisposable
 
     /// <summary>Removes a file; a missing file is not an error.</summary>
     Task DeleteAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes <paramref name="path"/> only if what is there when it is taken away holds exactly <paramref name="expected"/>;
+    /// false, and the file left in place, when it is missing or holds anything else. Breaking and releasing the apply lock:
+    /// never another run's.
+    /// </summary>
+    Task<bool> TryDeleteUnchangedAsync(string path, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken);
 
     /// <summary>Removes a folder and everything in it (pruning a backup set the user asked to delete); missing is not an error.</summary>
     Task DeleteDirectoryAsync(string path, CancellationToken cancellationToken);

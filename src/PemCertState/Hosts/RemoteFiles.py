@@ -246,6 +246,42 @@ def op_read(request, data):
         os.close(folder)
 
 
+@contextlib.contextmanager
+def own_folder(folder):
+    """A private folder of our own (0700) made in the held folder and held by its descriptor, for the block: nobody else
+    can look a name up in it, so a file made or moved into it is the very file acted on next. The folder's owner may
+    rename it away, but cannot reach into it. Removed afterwards when empty."""
+    name = b".pemstate-" + os.urandom(16).hex().encode("ascii")
+    os.mkdir(name, 0o700, dir_fd=folder)
+    private = None
+    try:
+        try:
+            private = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+        except OSError as e:
+            if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                raise Refused("replaced")  # renamed away, or swapped for something else, before it was opened
+            raise
+        held = os.fstat(private)
+        if not stat.S_ISDIR(held.st_mode) or held.st_uid != os.geteuid():
+            raise Refused("replaced")  # another account cannot make a folder that is ours
+        os.fchmod(private, 0o700)
+        yield private, name
+    finally:
+        if private is not None:
+            os.close(private)
+        try:
+            os.rmdir(name, dir_fd=folder)  # empty now; at worst another account's empty folder goes instead
+        except OSError:
+            pass
+
+
+def unlink_quietly(name, folder):
+    try:
+        os.unlink(name, dir_fd=folder)
+    except OSError:
+        pass
+
+
 def op_write(request, data):
     mode = request["mode"]
     user = look_up_user(request["owner"]) if request.get("owner") is not None else None
@@ -253,49 +289,25 @@ def op_write(request, data):
         existing = status_of_name(folder, name)
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             raise Refused("kind", kind=kind_of(existing.st_mode))
-        # The new file is made inside a private folder of our own (0700, held by its descriptor): nobody else can
-        # look a name up in it, so the file given owner and mode on its descriptor is the very one renamed over the
-        # name. The folder's owner may rename the private folder away, but cannot reach into it.
-        private_name = b".pemstate-" + os.urandom(16).hex().encode("ascii")
-        os.mkdir(private_name, 0o700, dir_fd=folder)
-        private = None
-        created = False
-        try:
-            try:
-                private = os.open(private_name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
-            except OSError as e:
-                if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
-                    raise Refused("replaced")  # renamed away, or swapped for something else, before it was opened
-                raise
-            held = os.fstat(private)
-            if not stat.S_ISDIR(held.st_mode) or held.st_uid != os.geteuid():
-                raise Refused("replaced")  # another account cannot make a folder that is ours
-            os.fchmod(private, 0o700)
+        # The file given owner and mode on its descriptor in our own folder is the very one renamed over the name.
+        with own_folder(folder) as (private, _):
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=private)
             created = True
             try:
-                write_all(fd, data)
-                if user is not None:
-                    os.fchown(fd, user[0], user[1])
-                os.fchmod(fd, mode)  # after chown, which may clear bits
-                os.fsync(fd)
+                try:
+                    write_all(fd, data)
+                    if user is not None:
+                        os.fchown(fd, user[0], user[1])
+                    os.fchmod(fd, mode)  # after chown, which may clear bits
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.rename(name, name, src_dir_fd=private, dst_dir_fd=folder)
+                created = False
+                os.fsync(folder)
             finally:
-                os.close(fd)
-            os.rename(name, name, src_dir_fd=private, dst_dir_fd=folder)
-            created = False
-            os.fsync(folder)
-        finally:
-            if private is not None:
                 if created:
-                    try:
-                        os.unlink(name, dir_fd=private)
-                    except OSError:
-                        pass
-                os.close(private)
-            try:
-                os.rmdir(private_name, dir_fd=folder)  # empty now; at worst another account's empty folder goes instead
-            except OSError:
-                pass
+                    unlink_quietly(name, private)
         return {"status": "ok"}, None
 
 
@@ -332,17 +344,80 @@ def op_mkdir(request, data):
 
 
 def op_create(request, data):
+    """Written and fsync'd in our own folder, then linked to the name, which fails when the name exists: the file
+    appears whole or not at all (os.rename would replace a lock another run took meanwhile)."""
+    mode = request["mode"]
     with held_parent(request["path"]) as (folder, name):
-        try:
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, request["mode"], dir_fd=folder)
-        except FileExistsError:
-            return {"status": "exists"}, None
-        try:
-            write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with own_folder(folder) as (private, _):
+            try:
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=private)
+                try:
+                    write_all(fd, data)
+                    os.fchmod(fd, mode)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                try:
+                    os.link(name, name, src_dir_fd=private, dst_dir_fd=folder, follow_symlinks=False)
+                except FileExistsError:
+                    return {"status": "exists"}, None
+                os.fsync(folder)
+            finally:
+                unlink_quietly(name, private)  # the name in the held folder is the file's other link
         return {"status": "ok"}, None
+
+
+def holds(folder, name, expected):
+    """Whether name in folder is a regular file of exactly the expected bytes."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
+    except OSError:
+        return False  # a link, a socket: not what was read
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(expected):
+            return False
+        content = b""
+        while len(content) <= len(expected):
+            chunk = os.read(fd, len(expected) + 1 - len(content))
+            if not chunk:
+                break
+            content += chunk
+        return content == expected
+    finally:
+        os.close(fd)
+
+
+def op_deleteif(request, data):
+    """Removes the file only while it holds exactly data: the name is taken away first, moving whatever is there into our
+    own folder in one rename, and what was taken is removed when it is the same, linked back under its name otherwise."""
+    folder_path, name = split(request["path"])
+    folder = open_folder(folder_path)
+    if folder is None:
+        return {"status": "missing"}, None
+    try:
+        st = status_of_name(folder, name)
+        if st is None:
+            return {"status": "missing"}, None
+        if not stat.S_ISREG(st.st_mode):
+            return {"status": "exists"}, None
+        with own_folder(folder) as (private, private_name):
+            try:
+                os.rename(name, name, src_dir_fd=folder, dst_dir_fd=private)
+            except FileNotFoundError:
+                return {"status": "missing"}, None
+            same = holds(private, name, data)
+            if not same:
+                try:
+                    os.link(name, name, src_dir_fd=private, dst_dir_fd=folder, follow_symlinks=False)
+                except FileExistsError:
+                    # Left in our folder (not empty, so it stays): removing it would delete what someone may hold.
+                    raise Refused("retaken", kept=text(join(folder_path, private_name)))
+            os.unlink(name, dir_fd=private)
+            os.fsync(folder)
+        return {"status": "ok" if same else "exists"}, None
+    finally:
+        os.close(folder)
 
 
 def op_append(request, data):
@@ -422,7 +497,8 @@ def op_list(request, data):
 
 OPERATIONS = {
     "read": op_read, "write": op_write, "chmod": op_chmod, "chown": op_chown, "mkdir": op_mkdir,
-    "create": op_create, "append": op_append, "delete": op_delete, "rmtree": op_rmtree, "list": op_list,
+    "create": op_create, "append": op_append, "delete": op_delete, "deleteif": op_deleteif, "rmtree": op_rmtree,
+    "list": op_list,
 }
 
 

@@ -102,10 +102,18 @@ public sealed class SshHost : IHost
     public Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
         => RunOneAsync(new RemoteFileRequest("mkdir", path, mode), "mkdir", cancellationToken);
 
+    /// <summary>Written and fsync'd in a private folder, then linked to its name: whole or not at all, as on the local host.</summary>
     public async Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
     {
         var answer = await RunOneAsync(new RemoteFileRequest("create", path, mode, Content: content), "create", cancellationToken).ConfigureAwait(false);
         return answer.Status != "exists";
+    }
+
+    /// <summary>The name is moved into a private folder, compared there, and removed or linked back, as on the local host.</summary>
+    public async Task<bool> TryDeleteUnchangedAsync(string path, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken)
+    {
+        var answer = await RunOneAsync(new RemoteFileRequest("deleteif", path, Content: expected), "delete", cancellationToken).ConfigureAwait(false);
+        return answer.Status == "ok";
     }
 
     public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
@@ -186,6 +194,8 @@ public sealed class SshHost : IHost
             "isfolder" => new HostOperationException(Name, path, $"{what} failed: is a folder"),
             "replaced" => new HostOperationException(Name, path,
                 "was replaced by another account while being written: the new file is not in place (nothing was changed through what took its name)"),
+            "retaken" => new HostOperationException(Name, path,
+                $"{what} failed: it changed while it was being removed, and a new one took its name meanwhile; what was there is kept in {answer.Text("kept")}"),
             var reason => new HostOperationException(Name, path, $"{what} refused: {reason}"),
         };
     }

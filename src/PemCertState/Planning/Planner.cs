@@ -53,9 +53,11 @@ public static partial class Planner
         var held = desired.Agents.List.Select(a => (Agent: a, Why: observed.Agents.TryGetValue(a.Id, out var seen) ? Held(a, seen) : null))
             .Where(h => h.Why is not null).Select(h => (h.Agent, h.Why!)).ToList();
         if (held.Count > 0) return WithoutHeld(desired, observed, now, options, held);
-        return StateMigration.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
+        var plan = StateMigration.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
             ? TrustedCaPlanner.Create(desired, observed, now)
             : CreateSelfSigned(desired, observed, now, options)));
+        // A lock no step can clear: while it is there, apply refuses this plan, and the person should know why first.
+        return observed.StateFolder is { Locks.Count: > 0 } state ? plan with { Warnings = [.. plan.Warnings, .. state.Locks.Select(l => l.Summary)] } : plan;
     }
 
     private static Plan CreateSelfSigned(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options)
@@ -149,7 +151,7 @@ public static partial class Planner
         }
         PlanLedger(desired, observed, leaving, common?.Source, steps);
         SayRestartsByHand(server, serverChanged, byHand, trusted is not null, warnings);
-        return new Plan(steps, Notes(observed.Journal)) { Warnings = warnings };
+        return new Plan(steps, Notes(observed)) { Warnings = warnings };
     }
 
     /// <summary>
@@ -169,14 +171,29 @@ public static partial class Planner
             : "server.restart is not set: restart PostgreSQL yourself when this apply ends (after every agent restarted); until then it runs the old SSL files");
     }
 
-    internal static IReadOnlyList<string> Notes(ObservedJournal? journal)
+    /// <summary>The lock, in <paramref name="state"/>, of the process that wrote the unfinished journal (its id ends in that pid).</summary>
+    private static ObservedLock? WriterOf(ObservedState observed, LockState state) =>
+        observed.Journal is { Finished: false } journal && observed.StateFolder is { } folder
+            ? folder.Locks.FirstOrDefault(l => l.State == state && journal.Apply.EndsWith($"-{l.Holder!.Pid.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal))
+            : null;
+
+    internal static IReadOnlyList<string> Notes(ObservedState observed)
     {
-        if (journal is null || journal.Finished) return [];
+        if (observed.Journal is not { Finished: false } journal) return [];
+        if (WriterOf(observed, LockState.Running) is not null)
+        {
+            var at = journal.Unfinished.Count == 0 ? "" : $", and is at step {string.Join(" and step ", journal.Unfinished)}";
+            return [$"An apply is running: {journal.Apply} has completed {journal.Completed.Count} of {journal.Steps} steps so far{at}. "
+                + "This plan is from what is on the hosts now, in the middle of that apply: plan again once it has finished."];
+        }
         var through = journal.CompletedThrough;
         var beyond = journal.Completed.Where(n => n > through).ToList();
         var also = beyond.Count == 0 ? "" : $" and step{(beyond.Count == 1 ? "" : "s")} {string.Join(", ", beyond)}";
         var during = journal.Unfinished.Count == 0 ? "" : $", during step {string.Join(" and step ", journal.Unfinished)}";
-        var why = journal.Error is { } error ? $": {error}" : " (the process was killed or lost its host)";
+        var why = journal.Error is { } error ? $": {error}"
+            : WriterOf(observed, LockState.Elsewhere) is { } elsewhere
+                ? $", or is still running: its lock is held by {elsewhere.Holder!.Account}, on another machine, whose processes pemstate cannot see from here"
+                : " (the process was killed or lost its host)";
         return [$"The last apply, {journal.Apply}, stopped after step {through}{also} of {journal.Steps}{during}{why}. "
             + "This plan starts from what is on the hosts now and includes every restart that apply still owed."];
     }

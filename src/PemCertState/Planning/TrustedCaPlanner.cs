@@ -62,7 +62,7 @@ internal static partial class TrustedCaPlanner
         {
             var ready = verdicts.Count(v => v.State == State.Ready);
             foreach (var v in waiting) PlanRequest(v, trusted, ready, verdicts.Count - verdicts.Count(x => x.State == State.Ok), steps);
-            return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
+            return new Plan(steps, Planner.Notes(observed)) { Warnings = warnings };
         }
 
         var pending = OwedRestarts.Of(desired, observed);
@@ -128,7 +128,7 @@ internal static partial class TrustedCaPlanner
             else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
         }
         Planner.SayRestartsByHand(server, serverChanged, byHand, rotation is not null, warnings);
-        return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
+        return new Plan(steps, Planner.Notes(observed)) { Warnings = warnings };
     }
 
     private static Need ServerNeed(DesiredState desired) => new(
