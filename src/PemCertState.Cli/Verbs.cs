@@ -129,11 +129,12 @@ internal static class Verbs
         using var loggers = Loggers(verbose);
         await using var hosts = Hosts(desired, remote);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
+        var journal = await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
         ReportRefused(catalog.Refused);
         if (catalog.Sets.Count == 0)
             Console.Out.Write(catalog.Refused.Count == 0 ? "No backup sets: no apply has replaced a file yet.\n" : "No usable backup sets.\n");
         else
-            Console.Out.Write(BackupsRenderer.Render(catalog.Sets));
+            Console.Out.Write(BackupsRenderer.Render(catalog.Sets, journal));
         // A refused manifest is a finding, like verify's: a monitor should notice someone writing into a backup folder.
         return catalog.Refused.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
     }
@@ -164,10 +165,18 @@ internal static class Verbs
         using var loggers = Loggers(verbose);
         await using var hosts = Hosts(desired, remote);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
-        var id = backupId ?? catalog.Sets.LastOrDefault()?.Id;
-        // A refused folder of the chosen id refuses the rollback, and so does one that may be newer than the newest good
-        // set when none was named: falling back silently to an older set would restore something nobody chose.
-        var blocking = catalog.Refused.Where(r => r.Id == id || (backupId is null && (id is null || string.CompareOrdinal(r.Id, id) > 0))).ToList();
+        var journal = await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
+        var choice = RollbackChoice.Of(catalog.Sets, backupId, journal);
+        if (choice.Refusal is { } refused)
+        {
+            Console.Error.Write($"pemstate: refusing to roll back: {refused}\n");
+            return ExitCodes.Error;
+        }
+        var id = choice.Id;
+        // A refused folder of the chosen id (or of the interrupted rollback's set, which this one completes) refuses the rollback,
+        // and so does one that may be newer than the newest good set when none was named: falling back silently to an older
+        // set would restore something nobody chose.
+        var blocking = catalog.Refused.Where(r => r.Id == id || r.Id == choice.Continues || (choice.Newest && (id is null || string.CompareOrdinal(r.Id, id) > 0))).ToList();
         if (blocking.Count > 0)
         {
             ReportRefused(blocking);
@@ -187,7 +196,8 @@ internal static class Verbs
             Console.Error.Write($"pemstate: refusing to roll back to {id}: its backup copies failed their checks (above); nothing was changed.\n");
             return ExitCodes.Error;
         }
-        var plan = RollbackPlanner.Create(desired, sets);
+        var continuation = choice.Continues is { } begun ? new RollbackContinuation(begun, catalog.Sets.Where(s => s.Id == begun).ToList(), choice.Note!) : null;
+        var plan = RollbackPlanner.Create(desired, sets, continuation);
         Console.Out.Write(PlanTextRenderer.Render(plan));
         if (!autoApprove && !Confirm($"Roll back to {id}?")) return ExitCodes.Error;
 
@@ -197,6 +207,12 @@ internal static class Verbs
         {
             var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
             if (observed is null) return ExitCodes.Error;
+            // The set was chosen from the journal read before the lock: a run since may have changed which it is.
+            if ((await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false))?.Apply is var last && last != journal?.Apply)
+            {
+                Console.Error.Write($"pemstate: another run ({last}) started since this rollback was planned; nothing was changed. Run `pemstate rollback` again.\n");
+                return ExitCodes.Error;
+            }
             // A restored key lands below the same folders as an applied one: the same judgement holds.
             if (FolderSafety.Judge(desired, observed, plan) is { Refusals.Count: > 0 } judged)
             {

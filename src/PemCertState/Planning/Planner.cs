@@ -149,8 +149,11 @@ public static partial class Planner
         var also = beyond.Count == 0 ? "" : $" and step{(beyond.Count == 1 ? "" : "s")} {string.Join(", ", beyond)}";
         var during = journal.Unfinished.Count == 0 ? "" : $", during step {string.Join(" and step ", journal.Unfinished)}";
         var why = journal.Error is { } error ? $": {error}" : " (the process was killed or lost its host)";
-        return [$"The last apply, {journal.Apply}, stopped after step {through}{also} of {journal.Steps}{during}{why}. "
-            + "This plan starts from what is on the hosts now and includes every restart that apply still owed."];
+        var (run, verb, finish) = journal.RollbackOf is { } target
+            ? ($"rollback to backup {target}", "rollback", " `pemstate rollback` finishes that rollback; applying this plan instead converges to the inventory.")
+            : ("apply", "apply", "");
+        return [$"The last {run}, {journal.Apply}, stopped after step {through}{also} of {journal.Steps}{during}{why}. "
+            + $"This plan starts from what is on the hosts now and includes every restart that {verb} still owed.{finish}"];
     }
 
     /// <summary>The CA as the rest of the plan sees it: replaced in this apply, or the observed one kept.</summary>
