@@ -132,9 +132,10 @@ internal static class Verbs
         var journal = await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
         ReportRefused(catalog.Refused);
         if (catalog.Sets.Count == 0)
-            Console.Out.Write(catalog.Refused.Count == 0 ? "No backup sets: no apply has replaced a file yet.\n" : "No usable backup sets.\n");
+            Console.Out.Write(catalog.Refused.Count == 0 && catalog.Incomplete.Count == 0 ? "No backup sets: no apply has replaced a file yet.\n" : "No usable backup sets.\n");
         else
             Console.Out.Write(BackupsRenderer.Render(catalog.Sets, journal));
+        Console.Out.Write(BackupsRenderer.RenderIncomplete(catalog.Incomplete, journal));
         // A refused manifest is a finding, like verify's: a monitor should notice someone writing into a backup folder.
         return catalog.Refused.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
     }
@@ -185,11 +186,19 @@ internal static class Verbs
             return ExitCodes.Error;
         }
         var sets = catalog.Sets.Where(s => s.Id == id).ToList();
+        var incomplete = catalog.Incomplete.Where(i => i.Id == id).Select(i => $"{i.Host}:{i.Folder}").ToList();
         if (sets.Count == 0)
         {
-            Console.Error.Write(id is null ? "pemstate: there is no backup set to roll back to.\n" : $"pemstate: no backup set '{id}'; `pemstate backups` lists them.\n");
+            Console.Error.Write(id is null ? "pemstate: there is no backup set to roll back to.\n"
+                : incomplete.Count > 0 ? $"pemstate: backup set '{id}' is incomplete: {string.Join(", ", incomplete)} ha{(incomplete.Count == 1 ? "s" : "ve")} no manifest.json "
+                    + "(the run that made it stopped while copying files into it); it restores nothing. `pemstate backups` lists the sets that do.\n"
+                : $"pemstate: no backup set '{id}'; `pemstate backups` lists them.\n");
             return ExitCodes.Error;
         }
+        // An apply backs a folder up before it replaces anything there: a folder it never finished backing up was never changed by it.
+        if (incomplete.Count > 0)
+            Console.Error.Write($"pemstate: note: {string.Join(", ", incomplete)}, of the same id, ha{(incomplete.Count == 1 ? "s" : "ve")} no manifest.json and ha{(incomplete.Count == 1 ? "s" : "ve")} nothing to restore; "
+                + "the run that made it stopped before it replaced any file there.\n");
         if (await RollbackPreflight.CheckAsync(desired, hosts, sets, ct).ConfigureAwait(false) is { Count: > 0 } tampered)
         {
             ReportRefused(tampered);

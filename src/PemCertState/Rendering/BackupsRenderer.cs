@@ -28,4 +28,19 @@ public static class BackupsRenderer
         }
         return text.ToString();
     }
+
+    /// <summary>The folders named like a set without a manifest, one line each, and why they are not sets.</summary>
+    public static string RenderIncomplete(IReadOnlyList<IncompleteBackup> incomplete, ObservedJournal? journal)
+    {
+        if (incomplete.Count == 0) return "";
+        var text = new StringBuilder("Incomplete backup sets (no manifest.json: they restore nothing, and no rollback picks them):\n");
+        foreach (var folder in incomplete)
+        {
+            var who = journal is { Finished: false } stopped && stopped.BackupId == folder.Id
+                ? $"the interrupted {(stopped.RollbackOf is null ? "apply" : "rollback")} {stopped.Apply} stopped while copying files into it"
+                : "the run that made it stopped while copying files into it, or another account made it";
+            text.Append("  ").Append(folder.Id.PadRight(20)).Append($"{folder.Host}:{folder.Folder}: {who}; it may hold copies of private keys: remove it once you no longer need it\n");
+        }
+        return text.ToString();
+    }
 }
