@@ -389,6 +389,11 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             case StepAction.MoveState:
                 await MoveStateAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
+            case StepAction.RemoveLeftover:
+                var proof = LeftoverCleanup.ProofFor(run.Desired, run.Observed, step.Host, step.Paths[0])
+                    ?? throw new StepFailedException($"{step.Paths[0]} is not where and how pemstate's interrupted writes leave something; nothing removed");
+                await host.RemoveLeftoverAsync(step.Paths[0], proof, ct).ConfigureAwait(false);
+                break;
             default:
                 throw new StepFailedException($"{step.Action} is not supported by this version");
         }

@@ -113,7 +113,7 @@ public sealed class Journal(IHost host, string path, string apply)
                         if (raw.IsEmpty) break;
                         if (fields.Action == "restart")
                             ranRestarts.Add(fields.Escaped ? ParseLine(line).Address! : Encoding.UTF8.GetString(raw));
-                        else if (fields.Action is not ("backup" or "generate_key" or "issue" or "test_config" or "move_state"))
+                        else if (fields.Action is not ("backup" or "generate_key" or "issue" or "test_config" or "move_state" or "remove_leftover"))
                         {
                             // Addresses are ASCII as pemstate writes them; an escaped one is read the long way.
                             var address = fields.Escaped ? Encoding.UTF8.GetBytes(ParseLine(line).Address!) : raw;

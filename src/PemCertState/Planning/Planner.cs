@@ -42,9 +42,9 @@ public static partial class Planner
         var unreadable = desired.Agents.List
             .Where(a => observed.Agents.GetValueOrDefault(a.Id)?.Unreadable is not null).ToList();
         if (unreadable.Count > 0) return WithoutUnreadable(desired, observed, now, options, unreadable);
-        return StateMigration.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
+        return StateMigration.Judge(desired, observed, LeftoverCleanup.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
             ? TrustedCaPlanner.Create(desired, observed, now)
-            : CreateSelfSigned(desired, observed, now, options)));
+            : CreateSelfSigned(desired, observed, now, options))));
     }
 
     private static Plan CreateSelfSigned(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options)
