@@ -37,11 +37,11 @@ public sealed class InterruptedRollbackTests
         Pemstate.RunAndKillAfterStep(lab.Root, step, null, "rollback", "--auto-approve");
         var rerun = Pemstate.Run(lab.Root, "rollback", "--auto-approve", "--break-lock");
 
-        // Then the rerun says it continues that rollback, and every file is the target set's
+        // Then every file is the target set's, and the rerun said it was continuing that rollback
         Assert.True(rerun.ExitCode == 0, $"exit {rerun.ExitCode}\n{rerun.Stdout}\n{rerun.Stderr}");
+        foreach (var (path, sha256) in target) Assert.True(sha256 == Sha256(path), $"{path} is not the one in {TargetId}\n{rerun.Stdout}");
         Assert.Contains($"Continuing the interrupted rollback to {TargetId}", rerun.Stdout, StringComparison.Ordinal);
         Assert.Contains($"Rolled back to {TargetId}.", rerun.Stdout, StringComparison.Ordinal);
-        foreach (var (path, sha256) in target) Assert.True(sha256 == Sha256(path), $"{path} is not the one in {TargetId}\n{rerun.Stdout}");
 
         // and the rollback's own set, completed rather than begun again, holds every file as it was before the rollback
         Assert.Equal(beforeRollback, Files(lab, RollbackId));
