@@ -134,11 +134,13 @@ internal static class Verbs
         await using var hosts = Hosts(desired, remote);
         await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
+        var journal = await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
         ReportRefused(catalog.Refused);
         if (catalog.Sets.Count == 0)
-            Console.Out.Write(catalog.Refused.Count == 0 ? "No backup sets: no apply has replaced a file yet.\n" : "No usable backup sets.\n");
+            Console.Out.Write(catalog.Refused.Count == 0 && catalog.Incomplete.Count == 0 ? "No backup sets: no apply has replaced a file yet.\n" : "No usable backup sets.\n");
         else
-            Console.Out.Write(BackupsRenderer.Render(catalog.Sets));
+            Console.Out.Write(BackupsRenderer.Render(catalog.Sets, journal));
+        Console.Out.Write(BackupsRenderer.RenderIncomplete(catalog.Incomplete, journal));
         // A refused manifest is a finding, like verify's: a monitor should notice someone writing into a backup folder.
         return catalog.Refused.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
     }
@@ -170,10 +172,18 @@ internal static class Verbs
         await using var hosts = Hosts(desired, remote);
         await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
-        var id = backupId ?? catalog.Sets.LastOrDefault()?.Id;
-        // A refused folder of the chosen id refuses the rollback, and so does one that may be newer than the newest good
-        // set when none was named: falling back silently to an older set would restore something nobody chose.
-        var blocking = catalog.Refused.Where(r => r.Id == id || (backupId is null && (id is null || string.CompareOrdinal(r.Id, id) > 0))).ToList();
+        var journal = await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
+        var choice = RollbackChoice.Of(catalog.Sets, backupId, journal);
+        if (choice.Refusal is { } refused)
+        {
+            Console.Error.Write($"pemstate: refusing to roll back: {refused}\n");
+            return ExitCodes.Error;
+        }
+        var id = choice.Id;
+        // A refused folder of the chosen id (or of the interrupted rollback's set, which this one completes) refuses the rollback,
+        // and so does one that may be newer than the newest good set when none was named: falling back silently to an older
+        // set would restore something nobody chose.
+        var blocking = catalog.Refused.Where(r => r.Id == id || r.Id == choice.Continues || (choice.Newest && (id is null || string.CompareOrdinal(r.Id, id) > 0))).ToList();
         if (blocking.Count > 0)
         {
             ReportRefused(blocking);
@@ -182,18 +192,27 @@ internal static class Verbs
             return ExitCodes.Error;
         }
         var sets = catalog.Sets.Where(s => s.Id == id).ToList();
+        var incomplete = catalog.Incomplete.Where(i => i.Id == id).Select(i => $"{i.Host}:{i.Folder}").ToList();
         if (sets.Count == 0)
         {
-            Console.Error.Write(id is null ? "pemstate: there is no backup set to roll back to.\n" : $"pemstate: no backup set '{id}'; `pemstate backups` lists them.\n");
+            Console.Error.Write(id is null ? "pemstate: there is no backup set to roll back to.\n"
+                : incomplete.Count > 0 ? $"pemstate: backup set '{id}' is incomplete: {string.Join(", ", incomplete)} ha{(incomplete.Count == 1 ? "s" : "ve")} no manifest.json "
+                    + "(the run that made it stopped while copying files into it); it restores nothing. `pemstate backups` lists the sets that do.\n"
+                : $"pemstate: no backup set '{id}'; `pemstate backups` lists them.\n");
             return ExitCodes.Error;
         }
+        // An apply backs a folder up before it replaces anything there: a folder it never finished backing up was never changed by it.
+        if (incomplete.Count > 0)
+            Console.Error.Write($"pemstate: note: {string.Join(", ", incomplete)}, of the same id, ha{(incomplete.Count == 1 ? "s" : "ve")} no manifest.json and ha{(incomplete.Count == 1 ? "s" : "ve")} nothing to restore; "
+                + "the run that made it stopped before it replaced any file there.\n");
         if (await RollbackPreflight.CheckAsync(desired, hosts, sets, ct).ConfigureAwait(false) is { Count: > 0 } tampered)
         {
             ReportRefused(tampered);
             Console.Error.Write($"pemstate: refusing to roll back to {id}: its backup copies failed their checks (above); nothing was changed.\n");
             return ExitCodes.Error;
         }
-        var plan = RollbackPlanner.Create(desired, sets);
+        var continuation = choice.Continues is { } begun ? new RollbackContinuation(begun, catalog.Sets.Where(s => s.Id == begun).ToList(), choice.Note!) : null;
+        var plan = RollbackPlanner.Create(desired, sets, continuation);
         Console.Out.Write(PlanTextRenderer.Render(plan));
         if (!autoApprove && !Confirm($"Roll back to {id}?")) return ExitCodes.Error;
 
@@ -203,6 +222,12 @@ internal static class Verbs
         {
             var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
             if (observed is null) return ExitCodes.Error;
+            // The set was chosen from the journal read before the lock: a run since may have changed which it is.
+            if ((await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false))?.Apply is var last && last != journal?.Apply)
+            {
+                Console.Error.Write($"pemstate: another run ({last}) started since this rollback was planned; nothing was changed. Run `pemstate rollback` again.\n");
+                return ExitCodes.Error;
+            }
             // A restored key lands below the same folders as an applied one: the same judgement holds.
             if (FolderSafety.Judge(desired, observed, plan) is { Refusals.Count: > 0 } judged)
             {

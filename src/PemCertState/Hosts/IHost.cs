@@ -9,7 +9,10 @@ public interface IHost : IAsyncDisposable
 {
     string Name { get; }
 
-    /// <summary>Reads a file with its mode and owner. A missing file is a snapshot with Exists = false, not an error.</summary>
+    /// <summary>
+    /// Reads a file with its mode and owner, and what interrupted writes left in its folder (<see cref="FileSnapshot.Leftovers"/>).
+    /// A missing file is a snapshot with Exists = false, not an error.
+    /// </summary>
     Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken);
 
     /// <summary>Replaces (or creates) <paramref name="path"/> atomically with <paramref name="content"/>, mode and owner set before the rename.</summary>
@@ -47,6 +50,14 @@ public interface IHost : IAsyncDisposable
 
     /// <summary>Names of the entries (files and folders) directly in <paramref name="path"/>; empty when the folder is missing.</summary>
     Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes the leftover at <paramref name="path"/> only while it is what <paramref name="proof"/> says, checked on
+    /// descriptors held from its folder down and removed by unlinkat in them: anything else refuses, removing nothing. A
+    /// private folder's files go before the folder, so a failure leaves at most an empty folder of pemstate's. Missing is
+    /// not an error.
+    /// </summary>
+    Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken cancellationToken);
 
     /// <summary>
     /// Runs a shell command (sh -c) and returns its exit status and (bounded) output. Past <paramref name="timeout"/> the

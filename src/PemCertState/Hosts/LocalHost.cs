@@ -34,12 +34,13 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         var writable = new List<WritableFolder>();
         using var folder = FolderHandle.Open(Name, folderPath, writable: writable);
         if (folder is null) return FileSnapshot.Missing(Name, path) with { WritableFolders = writable };
+        var missing = FileSnapshot.Missing(Name, path) with { WritableFolders = writable, Leftovers = Leftovers(folder.Handle, path) };
         SafeFileHandle file;
         try
         {
             file = Descriptors.OpenAt(folder.Handle, name, Descriptors.ORdOnly | Descriptors.ONoFollow | Descriptors.ONonBlock | Descriptors.ONoCtty);
         }
-        catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return FileSnapshot.Missing(Name, path) with { WritableFolders = writable }; }
+        catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return missing; }
         catch (DescriptorException e) when (e.Errno == Descriptors.ELOOP) { throw LinkRefused(path); }
         catch (DescriptorException e) when (e.Errno == 13 /* EACCES */) { throw new HostOperationException(Name, path, "permission denied", e); }
         catch (DescriptorException e) { throw new HostOperationException(Name, path, e.Message, e); }
@@ -50,8 +51,30 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
             if (status.Size > MaxFileBytes)
                 throw ManagedFileRefusals.TooLarge(Name, path, status.Size, MaxFileBytes);
             var content = ReadBounded(file, path, status.Size);
-            return new FileSnapshot(Name, path, true, content, status.Mode, Posix.UserName(status.Uid)) { WritableFolders = writable };
+            return new FileSnapshot(Name, path, true, content, status.Mode, Posix.UserName(status.Uid)) { WritableFolders = writable, Leftovers = missing.Leftovers };
         }
+    }
+
+    /// <summary>
+    /// The entries of a held folder named like what an interrupted write leaves, as lstat says, and what a folder of ours
+    /// among them holds. <paramref name="path"/> names the read in an error.
+    /// </summary>
+    private List<LeftoverEntry> Leftovers(SafeFileHandle folder, string path)
+    {
+        try
+        {
+            var found = new List<LeftoverEntry>();
+            foreach (var name in Descriptors.Names(folder, LeftoverEntry.IsCandidate, LeftoverEntry.MaxEntries).Order(StringComparer.Ordinal))
+            {
+                if (Descriptors.StatusOfName(folder, name) is not { } status) continue; // gone since the listing
+                var entry = Leftover(name, status);
+                found.Add(entry is { Kind: LeftoverKind.Folder, Ours: true } ? entry with { Entries = PrivateEntries(folder, name) } : entry);
+            }
+            return found;
+        }
+        // Only an account other than root meets a folder it may enter but not list; nothing of pemstate's as root is there for it.
+        catch (DescriptorException e) when (e.Errno == 13 /* EACCES */) { return []; }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"listing its folder failed: {e.Message}", e); }
     }
 
     private byte[] ReadBounded(SafeFileHandle file, string path, long expected)
@@ -324,6 +347,78 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"list failed: {e.Message}", e); }
     }
+
+    /// <summary>What a folder of ours holds, read on its own descriptor (opened without following); null when it is no longer a folder of ours.</summary>
+    private static List<LeftoverEntry>? PrivateEntries(SafeFileHandle parent, string name)
+    {
+        SafeFileHandle folder;
+        try { folder = Descriptors.OpenAt(parent, name, Descriptors.ORdOnly | Descriptors.ODirectory | Descriptors.ONoFollow); }
+        catch (DescriptorException e) when (e.Errno is Descriptors.ENOENT or Descriptors.ELOOP or Descriptors.ENOTDIR) { return null; }
+        using (folder)
+        {
+            if (Descriptors.Status(folder) is not { Kind: FileKind.Folder } held || held.Uid != Posix.EffectiveUid) return null;
+            var entries = new List<LeftoverEntry>();
+            foreach (var entry in Descriptors.Names(folder, _ => true, LeftoverEntry.MaxEntries + 1).Order(StringComparer.Ordinal))
+                if (Descriptors.StatusOfName(folder, entry) is { } status) entries.Add(Leftover(entry, status));
+            return entries;
+        }
+    }
+
+    private static LeftoverEntry Leftover(string name, FileStatus status) => new(name,
+        status.Kind switch
+        {
+            FileKind.Regular => LeftoverKind.Regular,
+            FileKind.Folder => LeftoverKind.Folder,
+            FileKind.SymbolicLink => LeftoverKind.Link,
+            _ => LeftoverKind.Other,
+        },
+        status.Mode, Posix.UserName(status.Uid), status.Uid == Posix.EffectiveUid, status.Links);
+
+    public Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken cancellationToken)
+    {
+        var (folderPath, name) = Split(path);
+        using var folder = FolderHandle.Open(Name, folderPath);
+        if (folder is null) return Task.CompletedTask;
+        try
+        {
+            if (Descriptors.StatusOfName(folder.Handle, name) is not { } status) return Task.CompletedTask;
+            if (proof.Kind == LeftoverKind.Folder && status.Kind == FileKind.Folder)
+            {
+                RemovePrivateFolder(folder.Handle, name, path, proof);
+                return Task.CompletedTask;
+            }
+            if (proof.Problem(Leftover(name, status)) is { } why) throw NotLeftover(path, why);
+            Descriptors.UnlinkAt(folder.Handle, name, directory: false); // the name only, in the held folder; never a link's target
+        }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"remove failed: {e.Message}", e); }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Checked on its own descriptor: a folder of ours, 0700, so nobody but root can put a name in it between the check and
+    /// the unlinks. Each file is unlinked inside it, then the folder by its name, as WriteAtomicAsync does.
+    /// </summary>
+    private void RemovePrivateFolder(SafeFileHandle parent, string name, string path, LeftoverProof proof)
+    {
+        SafeFileHandle held;
+        try { held = Descriptors.OpenAt(parent, name, Descriptors.ORdOnly | Descriptors.ODirectory | Descriptors.ONoFollow); }
+        catch (DescriptorException e) when (e.Errno is Descriptors.ELOOP or Descriptors.ENOTDIR) { throw NotLeftover(path, "it is no longer a folder"); }
+        catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return; }
+        using (held)
+        {
+            var names = Descriptors.Names(held, _ => true, int.MaxValue);
+            var files = names.Select(n => Descriptors.StatusOfName(held, n) is { } s ? Leftover(n, s) : null).OfType<LeftoverEntry>().ToList();
+            if (proof.Problem(Leftover(name, Descriptors.Status(held)) with { Entries = files }) is { } why) throw NotLeftover(path, why);
+            foreach (var file in files) Descriptors.UnlinkAt(held, file.Name, directory: false);
+        }
+        // By name, as WriteAtomicAsync does: at worst another account's empty folder, put in its place meanwhile, goes instead.
+        try { Descriptors.UnlinkAt(parent, name, directory: true); }
+        catch (DescriptorException e) when (e.Errno == ENotEmpty) { throw ManagedFileRefusals.LeftoverTaken(Name, path); }
+    }
+
+    private const int ENotEmpty = 39;
+
+    private HostOperationException NotLeftover(string path, string why) => ManagedFileRefusals.NotLeftover(Name, path, why);
 
     /// <summary>Names in a held folder, read through /proc/self/fd so that the listing is of this folder and no other.</summary>
     private static List<string> Entries(SafeFileHandle folder)

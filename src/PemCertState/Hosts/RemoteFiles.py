@@ -218,6 +218,59 @@ def read_bounded(fd):
         chunks.append(chunk)
 
 
+MAX_LEFTOVERS = 64  # LeftoverEntry.MaxEntries
+
+
+def is_candidate(name):
+    return name.startswith(b".pemstate-") or name.endswith(b".pemstate-tmp")
+
+
+def leftover(name, st):
+    return {"name": text(name), "kind": kind_of(st.st_mode), "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid),
+            "ours": st.st_uid == EUID, "links": st.st_nlink}
+
+
+def private_entries(folder):
+    """What a folder of ours holds, on its descriptor, each as lstat says."""
+    entries = []
+    for entry in sorted(os.fsencode(n) for n in os.listdir(folder))[:MAX_LEFTOVERS + 1]:
+        st = status_of_name(folder, entry)
+        if st is not None:
+            entries.append(leftover(entry, st))
+    return entries
+
+
+def folder_leftovers(folder):
+    """The entries of a held folder named like what an interrupted write leaves (LeftoverEntry), as lstat says, and what a
+    folder of ours among them holds; every read reports them."""
+    found = []
+    try:
+        names = os.listdir(folder)
+    except PermissionError:
+        return found  # a login other than root, in a folder it may enter but not list: nothing of pemstate's as root is there for it
+    for name in sorted(n for n in (os.fsencode(e) for e in names) if is_candidate(n))[:MAX_LEFTOVERS]:
+        st = status_of_name(folder, name)
+        if st is None:
+            continue  # gone since the listing
+        entry = leftover(name, st)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == EUID:
+            try:
+                private = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            except OSError as e:
+                if e.errno not in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
+                    raise
+                private = None
+            if private is not None:
+                try:
+                    held = os.fstat(private)
+                    if stat.S_ISDIR(held.st_mode) and held.st_uid == EUID:
+                        entry["entries"] = private_entries(private)
+                finally:
+                    os.close(private)
+        found.append(entry)
+    return found
+
+
 # ---- operations: each returns (answer header, data or None) ----
 
 def op_read(request, data):
@@ -227,10 +280,11 @@ def op_read(request, data):
     if folder is None:
         return {"status": "missing", "writable": writable}, None
     try:
+        leftovers = folder_leftovers(folder)
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
         except FileNotFoundError:
-            return {"status": "missing", "writable": writable}, None
+            return {"status": "missing", "writable": writable, "leftovers": leftovers}, None
         except OSError as e:
             refuse_unopenable(folder, name, e)
         try:
@@ -241,7 +295,8 @@ def op_read(request, data):
             content = read_bounded(fd)
         finally:
             os.close(fd)
-        return {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "size": len(content), "writable": writable}, content
+        return {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "size": len(content), "writable": writable,
+                "leftovers": leftovers}, content
     finally:
         os.close(folder)
 
@@ -495,10 +550,62 @@ def op_list(request, data):
         os.close(folder)
 
 
+def leftover_problem(request, entry):
+    """Mirrors LeftoverProof.Problem: False when entry is what the proof asks, else True (C# words why from the facts)."""
+    def file_problem(f):
+        return f["kind"] != "regular" or f["links"] != 1 or f["owner"] not in request["owners"]
+    if request["kind"] == "regular":
+        return file_problem(entry)
+    if entry["kind"] != "folder" or not entry["ours"] or entry["mode"] != 0o700 or entry.get("entries") is None:
+        return True
+    files = entry["entries"]
+    return len(files) > MAX_LEFTOVERS or any(f["name"] not in request["names"] or file_problem(f) for f in files)
+
+
+def op_rmleftover(request, data):
+    """Removes a leftover only while it is what the request's proof says, checked on descriptors held from its folder down
+    (a private folder of ours, 0700: nobody but root can put a name in it between the check and the unlinks)."""
+    with held_parent(request["path"]) as (folder, name):
+        st = status_of_name(folder, name)
+        if st is None:
+            return {"status": "ok"}, None
+        entry = leftover(name, st)
+        if request["kind"] != "folder" or not stat.S_ISDIR(st.st_mode):
+            if leftover_problem(request, entry):
+                raise Refused("notleftover", entry=entry)
+            os.unlink(name, dir_fd=folder)  # the name only, in the held folder; never a link's target
+            return {"status": "ok"}, None
+        try:
+            private = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+        except FileNotFoundError:
+            return {"status": "ok"}, None
+        except OSError as e:
+            if e.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise Refused("notleftover", entry=entry)
+            raise
+        try:
+            entry = leftover(name, os.fstat(private))
+            names = [os.fsencode(n) for n in os.listdir(private)]
+            entry["entries"] = [leftover(n, os.lstat(n, dir_fd=private)) for n in names]
+            if leftover_problem(request, entry):
+                raise Refused("notleftover", entry=entry)
+            for n in names:
+                os.unlink(n, dir_fd=private)
+        finally:
+            os.close(private)
+        try:
+            os.rmdir(name, dir_fd=folder)  # by name: at worst another account's empty folder, put in its place meanwhile, goes
+        except OSError as e:
+            if e.errno != errno.ENOTEMPTY:
+                raise
+            raise Refused("leftovertaken")
+        return {"status": "ok"}, None
+
+
 OPERATIONS = {
     "read": op_read, "write": op_write, "chmod": op_chmod, "chown": op_chown, "mkdir": op_mkdir,
     "create": op_create, "append": op_append, "delete": op_delete, "deleteif": op_deleteif, "rmtree": op_rmtree,
-    "list": op_list,
+    "list": op_list, "rmleftover": op_rmleftover,
 }
 
 

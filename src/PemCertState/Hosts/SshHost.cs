@@ -75,8 +75,12 @@ public sealed class SshHost : IHost
             var (path, answer) = (paths[i], answers[i]);
             results.Add(answer.Status switch
             {
-                "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner")) { WritableFolders = answer.Writable() }, null),
-                "missing" => (FileSnapshot.Missing(Name, path) with { WritableFolders = answer.Writable() }, null),
+                "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner"))
+                {
+                    WritableFolders = answer.Writable(),
+                    Leftovers = answer.Leftovers(),
+                }, null),
+                "missing" => (FileSnapshot.Missing(Name, path) with { WritableFolders = answer.Writable(), Leftovers = answer.Leftovers() }, null),
                 _ => (null, Problem(path, "read", answer)),
             });
         }
@@ -131,6 +135,24 @@ public sealed class SshHost : IHost
     {
         var answer = await RunOneAsync(new RemoteFileRequest("list", path), "list", cancellationToken).ConfigureAwait(false);
         return answer.Names().Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Checked and removed by RemoteFiles.py on descriptors, in one process: no path is looked up twice.</summary>
+    public async Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken cancellationToken)
+    {
+        var answer = (await RunFileProgramAsync([new RemoteFileRequest("rmleftover", path, Proof: proof)], cancellationToken).ConfigureAwait(false))[0];
+        switch (answer.Status, answer.Text("reason"))
+        {
+            case ("ok", _):
+                return;
+            case ("refused", "notleftover"):
+                var why = answer.RefusedLeftover() is { } entry ? proof.Problem(entry) : null;
+                throw ManagedFileRefusals.NotLeftover(Name, path, why ?? "it fails the host's checks");
+            case ("refused", "leftovertaken"):
+                throw ManagedFileRefusals.LeftoverTaken(Name, path);
+            default:
+                throw Problem(path, "remove", answer);
+        }
     }
 
     /// <summary>One request in its own process; anything but ok, missing or exists becomes the exception that names it.</summary>

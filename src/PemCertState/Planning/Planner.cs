@@ -53,9 +53,9 @@ public static partial class Planner
         var held = desired.Agents.List.Select(a => (Agent: a, Why: observed.Agents.TryGetValue(a.Id, out var seen) ? Held(a, seen) : null))
             .Where(h => h.Why is not null).Select(h => (h.Agent, h.Why!)).ToList();
         if (held.Count > 0) return WithoutHeld(desired, observed, now, options, held);
-        var plan = StateMigration.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
+        var plan = StateMigration.Judge(desired, observed, LeftoverCleanup.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
             ? TrustedCaPlanner.Create(desired, observed, now)
-            : CreateSelfSigned(desired, observed, now, options)));
+            : CreateSelfSigned(desired, observed, now, options))));
         // A lock no step can clear: while it is there, apply refuses this plan, and the person should know why first.
         return observed.StateFolder is { Locks.Count: > 0 } state ? plan with { Warnings = [.. plan.Warnings, .. state.Locks.Select(l => l.Summary)] } : plan;
     }
@@ -194,8 +194,11 @@ public static partial class Planner
             : WriterOf(observed, LockState.Elsewhere) is { } elsewhere
                 ? $", or is still running: its lock is held by {elsewhere.Holder!.Account}, on another machine, whose processes pemstate cannot see from here"
                 : " (the process was killed or lost its host)";
-        return [$"The last apply, {journal.Apply}, stopped after step {through}{also} of {journal.Steps}{during}{why}. "
-            + "This plan starts from what is on the hosts now and includes every restart that apply still owed."];
+        var (run, verb, finish) = journal.RollbackOf is { } target
+            ? ($"rollback to backup {target}", "rollback", " `pemstate rollback` finishes that rollback; applying this plan instead converges to the inventory.")
+            : ("apply", "apply", "");
+        return [$"The last {run}, {journal.Apply}, stopped after step {through}{also} of {journal.Steps}{during}{why}. "
+            + $"This plan starts from what is on the hosts now and includes every restart that {verb} still owed.{finish}"];
     }
 
     /// <summary>The CA as the rest of the plan sees it: replaced in this apply, or the observed one kept.</summary>
