@@ -365,6 +365,9 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             case StepAction.Restart:
                 await RestartAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
+            case StepAction.Reload:
+                await ReloadAsync(step, host, run, ct).ConfigureAwait(false);
+                break;
             case StepAction.CreateRole:
                 await CreateRoleAsync(step, run, ct).ConfigureAwait(false);
                 break;

@@ -58,7 +58,8 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && Addresses.AgentId(step.Address) is { } id:
                 await PreflightAgentAsync(step, id, host, ct).ConfigureAwait(false);
                 return false;
-            case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && step.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth:
+            case StepAction.Restart or StepAction.Reload when desired.Ca.Source == CaSource.Trusted
+                && step.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth or Addresses.ServerReload or Addresses.ServerReloadTrustingBoth:
                 await PreflightAsync(step, hosts, ct).ConfigureAwait(false);
                 return false;
             default:

@@ -14,6 +14,7 @@ public static class DatabaseObserver
         {
             await using var database = await PemDatabase.OpenAsync(spec, trust, cancellationToken).ConfigureAwait(false);
             var effective = await database.EffectiveSettingsAsync(cancellationToken).ConfigureAwait(false);
+            var contexts = await database.SettingContextsAsync(cancellationToken).ConfigureAwait(false);
             var roles = await database.RolesAsync(AgentRoles(desired.Agents), cancellationToken).ConfigureAwait(false);
             IReadOnlyList<HbaRule> hba = [];
             string? hbaError = null;
@@ -29,7 +30,7 @@ public static class DatabaseObserver
             var presented = database.ServerCertificate is { } certificate
                 ? Crypto.Fingerprints.Sha256Hex(certificate.RawData)
                 : null;
-            return new ObservedDatabase(spec.ToString(), true, null, effective, roles, hba, hbaError, presented);
+            return new ObservedDatabase(spec.ToString(), true, null, effective, roles, hba, hbaError, presented) { Contexts = contexts };
         }
         catch (PemDatabaseException e)
         {

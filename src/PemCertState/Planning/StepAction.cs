@@ -43,4 +43,7 @@ public enum StepAction
     /// <summary>Move what an older pemstate kept in data_dir (Source: its journal, ledger, lock or a backup set's folder) into
     /// the state folder (Paths[0]), then delete it from data_dir. First in a plan, before any backup.</summary>
     MoveState,
+    /// <summary>Make the server load its SSL files and settings without a restart: the inventory's reload command, or
+    /// <c>SELECT pg_reload_conf()</c> over server.database when <see cref="PlanStep.Command"/> is null.</summary>
+    Reload,
 }
