@@ -477,11 +477,8 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
     private static async Task InstallAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
         var (key, certificate) = PairOf(step.Source!, run);
-        var keyPath = step.Paths[0];
-        await host.EnsureDirectoryAsync(Path.GetDirectoryName(keyPath)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        // Key first: if the apply dies between the two renames, the next plan sees a pair that does not match and replaces both.
-        await WritePrivateAsync(host, keyPath, PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
-        await WritePrivateAsync(host, step.Paths[1], PemCodec.EncodeCertificate(certificate), step.Owner, ct).ConfigureAwait(false);
+        await PairSwitch.InstallAsync(host, run.Desired, step.Address, step.Paths[0], step.Paths[1],
+            PemCodec.EncodePrivateKey(key.Private), PemCodec.EncodeCertificate(certificate), step.Owner, ct).ConfigureAwait(false);
     }
 
     private static (AsymmetricCipherKeyPair Key, X509Certificate Certificate) PairOf(string address, Run run)

@@ -139,8 +139,8 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         // Bundle (the web certificate) names what follows the leaf; the server sends its intermediates; agents the leaf alone.
         IReadOnlyList<X509Certificate> chain = step.Bundle is { } following ? [leaf, .. BundleOf(step with { Bundle = following })]
             : step.Address == Addresses.ServerCertificate ? [leaf, .. Trusted.Intermediates] : [leaf];
-        await WritePrivateAsync(host, step.Paths[0], PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
-        await WritePrivateAsync(host, step.Paths[1], string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+        await PairSwitch.InstallAsync(host, desired, step.Address, step.Paths[0], step.Paths[1],
+            PemCodec.EncodePrivateKey(key.Private), string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
         // The key now lives under its real name; a pending copy would only be a second place for it to leak from.
         await hosts[pending.File.Host].DeleteAsync(pending.File.Path, ct).ConfigureAwait(false);
         // Its request is answered. Only the request for this very key: a newer one (a key made since) stays.
