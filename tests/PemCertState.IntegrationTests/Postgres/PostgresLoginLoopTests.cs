@@ -7,8 +7,9 @@ using Xunit.Abstractions;
 namespace PemCertState.IntegrationTests.Postgres;
 
 /// <summary>
-/// Issue 20, item 4: agents logging in all the time (at least 5 fresh connections a second from 4 psql at once, each reading the agent's files anew)
-/// lose no login while pemstate rotates the CA or renews every certificate on the real server.
+/// Issue 20, item 4: agents logging in all the time (at least 5 fresh connections a second from 3 workers, each reading the
+/// agent's files anew) lose no login while pemstate rotates the self-signed CA, moves between two trusted CAs or renews every
+/// certificate on the real server. Each test prints its counts.
 /// </summary>
 public sealed class PostgresLoginLoopTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
@@ -52,6 +53,41 @@ public sealed class PostgresLoginLoopTests(PostgresFixture postgres, ITestOutput
         AssertNoneFailed(counts);
         Assert.True((await lab.PlanAsync()).IsEmpty);
     }
+
+    [Fact]
+    public async Task A_move_between_two_trusted_CAs_fails_no_agent_login()
+    {
+        // Given two agents converged on trusted CA "Example", the inventory moved to CA "Other" and its requests signed
+        var lab = await ConvergedAsync("loop-trusted", 55, 56);
+        ExternalCa.Run(lab.Folder, "init");
+        lab.Rewrite(SelfSigned, Trusted("trusted"));
+        await lab.ApplyAsync();
+        ExternalCa.Run(lab.Folder, "sign");
+        await lab.ApplyAsync();
+        var next = Path.Combine(lab.Folder, "next");
+        ExternalCa.Run(next, "init", name: "Other");
+        lab.Rewrite(Trusted("trusted"), Trusted("next/trusted") + "  requests_dir: next/csr\n  signed_dir: next/signed\n");
+        await lab.ApplyAsync();
+        ExternalCa.Run(next, "sign");
+        await using var loop = Loop(lab, 55, 56);
+        loop.Start();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        // When the move runs (root.crt trusts both, every pair from the new CA, root.crt the new CA only)
+        var (plan, _) = await lab.ApplyAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var counts = await loop.StopAsync();
+
+        // Then no login failed, and the move is complete
+        output.WriteLine($"trusted CA move ({plan.Steps.Count} steps): {counts}");
+        Assert.Contains(plan.Steps, s => s.Reason.StartsWith("CA rotation, phase 3", StringComparison.Ordinal));
+        AssertNoneFailed(counts);
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
+
+    private const string SelfSigned = "ca:\n  subject: /C=IN/O=PEM/CN=pem-ca\n";
+
+    private static string Trusted(string folder) => $"ca:\n  source: trusted\n  certificate: {folder}/ca.crt\n  crl: {folder}/ca.crl\n";
 
     private async Task<PemLab> ConvergedAsync(string name, params int[] ids)
     {

@@ -1,22 +1,27 @@
 using System.Diagnostics;
-using System.Globalization;
+using System.Security.Cryptography;
+using PemCertState.Database;
 using PemCertState.IntegrationTests.Fixtures;
+using PemCertState.Inventory;
+using PemCertState.Verification;
 
 namespace PemCertState.IntegrationTests.Support;
 
 /// <summary>
-/// Agents logging in to the real server in a loop, each login a fresh psql (libpq reads the key and certificate files at
-/// every connection, as a PEM agent's reconnect does). Every login reads the agent's agent.cfg first and logs in with the
-/// key and certificate it names, so that it follows whatever the agent would load if it (re)started at that moment.
-/// sslmode=require: the server's side (does it still accept the agent, is it up) is what is measured, not the client's trust.
+/// Agents logging in to the real server in a loop, each login a fresh connection (Npgsql, pooling off: a new TCP connection,
+/// TLS handshake with the agent's client certificate, and cert authentication, every time; a psql process each took over a
+/// second on a busy 2-core machine). Every login is an agent starting at that moment: it reads agent.cfg, loads the key and
+/// certificate it names, and connects with them. A pair that does not belong together at that moment fails the login (as
+/// libpq's "key values mismatch" does), as does a server that is restarting or refuses the certificate. sslmode=require: the
+/// server's side (is it up, does it accept the agent) is what is measured, not the client's trust in the server.
 /// </summary>
 internal sealed class LoginLoop : IAsyncDisposable
 {
-    private readonly PostgresFixture _postgres;
+    private readonly DatabaseSpec _server;
     private readonly IReadOnlyList<(string User, string Config)> _agents;
+    private readonly int _workers;
     private readonly TimeSpan _period;
     private readonly CancellationTokenSource _stop = new();
-    private readonly int _workers;
     private readonly Lock _lock = new();
     private readonly List<string> _failures = [];
     private readonly Stopwatch _clock = new();
@@ -24,21 +29,20 @@ internal sealed class LoginLoop : IAsyncDisposable
     private int _ok;
 
     /// <param name="agents">The role each agent logs in as and its agent.cfg.</param>
-    /// <param name="workers">Logins at once: a psql takes a few hundred milliseconds on a busy machine, so one alone would not
-    /// reach 5 a second.</param>
+    /// <param name="workers">Logins at once.</param>
     /// <param name="period">Time from the start of one login of a worker to the start of its next.</param>
-    public LoginLoop(PostgresFixture postgres, IReadOnlyList<(string User, string Config)> agents, int workers = 4, TimeSpan? period = null)
+    public LoginLoop(PostgresFixture postgres, IReadOnlyList<(string User, string Config)> agents, int workers = 3, TimeSpan? period = null)
     {
-        _postgres = postgres;
+        _server = new DatabaseSpec("127.0.0.1", postgres.Port, "pem", "-", null, "require");
         _agents = agents;
         _workers = workers;
-        _period = period ?? TimeSpan.FromMilliseconds(250);
+        _period = period ?? TimeSpan.FromMilliseconds(100);
     }
 
     public void Start()
     {
         _clock.Start();
-        _loops = [.. Enumerable.Range(0, _workers).Select(w => Task.Factory.StartNew(() => Run(w), TaskCreationOptions.LongRunning))];
+        _loops = [.. Enumerable.Range(0, _workers).Select(w => Task.Run(() => RunAsync(w)))];
     }
 
     /// <summary>Stops the loop and returns what it counted.</summary>
@@ -50,43 +54,48 @@ internal sealed class LoginLoop : IAsyncDisposable
         lock (_lock) return new LoginCounts(_ok, _failures.Count, _clock.Elapsed, [.. _failures.Order(StringComparer.Ordinal)]);
     }
 
-    private void Run(int worker)
+    private async Task RunAsync(int worker)
     {
         for (var n = worker; !_stop.IsCancellationRequested; n++)
         {
             var started = _clock.Elapsed;
             var (user, config) = _agents[n % _agents.Count];
-            var (code, output) = Login(user, config);
+            var failure = await LoginAsync(user, config);
             lock (_lock)
             {
-                if (code == 0) _ok++;
-                else _failures.Add($"{started.TotalSeconds,6:F2}s {user}: {output.Trim()}");
+                if (failure is null) _ok++;
+                else _failures.Add($"{started.TotalSeconds,6:F2}s {user}: {failure}");
             }
             var wait = started + _period - _clock.Elapsed;
-            if (wait > TimeSpan.Zero) _stop.Token.WaitHandle.WaitOne(wait);
+            if (wait <= TimeSpan.Zero) continue;
+            try { await Task.Delay(wait, _stop.Token); }
+            catch (OperationCanceledException) { return; }
         }
     }
 
-    private (int ExitCode, string Output) Login(string user, string config)
+    /// <summary>Null when the login succeeded, else why it failed.</summary>
+    private async Task<string?> LoginAsync(string user, string config)
     {
-        var settings = File.ReadAllLines(config)
-            .Select(l => l.Split('=', 2))
-            .Where(p => p.Length == 2)
-            .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.Ordinal);
-        var folder = Path.GetDirectoryName(config)!;
-        return Processes.Run("psql", ["-X", "-A", "-t", "-c", "select 1"], new Dictionary<string, string>
+        try
         {
-            ["PGHOST"] = "127.0.0.1",
-            ["PGPORT"] = _postgres.Port.ToString(CultureInfo.InvariantCulture),
-            ["PGDATABASE"] = "pem",
-            ["PGUSER"] = user,
-            ["PGSSLMODE"] = "require",
-            ["PGSSLROOTCERT"] = "/nonexistent/root.crt",
-            ["PGSSLCERT"] = Path.GetFullPath(settings["agent_ssl_crt"], folder),
-            ["PGSSLKEY"] = Path.GetFullPath(settings["agent_ssl_key"], folder),
-            ["PGSSLCRL"] = "",
-            ["PGCONNECT_TIMEOUT"] = "10",
-        });
+            var settings = File.ReadAllLines(config)
+                .Select(l => l.Split('=', 2))
+                .Where(p => p.Length == 2)
+                .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.Ordinal);
+            var folder = Path.GetDirectoryName(config)!;
+            var certificate = await File.ReadAllTextAsync(Path.GetFullPath(settings["agent_ssl_crt"], folder));
+            var key = await File.ReadAllTextAsync(Path.GetFullPath(settings["agent_ssl_key"], folder));
+            var login = await LiveVerifier.LoginAsync(_server, user, certificate, key, ServerTrust.NotNeeded, CancellationToken.None);
+            return login.Succeeded ? null : login.Message;
+        }
+        catch (Exception e) when (e is IOException or KeyNotFoundException)
+        {
+            return $"agent.cfg or a file it names cannot be read: {e.Message}";
+        }
+        catch (CryptographicException e)
+        {
+            return $"the key and the certificate agent.cfg names do not belong together: {e.Message}";
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -96,7 +105,7 @@ internal sealed class LoginLoop : IAsyncDisposable
     }
 }
 
-/// <param name="Failures">Each failed login: when (seconds into the loop), who, and what psql said.</param>
+/// <param name="Failures">Each failed login: when (seconds into the loop), who, and what went wrong.</param>
 internal sealed record LoginCounts(int Succeeded, int Failed, TimeSpan Elapsed, IReadOnlyList<string> Failures)
 {
     public double PerSecond => (Succeeded + Failed) / Elapsed.TotalSeconds;

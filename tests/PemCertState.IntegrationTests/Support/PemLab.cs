@@ -31,7 +31,8 @@ internal sealed class PemLab
     /// <param name="agentsYaml">The whole agents section; "{folder}" is replaced by the lab folder.</param>
     /// <param name="database">server.database; default: the fixture's server.</param>
     /// <param name="dataDir">server.data_dir; default: the fixture's data dir.</param>
-    public PemLab(PostgresFixture postgres, string name, string agentsYaml, string? restart = null, string? database = null, string? dataDir = null)
+    /// <param name="reload">false: server.reload is null, so every change restarts the server (tests of restarts).</param>
+    public PemLab(PostgresFixture postgres, string name, string agentsYaml, string? restart = null, string? database = null, string? dataDir = null, bool reload = true)
     {
         _postgres = postgres;
         Folder = Path.Combine(postgres.Root, name);
@@ -52,6 +53,7 @@ internal sealed class PemLab
               subject: /C=IN/O=EDB/CN=localhost
               key: {key}
               restart: "{restart ?? postgres.RestartCommand}"
+              {(reload ? "" : "reload: null")}
               database: {database ?? postgres.DatabaseYaml()}
             {agentsYaml.Replace("{folder}", Folder, StringComparison.Ordinal)}
             """);
