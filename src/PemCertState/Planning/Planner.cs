@@ -123,7 +123,7 @@ public static partial class Planner
         PlanLeftovers(desired, observed, steps);
 
         ServerLoad.PlanLast(server, observed, serverChanged, pending,
-            "PostgreSQL loads the new SSL files on {0}; last, after every agent holds a certificate the new files accept", steps, warnings);
+            verb => $"PostgreSQL loads the new SSL files on {verb}; last, after every agent holds a certificate the new files accept", steps, warnings);
         PlanLedger(desired, observed, leaving, common?.Source, steps);
         return new Plan(steps, Notes(observed.Journal)) { Warnings = warnings };
     }

@@ -29,18 +29,18 @@ internal static class ServerLoad
     /// Last in a plan: the load the server's changed files need, or the one it still owes (an earlier apply stopped before it,
     /// or the running server differs from its files); a warning when the inventory gives no way to do it.
     /// </summary>
-    public static void PlanLast(ServerSpec server, ObservedState observed, bool changed, IReadOnlySet<string> owed, string changedReason,
+    /// <param name="changedReason">Why, when this plan changed the server's files, given the verb (reload or restart).</param>
+    public static void PlanLast(ServerSpec server, ObservedState observed, bool changed, IReadOnlySet<string> owed, Func<string, string> changedReason,
         List<PlanStep> steps, List<string> warnings)
     {
         if (changed || owed.Contains(Addresses.ServerRestart))
         {
-            if (Step(server, observed, verb => changed ? string.Format(System.Globalization.CultureInfo.InvariantCulture, changedReason, verb) : OwedRestarts.Why) is { } step)
-                steps.Add(step);
+            if (Step(server, observed, changed ? changedReason : _ => OwedRestarts.Why) is { } step) steps.Add(step);
             return;
         }
         if (DatabasePlanner.PendingRestart(server, observed, warnings) is not { } stillRunning) return;
         if (Step(server, observed, _ => stillRunning) is { } pending) steps.Add(pending);
-        else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
+        else warnings.Add($"{stillRunning}; neither server.restart nor a reload is set, so restart or reload it yourself");
     }
 
     /// <summary>

@@ -93,7 +93,7 @@ internal static partial class TrustedCaPlanner
     }
 
     /// <summary>Between phase 1 and 2: the server must trust both CAs before the first certificate from the new one is installed.</summary>
-    private static void PlanRotationRestart(ServerSpec server, ObservedState observed, int beforeLeaves, List<PlanStep> steps)
+    private static void PlanRotationLoad(ServerSpec server, ObservedState observed, int beforeLeaves, List<PlanStep> steps)
     {
         var leavesMove = steps.Skip(beforeLeaves).Any(s => s.Action is StepAction.InstallSigned or StepAction.Install);
         if (leavesMove && ServerLoad.Step(server, observed, _ =>

@@ -103,7 +103,7 @@ internal static partial class TrustedCaPlanner
 
         if (rotation is not null)
         {
-            PlanRotationRestart(server, observed, beforeLeaves, steps);
+            PlanRotationLoad(server, observed, beforeLeaves, steps);
             PlanFinalTrust(server, observed.Server, trusted, rotation, steps);
             serverChanged = true;
         }
@@ -115,7 +115,7 @@ internal static partial class TrustedCaPlanner
                 steps);
 
         ServerLoad.PlanLast(server, observed, serverChanged, pending,
-            "PostgreSQL loads the new SSL files on {0}; last, after every agent holds a certificate from the trusted CA", steps, warnings);
+            verb => $"PostgreSQL loads the new SSL files on {verb}; last, after every agent holds a certificate from the trusted CA", steps, warnings);
         return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
     }
 
