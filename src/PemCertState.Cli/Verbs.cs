@@ -84,7 +84,11 @@ internal static class Verbs
             if (SavedPlanDifferences.Between(saved, plan) is { Count: > 0 } broken)
                 return Broken(planFile!, broken);
         }
-        if (plan.IsEmpty) return ExitCodes.Done;
+        // Nothing to change takes no lock; but a stale lock the person asked to break goes, or its warning above would stay for good.
+        if (plan.IsEmpty)
+            return breakLock && observed.StateFolder is { } state && state.Locks.Any(l => l.State is LockState.Stale or LockState.Elsewhere)
+                ? await BreakLockAsync(hosts, desired, ct).ConfigureAwait(false)
+                : ExitCodes.Done;
         if (Refuses(plan, filter)) return ExitCodes.Error;
         if (plan.Refusals.Count > 0)
         {
@@ -128,12 +132,15 @@ internal static class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = Hosts(desired, remote);
+        await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
+        var journal = await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
         ReportRefused(catalog.Refused);
         if (catalog.Sets.Count == 0)
-            Console.Out.Write(catalog.Refused.Count == 0 ? "No backup sets: no apply has replaced a file yet.\n" : "No usable backup sets.\n");
+            Console.Out.Write(catalog.Refused.Count == 0 && catalog.Incomplete.Count == 0 ? "No backup sets: no apply has replaced a file yet.\n" : "No usable backup sets.\n");
         else
-            Console.Out.Write(BackupsRenderer.Render(catalog.Sets));
+            Console.Out.Write(BackupsRenderer.Render(catalog.Sets, journal));
+        Console.Out.Write(BackupsRenderer.RenderIncomplete(catalog.Incomplete, journal));
         // A refused manifest is a finding, like verify's: a monitor should notice someone writing into a backup folder.
         return catalog.Refused.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
     }
@@ -163,11 +170,20 @@ internal static class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
         await using var hosts = Hosts(desired, remote);
+        await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
-        var id = backupId ?? catalog.Sets.LastOrDefault()?.Id;
-        // A refused folder of the chosen id refuses the rollback, and so does one that may be newer than the newest good
-        // set when none was named: falling back silently to an older set would restore something nobody chose.
-        var blocking = catalog.Refused.Where(r => r.Id == id || (backupId is null && (id is null || string.CompareOrdinal(r.Id, id) > 0))).ToList();
+        var journal = await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
+        var choice = RollbackChoice.Of(catalog.Sets, backupId, journal);
+        if (choice.Refusal is { } refused)
+        {
+            Console.Error.Write($"pemstate: refusing to roll back: {refused}\n");
+            return ExitCodes.Error;
+        }
+        var id = choice.Id;
+        // A refused folder of the chosen id (or of the interrupted rollback's set, which this one completes) refuses the rollback,
+        // and so does one that may be newer than the newest good set when none was named: falling back silently to an older
+        // set would restore something nobody chose.
+        var blocking = catalog.Refused.Where(r => r.Id == id || r.Id == choice.Continues || (choice.Newest && (id is null || string.CompareOrdinal(r.Id, id) > 0))).ToList();
         if (blocking.Count > 0)
         {
             ReportRefused(blocking);
@@ -176,18 +192,27 @@ internal static class Verbs
             return ExitCodes.Error;
         }
         var sets = catalog.Sets.Where(s => s.Id == id).ToList();
+        var incomplete = catalog.Incomplete.Where(i => i.Id == id).Select(i => $"{i.Host}:{i.Folder}").ToList();
         if (sets.Count == 0)
         {
-            Console.Error.Write(id is null ? "pemstate: there is no backup set to roll back to.\n" : $"pemstate: no backup set '{id}'; `pemstate backups` lists them.\n");
+            Console.Error.Write(id is null ? "pemstate: there is no backup set to roll back to.\n"
+                : incomplete.Count > 0 ? $"pemstate: backup set '{id}' is incomplete: {string.Join(", ", incomplete)} ha{(incomplete.Count == 1 ? "s" : "ve")} no manifest.json "
+                    + "(the run that made it stopped while copying files into it); it restores nothing. `pemstate backups` lists the sets that do.\n"
+                : $"pemstate: no backup set '{id}'; `pemstate backups` lists them.\n");
             return ExitCodes.Error;
         }
+        // An apply backs a folder up before it replaces anything there: a folder it never finished backing up was never changed by it.
+        if (incomplete.Count > 0)
+            Console.Error.Write($"pemstate: note: {string.Join(", ", incomplete)}, of the same id, ha{(incomplete.Count == 1 ? "s" : "ve")} no manifest.json and ha{(incomplete.Count == 1 ? "s" : "ve")} nothing to restore; "
+                + "the run that made it stopped before it replaced any file there.\n");
         if (await RollbackPreflight.CheckAsync(desired, hosts, sets, ct).ConfigureAwait(false) is { Count: > 0 } tampered)
         {
             ReportRefused(tampered);
             Console.Error.Write($"pemstate: refusing to roll back to {id}: its backup copies failed their checks (above); nothing was changed.\n");
             return ExitCodes.Error;
         }
-        var plan = RollbackPlanner.Create(desired, sets);
+        var continuation = choice.Continues is { } begun ? new RollbackContinuation(begun, catalog.Sets.Where(s => s.Id == begun).ToList(), choice.Note!) : null;
+        var plan = RollbackPlanner.Create(desired, sets, continuation);
         Console.Out.Write(PlanTextRenderer.Render(plan));
         if (!autoApprove && !Confirm($"Roll back to {id}?")) return ExitCodes.Error;
 
@@ -197,6 +222,12 @@ internal static class Verbs
         {
             var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
             if (observed is null) return ExitCodes.Error;
+            // The set was chosen from the journal read before the lock: a run since may have changed which it is.
+            if ((await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false))?.Apply is var last && last != journal?.Apply)
+            {
+                Console.Error.Write($"pemstate: another run ({last}) started since this rollback was planned; nothing was changed. Run `pemstate rollback` again.\n");
+                return ExitCodes.Error;
+            }
             // A restored key lands below the same folders as an applied one: the same judgement holds.
             if (FolderSafety.Judge(desired, observed, plan) is { Refusals.Count: > 0 } judged)
             {
@@ -278,15 +309,40 @@ internal static class Verbs
         return ExitCodes.WaitingForSignature;
     }
 
-    /// <summary>The apply lock, or null (with the holder named on stderr) when another run has it.</summary>
+    /// <summary>The apply lock, or null (with the holder named on stderr) when another run has it. A lock it broke is named.</summary>
     private static async Task<ApplyLock?> LockAsync(HostSet hosts, DesiredState desired, string command, bool breakLock, CancellationToken ct)
     {
-        try { return await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, command, breakLock, ct).ConfigureAwait(false); }
+        try
+        {
+            var held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, command, breakLock, ct).ConfigureAwait(false);
+            foreach (var broken in held.Broken) Console.Error.Write($"pemstate: --break-lock removed {broken.Host}:{broken.Path}, held by {broken.Holder!.Who}\n");
+            return held;
+        }
         catch (ApplyLockedException e)
         {
             Console.Error.Write($"pemstate: {e.Message}\n");
             return null;
         }
+    }
+
+    /// <summary>apply --break-lock with nothing to change: takes the lock, which breaks a stale one (and names it), and gives it back.</summary>
+    private static async Task<int> BreakLockAsync(HostSet hosts, DesiredState desired, CancellationToken ct)
+    {
+        if (await LockAsync(hosts, desired, "apply --break-lock", breakLock: true, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
+        await held.DisposeAsync().ConfigureAwait(false);
+        return ExitCodes.Done;
+    }
+
+    /// <summary>
+    /// Every verb says when a lock is held and by whom, before what it reports: plan and apply in the plan's warnings,
+    /// the others here, on stderr (so that --json output stays JSON).
+    /// </summary>
+    private static async Task ReportLocksAsync(DesiredState desired, HostSet hosts, CancellationToken ct) =>
+        ReportLocks(await ApplyLock.InspectAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false));
+
+    private static void ReportLocks(IReadOnlyList<ObservedLock> locks)
+    {
+        foreach (var found in locks) Console.Error.Write($"Warning: {found.Summary}\n");
     }
 
     private static bool Confirm(string question)
@@ -378,6 +434,7 @@ internal static class Verbs
         await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
+        ReportLocks(observed.StateFolder?.Locks ?? []);
 
         var findings = OfflineVerifier.Verify(desired, observed, Now()).Concat(DatabaseVerifier.Verify(desired, observed)).ToList();
         if (connect)
@@ -417,6 +474,7 @@ internal static class Verbs
         await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
+        ReportLocks(observed.StateFolder?.Locks ?? []);
 
         var rows = StatusReport.Create(desired, observed, Now());
         Console.Out.Write(json ? StatusRenderer.RenderJson(rows) : StatusRenderer.RenderText(rows));

@@ -1,15 +1,16 @@
-using System.Text.Json;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
+using PemCertState.Observation;
 using PemCertState.Planning;
 
 namespace PemCertState.Execution;
 
 /// <summary>
-/// One apply or rollback at a time: `apply.lock` in the server's state_dir, created with O_EXCL
-/// and holding who/where/pid/when. Taken only when there is something to change, so that an empty
-/// apply touches nothing. A lock whose process is gone (same machine, pid not running) is reported
-/// as stale and removed only when the user asks (--break-lock).
+/// One apply or rollback at a time: `apply.lock` in the server's state_dir, put in place whole (never seen empty) and
+/// naming its holder by pid, process start time, boot and machine (<see cref="LockHolder"/>). Taken only when there is
+/// something to change, so that an empty apply touches nothing. A lock whose process is gone (same machine, and no such
+/// pid, or the pid is another process's now, or the machine restarted) is reported as stale and removed only when the
+/// user asks (--break-lock); one that pemstate cannot read is never removed by pemstate.
 /// </summary>
 /// <remarks>
 /// Every verb that changes anything takes it first, so this is also where the state folder is judged before
@@ -23,16 +24,20 @@ public sealed class ApplyLock : IAsyncDisposable
     /// running is not run over; removed (with --break-lock once its process is gone) by the one that takes the new lock.</summary>
     public const string LegacyFileName = ".pemstate.lock";
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-
     private readonly IHost _host;
     private readonly string _path;
+    private readonly byte[] _content;
 
-    private ApplyLock(IHost host, string path)
+    private ApplyLock(IHost host, string path, byte[] content, IReadOnlyList<ObservedLock> broken)
     {
         _host = host;
         _path = path;
+        _content = content;
+        Broken = broken;
     }
+
+    /// <summary>The stale locks --break-lock removed to take this one, for the person to see whose they were.</summary>
+    public IReadOnlyList<ObservedLock> Broken { get; }
 
     public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
 
@@ -46,14 +51,19 @@ public sealed class ApplyLock : IAsyncDisposable
         if (StateFolderSafety.Problem(host.Name, server.StateDir, probe.WritableFolders) is { } unsafeFolder)
             throw new ApplyLockedException($"{unsafeFolder}; nothing was changed");
         await host.EnsureDirectoryAsync(server.StateDir, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        var me = new LockHolder(Environment.UserName, Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow, command);
-        var content = JsonSerializer.SerializeToUtf8Bytes(me, Json);
+        var content = LockHolder.Me(command).ToBytes();
+        var broken = new List<ObservedLock>();
         for (var attempt = 0; attempt < 2; attempt++)
         {
             if (await host.TryCreateExclusiveAsync(path, content, FileModes.Private, ct).ConfigureAwait(false))
             {
-                var held = new ApplyLock(host, path);
-                try { await TakeOverLegacyAsync(host, server, breakStale, ct).ConfigureAwait(false); }
+                var held = new ApplyLock(host, path, content, broken);
+                try
+                {
+                    // An older pemstate's lock in data_dir: refused while its holder may run, removed like a stale lock otherwise.
+                    if (await ClearAsync(host, LegacyPathFor(server), "an older pemstate holds the lock", breakStale, ct).ConfigureAwait(false) is { } legacy)
+                        broken.Add(legacy);
+                }
                 catch
                 {
                     await held.DisposeAsync().ConfigureAwait(false);
@@ -61,47 +71,55 @@ public sealed class ApplyLock : IAsyncDisposable
                 }
                 return held;
             }
-            await ClearAsync(host, path, "another pemstate holds the lock", breakStale, ct).ConfigureAwait(false);
+            if (await ClearAsync(host, path, "another pemstate holds the lock", breakStale, ct).ConfigureAwait(false) is { } stale)
+                broken.Add(stale);
         }
         throw new ApplyLockedException($"could not take the lock {host.Name}:{path}");
     }
 
-    /// <summary>An older pemstate's lock in data_dir: refused while its holder may run, removed like a stale lock otherwise.</summary>
-    private static async Task TakeOverLegacyAsync(IHost host, ServerSpec server, bool breakStale, CancellationToken ct)
+    /// <summary>The locks on the server's host (the state folder's and an older pemstate's), for every verb to name.</summary>
+    public static async Task<IReadOnlyList<ObservedLock>> InspectAsync(IHost host, ServerSpec server, CancellationToken ct)
     {
-        var legacy = LegacyPathFor(server);
-        if (!(await host.ReadAsync(legacy, ct).ConfigureAwait(false)).Exists) return;
-        await ClearAsync(host, legacy, "an older pemstate holds the lock", breakStale, ct).ConfigureAwait(false);
+        var files = await Task.WhenAll(host.ReadAsync(PathFor(server), ct), host.ReadAsync(LegacyPathFor(server), ct)).ConfigureAwait(false);
+        return [.. files.Where(f => f.Exists).Select(Read)];
     }
 
-    /// <summary>Throws while the lock at <paramref name="path"/> may still be held; deletes it when it is stale and the user said so.</summary>
-    private static async Task ClearAsync(IHost host, string path, string held, bool breakStale, CancellationToken ct)
+    /// <summary>What a lock file says, judged from this machine: its content is untrusted input, and may be anything.</summary>
+    public static ObservedLock Read(FileSnapshot file)
     {
-        var holder = await ReadHolderAsync(host, path, ct).ConfigureAwait(false);
-        var stale = holder is null || (holder.Machine == Environment.MachineName && !IsRunning(holder.Pid));
-        var who = holder is null
-            ? "an unreadable lock file"
-            : $"{holder.User}@{holder.Machine} pid {holder.Pid} ('{holder.Command}', since {holder.Started:yyyy-MM-dd HH:mm:ss}Z)";
-        // A holder on another machine cannot be checked from here: --break-lock is the user's word that it is gone.
-        var elsewhere = holder is not null && holder.Machine != Environment.MachineName;
-        if (!stale && !(breakStale && elsewhere))
-            throw new ApplyLockedException($"{held} {host.Name}:{path}: {who}. Wait for it to finish" +
-                (elsewhere ? ", or, if that process is gone, retry with --break-lock." : "."));
-        if (!breakStale)
-            throw new ApplyLockedException($"{host.Name}:{path} was left by {who}, which is no longer running. " +
-                "Run `pemstate plan` to see what it left undone, then retry with --break-lock.");
-        await host.DeleteAsync(path, ct).ConfigureAwait(false);
+        var (holder, problem) = LockHolder.Parse(file.Content);
+        if (holder is null) return new ObservedLock(file.Host, file.Path, LockState.Unreadable, null, problem);
+        var (state, why) = holder.Judge();
+        return new ObservedLock(file.Host, file.Path, state, holder, why);
     }
 
-    public static async Task<LockHolder?> ReadHolderAsync(IHost host, string path, CancellationToken ct)
+    /// <summary>
+    /// Throws while the lock at <paramref name="path"/> may still be held; when it is stale (or held elsewhere) and the
+    /// user said so, removes it, but only while it still holds the bytes judged here: a lock another run took meanwhile stays.
+    /// </summary>
+    /// <returns>The lock it removed; null when there was none, or it changed since it was read (the caller tries again).</returns>
+    private static async Task<ObservedLock?> ClearAsync(IHost host, string path, string held, bool breakStale, CancellationToken ct)
     {
         var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
         if (!file.Exists) return null;
-        try { return JsonSerializer.Deserialize<LockHolder>(file.Content, Json); }
-        catch (JsonException) { return null; }
+        var seen = Read(file);
+        var where = $"{host.Name}:{path}";
+        switch (seen.State)
+        {
+            case LockState.Running:
+                throw new ApplyLockedException($"{held} {where}: {seen.Holder!.Who}, which is running. Wait for it to finish.");
+            case LockState.Elsewhere when !breakStale:
+                // A holder on another machine cannot be checked from here: --break-lock is the user's word that it is gone.
+                throw new ApplyLockedException($"{held} {where}: {seen.Holder!.Who}, on another machine. Wait for it to finish, or, if that process is gone, retry with --break-lock.");
+            case LockState.Stale when !breakStale:
+                throw new ApplyLockedException($"{where} was left by {seen.Holder!.Who}, which is no longer running ({seen.Why}). " +
+                    "Run `pemstate plan` to see what it left undone, then retry with --break-lock.");
+            case LockState.Unreadable:
+                throw new ApplyLockedException($"{seen.Summary}; nothing was changed.");
+        }
+        return await host.TryDeleteUnchangedAsync(path, file.Content, ct).ConfigureAwait(false) ? seen : null;
     }
 
-    private static bool IsRunning(int pid) => Directory.Exists($"/proc/{pid}");
-
-    public async ValueTask DisposeAsync() => await _host.DeleteAsync(_path, CancellationToken.None).ConfigureAwait(false);
+    /// <summary>Removes this run's own lock, and nothing else: a lock someone broke and took over stays theirs.</summary>
+    public async ValueTask DisposeAsync() => await _host.TryDeleteUnchangedAsync(_path, _content, CancellationToken.None).ConfigureAwait(false);
 }

@@ -24,12 +24,14 @@ public static class BackupCatalog
 
     /// <summary>
     /// Every set that passes <see cref="BackupManifestReader"/>'s checks, oldest first, and every folder whose manifest
-    /// does not, with what is wrong. A folder without a manifest is not a set and is left alone.
+    /// does not, with what is wrong. A folder without a manifest is not a set: named like one, it is listed as incomplete
+    /// (a run stopped while copying into it); named otherwise, it is the person's own (EDB's manual backups) and left alone.
     /// </summary>
     public static async Task<BackupCatalogResult> ListAsync(DesiredState desired, HostSet hosts, CancellationToken ct)
     {
         var sets = new List<BackupSet>();
         var refused = new List<RefusedBackup>();
+        var incomplete = new List<IncompleteBackup>();
         foreach (var ((hostName, dir), restorable) in RestorableFiles.ByFolder(desired))
         {
             var host = hosts[hostName];
@@ -38,7 +40,12 @@ public static class BackupCatalog
                 var folder = Path.Combine(dir, name);
                 var path = Path.Combine(folder, "manifest.json");
                 var manifest = await host.ReadAsync(path, ct).ConfigureAwait(false);
-                if (!manifest.Exists) continue;
+                if (!manifest.Exists)
+                {
+                    // Listed, and its manifest read without a refusal: a folder.
+                    if (BackupManifestReader.IsBackupId(name)) incomplete.Add(new IncompleteBackup(name, hostName, folder));
+                    continue;
+                }
                 var (set, problems) = BackupManifestReader.Read(manifest.Content, hostName, folder, restorable);
                 if (set is not null) sets.Add(set);
                 else refused.Add(new RefusedBackup(name, hostName, path, problems));
@@ -46,6 +53,7 @@ public static class BackupCatalog
         }
         return new BackupCatalogResult(
             sets.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => s.Folder, StringComparer.Ordinal).ToList(),
-            refused.OrderBy(r => r.Id, StringComparer.Ordinal).ThenBy(r => r.Manifest, StringComparer.Ordinal).ToList());
+            refused.OrderBy(r => r.Id, StringComparer.Ordinal).ThenBy(r => r.Manifest, StringComparer.Ordinal).ToList(),
+            incomplete.OrderBy(i => i.Id, StringComparer.Ordinal).ThenBy(i => i.Host, StringComparer.Ordinal).ThenBy(i => i.Folder, StringComparer.Ordinal).ToList());
     }
 }

@@ -1,4 +1,8 @@
+using System.Text.Json.Serialization;
+
 namespace PemCertState.Execution;
 
 /// <summary>manifest.json of a backup set (one per backup folder per apply).</summary>
-public sealed record BackupManifest(string Id, DateTimeOffset CreatedAt, string Host, List<BackupManifestEntry> Files);
+/// <param name="RollbackOf">Set by a rollback, which backs up what it replaces: the id it restored. Absent for an apply's set.</param>
+public sealed record BackupManifest(string Id, DateTimeOffset CreatedAt, string Host, List<BackupManifestEntry> Files,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RollbackOf = null);

@@ -36,6 +36,9 @@ public static partial class BackupManifestReader
             && !DateTimeOffset.TryParse(created, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out createdAt))
             problems.Add($"created_at {Quote(created)} is not a time");
 
+        var rollbackOf = OptionalText(root, "rollback_of", problems);
+        if (rollbackOf is not null && !IdPattern().IsMatch(rollbackOf)) problems.Add($"rollback_of {Quote(rollbackOf)} is not a backup id");
+
         if (Text(root, "host", problems) is { } manifestHost && manifestHost != host)
             problems.Add($"host {Quote(manifestHost)} is not the host it was found on ({host})");
 
@@ -47,7 +50,7 @@ public static partial class BackupManifestReader
             for (var i = 0; i < files.Count; i++)
                 if (Entry(files[i], i, host, restorable, problems) is { } entry) entries.Add(entry);
         }
-        return problems.Count > 0 ? (null, problems) : (new BackupSet(id!, createdAt, host, folder, entries), []);
+        return problems.Count > 0 ? (null, problems) : (new BackupSet(id!, createdAt, host, folder, entries, rollbackOf), []);
     }
 
     private static BackupManifestEntry? Entry(JsonNode? node, int index, string host, IReadOnlyDictionary<string, RestorableFile> restorable, List<string> problems)

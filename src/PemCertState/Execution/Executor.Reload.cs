@@ -16,7 +16,7 @@ public sealed partial class Executor
     /// </summary>
     private async Task ReloadAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
-        var consumer = run.Loaded is null ? null : Consumer.Of(run.Desired, step.Address);
+        var consumer = Consumer.Of(run.Desired, step.Address);
         var loading = consumer is null ? null : await consumer.ReadFingerprintAsync(hosts[consumer.Host], ct).ConfigureAwait(false);
         var database = run.Desired.Server.Database;
         if (step.Command is { } command)
@@ -43,7 +43,7 @@ public sealed partial class Executor
                 throw new StepFailedException($"{step.Address}: {e.Message}", e);
             }
         }
-        if (consumer is not null && loading is not null) await run.Loaded!.RecordAsync(consumer.Name, loading, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        if (consumer is not null && loading is not null) await run.Loaded.RecordAsync(consumer.Name, loading, clock.GetUtcNow(), ct).ConfigureAwait(false);
     }
 
     /// <summary>The reload time before a reload command runs; null when the database cannot tell (the command's exit status is then all there is).</summary>

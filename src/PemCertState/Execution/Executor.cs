@@ -34,19 +34,24 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         {
             Trusted = new SignedCertificates(desired, observed, clock),
             BackupDirs = plan.Steps.Where(st => st.Action == StepAction.Backup && st.BackupDir is not null).Select(st => (st.Host, st.BackupDir!)).Distinct().ToList(),
-            Loaded = journal?.Loaded,
+            Loaded = new LoadedFiles(hosts[desired.Server.Host], LoadedFiles.PathFor(desired.Server)),
+            BackupId = plan.BackupId,
+            ContinuesBackup = plan.BackupId is not null,
+            RollbackOf = plan.RollbackOf,
         };
         var outcome = new Outcome(plan);
         // Key generation is CPU-bound: one thread a core at most, whatever the number of hosts at once.
         using var keys = KeyWorkers.Start(plan, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, cancellationToken);
         try
         {
-            if (journal is not null)
-            {
-                await journal.BeginAsync(plan, run.Now, cancellationToken).ConfigureAwait(false);
-                // Before the first file changes: from here on, what every consumer loaded is on record.
-                await journal.Loaded.BeginAsync(OwedRestarts.Baseline(desired, observed, plan), run.Now, cancellationToken).ConfigureAwait(false);
-            }
+            // Chosen before the journal begins, which records it: a rollback rerun after a crash completes that set.
+            var backupId = run.BackupDirs.Count == 0 ? null : await BackupIdAsync(run, cancellationToken).ConfigureAwait(false);
+            if (journal is not null) await journal.BeginAsync(plan, run.Now, backupId, cancellationToken).ConfigureAwait(false);
+            // Before the first file changes: from here on, what every consumer loaded is on record. Written (compacted) only when
+            // that adds a record or restarts will append to it: a plan that waits for signatures, or an empty one, touches nothing.
+            var baseline = OwedRestarts.Baseline(desired, observed, plan);
+            if (plan.Steps.Any(s => s.Action is StepAction.Restart or StepAction.Reload) || baseline.Count != (observed.Loaded?.Count ?? -1))
+                await run.Loaded.BeginAsync(desired.Server.StateDir, baseline, run.Now, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < plan.Steps.Count;)
             {
                 if (Addresses.AgentOf(plan.Steps[i].Address) is null)
@@ -215,13 +220,25 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         public List<string> BackupSetPaths { get; } = [];
         public required SignedCertificates Trusted { get; init; }
 
-        /// <summary>Where a successful restart records what its consumer loaded; null for a run without a journal.</summary>
-        public LoadedFiles? Loaded { get; init; }
+        /// <summary>Where a successful restart records what its consumer loaded.</summary>
+        public required LoadedFiles Loaded { get; init; }
 
         /// <summary>Every backup folder the plan writes into: the run's backup id must be new in all of them.</summary>
         public IReadOnlyList<(string Host, string Dir)> BackupDirs { get; init; } = [];
         public SemaphoreSlim BackupIdGate { get; } = new(1, 1);
         public string? BackupId { get; set; }
+
+        /// <summary><see cref="BackupId"/> names the set of an interrupted rollback, which this run completes: the manifests it left are added to.</summary>
+        public bool ContinuesBackup { get; init; }
+
+        /// <summary>A rollback's run: the id it restores, recorded in the manifests of the sets it makes.</summary>
+        public string? RollbackOf { get; init; }
+
+        /// <summary>The files a set in each backup folder may hold, for checking the manifests a continued rollback adds to.</summary>
+        public IReadOnlyDictionary<(string Host, string Folder), IReadOnlyDictionary<string, RestorableFile>> Restorable =>
+            LazyInitializer.EnsureInitialized(ref _restorable, () => RestorableFiles.ByFolder(Desired));
+
+        private IReadOnlyDictionary<(string Host, string Folder), IReadOnlyDictionary<string, RestorableFile>>? _restorable;
 
         public CertificateAuthority? Ca
         {
@@ -383,6 +400,11 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             case StepAction.MoveState:
                 await MoveStateAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
+            case StepAction.RemoveLeftover:
+                var proof = LeftoverCleanup.ProofFor(run.Desired, run.Observed, step.Host, step.Paths[0])
+                    ?? throw new StepFailedException($"{step.Paths[0]} is not where and how pemstate's interrupted writes leave something; nothing removed");
+                await host.RemoveLeftoverAsync(step.Paths[0], proof, ct).ConfigureAwait(false);
+                break;
             default:
                 throw new StepFailedException($"{step.Action} is not supported by this version");
         }
@@ -399,7 +421,8 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 // New in every backup folder of the plan, this one among them (BackupIdAsync looked).
                 var folder = Path.Combine(step.BackupDir!, await BackupIdAsync(run, ct).ConfigureAwait(false));
                 await host.EnsureDirectoryAsync(folder, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-                (set.Folder, set.Manifest) = (folder, new BackupManifest(Path.GetFileName(folder), run.Now, step.Host, []));
+                var begun = run.ContinuesBackup ? await ContinuedManifestAsync(step, host, run, folder, ct).ConfigureAwait(false) : null;
+                (set.Folder, set.Manifest) = (folder, begun ?? new BackupManifest(Path.GetFileName(folder), run.Now, step.Host, [], run.RollbackOf));
                 run.AddBackupSet($"{step.Host}:{folder}");
             }
 
@@ -423,6 +446,20 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         {
             set.Gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The manifest an interrupted rollback left in <paramref name="folder"/>, which this run adds to; null when it wrote
+    /// none there. Read again and checked like any other: the folder may be another account's.
+    /// </summary>
+    private static async Task<BackupManifest?> ContinuedManifestAsync(PlanStep step, IHost host, Run run, string folder, CancellationToken ct)
+    {
+        var path = Path.Combine(folder, "manifest.json");
+        var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
+        if (!file.Exists) return null;
+        var (set, problems) = BackupManifestReader.Read(file.Content, step.Host, folder, run.Restorable[(step.Host, step.BackupDir!)]);
+        if (set is null) throw new StepFailedException($"{path}, begun by the interrupted rollback, fails its checks ({string.Join("; ", problems)}); nothing was added to it");
+        return new BackupManifest(set.Id, set.CreatedAt, set.Host, [.. set.Files], run.RollbackOf);
     }
 
     /// <summary>
@@ -581,13 +618,13 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
     /// </summary>
     private async Task RestartAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
-        var consumer = run.Loaded is null ? null : Consumer.Of(run.Desired, step.Address);
+        var consumer = Consumer.Of(run.Desired, step.Address);
         var loading = consumer is null ? null : await consumer.ReadFingerprintAsync(hosts[consumer.Host], ct).ConfigureAwait(false);
         var result = await RunCommandAsync(step, host, run, ct).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new StepFailedException($"'{step.Command}' exited with {result.ExitCode}: {result.StandardError.Trim()}");
         await WaitForServerAsync(step, run, ct).ConfigureAwait(false);
-        if (consumer is not null && loading is not null) await run.Loaded!.RecordAsync(consumer.Name, loading, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        if (consumer is not null && loading is not null) await run.Loaded.RecordAsync(consumer.Name, loading, clock.GetUtcNow(), ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -22,19 +22,19 @@ public sealed class Journal(IHost host, string path, string apply)
 
     public string Apply { get; } = apply;
 
-    /// <summary>What each consumer was last (re)started with: beside the journal, in the state folder.</summary>
-    public LoadedFiles Loaded { get; } = new(host, Path.Combine(Path.GetDirectoryName(path)!, LoadedFiles.FileName));
-
     public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
 
     public static string LegacyPathFor(ServerSpec server) => Path.Combine(server.DataDir, LegacyFileName);
 
-    public async Task BeginAsync(Plan plan, DateTimeOffset now, CancellationToken ct)
+    /// <param name="backupId">The id of the backup sets the run writes, when it writes any: a rollback that is rerun after
+    /// a crash completes its set rather than begin another.</param>
+    public async Task BeginAsync(Plan plan, DateTimeOffset now, string? backupId, CancellationToken ct)
     {
         // The state folder: made 0700 by the apply lock already; here too for an executor run without one.
         await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         await host.WriteAtomicAsync(path, Line(new JournalEntry("apply", Apply, now, Steps: plan.Steps.Count,
-            Restarts: plan.Steps.Where(s => s.Action is StepAction.Restart or StepAction.Reload).Select(s => s.Address).ToList())), FileModes.Private, null, ct).ConfigureAwait(false);
+            Restarts: plan.Steps.Where(s => s.Action is StepAction.Restart or StepAction.Reload).Select(s => s.Address).ToList(),
+            Rollback: plan.RollbackOf, Backup: backupId)), FileModes.Private, null, ct).ConfigureAwait(false);
     }
 
     public Task StepAsync(string @event, int number, PlanStep step, CancellationToken ct) =>
@@ -57,6 +57,13 @@ public sealed class Journal(IHost host, string path, string apply)
     }
 
     private static byte[] Line(JournalEntry entry) => [.. JsonSerializer.SerializeToUtf8Bytes(entry, JournalJson.Default.JournalEntry), (byte)'\n'];
+
+    /// <summary>The last run's journal in the state folder, or null when there is none (the rollback and backups verbs, which do not observe first).</summary>
+    public static async Task<ObservedJournal?> LastAsync(IHost host, ServerSpec server, CancellationToken ct)
+    {
+        var file = await host.ReadAsync(PathFor(server), ct).ConfigureAwait(false);
+        return file.Exists ? Read(file.Content) : null;
+    }
 
     /// <summary>Reads a journal's text. A torn last line (the process died mid-write) is ignored.</summary>
     public static ObservedJournal? Read(string text) => Read(Encoding.UTF8.GetBytes(text));
@@ -106,7 +113,7 @@ public sealed class Journal(IHost host, string path, string apply)
                         if (raw.IsEmpty) break;
                         if (fields.Action is "restart" or "reload")
                             ranRestarts.Add(fields.Escaped ? ParseLine(line).Address! : Encoding.UTF8.GetString(raw));
-                        else if (fields.Action is not ("backup" or "generate_key" or "issue" or "test_config" or "move_state"))
+                        else if (fields.Action is not ("backup" or "generate_key" or "issue" or "test_config" or "move_state" or "remove_leftover"))
                         {
                             // Addresses are ASCII as pemstate writes them; an escaped one is read the long way.
                             var address = fields.Escaped ? Encoding.UTF8.GetBytes(ParseLine(line).Address!) : raw;
@@ -139,7 +146,12 @@ public sealed class Journal(IHost host, string path, string apply)
         var pending = (header.Restarts ?? [])
             .Where(r => !ranRestarts.Contains(r) && changedScopes.Contains(r))
             .ToHashSet(StringComparer.Ordinal);
-        return new ObservedJournal(header.Apply, header.Time, header.Steps ?? 0, end?.Event == "finished", [.. done.Order()], unfinished, end?.Error, pending);
+        return new ObservedJournal(header.Apply, header.Time, header.Steps ?? 0, end?.Event == "finished", [.. done.Order()], unfinished, end?.Error, pending)
+        {
+            // Ids only: they name folders a rollback reads and writes.
+            RollbackOf = header.Rollback is { } rollback && BackupManifestReader.IsBackupId(rollback) ? rollback : null,
+            BackupId = header.Backup is { } backup && BackupManifestReader.IsBackupId(backup) ? backup : null,
+        };
     }
 
     /// <summary><see cref="Addresses.AgentId"/> on the address's bytes: 5 for "agent[5].certificate".</summary>
@@ -184,7 +196,8 @@ public sealed class Journal(IHost host, string path, string apply)
             }
             else if (name.SequenceEqual("apply"u8)) hasApply = reader.TokenType == JsonTokenType.String ? true : throw new JsonException("apply is not a string");
             // The rest only as checks, so that a line this accepts is one ParseLine reads too.
-            else if (name.SequenceEqual("host"u8) || name.SequenceEqual("error"u8)) _ = reader.TokenType == JsonTokenType.String ? 0 : throw new JsonException("not a string");
+            else if (name.SequenceEqual("host"u8) || name.SequenceEqual("error"u8) || name.SequenceEqual("rollback"u8) || name.SequenceEqual("backup"u8))
+                _ = reader.TokenType == JsonTokenType.String ? 0 : throw new JsonException("not a string");
             else if (name.SequenceEqual("steps"u8)) _ = reader.GetInt32();
             else if (name.SequenceEqual("time"u8)) _ = reader.GetDateTimeOffset();
             else if (name.SequenceEqual("restarts"u8))

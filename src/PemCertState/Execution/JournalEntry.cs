@@ -7,6 +7,8 @@ namespace PemCertState.Execution;
 /// every step so that the next run knows where a killed apply stopped, and which restarts it owed.
 /// </summary>
 /// <param name="Event">apply | started | completed | finished | failed.</param>
+/// <param name="Rollback">Header of a rollback: the backup id it restores. A rerun after a crash finishes that rollback.</param>
+/// <param name="Backup">Header: the id of the backup sets the run writes (null when it backs nothing up).</param>
 public sealed record JournalEntry(
     [property: JsonPropertyName("event")] string Event,
     [property: JsonPropertyName("apply")] string Apply,
@@ -17,7 +19,9 @@ public sealed record JournalEntry(
     [property: JsonPropertyName("action")] string? Action = null,
     [property: JsonPropertyName("host")] string? Host = null,
     [property: JsonPropertyName("restarts")] IReadOnlyList<string>? Restarts = null,
-    [property: JsonPropertyName("error")] string? Error = null);
+    [property: JsonPropertyName("error")] string? Error = null,
+    [property: JsonPropertyName("rollback")] string? Rollback = null,
+    [property: JsonPropertyName("backup")] string? Backup = null);
 
 /// <summary>
 /// Compiled (de)serialisation of journal lines: a 10,000-agent apply leaves 100,000 of them, which every later plan

@@ -30,10 +30,13 @@ public sealed partial class LoadedFiles(IHost host, string path)
 
     public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
 
-    /// <summary>Replaces the file, atomically, with one line per consumer.</summary>
-    public Task BeginAsync(IReadOnlyDictionary<string, string> records, DateTimeOffset now, CancellationToken ct) =>
-        host.WriteAtomicAsync(path, records.OrderBy(r => r.Key, StringComparer.Ordinal).SelectMany(r => Line(r.Key, r.Value, now)).ToArray(),
-            FileModes.Private, null, ct);
+    /// <summary>Replaces the file, atomically, with one line per consumer; makes the state folder (0700) first when there is none.</summary>
+    public async Task BeginAsync(string stateDir, IReadOnlyDictionary<string, string> records, DateTimeOffset now, CancellationToken ct)
+    {
+        await host.EnsureDirectoryAsync(stateDir, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+        await host.WriteAtomicAsync(path, records.OrderBy(r => r.Key, StringComparer.Ordinal).SelectMany(r => Line(r.Key, r.Value, now)).ToArray(),
+            FileModes.Private, null, ct).ConfigureAwait(false);
+    }
 
     /// <summary>After a consumer's restart command succeeded: what it loaded. Lines of agents' lanes share one append.</summary>
     public Task RecordAsync(string consumer, string fingerprint, DateTimeOffset now, CancellationToken ct) =>

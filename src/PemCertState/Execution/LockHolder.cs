@@ -1,4 +1,92 @@
+using System.Globalization;
+using System.Text.Json;
+using PemCertState.Observation;
+
 namespace PemCertState.Execution;
 
-/// <summary>Who holds the apply lock: enough for a person to find the process and decide.</summary>
-public sealed record LockHolder(string User, string Machine, int Pid, DateTimeOffset Started, string Command);
+/// <summary>
+/// Who holds the apply lock: enough for a person to find the process and decide, and for pemstate to know whether that
+/// very process still runs (<see cref="Judge"/>). Read back from a host, it is untrusted input: bounded, checked, and its
+/// text shown without control characters.
+/// </summary>
+/// <param name="Machine">The host name of the machine pemstate ran on (not the managed host the lock is on).</param>
+/// <param name="Started">When the lock was taken, by the real clock (PEMSTATE_NOW does not move it).</param>
+/// <param name="ProcessStart">The holder's start in clock ticks after boot (see <see cref="ProcessTable"/>); null in a lock
+/// written by a pemstate from before it was recorded.</param>
+/// <param name="BootId">The boot of <paramref name="Machine"/> the holder ran in; null in such an older lock.</param>
+/// <param name="MachineId"><paramref name="Machine"/>'s /etc/machine-id, where it has one.</param>
+public sealed record LockHolder(
+    string User, string Machine, int Pid, DateTimeOffset Started, string Command,
+    long? ProcessStart = null, string? BootId = null, string? MachineId = null)
+{
+    /// <summary>Larger than any lock pemstate writes by far; anything larger is not one.</summary>
+    private const int MaxBytes = 4096;
+
+    /// <summary>
+    /// An older lock's holder is believed while its pid's process started no later than this after the lock was
+    /// taken: that start time is known only to a second or so, and a holder always starts before it takes the lock.
+    /// </summary>
+    private static readonly TimeSpan StartSlack = TimeSpan.FromSeconds(5);
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>This process, taking the lock for <paramref name="command"/>.</summary>
+    public static LockHolder Me(string command) => new(Environment.UserName, Environment.MachineName, Environment.ProcessId,
+        DateTimeOffset.UtcNow, command, ProcessTable.StartTicks(Environment.ProcessId), ProcessTable.BootId, ProcessTable.MachineId);
+
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    /// <summary>The holder a lock file names, or null and what is wrong with it ("empty", "not JSON", ...).</summary>
+    public static (LockHolder? Holder, string? Problem) Parse(ReadOnlySpan<byte> content)
+    {
+        if (content.IsEmpty) return (null, "empty");
+        if (content.Length > MaxBytes) return (null, $"{content.Length} bytes, more than a lock holds");
+        LockHolder? holder;
+        try { holder = JsonSerializer.Deserialize<LockHolder>(content, Json); }
+        catch (JsonException) { return (null, "not a pemstate lock: not its JSON"); }
+        // Deserialization fills a missing string with null, whatever the record says.
+        if (holder is null || holder.User is null || holder.Machine is null || holder.Command is null || holder.Pid <= 0)
+            return (null, "not a pemstate lock: its user, machine, pid or command is missing");
+        return (holder, null);
+    }
+
+    /// <summary>"root@ctl pid 4711 ('apply', since 2026-11-27 12:00:00Z)", with whatever the file holds made printable.</summary>
+    public string Who => string.Create(CultureInfo.InvariantCulture,
+        $"{Account} pid {Pid} ('{Printable(Command)}', since {Started.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)");
+
+    /// <summary>"root@ctl", printable.</summary>
+    public string Account => $"{Printable(User)}@{Printable(Machine)}";
+
+    /// <summary>
+    /// Whether this holder still runs, seen from this machine: the same machine (host name, and machine id where both
+    /// have one), the same boot, and a process with its pid that started when it did. Another machine's holder cannot be
+    /// checked from here. A lock from before start times were recorded is believed while its pid's process started
+    /// before the lock was taken.
+    /// </summary>
+    /// <returns>The state, and for a stale lock why it is one.</returns>
+    public (LockState State, string? Why) Judge()
+    {
+        if (Machine != Environment.MachineName || (MachineId is { } theirs && ProcessTable.MachineId is { } ours && theirs != ours))
+            return (LockState.Elsewhere, null);
+        if (BootId is { } boot && ProcessTable.BootId is { } now && boot != now)
+            return (LockState.Stale, $"{Printable(Machine)} has restarted since");
+        if (ProcessTable.StartTicks(Pid) is not { } ticks)
+            return (LockState.Stale, $"no process {Pid} runs on {Printable(Machine)}");
+        var reused = ProcessStart is { } recorded
+            ? recorded != ticks
+            : ProcessTable.StartTime(Pid) is { } started && started > Started + StartSlack;
+        return reused ? (LockState.Stale, $"pid {Pid} now belongs to another process") : (LockState.Running, null);
+    }
+
+    /// <summary>At most 100 characters, control characters as '?': the file's text must not drive the terminal it is shown on.</summary>
+    private static string Printable(string text)
+    {
+        var shown = text.Length > 100 ? text[..100] + "..." : text;
+        return string.Concat(shown.Select(c => Inventory.ControlCharacters.IsControl(c) ? '?' : c));
+    }
+}

@@ -5,7 +5,7 @@ namespace PemCertState.Hosts;
 
 /// <summary>
 /// The libc calls behind <see cref="FolderHandle"/>: every file operation on a managed host goes through a descriptor
-/// (openat with O_NOFOLLOW, fchmod/fchown on the descriptor, renameat/unlinkat inside a held folder), never through a
+/// (openat with O_NOFOLLOW, fchmod/fchown on the descriptor, renameat/linkat/unlinkat inside a held folder), never through a
 /// path that another account could re-point between two calls. .NET has no API for these.
 /// </summary>
 internal static partial class Descriptors
@@ -67,6 +67,9 @@ internal static partial class Descriptors
     private static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int unlinkat(int dirfd, string path, int flags);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
@@ -74,6 +77,12 @@ internal static partial class Descriptors
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int statx(int dirfd, string path, int flags, uint mask, Span<byte> buffer);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint syscall(nint number, int fd, Span<byte> buffer, nuint count);
+
+    // getdents64 by number: glibc has a wrapper only since 2.30 (RHEL 8 has 2.28). Its records are the same on every architecture.
+    private static readonly nint GetDents64 = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 61 : 217;
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fchmod(int fd, uint mode);
@@ -102,12 +111,45 @@ internal static partial class Descriptors
         if (renameat(Fd(fromFolder), from, Fd(toFolder), to) != 0) throw DescriptorException.Last("rename");
     }
 
+    /// <summary>linkat(2) without AT_SYMLINK_FOLLOW: a second name for the file (a link is linked, not its target). Fails with EEXIST when <paramref name="to"/> exists, where renameat would replace it.</summary>
+    public static void LinkAt(SafeFileHandle fromFolder, string from, SafeFileHandle toFolder, string to)
+    {
+        if (linkat(Fd(fromFolder), from, Fd(toFolder), to, 0) != 0) throw DescriptorException.Last("link");
+    }
+
     /// <summary>unlinkat(2); false when the name is already gone.</summary>
     public static bool UnlinkAt(SafeFileHandle folder, string name, bool directory)
     {
         if (unlinkat(Fd(folder), name, directory ? AtRemoveDir : 0) == 0) return true;
         var e = DescriptorException.Last("unlink");
         return e.Errno == ENOENT ? false : throw e;
+    }
+
+    /// <summary>
+    /// The names in an open folder that <paramref name="keep"/> accepts, at most <paramref name="max"/>, read with getdents64
+    /// from the descriptor's offset (a folder opened for it starts at 0). Every read lists its folder this way, for leftovers:
+    /// one call for a small folder, no path looked up again, and a string only for a name kept.
+    /// </summary>
+    public static List<string> Names(SafeFileHandle folder, Func<ReadOnlySpan<byte>, bool> keep, int max)
+    {
+        var names = new List<string>();
+        Span<byte> buffer = stackalloc byte[8192];
+        while (names.Count < max)
+        {
+            var length = syscall(GetDents64, Fd(folder), buffer, (nuint)buffer.Length);
+            if (length < 0) throw DescriptorException.Last("getdents64");
+            if (length == 0) break;
+            // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[] (NUL-terminated)
+            for (var at = 0; at < length && names.Count < max;)
+            {
+                var record = buffer.Slice(at, BitConverter.ToUInt16(buffer[(at + 16)..(at + 18)]));
+                var name = record[19..];
+                name = name[..name.IndexOf((byte)0)];
+                if (!name.SequenceEqual("."u8) && !name.SequenceEqual(".."u8) && keep(name)) names.Add(System.Text.Encoding.UTF8.GetString(name));
+                at += record.Length;
+            }
+        }
+        return names;
     }
 
     public static string ReadLinkAt(SafeFileHandle folder, string name)

@@ -12,6 +12,13 @@ public sealed record FileSnapshot(string Host, string Path, bool Exists, byte[] 
     /// </summary>
     public IReadOnlyList<WritableFolder> WritableFolders { get; init; } = [];
 
+    /// <summary>
+    /// The entries of the file's folder named like what an interrupted write of pemstate's leaves (<see cref="LeftoverEntry"/>),
+    /// in name order, at most <see cref="LeftoverEntry.MaxEntries"/>; null when the folder itself is missing (or the host was
+    /// not asked). Found with the read, on the folder it already holds: no folder is walked to twice.
+    /// </summary>
+    public IReadOnlyList<LeftoverEntry>? Leftovers { get; init; }
+
     /// <summary>"0600" style, as people write modes.</summary>
     public string ModeText => FileModes.Format(Mode);
 }

@@ -12,8 +12,6 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     /// <summary>A managed file larger than this is refused, not read: no certificate, key, CRL or config comes near it.</summary>
     public const long MaxFileBytes = 8 * 1024 * 1024;
 
-    private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
     /// <summary>
     /// Synchronous on purpose: the files are a few KiB and in the page cache, and .NET's async file reads on Linux
     /// are the same read(2) handed to the thread pool, plus a state machine and two hops, 30,000 times for a
@@ -36,12 +34,13 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         var writable = new List<WritableFolder>();
         using var folder = FolderHandle.Open(Name, folderPath, writable: writable);
         if (folder is null) return FileSnapshot.Missing(Name, path) with { WritableFolders = writable };
+        var missing = FileSnapshot.Missing(Name, path) with { WritableFolders = writable, Leftovers = Leftovers(folder.Handle, path) };
         SafeFileHandle file;
         try
         {
             file = Descriptors.OpenAt(folder.Handle, name, Descriptors.ORdOnly | Descriptors.ONoFollow | Descriptors.ONonBlock | Descriptors.ONoCtty);
         }
-        catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return FileSnapshot.Missing(Name, path) with { WritableFolders = writable }; }
+        catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return missing; }
         catch (DescriptorException e) when (e.Errno == Descriptors.ELOOP) { throw LinkRefused(path); }
         catch (DescriptorException e) when (e.Errno == 13 /* EACCES */) { throw new HostOperationException(Name, path, "permission denied", e); }
         catch (DescriptorException e) { throw new HostOperationException(Name, path, e.Message, e); }
@@ -52,8 +51,30 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
             if (status.Size > MaxFileBytes)
                 throw ManagedFileRefusals.TooLarge(Name, path, status.Size, MaxFileBytes);
             var content = ReadBounded(file, path, status.Size);
-            return new FileSnapshot(Name, path, true, content, status.Mode, Posix.UserName(status.Uid)) { WritableFolders = writable };
+            return new FileSnapshot(Name, path, true, content, status.Mode, Posix.UserName(status.Uid)) { WritableFolders = writable, Leftovers = missing.Leftovers };
         }
+    }
+
+    /// <summary>
+    /// The entries of a held folder named like what an interrupted write leaves, as lstat says, and what a folder of ours
+    /// among them holds. <paramref name="path"/> names the read in an error.
+    /// </summary>
+    private List<LeftoverEntry> Leftovers(SafeFileHandle folder, string path)
+    {
+        try
+        {
+            var found = new List<LeftoverEntry>();
+            foreach (var name in Descriptors.Names(folder, LeftoverEntry.IsCandidate, LeftoverEntry.MaxEntries).Order(StringComparer.Ordinal))
+            {
+                if (Descriptors.StatusOfName(folder, name) is not { } status) continue; // gone since the listing
+                var entry = Leftover(name, status);
+                found.Add(entry is { Kind: LeftoverKind.Folder, Ours: true } ? entry with { Entries = PrivateEntries(folder, name) } : entry);
+            }
+            return found;
+        }
+        // Only an account other than root meets a folder it may enter but not list; nothing of pemstate's as root is there for it.
+        catch (DescriptorException e) when (e.Errno == 13 /* EACCES */) { return []; }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"listing its folder failed: {e.Message}", e); }
     }
 
     private byte[] ReadBounded(SafeFileHandle file, string path, long expected)
@@ -83,10 +104,9 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     }
 
     /// <summary>
-    /// The new file is made inside a private folder of pemstate's own (0700, root's) created in the held folder and held
-    /// by its descriptor: nobody else can look a name up in it, so the file created there with O_EXCL and its final mode,
-    /// then given owner and mode by fchown/fchmod on its descriptor, is the very file that renameat moves over the name.
-    /// The folder's owner can rename the private folder away, but not reach into it: no swap of a name gains anything.
+    /// The new file is made inside a private folder of pemstate's own (<see cref="OwnFolder"/>) created in the held folder:
+    /// the file created there with O_EXCL and its final mode, then given owner and mode by fchown/fchmod on its descriptor,
+    /// is the very file that renameat moves over the name.
     /// </summary>
     public Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
     {
@@ -95,48 +115,33 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         using var folder = HeldParent(path, "write", out var name);
         if (Descriptors.StatusOfName(folder.Handle, name) is { Kind: not FileKind.Regular } existing)
             throw NotRegular(path, existing.Kind);
-        var privateName = $".pemstate-{Guid.NewGuid():N}";
-        SafeFileHandle? privateFolder = null;
-        var created = false;
         try
         {
-            Descriptors.MkdirAt(folder.Handle, privateName, PrivateFolder);
-            try { privateFolder = Descriptors.OpenAt(folder.Handle, privateName, Descriptors.ORdOnly | Descriptors.ODirectory | Descriptors.ONoFollow); }
-            catch (DescriptorException e) when (e.Errno is Descriptors.ENOENT or Descriptors.ELOOP or Descriptors.ENOTDIR)
+            using var own = OwnFolder.Make(Name, path, folder.Handle, "write");
+            var created = false;
+            try
             {
-                throw new HostOperationException(Name, path, $"write failed: its private folder {privateName} was replaced by another account's before it was used", e);
+                using (var file = Descriptors.OpenAt(own.Handle, name,
+                           Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode))
+                {
+                    created = true;
+                    RandomAccess.Write(file, content.Span, 0);
+                    if (user is { } u) Descriptors.ChangeOwner(file, u.Uid, u.Gid);
+                    Descriptors.ChangeMode(file, mode); // after chown, which may clear bits; and the umask may have taken some
+                    Descriptors.Sync(file);
+                }
+                Descriptors.RenameAt(own.Handle, name, folder.Handle, name);
+                created = false;
+                Descriptors.Sync(folder.Handle);
             }
-            // Another account cannot make a folder that is ours: if the name was swapped before we opened it, this says so.
-            if (Descriptors.Status(privateFolder) is not { Kind: FileKind.Folder } held || held.Uid != Posix.EffectiveUid)
-                throw new HostOperationException(Name, path, $"write failed: its private folder {privateName} was replaced by another account's before it was used");
-            Descriptors.ChangeMode(privateFolder, PrivateFolder); // whatever the umask took
-            using (var file = Descriptors.OpenAt(privateFolder, name,
-                       Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode))
+            finally
             {
-                created = true;
-                RandomAccess.Write(file, content.Span, 0);
-                if (user is { } u) Descriptors.ChangeOwner(file, u.Uid, u.Gid);
-                Descriptors.ChangeMode(file, mode); // after chown, which may clear bits; and the umask may have taken some
-                Descriptors.Sync(file);
+                if (created) TryUnlink(own.Handle, name);
             }
-            Descriptors.RenameAt(privateFolder, name, folder.Handle, name);
-            created = false;
-            Descriptors.Sync(folder.Handle);
         }
         catch (IOException e)
         {
             throw e as HostOperationException ?? new HostOperationException(Name, path, $"write failed: {Descriptors.Describe(e)}", e);
-        }
-        finally
-        {
-            if (privateFolder is not null)
-            {
-                if (created) TryUnlink(privateFolder, name);
-                privateFolder.Dispose();
-                // Empty now; by name, so at worst another account's empty folder put in its place goes instead.
-                try { Descriptors.UnlinkAt(folder.Handle, privateName, directory: true); }
-                catch (IOException) { }
-            }
         }
         return Task.CompletedTask;
     }
@@ -180,31 +185,93 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The content is written and fsync'd in a private folder first (<see cref="OwnFolder"/>), then given the name by
+    /// linkat, which fails when the name exists: the file appears whole or not at all, so nobody ever reads an empty
+    /// lock and takes it for a stale one. (renameat would replace a lock another run took meanwhile.) On a full disk
+    /// nothing appears at the name.
+    /// </summary>
     public Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
     {
         using var folder = HeldParent(path, "create", out var name);
-        SafeFileHandle file;
         try
         {
-            file = Descriptors.OpenAt(folder.Handle, name, Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode);
-        }
-        catch (DescriptorException e) when (e.Errno == Descriptors.EEXIST) { return Task.FromResult(false); }
-        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"create failed: {e.Message}", e); }
-        try
-        {
-            using (file)
+            using var own = OwnFolder.Make(Name, path, folder.Handle, "create");
+            try
             {
-                RandomAccess.Write(file, content.Span, 0);
-                Descriptors.Sync(file);
+                using (var file = Descriptors.OpenAt(own.Handle, name,
+                           Descriptors.OWrOnly | Descriptors.OCreat | Descriptors.OExcl | Descriptors.ONoFollow, (uint)mode))
+                {
+                    RandomAccess.Write(file, content.Span, 0);
+                    Descriptors.ChangeMode(file, mode); // the umask may have taken some bits
+                    Descriptors.Sync(file);
+                }
+                try { Descriptors.LinkAt(own.Handle, name, folder.Handle, name); }
+                catch (DescriptorException e) when (e.Errno == Descriptors.EEXIST) { return Task.FromResult(false); }
+                Descriptors.Sync(folder.Handle);
+                return Task.FromResult(true);
             }
-            return Task.FromResult(true);
+            finally
+            {
+                TryUnlink(own.Handle, name); // the name in the held folder is the file's other link
+            }
         }
         catch (IOException e)
         {
-            // On a full disk the name exists and its content does not: left there, the next run would take an empty
-            // lock for a stale one it cannot read. The name is ours (O_EXCL made it), so it goes.
-            TryUnlink(folder.Handle, name);
-            throw new HostOperationException(Name, path, $"create failed: {Descriptors.Describe(e)}", e);
+            throw e as HostOperationException ?? new HostOperationException(Name, path, $"create failed: {Descriptors.Describe(e)}", e);
+        }
+    }
+
+    /// <summary>
+    /// Takes the name away first, moving whatever is there into a private folder (<see cref="OwnFolder"/>) with one
+    /// renameat, then looks at what it took: the same bytes as <paramref name="expected"/> are removed, anything else is
+    /// linked back under its name. Two runs that break one stale lock at once: the second takes the first's new lock,
+    /// finds other bytes, and puts it back.
+    /// </summary>
+    public Task<bool> TryDeleteUnchangedAsync(string path, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken)
+    {
+        var (folderPath, name) = Split(path);
+        using var folder = FolderHandle.Open(Name, folderPath);
+        if (folder is null || Descriptors.StatusOfName(folder.Handle, name) is not { Kind: FileKind.Regular }) return Task.FromResult(false);
+        try
+        {
+            using var own = OwnFolder.Make(Name, path, folder.Handle, "delete");
+            try { Descriptors.RenameAt(folder.Handle, name, own.Handle, name); }
+            catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return Task.FromResult(false); }
+            var same = Holds(own.Handle, name, expected.Span);
+            if (!same)
+            {
+                try { Descriptors.LinkAt(own.Handle, name, folder.Handle, name); }
+                catch (DescriptorException e) when (e.Errno == Descriptors.EEXIST)
+                {
+                    // Left in the private folder (not empty, so it stays): removing it would delete what someone may hold.
+                    throw new HostOperationException(Name, path,
+                        $"delete failed: it changed while it was being removed, and a new one took its name meanwhile; what was there is kept in {Path.Combine(folderPath, own.Name)}", e);
+                }
+            }
+            Descriptors.UnlinkAt(own.Handle, name, directory: false);
+            Descriptors.Sync(folder.Handle);
+            return Task.FromResult(same);
+        }
+        catch (IOException e)
+        {
+            throw e as HostOperationException ?? new HostOperationException(Name, path, $"delete failed: {Descriptors.Describe(e)}", e);
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> in <paramref name="folder"/> is a regular file of exactly <paramref name="expected"/>'s bytes.</summary>
+    private static bool Holds(SafeFileHandle folder, string name, ReadOnlySpan<byte> expected)
+    {
+        SafeFileHandle file;
+        try { file = Descriptors.OpenAt(folder, name, Descriptors.ORdOnly | Descriptors.ONoFollow | Descriptors.ONonBlock | Descriptors.ONoCtty); }
+        catch (DescriptorException) { return false; } // a link, a socket: not what was read
+        using (file)
+        {
+            if (Descriptors.Status(file) is not { Kind: FileKind.Regular } status || status.Size != expected.Length) return false;
+            var content = new byte[expected.Length + 1];
+            var total = 0;
+            for (int read; total < content.Length && (read = RandomAccess.Read(file, content.AsSpan(total), total)) > 0;) total += read;
+            return content.AsSpan(0, total).SequenceEqual(expected);
         }
     }
 
@@ -280,6 +347,78 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HostOperationException(Name, path, $"list failed: {e.Message}", e); }
     }
+
+    /// <summary>What a folder of ours holds, read on its own descriptor (opened without following); null when it is no longer a folder of ours.</summary>
+    private static List<LeftoverEntry>? PrivateEntries(SafeFileHandle parent, string name)
+    {
+        SafeFileHandle folder;
+        try { folder = Descriptors.OpenAt(parent, name, Descriptors.ORdOnly | Descriptors.ODirectory | Descriptors.ONoFollow); }
+        catch (DescriptorException e) when (e.Errno is Descriptors.ENOENT or Descriptors.ELOOP or Descriptors.ENOTDIR) { return null; }
+        using (folder)
+        {
+            if (Descriptors.Status(folder) is not { Kind: FileKind.Folder } held || held.Uid != Posix.EffectiveUid) return null;
+            var entries = new List<LeftoverEntry>();
+            foreach (var entry in Descriptors.Names(folder, _ => true, LeftoverEntry.MaxEntries + 1).Order(StringComparer.Ordinal))
+                if (Descriptors.StatusOfName(folder, entry) is { } status) entries.Add(Leftover(entry, status));
+            return entries;
+        }
+    }
+
+    private static LeftoverEntry Leftover(string name, FileStatus status) => new(name,
+        status.Kind switch
+        {
+            FileKind.Regular => LeftoverKind.Regular,
+            FileKind.Folder => LeftoverKind.Folder,
+            FileKind.SymbolicLink => LeftoverKind.Link,
+            _ => LeftoverKind.Other,
+        },
+        status.Mode, Posix.UserName(status.Uid), status.Uid == Posix.EffectiveUid, status.Links);
+
+    public Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken cancellationToken)
+    {
+        var (folderPath, name) = Split(path);
+        using var folder = FolderHandle.Open(Name, folderPath);
+        if (folder is null) return Task.CompletedTask;
+        try
+        {
+            if (Descriptors.StatusOfName(folder.Handle, name) is not { } status) return Task.CompletedTask;
+            if (proof.Kind == LeftoverKind.Folder && status.Kind == FileKind.Folder)
+            {
+                RemovePrivateFolder(folder.Handle, name, path, proof);
+                return Task.CompletedTask;
+            }
+            if (proof.Problem(Leftover(name, status)) is { } why) throw NotLeftover(path, why);
+            Descriptors.UnlinkAt(folder.Handle, name, directory: false); // the name only, in the held folder; never a link's target
+        }
+        catch (DescriptorException e) { throw new HostOperationException(Name, path, $"remove failed: {e.Message}", e); }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Checked on its own descriptor: a folder of ours, 0700, so nobody but root can put a name in it between the check and
+    /// the unlinks. Each file is unlinked inside it, then the folder by its name, as WriteAtomicAsync does.
+    /// </summary>
+    private void RemovePrivateFolder(SafeFileHandle parent, string name, string path, LeftoverProof proof)
+    {
+        SafeFileHandle held;
+        try { held = Descriptors.OpenAt(parent, name, Descriptors.ORdOnly | Descriptors.ODirectory | Descriptors.ONoFollow); }
+        catch (DescriptorException e) when (e.Errno is Descriptors.ELOOP or Descriptors.ENOTDIR) { throw NotLeftover(path, "it is no longer a folder"); }
+        catch (DescriptorException e) when (e.Errno == Descriptors.ENOENT) { return; }
+        using (held)
+        {
+            var names = Descriptors.Names(held, _ => true, int.MaxValue);
+            var files = names.Select(n => Descriptors.StatusOfName(held, n) is { } s ? Leftover(n, s) : null).OfType<LeftoverEntry>().ToList();
+            if (proof.Problem(Leftover(name, Descriptors.Status(held)) with { Entries = files }) is { } why) throw NotLeftover(path, why);
+            foreach (var file in files) Descriptors.UnlinkAt(held, file.Name, directory: false);
+        }
+        // By name, as WriteAtomicAsync does: at worst another account's empty folder, put in its place meanwhile, goes instead.
+        try { Descriptors.UnlinkAt(parent, name, directory: true); }
+        catch (DescriptorException e) when (e.Errno == ENotEmpty) { throw ManagedFileRefusals.LeftoverTaken(Name, path); }
+    }
+
+    private const int ENotEmpty = 39;
+
+    private HostOperationException NotLeftover(string path, string why) => ManagedFileRefusals.NotLeftover(Name, path, why);
 
     /// <summary>Names in a held folder, read through /proc/self/fd so that the listing is of this folder and no other.</summary>
     private static List<string> Entries(SafeFileHandle folder)

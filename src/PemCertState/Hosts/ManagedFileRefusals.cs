@@ -28,6 +28,14 @@ internal static class ManagedFileRefusals
     public static HostOperationException UntrustedLink(string host, string path, string at, string holder, string owner)
         => new(host, path, $"{at} is a symbolic link in a folder that {holder} can change (owner {owner}); pemstate does not follow links there");
 
+    /// <param name="why">What about it fails its <see cref="LeftoverProof"/>.</param>
+    public static HostOperationException NotLeftover(string host, string path, string why)
+        => new(host, path, $"not removed: {why}, so pemstate cannot tell it made it (nothing was removed)");
+
+    /// <summary>A private folder's files were removed, and rmdir by its name met another account's folder, put there meanwhile.</summary>
+    public static HostOperationException LeftoverTaken(string host, string path)
+        => new(host, path, "its files were removed, but another account's folder took its name before the folder itself went; that one is left alone");
+
     public static string Describe(FileKind kind) => kind switch
     {
         FileKind.Fifo => "FIFO",

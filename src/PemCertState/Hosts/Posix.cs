@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace PemCertState.Hosts;
 
-/// <summary>The few libc calls .NET has no API for besides <see cref="Descriptors"/>: user and group names (getpwuid, getgrgid), who runs pemstate, killing a process group.</summary>
+/// <summary>The few libc calls .NET has no API for besides <see cref="Descriptors"/>: user and group names (getpwuid, getgrgid), who runs pemstate, killing a process group, the clock tick.</summary>
 internal static partial class Posix
 {
     [LibraryImport("libc", SetLastError = true)]
@@ -22,6 +22,12 @@ internal static partial class Posix
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
+
+    [LibraryImport("libc")]
+    private static partial long sysconf(int name);
+
+    /// <summary>sysconf(_SC_CLK_TCK): the unit of process start times in /proc (100 on every Linux pemstate runs on, but asked).</summary>
+    public static long ClockTicksPerSecond { get; } = sysconf(2 /* _SC_CLK_TCK */) is > 0 and var ticks ? ticks : 100;
 
     /// <summary>SIGKILL to every process of group <paramref name="group"/>; false when none is left.</summary>
     public static bool KillGroup(int group) => group > 1 && kill(-group, 9 /* SIGKILL */) == 0;

@@ -20,6 +20,28 @@ internal sealed record RemoteFileAnswer(string Status, JsonElement Header, byte[
             (UnixFileMode)(w.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt32() & 0xFFF : 0))).ToList()
         : [];
 
+    /// <summary>A read's leftovers in the file's folder; null when the folder is missing.</summary>
+    public IReadOnlyList<LeftoverEntry>? Leftovers() => Header.TryGetProperty("leftovers", out var list) && list.ValueKind == JsonValueKind.Array
+        ? [.. list.EnumerateArray().Select(Leftover)]
+        : null;
+
+    public LeftoverEntry? RefusedLeftover() => Header.TryGetProperty("entry", out var entry) && entry.ValueKind == JsonValueKind.Object ? Leftover(entry) : null;
+
+    private static LeftoverEntry Leftover(JsonElement e) => new(
+        e.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "",
+        (e.TryGetProperty("kind", out var k) ? k.GetString() : null) switch
+        {
+            "regular" => LeftoverKind.Regular,
+            "folder" => LeftoverKind.Folder,
+            "link" => LeftoverKind.Link,
+            _ => LeftoverKind.Other,
+        },
+        (UnixFileMode)(e.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetInt32() & 0xFFF : 0),
+        e.TryGetProperty("owner", out var o) ? o.GetString() ?? "" : "",
+        e.TryGetProperty("ours", out var ours) && ours.ValueKind == JsonValueKind.True,
+        e.TryGetProperty("links", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt64() : 0,
+        e.TryGetProperty("entries", out var inner) && inner.ValueKind == JsonValueKind.Array ? [.. inner.EnumerateArray().Select(Leftover)] : null);
+
     public IReadOnlyList<string> Names() => Header.TryGetProperty("names", out var names) && names.ValueKind == JsonValueKind.Array
         ? names.EnumerateArray().Select(n => n.GetString() ?? "").ToList()
         : [];

@@ -68,6 +68,16 @@ internal static class RemoteFileProgram
             if (request.Mode is { } mode) writer.WriteNumber("mode", (int)mode & 0xFFF);
             if (request.Owner is { } owner) writer.WriteString("owner", owner);
             if (request.Content is { } content) writer.WriteNumber("size", content.Length);
+            if (request.Proof is { } proof)
+            {
+                writer.WriteString("kind", proof.Kind == LeftoverKind.Folder ? "folder" : "regular");
+                writer.WriteStartArray("names");
+                foreach (var name in proof.Names.Order(StringComparer.Ordinal)) writer.WriteStringValue(name);
+                writer.WriteEndArray();
+                writer.WriteStartArray("owners");
+                foreach (var account in proof.Owners.Order(StringComparer.Ordinal)) writer.WriteStringValue(account);
+                writer.WriteEndArray();
+            }
             writer.WriteEndObject();
         }
         return json.ToArray();

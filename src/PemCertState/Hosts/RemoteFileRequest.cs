@@ -1,7 +1,8 @@
 namespace PemCertState.Hosts;
 
 /// <summary>One operation for <see cref="RemoteFileProgram"/>: what RemoteFiles.py's OPERATIONS table calls it, and its arguments.</summary>
-/// <param name="Operation">read, write, chmod, chown, mkdir, create, append, delete, rmtree or list.</param>
+/// <param name="Operation">read, write, chmod, chown, mkdir, create, append, delete, deleteif, rmtree, list or rmleftover.</param>
 /// <param name="Owner">A user name (or uid), resolved on the host, where its users are.</param>
-/// <param name="Content">Sent on stdin after the header; may be key bytes.</param>
-internal sealed record RemoteFileRequest(string Operation, string Path, UnixFileMode? Mode = null, string? Owner = null, ReadOnlyMemory<byte>? Content = null);
+/// <param name="Content">Sent on stdin after the header; may be key bytes. For deleteif, the bytes the file must still hold.</param>
+/// <param name="Proof">rmleftover: what the leftover must be for the program to remove it.</param>
+internal sealed record RemoteFileRequest(string Operation, string Path, UnixFileMode? Mode = null, string? Owner = null, ReadOnlyMemory<byte>? Content = null, LeftoverProof? Proof = null);

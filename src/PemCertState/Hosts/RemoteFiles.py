@@ -218,6 +218,59 @@ def read_bounded(fd):
         chunks.append(chunk)
 
 
+MAX_LEFTOVERS = 64  # LeftoverEntry.MaxEntries
+
+
+def is_candidate(name):
+    return name.startswith(b".pemstate-") or name.endswith(b".pemstate-tmp")
+
+
+def leftover(name, st):
+    return {"name": text(name), "kind": kind_of(st.st_mode), "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid),
+            "ours": st.st_uid == EUID, "links": st.st_nlink}
+
+
+def private_entries(folder):
+    """What a folder of ours holds, on its descriptor, each as lstat says."""
+    entries = []
+    for entry in sorted(os.fsencode(n) for n in os.listdir(folder))[:MAX_LEFTOVERS + 1]:
+        st = status_of_name(folder, entry)
+        if st is not None:
+            entries.append(leftover(entry, st))
+    return entries
+
+
+def folder_leftovers(folder):
+    """The entries of a held folder named like what an interrupted write leaves (LeftoverEntry), as lstat says, and what a
+    folder of ours among them holds; every read reports them."""
+    found = []
+    try:
+        names = os.listdir(folder)
+    except PermissionError:
+        return found  # a login other than root, in a folder it may enter but not list: nothing of pemstate's as root is there for it
+    for name in sorted(n for n in (os.fsencode(e) for e in names) if is_candidate(n))[:MAX_LEFTOVERS]:
+        st = status_of_name(folder, name)
+        if st is None:
+            continue  # gone since the listing
+        entry = leftover(name, st)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == EUID:
+            try:
+                private = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            except OSError as e:
+                if e.errno not in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
+                    raise
+                private = None
+            if private is not None:
+                try:
+                    held = os.fstat(private)
+                    if stat.S_ISDIR(held.st_mode) and held.st_uid == EUID:
+                        entry["entries"] = private_entries(private)
+                finally:
+                    os.close(private)
+        found.append(entry)
+    return found
+
+
 # ---- operations: each returns (answer header, data or None) ----
 
 def op_read(request, data):
@@ -227,10 +280,11 @@ def op_read(request, data):
     if folder is None:
         return {"status": "missing", "writable": writable}, None
     try:
+        leftovers = folder_leftovers(folder)
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
         except FileNotFoundError:
-            return {"status": "missing", "writable": writable}, None
+            return {"status": "missing", "writable": writable, "leftovers": leftovers}, None
         except OSError as e:
             refuse_unopenable(folder, name, e)
         try:
@@ -241,9 +295,46 @@ def op_read(request, data):
             content = read_bounded(fd)
         finally:
             os.close(fd)
-        return {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "size": len(content), "writable": writable}, content
+        return {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "size": len(content), "writable": writable,
+                "leftovers": leftovers}, content
     finally:
         os.close(folder)
+
+
+@contextlib.contextmanager
+def own_folder(folder):
+    """A private folder of our own (0700) made in the held folder and held by its descriptor, for the block: nobody else
+    can look a name up in it, so a file made or moved into it is the very file acted on next. The folder's owner may
+    rename it away, but cannot reach into it. Removed afterwards when empty."""
+    name = b".pemstate-" + os.urandom(16).hex().encode("ascii")
+    os.mkdir(name, 0o700, dir_fd=folder)
+    private = None
+    try:
+        try:
+            private = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+        except OSError as e:
+            if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                raise Refused("replaced")  # renamed away, or swapped for something else, before it was opened
+            raise
+        held = os.fstat(private)
+        if not stat.S_ISDIR(held.st_mode) or held.st_uid != os.geteuid():
+            raise Refused("replaced")  # another account cannot make a folder that is ours
+        os.fchmod(private, 0o700)
+        yield private, name
+    finally:
+        if private is not None:
+            os.close(private)
+        try:
+            os.rmdir(name, dir_fd=folder)  # empty now; at worst another account's empty folder goes instead
+        except OSError:
+            pass
+
+
+def unlink_quietly(name, folder):
+    try:
+        os.unlink(name, dir_fd=folder)
+    except OSError:
+        pass
 
 
 def op_write(request, data):
@@ -253,49 +344,25 @@ def op_write(request, data):
         existing = status_of_name(folder, name)
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             raise Refused("kind", kind=kind_of(existing.st_mode))
-        # The new file is made inside a private folder of our own (0700, held by its descriptor): nobody else can
-        # look a name up in it, so the file given owner and mode on its descriptor is the very one renamed over the
-        # name. The folder's owner may rename the private folder away, but cannot reach into it.
-        private_name = b".pemstate-" + os.urandom(16).hex().encode("ascii")
-        os.mkdir(private_name, 0o700, dir_fd=folder)
-        private = None
-        created = False
-        try:
-            try:
-                private = os.open(private_name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
-            except OSError as e:
-                if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
-                    raise Refused("replaced")  # renamed away, or swapped for something else, before it was opened
-                raise
-            held = os.fstat(private)
-            if not stat.S_ISDIR(held.st_mode) or held.st_uid != os.geteuid():
-                raise Refused("replaced")  # another account cannot make a folder that is ours
-            os.fchmod(private, 0o700)
+        # The file given owner and mode on its descriptor in our own folder is the very one renamed over the name.
+        with own_folder(folder) as (private, _):
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=private)
             created = True
             try:
-                write_all(fd, data)
-                if user is not None:
-                    os.fchown(fd, user[0], user[1])
-                os.fchmod(fd, mode)  # after chown, which may clear bits
-                os.fsync(fd)
+                try:
+                    write_all(fd, data)
+                    if user is not None:
+                        os.fchown(fd, user[0], user[1])
+                    os.fchmod(fd, mode)  # after chown, which may clear bits
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.rename(name, name, src_dir_fd=private, dst_dir_fd=folder)
+                created = False
+                os.fsync(folder)
             finally:
-                os.close(fd)
-            os.rename(name, name, src_dir_fd=private, dst_dir_fd=folder)
-            created = False
-            os.fsync(folder)
-        finally:
-            if private is not None:
                 if created:
-                    try:
-                        os.unlink(name, dir_fd=private)
-                    except OSError:
-                        pass
-                os.close(private)
-            try:
-                os.rmdir(private_name, dir_fd=folder)  # empty now; at worst another account's empty folder goes instead
-            except OSError:
-                pass
+                    unlink_quietly(name, private)
         return {"status": "ok"}, None
 
 
@@ -332,17 +399,80 @@ def op_mkdir(request, data):
 
 
 def op_create(request, data):
+    """Written and fsync'd in our own folder, then linked to the name, which fails when the name exists: the file
+    appears whole or not at all (os.rename would replace a lock another run took meanwhile)."""
+    mode = request["mode"]
     with held_parent(request["path"]) as (folder, name):
-        try:
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, request["mode"], dir_fd=folder)
-        except FileExistsError:
-            return {"status": "exists"}, None
-        try:
-            write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with own_folder(folder) as (private, _):
+            try:
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=private)
+                try:
+                    write_all(fd, data)
+                    os.fchmod(fd, mode)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                try:
+                    os.link(name, name, src_dir_fd=private, dst_dir_fd=folder, follow_symlinks=False)
+                except FileExistsError:
+                    return {"status": "exists"}, None
+                os.fsync(folder)
+            finally:
+                unlink_quietly(name, private)  # the name in the held folder is the file's other link
         return {"status": "ok"}, None
+
+
+def holds(folder, name, expected):
+    """Whether name in folder is a regular file of exactly the expected bytes."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
+    except OSError:
+        return False  # a link, a socket: not what was read
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(expected):
+            return False
+        content = b""
+        while len(content) <= len(expected):
+            chunk = os.read(fd, len(expected) + 1 - len(content))
+            if not chunk:
+                break
+            content += chunk
+        return content == expected
+    finally:
+        os.close(fd)
+
+
+def op_deleteif(request, data):
+    """Removes the file only while it holds exactly data: the name is taken away first, moving whatever is there into our
+    own folder in one rename, and what was taken is removed when it is the same, linked back under its name otherwise."""
+    folder_path, name = split(request["path"])
+    folder = open_folder(folder_path)
+    if folder is None:
+        return {"status": "missing"}, None
+    try:
+        st = status_of_name(folder, name)
+        if st is None:
+            return {"status": "missing"}, None
+        if not stat.S_ISREG(st.st_mode):
+            return {"status": "exists"}, None
+        with own_folder(folder) as (private, private_name):
+            try:
+                os.rename(name, name, src_dir_fd=folder, dst_dir_fd=private)
+            except FileNotFoundError:
+                return {"status": "missing"}, None
+            same = holds(private, name, data)
+            if not same:
+                try:
+                    os.link(name, name, src_dir_fd=private, dst_dir_fd=folder, follow_symlinks=False)
+                except FileExistsError:
+                    # Left in our folder (not empty, so it stays): removing it would delete what someone may hold.
+                    raise Refused("retaken", kept=text(join(folder_path, private_name)))
+            os.unlink(name, dir_fd=private)
+            os.fsync(folder)
+        return {"status": "ok" if same else "exists"}, None
+    finally:
+        os.close(folder)
 
 
 def op_append(request, data):
@@ -420,9 +550,62 @@ def op_list(request, data):
         os.close(folder)
 
 
+def leftover_problem(request, entry):
+    """Mirrors LeftoverProof.Problem: False when entry is what the proof asks, else True (C# words why from the facts)."""
+    def file_problem(f):
+        return f["kind"] != "regular" or f["links"] != 1 or f["owner"] not in request["owners"]
+    if request["kind"] == "regular":
+        return file_problem(entry)
+    if entry["kind"] != "folder" or not entry["ours"] or entry["mode"] != 0o700 or entry.get("entries") is None:
+        return True
+    files = entry["entries"]
+    return len(files) > MAX_LEFTOVERS or any(f["name"] not in request["names"] or file_problem(f) for f in files)
+
+
+def op_rmleftover(request, data):
+    """Removes a leftover only while it is what the request's proof says, checked on descriptors held from its folder down
+    (a private folder of ours, 0700: nobody but root can put a name in it between the check and the unlinks)."""
+    with held_parent(request["path"]) as (folder, name):
+        st = status_of_name(folder, name)
+        if st is None:
+            return {"status": "ok"}, None
+        entry = leftover(name, st)
+        if request["kind"] != "folder" or not stat.S_ISDIR(st.st_mode):
+            if leftover_problem(request, entry):
+                raise Refused("notleftover", entry=entry)
+            os.unlink(name, dir_fd=folder)  # the name only, in the held folder; never a link's target
+            return {"status": "ok"}, None
+        try:
+            private = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+        except FileNotFoundError:
+            return {"status": "ok"}, None
+        except OSError as e:
+            if e.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise Refused("notleftover", entry=entry)
+            raise
+        try:
+            entry = leftover(name, os.fstat(private))
+            names = [os.fsencode(n) for n in os.listdir(private)]
+            entry["entries"] = [leftover(n, os.lstat(n, dir_fd=private)) for n in names]
+            if leftover_problem(request, entry):
+                raise Refused("notleftover", entry=entry)
+            for n in names:
+                os.unlink(n, dir_fd=private)
+        finally:
+            os.close(private)
+        try:
+            os.rmdir(name, dir_fd=folder)  # by name: at worst another account's empty folder, put in its place meanwhile, goes
+        except OSError as e:
+            if e.errno != errno.ENOTEMPTY:
+                raise
+            raise Refused("leftovertaken")
+        return {"status": "ok"}, None
+
+
 OPERATIONS = {
     "read": op_read, "write": op_write, "chmod": op_chmod, "chown": op_chown, "mkdir": op_mkdir,
-    "create": op_create, "append": op_append, "delete": op_delete, "rmtree": op_rmtree, "list": op_list,
+    "create": op_create, "append": op_append, "delete": op_delete, "deleteif": op_deleteif, "rmtree": op_rmtree,
+    "list": op_list, "rmleftover": op_rmleftover,
 }
 
 

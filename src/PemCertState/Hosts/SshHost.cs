@@ -75,8 +75,12 @@ public sealed class SshHost : IHost
             var (path, answer) = (paths[i], answers[i]);
             results.Add(answer.Status switch
             {
-                "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner")) { WritableFolders = answer.Writable() }, null),
-                "missing" => (FileSnapshot.Missing(Name, path) with { WritableFolders = answer.Writable() }, null),
+                "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner"))
+                {
+                    WritableFolders = answer.Writable(),
+                    Leftovers = answer.Leftovers(),
+                }, null),
+                "missing" => (FileSnapshot.Missing(Name, path) with { WritableFolders = answer.Writable(), Leftovers = answer.Leftovers() }, null),
                 _ => (null, Problem(path, "read", answer)),
             });
         }
@@ -102,10 +106,18 @@ public sealed class SshHost : IHost
     public Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
         => RunOneAsync(new RemoteFileRequest("mkdir", path, mode), "mkdir", cancellationToken);
 
+    /// <summary>Written and fsync'd in a private folder, then linked to its name: whole or not at all, as on the local host.</summary>
     public async Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
     {
         var answer = await RunOneAsync(new RemoteFileRequest("create", path, mode, Content: content), "create", cancellationToken).ConfigureAwait(false);
         return answer.Status != "exists";
+    }
+
+    /// <summary>The name is moved into a private folder, compared there, and removed or linked back, as on the local host.</summary>
+    public async Task<bool> TryDeleteUnchangedAsync(string path, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken)
+    {
+        var answer = await RunOneAsync(new RemoteFileRequest("deleteif", path, Content: expected), "delete", cancellationToken).ConfigureAwait(false);
+        return answer.Status == "ok";
     }
 
     public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
@@ -123,6 +135,24 @@ public sealed class SshHost : IHost
     {
         var answer = await RunOneAsync(new RemoteFileRequest("list", path), "list", cancellationToken).ConfigureAwait(false);
         return answer.Names().Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Checked and removed by RemoteFiles.py on descriptors, in one process: no path is looked up twice.</summary>
+    public async Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken cancellationToken)
+    {
+        var answer = (await RunFileProgramAsync([new RemoteFileRequest("rmleftover", path, Proof: proof)], cancellationToken).ConfigureAwait(false))[0];
+        switch (answer.Status, answer.Text("reason"))
+        {
+            case ("ok", _):
+                return;
+            case ("refused", "notleftover"):
+                var why = answer.RefusedLeftover() is { } entry ? proof.Problem(entry) : null;
+                throw ManagedFileRefusals.NotLeftover(Name, path, why ?? "it fails the host's checks");
+            case ("refused", "leftovertaken"):
+                throw ManagedFileRefusals.LeftoverTaken(Name, path);
+            default:
+                throw Problem(path, "remove", answer);
+        }
     }
 
     /// <summary>One request in its own process; anything but ok, missing or exists becomes the exception that names it.</summary>
@@ -186,6 +216,8 @@ public sealed class SshHost : IHost
             "isfolder" => new HostOperationException(Name, path, $"{what} failed: is a folder"),
             "replaced" => new HostOperationException(Name, path,
                 "was replaced by another account while being written: the new file is not in place (nothing was changed through what took its name)"),
+            "retaken" => new HostOperationException(Name, path,
+                $"{what} failed: it changed while it was being removed, and a new one took its name meanwhile; what was there is kept in {answer.Text("kept")}"),
             var reason => new HostOperationException(Name, path, $"{what} refused: {reason}"),
         };
     }

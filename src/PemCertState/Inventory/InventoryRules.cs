@@ -298,13 +298,15 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
                 var at = JsonPointers.Append("/agents/list", i);
                 if (Integer(at + "/id") is not { } id)
                     continue;
+                // A duplicate is still resolved, so that its other errors are reported too; it is not kept.
+                var agent = ResolveAgent(at, (int)id, hosts, defaultHost);
                 if (firstSeen.TryGetValue(id, out var first))
                 {
                     ErrorAtValue(at + "/id", $"{map.Describe(at)}.id: agent id {id} is declared twice (first at line {map.ValueAt(first).Line})");
                     continue;
                 }
                 firstSeen[id] = at + "/id";
-                agents.Add(ResolveAgent(at, (int)id, hosts, defaultHost));
+                agents.Add(agent);
             }
         }
         var revokeRemoved = Node("/agents/revoke_removed") is JsonValue revoke && revoke.GetValueKind() == JsonValueKind.True;

@@ -32,7 +32,12 @@ internal static partial class YamlToJson
         }
         catch (YamlException e)
         {
-            errors.Add(((int)e.Start.Line, (int)e.Start.Column, "YAML syntax error: " + InnermostMessage(e)));
+            // Where the innermost error is: the outer one points at the start of the mapping it was reading (a tab at 4:1 was 1:1).
+            var innermost = Innermost(e);
+            var (line, column) = innermost.Message.Contains(" tab ", StringComparison.Ordinal) && FirstIndentingTab(yaml) is { } tab
+                ? tab // YamlDotNet puts a tab in the indentation at the mapping's start (1:1 for a tab on line 4)
+                : ((int)innermost.Start.Line, (int)innermost.Start.Column);
+            errors.Add((line, column, "YAML syntax error: " + innermost.Message));
             return new Result(null, map, errors);
         }
         catch (InvalidOperationException)
@@ -64,11 +69,24 @@ internal static partial class YamlToJson
         return (lines.Length, lines[^1].TrimEnd('\r').Length + 1);
     }
 
-    private static string InnermostMessage(Exception e)
+    /// <summary>Line and column (1-based) of the first tab in a line's indentation, or null.</summary>
+    private static (int Line, int Column)? FirstIndentingTab(string yaml)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', 0, indent);
+            if (tab >= 0) return (i + 1, tab + 1);
+        }
+        return null;
+    }
+
+    private static YamlException Innermost(YamlException e)
     {
         while (e.InnerException is YamlException inner)
             e = inner;
-        return e.Message;
+        return e;
     }
 
     private static JsonNode? ToJson(YamlNode node, string pointer, SourceMap map, List<(int, int, string)> errors, int depth)

@@ -30,7 +30,11 @@ public static class DatabaseObserver
             var presented = database.ServerCertificate is { } certificate
                 ? Crypto.Fingerprints.Sha256Hex(certificate.RawData)
                 : null;
-            return new ObservedDatabase(spec.ToString(), true, null, effective, roles, hba, hbaError, presented) { Contexts = contexts };
+            return new ObservedDatabase(spec.ToString(), true, null, effective, roles, hba, hbaError, presented)
+            {
+                RenewalJobEnabled = await database.RenewalJobEnabledAsync(cancellationToken).ConfigureAwait(false),
+                Contexts = contexts,
+            };
         }
         catch (PemDatabaseException e)
         {

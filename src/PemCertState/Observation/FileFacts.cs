@@ -9,10 +9,14 @@ public sealed record FileFacts(string Host, string Path, bool Exists, UnixFileMo
     /// <summary>Folders on the way to the file that an account other than root can change (empty: none).</summary>
     public IReadOnlyList<WritableFolder> WritableFolders { get; init; } = [];
 
+    /// <summary>What interrupted writes left in the file's folder (<see cref="FileSnapshot.Leftovers"/>); null when the folder is missing.</summary>
+    public IReadOnlyList<LeftoverEntry>? Leftovers { get; init; }
+
     public static FileFacts From(FileSnapshot snapshot) => new(
         snapshot.Host, snapshot.Path, snapshot.Exists, snapshot.Mode, snapshot.Owner,
         snapshot.Exists ? Crypto.Fingerprints.Sha256Hex(snapshot.Content) : "")
     {
         WritableFolders = snapshot.WritableFolders,
+        Leftovers = snapshot.Leftovers,
     };
 }

@@ -23,6 +23,9 @@ public sealed record ObservedDatabase(
     string? HbaError,
     string? ServerCertificateSha256)
 {
+    /// <summary>Whether PEM's "Check CA certificate expiry" job is enabled; null when there is no such job, or the database was not reached.</summary>
+    public bool? RenewalJobEnabled { get; init; }
+
     /// <summary>pg_settings.context of each SSL setting (sighup: a reload loads it; postmaster: only a restart does).</summary>
     public IReadOnlyDictionary<string, string> Contexts { get; init; } = new Dictionary<string, string>();
 

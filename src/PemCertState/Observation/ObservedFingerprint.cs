@@ -56,6 +56,8 @@ public static class ObservedFingerprint
             foreach (var (path, sha256) in seen.CaFiles) result[$"local:{path}"] = sha256 == "missing" ? sha256 : $"sha256={sha256}";
             if (seen.RenewalJobEnabled is { } enabled) result["db:job Check CA certificate expiry"] = enabled ? "enabled" : "disabled";
         }
+        // What interrupted writes left: a plan removes these, so under the lock they must still be what it was made from.
+        foreach (var leftover in observed.Leftovers) result[$"{leftover.Host}:{leftover.Path}"] = Leftover(leftover.Entry);
         // The database rows a plan depends on: whether it answered, the settings the server runs with, the agent roles.
         if (observed.Database is { } db)
         {
@@ -67,6 +69,11 @@ public static class ObservedFingerprint
         }
         return result;
     }
+
+    /// <summary>A leftover as lstat saw it, and what a private folder holds, by name: never content.</summary>
+    private static string Leftover(LeftoverEntry entry) => string.Create(CultureInfo.InvariantCulture,
+        $"leftover {entry.Kind.ToString().ToLowerInvariant()} mode={FileModes.Format(entry.Mode)} owner={entry.Owner} links={entry.Links}")
+        + (entry.Entries is { } files ? $" holding {System.Text.Json.JsonSerializer.Serialize(files.Select(f => $"{f.Name} {f.Kind.ToString().ToLowerInvariant()} {f.Owner} {f.Links}"))}" : "");
 
     /// <summary>Human lines naming what differs between two fingerprints: "pem:/x/server.key: was ..., now ...".</summary>
     public static IReadOnlyList<string> Differences(IReadOnlyDictionary<string, string> then, IReadOnlyDictionary<string, string> now) =>

@@ -16,6 +16,15 @@ public sealed record ObservedJournal(
     string? Error,
     IReadOnlySet<string> PendingRestarts)
 {
+    /// <summary>When the run was a rollback: the backup id it restores.</summary>
+    public string? RollbackOf { get; init; }
+
+    /// <summary>The id of the backup sets the run wrote; null when it backed nothing up, or was journaled by an older pemstate.</summary>
+    public string? BackupId { get; init; }
+
+    /// <summary>A rollback that was killed or failed before its end: the next `pemstate rollback` finishes it.</summary>
+    public bool InterruptedRollback => !Finished && RollbackOf is not null;
+
     /// <summary>The highest N such that steps 1..N all completed (0: not even the first).</summary>
     public int CompletedThrough
     {

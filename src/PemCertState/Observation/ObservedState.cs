@@ -20,4 +20,34 @@ public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<in
     /// no such file (a pemstate from before it, or nothing applied yet).
     /// </summary>
     public IReadOnlyDictionary<string, string>? Loaded { get; init; }
+
+    /// <summary>
+    /// What interrupted writes may have left in the managed folders (<see cref="Execution.ManagedFolders"/>) and, after an
+    /// interrupted run, in the folders of the backup id it was writing.
+    /// </summary>
+    public IReadOnlyList<ObservedLeftover> Leftovers { get; init; } = [];
+
+    /// <summary>After an interrupted run: the folders of the backup id it was writing that have no manifest.json.</summary>
+    public IReadOnlyList<Execution.IncompleteBackup> IncompleteSets { get; init; } = [];
+
+    /// <summary>Every file of the inventory's that was read: the server's, the agents', the web server's, the pending keys.</summary>
+    public IEnumerable<FileFacts> ManagedFiles()
+    {
+        FileFacts[] server = [Server.CaKey.File, Server.CaCertificate.File, Server.Root.File, Server.Crl.File, Server.Key.File, Server.Certificate.File, Server.Settings.File];
+        foreach (var file in server) yield return file;
+        foreach (var agent in Agents.Values)
+        {
+            yield return agent.Key.File;
+            yield return agent.Certificate.File;
+            yield return agent.Settings.File;
+        }
+        if (Web is { } web)
+        {
+            yield return web.Key.File;
+            yield return web.Certificate.File;
+            yield return web.Config;
+            if (web.Chain is { } chain) yield return chain.File;
+        }
+        foreach (var pending in Trusted?.PendingKeys.Values ?? []) yield return pending.File;
+    }
 }

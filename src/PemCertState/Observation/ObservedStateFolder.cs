@@ -15,6 +15,7 @@ namespace PemCertState.Observation;
 /// <param name="LegacySets">Backup sets in the old server backup folder whose manifest the rollback checks accept and whose
 /// copies all have the recorded SHA-256: the ones that may move into the state folder.</param>
 /// <param name="RefusedSets">Old sets that fail those checks, each "host:manifest: what is wrong": they stay where they are.</param>
+/// <param name="Locks">The apply locks there now (the state folder's, an older pemstate's), each with what it says of its holder.</param>
 public sealed record ObservedStateFolder(
     string Path,
     IReadOnlyList<WritableFolder> WritableFolders,
@@ -22,7 +23,8 @@ public sealed record ObservedStateFolder(
     string? LegacyLedger,
     string? LegacyLock,
     IReadOnlyList<BackupSet> LegacySets,
-    IReadOnlyList<string> RefusedSets)
+    IReadOnlyList<string> RefusedSets,
+    IReadOnlyList<ObservedLock> Locks)
 {
     /// <summary>True when nothing of an older pemstate is left to move.</summary>
     public bool Migrated => LegacyJournal is null && LegacyLedger is null && LegacyLock is null && LegacySets.Count == 0;

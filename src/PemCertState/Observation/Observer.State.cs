@@ -17,16 +17,17 @@ public sealed partial class Observer
 
     /// <summary>
     /// Whether the state folder may be written (from the journal's read, which reports the folders on the way that
-    /// another account can change), and what an older pemstate left in data_dir. Old backup sets are input from a folder
-    /// the database account owns: only a set whose manifest passes the rollback checks and whose every copy has its
-    /// recorded SHA-256 may move into the state folder, where pemstate will trust it; the others are named and left alone.
+    /// another account can change), the apply locks there, and what an older pemstate left in data_dir. Old backup sets
+    /// are input from a folder the database account owns: only a set whose manifest passes the rollback checks and whose
+    /// every copy has its recorded SHA-256 may move into the state folder, where pemstate will trust it; the others are
+    /// named and left alone.
     /// </summary>
     private async Task<ObservedStateFolder> ObserveStateFolderAsync(DesiredState desired, FileSnapshot journal, FileSnapshot legacyJournal, CancellationToken ct)
     {
         var server = desired.Server;
         var host = hosts[server.Host];
         var ledger = host.ReadAsync(AgentLedger.LegacyPathFor(server), ct);
-        var lockFile = host.ReadAsync(ApplyLock.LegacyPathFor(server), ct);
+        var locks = ApplyLock.InspectAsync(host, server, ct);
         var sets = new List<BackupSet>();
         var refused = new List<string>();
         var folders = RestorableFiles.ByFolder(desired);
@@ -62,9 +63,11 @@ public sealed partial class Observer
             }
         }
         static string? Existing(FileSnapshot file) => file.Exists ? file.Path : null;
+        var found = await locks.ConfigureAwait(false);
+        var legacyLock = ApplyLock.LegacyPathFor(server);
         return new ObservedStateFolder(server.StateDir, journal.WritableFolders,
-            Existing(legacyJournal), Existing(await ledger.ConfigureAwait(false)), Existing(await lockFile.ConfigureAwait(false)),
-            [.. sets.OrderBy(s => s.Id, StringComparer.Ordinal)], refused);
+            Existing(legacyJournal), Existing(await ledger.ConfigureAwait(false)), found.Any(l => l.Path == legacyLock) ? legacyLock : null,
+            [.. sets.OrderBy(s => s.Id, StringComparer.Ordinal)], refused, found);
     }
 
     /// <summary>Null when every copy of the set is there with the SHA-256 its manifest records; else the first that is not.</summary>

@@ -39,15 +39,17 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
         // Back on PEM's own CA: what a trusted CA may have left (pending keys, requests, the renewal job it turned off).
         if (trusted is null && await TrustedObserver.MayHaveLeftoversAsync(hosts, desired, await server.ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
             trusted = TrustedObserver.ObserveAsync(hosts, desired, trust, cancellationToken);
-        return new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
-            (journalFile.Exists ? journalFile : legacyJournal) is { Exists: true } read ? Execution.Journal.Read(read.Content) : null,
-            desired.Web is { } web ? await ObserveWebAsync(web, cancellationToken).ConfigureAwait(false) : null)
+        var lastRun = (journalFile.Exists ? journalFile : legacyJournal) is { Exists: true } read ? Execution.Journal.Read(read.Content) : null;
+        var observed = new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
+            lastRun, desired.Web is { } web ? await ObserveWebAsync(web, cancellationToken).ConfigureAwait(false) : null)
         {
             Trusted = trusted is null ? null : await trusted.ConfigureAwait(false),
             Ledger = await ledger.ConfigureAwait(false),
             StateFolder = await stateFolder.ConfigureAwait(false),
             Loaded = await loaded.ConfigureAwait(false) is { Exists: true } records ? Execution.LoadedFiles.Read(records.Content) : null,
         };
+        var (leftovers, incomplete) = await ObserveLeftoversAsync(desired, observed.ManagedFiles(), lastRun, journalFile, cancellationToken).ConfigureAwait(false);
+        return observed with { Leftovers = leftovers, IncompleteSets = incomplete };
     }
 
     private static async Task<Database.ServerTrust> TrustAsync(DesiredState desired, Task<ObservedServer> server) =>

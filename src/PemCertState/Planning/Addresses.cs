@@ -20,6 +20,9 @@ public static class Addresses
     /// <summary>pemstate's own state on the server host (server.state_dir): journal, agent ledger, apply lock and backup sets.</summary>
     public const string State = "state";
 
+    /// <summary>What pemstate's interrupted writes left in the managed folders (its private folders, an older pemstate's temp files).</summary>
+    public const string Leftovers = "leftovers";
+
     /// <summary>The restart in the middle of a CA rotation, so that the server trusts the old and the new CA before any agent switches.</summary>
     public const string ServerRestartTrustingBoth = "restart[server, both CAs]";
 

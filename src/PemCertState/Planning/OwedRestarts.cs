@@ -12,7 +12,7 @@ namespace PemCertState.Planning;
 /// </summary>
 public static class OwedRestarts
 {
-    public const string Why = "the files it loads on disk differ from the ones it was last (re)started with: an earlier apply changed them and stopped before this restart succeeded";
+    public const string Why = "the files it loads on disk differ from the ones it was last (re)started with: an apply changed them, and this restart has not succeeded since";
 
     /// <summary>The restart addresses owed now.</summary>
     public static IReadOnlySet<string> Of(DesiredState desired, ObservedState observed)

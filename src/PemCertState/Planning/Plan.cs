@@ -15,10 +15,19 @@ public sealed record Plan(IReadOnlyList<PlanStep> Steps, IReadOnlyList<string>? 
     public IReadOnlyList<string> Refusals { get; init; } = [];
 
     /// <summary>
-    /// Agents left out because a file of theirs could not be read: the plan holds no step for them, and a plan that
+    /// Agents left out because a file of theirs could not be read, or their agent.cfg names another agent_id: the plan holds no step for them, and a plan that
     /// replaces the CA or root.crt would lock them out (<see cref="HostFilter.Conflict"/> refuses it).
     /// </summary>
     public IReadOnlyList<int> UnreadableAgents { get; init; } = [];
+
+    /// <summary>A rollback's plan: the backup id whose files it puts back. Null for an apply.</summary>
+    public string? RollbackOf { get; init; }
+
+    /// <summary>
+    /// The id the plan's backup steps write under; null: a new one, the time of the run. Set when a rollback finishes an
+    /// interrupted one: its set is completed, so that one set still holds every file as it was before the rollback.
+    /// </summary>
+    public string? BackupId { get; init; }
 
     /// <summary>The resource addresses the plan touches, in first-step order.</summary>
     public IReadOnlyList<string> Resources => Steps.Select(s => s.Address).Distinct().ToList();

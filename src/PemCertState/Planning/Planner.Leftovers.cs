@@ -12,14 +12,34 @@ public static partial class Planner
     /// ca_* away, so with ca_* missing and root.crt holding another CA, the job goes back on. First in the plan, before the CA is
     /// made again: after a crash the CA files are still missing, so the next plan still sees why.
     /// </summary>
-    private static void PlanRenewalJobBack(DesiredState desired, ObservedState observed, List<PlanStep> steps)
+    /// <summary>
+    /// PEM's renewal job ("Check CA certificate expiry") under PEM's own CA: EDB's procedure turns it off with a common agent
+    /// certificate (it would renew agents one by one, per-agent), so it is turned off in common mode and on again when the
+    /// agents leave it (some agent.cfg still names the common user) or when a trusted CA, which turned it off, is left.
+    /// </summary>
+    private static void PlanRenewalJob(DesiredState desired, ObservedState observed, List<PlanStep> steps)
     {
+        var enabled = observed.Trusted?.RenewalJobEnabled ?? observed.Database?.RenewalJobEnabled;
+        var address = $"job[{PemDatabase.RenewalJob}]";
+        if (desired.Agents.User == AgentUserMode.Common)
+        {
+            if (enabled == true)
+                steps.Add(new PlanStep(address, desired.Server.Host, StepAction.DisableJob,
+                    "agents.user is common: PEM's renewal job would give agents per-agent certificates again (EDB turns it off with a common agent certificate)", [],
+                    Source: PemDatabase.RenewalJob));
+            return;
+        }
+        if (enabled != false) return;
         var server = observed.Server;
-        if (observed.Trusted?.RenewalJobEnabled != false || desired.Agents.User == AgentUserMode.Common) return;
-        if ((server.CaKey.File.Exists && server.CaCertificate.File.Exists) || server.Root.Certificates.Count == 0) return;
-        steps.Add(new PlanStep($"job[{PemDatabase.RenewalJob}]", desired.Server.Host, StepAction.EnableJob,
-            "ca.source is self-signed again: PEM's own renewal job, turned off for the trusted CA, watches PEM's CA once more", [],
-            Source: PemDatabase.RenewalJob));
+        var leavingTrusted = observed.Trusted?.RenewalJobEnabled == false
+            && !(server.CaKey.File.Exists && server.CaCertificate.File.Exists) && server.Root.Certificates.Count > 0;
+        var leavingCommon = observed.Agents.Values.Any(a => a.Settings.Settings.GetValueOrDefault("agent_user") == desired.Agents.CommonUser);
+        if (!leavingTrusted && !leavingCommon) return;
+        steps.Add(new PlanStep(address, desired.Server.Host, StepAction.EnableJob,
+            leavingTrusted
+                ? "ca.source is self-signed again: PEM's own renewal job, turned off for the trusted CA, watches PEM's CA once more"
+                : "agents.user is per-agent again: PEM's own renewal job, turned off for the common agent certificate, renews agents' certificates once more",
+            [], Source: PemDatabase.RenewalJob));
     }
 
     /// <summary>Self-signed: every pending key and request a trusted CA left is removed; nothing will ever sign them.</summary>

@@ -15,13 +15,14 @@ namespace PemCertState.Planning;
 public static partial class Planner
 {
     /// <summary>
-    /// Plans as if the agents whose files could not be read were left out like a skipped host's (not planned, not
-    /// revoked), and says so in a warning each: nothing is known of their files, so no step may act on them.
+    /// Plans as if the held agents were left out like a skipped host's (not planned, not revoked), and says why in a
+    /// warning each: nothing is known of their files, or their agent.cfg belongs to another PEM agent, so no step may act
+    /// on them.
     /// </summary>
-    private static Plan WithoutUnreadable(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options, List<AgentSpec> unreadable)
+    private static Plan WithoutHeld(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options, List<(AgentSpec Agent, string Why)> held)
     {
-        var ids = unreadable.Select(a => a.Id).ToHashSet();
-        var readable = desired with
+        var ids = held.Select(h => h.Agent.Id).ToHashSet();
+        var rest = desired with
         {
             Agents = desired.Agents with
             {
@@ -29,22 +30,34 @@ public static partial class Planner
                 LeftOut = desired.Agents.LeftOut.Union(ids).ToHashSet(),
             },
         };
-        var plan = Create(readable, observed, now, options);
-        var warnings = unreadable.Select(a =>
-            $"{Addresses.AgentCertificate(a.Id)} is not planned: {observed.Agents[a.Id].Unreadable}; fix that file and plan again").ToList();
-        return plan with { Warnings = [.. warnings, .. plan.Warnings], UnreadableAgents = [.. ids.Order()] };
+        var plan = Create(rest, observed, now, options);
+        return plan with { Warnings = [.. held.Select(h => h.Why), .. plan.Warnings], UnreadableAgents = [.. ids.Order()] };
+    }
+
+    /// <summary>Why no step may act on an agent, or null: a file of its could not be read, or its agent.cfg names another agent.</summary>
+    internal static string? Held(AgentSpec agent, ObservedAgent seen)
+    {
+        if (seen.Unreadable is { } unreadable)
+            return $"{Addresses.AgentCertificate(agent.Id)} is not planned: {unreadable}; fix that file and plan again";
+        if (seen.Settings.Settings.GetValueOrDefault("agent_id") is { } id
+            && !(int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number == agent.Id))
+            return $"{Addresses.AgentCertificate(agent.Id)} is not planned: {agent.Host}:{agent.Config} says agent_id={id}, but the inventory lists it as agent {agent.Id}; "
+                + $"installing agent {agent.Id}'s certificate and user there would give that PEM agent another agent's identity. Fix agent.cfg or the inventory's id";
+        return null;
     }
 
     private static readonly string[] QuotedServerSettings = ["ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
 
     public static Plan Create(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options = null)
     {
-        var unreadable = desired.Agents.List
-            .Where(a => observed.Agents.GetValueOrDefault(a.Id)?.Unreadable is not null).ToList();
-        if (unreadable.Count > 0) return WithoutUnreadable(desired, observed, now, options, unreadable);
-        return StateMigration.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
+        var held = desired.Agents.List.Select(a => (Agent: a, Why: observed.Agents.TryGetValue(a.Id, out var seen) ? Held(a, seen) : null))
+            .Where(h => h.Why is not null).Select(h => (h.Agent, h.Why!)).ToList();
+        if (held.Count > 0) return WithoutHeld(desired, observed, now, options, held);
+        var plan = StateMigration.Judge(desired, observed, LeftoverCleanup.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
             ? TrustedCaPlanner.Create(desired, observed, now)
-            : CreateSelfSigned(desired, observed, now, options)));
+            : CreateSelfSigned(desired, observed, now, options))));
+        // A lock no step can clear: while it is there, apply refuses this plan, and the person should know why first.
+        return observed.StateFolder is { Locks.Count: > 0 } state ? plan with { Warnings = [.. plan.Warnings, .. state.Locks.Select(l => l.Summary)] } : plan;
     }
 
     private static Plan CreateSelfSigned(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions? options)
@@ -53,7 +66,7 @@ public static partial class Planner
         var server = desired.Server;
         var pending = OwedRestarts.Of(desired, observed);
         options ??= new PlanOptions();
-        PlanRenewalJobBack(desired, observed, steps);
+        PlanRenewalJob(desired, observed, steps);
         var ca = PlanCa(desired, observed.Server, now, options, steps);
         var serverChanged = ca.Replaced;
 
@@ -63,6 +76,7 @@ public static partial class Planner
         var warnings = new List<string>();
         DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         var leaving = FindLeaving(desired, observed, ca, trusted is not null, warnings);
+        var byHand = new List<int>();
         if (trusted is null)
         {
             serverChanged |= PlanRootBundle(server, observed.Server.Root, ca, steps);
@@ -106,6 +120,7 @@ public static partial class Planner
             if ((changed || owed) && agent.Restart is not null)
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
+            else if (changed) byHand.Add(agent.Id);
         }
         PlanRetiredFiles(leaving, steps);
 
@@ -125,25 +140,64 @@ public static partial class Planner
         ServerLoad.PlanLast(server, observed, serverChanged, pending,
             verb => $"PostgreSQL loads the new SSL files on {verb}; last, after every agent holds a certificate the new files accept", steps, warnings);
         PlanLedger(desired, observed, leaving, common?.Source, steps);
-        return new Plan(steps, Notes(observed.Journal)) { Warnings = warnings };
+        SayRestartsByHand(server, serverChanged, byHand, trusted is not null, warnings);
+        return new Plan(steps, Notes(observed)) { Warnings = warnings };
     }
 
-    internal static IReadOnlyList<string> Notes(ObservedJournal? journal)
+    /// <summary>
+    /// What pemstate cannot restart because the inventory gives no command: who must restart it by hand, and when. During a
+    /// CA rotation the server must trust both CAs before the first agent presents a certificate from the new one.
+    /// </summary>
+    internal static void SayRestartsByHand(ServerSpec server, bool serverChanged, IReadOnlyList<int> agents, bool rotation, List<string> warnings)
     {
-        if (journal is null || journal.Finished) return [];
+        if (agents.Count > 0)
+            warnings.Add($"no restart command for agent{(agents.Count == 1 ? "" : "s")} {string.Join(", ", agents)} (agents.defaults.restart or the agent's restart): "
+                + "restart that PEM agent yourself after this apply; it reads its certificate and agent.cfg only when it starts");
+        if (server.Restart is not null || server.Reload is not null || !serverChanged) return;
+        warnings.Add(rotation
+            ? "server.restart is not set, and this CA rotation needs PostgreSQL restarted twice: once after root.crt holds both CAs and before any "
+              + "agent restarts on a certificate from the new CA (agents that reconnect earlier are refused until then), and once when this apply ends. "
+              + "Set server.restart to have pemstate restart it at those points"
+            : "server.restart is not set: restart PostgreSQL yourself when this apply ends (after every agent restarted); until then it runs the old SSL files");
+    }
+
+    /// <summary>The lock, in <paramref name="state"/>, of the process that wrote the unfinished journal (its id ends in that pid).</summary>
+    private static ObservedLock? WriterOf(ObservedState observed, LockState state) =>
+        observed.Journal is { Finished: false } journal && observed.StateFolder is { } folder
+            ? folder.Locks.FirstOrDefault(l => l.State == state && journal.Apply.EndsWith($"-{l.Holder!.Pid.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal))
+            : null;
+
+    internal static IReadOnlyList<string> Notes(ObservedState observed)
+    {
+        if (observed.Journal is not { Finished: false } journal) return [];
+        if (WriterOf(observed, LockState.Running) is not null)
+        {
+            var at = journal.Unfinished.Count == 0 ? "" : $", and is at step {string.Join(" and step ", journal.Unfinished)}";
+            return [$"An apply is running: {journal.Apply} has completed {journal.Completed.Count} of {journal.Steps} steps so far{at}. "
+                + "This plan is from what is on the hosts now, in the middle of that apply: plan again once it has finished."];
+        }
         var through = journal.CompletedThrough;
         var beyond = journal.Completed.Where(n => n > through).ToList();
         var also = beyond.Count == 0 ? "" : $" and step{(beyond.Count == 1 ? "" : "s")} {string.Join(", ", beyond)}";
         var during = journal.Unfinished.Count == 0 ? "" : $", during step {string.Join(" and step ", journal.Unfinished)}";
-        var why = journal.Error is { } error ? $": {error}" : " (the process was killed or lost its host)";
-        return [$"The last apply, {journal.Apply}, stopped after step {through}{also} of {journal.Steps}{during}{why}. "
-            + "This plan starts from what is on the hosts now and includes every restart that apply still owed."];
+        var why = journal.Error is { } error ? $": {error}"
+            : WriterOf(observed, LockState.Elsewhere) is { } elsewhere
+                ? $", or is still running: its lock is held by {elsewhere.Holder!.Account}, on another machine, whose processes pemstate cannot see from here"
+                : " (the process was killed or lost its host)";
+        var (run, verb, finish) = journal.RollbackOf is { } target
+            ? ($"rollback to backup {target}", "rollback", " `pemstate rollback` finishes that rollback; applying this plan instead converges to the inventory.")
+            : ("apply", "apply", "");
+        return [$"The last {run}, {journal.Apply}, stopped after step {through}{also} of {journal.Steps}{during}{why}. "
+            + $"This plan starts from what is on the hosts now and includes every restart that {verb} still owed.{finish}"];
     }
 
     /// <summary>The CA as the rest of the plan sees it: replaced in this apply, or the observed one kept.</summary>
     /// <param name="Previous">During a rotation: the CA being replaced, still valid and still trusted until phase 3.</param>
+    /// <param name="Crls">The CRLs in root.crl: a kept CA's leaf on one of them is revoked, and is issued again.</param>
     private sealed record CaView(bool Replaced, X509Certificate? Kept, string Subject, bool New = false, X509Certificate? Previous = null)
     {
+        public IReadOnlyList<Org.BouncyCastle.X509.X509Crl> Crls { get; init; } = [];
+
         /// <summary>Why everything the CA signs must be written again.</summary>
         public string Change => New ? "a new CA is created" : "the CA is being replaced";
     }
@@ -166,7 +220,7 @@ public static partial class Planner
         if (problems.Count == 0)
         {
             PlanModeAndOwner(Addresses.Ca, server.Owner, [key.File, cert.File], steps);
-            return new CaView(false, cert.Certificate, want.Subject);
+            return new CaView(false, cert.Certificate, want.Subject) { Crls = seen.Crl.All };
         }
 
         // An old CA that is still a working, unexpired CA is rotated with overlapping trust; anything else is replaced outright.
@@ -445,6 +499,8 @@ public static partial class Planner
         if (ca.Replaced) problems.Add(ca.Change);
         else if (DistinguishedNames.Format(c.IssuerDN) != ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {ca.Subject}");
         else if (ca.Kept is null || !SignatureVerifies(c, ca.Kept)) problems.Add($"signed by another CA named {ca.Subject}, not the one in ca_certificate.crt");
+        else if (Verification.Revocation.RevokedOn(c, ca.Crls, [ca.Kept]) is { } revoked)
+            problems.Add($"the CA revoked it on {Day(revoked)} (serial {c.SerialNumber.ToString(16)} is in root.crl): the server refuses it");
         return problems;
     }
 

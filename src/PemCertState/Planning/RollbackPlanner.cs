@@ -13,7 +13,9 @@ public static class RollbackPlanner
 {
     /// <param name="sets">Sets that passed <see cref="BackupManifestReader"/>: every path is one the inventory manages in
     /// that folder, every backup file a plain name in it, every hash present.</param>
-    public static Plan Create(DesiredState desired, IReadOnlyList<BackupSet> sets)
+    /// <param name="continuation">An interrupted rollback to the same sets that this one finishes: what it replaces goes into that
+    /// run's set, and files already kept there are not copied again.</param>
+    public static Plan Create(DesiredState desired, IReadOnlyList<BackupSet> sets, RollbackContinuation? continuation = null)
     {
         var restorable = RestorableFiles.ByFolder(desired);
         var steps = new List<PlanStep>();
@@ -25,9 +27,14 @@ public static class RollbackPlanner
         {
             var reason = $"rollback to backup {set.Id}";
             var entries = set.Files.GroupBy(f => f.Path).Select(g => g.First()).ToList();
+            var kept = Kept(continuation, set);
+            var keep = continuation is null ? ": keep what is there now" : $": keep what is there now in backup set {continuation.BackupId}, begun by the interrupted rollback";
             foreach (var group in entries.GroupBy(e => e.Address))
-                steps.Add(new PlanStep(group.Key, set.Host, StepAction.Backup, reason + ": keep what is there now",
-                    group.Select(e => e.Path).ToList(), BackupDir: Path.GetDirectoryName(set.Folder)));
+            {
+                var paths = group.Select(e => e.Path).Where(p => !kept.Contains(p)).ToList();
+                if (paths.Count > 0)
+                    steps.Add(new PlanStep(group.Key, set.Host, StepAction.Backup, reason + keep, paths, BackupDir: Path.GetDirectoryName(set.Folder)));
+            }
             var scope = restorable[(set.Host, Path.GetDirectoryName(set.Folder)!)];
             foreach (var entry in entries)
             {
@@ -61,8 +68,24 @@ public static class RollbackPlanner
         if (restartServer && desired.Server.Restart is { } serverRestart)
             steps.Add(new PlanStep(Addresses.ServerRestart, desired.Server.Host, StepAction.Restart,
                 "PostgreSQL loads the restored SSL files on restart; last, after every agent", [], Command: serverRestart));
-        return new Plan(steps);
+        return new Plan(steps, continuation is null ? null : [continuation.Note])
+        {
+            RollbackOf = sets.Count > 0 ? sets[0].Id : null,
+            BackupId = continuation?.BackupId,
+        };
     }
+
+    /// <summary>
+    /// The files the interrupted rollback already kept from <paramref name="set"/>'s folder. A file it did not keep there is
+    /// copied now: its backup step had not run, so no restore in that folder had either (a folder's backups come before its
+    /// restores). The one exception is a file that did not exist before the rollback: there is nothing to keep of it then,
+    /// and a restore may have written it since, so it may be kept with the restored bytes; rollbacks never delete files,
+    /// so restoring that set puts back what is there after the rollback anyway.
+    /// </summary>
+    private static HashSet<string> Kept(RollbackContinuation? continuation, BackupSet set) =>
+        continuation?.Kept.FirstOrDefault(k => k.Host == set.Host && Path.GetDirectoryName(k.Folder) == Path.GetDirectoryName(set.Folder)) is { } begun
+            ? begun.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal)
+            : [];
 
     private static int? AgentOf(BackupSet set) => set.Files.Select(f => Addresses.AgentId(f.Address)).FirstOrDefault(id => id is not null);
 }

@@ -39,7 +39,7 @@ internal static partial class TrustedCaPlanner
         var server = desired.Server;
         var agents = desired.Agents;
 
-        var verdicts = new List<Verdict> { Judge(ServerNeed(desired), observed.Server.Key, observed.Server.Certificate, trusted, seen, now, warnings) };
+        var verdicts = new List<Verdict> { Judge(ServerNeed(desired), observed.Server.Key, observed.Server.Certificate, trusted, seen, observed.Server.Crl.All, now, warnings) };
         if (agents.User == AgentUserMode.Common)
         {
             if (agents.List.Count > 0) verdicts.Add(JudgeCommon(desired, observed, trusted, seen, now, warnings));
@@ -49,11 +49,11 @@ internal static partial class TrustedCaPlanner
             foreach (var agent in agents.List)
             {
                 var held = observed.Agents[agent.Id];
-                verdicts.Add(Judge(AgentNeed(desired, agent), held.Key, held.Certificate, trusted, seen, now, warnings));
+                verdicts.Add(Judge(AgentNeed(desired, agent), held.Key, held.Certificate, trusted, seen, observed.Server.Crl.All, now, warnings));
             }
         }
         if (WebNeed(desired) is { } webNeed)
-            verdicts.Add(Judge(webNeed, observed.Web!.Key, observed.Web.Certificate, trusted, seen, now, warnings));
+            verdicts.Add(Judge(webNeed, observed.Web!.Key, observed.Web.Certificate, trusted, seen, observed.Server.Crl.All, now, warnings));
         WarnAboutStrangers(observed, trusted, seen, now, warnings);
         CheckTrustedCa(trusted, desired.Ca.Policy, now, warnings);
 
@@ -62,7 +62,7 @@ internal static partial class TrustedCaPlanner
         {
             var ready = verdicts.Count(v => v.State == State.Ready);
             foreach (var v in waiting) PlanRequest(v, trusted, ready, verdicts.Count - verdicts.Count(x => x.State == State.Ok), steps);
-            return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
+            return new Plan(steps, Planner.Notes(observed)) { Warnings = warnings };
         }
 
         var pending = OwedRestarts.Of(desired, observed);
@@ -89,6 +89,7 @@ internal static partial class TrustedCaPlanner
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         PlanTrustedWeb(desired, observed, verdicts.FirstOrDefault(v => v.Need.Address == Addresses.WebCertificate), trusted, pending, steps, warnings);
 
+        var byHand = new List<int>();
         foreach (var agent in agents.List)
         {
             var held = observed.Agents[agent.Id];
@@ -99,6 +100,7 @@ internal static partial class TrustedCaPlanner
             if ((changed || owed) && agent.Restart is not null)
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
+            else if (changed) byHand.Add(agent.Id);
         }
 
         if (rotation is not null)
@@ -116,7 +118,8 @@ internal static partial class TrustedCaPlanner
 
         ServerLoad.PlanLast(server, observed, serverChanged, pending,
             verb => $"PostgreSQL loads the new SSL files on {verb}; last, after every agent holds a certificate from the trusted CA", steps, warnings);
-        return new Plan(steps, Planner.Notes(observed.Journal)) { Warnings = warnings };
+        Planner.SayRestartsByHand(server, serverChanged, byHand, rotation is not null, warnings);
+        return new Plan(steps, Planner.Notes(observed)) { Warnings = warnings };
     }
 
     private static Need ServerNeed(DesiredState desired) => new(
@@ -128,9 +131,9 @@ internal static partial class TrustedCaPlanner
         PendingFiles.AgentKey(desired.Agents, agent), PendingFiles.AgentRequest(desired.Ca.Trusted!, desired.Agents, agent), agent.Owner);
 
     /// <summary>The live pair when it is good; else the pending key and a signed certificate for it, or what is still missing.</summary>
-    private static Verdict Judge(Need need, ObservedKey key, ObservedCertificate cert, TrustedCaSpec trusted, ObservedTrusted seen, DateTimeOffset now, List<string> warnings)
+    private static Verdict Judge(Need need, ObservedKey key, ObservedCertificate cert, TrustedCaSpec trusted, ObservedTrusted seen, IReadOnlyList<Org.BouncyCastle.X509.X509Crl> crls, DateTimeOffset now, List<string> warnings)
     {
-        var live = LiveProblems(need, key, cert, trusted, now);
+        var live = LiveProblems(need, key, cert, trusted, crls, now);
         if (live.Count == 0) return new Verdict(need, State.Ok, "");
         return JudgePending(need, string.Join("; ", live), cert.Summary, trusted, seen, now, warnings);
     }
@@ -144,11 +147,11 @@ internal static partial class TrustedCaPlanner
         foreach (var agent in agents.List)
         {
             var held = observed.Agents[agent.Id];
-            if (LiveProblems(need, held.Key, held.Certificate, trusted, now).Count == 0)
+            if (LiveProblems(need, held.Key, held.Certificate, trusted, observed.Server.Crl.All, now).Count == 0)
                 return new Verdict(need, State.Ok, "", Source: Addresses.AgentCertificate(agent.Id), CommonSha256: held.Certificate.Summary!.Sha256);
         }
         var firstHeld = observed.Agents[first.Id];
-        var reason = "no agent holds a valid common pair: " + string.Join("; ", LiveProblems(need, firstHeld.Key, firstHeld.Certificate, trusted, now));
+        var reason = "no agent holds a valid common pair: " + string.Join("; ", LiveProblems(need, firstHeld.Key, firstHeld.Certificate, trusted, observed.Server.Crl.All, now));
         return JudgePending(need, reason, firstHeld.Certificate.Summary, trusted, seen, now, warnings);
     }
 
@@ -179,7 +182,7 @@ internal static partial class TrustedCaPlanner
     }
 
     /// <summary>What keeps a live pair from being the one the inventory wants: pairing, subject, window, chain to the trusted CA, usage.</summary>
-    private static List<string> LiveProblems(Need need, ObservedKey key, ObservedCertificate cert, TrustedCaSpec trusted, DateTimeOffset now)
+    private static List<string> LiveProblems(Need need, ObservedKey key, ObservedCertificate cert, TrustedCaSpec trusted, IReadOnlyList<Org.BouncyCastle.X509.X509Crl> crls, DateTimeOffset now)
     {
         var problems = new List<string>();
         Planner.CollectPairProblems(key, cert, need.Policy, need.Subject, now, problems);
@@ -189,6 +192,8 @@ internal static partial class TrustedCaPlanner
             problems.Add($"{Planner.Name(cert.File)} does not chain to the trusted CA ({chain}; issuer {DistinguishedNames.Format(leaf.IssuerDN)})");
         else if (trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
             problems.Add($"issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer}");
+        else if (Verification.Revocation.RevokedOn(leaf, crls, trusted.Bundle) is { } revoked)
+            problems.Add($"the CA revoked it on {Planner.Day(revoked)} (serial {leaf.SerialNumber.ToString(16)} is in root.crl): the server refuses it");
         else if (UsageProblem(leaf, need.Usage) is { } usage)
             problems.Add(usage);
         else if (NamesProblem(leaf, need) is { } names)

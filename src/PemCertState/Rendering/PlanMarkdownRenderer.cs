@@ -123,6 +123,7 @@ public static partial class PlanMarkdownRenderer
         StepAction.DisableJob => $"PEM job {Code(step.Source ?? "")}",
         StepAction.EnableJob => $"PEM job {Code(step.Source ?? "")}, back on",
         StepAction.RemovePending => $"{Paths(step.Source is { } request ? [.. step.Paths, request] : step.Paths, ", ")} (never used, no backup)",
+        StepAction.RemoveLeftover => $"{Code(step.Paths[0])} (left by an interrupted write, no backup)",
         StepAction.SetMode => $"{Code(step.Paths[0])} to {FileModes.Format(step.Mode!.Value)}",
         StepAction.SetOwner => $"{Code(step.Paths[0])} to {Code(step.Owner ?? "")}",
         StepAction.EditSettings => Code(step.Paths[0]),

@@ -85,6 +85,7 @@ public static class PlanTextRenderer
         StepAction.RemovePending => "remove pending",
         StepAction.EnableJob => "enable job",
         StepAction.MoveState => "move",
+        StepAction.RemoveLeftover => "remove leftover",
         _ => action.ToString(),
     };
 
@@ -92,7 +93,7 @@ public static class PlanTextRenderer
     {
         StepAction.Backup => '=',
         StepAction.SetMode or StepAction.SetOwner or StepAction.EditSettings or StepAction.Restore => '~',
-        StepAction.Remove or StepAction.RemovePending => '-',
+        StepAction.Remove or StepAction.RemovePending or StepAction.RemoveLeftover => '-',
         StepAction.MoveState => '>',
         StepAction.Restart => '!',
         StepAction.Reload => '~',
@@ -126,6 +127,7 @@ public static class PlanTextRenderer
         StepAction.DisableJob => $"UPDATE pem.job SET jobenabled = false WHERE jobname = '{step.Source}'",
         StepAction.EnableJob => $"UPDATE pem.job SET jobenabled = true WHERE jobname = '{step.Source}'",
         StepAction.RemovePending => string.Join(", ", step.Source is { } request ? [.. step.Paths, request] : step.Paths) + " (never used, no backup)",
+        StepAction.RemoveLeftover => $"{step.Paths[0]} (left by an interrupted write, no backup)",
         _ => string.Join(", ", step.Paths),
     };
 

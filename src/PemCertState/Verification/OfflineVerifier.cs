@@ -24,8 +24,8 @@ public static class OfflineVerifier
 
         // With a trusted CA there is no ca_key.key on the server, and with crl: none no root.crl; a root.crl left behind is still checked.
         var trusted = desired.Ca.Trusted;
-        if (trusted is null) CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, now);
-        CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, now);
+        if (trusted is null) CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, [], now);
+        CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, server.Crl.All, now);
         if (trusted?.CrlPath is not null || trusted is null || server.Crl.File.Exists) CheckCrl(findings, server.Crl, anchors, now);
         foreach (var agent in desired.Agents.List)
         {
@@ -35,7 +35,8 @@ public static class OfflineVerifier
                 Add(findings, Addresses.AgentCertificate(agent.Id), seen.Certificate.File, $"cannot be checked: {why}");
                 continue;
             }
-            CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, now);
+            CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, server.Crl.All, now);
+            if (Planner.Held(agent, seen) is { } held) Add(findings, Addresses.AgentCertificate(agent.Id), seen.Settings.File, held);
         }
         if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, desired, web, webSeen, anchors, now);
         // Files that verify are not yet files in use: a consumer that has not restarted since they changed still runs the old ones.
@@ -46,7 +47,7 @@ public static class OfflineVerifier
         return findings;
     }
 
-    private static void CheckPair(List<Finding> findings, string address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)
+    private static void CheckPair(List<Finding> findings, string address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, IReadOnlyList<Org.BouncyCastle.X509.X509Crl> crls, DateTimeOffset now)
     {
         if (!cert.File.Exists) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is missing");
         else if (cert.Certificate is null) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is not a readable certificate");
@@ -54,6 +55,8 @@ public static class OfflineVerifier
             Add(findings, address, cert.File, $"does not verify against root.crt: {problem}");
         else if (cert.Certificate.NotAfter < now.UtcDateTime)
             Add(findings, address, cert.File, $"expired on {cert.Certificate.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
+        else if (Revocation.RevokedOn(cert.Certificate, crls, anchors) is { } revoked)
+            Add(findings, address, cert.File, $"revoked on {revoked.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}: root.crl lists serial {cert.Certificate.SerialNumber.ToString(16)}, so the server refuses it");
 
         if (!key.File.Exists) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is missing");
         else if (key.Pair is null) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is not a readable private key");
@@ -71,7 +74,7 @@ public static class OfflineVerifier
     private static void CheckWeb(List<Finding> findings, DesiredState desired, WebSpec web, ObservedWeb seen, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)
     {
         const string address = Addresses.WebCertificate;
-        CheckPair(findings, address, seen.Key, seen.Certificate, anchors, now);
+        CheckPair(findings, address, seen.Key, seen.Certificate, anchors, [], now);
         if (seen.Certificate.Certificate is { } certificate)
         {
             var names = Crypto.SubjectAltNames.Of(certificate);

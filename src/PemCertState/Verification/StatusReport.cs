@@ -13,7 +13,7 @@ public static class StatusReport
         var rows = new List<CertificateStatus>
         {
             Row(Addresses.Ca, server.CaCertificate, desired.Ca.Policy.RenewBefore, now),
-            Row(Addresses.ServerCertificate, server.Certificate, desired.Server.Policy.RenewBefore, now),
+            Row(Addresses.ServerCertificate, server.Certificate, desired.Server.Policy.RenewBefore, now, server),
             CrlRow(server.Crl, desired.Ca.Policy.RenewBefore, now),
         };
         // A trusted CA has no ca_certificate.crt on the server: the CAs in root.crt are what expires instead.
@@ -34,12 +34,12 @@ public static class StatusReport
             }
         }
         if (desired.Web is { } web && observed.Web is { } webSeen)
-            rows.Add(Row(Addresses.WebCertificate, webSeen.Certificate, web.Policy.RenewBefore, now));
+            rows.Add(Row(Addresses.WebCertificate, webSeen.Certificate, web.Policy.RenewBefore, now, server));
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];
             rows.Add(seen.Unreadable is null
-                ? Row(Addresses.AgentCertificate(agent.Id), seen.Certificate, agent.Policy.RenewBefore, now)
+                ? Row(Addresses.AgentCertificate(agent.Id), seen.Certificate, agent.Policy.RenewBefore, now, server)
                 : new(Addresses.AgentCertificate(agent.Id), seen.Certificate.File.Host, seen.Certificate.File.Path, null, null, null, null, "unreadable"));
         }
         // Trusted CA: a certificate whose new key waits for the CA's signature says so; its live file keeps its own
@@ -65,12 +65,14 @@ public static class StatusReport
         return rows;
     }
 
-    private static CertificateStatus Row(string address, ObservedCertificate cert, TimeSpan renewBefore, DateTimeOffset now)
+    /// <param name="server">The server's files: a leaf that root.crl revokes is "revoked", whatever its dates; null for the CA itself.</param>
+    private static CertificateStatus Row(string address, ObservedCertificate cert, TimeSpan renewBefore, DateTimeOffset now, ObservedServer? server = null)
     {
         if (!cert.File.Exists) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, "missing");
         if (cert.Summary is not { } s) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, "unreadable");
+        var revoked = server is not null && cert.Certificate is { } c && Revocation.RevokedOn(c, server.Crl.All, server.Root.Certificates) is not null;
         return new(address, cert.File.Host, cert.File.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now),
-            State(s.NotBefore, s.NotAfter, renewBefore, now));
+            revoked ? "revoked" : State(s.NotBefore, s.NotAfter, renewBefore, now));
     }
 
     private static CertificateStatus TrustedRow(FileFacts file, Org.BouncyCastle.X509.X509Certificate certificate, TimeSpan renewBefore, DateTimeOffset now)

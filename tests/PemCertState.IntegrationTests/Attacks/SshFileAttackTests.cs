@@ -171,6 +171,78 @@ public sealed class SshFileAttackTests(SshAttackFixture fixture) : IClassFixture
     }
 
     /// <summary>
+    /// Issue 18, item 7: what an interrupted write left is removed only while it is still pemstate's own (root's 0700 private
+    /// folder holding only names pemstate writes there, with one link each), on descriptors; a look-alike in the attacker's
+    /// folder (the attacker's own, a link to root's vault, a second name of root's secret) is refused and keeps everything.
+    /// </summary>
+    [Theory]
+    [InlineData("local")]
+    [InlineData("root")]
+    [InlineData("sudo")]
+    public async Task Only_a_leftover_that_is_still_pemstates_own_is_removed(string login)
+    {
+        // Given, in the attacker's folder, pemstate's private folder with a key in it and an older pemstate's temp file
+        using var scene = new AttackScene(fixture.Attacker);
+        var ours = PrivateFolder(scene.Agent);
+        File.WriteAllText(Path.Combine(ours, "agent1.key"), "key");
+        File.SetUnixFileMode(Path.Combine(ours, "agent1.key"), Private);
+        var temp = Path.Combine(scene.Agent, $".agent1.key.{Hex()}.pemstate-tmp");
+        File.WriteAllText(temp, "key");
+        File.SetUnixFileMode(temp, Private);
+        // and look-alikes: the attacker's own folder, a link to root's vault, and root's folder holding a second name of the secret
+        var theirs = PrivateFolder(scene.Agent);
+        File.WriteAllText(Path.Combine(theirs, "agent1.key"), "planted");
+        fixture.Attacker.Own(Path.Combine(theirs, "agent1.key"));
+        fixture.Attacker.Own(theirs);
+        var link = Path.Combine(scene.Agent, $".pemstate-{Hex()}");
+        File.CreateSymbolicLink(link, scene.Vault);
+        fixture.Attacker.Own(link);
+        var hard = PrivateFolder(scene.Agent);
+        Assert.Equal(0, SshdFixture.Run("ln", scene.Victim, Path.Combine(hard, "agent1.crt")).ExitCode);
+        var before = AttackScene.Fingerprint(scene.Victim);
+        var proof = new LeftoverProof(LeftoverKind.Folder, new HashSet<string> { "agent1.key", "agent1.crt" }, new HashSet<string> { "root" });
+        await using IHost host = login == "local" ? new LocalHost("attack0", "/") : fixture.Connect(login);
+
+        // When pemstate reads a file there, which reports the leftovers beside it, and removes each
+        var found = (await host.ReadAsync(Path.Combine(scene.Agent, "agent1.key"), default)).Leftovers!.ToDictionary(e => e.Name);
+        await host.RemoveLeftoverAsync(ours, proof, default);
+        await host.RemoveLeftoverAsync(temp, proof with { Kind = LeftoverKind.Regular }, default);
+        var refused = new List<HostOperationException>();
+        foreach (var path in new[] { theirs, link, hard })
+            refused.Add(await Assert.ThrowsAsync<HostOperationException>(() => host.RemoveLeftoverAsync(path, proof, default)));
+
+        // Then the read saw each as lstat does, looking only into folders of root's
+        Assert.Equal(5, found.Count);
+        Assert.Equal(new LeftoverEntry("agent1.key", LeftoverKind.Regular, Private, "root", true, 1),
+            Assert.Single(found[Path.GetFileName(ours)].Entries!));
+        Assert.Equal((LeftoverKind.Folder, true, (UnixFileMode)Convert.ToInt32("700", 8)), (found[Path.GetFileName(ours)].Kind, found[Path.GetFileName(ours)].Ours, found[Path.GetFileName(ours)].Mode));
+        Assert.Equal((LeftoverKind.Folder, false, null), (found[Path.GetFileName(theirs)].Kind, found[Path.GetFileName(theirs)].Ours, found[Path.GetFileName(theirs)].Entries));
+        Assert.Equal((LeftoverKind.Link, null), (found[Path.GetFileName(link)].Kind, found[Path.GetFileName(link)].Entries));
+        // and pemstate's own are gone, each look-alike was refused saying why, and nothing of them, the vault or the secret changed
+        Assert.False(Directory.Exists(ours));
+        Assert.False(File.Exists(temp));
+        Assert.Contains($"{fixture.HostName}:{theirs}: not removed: its owner is {fixture.Attacker.Name}", refused[0].Message, StringComparison.Ordinal);
+        Assert.Contains($"{fixture.HostName}:{link}: not removed: it is a symbolic link", refused[1].Message, StringComparison.Ordinal);
+        Assert.Contains($"{fixture.HostName}:{hard}: not removed: \"agent1.crt\": it has 2 hard links", refused[2].Message, StringComparison.Ordinal);
+        Assert.Equal("planted", File.ReadAllText(Path.Combine(theirs, "agent1.key")));
+        Assert.Equal(scene.Vault, new FileInfo(link).LinkTarget);
+        Assert.True(File.Exists(Path.Combine(hard, "agent1.crt")));
+        Assert.Equal(before, AttackScene.Fingerprint(scene.Victim));
+        Assert.Equal(["secret"], Directory.EnumerateFileSystemEntries(scene.Vault).Select(Path.GetFileName));
+    }
+
+    private static string Hex() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>What a write killed before its rename leaves: root's folder, 0700.</summary>
+    private static string PrivateFolder(string parent)
+    {
+        var folder = Path.Combine(parent, $".pemstate-{Hex()}");
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return folder;
+    }
+
+    /// <summary>
     /// StrictModes over SSH: a read reports, beside the file, every folder on its way that an account other than root can
     /// change, with that account, the same facts the local host gives; the planner judges them (StrictModesTests).
     /// </summary>

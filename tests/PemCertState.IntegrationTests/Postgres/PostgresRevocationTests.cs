@@ -72,6 +72,36 @@ public sealed class PostgresRevocationTests(PostgresFixture postgres) : IClassFi
         Assert.True(File.Exists(Path.Combine(lab.StateDir, AgentLedger.FileName)));
     }
 
+    [Fact]
+    public async Task An_inventory_agent_the_CA_revoked_is_refused_by_the_server_until_pemstate_issues_it_again()
+    {
+        // Given two agents converged, and then the CA revoking agent 5 (a new root.crl signed with its key) and the
+        // server reloading it: the real server refuses agent 5 ("certificate revoked")
+        foreach (var id in new[] { 4, 5 }) postgres.RegisterAgent(id);
+        var lab = new PemLab(postgres, "revoked-at-ca", PemLab.PerAgent(4, 5));
+        await lab.ApplyAsync();
+        var certificate = PemCodec.DecodeCertificates(File.ReadAllBytes(Path.Combine(lab.CertDir(5), "agent5.crt")))[0];
+        var ca = new CertificateAuthority(
+            PemCodec.DecodeCertificates(File.ReadAllBytes(Path.Combine(postgres.DataDir, "ca_certificate.crt")))[0],
+            PemCodec.DecodePrivateKey(File.ReadAllBytes(Path.Combine(postgres.DataDir, "ca_key.key")))!.Private);
+        File.WriteAllText(Path.Combine(postgres.DataDir, "root.crl"),
+            PemCodec.EncodeCrl(ca.CreateCrl(DateTimeOffset.UtcNow, TimeSpan.FromDays(30), [new RevokedEntry(certificate.SerialNumber, DateTimeOffset.UtcNow.AddMinutes(-5))])));
+        postgres.Sql("pem", "SELECT pg_reload_conf()");
+        await Task.Delay(500);
+        var refused = postgres.AgentPsql("agent5", lab.RootCrt, Path.Combine(lab.CertDir(5), "agent5.crt"), Path.Combine(lab.CertDir(5), "agent5.key"));
+        Assert.Contains("certificate revoked", refused.Output, StringComparison.Ordinal);
+
+        // When pemstate plans and applies
+        var (plan, _) = await lab.ApplyAsync();
+
+        // Then it issued agent 5 a new certificate (and nothing for agent 4), which the server accepts
+        Assert.Contains(plan.Steps, s => s.Address == Addresses.AgentCertificate(5) && s.Action == StepAction.Issue && s.Reason.Contains("revoked", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Steps, s => s.Address == Addresses.AgentCertificate(4));
+        AssertLogsIn(lab, 4, lab.CertDir(4));
+        AssertLogsIn(lab, 5, lab.CertDir(5));
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
+
     private static string Agents(params int[] ids) => PemLab.PerAgent(ids).Replace("agents:\n", "agents:\n  revoke_removed: true\n", StringComparison.Ordinal);
 
     private void AssertLogsIn(PemLab lab, int id, string certDir)

@@ -38,6 +38,22 @@ public sealed class JournalReadTests
     }
 
     [Fact]
+    public void An_interrupted_rollback_names_the_set_it_restores_and_the_set_it_began_and_nothing_that_is_not_a_backup_id()
+    {
+        var rollback = JsonSerializer.Serialize(new JournalEntry("apply", "a1", Steps: 12, Rollback: "20261127T120000Z", Backup: "20261127T120000Z-1"));
+        var forged = JsonSerializer.Serialize(new JournalEntry("apply", "a1", Steps: 12, Rollback: "../../etc", Backup: "20261127T120000Z/.."));
+
+        var journal = Journal.Read(string.Join("\n", rollback, Step("completed", 1, "server.certificate", "backup")))!;
+        var odd = Journal.Read(forged)!;
+
+        Assert.True(journal.InterruptedRollback);
+        Assert.Equal("20261127T120000Z", journal.RollbackOf);
+        Assert.Equal("20261127T120000Z-1", journal.BackupId);
+        Assert.False(odd.InterruptedRollback);
+        Assert.Null(odd.BackupId);
+    }
+
+    [Fact]
     public void Escaped_text_is_read_as_JSON_means_it()
     {
         // "agent[2].certificate" and "restart[agent 1]" with escapes, as another JSON writer may put them

@@ -136,6 +136,8 @@ public sealed class PairSwitchTests
             after();
         }
 
+        public Task<bool> TryDeleteUnchangedAsync(string path, ReadOnlyMemory<byte> expected, CancellationToken ct) => inner.TryDeleteUnchangedAsync(path, expected, ct);
+        public Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken ct) => inner.RemoveLeftoverAsync(path, proof, ct);
         public Task SetModeAsync(string path, UnixFileMode mode, CancellationToken ct) => inner.SetModeAsync(path, mode, ct);
         public Task SetOwnerAsync(string path, string owner, CancellationToken ct) => inner.SetOwnerAsync(path, owner, ct);
         public Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken ct) => inner.EnsureDirectoryAsync(path, mode, ct);

@@ -29,6 +29,7 @@ public sealed class TrustedRenewalTests
         var issuing = ExternalCa.Issuing(lab.Root);
         Reissue(issuing, Path.Combine(lab.DataDir, "server.key"), Path.Combine(lab.DataDir, "server.crt"), "/C=IN/ST=MH/L=Pune/O=EDB/CN=pem.example.com", LeafUsage.Server, now, 40);
         Reissue(issuing, Path.Combine(lab.CertDir(2), "agent2.key"), Path.Combine(lab.CertDir(2), "agent2.crt"), "/C=IN/ST=MH/L=Pune/O=PEM/CN=agent2", LeafUsage.Client, now, 40);
+        await lab.MarkRestartedAsync();
         Assert.True((await lab.PlanAsync(now)).IsEmpty);
         File.WriteAllText(lab.RestartLog, "");
         var live = LiveFiles(lab);

@@ -182,6 +182,41 @@ public sealed class InventoryDiagnosticsTests
     }
 
     [Fact]
+    public void A_duplicate_agent_entry_still_has_its_other_errors_reported()
+    {
+        // Given a second agent 7 whose host is not declared either
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca: { subject: /CN=pem-ca }
+            server: { host: pem, data_dir: data, subject: /CN=pem }
+            agents:
+              defaults: { host: pem, config: "/etc/pem/{id}/agent.cfg" }
+              list:
+                - id: 7
+                - { id: 7, host: db-9 }
+            """;
+
+        // When it is loaded / Then both are reported, not the duplicate alone
+        AssertDiagnostics(yaml,
+            "9:13: agents.list[1].id: agent id 7 is declared twice (first at line 8)",
+            "9:22: agents.list[1].host: host 'db-9' is not declared in hosts (declared: pem)");
+    }
+
+    [Fact]
+    public void A_tab_in_the_indentation_is_reported_at_its_line()
+    {
+        // Given a tab indenting line 4
+        var yaml = "version: 1\nhosts:\n  pem: { transport: local }\n\tca: { subject: /CN=pem-ca }\n";
+
+        // When it is loaded / Then the tab's line and column are given, not 1:1
+        var result = InventoryText.Load(yaml);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal((4, 1), (diagnostic.Line, diagnostic.Column));
+        Assert.Contains("tab", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Undeclared_host_is_reported_at_the_host_value()
     {
         // Given a server and an agent on hosts that are not in hosts

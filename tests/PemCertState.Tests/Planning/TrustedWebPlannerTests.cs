@@ -114,6 +114,7 @@ public sealed class TrustedWebPlannerTests
         await lab.ApplyAsync(Now);
         var leaf = PemCodec.DecodeCertificates(File.ReadAllBytes(WebFile(lab, "server-pem.crt")))[0];
         File.WriteAllText(WebFile(lab, "server-pem.crt"), PemCodec.EncodeCertificate(leaf));
+        await lab.MarkRestartedAsync();
 
         // When
         var plan = await lab.PlanAsync(Now);

@@ -115,6 +115,20 @@ internal sealed partial class Lab : IDisposable
         }
     }
 
+    /// <summary>
+    /// Records every consumer as restarted on the files now on disk, as a person restarting them by hand after copying
+    /// files: a test that puts files in place behind pemstate's back uses it when it means "and the servers run them".
+    /// </summary>
+    public async Task MarkRestartedAsync()
+    {
+        var desired = Desired;
+        var observed = await ObserveAsync();
+        var records = Consumer.All(desired).Select(c => (c.Name, Fingerprint: c.Fingerprint(observed)))
+            .Where(r => r.Fingerprint is not null).ToDictionary(r => r.Name, r => r.Fingerprint!);
+        await using var hosts = new HostSet(desired);
+        await new LoadedFiles(hosts[desired.Server.Host], LoadedFiles.PathFor(desired.Server)).BeginAsync(desired.Server.StateDir, records, Today, CancellationToken.None);
+    }
+
     public async Task<ObservedState> ObserveAsync()
     {
         var desired = Desired;

@@ -45,11 +45,15 @@ internal static class Pemstate
     }
 
     /// <summary>Runs an apply that stops dead after step <paramref name="step"/>, then kills it with SIGKILL, as a power loss would.</summary>
-    public static void ApplyAndKillAfterStep(string workingDirectory, int step, DateTimeOffset? now = null, string[]? extra = null)
+    public static void ApplyAndKillAfterStep(string workingDirectory, int step, DateTimeOffset? now = null, string[]? extra = null) =>
+        RunAndKillAfterStep(workingDirectory, step, now, ["apply", "--auto-approve", .. extra ?? []]);
+
+    /// <summary>Runs a verb that carries out steps (apply, rollback) until it stops dead after step <paramref name="step"/>, then kills it with SIGKILL.</summary>
+    public static void RunAndKillAfterStep(string workingDirectory, int step, DateTimeOffset? now, params string[] arguments)
     {
         var environment = new Dictionary<string, string?> { ["PEMSTATE_FAILPOINT_AFTER_STEP"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (now is { } at) environment["PEMSTATE_NOW"] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        using var process = Start(workingDirectory, environment, ["apply", "--auto-approve", .. extra ?? []]);
+        using var process = Start(workingDirectory, environment, arguments);
         _ = process.StandardOutput.ReadToEndAsync();
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (process.StandardError.ReadLine() is { } line)
