@@ -155,6 +155,34 @@ public sealed class PemDatabase : IAsyncDisposable
         return settings;
     }
 
+    /// <summary>
+    /// pg_settings.context of each SSL setting: sighup (PostgreSQL 10 and later) means a reload loads it, postmaster only a
+    /// restart. A setting the server does not know is left out.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> SettingContextsAsync(CancellationToken cancellationToken)
+    {
+        var contexts = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var command = Command("SELECT name, context FROM pg_settings WHERE name = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = SslSettingNames });
+        await using var reader = await Run(command, c => c.ExecuteReaderAsync(cancellationToken), "read pg_settings").ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) contexts[reader.GetString(0)] = reader.GetString(1);
+        return contexts;
+    }
+
+    /// <summary>When the server last loaded its configuration, as a new backend inherits it from the postmaster.</summary>
+    public Task<DateTime> ConfigLoadedAtAsync(CancellationToken cancellationToken) =>
+        ScalarAsync<DateTime>("SELECT pg_conf_load_time()", cancellationToken);
+
+    /// <summary>
+    /// Signals the postmaster to reload (SIGHUP): postgresql.conf, pg_hba.conf and, since PostgreSQL 10, every SSL file. It
+    /// returns at once; <see cref="ConfigLoadedAtAsync"/> on a new connection tells when the reload happened.
+    /// </summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        if (!await ScalarAsync<bool>("SELECT pg_reload_conf()", cancellationToken).ConfigureAwait(false))
+            throw new PemDatabaseException("pg_reload_conf() returned false: the postmaster could not be signalled");
+    }
+
     public async Task<IReadOnlyList<HbaRule>> HbaRulesAsync(CancellationToken cancellationToken)
     {
         var rules = new List<HbaRule>();

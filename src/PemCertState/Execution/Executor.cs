@@ -50,7 +50,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             // Before the first file changes: from here on, what every consumer loaded is on record. Written (compacted) only when
             // that adds a record or restarts will append to it: a plan that waits for signatures, or an empty one, touches nothing.
             var baseline = OwedRestarts.Baseline(desired, observed, plan);
-            if (plan.Steps.Any(s => s.Action == StepAction.Restart) || baseline.Count != (observed.Loaded?.Count ?? -1))
+            if (plan.Steps.Any(s => s.Action is StepAction.Restart or StepAction.Reload) || baseline.Count != (observed.Loaded?.Count ?? -1))
                 await run.Loaded.BeginAsync(desired.Server.StateDir, baseline, run.Now, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < plan.Steps.Count;)
             {
@@ -382,6 +382,9 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             case StepAction.Restart:
                 await RestartAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
+            case StepAction.Reload:
+                await ReloadAsync(step, host, run, ct).ConfigureAwait(false);
+                break;
             case StepAction.CreateRole:
                 await CreateRoleAsync(step, run, ct).ConfigureAwait(false);
                 break;
@@ -511,11 +514,8 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
     private static async Task InstallAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
         var (key, certificate) = PairOf(step.Source!, run);
-        var keyPath = step.Paths[0];
-        await host.EnsureDirectoryAsync(Path.GetDirectoryName(keyPath)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        // Key first: if the apply dies between the two renames, the next plan sees a pair that does not match and replaces both.
-        await WritePrivateAsync(host, keyPath, PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
-        await WritePrivateAsync(host, step.Paths[1], PemCodec.EncodeCertificate(certificate), step.Owner, ct).ConfigureAwait(false);
+        await PairSwitch.InstallAsync(host, run.Desired, step.Address, step.Paths[0], step.Paths[1],
+            PemCodec.EncodePrivateKey(key.Private), PemCodec.EncodeCertificate(certificate), step.Owner, ct).ConfigureAwait(false);
     }
 
     private static (AsymmetricCipherKeyPair Key, X509Certificate Certificate) PairOf(string address, Run run)

@@ -33,7 +33,7 @@ public sealed class Journal(IHost host, string path, string apply)
         // The state folder: made 0700 by the apply lock already; here too for an executor run without one.
         await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         await host.WriteAtomicAsync(path, Line(new JournalEntry("apply", Apply, now, Steps: plan.Steps.Count,
-            Restarts: plan.Steps.Where(s => s.Action == StepAction.Restart).Select(s => s.Address).ToList(),
+            Restarts: plan.Steps.Where(s => s.Action is StepAction.Restart or StepAction.Reload).Select(s => s.Address).ToList(),
             Rollback: plan.RollbackOf, Backup: backupId)), FileModes.Private, null, ct).ConfigureAwait(false);
     }
 
@@ -111,7 +111,7 @@ public sealed class Journal(IHost host, string path, string apply)
                         if (fields.Step is { } step && step > 0) done.Add(step);
                         var raw = line[fields.Address];
                         if (raw.IsEmpty) break;
-                        if (fields.Action == "restart")
+                        if (fields.Action is "restart" or "reload")
                             ranRestarts.Add(fields.Escaped ? ParseLine(line).Address! : Encoding.UTF8.GetString(raw));
                         else if (fields.Action is not ("backup" or "generate_key" or "issue" or "test_config" or "move_state" or "remove_leftover"))
                         {

@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "{Address}: {Statement}")]
     public static partial void RoleChanged(ILogger logger, string address, string statement);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "{Address}: the server reloaded its configuration at {LoadedAt:O} and presents certificate sha256 {Fingerprint}")]
+    public static partial void ServerReloaded(ILogger logger, string address, DateTime loadedAt, string fingerprint);
 }

@@ -58,7 +58,8 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && Addresses.AgentId(step.Address) is { } id:
                 await PreflightAgentAsync(step, id, host, ct).ConfigureAwait(false);
                 return false;
-            case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && step.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth:
+            case StepAction.Restart or StepAction.Reload when desired.Ca.Source == CaSource.Trusted
+                && step.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth or Addresses.ServerReload or Addresses.ServerReloadTrustingBoth:
                 await PreflightAsync(step, hosts, ct).ConfigureAwait(false);
                 return false;
             default:
@@ -138,8 +139,8 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         // Bundle (the web certificate) names what follows the leaf; the server sends its intermediates; agents the leaf alone.
         IReadOnlyList<X509Certificate> chain = step.Bundle is { } following ? [leaf, .. BundleOf(step with { Bundle = following })]
             : step.Address == Addresses.ServerCertificate ? [leaf, .. Trusted.Intermediates] : [leaf];
-        await WritePrivateAsync(host, step.Paths[0], PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
-        await WritePrivateAsync(host, step.Paths[1], string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+        await PairSwitch.InstallAsync(host, desired, step.Address, step.Paths[0], step.Paths[1],
+            PemCodec.EncodePrivateKey(key.Private), string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
         // The key now lives under its real name; a pending copy would only be a second place for it to leak from.
         await hosts[pending.File.Host].DeleteAsync(pending.File.Path, ct).ConfigureAwait(false);
         // Its request is answered. Only the request for this very key: a newer one (a key made since) stays.

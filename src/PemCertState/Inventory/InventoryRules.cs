@@ -185,6 +185,7 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
         var backups = Path.GetFullPath(Path.Combine(stateDir, ExpandHome(backupDir ?? BuiltInBackupDir)));
         // Where the same setting put the sets before state_dir existed: relative to data_dir, default certs.
         var legacyBackups = Path.GetFullPath(Path.Combine(dataDir, ExpandHome(backupDir ?? LegacyBackupDir)));
+        var database = ResolveDatabase();
         return new ServerSpec(
             host,
             dataDir,
@@ -194,10 +195,22 @@ internal sealed partial class InventoryRules(JsonNode? root, SourceMap map, stri
             backups,
             stateDir,
             String("/server/restart"),
-            ResolveDatabase())
+            database)
         {
             LegacyBackupDir = legacyBackups == backups ? null : legacyBackups,
+            Reload = ResolveReload(database),
         };
+    }
+
+    /// <summary>
+    /// server.reload: a command; absent, pg_reload_conf() over server.database when there is one; an explicit null, none
+    /// (every change restarts the server, as before server.reload existed).
+    /// </summary>
+    private ServerReload? ResolveReload(DatabaseSpec? database)
+    {
+        if (String("/server/reload") is { } command) return new ServerReload(command);
+        var set = Node("/server") is JsonObject server && server.ContainsKey("reload");
+        return !set && database is not null ? new ServerReload(null) : null;
     }
 
     /// <summary>

@@ -6,7 +6,8 @@ namespace PemCertState.Inventory;
 /// <param name="StateDir">Absolute folder on the server host for pemstate's own state: journal, agent ledger, apply lock and
 /// (by default) the backup sets. Root's alone and never inside data_dir, which the database account owns and
 /// pg_basebackup copies (default: /var/lib/pemstate/&lt;host&gt;).</param>
-/// <param name="Restart">Shell command run on the server host; null means no restart step is planned.</param>
+/// <param name="Restart">Shell command run on the server host; null means no restart step is planned. Used only where a
+/// reload cannot do (see <see cref="Reload"/>).</param>
 /// <param name="Database">server.database; null: the database is not observed or changed, restarts are not waited for.</param>
 public sealed record ServerSpec(
     string Host,
@@ -24,4 +25,10 @@ public sealed record ServerSpec(
     /// data_dir); null when that is <see cref="BackupDir"/> itself (an absolute backup_dir), so there is nothing to move.
     /// </summary>
     public string? LegacyBackupDir { get; init; }
+
+    /// <summary>
+    /// How the server loads new SSL files without dropping a connection; null: only by <see cref="Restart"/> (server.reload
+    /// is null, or neither it nor server.database is set).
+    /// </summary>
+    public ServerReload? Reload { get; init; }
 }

@@ -14,6 +14,7 @@ public static class DatabaseObserver
         {
             await using var database = await PemDatabase.OpenAsync(spec, trust, cancellationToken).ConfigureAwait(false);
             var effective = await database.EffectiveSettingsAsync(cancellationToken).ConfigureAwait(false);
+            var contexts = await database.SettingContextsAsync(cancellationToken).ConfigureAwait(false);
             var roles = await database.RolesAsync(AgentRoles(desired.Agents), cancellationToken).ConfigureAwait(false);
             IReadOnlyList<HbaRule> hba = [];
             string? hbaError = null;
@@ -32,6 +33,7 @@ public static class DatabaseObserver
             return new ObservedDatabase(spec.ToString(), true, null, effective, roles, hba, hbaError, presented)
             {
                 RenewalJobEnabled = await database.RenewalJobEnabledAsync(cancellationToken).ConfigureAwait(false),
+                Contexts = contexts,
             };
         }
         catch (PemDatabaseException e)

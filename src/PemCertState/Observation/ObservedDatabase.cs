@@ -26,6 +26,9 @@ public sealed record ObservedDatabase(
     /// <summary>Whether PEM's "Check CA certificate expiry" job is enabled; null when there is no such job, or the database was not reached.</summary>
     public bool? RenewalJobEnabled { get; init; }
 
+    /// <summary>pg_settings.context of each SSL setting (sighup: a reload loads it; postmaster: only a restart does).</summary>
+    public IReadOnlyDictionary<string, string> Contexts { get; init; } = new Dictionary<string, string>();
+
     public static ObservedDatabase NotReached(string target, string error, string? presentedSha256 = null) =>
         new(target, false, error, new Dictionary<string, string>(), new Dictionary<string, RoleFacts>(), [], null, presentedSha256);
 }

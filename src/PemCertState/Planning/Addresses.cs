@@ -26,6 +26,12 @@ public static class Addresses
     /// <summary>The restart in the middle of a CA rotation, so that the server trusts the old and the new CA before any agent switches.</summary>
     public const string ServerRestartTrustingBoth = "restart[server, both CAs]";
 
+    /// <summary>The server loads its new SSL files on reload; no connection is dropped.</summary>
+    public const string ServerReload = "reload[server]";
+
+    /// <summary>The reload in the middle of a CA rotation, so that the server trusts the old and the new CA before any agent switches.</summary>
+    public const string ServerReloadTrustingBoth = "reload[server, both CAs]";
+
     public static string AgentCertificate(int id) => $"agent[{id}].certificate";
     public static string AgentSettings(int id) => $"agent[{id}].settings";
     public static string AgentRestart(int id) => $"restart[agent {id}]";

@@ -13,7 +13,8 @@ namespace PemCertState.Planning;
 /// any difference from the fingerprint of the files on disk is a restart owed, whatever crashed when.
 /// </summary>
 /// <param name="Name">"server", "web", "agent[5]": the key of its record.</param>
-/// <param name="Restart">The restart step's address that makes it load its files.</param>
+/// <param name="Restart">The restart step's address that makes it load its files (for the server, restart[server] also stands
+/// for its reload: the planner picks which).</param>
 /// <param name="Files">The files it loads, whole.</param>
 /// <param name="SettingsFile">The config whose <paramref name="SettingNames"/> it loads (the rest of that file is not pemstate's).</param>
 public sealed record Consumer(string Name, string Host, string Restart, IReadOnlyList<string> Files, string? SettingsFile, IReadOnlyList<string> SettingNames)
@@ -27,7 +28,7 @@ public sealed record Consumer(string Name, string Host, string Restart, IReadOnl
     public static IReadOnlyList<Consumer> All(DesiredState desired)
     {
         var all = new List<Consumer>();
-        if (desired.Server.Restart is not null) all.Add(Of(desired, Addresses.ServerRestart)!);
+        if (desired.Server.Restart is not null || desired.Server.Reload is not null) all.Add(Of(desired, Addresses.ServerRestart)!);
         if (desired.Web is { Reload: not null }) all.Add(Of(desired, Addresses.WebRestart)!);
         foreach (var agent in desired.Agents.List.Where(a => a.Restart is not null))
             all.Add(Of(desired, Addresses.AgentRestart(agent.Id))!);
@@ -38,7 +39,8 @@ public sealed record Consumer(string Name, string Host, string Restart, IReadOnl
     public static Consumer? Of(DesiredState desired, string restart)
     {
         var server = desired.Server;
-        if (restart is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth)
+        // A reload loads every SSL file and setting too: it satisfies a restart owed for them.
+        if (restart is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth or Addresses.ServerReload or Addresses.ServerReloadTrustingBoth)
             return new Consumer(Server, server.Host, Addresses.ServerRestart,
                 [.. new[] { PemFiles.ServerKey, PemFiles.ServerCertificate, PemFiles.RootBundle, PemFiles.RootCrl }.Select(f => PemFiles.InDataDir(server, f))],
                 PemFiles.InDataDir(server, PemFiles.PostgresqlConf), Observer.ServerSettingNames);

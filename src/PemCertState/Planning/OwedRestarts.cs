@@ -41,7 +41,7 @@ public static class OwedRestarts
     public static IReadOnlyDictionary<string, string> Baseline(DesiredState desired, ObservedState observed, Plan plan)
     {
         var records = new Dictionary<string, string>(observed.Loaded ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-        var restarted = plan.Steps.Where(s => s.Action == StepAction.Restart)
+        var restarted = plan.Steps.Where(s => s.Action is StepAction.Restart or StepAction.Reload)
             .Select(s => Consumer.Of(desired, s.Address)?.Name).OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var consumer in Consumer.All(desired))
         {

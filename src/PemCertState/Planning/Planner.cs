@@ -128,27 +128,17 @@ public static partial class Planner
         {
             // Phase 2 needs the server to trust both CAs before the first new certificate reaches an agent.
             var leavesMove = steps.Skip(beforeLeaves).Any(s => s.Action == StepAction.Install);
-            if (leavesMove && server.Restart is not null)
-                steps.Insert(beforeLeaves, new PlanStep(Addresses.ServerRestartTrustingBoth, server.Host, StepAction.Restart,
-                    "CA rotation: the server must trust the old and the new CA before any certificate from the new CA is installed",
-                    [], Command: server.Restart));
+            if (leavesMove && ServerLoad.Step(server, observed, _ =>
+                    "CA rotation: the server must trust the old and the new CA before any certificate from the new CA is installed", bothCas: true) is { } both)
+                steps.Insert(beforeLeaves, both);
             // Phase 3: every managed certificate is issued by the new CA once the steps above have run.
             PlanFinalTrust(server, observed.Server, ca, trusted, steps);
             serverChanged = true;
         }
         PlanLeftovers(desired, observed, steps);
 
-        if ((serverChanged || pending.Contains(Addresses.ServerRestart)) && server.Restart is not null)
-            steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
-                serverChanged
-                    ? "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate the new files accept"
-                    : OwedRestarts.Why,
-                [], Command: server.Restart));
-        if (!serverChanged && !pending.Contains(Addresses.ServerRestart) && DatabasePlanner.PendingRestart(server, observed, warnings) is { } stillRunning)
-        {
-            if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
-            else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
-        }
+        ServerLoad.PlanLast(server, observed, serverChanged, pending,
+            verb => $"PostgreSQL loads the new SSL files on {verb}; last, after every agent holds a certificate the new files accept", steps, warnings);
         PlanLedger(desired, observed, leaving, common?.Source, steps);
         SayRestartsByHand(server, serverChanged, byHand, trusted is not null, warnings);
         return new Plan(steps, Notes(observed)) { Warnings = warnings };
@@ -163,7 +153,7 @@ public static partial class Planner
         if (agents.Count > 0)
             warnings.Add($"no restart command for agent{(agents.Count == 1 ? "" : "s")} {string.Join(", ", agents)} (agents.defaults.restart or the agent's restart): "
                 + "restart that PEM agent yourself after this apply; it reads its certificate and agent.cfg only when it starts");
-        if (server.Restart is not null || !serverChanged) return;
+        if (server.Restart is not null || server.Reload is not null || !serverChanged) return;
         warnings.Add(rotation
             ? "server.restart is not set, and this CA rotation needs PostgreSQL restarted twice: once after root.crt holds both CAs and before any "
               + "agent restarts on a certificate from the new CA (agents that reconnect earlier are refused until then), and once when this apply ends. "

@@ -46,4 +46,7 @@ public enum StepAction
     /// <summary>Remove what an interrupted write left in a managed folder (Paths[0]): pemstate's private folder, or an older pemstate's
     /// temp file. Only while it still is what proves it pemstate's (<see cref="LeftoverCleanup"/>); no backup: nothing reads it.</summary>
     RemoveLeftover,
+    /// <summary>Make the server load its SSL files and settings without a restart: the inventory's reload command, or
+    /// <c>SELECT pg_reload_conf()</c> over server.database when <see cref="PlanStep.Command"/> is null.</summary>
+    Reload,
 }

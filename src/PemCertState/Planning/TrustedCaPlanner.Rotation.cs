@@ -93,13 +93,12 @@ internal static partial class TrustedCaPlanner
     }
 
     /// <summary>Between phase 1 and 2: the server must trust both CAs before the first certificate from the new one is installed.</summary>
-    private static void PlanRotationRestart(ServerSpec server, int beforeLeaves, List<PlanStep> steps)
+    private static void PlanRotationLoad(ServerSpec server, ObservedState observed, int beforeLeaves, List<PlanStep> steps)
     {
         var leavesMove = steps.Skip(beforeLeaves).Any(s => s.Action is StepAction.InstallSigned or StepAction.Install);
-        if (leavesMove && server.Restart is not null)
-            steps.Insert(beforeLeaves, new PlanStep(Addresses.ServerRestartTrustingBoth, server.Host, StepAction.Restart,
-                "CA rotation: the server must trust the old and the new CA before any certificate from the new CA is installed",
-                [], Command: server.Restart));
+        if (leavesMove && ServerLoad.Step(server, observed, _ =>
+                "CA rotation: the server must trust the old and the new CA before any certificate from the new CA is installed", bothCas: true) is { } both)
+            steps.Insert(beforeLeaves, both);
     }
 
     /// <summary>Phase 3: every managed certificate now comes from the new CA; the old one leaves root.crt and root.crl.</summary>

@@ -105,7 +105,7 @@ internal static partial class TrustedCaPlanner
 
         if (rotation is not null)
         {
-            PlanRotationRestart(server, beforeLeaves, steps);
+            PlanRotationLoad(server, observed, beforeLeaves, steps);
             PlanFinalTrust(server, observed.Server, trusted, rotation, steps);
             serverChanged = true;
         }
@@ -116,17 +116,8 @@ internal static partial class TrustedCaPlanner
                 "the certificate in place is good; the pending key and its request are left over (an apply stopped after installing, or the request is no longer needed)",
                 steps);
 
-        if ((serverChanged || pending.Contains(Addresses.ServerRestart)) && server.Restart is not null)
-            steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart,
-                serverChanged
-                    ? "PostgreSQL loads the new SSL files on restart; last, after every agent holds a certificate from the trusted CA"
-                    : OwedRestarts.Why,
-                [], Command: server.Restart));
-        if (!serverChanged && !pending.Contains(Addresses.ServerRestart) && DatabasePlanner.PendingRestart(server, observed, warnings) is { } stillRunning)
-        {
-            if (server.Restart is not null) steps.Add(new PlanStep(Addresses.ServerRestart, server.Host, StepAction.Restart, stillRunning, [], Command: server.Restart));
-            else warnings.Add($"{stillRunning}; server.restart is not set, so restart it yourself");
-        }
+        ServerLoad.PlanLast(server, observed, serverChanged, pending,
+            verb => $"PostgreSQL loads the new SSL files on {verb}; last, after every agent holds a certificate from the trusted CA", steps, warnings);
         Planner.SayRestartsByHand(server, serverChanged, byHand, rotation is not null, warnings);
         return new Plan(steps, Planner.Notes(observed)) { Warnings = warnings };
     }

@@ -48,6 +48,8 @@ public static partial class PlanMarkdownRenderer
 
         var restarts = plan.Steps.Where(s => s.Action == StepAction.Restart).Select(s => Restarted(s.Address)).Distinct().ToList();
         text.Append("**Restarts:** ").Append(restarts.Count == 0 ? "none" : string.Join(", ", restarts.Select(Code))).Append(".\n");
+        var reloads = plan.Steps.Where(s => s.Action == StepAction.Reload).Select(s => Restarted(s.Address)).Distinct().ToList();
+        if (reloads.Count > 0) text.Append("**Reloads (no connection dropped):** ").Append(string.Join(", ", reloads.Select(Code))).Append(".\n");
         var signatures = plan.Steps.Count(s => s.Action == StepAction.RequestSignature);
         if (signatures > 0)
             text.Append("**Waiting for the CA:** ").Append(Count(signatures, "certificate signing request"))
@@ -126,6 +128,7 @@ public static partial class PlanMarkdownRenderer
         StepAction.SetOwner => $"{Code(step.Paths[0])} to {Code(step.Owner ?? "")}",
         StepAction.EditSettings => Code(step.Paths[0]),
         StepAction.Restart or StepAction.TestConfig => $"runs {Code(step.Command ?? "")}",
+        StepAction.Reload => step.Command is { } command ? $"runs {Code(command)}" : Code(Inventory.ServerReload.OverDatabase),
         _ => Paths(step.Paths, ", "),
     };
 
@@ -155,9 +158,10 @@ public static partial class PlanMarkdownRenderer
         foreach (var refusal in plan.Refusals) text.Append("\n> **Apply will refuse:** ").Append(Words(refusal)).Append('\n');
     }
 
-    /// <summary>"restart[agent 7]" -> "agent 7".</summary>
+    /// <summary>"restart[agent 7]" -> "agent 7", "reload[server]" -> "server".</summary>
     private static string Restarted(string address) =>
-        address.StartsWith("restart[", StringComparison.Ordinal) && address.EndsWith(']') ? address[8..^1] : address;
+        address.StartsWith("restart[", StringComparison.Ordinal) && address.EndsWith(']') ? address[8..^1]
+        : address.StartsWith("reload[", StringComparison.Ordinal) && address.EndsWith(']') ? address[7..^1] : address;
 
     private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 

@@ -77,6 +77,7 @@ public static class PlanTextRenderer
         StepAction.CreateRole => "create role",
         StepAction.DisableJob => "disable job",
         StepAction.Restart => "restart",
+        StepAction.Reload => "reload",
         StepAction.Restore => "restore",
         StepAction.Remove => "remove",
         StepAction.TestConfig => "test config",
@@ -95,6 +96,7 @@ public static class PlanTextRenderer
         StepAction.Remove or StepAction.RemovePending or StepAction.RemoveLeftover => '-',
         StepAction.MoveState => '>',
         StepAction.Restart => '!',
+        StepAction.Reload => '~',
         StepAction.TestConfig => '?',
         _ => '+',
     };
@@ -116,6 +118,7 @@ public static class PlanTextRenderer
         StepAction.SetOwner => $"{step.Paths[0]} -> {step.Owner}",
         StepAction.EditSettings => step.Paths[0],
         StepAction.Restart or StepAction.TestConfig => $"run: {step.Command}",
+        StepAction.Reload => step.Command is { } command ? $"run: {command}" : Inventory.ServerReload.OverDatabase,
         StepAction.Restore => $"{step.Paths[0]} <- {step.Source} ({ModeAndOwner(step)})",
         StepAction.RequestSignature => $"{string.Join(" + ", step.Paths)}",
         StepAction.InstallSigned => $"{string.Join(" + ", step.Paths)} ({ModeAndOwner(step)}) from {step.Source}",

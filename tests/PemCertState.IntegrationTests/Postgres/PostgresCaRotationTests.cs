@@ -23,8 +23,8 @@ public sealed class PostgresCaRotationTests(PostgresFixture postgres) : IClassFi
         File.Copy(key, oldKey);
         File.SetUnixFileMode(oldKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        // When the rotation runs up to the server restart that makes it trust both CAs (phase 1)
-        await lab.ApplyAsync(options: new PlanOptions(RotateCa: true), stopAfter: s => s.Address == Addresses.ServerRestartTrustingBoth);
+        // When the rotation runs up to the server reload that makes it trust both CAs (phase 1)
+        await lab.ApplyAsync(options: new PlanOptions(RotateCa: true), stopAfter: s => s.Address == Addresses.ServerReloadTrustingBoth);
 
         // Then the agent, still on its old certificate, logs in (no outage)
         var during = postgres.AgentPsql("agent31", lab.RootCrt, oldCrt, oldKey);

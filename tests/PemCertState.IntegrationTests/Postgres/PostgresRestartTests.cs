@@ -14,7 +14,7 @@ public sealed class PostgresRestartTests(PostgresFixture postgres) : IClassFixtu
     {
         // Given files and postgresql.conf applied by an inventory whose restart command does nothing
         postgres.RegisterAgent(1);
-        var lab = new PemLab(postgres, "pending", PemLab.PerAgent(1), restart: "true");
+        var lab = new PemLab(postgres, "pending", PemLab.PerAgent(1), restart: "true", reload: false);
         await lab.ApplyAsync();
 
         // When it is planned again
@@ -48,7 +48,7 @@ public sealed class PostgresRestartTests(PostgresFixture postgres) : IClassFixtu
         // Given a server converged with a real restart, whose new server certificate was then installed by a restart
         // command that did nothing but succeed (so pemstate's own record says the server loaded it)
         postgres.RegisterAgent(1);
-        var lab = new PemLab(postgres, "asked", PemLab.PerAgent(1));
+        var lab = new PemLab(postgres, "asked", PemLab.PerAgent(1), reload: false);
         await lab.ApplyAsync();
         Assert.True((await lab.PlanAsync()).IsEmpty);
         lab.Rewrite($"restart: \"{postgres.RestartCommand}\"", "restart: \"true\"");
@@ -111,7 +111,7 @@ public sealed class PostgresRestartTests(PostgresFixture postgres) : IClassFixtu
                 - { id: 7, restart: "echo agent7 >> {{order}}" }
                 - { id: 8, restart: "echo agent8 >> {{order}}" }
             """;
-        var lab = new PemLab(postgres, "restart-order", agents, restart: $"echo server >> {order} && {postgres.RestartCommand}");
+        var lab = new PemLab(postgres, "restart-order", agents, restart: $"echo server >> {order} && {postgres.RestartCommand}", reload: false);
         await lab.ApplyAsync();
 
         // and a change on every side: the server's CRL and both agents' keys are gone

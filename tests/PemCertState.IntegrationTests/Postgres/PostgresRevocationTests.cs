@@ -36,9 +36,9 @@ public sealed class PostgresRevocationTests(PostgresFixture postgres) : IClassFi
         lab.Rewrite("list: [{ id: 1 }, { id: 2 }, { id: 3 }]", "list: [{ id: 1 }, { id: 2 }]");
         var (plan, _) = await lab.ApplyAsync();
 
-        // Then the plan revoked it, removed its files and restarted the server after the agent steps
+        // Then the plan revoked it, removed its files and reloaded the server after the agent steps
         Assert.Equal(
-            ["server.root_crl", "agent[3].certificate", "restart[server]", "agents.ledger"],
+            ["server.root_crl", "agent[3].certificate", "reload[server]", "agents.ledger"],
             plan.Resources);
         Assert.Contains(plan.Steps, s => s.Action == StepAction.WriteCrl && s.Reason == $"agent 3 is no longer in the inventory: its certificate (serial {serial}) is revoked");
         Assert.False(File.Exists(Path.Combine(lab.CertDir(3), "agent3.key")));

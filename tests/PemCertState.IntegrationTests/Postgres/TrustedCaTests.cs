@@ -32,7 +32,7 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         await lab.ApplyAsync();
 
         // When the inventory switches to the trusted CA and pemstate applies (through the CLI, as a pipeline would)
-        ExternalCa(lab.Folder, "init");
+        ExternalCa.Run(lab.Folder, "init");
         lab.Rewrite(SelfSigned, Trusted("trusted/ca.crl"));
         var waiting = Processes.Pemstate("apply", "-f", lab.InventoryPath, "--auto-approve");
 
@@ -44,11 +44,11 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         Assert.Equal("t", postgres.Sql("pem", "SELECT jobenabled FROM pem.job WHERE jobname = 'Check CA certificate expiry'"));
 
         // When the CA signs them and pemstate applies again
-        ExternalCa(lab.Folder, "sign");
+        ExternalCa.Run(lab.Folder, "sign");
         var (plan, _) = await lab.ApplyAsync();
 
-        // Then the server restarted last, on the trusted chain, and both agents log in with psql and with verify --connect
-        Assert.Equal("restart[server]", plan.Steps[^1].Address);
+        // Then the server reloaded last, on the trusted chain, and both agents log in with psql and with verify --connect
+        Assert.Equal(Addresses.ServerReload, plan.Steps[^1].Address);
         Assert.Contains(plan.Steps, s => s.Action == StepAction.DisableJob);
         Assert.Equal("f", postgres.Sql("pem", "SELECT jobenabled FROM pem.job WHERE jobname = 'Check CA certificate expiry'"));
         foreach (var id in new[] { 41, 42 })
@@ -79,10 +79,10 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         postgres.RegisterAgent(43);
         var lab = new PemLab(postgres, "trusted-no-crl", PemLab.PerAgent(43));
         await lab.ApplyAsync();
-        ExternalCa(lab.Folder, "init");
+        ExternalCa.Run(lab.Folder, "init");
         lab.Rewrite(SelfSigned, Trusted("none"));
         await lab.ApplyAsync();
-        ExternalCa(lab.Folder, "sign");
+        ExternalCa.Run(lab.Folder, "sign");
 
         // When the signed certificates are applied
         await lab.ApplyAsync();
@@ -103,10 +103,10 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         postgres.RegisterAgent(44);
         var lab = new PemLab(postgres, "trusted-foreign-crl", PemLab.PerAgent(44));
         await lab.ApplyAsync();
-        ExternalCa(lab.Folder, "init");
+        ExternalCa.Run(lab.Folder, "init");
         lab.Rewrite(SelfSigned, Trusted("trusted/ca.crl"));
         await lab.ApplyAsync();
-        ExternalCa(lab.Folder, "sign");
+        ExternalCa.Run(lab.Folder, "sign");
         await lab.ApplyAsync();
 
         // When a CRL from the old PEM CA is planted as root.crl (the leftover-CRL trap)
@@ -148,7 +148,7 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         postgres.RegisterAgent(46);
         var lab = new PemLab(postgres, "trusted-wrong-signed", PemLab.PerAgent(45, 46));
         await lab.ApplyAsync();
-        ExternalCa(lab.Folder, "init");
+        ExternalCa.Run(lab.Folder, "init");
         lab.Rewrite(SelfSigned, Trusted("trusted/ca.crl"));
         Assert.Equal(3, Processes.Pemstate("apply", "-f", lab.InventoryPath, "--auto-approve").ExitCode);
         var served = ServedCertificate();
@@ -170,7 +170,7 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
             otherCa.Issue("/C=IN/O=PEM/CN=agent46", PendingPublicKey(lab, 46), LeafUsage.Client, now, TimeSpan.FromDays(365))));
         File.Delete(Path.Combine(lab.Folder, "csr", "agent45.csr"));
         File.Delete(Path.Combine(lab.Folder, "csr", "agent46.csr"));
-        ExternalCa(lab.Folder, "sign");
+        ExternalCa.Run(lab.Folder, "sign");
 
         // When pemstate applies (the CLI, as a pipeline would)
         var apply = Processes.Pemstate("apply", "-f", lab.InventoryPath, "--auto-approve");
@@ -199,22 +199,22 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         postgres.RegisterAgent(48);
         var lab = new PemLab(postgres, "trusted-rotation", PemLab.PerAgent(47, 48));
         await lab.ApplyAsync();
-        ExternalCa(lab.Folder, "init");
+        ExternalCa.Run(lab.Folder, "init");
         lab.Rewrite(SelfSigned, Trusted("trusted/ca.crl"));
         await lab.ApplyAsync();
-        ExternalCa(lab.Folder, "sign");
+        ExternalCa.Run(lab.Folder, "sign");
         await lab.ApplyAsync();
         var next = Path.Combine(lab.Folder, "next");
-        ExternalCa(next, "init", name: "Other");
+        ExternalCa.Run(next, "init", name: "Other");
         lab.Rewrite(Trusted("trusted/ca.crl"), Trusted("next/trusted/ca.crl").Replace("trusted/ca.crt", "next/trusted/ca.crt", StringComparison.Ordinal)
             + "  requests_dir: next/csr\n  signed_dir: next/signed\n");
         var (waiting, _) = await lab.ApplyAsync();
         Assert.Equal([StepAction.GenerateKey, StepAction.RequestSignature], waiting.Steps.Select(s => s.Action).Distinct());
         AssertLogins(lab, "before the rotation");
-        ExternalCa(next, "sign");
+        ExternalCa.Run(next, "sign");
 
-        // When phase 1 runs (root.crt and root.crl hold both CAs, the server restarts trusting both)
-        var (phase1, _) = await lab.ApplyAsync(stopAfter: s => s.Address == Addresses.ServerRestartTrustingBoth);
+        // When phase 1 runs (root.crt and root.crl hold both CAs, the server reloads trusting both)
+        var (phase1, _) = await lab.ApplyAsync(stopAfter: s => s.Address == Addresses.ServerReloadTrustingBoth);
 
         // Then the agents still log in with the old CA's certificates, and the new CA's certificates are accepted already
         Assert.Contains(phase1.Steps, s => s.Reason.StartsWith("CA rotation, phase 1", StringComparison.Ordinal));
@@ -236,12 +236,12 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         AssertLogins(lab, "after phase 2");
         Assert.Contains("Other Issuing CA 1", Processes.Check("openssl", "x509", "-in", Path.Combine(lab.CertDir(47), "agent47.crt"), "-noout", "-issuer"), StringComparison.Ordinal);
 
-        // When the rest runs (phase 3: the old CA leaves root.crt and root.crl, the server restarts last)
+        // When the rest runs (phase 3: the old CA leaves root.crt and root.crl, the server reloads last)
         var (phase3, _) = await lab.ApplyAsync();
 
         // Then every agent logs in, the old CA is no longer trusted by the real server, verify passes, and nothing is planned
         Assert.Contains(phase3.Steps, s => s.Reason.StartsWith("CA rotation, phase 3", StringComparison.Ordinal));
-        Assert.Equal("restart[server]", phase3.Steps[^1].Address);
+        Assert.Equal(Addresses.ServerReload, phase3.Steps[^1].Address);
         AssertLogins(lab, "after phase 3");
         Assert.All(PemCodec.DecodeCertificates(File.ReadAllBytes(lab.RootCrt)), c => Assert.Contains("Other", DistinguishedNames.Format(c.SubjectDN), StringComparison.Ordinal));
         Assert.NotEqual(0, postgres.AgentPsql("agent47", lab.RootCrt, oldCertificate, oldKey).ExitCode);
@@ -257,10 +257,10 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         postgres.RegisterAgent(49);
         var lab = new PemLab(postgres, "trusted-renewal", PemLab.PerAgent(49));
         await lab.ApplyAsync();
-        ExternalCa(lab.Folder, "init");
+        ExternalCa.Run(lab.Folder, "init");
         lab.Rewrite(SelfSigned, Trusted("trusted/ca.crl"));
         await lab.ApplyAsync();
-        ExternalCa(lab.Folder, "sign");
+        ExternalCa.Run(lab.Folder, "sign");
         await lab.ApplyAsync();
         var issuing = new CertificateAuthority(
             PemCodec.DecodeCertificates(File.ReadAllBytes(Path.Combine(lab.Folder, "ca", "intermediate.crt")))[0],
@@ -274,7 +274,7 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         var waiting = Processes.Pemstate("apply", "-f", lab.InventoryPath, "--auto-approve");
         Assert.True(waiting.ExitCode == 3, waiting.Output);
         Assert.Contains("renew_before is 30 days", waiting.Output, StringComparison.Ordinal);
-        ExternalCa(lab.Folder, "sign");
+        ExternalCa.Run(lab.Folder, "sign");
         var (renewal, _) = await lab.ApplyAsync();
 
         // Then only agent 49's pair was installed, the real server was not restarted, and the agent logs in with the new certificate
@@ -323,15 +323,5 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         var again = await lab.PlanAsync();
         Assert.True(again.IsEmpty, string.Join("\n", again.Steps.Select(s => $"{s.Address} {s.Action}: {s.Reason}")));
         Assert.Empty(again.Warnings);
-    }
-
-    /// <summary>examples/trusted-ca/external-ca.sh: the openssl CA the README points users at.</summary>
-    private static void ExternalCa(string folder, string command, string name = "Example")
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "PemCertState.sln"))) root = root.Parent!;
-        var (code, output) = Processes.Run("sh", [Path.Combine(root.FullName, "examples", "trusted-ca", "external-ca.sh"), command, folder],
-            new Dictionary<string, string> { ["NAME"] = name });
-        Assert.True(code == 0, output);
     }
 }

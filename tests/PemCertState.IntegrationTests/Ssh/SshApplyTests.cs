@@ -86,6 +86,38 @@ public sealed class SshApplyTests(SshdFixture sshd) : IClassFixture<SshdFixture>
         Assert.Empty(Directory.EnumerateFileSystemEntries(lab.Root, "*.pemstate-tmp", SearchOption.AllDirectories));
     }
 
+    [Fact]
+    public async Task A_pair_replaced_over_ssh_leaves_its_config_byte_for_byte_and_no_staged_copy()
+    {
+        // Given a converged server and agent over SSH, then the server's and the agent's keys deleted
+        var host = sshd.Start("switch0");
+        using var lab = SshLab.Create(sshd, [host], agents: 1);
+        Assert.True((await lab.ApplyAsync()).Result.Succeeded);
+        var configs = new[] { lab.AgentConfig(1), Path.Combine(lab.DataDir, PemFiles.PostgresqlConf) };
+        var before = configs.ToDictionary(c => c, c => (File.ReadAllBytes(c), File.GetUnixFileMode(c)));
+        File.Delete(Path.Combine(lab.CertDir(1), "agent1.key"));
+        File.Delete(Path.Combine(lab.DataDir, PemFiles.ServerKey));
+
+        // When both pairs are installed again over SSH (each through its staged copy, its config pointed there and back)
+        var (_, result) = await lab.ApplyAsync();
+
+        // Then both configs are byte for byte and mode for mode what they were, no staged copy is left, and the new pairs belong together
+        Assert.True(result.Succeeded, result.Failure);
+        foreach (var (config, (bytes, mode)) in before)
+        {
+            Assert.Equal(bytes, File.ReadAllBytes(config));
+            Assert.Equal(mode, File.GetUnixFileMode(config));
+        }
+        Assert.Empty(Directory.EnumerateFiles(lab.Root, "*" + PemCertState.Execution.PairSwitch.Staged, SearchOption.AllDirectories));
+        foreach (var (key, certificate) in new[] { (Path.Combine(lab.CertDir(1), "agent1.key"), Path.Combine(lab.CertDir(1), "agent1.crt")),
+                     (Path.Combine(lab.DataDir, PemFiles.ServerKey), Path.Combine(lab.DataDir, PemFiles.ServerCertificate)) })
+        {
+            Assert.Equal(Private, File.GetUnixFileMode(key));
+            Assert.Equal(SshOpenSsl.Run("pkey", "-in", key, "-pubout").Output, SshOpenSsl.Run("x509", "-in", certificate, "-noout", "-pubkey").Output);
+        }
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
+
     private static void AssertVerifies(string root, string certificate)
     {
         var (exit, output) = SshOpenSsl.Run("verify", "-CAfile", root, certificate);

@@ -31,7 +31,8 @@ internal sealed class PemLab
     /// <param name="agentsYaml">The whole agents section; "{folder}" is replaced by the lab folder.</param>
     /// <param name="database">server.database; default: the fixture's server.</param>
     /// <param name="dataDir">server.data_dir; default: the fixture's data dir.</param>
-    public PemLab(PostgresFixture postgres, string name, string agentsYaml, string? restart = null, string? database = null, string? dataDir = null)
+    /// <param name="reload">false: server.reload is null, so every change restarts the server (tests of restarts).</param>
+    public PemLab(PostgresFixture postgres, string name, string agentsYaml, string? restart = null, string? database = null, string? dataDir = null, bool reload = true)
     {
         _postgres = postgres;
         Folder = Path.Combine(postgres.Root, name);
@@ -52,6 +53,7 @@ internal sealed class PemLab
               subject: /C=IN/O=EDB/CN=localhost
               key: {key}
               restart: "{restart ?? postgres.RestartCommand}"
+              {(reload ? "" : "reload: null")}
               database: {database ?? postgres.DatabaseYaml()}
             {agentsYaml.Replace("{folder}", Folder, StringComparison.Ordinal)}
             """);
@@ -98,12 +100,15 @@ internal sealed class PemLab
     }
 
     /// <param name="stopAfter">Run only the plan's steps up to and including the first one this picks (an apply cut short).</param>
-    public async Task<(Plan Plan, ApplyResult Result)> ApplyAsync(bool mustSucceed = true, PlanOptions? options = null, Func<PlanStep, bool>? stopAfter = null)
+    /// <param name="planAt">The planner's clock (a later one renews what would be inside its window then); the apply still issues
+    /// at the real time, so that the real server accepts what it issues.</param>
+    public async Task<(Plan Plan, ApplyResult Result)> ApplyAsync(bool mustSucceed = true, PlanOptions? options = null, Func<PlanStep, bool>? stopAfter = null,
+        DateTimeOffset? planAt = null)
     {
         var desired = await DesiredAsync();
         await using var hosts = new HostSet(desired);
         var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
-        var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow, options);
+        var plan = Planner.Create(desired, observed, planAt ?? DateTimeOffset.UtcNow, options);
         if (stopAfter is not null) plan = new Plan(plan.Steps.Take(plan.Steps.ToList().FindIndex(s => stopAfter(s)) + 1).ToList());
         var executor = new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System);
         var result = await executor.ApplyAsync(desired, observed, plan, 2, null, CancellationToken.None);

@@ -44,13 +44,17 @@ public sealed class CrashCampaignTests(ITestOutputHelper output)
     public void A_fresh_apply_killed_in_any_window_converges_with_every_consumer_on_the_files_on_disk() =>
         Campaign("fresh", converged: false, null, [], SinglePoints.Select(p => new[] { p }));
 
+    /// <summary>
+    /// A renewal writes no CA and no root.crt. It does write postgresql.conf and agent.cfg: a pair's config is pointed at its
+    /// staged copy and back (PairSwitch), so a kill after its first rename leaves the config naming the staged pair.
+    /// </summary>
     [Fact]
     public void A_renewal_killed_in_any_window_converges_with_every_consumer_on_the_files_on_disk() =>
-        Campaign("renewal", converged: true, Lab.Today.AddDays(340), [], SinglePoints.Except(NotWritten).Where(p => !p.Contains("ca_", StringComparison.Ordinal) && !p.Contains("root.crt", StringComparison.Ordinal)).Select(p => new[] { p }));
+        Campaign("renewal", converged: true, Lab.Today.AddDays(340), [], SinglePoints.Where(p => !p.Contains("ca_", StringComparison.Ordinal) && !p.Contains("root.crt", StringComparison.Ordinal)).Select(p => new[] { p }));
 
     [Fact]
     public void A_CA_rotation_killed_once_twice_or_three_times_converges_with_every_consumer_on_the_files_on_disk() =>
-        Campaign("rotation", converged: true, null, ["--rotate-ca"], SinglePoints.Except(NotWritten).Select(p => new[] { p }).Concat(
+        Campaign("rotation", converged: true, null, ["--rotate-ca"], SinglePoints.Select(p => new[] { p }).Concat(
         [
             ["server/data/root.crt", "agents/1/.pem/agent1.crt"],
             ["agents/1/.pem/agent1.crt", "restart:server"],
@@ -59,9 +63,6 @@ public sealed class CrashCampaignTests(ITestOutputHelper output)
             ["restart:server", "agents/1/.pem/agent1.crt", "restart:agent1"],
             ["agents/1/.pem/agent1.key", "agents/2/.pem/agent2.crt", "restart:server"],
         ]));
-
-    /// <summary>Files that only a fresh apply writes (the settings are in place after it); a renewal writes no CA and no root.crt either.</summary>
-    private static readonly string[] NotWritten = ["server/data/postgresql.conf", "agents/1/agent.cfg"];
 
     private void Campaign(string scenario, bool converged, DateTimeOffset? now, string[] arguments, IEnumerable<string[]> sequences)
     {

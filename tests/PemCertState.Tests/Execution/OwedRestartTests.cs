@@ -79,6 +79,28 @@ public sealed class OwedRestartTests
     }
 
     [Fact]
+    public async Task A_reload_that_fails_stays_owed_and_one_that_succeeds_is_recorded_for_the_server()
+    {
+        // Given a converged lab whose server reloads (its restart would say so in the log) with a command that fails
+        using var lab = Lab.Create(agents: 1, serverRestart: "'echo server >> restarts.log'");
+        File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath)
+            .Replace("  restart: 'echo server >> restarts.log'\n", "  restart: 'echo server >> restarts.log'\n  reload: \"test ! -e fail-reload\"\n", StringComparison.Ordinal));
+        Assert.Equal(0, Pemstate.Run(lab.Root, "apply", "--auto-approve").ExitCode);
+        File.WriteAllText(Path.Combine(lab.Root, "fail-reload"), "");
+
+        // When a renewal runs and the server reload fails
+        Assert.NotEqual(0, Pemstate.RunWith(lab.Root, At(Renewal), "apply", "--auto-approve").ExitCode);
+
+        // Then the reload is still owed, and once it succeeds nothing is, and the server never restarted
+        Assert.Contains((await lab.PlanAsync(Renewal)).Steps, s => s.Address == Addresses.ServerReload && s.Action == StepAction.Reload);
+        File.Delete(Path.Combine(lab.Root, "fail-reload"));
+        Assert.Equal(0, Pemstate.RunWith(lab.Root, At(Renewal), "apply", "--auto-approve").ExitCode);
+        Assert.Empty((await lab.PlanAsync(Renewal)).Steps);
+        Assert.Equal(["agent[1]", "server"], (await lab.ObserveAsync()).Loaded!.Keys.Order(StringComparer.Ordinal));
+        Assert.False(File.Exists(lab.RestartLog) && File.ReadAllText(lab.RestartLog).Contains("server", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_consumer_whose_record_differs_from_its_files_owes_its_restart_whatever_the_journal_says()
     {
         // Given a converged lab: its journal says finished, and every consumer's record matches its files

@@ -132,4 +132,25 @@ public sealed class InventoryDatabaseTests
         var spec = new DatabaseSpec(host, 5432, "pem", "postgres", null, sslmode);
         Assert.Equal((verifies, unverified), (spec.Verifies, spec.Unverified));
     }
+
+    [Theory]
+    [InlineData("", true, null)]
+    [InlineData("  reload: systemctl reload postgresql\n", true, "systemctl reload postgresql")]
+    [InlineData("  reload: null\n", true, "none")]
+    [InlineData("", false, "none")]
+    [InlineData("  reload: pg_ctlcluster 15 main reload\n", false, "pg_ctlcluster 15 main reload")]
+    public void Server_reload_defaults_to_pg_reload_conf_over_the_database_and_null_turns_it_off(string reload, bool database, string? command)
+    {
+        // Given a server with or without server.database, and server.reload absent, a command or null
+        var yaml = "version: 1\nhosts: { pem: { transport: local } }\nca: { subject: /CN=pem-ca }\nserver:\n  host: pem\n  data_dir: /data\n  subject: /CN=pem\n"
+            + reload + (database ? "  database: { host: 127.0.0.1, user: postgres }\n" : "");
+
+        // When it is loaded
+        var result = InventoryText.Load(yaml);
+
+        // Then the reload is the command, pg_reload_conf() over the database (no command), or none (restarts only)
+        Assert.Empty(result.Diagnostics.Select(d => d.ToString()));
+        var expected = command switch { "none" => null, null => new ServerReload(null), _ => new ServerReload(command) };
+        Assert.Equal(expected, result.State!.Server.Reload);
+    }
 }

@@ -38,6 +38,31 @@ public sealed class PlanJsonSchemaTests
     }
 
     [Fact]
+    public async Task A_server_reload_matches_the_published_schema_with_its_command_or_over_the_database()
+    {
+        // Given a fresh lab's plan, whose server step becomes a reload by command and one over server.database
+        using var lab = Lab.Create(agents: 1);
+        var plan = await lab.PlanAsync();
+        var restart = plan.Steps[^1];
+        var byCommand = new PemCertState.Planning.PlanStep(PemCertState.Planning.Addresses.ServerReload, restart.Host,
+            PemCertState.Planning.StepAction.Reload, restart.Reason, [], Command: "systemctl reload postgresql");
+        var overDatabase = byCommand with { Command = null };
+
+        foreach (var reload in new[] { byCommand, overDatabase })
+        {
+            // When
+            var reloading = plan with { Steps = [.. plan.Steps.SkipLast(1), reload] };
+            using var json = JsonDocument.Parse(PlanJsonRenderer.Render(reloading));
+            var result = PlanSchema().Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+
+            // Then it validates, and the text plan says what runs
+            Assert.True(result.IsValid, string.Join("\n", (result.Details ?? []).Where(d => !d.IsValid).Select(d => $"{d.InstanceLocation}: {string.Join(", ", d.Errors?.Values.ToList() ?? [])}")));
+            Assert.Contains(reload.Command is null ? "SELECT pg_reload_conf() over server.database" : "run: systemctl reload postgresql",
+                PlanTextRenderer.Render(reloading), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_json_plan_never_holds_key_material()
     {
         // Given a converged lab whose keys are then all replaced

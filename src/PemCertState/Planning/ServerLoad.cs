@@ -1,0 +1,56 @@
+using PemCertState.Database;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// The step that makes PostgreSQL load what a plan changed: a reload wherever one does, a restart only where it must.
+/// Everything pemstate changes on the server is an SSL file or an ssl* setting, and PostgreSQL 10 and later re-read all of
+/// them on reload (their pg_settings.context is sighup, `ssl = on` on a server that had it off included). A restart drops
+/// every connection and refuses new ones until the server is up; a reload drops none.
+/// </summary>
+internal static class ServerLoad
+{
+    /// <summary>The reload or restart step for <paramref name="reason"/>(its verb); null when the inventory gives neither.</summary>
+    /// <param name="bothCas">The load in the middle of a CA rotation, after which the server trusts the old and the new CA.</param>
+    public static PlanStep? Step(ServerSpec server, ObservedState observed, Func<string, string> reason, bool bothCas = false)
+    {
+        if (Reload(server, observed) is { } reload)
+            return new PlanStep(bothCas ? Addresses.ServerReloadTrustingBoth : Addresses.ServerReload, server.Host, StepAction.Reload,
+                reason("reload"), [], Command: reload.Command);
+        if (server.Restart is { } restart)
+            return new PlanStep(bothCas ? Addresses.ServerRestartTrustingBoth : Addresses.ServerRestart, server.Host, StepAction.Restart,
+                reason("restart"), [], Command: restart);
+        return null;
+    }
+
+    /// <summary>
+    /// Last in a plan: the load the server's changed files need, or the one it still owes (an earlier apply stopped before it,
+    /// or the running server differs from its files); a warning when the inventory gives no way to do it.
+    /// </summary>
+    /// <param name="changedReason">Why, when this plan changed the server's files, given the verb (reload or restart).</param>
+    public static void PlanLast(ServerSpec server, ObservedState observed, bool changed, IReadOnlySet<string> owed, Func<string, string> changedReason,
+        List<PlanStep> steps, List<string> warnings)
+    {
+        if (changed || owed.Contains(Addresses.ServerRestart))
+        {
+            if (Step(server, observed, changed ? changedReason : _ => OwedRestarts.Why) is { } step) steps.Add(step);
+            return;
+        }
+        if (DatabasePlanner.PendingRestart(server, observed, warnings) is not { } stillRunning) return;
+        if (Step(server, observed, _ => stillRunning) is { } pending) steps.Add(pending);
+        else warnings.Add($"{stillRunning}; neither server.restart nor a reload is set, so restart or reload it yourself");
+    }
+
+    /// <summary>
+    /// The reload to use, or null for a restart: none is configured; only the database could reload and it was not reached;
+    /// or the server says one of the SSL settings is read only at start (pg_settings.context postmaster: PostgreSQL before 10).
+    /// </summary>
+    private static ServerReload? Reload(ServerSpec server, ObservedState observed)
+    {
+        if (server.Reload is not { } reload) return null;
+        if (observed.Database is not { Reached: true } database) return reload.Command is null ? null : reload;
+        return PemDatabase.SslSettingNames.Any(name => database.Contexts.GetValueOrDefault(name) == "postmaster") ? null : reload;
+    }
+}

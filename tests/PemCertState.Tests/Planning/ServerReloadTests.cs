@@ -1,0 +1,99 @@
+using PemCertState.Database;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using PemCertState.Planning;
+using PemCertState.Tests.Support;
+using Xunit;
+
+namespace PemCertState.Tests.Planning;
+
+/// <summary>
+/// Issue 20, item 4: the server loads new SSL files by reload (no connection dropped), and restarts only where a reload cannot
+/// load them.
+/// </summary>
+public sealed class ServerReloadTests
+{
+    private const string Reload = "echo reload >> restarts.log";
+
+    [Fact]
+    public async Task A_server_with_a_reload_command_reloads_where_it_restarted()
+    {
+        // Given an empty lab whose server has a reload command beside its restart
+        using var lab = WithReload();
+
+        // When it is planned
+        var plan = await lab.PlanAsync();
+
+        // Then the server is reloaded last, with that command, and never restarted
+        var last = plan.Steps[^1];
+        Assert.Equal((Addresses.ServerReload, StepAction.Reload, Reload), (last.Address, last.Action, last.Command));
+        Assert.Equal("PostgreSQL loads the new SSL files on reload; last, after every agent holds a certificate the new files accept", last.Reason);
+        Assert.DoesNotContain(plan.Steps, s => s.Address == Addresses.ServerRestart);
+    }
+
+    [Fact]
+    public async Task A_CA_rotation_reloads_the_server_to_trust_both_CAs_and_again_to_drop_the_old_one()
+    {
+        // Given a converged lab whose server has a reload command
+        using var lab = WithReload();
+        await lab.ApplyAsync();
+
+        // When a CA rotation is planned
+        var plan = Planner.Create(lab.Desired, await lab.ObserveAsync(), Lab.Today, new PlanOptions(RotateCa: true));
+
+        // Then both loads of the server are reloads: no login is dropped while agents switch CA
+        Assert.Equal([Addresses.ServerReloadTrustingBoth, Addresses.ServerReload],
+            plan.Steps.Where(s => s.Host == "pem" && s.Action is StepAction.Reload or StepAction.Restart && Addresses.AgentOf(s.Address) is null).Select(s => s.Address));
+    }
+
+    [Fact]
+    public async Task Over_the_database_the_server_reloads_with_pg_reload_conf_unless_an_SSL_setting_needs_a_restart()
+    {
+        // Given an empty lab whose server.database was reached, and PostgreSQL 10 or later (every ssl* setting is sighup)
+        using var lab = Lab.Create();
+        var desired = lab.Desired with { Server = lab.Desired.Server with { Database = Database, Reload = new ServerReload(null) } };
+        var observed = await lab.ObserveAsync();
+
+        // When it is planned
+        var reloaded = Planner.Create(desired, observed with { Database = Reached("sighup") }, Lab.Today);
+        // and planned for a server that reads ssl only when it starts (PostgreSQL 9.6)
+        var restarted = Planner.Create(desired, observed with { Database = Reached("postmaster") }, Lab.Today);
+
+        // Then the first reloads over the database (no command), the second restarts
+        var reload = reloaded.Steps[^1];
+        Assert.Equal((Addresses.ServerReload, StepAction.Reload, null), (reload.Address, reload.Action, reload.Command));
+        Assert.Equal((Addresses.ServerRestart, StepAction.Restart), (restarted.Steps[^1].Address, restarted.Steps[^1].Action));
+    }
+
+    [Fact]
+    public async Task A_database_that_was_not_reached_cannot_reload_the_server_so_it_restarts()
+    {
+        // Given an empty lab whose server.database did not answer
+        using var lab = Lab.Create();
+        var desired = lab.Desired with { Server = lab.Desired.Server with { Database = Database, Reload = new ServerReload(null) } };
+        var observed = await lab.ObserveAsync() with { Database = ObservedDatabase.NotReached(Database.ToString(), "connection refused") };
+
+        // When it is planned
+        var plan = Planner.Create(desired, observed, Lab.Today);
+
+        // Then the server restarts, as before server.reload
+        Assert.Equal((Addresses.ServerRestart, StepAction.Restart), (plan.Steps[^1].Address, plan.Steps[^1].Action));
+    }
+
+    private static readonly DatabaseSpec Database = new("127.0.0.1", 5432, "pem", "postgres", null, "verify-full");
+
+    private static ObservedDatabase Reached(string sslContext) =>
+        new(Database.ToString(), true, null, new Dictionary<string, string>(), new Dictionary<string, RoleFacts>(), [], null, null)
+        {
+            Contexts = PemDatabase.SslSettingNames.ToDictionary(n => n, n => n == "ssl" ? sslContext : "sighup"),
+        };
+
+    private static Lab WithReload()
+    {
+        var lab = Lab.Create();
+        var text = File.ReadAllText(lab.InventoryPath);
+        File.WriteAllText(lab.InventoryPath, text.Replace("  restart: echo server >> restarts.log\n", $"  restart: echo server >> restarts.log\n  reload: {Reload}\n", StringComparison.Ordinal));
+        Assert.Equal(new ServerReload(Reload), lab.Desired.Server.Reload);
+        return lab;
+    }
+}
