@@ -64,7 +64,7 @@ internal static class Harness
 
         public async Task ExecuteAsync()
         {
-            _pemstate = o.Pemstate ?? (o.Jit ? FindPemstate() : PublishReadyToRun());
+            _pemstate = o.Pemstate ?? (o.Installed ? InstallTool() : o.Jit ? FindPemstate() : PublishReadyToRun());
             var load0 = File.ReadAllText("/proc/loadavg").Trim();
             Console.Out.Write($"pemstate: {_pemstate}\ncores: {Cores}; runs: {o.Runs} (+{o.Warmup} warm-up); loadavg at start: {load0}\n" +
                               "figures are medians; this machine is shared, expect noise.\n\n");
@@ -250,7 +250,7 @@ internal static class Harness
             var rss = new List<double>();
             var child = Measure(o.Runs, o.Warmup, () =>
             {
-                var run = Child.RunChecked("dotnet", [_pemstate, "plan", "-f", fleet.InventoryPath], pollRss: true);
+                var run = Child.RunChecked(PemstateFile, [.. PemstateArgs, "plan", "-f", fleet.InventoryPath], pollRss: true);
                 if (!run.Stdout.StartsWith("No changes", StringComparison.Ordinal)) throw new InvalidOperationException("plan on the converged lab is not empty:\n" + run.Stdout);
                 rss.Add(run.PeakRssKib / 1024.0);
             });
@@ -454,7 +454,7 @@ internal static class Harness
             var startup = StartupMedian();
             var plan = Measure(o.Runs, o.Warmup, () =>
             {
-                var run = Child.RunChecked("dotnet", [_pemstate, "plan", "-f", fleet.InventoryPath]);
+                var run = Child.RunChecked(PemstateFile, [.. PemstateArgs, "plan", "-f", fleet.InventoryPath]);
                 if (!run.Stdout.StartsWith("No changes", StringComparison.Ordinal)) throw new InvalidOperationException("plan on the converged ssh lab is not empty:\n" + run.Stdout);
             });
             _rows.Add(Row.From($"ssh plan child process ({o.SshHosts} hosts)", n, plan, baselineName: "pemstate --version", baseline: startup,
@@ -462,7 +462,7 @@ internal static class Harness
             var rss = new List<double>();
             var apply = Measure(o.Runs, o.Warmup, () =>
             {
-                var run = Child.RunChecked("dotnet", [_pemstate, "apply", "--auto-approve", "-f", fleet.InventoryPath], pollRss: true);
+                var run = Child.RunChecked(PemstateFile, [.. PemstateArgs, "apply", "--auto-approve", "-f", fleet.InventoryPath], pollRss: true);
                 if (!run.Stdout.StartsWith("No changes", StringComparison.Ordinal)) throw new InvalidOperationException("apply on the converged ssh lab is not a no-op:\n" + run.Stdout);
                 rss.Add(run.PeakRssKib / 1024.0);
             });
@@ -494,7 +494,7 @@ internal static class Harness
             var rss = new List<double>();
             var s = Measure(o.Runs, o.Warmup, () =>
             {
-                var run = Child.RunChecked("dotnet", [_pemstate, "apply", "--auto-approve", "-f", fleet.InventoryPath], pollRss: true);
+                var run = Child.RunChecked(PemstateFile, [.. PemstateArgs, "apply", "--auto-approve", "-f", fleet.InventoryPath], pollRss: true);
                 if (!run.Stdout.StartsWith("No changes", StringComparison.Ordinal)) throw new InvalidOperationException("apply on the converged lab is not a no-op:\n" + run.Stdout);
                 rss.Add(run.PeakRssKib / 1024.0);
             });
@@ -531,7 +531,7 @@ internal static class Harness
             for (var i = 0; i < o.Warmup; i++)
             {
                 using var warm = Fleet.CreateEmpty(2, key, keep: false);
-                Child.RunChecked("dotnet", [_pemstate, "apply", "--auto-approve", "-f", warm.InventoryPath]);
+                Child.RunChecked(PemstateFile, [.. PemstateArgs, "apply", "--auto-approve", "-f", warm.InventoryPath]);
             }
             var times = new List<double>();
             var rss = new List<double>();
@@ -551,7 +551,7 @@ internal static class Harness
                     opensslWide.Add(watch.Elapsed.TotalSeconds);
                 }
                 using var fleet = Fleet.CreateEmpty(n, key, o.Keep);
-                var run = Child.RunChecked("dotnet", [_pemstate, "apply", "--auto-approve", "-f", fleet.InventoryPath], pollRss: true);
+                var run = Child.RunChecked(PemstateFile, [.. PemstateArgs, "apply", "--auto-approve", "-f", fleet.InventoryPath], pollRss: true);
                 times.Add(run.Seconds);
                 rss.Add(run.PeakRssKib / 1024.0);
                 if (i == 0 && !(await fleet.PlanAsync()).IsEmpty) throw new InvalidOperationException("fresh apply did not converge the lab");
@@ -608,7 +608,7 @@ internal static class Harness
         {
             var self = Path.Combine(AppContext.BaseDirectory, "PemCertState.Benchmarks.dll");
             var empty = Measure(o.Runs, o.Warmup, () => Child.RunChecked("dotnet", [self, "--empty"]));
-            var ours = Measure(o.Runs, o.Warmup, () => Child.RunChecked("dotnet", [_pemstate, "--version"]));
+            var ours = Measure(o.Runs, o.Warmup, () => Child.RunChecked(PemstateFile, [.. PemstateArgs, "--version"]));
             _startup = ours.Median;
             _rows.Add(Row.From("startup: pemstate --version", null, ours, baselineName: "empty .NET app", baseline: empty.Median,
                 note: "dotnet pemstate.dll --version; baseline: dotnet on an app whose Main returns at once"));
@@ -618,7 +618,7 @@ internal static class Harness
         private double StartupMedian()
         {
             if (_startup is { } s) return s;
-            var ours = Measure(o.Runs, o.Warmup, () => Child.RunChecked("dotnet", [_pemstate, "--version"]));
+            var ours = Measure(o.Runs, o.Warmup, () => Child.RunChecked(PemstateFile, [.. PemstateArgs, "--version"]));
             _startup = ours.Median;
             return ours.Median;
         }
@@ -653,6 +653,33 @@ internal static class Harness
             Child.RunChecked("dotnet", ["publish", Path.Combine(root, "src", "PemCertState.Cli"), "-c", "Release", "-r", rid, "--self-contained", "false", "-o", output, "-nologo"], root);
             Console.Out.Write($"published in {watch.Elapsed.TotalSeconds:0.0} s\n");
             return Path.Combine(output, "pemstate.dll");
+        }
+
+        /// <summary>How a child pemstate starts: a .dll through `dotnet`, the installed tool's command as itself.</summary>
+        private string PemstateFile => _pemstate.EndsWith(".dll", StringComparison.Ordinal) ? "dotnet" : _pemstate;
+
+        private string[] PemstateArgs => _pemstate.EndsWith(".dll", StringComparison.Ordinal) ? [_pemstate] : [];
+
+        /// <summary>
+        /// pemstate the way the README installs it: `dotnet pack` of the CLI (the RID-specific ReadyToRun packages and the
+        /// pointer package) into a folder, `dotnet tool install --tool-path` from that folder alone; returns the installed command.
+        /// </summary>
+        private static string InstallTool()
+        {
+            var root = RepositoryRoot() ?? throw new InvalidOperationException("cannot find PemCertState.sln above the harness: pass --pemstate PATH");
+            var folder = Path.Combine(root, "artifacts", "pemstate-tool");
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            var feed = Path.Combine(folder, "nupkg");
+            Console.Out.Write($"packing and installing pemstate as a .NET tool into {folder} ...\n");
+            var watch = Stopwatch.StartNew();
+            Child.RunChecked("dotnet", ["pack", Path.Combine(root, "src", "PemCertState.Cli"), "-c", "Release", "-o", feed, "-nologo"], root);
+            var config = Path.Combine(folder, "nuget.config");
+            File.WriteAllText(config, $"<?xml version=\"1.0\" encoding=\"utf-8\"?><configuration><packageSources><clear /><add key=\"local\" value=\"{feed}\" /></packageSources></configuration>");
+            var package = Directory.GetFiles(feed, "pemstate.*.nupkg").Select(Path.GetFileName)
+                .Select(f => System.Text.RegularExpressions.Regex.Match(f!, @"^pemstate\.(\d+\.\d+\.\d+[^/]*)\.nupkg$")).First(m => m.Success).Groups[1].Value;
+            Child.RunChecked("dotnet", ["tool", "install", "pemstate", "--tool-path", Path.Combine(folder, "tools"), "--version", package, "--configfile", config], folder);
+            Console.Out.Write($"installed in {watch.Elapsed.TotalSeconds:0.0} s\n");
+            return Path.Combine(folder, "tools", "pemstate");
         }
 
         private static string? RepositoryRoot()

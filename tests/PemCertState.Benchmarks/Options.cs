@@ -27,6 +27,9 @@ internal sealed class Options
     public string? Pemstate { get; private set; }
     /// <summary>Run the plain (JIT) Release build instead of publishing a ReadyToRun pemstate first.</summary>
     public bool Jit { get; private set; }
+
+    /// <summary>Measure pemstate as the README installs it: packed, installed as a .NET tool, run through its command.</summary>
+    public bool Installed { get; private set; }
     public bool Keep { get; private set; }
 
     public static Options Parse(string[] args)
@@ -52,6 +55,7 @@ internal sealed class Options
                 case "--bc-runs": o.BouncyCastle4096Runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--pemstate": o.Pemstate = Path.GetFullPath(Next()); break;
                 case "--jit": o.Jit = true; break;
+                case "--installed": o.Installed = true; break;
                 case "--keep": o.Keep = true; break;
                 case "-h" or "--help": throw new HelpException();
                 default:
@@ -81,6 +85,7 @@ internal sealed class Options
           --pemstate PATH          pemstate.dll to run as a child (default: publish the CLI with ReadyToRun
                                    into artifacts/pemstate-r2r, as README "Performance" does, and run that)
           --jit                    run the CLI's plain Release build (bin/Release/net10.0) instead
+          --installed              pack the CLI as the README does, install it as a .NET tool in a temp tool path, run its command
           --keep                   keep the lab folders
         """;
 

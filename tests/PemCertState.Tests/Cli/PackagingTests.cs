@@ -20,11 +20,18 @@ public sealed class PackagingTests
             // Given the package, built the way the README says, in a folder used as the only package source
             var repository = RepositoryRoot();
             var feed = Path.Combine(temp, "nupkg");
-            var pack = Run(temp, "dotnet", ["pack", Path.Combine(repository, "src", "PemCertState.Cli"), "-c", "Release", "-o", feed, "--nologo"]);
+            // The README packs every runtime (linux-x64, linux-arm64 and the portable `any`); here this machine's runtime and the
+            // portable package, which are what an install on this machine can pick: the other RID is the same build for another target.
+            var pack = Run(temp, "dotnet", ["pack", Path.Combine(repository, "src", "PemCertState.Cli"), "-c", "Release", "-o", feed, "--nologo",
+                $"-p:ToolPackageRuntimeIdentifiers=\"{RuntimeInformation.RuntimeIdentifier};any\""]);
             Assert.True(pack.ExitCode == 0, pack.Output);
-            var package = Path.GetFileName(Assert.Single(Directory.GetFiles(feed, "*.nupkg")));
-            var version = Regex.Match(package, @"^pemstate\.(\d+\.\d+\.\d+.*)\.nupkg$").Groups[1].Value;
+            var packages = Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            var pointer = Assert.Single(packages, p => Regex.IsMatch(p!, @"^pemstate\.\d"));
+            var version = Regex.Match(pointer!, @"^pemstate\.(\d+\.\d+\.\d+.*)\.nupkg$").Groups[1].Value;
             Assert.NotEqual("", version);
+            // one package a runtime, each named by its RID, beside the small pointer package that `dotnet tool install` resolves
+            Assert.Contains($"pemstate.{RuntimeInformation.RuntimeIdentifier}.{version}.nupkg", packages);
+            Assert.Contains($"pemstate.any.{version}.nupkg", packages);
             File.WriteAllText(Path.Combine(temp, "nuget.config"), $"""
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
@@ -48,6 +55,11 @@ public sealed class PackagingTests
 
             // Then
             Assert.True(install.ExitCode == 0, install.Output);
+            // the install took this machine's runtime package, and its code is precompiled (ReadyToRun): no JIT at every start
+            var installed = Assert.Single(Directory.GetFiles(tools, "pemstate.dll", SearchOption.AllDirectories));
+            Assert.Contains($"{Path.DirectorySeparatorChar}{RuntimeInformation.RuntimeIdentifier}{Path.DirectorySeparatorChar}", installed, StringComparison.Ordinal);
+            Assert.True(IsReadyToRun(installed), $"{installed} is plain IL, not ReadyToRun");
+            Assert.True(IsReadyToRun(Path.Combine(Path.GetDirectoryName(installed)!, "PemCertState.dll")), "the library is plain IL, not ReadyToRun");
             Assert.True(versionRun.ExitCode == 0, versionRun.Output);
             Assert.StartsWith(version, versionRun.Output, StringComparison.Ordinal);
             Assert.True(plan.ExitCode == 0, plan.Output);
@@ -62,6 +74,14 @@ public sealed class PackagingTests
             try { Directory.Delete(temp, recursive: true); }
             catch (IOException) { }
         }
+    }
+
+    /// <summary>A ReadyToRun assembly carries precompiled code: its CLI header points at a managed native header.</summary>
+    private static bool IsReadyToRun(string assembly)
+    {
+        using var stream = File.OpenRead(assembly);
+        using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+        return reader.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
     }
 
     private static string RepositoryRoot()
