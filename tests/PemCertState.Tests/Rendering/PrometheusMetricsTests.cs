@@ -128,6 +128,47 @@ public sealed partial class PrometheusMetricsTests
     }
 
     [Fact]
+    public void A_trusted_CA_lab_reads_pending_signature_until_the_signed_certificates_are_installed()
+    {
+        // Given a copy of examples/trusted-ca with the CA its script makes, applied once: three requests wait for the CA
+        var source = Path.Combine(Inventory.InventoryText.RepositoryRoot(), "examples", "trusted-ca");
+        var folder = Directory.CreateTempSubdirectory("pemstate-trusted-metrics-").FullName;
+        try
+        {
+            foreach (var file in new[] { "pemstate.yaml", "external-ca.sh" }) File.Copy(Path.Combine(source, file), Path.Combine(folder, file));
+            ExternalCa.Run(folder, "init");
+            // The CA signs on the real clock; pemstate runs a minute later, so that what the CA signed is already valid.
+            var now = new Dictionary<string, string?> { ["PEMSTATE_NOW"] = DateTimeOffset.UtcNow.AddMinutes(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture) };
+            var waiting = Pemstate.RunWith(folder, now, "apply", "-f", "pemstate.yaml", "--auto-approve");
+            Assert.True(waiting.ExitCode == 3, waiting.Stdout + waiting.Stderr);
+
+            // When status writes metrics while the requests wait, and again after the CA signed and pemstate installed
+            var pending = Pemstate.RunWith(folder, now, "status", "-f", "pemstate.yaml", "--prometheus");
+            ExternalCa.Run(folder, "sign");
+            var installed = Pemstate.RunWith(folder, now, "apply", "-f", "pemstate.yaml", "--auto-approve");
+            var done = Pemstate.RunWith(folder, now, "status", "-f", "pemstate.yaml", "--prometheus");
+
+            // Then the server's and both agents' certificates (no live file yet) read pending_signature, and afterwards ok,
+            // with nothing pending and the last apply succeeded; promtool accepts both
+            Assert.True(pending.ExitCode == 0, pending.Stderr);
+            Assert.True(installed.ExitCode == 0, installed.Stdout + installed.Stderr);
+            Assert.Equal(3, Regex.Matches(pending.Stdout, "^pemstate_certificate_state\\{[^\n]*state=\"pending_signature\"\\} 1$", RegexOptions.Multiline).Count);
+            Assert.Equal(3, Regex.Matches(pending.Stdout, "^pemstate_certificate_pending_signature\\{[^\n]*\\} 1$", RegexOptions.Multiline).Count);
+            Assert.DoesNotMatch("(?m)^pemstate_plan_pending_steps 0$", pending.Stdout);
+            Assert.Empty(Regex.Matches(done.Stdout, "^pemstate_certificate_pending_signature\\{[^\n]*\\} 1$", RegexOptions.Multiline));
+            Assert.Empty(Regex.Matches(done.Stdout, "^pemstate_certificate_state\\{[^\n]*state=\"(pending_signature|missing)\"\\} 1$", RegexOptions.Multiline));
+            Assert.Contains("pemstate_plan_pending_steps 0\n", done.Stdout, StringComparison.Ordinal);
+            Assert.Contains("pemstate_last_apply_result{result=\"succeeded\"} 1\n", done.Stdout, StringComparison.Ordinal);
+            Assert.Equal("", Promtool.CheckMetrics(pending.Stdout));
+            Assert.Equal("", Promtool.CheckMetrics(done.Stdout));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_last_apply_result_is_the_journals_and_absent_without_one()
     {
         // Given a journal of an apply that failed, one that was killed, and none
