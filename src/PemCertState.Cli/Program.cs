@@ -55,8 +55,20 @@ var connect = new Option<bool>("--connect") { Description = "Also log in to the 
 var verify = new Command("verify", "Check chains, key pairs, the CRL, modes and expiry offline; exit 2 on findings") { file, connect };
 verify.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.VerifyAsync(result.GetValue(file)!, result.GetValue(connect), result.GetValue(verbose), Remote(result), ct)));
 
-var status = new Command("status", "List every certificate with its issuer and days left") { file, json };
-status.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.StatusAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(verbose), Remote(result), ct)));
+var statusFormat = new Option<string?>("--format")
+{
+    Description = "text (the default table), json, or prometheus: metrics for node_exporter's textfile collector",
+}.AcceptOnlyFromAmong(Verbs.StatusFormats);
+var prometheus = new Option<bool>("--prometheus") { Description = "Same as --format prometheus" };
+var statusOut = new Option<string?>("--out") { Description = "Write to FILE instead of stdout, replacing it whole (temp file, fsync, rename; mode 0644), e.g. for a cron job or systemd timer", HelpName = "FILE" };
+var status = new Command("status", "List every certificate with its issuer and days left") { file, json, statusFormat, prometheus, statusOut };
+status.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.StatusAsync(result.GetValue(file)!,
+    Verbs.StatusFormat(result.GetValue(statusFormat), result.GetValue(json), result.GetValue(prometheus)) ?? "text", result.GetValue(statusOut), result.GetValue(verbose), Remote(result), ct)));
+status.Validators.Add(result =>
+{
+    if (Verbs.StatusFormat(result.GetValue(statusFormat), result.GetValue(json), result.GetValue(prometheus)) is null)
+        result.AddError("--format, --json and --prometheus name different formats; give one.");
+});
 
 var root = new RootCommand("pemstate: keep the SSL certificates of Postgres Enterprise Manager in a declared state")
 {

@@ -467,7 +467,18 @@ internal static class Verbs
         return report.Findings;
     }
 
-    public static async Task<int> StatusAsync(string file, bool json, bool verbose, RemoteOptions remote, CancellationToken ct)
+    public static readonly string[] StatusFormats = ["text", "json", "prometheus"];
+
+    /// <summary>The one format that --format, --json and --prometheus ask for together; null when they name two.</summary>
+    public static string? StatusFormat(string? format, bool json, bool prometheus)
+    {
+        string[] asked = [.. new[] { format, json ? "json" : null, prometheus ? "prometheus" : null }.OfType<string>().Distinct(StringComparer.Ordinal)];
+        return asked.Length switch { 0 => "text", 1 => asked[0], _ => null };
+    }
+
+    /// <param name="format">text | json | prometheus.</param>
+    /// <param name="outFile">Replace this file (atomically) with the output instead of writing it to stdout.</param>
+    public static async Task<int> StatusAsync(string file, string format, string? outFile, bool verbose, RemoteOptions remote, CancellationToken ct)
     {
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(verbose);
@@ -476,8 +487,26 @@ internal static class Verbs
         if (observed is null) return ExitCodes.Error;
         ReportLocks(observed.StateFolder?.Locks ?? []);
 
-        var rows = StatusReport.Create(desired, observed, Now());
-        Console.Out.Write(json ? StatusRenderer.RenderJson(rows) : StatusRenderer.RenderText(rows));
+        var now = Now();
+        var rows = StatusReport.Create(desired, observed, now);
+        var text = format switch
+        {
+            "json" => StatusRenderer.RenderJson(rows),
+            // The plan from this same observation: pure, no host is asked again.
+            "prometheus" => PrometheusRenderer.Render(rows, now, Planner.Create(desired, observed, now).Steps.Count, observed.Journal),
+            _ => StatusRenderer.RenderText(rows),
+        };
+        if (outFile is null)
+        {
+            Console.Out.Write(text);
+            return ExitCodes.Done;
+        }
+        try { await ReplacedFile.WriteAsync(outFile, text, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.Write($"pemstate: cannot write {outFile}: {e.Message}\n");
+            return ExitCodes.Error;
+        }
         return ExitCodes.Done;
     }
 

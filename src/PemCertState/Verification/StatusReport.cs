@@ -28,9 +28,8 @@ public static class StatusReport
             foreach (var other in server.Root.Certificates.Where(c => server.CaCertificate.Certificate is not { } current || !c.Equals(current)))
             {
                 var s = Crypto.CertificateSummary.From(other);
-                var state = State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now);
                 rows.Add(new(Addresses.RootBundle, server.Root.File.Host, server.Root.File.Path, s.Subject, s.Issuer, s.NotAfter,
-                    DaysLeft(s.NotAfter, now), state is "ok" ? "trusted (old CA)" : state));
+                    DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now)) { OldCa = true, CertificateSerial = s.Serial });
             }
         }
         if (desired.Web is { } web && observed.Web is { } webSeen)
@@ -40,7 +39,7 @@ public static class StatusReport
             var seen = observed.Agents[agent.Id];
             rows.Add(seen.Unreadable is null
                 ? Row(Addresses.AgentCertificate(agent.Id), seen.Certificate, agent.Policy.RenewBefore, now, server)
-                : new(Addresses.AgentCertificate(agent.Id), seen.Certificate.File.Host, seen.Certificate.File.Path, null, null, null, null, "unreadable"));
+                : new(Addresses.AgentCertificate(agent.Id), seen.Certificate.File.Host, seen.Certificate.File.Path, null, null, null, null, CertificateCondition.Unreadable));
         }
         // Trusted CA: a certificate whose new key waits for the CA's signature says so; its live file keeps its own
         // state beside it, so an expired certificate still reads expired while its replacement is being signed.
@@ -51,14 +50,14 @@ public static class StatusReport
                 var address = rows[i].Address;
                 var waiting = pending.ContainsKey(address)
                     || (desired.Agents.User == AgentUserMode.Common && Addresses.AgentId(address) is not null && pending.ContainsKey(Addresses.CommonAgentCertificate));
-                if (waiting) rows[i] = rows[i] with { State = rows[i].State == "missing" ? "pending signature" : $"{rows[i].State}, pending signature" };
+                if (waiting) rows[i] = rows[i] with { PendingSignature = true };
             }
         }
         // Agents retired through agents.revoke_removed, as the ledger records them (the latest retirement of each id).
         var managed = desired.Agents.List.Select(a => a.Id).ToHashSet();
         foreach (var retired in (observed.Ledger?.Ledger?.Retired ?? []).Where(r => !managed.Contains(r.Agent.Id)).GroupBy(r => r.Agent.Id).Select(g => g.Last()).OrderBy(r => r.Agent.Id))
             rows.Add(new(Addresses.AgentCertificate(retired.Agent.Id), retired.Agent.Host, retired.Agent.Certificate, retired.Agent.Subject, retired.Agent.Issuer,
-                null, null, retired.Revoked ? "revoked" : "removed")
+                null, null, retired.Revoked ? CertificateCondition.Revoked : CertificateCondition.Removed)
             {
                 Serial = string.Join(", ", retired.Serials.DefaultIfEmpty(retired.Agent.Serial)),
             });
@@ -68,35 +67,43 @@ public static class StatusReport
     /// <param name="server">The server's files: a leaf that root.crl revokes is "revoked", whatever its dates; null for the CA itself.</param>
     private static CertificateStatus Row(string address, ObservedCertificate cert, TimeSpan renewBefore, DateTimeOffset now, ObservedServer? server = null)
     {
-        if (!cert.File.Exists) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, "missing");
-        if (cert.Summary is not { } s) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, "unreadable");
+        if (!cert.File.Exists) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, CertificateCondition.Missing);
+        if (cert.Summary is not { } s) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, CertificateCondition.Unreadable);
         var revoked = server is not null && cert.Certificate is { } c && Revocation.RevokedOn(c, server.Crl.All, server.Root.Certificates) is not null;
         return new(address, cert.File.Host, cert.File.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now),
-            revoked ? "revoked" : State(s.NotBefore, s.NotAfter, renewBefore, now));
+            revoked ? CertificateCondition.Revoked : State(s.NotBefore, s.NotAfter, renewBefore, now))
+        {
+            CertificateSerial = s.Serial,
+            RenewAt = s.NotAfter - renewBefore,
+        };
     }
 
     private static CertificateStatus TrustedRow(FileFacts file, Org.BouncyCastle.X509.X509Certificate certificate, TimeSpan renewBefore, DateTimeOffset now)
     {
         var s = Crypto.CertificateSummary.From(certificate);
-        return new(Addresses.RootBundle, file.Host, file.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, renewBefore, now));
+        return new(Addresses.RootBundle, file.Host, file.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, renewBefore, now))
+        {
+            CertificateSerial = s.Serial,
+            RenewAt = s.NotAfter - renewBefore,
+        };
     }
 
     private static CertificateStatus CrlRow(ObservedCrl crl, TimeSpan renewBefore, DateTimeOffset now)
     {
-        if (!crl.File.Exists) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, null, null, null, null, "missing");
-        if (crl.Crl is null) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, null, null, null, null, "unreadable");
+        if (!crl.File.Exists) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, null, null, null, null, CertificateCondition.Missing);
+        if (crl.Crl is null) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, null, null, null, null, CertificateCondition.Unreadable);
         var issuer = Crypto.DistinguishedNames.Format(crl.Crl.IssuerDN);
-        if (crl.Crl.NextUpdate is not { } next) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, "CRL", issuer, null, null, "ok");
+        if (crl.Crl.NextUpdate is not { } next) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, "CRL", issuer, null, null, CertificateCondition.Ok);
         var nextUpdate = new DateTimeOffset(next, TimeSpan.Zero);
         return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, "CRL (nextUpdate)", issuer, nextUpdate, DaysLeft(nextUpdate, now),
-            State(DateTimeOffset.MinValue, nextUpdate, renewBefore, now));
+            State(DateTimeOffset.MinValue, nextUpdate, renewBefore, now)) { RenewAt = nextUpdate - renewBefore };
     }
 
     private static int DaysLeft(DateTimeOffset notAfter, DateTimeOffset now) => (int)Math.Floor((notAfter - now).TotalDays);
 
-    private static string State(DateTimeOffset notBefore, DateTimeOffset notAfter, TimeSpan renewBefore, DateTimeOffset now) =>
-        notAfter <= now ? "expired"
-        : notBefore > now ? "not yet valid"
-        : notAfter - now <= renewBefore ? "renew soon"
-        : "ok";
+    private static CertificateCondition State(DateTimeOffset notBefore, DateTimeOffset notAfter, TimeSpan renewBefore, DateTimeOffset now) =>
+        notAfter <= now ? CertificateCondition.Expired
+        : notBefore > now ? CertificateCondition.NotYetValid
+        : notAfter - now <= renewBefore ? CertificateCondition.RenewSoon
+        : CertificateCondition.Ok;
 }
