@@ -187,7 +187,7 @@ internal static class Verbs
         if (blocking.Count > 0)
         {
             ReportRefused(blocking);
-            Console.Error.Write($"pemstate: refusing to roll back: {blocking.Count} backup folder(s) failed their checks (above); nothing was changed. "
+            Console.Error.Write($"pemstate: refusing to roll back: {Counts.Of(blocking.Count, "backup folder")} failed {(blocking.Count == 1 ? "its" : "their")} checks (above); nothing was changed. "
                 + "Remove or fix them, or name a good set with --backup ID (`pemstate backups` lists them).\n");
             return ExitCodes.Error;
         }

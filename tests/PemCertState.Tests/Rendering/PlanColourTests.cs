@@ -6,6 +6,7 @@ using Xunit;
 namespace PemCertState.Tests.Rendering;
 
 /// <summary>Colours on a terminal, chosen from each step's kind by the text renderer alone; the words never change.</summary>
+[Trait("Category", "Unit")]
 public sealed class PlanColourTests
 {
     private const string Green = "\u001b[32m";
