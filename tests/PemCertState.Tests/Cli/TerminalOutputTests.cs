@@ -50,6 +50,36 @@ public sealed class TerminalOutputTests
         Assert.DoesNotContain(Escape, stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Waiting_on_ssh_hosts_shows_no_progress_when_stderr_is_not_a_terminal()
+    {
+        // Given a lab whose second agent lives on an SSH host that refuses connections, and no CI variable
+        using var lab = Lab.Create(agents: 2);
+        var port = ClosedPort();
+        File.WriteAllText(Path.Combine(lab.Root, "id_test"), "not a key\n");
+        File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath)
+            .Replace("  pem: { transport: local }", $"  pem: {{ transport: local }}\n  far: {{ transport: ssh, address: 127.0.0.1, port: {port}, user: root, identity_file: id_test }}", StringComparison.Ordinal)
+            .Replace("    - { id: 2, host: pem }", "    - { id: 2, host: far }", StringComparison.Ordinal));
+
+        // When a plan runs with stdout and stderr piped
+        var (code, stdout, stderr) = Pemstate.RunWith(lab.Root, new Dictionary<string, string?> { ["CI"] = null }, "plan");
+
+        // Then the host's failure is one plain line, with no spinner, no status text and no escape code around it
+        Assert.Equal(1, code);
+        Assert.Contains("far", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("observing", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Escape, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Escape, stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', stderr);
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     [Theory]
     [InlineData(false, null, null, null, false, true)]
     [InlineData(false, null, null, null, true, false)]
