@@ -147,8 +147,8 @@ internal static class CommandLine
         if (parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--verbose") is Option<bool> verbose && parsed.GetValue(verbose))
         {
             LogOutput.Observation = LogOutput.Create(verbose: true);
-            // Npgsql's own events: each connection opened and each query with its duration (parameters never logged).
-            Npgsql.NpgsqlLoggingConfiguration.InitializeLogging(LogOutput.Observation, parameterLoggingEnabled: false);
+            // The PEM database's connections with their duration, and Npgsql's own events (parameters never logged).
+            Database.PemDatabase.Logging = LogOutput.Observation;
         }
         try
         {
