@@ -16,6 +16,12 @@ internal static class LogOutput
 
     public static string Format { get; set; } = Text;
 
+    /// <summary>
+    /// -v's log of what is observed (hosts connected, files read, commands and queries run); null without -v.
+    /// One for the run, made and disposed (flushed) by <see cref="CommandLine.RunAsync"/>.
+    /// </summary>
+    public static ILoggerFactory? Observation { get; set; }
+
     public static ILoggerFactory Create(bool verbose) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);

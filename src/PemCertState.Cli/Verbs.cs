@@ -19,7 +19,7 @@ internal static class Verbs
         _ = ct;
         var desired = Load(file);
         if (desired is null) return Task.FromResult(ExitCodes.Error);
-        Console.Out.Write($"{file}: valid ({desired.Agents.List.Count} agents on {desired.Hosts.Count} hosts).\n");
+        Console.Out.Write($"{file}: valid ({Counts.Of(desired.Agents.List.Count, "agent")} on {Counts.Of(desired.Hosts.Count, "host")}).\n");
         return Task.FromResult(ExitCodes.Done);
     }
 
@@ -32,7 +32,7 @@ internal static class Verbs
         if (observed is null) return ExitCodes.Error;
 
         var plan = Planner.Create(desired, observed, Now(), options);
-        Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : markdown ? PlanMarkdownRenderer.Render(plan, PlanMarkdownRenderer.CommentLimit) : PlanTextRenderer.Render(plan));
+        Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : markdown ? PlanMarkdownRenderer.Render(plan, PlanMarkdownRenderer.CommentLimit) : PlanTextRenderer.Render(plan, Terminal.UseColour));
         if (Refuses(plan, filter)) return ExitCodes.Error;
         if (outFile is not null)
         {
@@ -76,7 +76,7 @@ internal static class Verbs
         // what this apply will do. Its file may have been edited by anyone who could write it (a CI artifact, a
         // shared folder), so no command, path or setting in it is ever carried out.
         var plan = Planner.Create(desired, observed, Now(), options);
-        Console.Out.Write(PlanTextRenderer.Render(plan));
+        Console.Out.Write(PlanTextRenderer.Render(plan, Terminal.UseColour));
         if (saved is not null)
         {
             if (ObservedFingerprint.Differences(saved.Context.Observed, ObservedFingerprint.Of(observed)) is { Count: > 0 } changed)
@@ -160,7 +160,7 @@ internal static class Verbs
         {
             var removed = await BackupCatalog.PruneAsync(desired, hosts, keep, ct).ConfigureAwait(false);
             foreach (var folder in removed) Console.Out.Write($"Removed backup set {folder}\n");
-            Console.Out.Write(removed.Count == 0 ? $"Nothing to prune: at most {keep} backup ids exist.\n" : $"Pruned {removed.Count} backup folder(s); the newest {keep} backup ids are kept.\n");
+            Console.Out.Write(removed.Count == 0 ? $"Nothing to prune: at most {Counts.Of(keep, "backup id")} exist{(keep == 1 ? "s" : "")}.\n" : $"Pruned {Counts.Of(removed.Count, "backup folder")}; the newest {Counts.Of(keep, "backup id")} {(keep == 1 ? "is" : "are")} kept.\n");
         }
         return ExitCodes.Done;
     }
@@ -187,7 +187,7 @@ internal static class Verbs
         if (blocking.Count > 0)
         {
             ReportRefused(blocking);
-            Console.Error.Write($"pemstate: refusing to roll back: {blocking.Count} backup folder(s) failed their checks (above); nothing was changed. "
+            Console.Error.Write($"pemstate: refusing to roll back: {Counts.Of(blocking.Count, "backup folder")} failed {(blocking.Count == 1 ? "its" : "their")} checks (above); nothing was changed. "
                 + "Remove or fix them, or name a good set with --backup ID (`pemstate backups` lists them).\n");
             return ExitCodes.Error;
         }
@@ -213,7 +213,7 @@ internal static class Verbs
         }
         var continuation = choice.Continues is { } begun ? new RollbackContinuation(begun, catalog.Sets.Where(s => s.Id == begun).ToList(), choice.Note!) : null;
         var plan = RollbackPlanner.Create(desired, sets, continuation);
-        Console.Out.Write(PlanTextRenderer.Render(plan));
+        Console.Out.Write(PlanTextRenderer.Render(plan, Terminal.UseColour));
         if (!autoApprove && !Confirm($"Roll back to {id}?")) return ExitCodes.Error;
 
         if (await LockAsync(hosts, desired, $"rollback {id}", breakLock, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
@@ -244,7 +244,7 @@ internal static class Verbs
         if (after is null) return ExitCodes.Error;
         var drift = Planner.Create(desired, after, Now());
         Console.Out.Write($"\nRolled back to {id}. What the inventory wants now (apply it to undo the rollback):\n");
-        Console.Out.Write(PlanTextRenderer.Render(drift));
+        Console.Out.Write(PlanTextRenderer.Render(drift, Terminal.UseColour));
         return ExitCodes.Done;
     }
 
@@ -515,7 +515,7 @@ internal static class Verbs
         var result = InventoryLoader.Load(file);
         foreach (var diagnostic in result.Diagnostics) Console.Error.Write($"{diagnostic}\n");
         if (result.IsValid) return result.State;
-        Console.Error.Write($"pemstate: {result.Diagnostics.Count} problem(s) in {file}; nothing was observed or changed.\n");
+        Console.Error.Write($"pemstate: {Counts.Of(result.Diagnostics.Count, "problem")} in {file}; nothing was observed or changed.\n");
         return null;
     }
 
@@ -546,7 +546,12 @@ internal static class Verbs
     {
         try
         {
-            return await new Observer(hosts).ObserveAsync(desired, ct).ConfigureAwait(false);
+            // Connecting to many SSH hosts can take a while: a spinner on a terminal's stderr says it is not stuck.
+            var remote = desired.Hosts.Values.Count(h => h.Transport == HostTransport.Ssh);
+            return remote == 0
+                ? await new Observer(hosts).ObserveAsync(desired, ct).ConfigureAwait(false)
+                : await Terminal.WhileWaitingAsync($"observing {Counts.Of(desired.Hosts.Count, "host")} ({remote} over SSH)",
+                    () => new Observer(hosts).ObserveAsync(desired, ct)).ConfigureAwait(false);
         }
         catch (HostOperationException e)
         {
@@ -579,7 +584,7 @@ internal static class Verbs
     }
 
     private static HostSet Hosts(DesiredState desired, RemoteOptions remote) =>
-        new(desired, new SshOptions(remote.AcceptNewHostKeys, Notice: notice => Console.Error.Write($"pemstate: {notice}\n")));
+        new(desired, new SshOptions(remote.AcceptNewHostKeys, Notice: notice => Console.Error.Write($"pemstate: {notice}\n")), remote.Loggers);
 
     private static ILoggerFactory Loggers(bool verbose) => LogOutput.Create(verbose);
 

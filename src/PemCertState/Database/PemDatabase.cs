@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using PemCertState.Inventory;
 
@@ -20,6 +21,19 @@ public sealed class PemDatabase : IAsyncDisposable
     {
         _source = source;
         _connection = connection;
+    }
+
+    /// <summary>
+    /// -v: where connections to the PEM database (target and duration) and Npgsql's own events (each command with its
+    /// duration; parameters are never logged) go; null, the default, logs nothing. Set once by the command line before
+    /// anything connects: Npgsql's global logging switch does not reach data sources, so each one is given this.
+    /// </summary>
+    public static ILoggerFactory? Logging { get; set; }
+
+    /// <summary>Gives <paramref name="builder"/> the -v logging, when on.</summary>
+    internal static void UseLogging(NpgsqlDataSourceBuilder builder)
+    {
+        if (Logging is { } loggers) builder.UseLoggerFactory(loggers);
     }
 
     /// <summary>The certificate the server presented during the TLS handshake; null without TLS.</summary>
@@ -53,14 +67,19 @@ public sealed class PemDatabase : IAsyncDisposable
                 refused = ServerCertificateCheck.Problem(presented, SentAlong(chain), trust, spec.Host, checkHost: spec.SslMode == "verify-full");
                 return refused is null;
             });
+        UseLogging(builder);
         var source = builder.Build();
+        var logger = Logging?.CreateLogger("PemCertState.Database");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            if (logger is not null) DatabaseLog.Connected(logger, spec.ToString(), watch.ElapsedMilliseconds);
             return new PemDatabase(source, connection) { ServerCertificate = presented };
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
         {
+            if (logger is not null) DatabaseLog.ConnectFailed(logger, spec.ToString(), watch.ElapsedMilliseconds, refused ?? e.Message);
             await source.DisposeAsync().ConfigureAwait(false);
             var presentedSha256 = refused is not null && presented is not null ? Crypto.Fingerprints.Sha256Hex(presented.RawData) : null;
             presented?.Dispose();

@@ -74,7 +74,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         catch (Exception e) when (IsHostFailure(e))
         {
             var step = plan.Steps[outcome.Current];
-            Log.StepFailed(logger, step.Address, step.Action.ToString(), step.Host, e.Message);
+            Log.StepFailed(logger, step.Address, Rendering.PlanJsonRenderer.ActionName(step.Action), step.Host, e.Message);
             if (journal is not null)
             {
                 try { await journal.EndAsync(e.Message, CancellationToken.None).ConfigureAwait(false); }
@@ -131,7 +131,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             && keys.Pending(step.Action == StepAction.Install ? step.Source ?? step.Address : step.Address) is { } pending
             && !run.Keys.ContainsKey(pending.Address))
             run.Keys[pending.Address] = await pending.Key.ConfigureAwait(false);
-        Log.StepStarted(logger, step.Address, step.Action.ToString(), step.Host, string.Join(' ', step.Paths));
+        Log.StepStarted(logger, step.Address, Rendering.PlanJsonRenderer.ActionName(step.Action), step.Host, string.Join(' ', step.Paths));
         if (journal is not null) await journal.StepAsync("started", i + 1, step, ct).ConfigureAwait(false);
         try
         {
@@ -141,7 +141,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         {
             // One agent's failure stays with that agent: its later steps are skipped (its key and certificate
             // are installed together or not at all), other agents go on.
-            Log.StepFailed(logger, step.Address, step.Action.ToString(), step.Host, e.Message);
+            Log.StepFailed(logger, step.Address, Rendering.PlanJsonRenderer.ActionName(step.Action), step.Host, e.Message);
             outcome.Fail(agent, new StepFailure(step, e.Message));
             return;
         }

@@ -1,12 +1,14 @@
+using Microsoft.Extensions.Logging;
 using PemCertState.Inventory;
 
 namespace PemCertState.Hosts;
 
 /// <summary>One open connection per declared host, made on first use and reused for every step on it.</summary>
 /// <param name="ssh">Run-wide SSH choices (--accept-new-host-keys); null: strict defaults.</param>
-public sealed class HostSet(DesiredState desired, SshOptions? ssh = null) : IAsyncDisposable
+/// <param name="loggers">When given (-v), every host operation is logged with its duration, and SSH connects too.</param>
+public sealed class HostSet(DesiredState desired, SshOptions? ssh = null, ILoggerFactory? loggers = null) : IAsyncDisposable
 {
-    private readonly SshOptions _ssh = ssh ?? new SshOptions();
+    private readonly SshOptions _ssh = loggers is null ? ssh ?? new SshOptions() : (ssh ?? new SshOptions()) with { Logger = loggers.CreateLogger<SshHost>() };
 
     private readonly Dictionary<string, IHost> _open = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -25,6 +27,7 @@ public sealed class HostSet(DesiredState desired, SshOptions? ssh = null) : IAsy
                     HostTransport.Ssh => NewSshHost(spec),
                     _ => throw new HostOperationException(name, spec.Address ?? name, $"transport {spec.Transport} is not supported"),
                 };
+                if (loggers is not null) host = new LoggedHost(host, loggers.CreateLogger("PemCertState.Hosts"));
                 _open[name] = host;
                 return host;
             }

@@ -323,16 +323,20 @@ public sealed class SshHost : IHost
         var info = ConnectionInfo();
         var client = create(info);
         client.HostKeyReceived += (_, e) => e.CanTrust = TrustHostKey(e.HostKey);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await client.ConnectAsync(CancellationToken.None).ConfigureAwait(false);
             client.KeepAliveInterval = TimeSpan.FromSeconds(30);
+            if (_options.Logger is { } logger) Log.Connected(logger, Name, _target, watch.ElapsedMilliseconds);
             return client;
         }
         catch (Exception e) when (e is SshException or SocketException or IOException or OperationCanceledException or TimeoutException)
         {
             client.Dispose();
-            throw ConnectFailed(e);
+            var failed = ConnectFailed(e);
+            if (_options.Logger is { } logger) Log.ConnectFailed(logger, Name, _target, watch.ElapsedMilliseconds, failed.Message);
+            throw failed;
         }
     }
 

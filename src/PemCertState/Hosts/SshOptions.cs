@@ -8,5 +8,8 @@ public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? Connec
 {
     public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>Where connects are logged with their duration (-v); none by default.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
+
     public TimeSpan EffectiveConnectTimeout => ConnectTimeout ?? DefaultConnectTimeout;
 }

@@ -78,7 +78,11 @@ internal static class InventorySchema
             {
                 var parent = map.Describe(JsonPointers.Parent(at));
                 var (keyLine, keyColumn) = map.KeyAt(at);
-                yield return (keyLine, keyColumn, $"unknown key '{InventoryBounds.Excerpt(JsonPointers.Last(at))}' {(parent.Length == 0 ? "at the top level" : "in " + parent)}");
+                var typed = JsonPointers.Last(at);
+                var known = SchemaAt(evaluationPath[..^"/additionalProperties".Length])?["properties"] is JsonObject properties
+                    ? properties.Select(p => p.Key) : [];
+                var suggestion = NameSuggestions.Closest(typed, known) is { } closest ? $"; did you mean '{closest}'?" : "";
+                yield return (keyLine, keyColumn, $"unknown key '{InventoryBounds.Excerpt(typed)}' {(parent.Length == 0 ? "at the top level" : "in " + parent)}{suggestion}");
                 break;
             }
             case "":

@@ -8,24 +8,35 @@ namespace PemCertState.Rendering;
 
 /// <summary>
 /// The plan as people read it: one block per resource in plan order, one line per step, the reason
-/// under it, before/after summaries of certificates. Stable: no clock, no colours, no key bytes.
+/// under it, before/after summaries of certificates. Stable: no clock, no key bytes; colours only when
+/// asked for (the CLI asks on a terminal), and then only here, chosen from each step's kind
+/// (<see cref="KindOf"/>), never by looking at the text.
 /// </summary>
 public static class PlanTextRenderer
 {
-    public static string Render(Plan plan)
+    /// <summary>What a step does to its resource, as Terraform's plan shows it: the colour of its line.</summary>
+    public enum ChangeKind { Add, Change, Replace, Remove, Restart, Other }
+
+    private const string Reset = "\u001b[0m";
+
+    /// <param name="colour">ANSI colours: additions green, changes yellow, a replacement's before red and after green,
+    /// removals red, restarts and reloads bold, warnings yellow, refusals red. The text is otherwise identical.</param>
+    public static string Render(Plan plan, bool colour = false)
     {
         var text = new StringBuilder();
         foreach (var note in plan.Notes) text.Append("Note: ").Append(note).Append("\n\n");
-        if (plan.IsEmpty) return text.Append("No changes. Every certificate, key and setting matches the inventory.\n").Append(Warnings(plan)).ToString();
+        if (plan.IsEmpty) return text.Append("No changes. Every certificate, key and setting matches the inventory.\n").Append(Warnings(plan, colour)).ToString();
         foreach (var group in GroupByResource(plan.Steps))
         {
-            text.Append("# ").Append(group[0].Address).Append(" on ").Append(group[0].Host).Append('\n');
+            text.Append(Paint(colour, Bold, "# " + group[0].Address + " on " + group[0].Host)).Append('\n');
             string? lastReason = null;
             foreach (var step in group)
             {
-                text.Append("  ").Append(Symbol(step.Action)).Append(' ').Append(Verb(step.Action).PadRight(14)).Append(Verb(step.Action).Length >= 14 ? " " : "").Append(Describe(step)).Append('\n');
-                if (step.Before is { } before) text.Append("      before: ").Append(Summary(before)).Append('\n');
-                if (step.Issue is { } issue) text.Append("      after:  ").Append(After(issue, step.Address)).Append('\n');
+                var kind = KindOf(step);
+                var line = new StringBuilder().Append("  ").Append(Symbol(step.Action)).Append(' ').Append(Verb(step.Action).PadRight(14)).Append(Verb(step.Action).Length >= 14 ? " " : "").Append(Describe(step)).ToString();
+                text.Append(Paint(colour, ColourOf(kind), line)).Append('\n');
+                if (step.Before is { } before) text.Append(Paint(colour, kind == ChangeKind.Replace ? Red : null, "      before: " + Summary(before))).Append('\n');
+                if (step.Issue is { } issue) text.Append(Paint(colour, Green, "      after:  " + After(issue, step.Address))).Append('\n');
                 if (step.Settings is { } settings)
                     foreach (var s in settings)
                         text.Append("      ").Append(s.Name).Append(": ").Append(s.Before is null ? "(not set)" : $"'{s.Before}'").Append(s.CommentOut ? " -> (commented out)\n" : $" -> '{s.After}'\n");
@@ -34,20 +45,56 @@ public static class PlanTextRenderer
             }
             text.Append('\n');
         }
-        text.Append(Summary(plan)).Append('\n');
-        return text.Append(Warnings(plan)).ToString();
+        text.Append(Paint(colour, Bold, Summary(plan))).Append('\n');
+        return text.Append(Warnings(plan, colour)).ToString();
     }
+
+    /// <summary>
+    /// The kind of change, from the action alone (and, for a certificate, whether one is there to be replaced):
+    /// the single place colours are chosen from.
+    /// </summary>
+    public static ChangeKind KindOf(PlanStep step) => step.Action switch
+    {
+        StepAction.Issue or StepAction.InstallSigned when step.Before is not null => ChangeKind.Replace,
+        StepAction.Restart or StepAction.Reload => ChangeKind.Restart,
+        StepAction.Remove or StepAction.RemovePending or StepAction.RemoveLeftover => ChangeKind.Remove,
+        StepAction.Backup or StepAction.TestConfig => ChangeKind.Other,
+        _ => Symbol(step.Action) switch
+        {
+            '+' => ChangeKind.Add,
+            '~' or '>' => ChangeKind.Change,
+            _ => ChangeKind.Other,
+        },
+    };
+
+    private const string Green = "\u001b[32m";
+    private const string Yellow = "\u001b[33m";
+    private const string Red = "\u001b[31m";
+    private const string Bold = "\u001b[1m";
+
+    private static string? ColourOf(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Add => Green,
+        ChangeKind.Change => Yellow,
+        ChangeKind.Replace => Yellow,
+        ChangeKind.Remove => Red,
+        ChangeKind.Restart => Bold,
+        _ => null,
+    };
+
+    /// <summary>One line in one colour, reset before its newline, so a pager or a cut line never bleeds colour into the next.</summary>
+    private static string Paint(bool colour, string? code, string line) => colour && code is not null ? code + line + Reset : line;
 
     /// <summary>"Plan: 14 steps on 6 resources (2 keys to generate, 2 certificates to issue, 1 restart)."</summary>
     public static string Summary(Plan plan)
     {
         var counts = plan.Steps.GroupBy(s => s.Action).OrderBy(g => g.Key)
             .Select(g => $"{g.Count()} {Verb(g.Key)}");
-        return $"Plan: {plan.Steps.Count} steps on {plan.Resources.Count} resources ({string.Join(", ", counts)}).";
+        return $"Plan: {Counts.Of(plan.Steps.Count, "step")} on {Counts.Of(plan.Resources.Count, "resource")} ({string.Join(", ", counts)}).";
     }
 
-    private static string Warnings(Plan plan) => string.Concat(plan.Warnings.Select(w => $"Warning: {w}\n"))
-        + string.Concat(plan.Refusals.Select(r => $"Apply will refuse: {r}\n"));
+    private static string Warnings(Plan plan, bool colour) => string.Concat(plan.Warnings.Select(w => Paint(colour, Yellow, $"Warning: {w}") + "\n"))
+        + string.Concat(plan.Refusals.Select(r => Paint(colour, Red, $"Apply will refuse: {r}") + "\n"));
 
     /// <summary>Consecutive steps on the same resource form a block; the plan's order is never changed.</summary>
     private static List<List<PlanStep>> GroupByResource(IReadOnlyList<PlanStep> steps)

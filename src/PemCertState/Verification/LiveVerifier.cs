@@ -75,6 +75,7 @@ public static class LiveVerifier
             Timeout = 10,
             ApplicationName = "pemstate verify",
         }.ConnectionString);
+        Database.PemDatabase.UseLogging(builder);
         builder.UseSslClientAuthenticationOptionsCallback(options =>
         {
             options.ClientCertificates = new X509CertificateCollection { client };
@@ -120,6 +121,7 @@ public static class LiveVerifier
             Pooling = false,
             Timeout = 10,
         }.ConnectionString);
+        Database.PemDatabase.UseLogging(builder);
         builder.UseSslClientAuthenticationOptionsCallback(options => options.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
         {
             if (certificate is not null) sha256 = Fingerprints.Sha256Hex(certificate.GetRawCertData());

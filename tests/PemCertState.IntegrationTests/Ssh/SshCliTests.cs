@@ -52,6 +52,25 @@ public sealed class SshCliTests(SshdFixture sshd) : IClassFixture<SshdFixture>
     }
 
     [Fact]
+    public async Task Verbose_plan_logs_each_ssh_connect_and_file_read_with_its_duration()
+    {
+        // Given a converged fleet of one SSH host
+        var host = sshd.Start("verbose0");
+        using var lab = SshLab.Create(sshd, [host], agents: 1);
+        var (_, result) = await lab.ApplyAsync();
+        Assert.True(result.Succeeded, result.Failure);
+
+        // When planned with -v
+        var plan = SshCli.Run(lab.Root, "plan", "-f", lab.InventoryPath, "-v");
+
+        // Then the connect and the reads over it are logged, each with its time
+        Assert.True(plan.ExitCode == 0, plan.Stderr);
+        Assert.Matches(@"verbose0: connected to \S+ over SSH in \d+ ms", plan.Stderr);
+        Assert.Matches(@"verbose0: read \S+: (\d+ bytes, mode 0[0-7]{3}.*|missing) in \d+ ms", plan.Stderr);
+        Assert.DoesNotContain("PRIVATE KEY", plan.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Skip_host_is_refused_when_the_plan_creates_the_ca()
     {
         // Given a fresh fleet (the plan creates the CA) with one agent host down

@@ -52,7 +52,7 @@ public sealed class StateFolderTests
         Assert.Contains($"> move          {legacyJournal} -> {Path.Combine(lab.StateDir, Journal.FileName)} (0600, then removed from data_dir)", plan.Stdout, StringComparison.Ordinal);
         Assert.Contains($"> move          {legacyLedger} -> {Path.Combine(lab.StateDir, AgentLedger.FileName)} (0600", plan.Stdout, StringComparison.Ordinal);
         Assert.Contains($"> move          {legacySet} -> {set} (0600", plan.Stdout, StringComparison.Ordinal);
-        Assert.Contains("Plan: 3 steps on 1 resources", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Plan: 3 steps on 1 resource", plan.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("by-hand", plan.Stdout, StringComparison.Ordinal);
 
         // When it is applied

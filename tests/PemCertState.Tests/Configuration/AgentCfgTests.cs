@@ -3,6 +3,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Configuration;
 
+[Trait("Category", "Unit")]
 public sealed class AgentCfgTests
 {
     private const string Sample =

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Configuration;
 
+[Trait("Category", "Unit")]
 public sealed class ApacheConfTests
 {
     private static readonly WebBlockSelector ByName = new(null, ["pem.example.com", "127.0.0.1"]);

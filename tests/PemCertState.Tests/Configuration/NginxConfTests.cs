@@ -3,6 +3,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Configuration;
 
+[Trait("Category", "Unit")]
 public sealed class NginxConfTests
 {
     private static readonly WebBlockSelector ByName = new(null, ["pem.example.com"]);

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Configuration;
 
+[Trait("Category", "Unit")]
 public sealed class PostgresqlConfTests
 {
     private static readonly HashSet<string> Quoted = ["ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];

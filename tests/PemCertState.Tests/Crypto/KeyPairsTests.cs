@@ -9,6 +9,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Crypto;
 
+[Trait("Category", "Unit")]
 public sealed class KeyPairsTests
 {
     public static TheoryData<string> Curves => new() { "secp256r1", "secp384r1", "secp521r1", "secp256k1" };

@@ -10,6 +10,7 @@ namespace PemCertState.Tests.Crypto;
 /// RsaModulus.Build turns off exactly BouncyCastle's costly proof that a modulus is composite, on the calling thread,
 /// for the call: if BouncyCastle renamed its setting, the prime below would be refused inside Build too and this fails.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class RsaModulusTests
 {
     private static readonly BigInteger Prime = BigInteger.ProbablePrime(1024, new SecureRandom());

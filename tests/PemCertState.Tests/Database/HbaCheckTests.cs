@@ -3,6 +3,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Database;
 
+[Trait("Category", "Unit")]
 public sealed class HbaCheckTests
 {
     private static HbaRule Line(int line, string type, string database, string user, string? address, string? netmask, string method) =>

@@ -11,6 +11,7 @@ namespace PemCertState.Tests.Examples;
 /// pemstate calls the README promises (actionlint and GitLab's linter need a network; this is the
 /// offline stand-in: structure, references between jobs, and the commands).
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed partial class GitOpsPipelineTests
 {
     private static readonly string Folder = Path.Combine(InventoryText.RepositoryRoot(), "examples", "gitops");

@@ -73,7 +73,7 @@ public sealed class InterruptedWriteLeftoverTests
         // Then each of pemstate's own is a step, each look-alike is named in a warning with why, and nothing else is mentioned
         Assert.True(plan.ExitCode == 2, plan.Stdout + plan.Stderr);
         foreach (var path in ours) Assert.Contains($"- remove leftover {path} (left by an interrupted write", plan.Stdout, StringComparison.Ordinal);
-        Assert.Contains($"Plan: {ours.Length} steps on 1 resources ({ours.Length} remove leftover)", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"Plan: {ours.Length} steps on 1 resource ({ours.Length} remove leftover)", plan.Stdout, StringComparison.Ordinal);
         foreach (var path in strangers) Assert.Contains($"\"{Path.GetFileName(path)}\" (", plan.Stdout, StringComparison.Ordinal);
         Assert.Contains($"its owner is {attacker.Name}", plan.Stdout, StringComparison.Ordinal);
         Assert.Contains("its mode is 0755", plan.Stdout, StringComparison.Ordinal);

@@ -12,6 +12,7 @@ namespace PemCertState.Tests.Execution;
 /// straightforward reading (every line deserialised, then queried) gives, on interrupted, failed, torn and
 /// finished journals, and read escaped text the way JSON means it.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class JournalReadTests
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace PemCertState.Tests.Execution;
 /// below looks, after every single file operation of an install, at the pair the config names at that instant, as PostgreSQL
 /// at a reload or an agent that starts would.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class PairSwitchTests
 {
     [Fact]

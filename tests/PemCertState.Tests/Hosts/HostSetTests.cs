@@ -4,6 +4,7 @@ using Xunit;
 
 namespace PemCertState.Tests.HostAccess;
 
+[Trait("Category", "Unit")]
 public sealed class HostSetTests
 {
     /// <summary>

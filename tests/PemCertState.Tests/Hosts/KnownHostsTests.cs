@@ -6,6 +6,7 @@ using Xunit;
 // Not PemCertState.Tests.Hosts: that namespace would hide PemCertState.Hosts from tests that write Hosts.HostSet.
 namespace PemCertState.Tests.HostAccess;
 
+[Trait("Category", "Unit")]
 public sealed class KnownHostsTests
 {
     private static readonly byte[] Ed25519 = Blob("ssh-ed25519", 1);

@@ -7,6 +7,7 @@ namespace PemCertState.Tests.HostAccess;
 /// The two file operations the apply lock rests on (issue 18, item 8): a file created whole or not at all, and a file
 /// removed only while it still holds the bytes that were judged.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class LocalHostLockFileTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("pemstate-lockfile-").FullName;

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Inventory;
 
+[Trait("Category", "Unit")]
 public sealed class InventoryDiagnosticsTests
 {
     private static string Located(Diagnostic d) => $"{d.Line}:{d.Column}: {d.Message}";

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Inventory;
 
+[Trait("Category", "Unit")]
 public sealed class InventorySchemaTests
 {
     [Fact]
@@ -29,7 +30,51 @@ public sealed class InventorySchemaTests
 
         // Then the schema's additionalProperties: false reports it at the key
         var diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal((12, 9, "unknown key 'curv' in agents.list[1].key"), (diagnostic.Line, diagnostic.Column, diagnostic.Message));
+        Assert.Equal((12, 9, "unknown key 'curv' in agents.list[1].key; did you mean 'curve'?"), (diagnostic.Line, diagnostic.Column, diagnostic.Message));
+    }
+
+    [Fact]
+    public void Unknown_key_close_to_a_known_one_suggests_it_from_the_schema_names_at_that_level()
+    {
+        // Given a key one letter short of agents.revoke_removed, and one that resembles nothing
+        var yaml = """
+            version: 1
+            hosts: { pem: { transport: local } }
+            ca: { subject: /CN=pem-ca }
+            server: { host: pem, data_dir: data, subject: /CN=pem }
+            agents:
+              revoke_remove: true
+              colour: blue
+              defaults: { host: pem, config: "/etc/pem/{id}/agent.cfg" }
+              list:
+                - id: 1
+            """;
+
+        // When it is loaded
+        var result = InventoryText.Load(yaml);
+
+        // Then the near miss names the key meant, at its line and column; the other gets no guess
+        var messages = result.Diagnostics.Select(d => (d.Line, d.Column, d.Message)).ToList();
+        Assert.Contains((6, 3, "unknown key 'revoke_remove' in agents; did you mean 'revoke_removed'?"), messages);
+        Assert.Contains((7, 3, "unknown key 'colour' in agents"), messages);
+    }
+
+    [Theory]
+    [InlineData("revoke_remove", "revoke_removed")]
+    [InlineData("rnew_before", "renew_before")]
+    [InlineData("vaildity", "validity")]
+    [InlineData("colour", null)]
+    [InlineData("x", null)]
+    public void Suggestions_accept_a_small_typo_and_nothing_further(string typed, string? expected)
+    {
+        // Given the keys of one level
+        string[] known = ["renew_before", "revoke_removed", "validity", "key", "subject"];
+
+        // When the closest is asked for
+        var closest = NameSuggestions.Closest(typed, known);
+
+        // Then only a near miss gets an answer
+        Assert.Equal(expected, closest);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Xunit;
 namespace PemCertState.Tests.Inventory;
 
 /// <summary>A NUL in a path is a diagnostic at its position, not an ArgumentException from Path.GetFullPath (issue 18, item 10).</summary>
+[Trait("Category", "Unit")]
 public sealed class NulInPathTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Inventory;
 
+[Trait("Category", "Unit")]
 public sealed class SshFleetExampleTests
 {
     [Fact]

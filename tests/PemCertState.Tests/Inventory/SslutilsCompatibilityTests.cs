@@ -4,6 +4,7 @@ using Xunit;
 namespace PemCertState.Tests.Inventory;
 
 /// <summary>A self-signed CA must have a key PEM's sslutils can read (RSA), unless the inventory says nothing of PEM's signs with it.</summary>
+[Trait("Category", "Unit")]
 public sealed class SslutilsCompatibilityTests
 {
     private static string Located(Diagnostic d) => $"{d.Line}:{d.Column}: {d.Message}";

@@ -4,6 +4,7 @@ using Xunit;
 namespace PemCertState.Tests.Inventory;
 
 /// <summary>server.state_dir: where pemstate keeps its journal, ledger, lock and backups, out of data_dir.</summary>
+[Trait("Category", "Unit")]
 public sealed class StateDirTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace PemCertState.Tests.Planning;
 /// Issue 20, item 2: EDB installs an agent's certificate on the host "where &lt;ID&gt; matches the agent_id in agent.cfg".
 /// An agent.cfg that names another id is another PEM agent: its steps stop there, and plan and verify say why.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class AgentIdTests
 {
     [Fact]

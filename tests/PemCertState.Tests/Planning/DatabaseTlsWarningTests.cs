@@ -4,6 +4,7 @@ using Xunit;
 namespace PemCertState.Tests.Planning;
 
 /// <summary>An sslmode that logs in without verifying the server is the inventory's explicit choice, and every plan says so.</summary>
+[Trait("Category", "Unit")]
 public sealed class DatabaseTlsWarningTests
 {
     [Theory]

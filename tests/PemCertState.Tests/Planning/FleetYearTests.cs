@@ -8,6 +8,7 @@ namespace PemCertState.Tests.Planning;
 /// renewed by the first apply inside its renew_before window and never outside it, and agents issued together (with
 /// agents.spread) expire on different days.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class FleetYearTests
 {
     [Fact]

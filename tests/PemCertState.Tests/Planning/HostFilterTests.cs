@@ -4,6 +4,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Planning;
 
+[Trait("Category", "Unit")]
 public sealed class HostFilterTests
 {
     private static DesiredState Fleet() => InventoryLoader.Parse("""

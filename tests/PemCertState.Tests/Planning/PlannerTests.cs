@@ -8,6 +8,7 @@ using Xunit;
 namespace PemCertState.Tests.Planning;
 
 /// <summary>The planner against a real lab folder: fresh, converged, and each kind of drift, with a fixed clock.</summary>
+[Trait("Category", "Unit")]
 public sealed class PlannerTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Xunit;
 namespace PemCertState.Tests.Planning;
 
 /// <summary>Issue 20, item 8: without a restart command, the plan says who must be restarted by hand, and when.</summary>
+[Trait("Category", "Unit")]
 public sealed class RestartByHandTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace PemCertState.Tests.Planning;
 /// Issue 20, item 1: a managed certificate that root.crl revokes is drift. The server refuses it ("certificate revoked"),
 /// so plan issues it again, verify reports it and status shows it revoked.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class RevokedCertificateTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace PemCertState.Tests.Planning;
 /// Issue 20, item 4: the server loads new SSL files by reload (no connection dropped), and restarts only where a reload cannot
 /// load them.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ServerReloadTests
 {
     private const string Reload = "echo reload >> restarts.log";

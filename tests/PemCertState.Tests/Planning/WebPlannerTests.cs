@@ -13,6 +13,7 @@ using Xunit;
 namespace PemCertState.Tests.Planning;
 
 /// <summary>The web resources in a lab: PEM's Apache VirtualHost next to another site, commands that only log.</summary>
+[Trait("Category", "Unit")]
 public sealed class WebPlannerTests
 {
     private const string Config =

@@ -7,6 +7,7 @@ using Xunit;
 namespace PemCertState.Tests.Rendering;
 
 /// <summary>`plan --markdown`: what a reviewer reads in a pull-request comment.</summary>
+[Trait("Category", "Unit")]
 public sealed class MarkdownPlanTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Xunit;
 namespace PemCertState.Tests.Rendering;
 
 /// <summary>A saved plan is untrusted input: its size and nesting are bounded before it is parsed.</summary>
+[Trait("Category", "Unit")]
 public sealed class PlanJsonReaderBoundsTests
 {
     [Fact]

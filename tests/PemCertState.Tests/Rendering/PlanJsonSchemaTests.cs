@@ -6,6 +6,7 @@ using Xunit;
 
 namespace PemCertState.Tests.Rendering;
 
+[Trait("Category", "Unit")]
 public sealed class PlanJsonSchemaTests
 {
     private static JsonSchema PlanSchema()

@@ -5,6 +5,7 @@ using Xunit;
 namespace PemCertState.Tests.Rendering;
 
 /// <summary>What counts as the saved plan's promise, and how a broken one is told on stderr.</summary>
+[Trait("Category", "Unit")]
 public sealed class SavedPlanDifferencesTests
 {
     [Fact]

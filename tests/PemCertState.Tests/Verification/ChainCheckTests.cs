@@ -11,6 +11,7 @@ namespace PemCertState.Tests.Verification;
 /// on every core first: a kept verdict must never answer for another issuer, and a prefetch must give each
 /// certificate the verdict a direct check gives.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ChainCheckTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
