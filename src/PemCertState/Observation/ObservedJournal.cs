@@ -16,6 +16,9 @@ public sealed record ObservedJournal(
     string? Error,
     IReadOnlySet<string> PendingRestarts)
 {
+    /// <summary>The run was stopped on request (Ctrl-C, SIGTERM) and released its lock; <see cref="Error"/> says where.</summary>
+    public bool Interrupted { get; init; }
+
     /// <summary>When the run was a rollback: the backup id it restores.</summary>
     public string? RollbackOf { get; init; }
 
