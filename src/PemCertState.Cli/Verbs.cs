@@ -283,7 +283,7 @@ internal static class Verbs
         context.Interrupts.Told();
         var number = new Dictionary<PlanStep, int>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < plan.Steps.Count; i++) number[plan.Steps[i]] = i + 1;
-        var where = result.MidStep ? "inside a step" : "between steps";
+        var where = result.MidStep ? $"inside a step ({result.Interruption})" : "between steps";
         Console.Error.Write($"pemstate: {verb} interrupted by {context.Interrupts.Signal}: stopped {where} after {result.Completed.Count} of {plan.Steps.Count} steps; "
             + $"{result.Left.Count} left. The journal records it; no lock is left.\n");
         Steps("Done", result.Completed);

@@ -81,7 +81,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 : $"{outcome.Failures.Count} agent step(s) failed; {outcome.Skipped.Count} later step(s) did not run, the server restart among them";
             if (outcome.Left.Count > 0)
             {
-                var why = $"interrupted between steps: {outcome.Completed.Count} of {plan.Steps.Count} steps completed, {outcome.Left.Count} not started"
+                var why = $"interrupted between steps; {outcome.Left.Count} of {plan.Steps.Count} steps not started"
                     + (failed is null ? "" : $"; {failed}");
                 if (journal is not null) await journal.InterruptedAsync(why, midStep).ConfigureAwait(false);
                 return Interrupted(outcome, run, plan, why);
