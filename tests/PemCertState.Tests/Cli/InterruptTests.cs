@@ -180,7 +180,9 @@ public sealed partial class InterruptTests(ITestOutputHelper output)
         Assert.Contains(done == 0 ? "Done: none" : $"Done: {done} step{(done == 1 ? "" : "s")}", stderr, StringComparison.Ordinal);
         Assert.Contains($"Left: {left} step{(left == 1 ? "" : "s")}", stderr, StringComparison.Ordinal);
         Assert.Equal(Math.Min(done, 20) + Math.Min(left, 20), StepLine().Matches(stderr).Count);
-        Assert.Contains("step " + total + ": restart[server] (restart) on pem", stderr, StringComparison.Ordinal);
+        // The server restart is always among what is left: it is the last step, and the runs stop before it.
+        if (left <= 20) Assert.Contains("  step " + total + ": restart[server] (restart) on pem", stderr, StringComparison.Ordinal);
+        else Assert.Contains($"  ... and {left - 20} more", stderr, StringComparison.Ordinal);
         Assert.Equal("interrupted", LastJournalEvent(lab));
         Assert.Equal(done, File.ReadAllLines(JournalPath(lab)).Count(l => l.Contains("\"event\":\"completed\"", StringComparison.Ordinal)));
     }
