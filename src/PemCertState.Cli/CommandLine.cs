@@ -14,11 +14,20 @@ namespace PemCertState.Cli;
 /// </summary>
 internal static class CommandLine
 {
+    /// <summary>What the program reads from its environment once, at its edge, for every verb.</summary>
+    public sealed record Edge(TimeProvider Clock, Interrupts Interrupts, Func<int, Task>? AfterStep)
+    {
+        public static Edge Default { get; } = new(TimeProvider.System, Interrupts.None, null);
+    }
+
     /// <summary>Placeholders whose values are files on this machine: the completion scripts complete file names there.</summary>
     public static readonly IReadOnlySet<string> FilePlaceholders = new HashSet<string>(StringComparer.Ordinal) { "FILE", "PLAN" };
 
-    public static RootCommand Build()
+    /// <param name="edge">What the program read from its environment (the clock, the interruption policy, the crash tests'
+    /// failure point); <see cref="Edge.Default"/> for a tree only inspected (help, completion).</param>
+    public static RootCommand Build(Edge? edge = null)
     {
+        edge ??= Edge.Default;
         var file = new Option<string>("--file", "-f")
         {
             Description = "The inventory (default: $PEMSTATE_FILE, else ./pemstate.yaml)",
@@ -59,6 +68,7 @@ internal static class CommandLine
         Option[] Observing() => [file, verbose, logFormat, acceptNewHostKeys, skipHost];
         RemoteOptions Remote(ParseResult r) => new(r.GetValue(acceptNewHostKeys), r.GetValue(skipHost) ?? []) { Loggers = LogOutput.Observation };
         PlanOptions Options(ParseResult r) => new(r.GetValue(rotateCa), r.GetValue(rotateCommon));
+        VerbContext Context(ParseResult r) => new(r.GetValue(verbose), r.GetValue(logFormat) ?? LogOutput.Text, edge.Clock, edge.Interrupts, edge.AfterStep);
 
         var validate = new Verb("validate", "Check the inventory against the schema and rules; observe nothing",
             "pemstate validate -f pemstate.yaml", "pemstate validate    # ./pemstate.yaml, or $PEMSTATE_FILE") { file };
@@ -69,7 +79,7 @@ internal static class CommandLine
         {
             Observing(), json, markdown, detailedExitCode, outFile, rotateCa, rotateCommon, noColor,
         };
-        plan.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.PlanAsync(r.GetValue(file)!, r.GetValue(json), r.GetValue(markdown), r.GetValue(detailedExitCode), r.GetValue(outFile), r.GetValue(verbose), Remote(r), Options(r), ct)));
+        plan.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.PlanAsync(r.GetValue(file)!, r.GetValue(json), r.GetValue(markdown), r.GetValue(detailedExitCode), r.GetValue(outFile), Context(r), Remote(r), Options(r), ct)));
         plan.Validators.Add(r => { if (r.GetValue(json) && r.GetValue(markdown)) r.AddError("--json and --markdown cannot be used together."); });
 
         var apply = new Verb("apply", "Carry out the plan: backups, keys, certificates, settings, restarts",
@@ -77,14 +87,14 @@ internal static class CommandLine
         {
             Observing(), planFile, autoApprove, parallelism, breakLock, rotateCa, rotateCommon, noColor,
         };
-        apply.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.ApplyAsync(r.GetValue(file)!, r.GetValue(planFile), r.GetValue(autoApprove), r.GetValue(parallelism), r.GetValue(breakLock), r.GetValue(verbose), Remote(r), Options(r), ct)));
+        apply.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.ApplyAsync(r.GetValue(file)!, r.GetValue(planFile), r.GetValue(autoApprove), r.GetValue(parallelism), r.GetValue(breakLock), Context(r), Remote(r), Options(r), ct)));
 
         var verify = new Verb("verify", "Check chains, key pairs, the CRL, modes and expiry offline; exit 2 on findings",
             "pemstate verify -f pemstate.yaml", "pemstate verify --connect    # also log in as every agent")
         {
             Observing(), connect,
         };
-        verify.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.VerifyAsync(r.GetValue(file)!, r.GetValue(connect), r.GetValue(verbose), Remote(r), ct)));
+        verify.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.VerifyAsync(r.GetValue(file)!, r.GetValue(connect), Context(r), Remote(r), ct)));
 
         var statusFormat = new Option<string?>("--format")
         {
@@ -98,7 +108,7 @@ internal static class CommandLine
             Observing(), json, statusFormat, prometheus, statusOut,
         };
         status.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.StatusAsync(r.GetValue(file)!,
-            Verbs.StatusFormat(r.GetValue(statusFormat), r.GetValue(json), r.GetValue(prometheus)) ?? "text", r.GetValue(statusOut), r.GetValue(verbose), Remote(r), ct)));
+            Verbs.StatusFormat(r.GetValue(statusFormat), r.GetValue(json), r.GetValue(prometheus)) ?? "text", r.GetValue(statusOut), Context(r), Remote(r), ct)));
         status.Validators.Add(r =>
         {
             if (Verbs.StatusFormat(r.GetValue(statusFormat), r.GetValue(json), r.GetValue(prometheus)) is null)
@@ -107,17 +117,17 @@ internal static class CommandLine
 
         var prune = new Verb("prune", "Delete every backup set but the newest --keep N (pemstate never deletes one unasked)",
             "pemstate backups prune --keep 5") { Observing(), keep, breakLock };
-        prune.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.PruneAsync(r.GetValue(file)!, r.GetValue(keep), r.GetValue(breakLock), r.GetValue(verbose), Remote(r), ct)));
+        prune.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.PruneAsync(r.GetValue(file)!, r.GetValue(keep), r.GetValue(breakLock), Context(r), Remote(r), ct)));
         var backups = new Verb("backups", "List the backup sets that applies left, newest last",
             "pemstate backups -f pemstate.yaml", "pemstate backups prune --keep 5") { Observing(), prune };
-        backups.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.BackupsAsync(r.GetValue(file)!, r.GetValue(verbose), Remote(r), ct)));
+        backups.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.BackupsAsync(r.GetValue(file)!, Context(r), Remote(r), ct)));
 
         var rollback = new Verb("rollback", "Restore a backup set's files, modes and owners, then restart what they need",
             "pemstate rollback    # the newest backup set, after asking", "pemstate rollback --backup 20271101T093000Z --auto-approve")
         {
             Observing(), backupId, autoApprove, breakLock, noColor,
         };
-        rollback.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.RollbackAsync(r.GetValue(file)!, r.GetValue(backupId), r.GetValue(autoApprove), r.GetValue(breakLock), r.GetValue(verbose), Remote(r), ct)));
+        rollback.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.RollbackAsync(r.GetValue(file)!, r.GetValue(backupId), r.GetValue(autoApprove), r.GetValue(breakLock), Context(r), Remote(r), ct)));
 
         var shell = new Argument<string>("SHELL") { Description = "The shell to complete for" }.AcceptOnlyFromAmong(Completion.Shells);
         var completion = new Verb("completion", "Print a completion script for bash, zsh, fish or PowerShell",
@@ -140,31 +150,35 @@ internal static class CommandLine
     /// Parses and runs. A mistake on the command line is one plain sentence naming the verb (and the nearest
     /// option, when one is near), exit 1; not the library's message followed by the whole help.
     /// </summary>
-    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
-        var parsed = root.Parse(args);
+        // The edge: the environment is read here, once, and handed down (the clock, the crash tests' failure point).
+        if (VerbContext.ClockFromEnvironment(out var clockError) is not { } clock)
+        {
+            Console.Error.Write($"pemstate: {clockError}\n");
+            return ExitCodes.Error;
+        }
+        using var interrupts = Interrupts.Register();
+        var parsed = Build(new Edge(clock, interrupts, VerbContext.FailpointFromEnvironment())).Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not HelpWithExamples)
         {
             foreach (var message in Mistakes(parsed)) Console.Error.Write($"{message}\n");
             return ExitCodes.Error;
         }
-        if (ClockError() is { } clock)
-        {
-            Console.Error.Write($"pemstate: {clock}\n");
-            return ExitCodes.Error;
-        }
-        if (parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--log-format") is Option<string> logFormat)
-            LogOutput.Format = parsed.GetValue(logFormat) ?? LogOutput.Text;
+        var format = parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--log-format") is Option<string> logFormat
+            ? parsed.GetValue(logFormat) ?? LogOutput.Text : LogOutput.Text;
         Terminal.NoColorOption = parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--no-color") is Option<bool> noColor && parsed.GetValue(noColor);
         if (parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--verbose") is Option<bool> verbose && parsed.GetValue(verbose))
         {
-            LogOutput.Observation = LogOutput.Create(verbose: true);
+            LogOutput.Observation = LogOutput.Create(verbose: true, format);
             // The PEM database's connections with their duration, and Npgsql's own events (parameters never logged).
             Database.PemDatabase.Logging = LogOutput.Observation;
         }
         try
         {
-            return await parsed.InvokeAsync().ConfigureAwait(false);
+            // Signals are pemstate's own (Interrupts): System.CommandLine's handler would end the process 2 s after Ctrl-C, mid-step.
+            var code = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, interrupts.BetweenSteps).ConfigureAwait(false);
+            return interrupts.Requested ? interrupts.Conclude(CommandPath(parsed.CommandResult.Command)["pemstate ".Length..], code) : code;
         }
         finally
         {
@@ -219,13 +233,6 @@ internal static class CommandLine
             names.Insert(0, c is RootCommand ? "pemstate" : c.Name);
         return string.Join(' ', names);
     }
-
-    /// <summary>PEMSTATE_NOW that does not parse, as a sentence; null when unset or a date and time.</summary>
-    public static string? ClockError() =>
-        Environment.GetEnvironmentVariable("PEMSTATE_NOW") is { Length: > 0 } pinned
-        && !DateTimeOffset.TryParse(pinned, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _)
-            ? $"PEMSTATE_NOW='{(pinned.Length > 40 ? pinned[..40] + "…" : pinned)}' is not a date and time; give ISO 8601, e.g. PEMSTATE_NOW=2027-11-01T00:00:00Z, or unset it"
-            : null;
 
     private static string? Closest(string typed, IEnumerable<string> known)
     {

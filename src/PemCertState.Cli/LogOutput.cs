@@ -7,14 +7,12 @@ namespace PemCertState.Cli;
 /// <summary>
 /// Where and how log events go: always stderr (stdout carries the plan, which pipelines diff and
 /// post), as one plain line or, with <c>--log-format json</c>, one JSON object per event for a log
-/// collector. Set once from the command line before a verb runs.
+/// collector.
 /// </summary>
 internal static class LogOutput
 {
     public const string Text = "text";
     public const string Json = "json";
-
-    public static string Format { get; set; } = Text;
 
     /// <summary>
     /// -v's log of what is observed (hosts connected, files read, commands and queries run); null without -v.
@@ -22,10 +20,10 @@ internal static class LogOutput
     /// </summary>
     public static ILoggerFactory? Observation { get; set; }
 
-    public static ILoggerFactory Create(bool verbose) => LoggerFactory.Create(builder =>
+    public static ILoggerFactory Create(bool verbose, string format) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
-        if (Format == Json)
+        if (format == Json)
         {
             builder.AddJsonConsole(o =>
             {

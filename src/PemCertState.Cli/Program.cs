@@ -1,3 +1,3 @@
 using PemCertState.Cli;
 
-return await CommandLine.RunAsync(CommandLine.Build(), args);
+return await CommandLine.RunAsync(args);

@@ -1,5 +1,5 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
+using PemCertState.Application;
 using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
@@ -17,26 +17,26 @@ internal static class Verbs
     public static Task<int> ValidateAsync(string file, CancellationToken ct)
     {
         _ = ct;
-        var desired = Load(file);
+        var desired = RunScope.Load(file, Say);
         if (desired is null) return Task.FromResult(ExitCodes.Error);
         Console.Out.Write($"{file}: valid ({Counts.Of(desired.Agents.List.Count, "agent")} on {Counts.Of(desired.Hosts.Count, "host")}).\n");
         return Task.FromResult(ExitCodes.Done);
     }
 
-    public static async Task<int> PlanAsync(string file, bool json, bool markdown, bool detailedExitCode, string? outFile, bool verbose, RemoteOptions remote, PlanOptions options, CancellationToken ct)
+    public static async Task<int> PlanAsync(string file, bool json, bool markdown, bool detailedExitCode, string? outFile, VerbContext context, RemoteOptions remote, PlanOptions options, CancellationToken ct)
     {
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
-        using var loggers = Loggers(verbose);
+        using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
-        var plan = Planner.Create(desired, observed, Now(), options);
+        var plan = Planner.Create(desired, observed, context.Clock.GetUtcNow(), options);
         Console.Out.Write(json ? PlanJsonRenderer.Render(plan) : markdown ? PlanMarkdownRenderer.Render(plan, PlanMarkdownRenderer.CommentLimit) : PlanTextRenderer.Render(plan, Terminal.UseColour));
         if (Refuses(plan, filter)) return ExitCodes.Error;
         if (outFile is not null)
         {
-            var saved = new SavedPlanContext(Path.GetFullPath(file), InventorySha256(file), ObservedFingerprint.Of(observed));
+            var saved = new SavedPlanContext(Path.GetFullPath(file), RunScope.InventorySha256(file), ObservedFingerprint.Of(observed));
             try { await SavePlanAsync(outFile, PlanJsonRenderer.Render(plan, saved), ct).ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -49,67 +49,32 @@ internal static class Verbs
         return detailedExitCode && !plan.IsEmpty ? ExitCodes.ChangesPending : ExitCodes.Done;
     }
 
-    public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, bool verbose, RemoteOptions remote, PlanOptions options, CancellationToken ct)
+    /// <summary>
+    /// The library's <see cref="ApplyOperation"/>: prepared (observed and planned), shown, approved (a person, --auto-approve
+    /// or a saved plan), executed; then rendered. A signal before the first step cancels it with nothing changed; after,
+    /// the operation stops between steps and this says what was done and what is left.
+    /// </summary>
+    public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, VerbContext context, RemoteOptions remote, PlanOptions options, CancellationToken ct)
     {
-        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
-        SavedPlan? saved = null;
-        if (planFile is not null)
+        using var loggers = Loggers(context);
+        var operation = new ApplyOperation(desired => Hosts(desired, remote), loggers, context.Clock);
+        var request = new ApplyRequest(file)
         {
-            try { saved = await PlanJsonReader.ReadFileAsync(planFile, ct).ConfigureAwait(false); }
-            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.Write($"pemstate: {planFile}: {e.Message}\n");
-                return ExitCodes.Error;
-            }
-            if (saved.Context.InventorySha256 != InventorySha256(file))
-            {
-                Console.Error.Write($"pemstate: stale plan: {file} changed since {planFile} was made; nothing was changed. Make a new plan.\n");
-                return ExitCodes.Error;
-            }
-        }
+            SavedPlanFile = planFile, SkipHosts = remote.SkipHosts, Options = options, Parallelism = parallelism, BreakLock = breakLock,
+            MidStep = context.Interrupts.MidStep, AfterStep = context.AfterStep,
+        };
+        var prepared = await operation.PrepareAsync(request, Say, ct).ConfigureAwait(false);
+        await using (prepared.ConfigureAwait(false))
+        {
+            if (prepared.Plan is not { } plan) return ExitCodes.Error;
+            Console.Out.Write(PlanTextRenderer.Render(plan, Terminal.UseColour));
+            foreach (var problem in prepared.Problems) Say(problem);
+            if (prepared.Status == ApplyStatus.Refused) return ExitCodes.Error;
+            if (prepared.Status == ApplyStatus.Ready && !autoApprove && prepared.Saved is null && !Confirm("Apply these steps?", context)) return ExitCodes.Error;
 
-        using var loggers = Loggers(verbose);
-        await using var hosts = Hosts(desired, remote);
-        var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
-        if (observed is null) return ExitCodes.Error;
-        // Always a fresh plan, from the inventory and what is on the hosts now: a saved plan is only the promise of
-        // what this apply will do. Its file may have been edited by anyone who could write it (a CI artifact, a
-        // shared folder), so no command, path or setting in it is ever carried out.
-        var plan = Planner.Create(desired, observed, Now(), options);
-        Console.Out.Write(PlanTextRenderer.Render(plan, Terminal.UseColour));
-        if (saved is not null)
-        {
-            if (ObservedFingerprint.Differences(saved.Context.Observed, ObservedFingerprint.Of(observed)) is { Count: > 0 } changed)
-                return Stale(planFile!, changed);
-            if (SavedPlanDifferences.Between(saved, plan) is { Count: > 0 } broken)
-                return Broken(planFile!, broken);
-        }
-        // Nothing to change takes no lock; but a stale lock the person asked to break goes, or its warning above would stay for good.
-        if (plan.IsEmpty)
-            return breakLock && observed.StateFolder is { } state && state.Locks.Any(l => l.State is LockState.Stale or LockState.Elsewhere)
-                ? await BreakLockAsync(hosts, desired, ct).ConfigureAwait(false)
-                : ExitCodes.Done;
-        if (Refuses(plan, filter)) return ExitCodes.Error;
-        if (plan.Refusals.Count > 0)
-        {
-            Console.Error.Write($"pemstate: apply refused: {plan.Refusals.Count} step(s) would write a private key, or pemstate's own state, where another account can change the folders above it (see the warnings above); nothing was changed.\n");
-            return ExitCodes.Error;
-        }
-
-        if (!autoApprove && saved is null && !Confirm("Apply these steps?")) return ExitCodes.Error;
-        var applyLog = loggers.CreateLogger("PemCertState.Apply");
-        foreach (var warning in plan.Warnings) Log.ApplyingWithWarning(applyLog, warning);
-
-        if (await LockAsync(hosts, desired, "apply", breakLock, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
-        await using (held.ConfigureAwait(false))
-        {
-            // Observe again under the lock: what was approved must still be what is there.
-            var before = ObservedFingerprint.Of(observed);
-            var locked = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
-            if (locked is null) return ExitCodes.Error;
-            if (ObservedFingerprint.Differences(before, ObservedFingerprint.Of(locked)) is { Count: > 0 } moved)
-                return Stale(planFile ?? "the plan shown above", moved);
-            return await ExecuteAsync(desired, hosts, locked, plan, parallelism, loggers, ct).ConfigureAwait(false);
+            var outcome = await WithKeyProgressAsync(plan, progress => operation.ExecuteAsync(prepared, progress, Say, ct)).ConfigureAwait(false);
+            return outcome.Result is { } result ? Render(plan, result, context, "apply") ?? WaitingForSignatures(prepared.Desired!, plan) ?? ExitCodes.Done
+                : outcome.Status == ApplyStatus.NothingToDo ? ExitCodes.Done : ExitCodes.Error;
         }
     }
 
@@ -117,6 +82,10 @@ internal static class Verbs
     /// A host that fails outside observation (the lock, the backup catalog, a login refused on connecting) ends the
     /// verb with the host's own words and exit 1; a stack trace tells the person nothing about their host.
     /// </summary>
+    /// <remarks>
+    /// A signal (Ctrl-C, SIGTERM) that cancels a verb before it changed anything ends it here, with exit 130; the program
+    /// then says what was stopped (<see cref="Interrupts.Conclude"/>).
+    /// </remarks>
     public static async Task<int> StoppingOnHostErrors(Task<int> verb)
     {
         try { return await verb.ConfigureAwait(false); }
@@ -125,12 +94,16 @@ internal static class Verbs
             Console.Error.Write($"pemstate: {e.Message}; stopped.\n");
             return ExitCodes.Error;
         }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Interrupted;
+        }
     }
 
-    public static async Task<int> BackupsAsync(string file, bool verbose, RemoteOptions remote, CancellationToken ct)
+    public static async Task<int> BackupsAsync(string file, VerbContext context, RemoteOptions remote, CancellationToken ct)
     {
-        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
-        using var loggers = Loggers(verbose);
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;
+        using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
         await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
@@ -145,7 +118,7 @@ internal static class Verbs
         return catalog.Refused.Count == 0 ? ExitCodes.Done : ExitCodes.ChangesPending;
     }
 
-    public static async Task<int> PruneAsync(string file, int keep, bool breakLock, bool verbose, RemoteOptions remote, CancellationToken ct)
+    public static async Task<int> PruneAsync(string file, int keep, bool breakLock, VerbContext context, RemoteOptions remote, CancellationToken ct)
     {
         if (keep < 0)
         {
@@ -153,22 +126,28 @@ internal static class Verbs
             return ExitCodes.Error;
         }
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;
-        using var loggers = Loggers(verbose);
+        using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
-        if (await LockAsync(hosts, desired, $"backups prune --keep {keep}", breakLock, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
+        if (await RunScope.LockAsync(hosts, desired, $"backups prune --keep {keep}", breakLock, Say, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
         await using (held.ConfigureAwait(false))
         {
             var removed = await BackupCatalog.PruneAsync(desired, hosts, keep, ct).ConfigureAwait(false);
             foreach (var folder in removed) Console.Out.Write($"Removed backup set {folder}\n");
+            if (ct.IsCancellationRequested)
+            {
+                context.Interrupts.Told();
+                Console.Error.Write($"pemstate: backups prune stopped by {context.Interrupts.Signal} after removing {Counts.Of(removed.Count, "backup folder")} (above); the others are kept, and no lock is left.\n");
+                return ExitCodes.Interrupted;
+            }
             Console.Out.Write(removed.Count == 0 ? $"Nothing to prune: at most {Counts.Of(keep, "backup id")} exist{(keep == 1 ? "s" : "")}.\n" : $"Pruned {Counts.Of(removed.Count, "backup folder")}; the newest {Counts.Of(keep, "backup id")} {(keep == 1 ? "is" : "are")} kept.\n");
         }
         return ExitCodes.Done;
     }
 
-    public static async Task<int> RollbackAsync(string file, string? backupId, bool autoApprove, bool breakLock, bool verbose, RemoteOptions remote, CancellationToken ct)
+    public static async Task<int> RollbackAsync(string file, string? backupId, bool autoApprove, bool breakLock, VerbContext context, RemoteOptions remote, CancellationToken ct)
     {
-        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
-        using var loggers = Loggers(verbose);
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;
+        using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
         await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
@@ -214,9 +193,9 @@ internal static class Verbs
         var continuation = choice.Continues is { } begun ? new RollbackContinuation(begun, catalog.Sets.Where(s => s.Id == begun).ToList(), choice.Note!) : null;
         var plan = RollbackPlanner.Create(desired, sets, continuation);
         Console.Out.Write(PlanTextRenderer.Render(plan, Terminal.UseColour));
-        if (!autoApprove && !Confirm($"Roll back to {id}?")) return ExitCodes.Error;
+        if (!autoApprove && !Confirm($"Roll back to {id}?", context)) return ExitCodes.Error;
 
-        if (await LockAsync(hosts, desired, $"rollback {id}", breakLock, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
+        if (await RunScope.LockAsync(hosts, desired, $"rollback {id}", breakLock, Say, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
         int code;
         await using (held.ConfigureAwait(false))
         {
@@ -236,13 +215,16 @@ internal static class Verbs
                 Console.Error.Write("pemstate: rollback refused: it would restore a private key where another account can change the folders above it; nothing was changed.\n");
                 return ExitCodes.Error;
             }
-            code = await ExecuteAsync(desired, hosts, observed, plan, Environment.ProcessorCount, loggers, ct).ConfigureAwait(false);
+            var operation = new ApplyOperation(d => Hosts(d, remote), loggers, context.Clock);
+            var result = await WithKeyProgressAsync(plan, progress => operation.ExecuteStepsAsync(desired, hosts, observed, plan, Environment.ProcessorCount, progress,
+                context.AfterStep, context.Interrupts.MidStep, ct)).ConfigureAwait(false);
+            code = Render(plan, result, context, "rollback") ?? ExitCodes.Done;
         }
         if (code != ExitCodes.Done) return code;
 
         var after = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (after is null) return ExitCodes.Error;
-        var drift = Planner.Create(desired, after, Now());
+        var drift = Planner.Create(desired, after, context.Clock.GetUtcNow());
         Console.Out.Write($"\nRolled back to {id}. What the inventory wants now (apply it to undo the rollback):\n");
         Console.Out.Write(PlanTextRenderer.Render(drift, Terminal.UseColour));
         return ExitCodes.Done;
@@ -254,33 +236,27 @@ internal static class Verbs
             foreach (var line in folder.Lines) Console.Error.Write($"pemstate: refused backup set: {line}\n");
     }
 
-    private static async Task<int> ExecuteAsync(DesiredState desired, HostSet hosts, ObservedState observed, Plan plan, int parallelism, ILoggerFactory loggers, CancellationToken ct)
+    /// <summary>Runs <paramref name="execute"/> under a progress bar for key generation, when a person watches and there are keys to wait for.</summary>
+    private static async Task<T> WithKeyProgressAsync<T>(Plan plan, Func<IProgress<KeyProgress>?, Task<T>> execute)
     {
-        var executor = new Executor(hosts, loggers.CreateLogger<Executor>(), Clock());
-        var journal = new Journal(hosts[desired.Server.Host], Journal.PathFor(desired.Server),
-            $"{Clock().GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}-{Environment.ProcessId}");
-        var failpoint = Failpoint();
         var keyCount = plan.Steps.Count(s => s.Action == StepAction.GenerateKey);
-        ApplyResult result;
-        if (Terminal.IsInteractive && keyCount > 1)
+        if (!Terminal.IsInteractive || keyCount <= 1) return await execute(null).ConfigureAwait(false);
+        return await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
         {
-            result = await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
-            {
-                var task = context.AddTask($"generating {keyCount} keys", maxValue: keyCount);
-                var progress = new Progress<KeyProgress>(p => task.Value = p.Done);
-                return await executor.ApplyAsync(desired, observed, plan, parallelism, progress, ct, journal, failpoint).ConfigureAwait(false);
-            }).ConfigureAwait(false);
-        }
-        else
-        {
-            result = await executor.ApplyAsync(desired, observed, plan, parallelism, null, ct, journal, failpoint).ConfigureAwait(false);
-        }
+            var task = context.AddTask($"generating {keyCount} keys", maxValue: keyCount);
+            return await execute(new Progress<KeyProgress>(p => task.Value = p.Done)).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
 
+    /// <summary>What an apply or rollback did: backup sets, then done, interrupted or failed. Null when every step completed.</summary>
+    private static int? Render(Plan plan, ApplyResult result, VerbContext context, string verb)
+    {
         foreach (var set in result.BackupSets) Console.Out.Write($"Backup set: {set}\n");
+        if (result.Interrupted) return Interrupted(plan, result, context, verb);
         if (result.Succeeded)
         {
             Console.Out.Write($"Apply complete: {result.Completed.Count} steps on {plan.Resources.Count} resources.\n");
-            return WaitingForSignatures(desired, plan) ?? ExitCodes.Done;
+            return null;
         }
         if (result.Skipped.Count == 0 && result.Failures.Count == 1)
         {
@@ -298,6 +274,36 @@ internal static class Verbs
         return ExitCodes.Error;
     }
 
+    /// <summary>
+    /// Stopped by a signal: where, what was done, what is left (20 of each at most), and how to go on. The lock is
+    /// released by then (the operation's <c>await using</c>), and the journal says "interrupted".
+    /// </summary>
+    private static int Interrupted(Plan plan, ApplyResult result, VerbContext context, string verb)
+    {
+        context.Interrupts.Told();
+        var number = new Dictionary<PlanStep, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < plan.Steps.Count; i++) number[plan.Steps[i]] = i + 1;
+        var where = result.MidStep ? $"inside a step ({result.Interruption})" : "between steps";
+        Console.Error.Write($"pemstate: {verb} interrupted by {context.Interrupts.Signal}: stopped {where} after {result.Completed.Count} of {plan.Steps.Count} steps; "
+            + $"{result.Left.Count} left. The journal records it; no lock is left.\n");
+        Steps("Done", result.Completed);
+        foreach (var failure in result.Failures)
+            Console.Error.Write($"Failed: step {number[failure.Step]}: {failure.Step.Address} ({PlanTextRenderer.Verb(failure.Step.Action)}) on {failure.Step.Host}: {failure.Error}\n");
+        Steps("Left", [.. result.Left, .. result.Skipped]);
+        Console.Error.Write(verb == "rollback"
+            ? "Run `pemstate rollback` again to finish this rollback (it continues the same backup set).\n"
+            : "Run `pemstate plan` to see what is left; `pemstate apply` continues from here.\n");
+        return ExitCodes.Interrupted;
+
+        void Steps(string title, IReadOnlyList<PlanStep> steps)
+        {
+            Console.Error.Write($"{title}: {(steps.Count == 0 ? "none" : $"{steps.Count} step{(steps.Count == 1 ? "" : "s")}")}\n");
+            foreach (var step in steps.OrderBy(s => number[s]).Take(20))
+                Console.Error.Write($"  step {number[step]}: {step.Address} ({PlanTextRenderer.Verb(step.Action)}) on {step.Host}\n");
+            if (steps.Count > 20) Console.Error.Write($"  ... and {steps.Count - 20} more\n");
+        }
+    }
+
     /// <summary>Trusted CA: after an apply that wrote requests, what the person must do next, and exit 3.</summary>
     private static int? WaitingForSignatures(DesiredState desired, Plan plan)
     {
@@ -307,30 +313,6 @@ internal static class Verbs
             + $"({string.Join(", ", requests.Select(Path.GetFileName))}), put the certificates in {trusted.SignedDir} under any name, and run apply again. "
             + "No live file was changed.\n");
         return ExitCodes.WaitingForSignature;
-    }
-
-    /// <summary>The apply lock, or null (with the holder named on stderr) when another run has it. A lock it broke is named.</summary>
-    private static async Task<ApplyLock?> LockAsync(HostSet hosts, DesiredState desired, string command, bool breakLock, CancellationToken ct)
-    {
-        try
-        {
-            var held = await ApplyLock.AcquireAsync(hosts[desired.Server.Host], desired.Server, command, breakLock, ct).ConfigureAwait(false);
-            foreach (var broken in held.Broken) Console.Error.Write($"pemstate: --break-lock removed {broken.Host}:{broken.Path}, held by {broken.Holder!.Who}\n");
-            return held;
-        }
-        catch (ApplyLockedException e)
-        {
-            Console.Error.Write($"pemstate: {e.Message}\n");
-            return null;
-        }
-    }
-
-    /// <summary>apply --break-lock with nothing to change: takes the lock, which breaks a stale one (and names it), and gives it back.</summary>
-    private static async Task<int> BreakLockAsync(HostSet hosts, DesiredState desired, CancellationToken ct)
-    {
-        if (await LockAsync(hosts, desired, "apply --break-lock", breakLock: true, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
-        await held.DisposeAsync().ConfigureAwait(false);
-        return ExitCodes.Done;
     }
 
     /// <summary>
@@ -345,35 +327,19 @@ internal static class Verbs
         foreach (var found in locks) Console.Error.Write($"Warning: {found.Summary}\n");
     }
 
-    private static bool Confirm(string question)
+    private static bool Confirm(string question, VerbContext context)
     {
         if (!Terminal.IsInteractive)
         {
             Console.Error.Write("pemstate: refusing to apply without a person to confirm; pass --auto-approve (or apply a saved plan) to apply unattended.\n");
             return false;
         }
-        var answer = AnsiConsole.Prompt(new TextPrompt<string>($"{question} Only [bold]yes[/] is accepted:").AllowEmpty());
+        string answer;
+        using (context.Interrupts.Prompting())
+            answer = AnsiConsole.Prompt(new TextPrompt<string>($"{question} Only [bold]yes[/] is accepted:").AllowEmpty());
         if (answer == "yes") return true;
         Console.Out.Write("Cancelled; nothing changed.\n");
         return false;
-    }
-
-    /// <summary>The saved plan promises other steps than the inventory and the hosts give now: edited, or made with other flags.</summary>
-    private static int Broken(string plan, IReadOnlyList<string> differences)
-    {
-        Console.Error.Write($"pemstate: {plan} does not hold the steps a fresh plan takes; nothing was changed. " +
-            "Make a new plan, or give apply the --rotate-ca / --rotate-common this one was made with; if nobody should have edited it, find out who did.\n");
-        foreach (var difference in differences.Take(20)) Console.Error.Write($"  {difference}\n");
-        if (differences.Count > 20) Console.Error.Write($"  ... and {differences.Count - 20} more\n");
-        return ExitCodes.Error;
-    }
-
-    private static int Stale(string plan, IReadOnlyList<string> changes)
-    {
-        Console.Error.Write($"pemstate: stale plan: what {plan} was made from has changed; nothing was changed. Make a new plan.\n");
-        foreach (var change in changes.Take(20)) Console.Error.Write($"  {change}\n");
-        if (changes.Count > 20) Console.Error.Write($"  ... and {changes.Count - 20} more\n");
-        return ExitCodes.Error;
     }
 
     /// <summary>
@@ -409,34 +375,16 @@ internal static class Verbs
         }
     }
 
-    private static string InventorySha256(string file) => Crypto.Fingerprints.Sha256Hex(File.ReadAllBytes(file));
-
-    /// <summary>
-    /// PEMSTATE_FAILPOINT_AFTER_STEP=N: after step N completes (journal written), stop dead and wait to be killed.
-    /// The crash tests kill the real process there with SIGKILL; nothing else should set it.
-    /// </summary>
-    private static Func<int, Task>? Failpoint()
+    public static async Task<int> VerifyAsync(string file, bool connect, VerbContext context, RemoteOptions remote, CancellationToken ct)
     {
-        if (!int.TryParse(Environment.GetEnvironmentVariable("PEMSTATE_FAILPOINT_AFTER_STEP"), out var stopAfter)) return null;
-        return async step =>
-        {
-            if (step != stopAfter) return;
-            Console.Error.Write($"pemstate: failpoint: stopped after step {step}\n");
-            await Console.Error.FlushAsync().ConfigureAwait(false);
-            await Task.Delay(Timeout.Infinite).ConfigureAwait(false);
-        };
-    }
-
-    public static async Task<int> VerifyAsync(string file, bool connect, bool verbose, RemoteOptions remote, CancellationToken ct)
-    {
-        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
-        using var loggers = Loggers(verbose);
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;
+        using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
         ReportLocks(observed.StateFolder?.Locks ?? []);
 
-        var findings = OfflineVerifier.Verify(desired, observed, Now()).Concat(DatabaseVerifier.Verify(desired, observed)).ToList();
+        var findings = OfflineVerifier.Verify(desired, observed, context.Clock.GetUtcNow()).Concat(DatabaseVerifier.Verify(desired, observed)).ToList();
         if (connect)
         {
             if (desired.Server.Database is null && desired.Web?.Address is null)
@@ -478,16 +426,16 @@ internal static class Verbs
 
     /// <param name="format">text | json | prometheus.</param>
     /// <param name="outFile">Replace this file (atomically) with the output instead of writing it to stdout.</param>
-    public static async Task<int> StatusAsync(string file, string format, string? outFile, bool verbose, RemoteOptions remote, CancellationToken ct)
+    public static async Task<int> StatusAsync(string file, string format, string? outFile, VerbContext context, RemoteOptions remote, CancellationToken ct)
     {
-        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
-        using var loggers = Loggers(verbose);
+        if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;
+        using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
         var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
         ReportLocks(observed.StateFolder?.Locks ?? []);
 
-        var now = Now();
+        var now = context.Clock.GetUtcNow();
         var rows = StatusReport.Create(desired, observed, now);
         var text = format switch
         {
@@ -510,70 +458,21 @@ internal static class Verbs
         return ExitCodes.Done;
     }
 
-    private static DesiredState? Load(string file)
-    {
-        var result = InventoryLoader.Load(file);
-        foreach (var diagnostic in result.Diagnostics) Console.Error.Write($"{diagnostic}\n");
-        if (result.IsValid) return result.State;
-        Console.Error.Write($"pemstate: {Counts.Of(result.Diagnostics.Count, "problem")} in {file}; nothing was observed or changed.\n");
-        return null;
-    }
+    /// <summary>Where the engine's lines for people go: stderr, so that stdout (a plan, --json) stays what it says it is.</summary>
+    private static void Say(string line) => Console.Error.Write($"{line}\n");
 
     /// <summary>Inventory, then database discovery, then --skip-host: the agents this run manages, and what was left out.</summary>
-    private static async Task<(DesiredState Desired, HostFilterResult Filter)?> LoadAsync(string file, RemoteOptions remote, CancellationToken ct)
-    {
-        var desired = Load(file);
-        if (desired is null) return null;
-        desired = await DiscoverAsync(desired, remote, ct).ConfigureAwait(false);
-        var filter = Filter(desired, remote);
-        return filter is null ? null : (filter.Desired, filter);
-    }
+    private static Task<(DesiredState Desired, HostFilterResult Filter)?> LoadAsync(string file, RemoteOptions remote, CancellationToken ct) =>
+        RunScope.LoadAsync(file, remote.SkipHosts, desired => Hosts(desired, remote), Say, ct);
 
-    /// <summary>agents.discover: database: the active rows of pem.agent become the agent list; anything else passes through.</summary>
-    private static async Task<DesiredState?> DiscoverAsync(DesiredState desired, RemoteOptions remote, CancellationToken ct)
+    private static Task<ObservedState?> ObserveAsync(DesiredState desired, HostSet hosts, CancellationToken ct)
     {
-        // Discovery verifies the database with the server's root.crt, before --skip-host shapes the run's own host set.
-        // A host is contacted only when used: without agents.discover: database this opens nothing.
-        await using var hosts = Hosts(desired, remote);
-        var discovery = await AgentDiscovery.DiscoverAsync(desired, hosts, ct).ConfigureAwait(false);
-        foreach (var note in discovery.Notes) Console.Error.Write($"pemstate: note: {note}\n");
-        foreach (var error in discovery.Errors) Console.Error.Write($"pemstate: {error}\n");
-        if (discovery.Desired is null) Console.Error.Write("pemstate: nothing was observed or changed.\n");
-        return discovery.Desired;
-    }
-
-    private static async Task<ObservedState?> ObserveAsync(DesiredState desired, HostSet hosts, CancellationToken ct)
-    {
-        try
-        {
-            // Connecting to many SSH hosts can take a while: a spinner on a terminal's stderr says it is not stuck.
-            var remote = desired.Hosts.Values.Count(h => h.Transport == HostTransport.Ssh);
-            return remote == 0
-                ? await new Observer(hosts).ObserveAsync(desired, ct).ConfigureAwait(false)
-                : await Terminal.WhileWaitingAsync($"observing {Counts.Of(desired.Hosts.Count, "host")} ({remote} over SSH)",
-                    () => new Observer(hosts).ObserveAsync(desired, ct)).ConfigureAwait(false);
-        }
-        catch (HostOperationException e)
-        {
-            var hint = desired.Hosts.TryGetValue(e.Host, out var spec) && spec.Transport == HostTransport.Ssh && e.Host != desired.Server.Host
-                ? $" To leave it out of this run: --skip-host {e.Host}" : "";
-            Console.Error.Write($"pemstate: cannot observe {e.Message}; nothing was changed.{hint}\n");
-            return null;
-        }
-    }
-
-    /// <summary>Applies --skip-host; says what is left out (on stderr, so that --json output stays JSON). Null: refused.</summary>
-    private static HostFilterResult? Filter(DesiredState? desired, RemoteOptions remote)
-    {
-        if (desired is null) return null;
-        var filter = HostFilter.Apply(desired, remote.SkipHosts);
-        if (filter.Error is not null)
-        {
-            Console.Error.Write($"pemstate: {filter.Error}; nothing was observed or changed.\n");
-            return null;
-        }
-        if (filter.Summary is { } summary) Console.Error.Write($"{summary}\n");
-        return filter;
+        // Connecting to many SSH hosts can take a while: a spinner on a terminal's stderr says it is not stuck.
+        var remote = desired.Hosts.Values.Count(h => h.Transport == HostTransport.Ssh);
+        return remote == 0
+            ? RunScope.ObserveAsync(desired, hosts, Say, ct)
+            : Terminal.WhileWaitingAsync($"observing {Counts.Of(desired.Hosts.Count, "host")} ({remote} over SSH)",
+                () => RunScope.ObserveAsync(desired, hosts, Say, ct));
     }
 
     private static bool Refuses(Plan plan, HostFilterResult filter)
@@ -586,18 +485,5 @@ internal static class Verbs
     private static HostSet Hosts(DesiredState desired, RemoteOptions remote) =>
         new(desired, new SshOptions(remote.AcceptNewHostKeys, Notice: notice => Console.Error.Write($"pemstate: {notice}\n")), remote.Loggers);
 
-    private static ILoggerFactory Loggers(bool verbose) => LogOutput.Create(verbose);
-
-    /// <summary>The clock. PEMSTATE_NOW (ISO 8601) pins it, for tests and for "what will plan say on that day" questions.</summary>
-    private static TimeProvider Clock() =>
-        Environment.GetEnvironmentVariable("PEMSTATE_NOW") is { Length: > 0 } pinned
-            ? new FixedClock(DateTimeOffset.Parse(pinned, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal))
-            : TimeProvider.System;
-
-    private static DateTimeOffset Now() => Clock().GetUtcNow();
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
+    private static ILoggerFactory Loggers(VerbContext context) => LogOutput.Create(context.Verbose, context.LogFormat);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using PemCertState.Application;
 using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
@@ -92,28 +93,23 @@ internal sealed class Fleet : IDisposable
     public static async Task<Fleet> CreateConvergedAsync(int agents, string key, bool keep)
     {
         var fleet = CreateEmpty(agents, key, keep);
-        var desired = fleet.Load();
-        await using (var hosts = new HostSet(desired))
-            await ApplyAsCliAsync(hosts, desired, "lab");
+        await ApplyAsCliAsync(fleet.InventoryPath, "lab");
         var again = await fleet.PlanAsync();
         if (!again.IsEmpty) throw new InvalidOperationException($"lab not converged after apply: {again.Steps.Count} steps left");
         return fleet;
     }
 
     /// <summary>
-    /// Observe, plan and apply as `pemstate apply` does: under the apply lock (which makes the server's data dir) and
-    /// with its journal, which every later plan reads (100,000 lines at 10,000 agents), as on a real fleet.
+    /// `pemstate apply --auto-approve` in process: the library's apply operation, which the command line runs, under the
+    /// apply lock and with its journal, which every later plan reads (100,000 lines at 10,000 agents), as on a real fleet.
     /// </summary>
-    internal static async Task ApplyAsCliAsync(HostSet hosts, DesiredState desired, string lab)
+    internal static async Task ApplyAsCliAsync(string inventoryPath, string lab)
     {
-        var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
-        var plan = Planner.Create(desired, observed, DateTimeOffset.UtcNow);
-        var server = hosts[desired.Server.Host];
-        await using var held = await ApplyLock.AcquireAsync(server, desired.Server, "apply", false, CancellationToken.None);
-        var journal = new Journal(server, Journal.PathFor(desired.Server), $"bench-{Environment.ProcessId}");
-        var result = await new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System)
-            .ApplyAsync(desired, observed, plan, 10, null, CancellationToken.None, journal); // the CLI's --parallelism default
-        if (!result.Succeeded) throw new InvalidOperationException($"{lab} apply failed: {result.Failure}");
+        var said = new List<string>();
+        var outcome = await new ApplyOperation(desired => new HostSet(desired), NullLoggerFactory.Instance, TimeProvider.System)
+            .RunAsync(new ApplyRequest(inventoryPath), said.Add, CancellationToken.None); // the CLI's --parallelism default
+        if (outcome.Status is not (ApplyStatus.Done or ApplyStatus.NothingToDo))
+            throw new InvalidOperationException($"{lab} apply {outcome.Status}: {outcome.Result?.Failure ?? string.Join("; ", said)}");
     }
 
     public DesiredState Load()

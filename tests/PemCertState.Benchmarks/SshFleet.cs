@@ -132,10 +132,7 @@ internal sealed class SshFleet : IDisposable
         var loaded = InventoryLoader.Load(InventoryPath);
         if (!loaded.IsValid) throw new InvalidOperationException(string.Join("\n", loaded.Diagnostics));
         var desired = loaded.State!;
-        await using (var hosts = new HostSet(desired))
-        {
-            await Fleet.ApplyAsCliAsync(hosts, desired, "ssh lab");
-        }
+        await Fleet.ApplyAsCliAsync(InventoryPath, "ssh lab");
         await using (var hosts = new HostSet(desired))
         {
             var again = Planner.Create(desired, await new Observer(hosts).ObserveAsync(desired, CancellationToken.None), DateTimeOffset.UtcNow);

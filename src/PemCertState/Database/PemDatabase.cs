@@ -73,7 +73,16 @@ public sealed class PemDatabase : IAsyncDisposable
         var watch = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            // Npgsql does not give up a TLS negotiation the server never answers when the token is cancelled, only at its
+            // timeout: a Ctrl-C is answered now, and a connection that opens after all is closed.
+            var opening = source.OpenConnectionAsync(cancellationToken).AsTask();
+            NpgsqlConnection connection;
+            try { connection = await opening.WaitAsync(cancellationToken).ConfigureAwait(false); }
+            catch (OperationCanceledException)
+            {
+                _ = opening.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                throw;
+            }
             if (logger is not null) DatabaseLog.Connected(logger, spec.ToString(), watch.ElapsedMilliseconds);
             return new PemDatabase(source, connection) { ServerCertificate = presented };
         }

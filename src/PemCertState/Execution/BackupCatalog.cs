@@ -8,6 +8,7 @@ public static class BackupCatalog
 {
     /// <summary>Deletes every backup id but the newest <paramref name="keep"/>, on every host; returns the folders removed.
     /// A refused folder is not a set: it is never deleted here (it may be evidence), only reported by the caller.</summary>
+    /// <returns>The folders removed: all those beyond the newest <paramref name="keep"/> ids, or fewer when <paramref name="ct"/> stopped it.</returns>
     public static async Task<IReadOnlyList<string>> PruneAsync(DesiredState desired, HostSet hosts, int keep, CancellationToken ct)
     {
         var sets = (await ListAsync(desired, hosts, ct).ConfigureAwait(false)).Sets;
@@ -16,7 +17,9 @@ public static class BackupCatalog
         var removed = new List<string>();
         foreach (var set in sets.Where(s => doomed.Contains(s.Id)))
         {
-            await hosts[set.Host].DeleteDirectoryAsync(set.Folder, ct).ConfigureAwait(false);
+            // Stopped (Ctrl-C) between folders, never inside one: a half-deleted set would lose its manifest and its files.
+            if (ct.IsCancellationRequested) break;
+            await hosts[set.Host].DeleteDirectoryAsync(set.Folder, CancellationToken.None).ConfigureAwait(false);
             removed.Add($"{set.Host}:{set.Folder}");
         }
         return removed;

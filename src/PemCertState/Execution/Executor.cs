@@ -25,11 +25,17 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
 {
     private static readonly JsonSerializerOptions ManifestJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <param name="cancellationToken">Stops the apply between steps (the first Ctrl-C, SIGTERM): the steps under way finish and
+    /// are journaled, no other starts, the journal ends "interrupted" and the result lists what was left.</param>
+    /// <param name="midStep">Also stops the steps under way (a second Ctrl-C): their commands are killed and their I/O
+    /// abandoned, leaving what a crash at that point leaves, which the next plan takes up.</param>
     public async Task<ApplyResult> ApplyAsync(
         DesiredState desired, ObservedState observed, Plan plan, int parallelism,
         IProgress<KeyProgress>? progress, CancellationToken cancellationToken,
-        Journal? journal = null, Func<int, Task>? afterStep = null)
+        Journal? journal = null, Func<int, Task>? afterStep = null, CancellationToken midStep = default)
     {
+        var stop = cancellationToken;
+        // Every step's I/O (and the journal's) gets midStep only: once begun, a step runs to its end unless that is cancelled.
         var run = new Run(desired, observed, clock.GetUtcNow())
         {
             Trusted = new SignedCertificates(desired, observed, clock),
@@ -40,36 +46,62 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             RollbackOf = plan.RollbackOf,
         };
         var outcome = new Outcome(plan);
-        // Key generation is CPU-bound: one thread a core at most, whatever the number of hosts at once.
-        using var keys = KeyWorkers.Start(plan, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, cancellationToken);
+        // Stopped before anything began: not even the journal is replaced, so the last run's stays as it was.
+        if (stop.IsCancellationRequested)
+            return new ApplyResult([], null, null, []) { Interrupted = true, Left = plan.Steps };
+        // Key generation is CPU-bound: one thread a core at most, whatever the number of hosts at once. Stopping
+        // between steps stops it too: no key is wanted by a step that will not start.
+        using var keyStop = CancellationTokenSource.CreateLinkedTokenSource(stop, midStep);
+        using var keys = KeyWorkers.Start(plan, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, keyStop.Token);
         try
         {
             // Chosen before the journal begins, which records it: a rollback rerun after a crash completes that set.
-            var backupId = run.BackupDirs.Count == 0 ? null : await BackupIdAsync(run, cancellationToken).ConfigureAwait(false);
-            if (journal is not null) await journal.BeginAsync(plan, run.Now, backupId, cancellationToken).ConfigureAwait(false);
+            var backupId = run.BackupDirs.Count == 0 ? null : await BackupIdAsync(run, midStep).ConfigureAwait(false);
+            if (journal is not null) await journal.BeginAsync(plan, run.Now, backupId, midStep).ConfigureAwait(false);
             // Before the first file changes: from here on, what every consumer loaded is on record.
             var baseline = OwedRestarts.Baseline(desired, observed, plan);
             if (OwedRestarts.MustRecord(baseline, observed, plan))
-                await run.Loaded.BeginAsync(desired.Server.StateDir, baseline, run.Now, cancellationToken).ConfigureAwait(false);
+                await run.Loaded.BeginAsync(desired.Server.StateDir, baseline, run.Now, midStep).ConfigureAwait(false);
             for (var i = 0; i < plan.Steps.Count;)
             {
                 if (Addresses.AgentOf(plan.Steps[i].Address) is null)
                 {
                     outcome.Current = i;
-                    await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, cancellationToken).ConfigureAwait(false);
+                    await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, midStep).ConfigureAwait(false);
                     i++;
                     continue;
                 }
                 var end = i;
                 while (end < plan.Steps.Count && Addresses.AgentOf(plan.Steps[end].Address) is not null) end++;
-                await RunAgentsAsync(i, end, plan, run, keys, outcome, journal, afterStep, parallelism, cancellationToken).ConfigureAwait(false);
+                await RunAgentsAsync(i, end, plan, run, keys, outcome, journal, afterStep, parallelism, stop, midStep).ConfigureAwait(false);
                 i = end;
             }
-            var summary = outcome.Failures.Count == 0 ? null
+            var failed = outcome.Failures.Count == 0 ? null
                 : $"{outcome.Failures.Count} agent step(s) failed; {outcome.Skipped.Count} later step(s) did not run, the server restart among them";
-            if (journal is not null) await journal.EndAsync(summary, cancellationToken).ConfigureAwait(false);
-            return new ApplyResult(outcome.InPlanOrder(outcome.Completed), outcome.Failures.FirstOrDefault()?.Step, summary, run.BackupSetPaths,
+            if (outcome.Left.Count > 0)
+            {
+                var why = $"interrupted between steps; {outcome.Left.Count} of {plan.Steps.Count} steps not started"
+                    + (failed is null ? "" : $"; {failed}");
+                if (journal is not null) await journal.InterruptedAsync(why, midStep).ConfigureAwait(false);
+                return Interrupted(outcome, run, plan, why);
+            }
+            if (journal is not null) await journal.EndAsync(failed, midStep).ConfigureAwait(false);
+            return new ApplyResult(outcome.InPlanOrder(outcome.Completed), outcome.Failures.FirstOrDefault()?.Step, failed, run.BackupSetPaths,
                 outcome.Failures.OrderBy(f => outcome.Index[f.Step]).ToList(), outcome.InPlanOrder(outcome.Skipped));
+        }
+        catch (OperationCanceledException) when (midStep.IsCancellationRequested || stop.IsCancellationRequested)
+        {
+            // Stopped inside a step (a second Ctrl-C): what was under way is left as a crash there would leave it.
+            var running = outcome.Running();
+            var why = running.Count == 0 ? $"interrupted: {outcome.Completed.Count} of {plan.Steps.Count} steps completed"
+                : $"interrupted during step {string.Join(" and step ", running.Select(s => $"{outcome.Index[s] + 1} ({s.Address} {Rendering.PlanJsonRenderer.ActionName(s.Action)})"))}";
+            Log.ApplyInterrupted(logger, why);
+            if (journal is not null)
+            {
+                try { await journal.InterruptedAsync(why, CancellationToken.None).ConfigureAwait(false); }
+                catch (Exception journalError) when (journalError is IOException or UnauthorizedAccessException or HostOperationException) { /* a crash there would have left no end either */ }
+            }
+            return Interrupted(outcome, run, plan, why) with { MidStep = true };
         }
         catch (Exception e) when (IsHostFailure(e))
         {
@@ -90,9 +122,22 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
     /// Nothing outside the run starts before every lane has finished, so the server-side steps before the agents
     /// and the server restart after them keep their place (design.md, ordering rule 3).
     /// </summary>
+    /// <summary>What an interrupted apply did, and every step it left: not started, or cut short inside.</summary>
+    private static ApplyResult Interrupted(Outcome outcome, Run run, Plan plan, string why)
+    {
+        var settled = outcome.Completed.Concat(outcome.Skipped).Concat(outcome.Failures.Select(f => f.Step)).ToHashSet(ReferenceEqualityComparer.Instance);
+        return new ApplyResult(outcome.InPlanOrder(outcome.Completed), null, null, run.BackupSetPaths,
+            outcome.Failures.OrderBy(f => outcome.Index[f.Step]).ToList(), outcome.InPlanOrder(outcome.Skipped))
+        {
+            Interrupted = true,
+            Interruption = why,
+            Left = [.. plan.Steps.Where(s => !settled.Contains(s))],
+        };
+    }
+
     private async Task RunAgentsAsync(
         int start, int end, Plan plan, Run run, KeyWorkers keys, Outcome outcome,
-        Journal? journal, Func<int, Task>? afterStep, int parallelism, CancellationToken ct)
+        Journal? journal, Func<int, Task>? afterStep, int parallelism, CancellationToken stop, CancellationToken ct)
     {
         var lanes = new Dictionary<int, List<int>>();
         for (var i = start; i < end; i++)
@@ -104,23 +149,32 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         if (lanes.Count == 1 || parallelism <= 1)
         {
             for (var i = start; i < end; i++)
-                await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, ct).ConfigureAwait(false);
+                await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
             return;
         }
+        // Not stopped by `stop`: every lane visits its steps, and one asked to stop leaves them (listed as left).
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct };
         await Parallel.ForEachAsync(lanes.Values, options, async (lane, laneCt) =>
         {
             foreach (var i in lane)
-                await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, laneCt).ConfigureAwait(false);
+                await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, laneCt).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
-    /// <summary>One step: skipped when an earlier failure blocks it, else journaled, carried out, journaled again.</summary>
+    /// <summary>
+    /// One step: left when the apply is stopping, skipped when an earlier failure blocks it, else journaled, carried out,
+    /// journaled again. Once begun, a step runs to its end unless <paramref name="ct"/> (mid-step) is cancelled.
+    /// </summary>
     private async Task RunStepAsync(
-        int i, Plan plan, Run run, KeyWorkers keys, Outcome outcome, Journal? journal, Func<int, Task>? afterStep, CancellationToken ct)
+        int i, Plan plan, Run run, KeyWorkers keys, Outcome outcome, Journal? journal, Func<int, Task>? afterStep, CancellationToken stop, CancellationToken ct)
     {
         var step = plan.Steps[i];
         ct.ThrowIfCancellationRequested();
+        if (stop.IsCancellationRequested)
+        {
+            outcome.Leave(step);
+            return;
+        }
         if (outcome.Blocked(step))
         {
             outcome.Skip(step);
@@ -130,8 +184,17 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         if (step.Action is StepAction.Issue or StepAction.Install or StepAction.RequestSignature
             && keys.Pending(step.Action == StepAction.Install ? step.Source ?? step.Address : step.Address) is { } pending
             && !run.Keys.ContainsKey(pending.Address))
-            run.Keys[pending.Address] = await pending.Key.ConfigureAwait(false);
+        {
+            try { run.Keys[pending.Address] = await pending.Key.ConfigureAwait(false); }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                // Its key was never made because the apply is stopping: the step has not begun.
+                outcome.Leave(step);
+                return;
+            }
+        }
         Log.StepStarted(logger, step.Address, Rendering.PlanJsonRenderer.ActionName(step.Action), step.Host, string.Join(' ', step.Paths));
+        outcome.Start(step);
         if (journal is not null) await journal.StepAsync("started", i + 1, step, ct).ConfigureAwait(false);
         try
         {
@@ -165,20 +228,42 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
 
         public List<PlanStep> Completed { get; } = [];
         public List<PlanStep> Skipped { get; } = [];
+
+        /// <summary>Steps not started because the apply was stopping.</summary>
+        public List<PlanStep> Left { get; } = [];
+        private readonly HashSet<PlanStep> _running = new(ReferenceEqualityComparer.Instance);
         public List<StepFailure> Failures { get; } = [];
         public Dictionary<PlanStep, int> Index { get; } = new(ReferenceEqualityComparer.Instance);
 
         /// <summary>The sequential step running now: the one an error outside the agents' lanes is reported against.</summary>
         public int Current { get; set; }
 
-        public void Complete(PlanStep step) { lock (_lock) Completed.Add(step); }
+        public void Start(PlanStep step) { lock (_lock) _running.Add(step); }
+
+        public void Complete(PlanStep step)
+        {
+            lock (_lock)
+            {
+                _running.Remove(step);
+                Completed.Add(step);
+            }
+        }
 
         public void Skip(PlanStep step) { lock (_lock) Skipped.Add(step); }
+
+        public void Leave(PlanStep step) { lock (_lock) Left.Add(step); }
+
+        /// <summary>Steps begun and not yet completed or failed, in plan order.</summary>
+        public List<PlanStep> Running()
+        {
+            lock (_lock) return [.. _running.OrderBy(s => Index[s])];
+        }
 
         public void Fail(int agent, StepFailure failure)
         {
             lock (_lock)
             {
+                _running.Remove(failure.Step);
                 _failedAgents.Add(agent);
                 Failures.Add(failure);
             }

@@ -44,6 +44,10 @@ public sealed class Journal(IHost host, string path, string apply)
     public Task EndAsync(string? error, CancellationToken ct) =>
         AppendAsync(Line(new JournalEntry(error is null ? "finished" : "failed", Apply, Error: error)), ct);
 
+    /// <summary>The run was stopped on request (Ctrl-C, SIGTERM); <paramref name="why"/> says where.</summary>
+    public Task InterruptedAsync(string why, CancellationToken ct) =>
+        AppendAsync(Line(new JournalEntry("interrupted", Apply, Error: why)), ct);
+
     /// <summary>Agents' lanes append at once; their lines share one append (one fsync) per batch, in the order they came.</summary>
     private Batcher<byte[], bool>? _appends;
 
@@ -101,7 +105,7 @@ public sealed class Journal(IHost host, string path, string apply)
                     case "apply":
                         header ??= ParseLine(line);
                         break;
-                    case "finished" or "failed":
+                    case "finished" or "failed" or "interrupted":
                         end = ParseLine(line);
                         break;
                     case "started" when fields.Step is { } n:
@@ -148,6 +152,7 @@ public sealed class Journal(IHost host, string path, string apply)
             .ToHashSet(StringComparer.Ordinal);
         return new ObservedJournal(header.Apply, header.Time, header.Steps ?? 0, end?.Event == "finished", [.. done.Order()], unfinished, end?.Error, pending)
         {
+            Interrupted = end?.Event == "interrupted",
             // Ids only: they name folders a rollback reads and writes.
             RollbackOf = header.Rollback is { } rollback && BackupManifestReader.IsBackupId(rollback) ? rollback : null,
             BackupId = header.Backup is { } backup && BackupManifestReader.IsBackupId(backup) ? backup : null,
@@ -228,6 +233,6 @@ public sealed class Journal(IHost host, string path, string apply)
 
     // As UTF-8 too: ValueTextEquals(string) transcodes the word on every call.
     private static readonly (string Word, byte[] Utf8)[] Words =
-        [.. new[] { "started", "completed", "apply", "finished", "failed" }.Concat(Enum.GetValues<StepAction>().Select(Rendering.PlanJsonRenderer.ActionName))
+        [.. new[] { "started", "completed", "apply", "finished", "failed", "interrupted" }.Concat(Enum.GetValues<StepAction>().Select(Rendering.PlanJsonRenderer.ActionName))
             .Select(w => (w, Encoding.UTF8.GetBytes(w)))];
 }

@@ -6,7 +6,7 @@ namespace PemCertState.Execution;
 /// One line of the apply journal (JSON lines in the server's data dir). Written before and after
 /// every step so that the next run knows where a killed apply stopped, and which restarts it owed.
 /// </summary>
-/// <param name="Event">apply | started | completed | finished | failed.</param>
+/// <param name="Event">apply | started | completed | finished | failed | interrupted (stopped on request; Error says where).</param>
 /// <param name="Rollback">Header of a rollback: the backup id it restores. A rerun after a crash finishes that rollback.</param>
 /// <param name="Backup">Header: the id of the backup sets the run writes (null when it backs nothing up).</param>
 public sealed record JournalEntry(

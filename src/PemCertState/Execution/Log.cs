@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "{Address}: the server reloaded its configuration at {LoadedAt:O} and presents certificate sha256 {Fingerprint}")]
     public static partial void ServerReloaded(ILogger logger, string address, DateTime loadedAt, string fingerprint);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "apply stopped: {Why}")]
+    public static partial void ApplyInterrupted(ILogger logger, string why);
 }

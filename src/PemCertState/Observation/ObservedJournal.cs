@@ -1,7 +1,7 @@
 namespace PemCertState.Observation;
 
 /// <summary>The last apply as its journal tells it.</summary>
-/// <param name="Finished">False when the apply was killed or failed before its last step.</param>
+/// <param name="Finished">False when the apply was killed, failed, or was interrupted (Ctrl-C, SIGTERM) before its last step.</param>
 /// <param name="Completed">1-based numbers of the steps that completed, ascending. Agents' steps run in parallel, so
 /// step 14 may have completed while step 12 had not.</param>
 /// <param name="Unfinished">"12 (agent[2].certificate install)" for each step that started but did not complete.</param>
@@ -16,6 +16,9 @@ public sealed record ObservedJournal(
     string? Error,
     IReadOnlySet<string> PendingRestarts)
 {
+    /// <summary>The run was stopped on request (Ctrl-C, SIGTERM) and released its lock; <see cref="Error"/> says where.</summary>
+    public bool Interrupted { get; init; }
+
     /// <summary>When the run was a rollback: the backup id it restores.</summary>
     public string? RollbackOf { get; init; }
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 
-namespace PemCertState.Cli;
+namespace PemCertState.Application;
 
-/// <summary>The command line's own log events (the engine's are in each stage's Log).</summary>
+/// <summary>The operations' own log events (the stages' are in each stage's Log).</summary>
 internal static partial class Log
 {
     /// <summary>A plan warning an apply goes ahead with (--rotate-common: every agent reconnects), for log collectors too.</summary>
