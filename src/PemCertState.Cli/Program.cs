@@ -58,9 +58,13 @@ verify.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.VerifyAsync(re
 var status = new Command("status", "List every certificate with its issuer and days left") { file, json };
 status.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.StatusAsync(result.GetValue(file)!, result.GetValue(json), result.GetValue(verbose), Remote(result), ct)));
 
+var reportOut = new Option<string>("--out") { Description = "The HTML file to write (self-contained: no network, no script), e.g. pemstate.html", Required = true };
+var report = new Command("report", "Write the fleet on one HTML page: validity timeline per CA, CRL, pending plan, verify's findings") { file, reportOut };
+report.SetAction((result, ct) => Verbs.StoppingOnHostErrors(Verbs.ReportAsync(result.GetValue(file)!, result.GetValue(reportOut)!, result.GetValue(verbose), Remote(result), ct)));
+
 var root = new RootCommand("pemstate: keep the SSL certificates of Postgres Enterprise Manager in a declared state")
 {
-    validate, plan, apply, verify, status, backups, rollback,
+    validate, plan, apply, verify, status, backups, rollback, report,
 };
 root.Add(verbose);
 var logFormat = new Option<string>("--log-format")

@@ -30,7 +30,7 @@ public static class StatusReport
                 var s = Crypto.CertificateSummary.From(other);
                 var state = State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now);
                 rows.Add(new(Addresses.RootBundle, server.Root.File.Host, server.Root.File.Path, s.Subject, s.Issuer, s.NotAfter,
-                    DaysLeft(s.NotAfter, now), state is "ok" ? "trusted (old CA)" : state));
+                    DaysLeft(s.NotAfter, now), state is "ok" ? "trusted (old CA)" : state) { NotBefore = s.NotBefore, RenewAt = s.NotAfter });
             }
         }
         if (desired.Web is { } web && observed.Web is { } webSeen)
@@ -72,13 +72,17 @@ public static class StatusReport
         if (cert.Summary is not { } s) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, "unreadable");
         var revoked = server is not null && cert.Certificate is { } c && Revocation.RevokedOn(c, server.Crl.All, server.Root.Certificates) is not null;
         return new(address, cert.File.Host, cert.File.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now),
-            revoked ? "revoked" : State(s.NotBefore, s.NotAfter, renewBefore, now));
+            revoked ? "revoked" : State(s.NotBefore, s.NotAfter, renewBefore, now)) { NotBefore = s.NotBefore, RenewAt = s.NotAfter - renewBefore };
     }
 
     private static CertificateStatus TrustedRow(FileFacts file, Org.BouncyCastle.X509.X509Certificate certificate, TimeSpan renewBefore, DateTimeOffset now)
     {
         var s = Crypto.CertificateSummary.From(certificate);
-        return new(Addresses.RootBundle, file.Host, file.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, renewBefore, now));
+        return new(Addresses.RootBundle, file.Host, file.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, renewBefore, now))
+        {
+            NotBefore = s.NotBefore,
+            RenewAt = s.NotAfter - renewBefore,
+        };
     }
 
     private static CertificateStatus CrlRow(ObservedCrl crl, TimeSpan renewBefore, DateTimeOffset now)
@@ -89,7 +93,7 @@ public static class StatusReport
         if (crl.Crl.NextUpdate is not { } next) return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, "CRL", issuer, null, null, "ok");
         var nextUpdate = new DateTimeOffset(next, TimeSpan.Zero);
         return new(Addresses.RootCrl, crl.File.Host, crl.File.Path, "CRL (nextUpdate)", issuer, nextUpdate, DaysLeft(nextUpdate, now),
-            State(DateTimeOffset.MinValue, nextUpdate, renewBefore, now));
+            State(DateTimeOffset.MinValue, nextUpdate, renewBefore, now)) { RenewAt = nextUpdate - renewBefore };
     }
 
     private static int DaysLeft(DateTimeOffset notAfter, DateTimeOffset now) => (int)Math.Floor((notAfter - now).TotalDays);
