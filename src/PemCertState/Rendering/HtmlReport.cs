@@ -79,12 +79,12 @@ public static class HtmlReport
             return;
         }
         var (start, end) = Range(certificates, report.Now);
-        var groups = certificates.GroupBy(GroupOf).OrderBy(g => g.Any(c => c.Address == Addresses.Ca) ? 0 : g.Key is null ? 2 : 1).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var groups = Groups(certificates);
         var index = 0;
         foreach (var group in groups)
         {
             index++;
-            var rows = group.OrderBy(c => IsCa(c) ? 0 : 1).ThenBy(c => c.NotAfter ?? DateTimeOffset.MaxValue).ThenBy(c => c.Address, StringComparer.Ordinal).ToList();
+            var rows = Ordered(group);
             var groupCrls = crls.Where(c => c.Issuer is not null && c.Issuer == group.Key).ToList();
             Chart(html, index, group.Key, rows, groupCrls, start, end, report.Now);
         }
@@ -127,20 +127,27 @@ public static class HtmlReport
             html.Append("</g>\n");
         }
 
+        var windows = new StringBuilder();
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
             var y = first + (i * pitch);
-            html.Append(Invariant, $"<g class=\"m {Classes(row.State)}\" data-a=\"{Encode(row.Address)}\"><title>{MarkTitle(row)}</title>");
+            html.Append(Invariant, $"<g class=\"m {Classes(row.State)}\"><title>{MarkTitle(row, labelled)}</title>");
             if (labelled)
                 html.Append(Invariant, $"<text class=\"l\" x=\"170\" y=\"{N(y + 4)}\">{Encode(row.Address)}</text><text class=\"s\" x=\"178\" y=\"{N(y + 4)}\">{Encode(Primary(row.State))}</text>");
             if (row.NotAfter is { } notAfter)
             {
-                var from = X(row.NotBefore ?? notAfter);
-                var to = X(notAfter);
-                html.Append(Invariant, $"<path d=\"M{N(from)} {N(y)}H{N(Math.Max(to, from + 1))}\"/>");
+                // Whole units on the time axis (a unit is a day or two): a bar's start and end, and where its window opens.
+                var from = Math.Round(X(row.NotBefore ?? notAfter));
+                var to = Math.Max(Math.Round(X(notAfter)), from + 1);
+                html.Append(Invariant, $"<path d=\"M{N(from)} {N(y)}H{N(to)}\"/>");
                 if (row.RenewAt is { } renewAt && renewAt < notAfter)
-                    html.Append(Invariant, $"<path class=\"w\" d=\"M{N(X(renewAt))} {N(y)}H{N(Math.Max(to, X(renewAt) + 1))}\"/>");
+                {
+                    var window = $"M{N(Math.Min(Math.Round(X(renewAt)), to - 1))} {N(y)}H{N(to)}";
+                    // Labelled: the window is part of its mark. A dense band draws every window as one path after the marks (a few bytes each, not an element each).
+                    if (labelled) html.Append(Invariant, $"<path class=\"w\" d=\"{window}\"/>");
+                    else windows.Append(window);
+                }
             }
             else if (!labelled)
             {
@@ -148,6 +155,7 @@ public static class HtmlReport
             }
             html.Append("</g>\n");
         }
+        if (windows.Length > 0) html.Append("<path class=\"w\" aria-hidden=\"true\" d=\"").Append(windows).Append("\"/>\n");
         html.Append("</svg></figure>\n");
     }
 
@@ -212,27 +220,48 @@ public static class HtmlReport
         html.Append("</section>\n");
     }
 
+    /// <summary>The chart's data, one table per CA (the issuer is said once, in its caption), in the timeline's order.</summary>
     private static void Table(StringBuilder html, List<CertificateStatus> certificates)
     {
         html.Append("<section id=\"certificates\"><h2>Every certificate</h2>\n")
-            .Append(Invariant, $"<details{(certificates.Count <= LabelledRows ? " open" : "")}><summary>{Plural(certificates.Count, "certificate")}, by resource (the timeline's data)</summary>\n")
-            .Append("<table><thead><tr><th>Resource<th>Host<th>File<th>Subject<th>Issuer<th>Not before<th>Renew from<th>Not after<th>Days left<th>State</thead><tbody>\n");
-        foreach (var c in certificates)
+            .Append(Invariant, $"<details{(certificates.Count <= LabelledRows ? " open" : "")}><summary>{Plural(certificates.Count, "certificate")}, by CA (the timeline's data)</summary>\n");
+        foreach (var group in Groups(certificates))
         {
-            html.Append(Invariant, $"<tr class=\"{Classes(c.State)}\"><td>{Encode(c.Address)}<td>{Encode(c.Host)}<td>{Encode(c.Path)}<td>{Encode(c.Subject ?? "-")}<td>{Encode(c.Issuer ?? "-")}");
-            html.Append(Invariant, $"<td>{Day(c.NotBefore)}<td>{Day(c.RenewAt)}<td>{Day(c.NotAfter)}<td>{c.DaysLeft?.ToString(Invariant) ?? "-"}<td>{Encode(c.Serial is { } serial ? $"{c.State}, serial {serial}" : c.State)}\n");
+            html.Append(Invariant, $"<table><caption>{(group.Key is { } ca ? "Issued by " + Encode(ca) : "Without a readable certificate")}</caption>")
+                .Append("<thead><tr><th>Resource<th>Host<th>File<th>Subject<th>Not before<th>Renew from<th>Not after<th>Days left<th>State</thead><tbody>\n");
+            foreach (var c in Ordered(group))
+            {
+                html.Append(Invariant, $"<tr class=\"{Classes(c.State)}\"><td>{Encode(c.Address)}<td>{Encode(c.Host)}<td>{Encode(c.Path)}<td>{Encode(c.Subject ?? "-")}");
+                html.Append(Invariant, $"<td>{Day(c.NotBefore)}<td>{Day(c.RenewAt)}<td>{Day(c.NotAfter)}<td>{c.DaysLeft?.ToString(Invariant) ?? "-"}<td>{Encode(c.Serial is { } serial ? $"{c.State}, serial {serial}" : c.State)}\n");
+            }
+            html.Append("</tbody></table>\n");
         }
-        html.Append("</tbody></table></details></section>\n");
+        html.Append("</details></section>\n");
     }
 
-    private static string MarkTitle(CertificateStatus c)
+    /// <summary>Certificates by CA: the current CA's group first, then the others by name, then those without a certificate.</summary>
+    private static List<IGrouping<string?, CertificateStatus>> Groups(List<CertificateStatus> certificates) =>
+        [.. certificates.GroupBy(GroupOf).OrderBy(g => g.Any(c => c.Address == Addresses.Ca) ? 0 : g.Key is null ? 2 : 1).ThenBy(g => g.Key, StringComparer.Ordinal)];
+
+    /// <summary>A group's rows: its CA first, then soonest to expire first; those without dates last.</summary>
+    private static List<CertificateStatus> Ordered(IEnumerable<CertificateStatus> group) =>
+        [.. group.OrderBy(c => IsCa(c) ? 0 : 1).ThenBy(c => c.NotAfter ?? DateTimeOffset.MaxValue).ThenBy(c => c.Address, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// A mark's text: its address and state first, then its dates. A dense band (a big fleet) gives the address, state and
+    /// days left only, to stay light; its table row has the dates.
+    /// </summary>
+    private static string MarkTitle(CertificateStatus c, bool full)
     {
-        var text = new StringBuilder().Append(Encode(c.Address)).Append(" on ").Append(Encode(c.Host)).Append(": ").Append(Encode(c.State));
+        var text = new StringBuilder().Append(Encode(c.Address));
+        if (full) text.Append(" on ").Append(Encode(c.Host));
+        text.Append(": ").Append(Encode(c.State));
         if (c.NotAfter is { } notAfter)
         {
-            if (c.NotBefore is { } notBefore) text.Append("; from ").Append(Day(notBefore));
-            if (c.RenewAt is { } renewAt && renewAt < notAfter) text.Append(", renew from ").Append(Day(renewAt));
-            text.Append(", until ").Append(Day(notAfter)).Append(Invariant, $" ({c.DaysLeft} days left)");
+            if (full && c.NotBefore is { } notBefore) text.Append("; from ").Append(Day(notBefore));
+            if (full && c.RenewAt is { } renewAt && renewAt < notAfter) text.Append(", renew from ").Append(Day(renewAt));
+            if (full) text.Append(", until ").Append(Day(notAfter)).Append(Invariant, $" ({c.DaysLeft} days left)");
+            else text.Append(Invariant, $", {c.DaysLeft} days left");
         }
         return text.ToString();
     }
@@ -334,8 +363,8 @@ public static class HtmlReport
         .chart text{font:11px system-ui,sans-serif;fill:var(--fg)}.chart .l{text-anchor:end}.chart .s{fill:var(--c)}
         .tick path{stroke:var(--line);stroke-width:1}.tick text{fill:var(--muted);text-anchor:middle}
         .today path{stroke:var(--fg);stroke-width:1.5;stroke-dasharray:4 3}.today text{text-anchor:middle;font-weight:600}
-        .m path{stroke:var(--c)}.m .w{stroke:#0008}.m:hover path{stroke-opacity:.7}.crl path{fill:var(--c);stroke:none}
-        table{border-collapse:collapse;width:100%;font-size:12px}th,td{border-bottom:1px solid var(--line);padding:.2rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+        .m path{stroke:var(--c)}.chart .w{stroke:#0008}.m:hover path{stroke-opacity:.7}.crl path{fill:var(--c);stroke:none}
+        table{border-collapse:collapse;width:100%;font-size:12px;margin:.6rem 0}caption{text-align:left;font-weight:600}th,td{border-bottom:1px solid var(--line);padding:.2rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
         tbody tr td:last-child{color:var(--c);font-weight:600}
         details{margin:.3rem 0}summary{cursor:pointer}ol{margin:.2rem 0 .6rem}small{color:var(--muted)}.findings li{margin:.2rem 0}
         @media print{details>*{display:block}}
