@@ -365,7 +365,7 @@ public static class HtmlReport
         .today path{stroke:var(--fg);stroke-width:1.5;stroke-dasharray:4 3}.today text{text-anchor:middle;font-weight:600}
         .m path{stroke:var(--c)}.chart .w{stroke:#0008}.m:hover path{stroke-opacity:.7}.crl path{fill:var(--c);stroke:none}
         table{border-collapse:collapse;width:100%;font-size:12px;margin:.6rem 0}caption{text-align:left;font-weight:600}th,td{border-bottom:1px solid var(--line);padding:.2rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-        tbody tr td:last-child{color:var(--c);font-weight:600}
+        tbody tr td:last-child{color:var(--c);font-weight:600}#certificates td:nth-child(n+5){white-space:nowrap}
         details{margin:.3rem 0}summary{cursor:pointer}ol{margin:.2rem 0 .6rem}small{color:var(--muted)}.findings li{margin:.2rem 0}
         @media print{details>*{display:block}}
         """;
