@@ -29,6 +29,8 @@ public static class HtmlReport
 
     private const int PlotLeft = 255, PlotRight = 990, Top = 20;
 
+    private const double DenseHeight = 320;
+
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public static string Render(FleetReport report)
@@ -59,7 +61,7 @@ public static class HtmlReport
             .Append(Encode(report.Now.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant))).Append(".</p>\n<ul class=\"counts\">");
         html.Append(Invariant, $"<li>{Plural(certificates.Count, "certificate")}");
         foreach (var group in certificates.GroupBy(c => Primary(c.State)).OrderBy(g => Severity(g.Key)))
-            html.Append(Invariant, $"<li class=\"{Class(group.Key)}\">{group.Count()} {Encode(group.Key)}");
+            html.Append(Invariant, $"<li class=\"{Class(group.Key)}\">{group.Count().ToString("N0", Invariant)} {Encode(group.Key)}");
         html.Append(Invariant, $"<li>{(report.Plan.IsEmpty ? "no changes pending" : Plural(report.Plan.Steps.Count, "step") + " pending on " + Plural(report.Plan.Resources.Count, "resource"))}");
         html.Append(Invariant, $"<li class=\"{(report.Findings.Count == 0 ? "ok" : "expired")}\">{(report.Findings.Count == 0 ? "no findings" : Plural(report.Findings.Count, "finding"))}</ul>\n");
         if (report.Skipped is { } skipped) html.Append("<p class=\"note\">").Append(Encode(skipped)).Append("</p>\n");
@@ -97,7 +99,9 @@ public static class HtmlReport
     private static void Chart(StringBuilder html, int index, string? ca, List<CertificateStatus> rows, List<CertificateStatus> crls, DateTimeOffset start, DateTimeOffset end, DateTimeOffset now)
     {
         var labelled = rows.Count <= LabelledRows;
-        var pitch = labelled ? 18.0 : Math.Max(0.1, Math.Round(1200.0 / rows.Count, 2));
+        // A dense band is at most DenseHeight units tall whatever the fleet's size: its shape (when certificates were issued,
+        // when they expire, which are red) is what a glance reads; the table names each one.
+        var pitch = labelled ? 18.0 : Math.Max(0.01, Math.Round(DenseHeight / rows.Count, 2));
         var stroke = labelled ? 10.0 : Math.Max(1.0, pitch);
         var crlTop = Top + 9;
         var first = Top + (crls.Count * 18) + (labelled ? 9 : 2);
@@ -105,7 +109,7 @@ public static class HtmlReport
         double X(DateTimeOffset t) => Math.Clamp(PlotLeft + ((t - start) / (end - start) * (PlotRight - PlotLeft)), PlotLeft, PlotRight);
 
         var caName = ca is null ? "no certificate" : Encode(ca);
-        var counts = string.Join(", ", rows.GroupBy(r => Primary(r.State)).OrderBy(g => Severity(g.Key)).Select(g => $"{g.Count()} {Encode(g.Key)}"));
+        var counts = string.Join(", ", rows.GroupBy(r => Primary(r.State)).OrderBy(g => Severity(g.Key)).Select(g => $"{g.Count().ToString("N0", Invariant)} {Encode(g.Key)}"));
         html.Append(Invariant, $"<figure><figcaption><h3>{(ca is null ? "Without a certificate" : "Issued by " + caName)}</h3> {Plural(rows.Count, "certificate")}{(counts.Length > 0 ? ": " + counts : "")}</figcaption>\n");
         html.Append(Invariant, $"<svg class=\"chart\" viewBox=\"0 0 1000 {height}\" role=\"img\" aria-labelledby=\"t{index} d{index}\" stroke-width=\"{N(stroke)}\">");
         html.Append(Invariant, $"<title id=\"t{index}\">Validity of {Plural(rows.Count, "certificate")} {(ca is null ? "without a readable certificate" : "issued by " + caName)}</title>");
@@ -127,6 +131,8 @@ public static class HtmlReport
             html.Append("</g>\n");
         }
 
+        if (!labelled)
+            html.Append(Invariant, $"<text class=\"l\" x=\"245\" y=\"{first + 8}\">{Plural(rows.Count, "certificate")},</text><text class=\"l\" x=\"245\" y=\"{first + 22}\">soonest to expire on top</text>\n");
         var windows = new StringBuilder();
         for (var i = 0; i < rows.Count; i++)
         {

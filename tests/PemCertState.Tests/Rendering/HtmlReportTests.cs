@@ -124,6 +124,60 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
         Assert.Contains($"… and {2000 - HtmlReport.ResourceLimit} more resources", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_page_is_written_whole_readable_by_all_and_never_through_a_link()
+    {
+        // Given a folder with a file a link at --out points to
+        var folder = Directory.CreateTempSubdirectory("pemstate-report-").FullName;
+        try
+        {
+            var victim = Path.Combine(folder, "victim");
+            File.WriteAllText(victim, "keep me");
+            var link = Path.Combine(folder, "linked.html");
+            File.CreateSymbolicLink(link, victim);
+            var page = Path.Combine(folder, "pemstate.html");
+
+            // When
+            var refused = await Assert.ThrowsAsync<IOException>(() => HtmlReportFile.WriteAsync(link, "<p>page</p>", CancellationToken.None));
+            await HtmlReportFile.WriteAsync(page, "<p>old</p>", CancellationToken.None);
+            await HtmlReportFile.WriteAsync(page, "<p>new</p>", CancellationToken.None);
+
+            // Then the link and its target are as they were, and the page is whole, 0644, with no temp file beside it
+            Assert.Contains("symbolic link", refused.Message, StringComparison.Ordinal);
+            Assert.Equal("keep me", File.ReadAllText(victim));
+            Assert.Equal(victim, new FileInfo(link).LinkTarget);
+            Assert.Equal("<p>new</p>", File.ReadAllText(page));
+            Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(page));
+            Assert.Equal(["linked.html", "pemstate.html", "victim"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_report_verb_writes_the_page_and_says_plainly_what_it_needs()
+    {
+        // Given a converged lab
+        using var lab = Lab.Create(agents: 1);
+        await lab.ApplyAsync();
+        var page = Path.Combine(lab.Root, "report.html");
+
+        // When
+        var missing = Pemstate.Run(lab.Root, "report");
+        var written = Pemstate.Run(lab.Root, "report", "--out", page);
+
+        // Then
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("--out", missing.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", missing.Stderr, StringComparison.Ordinal);
+        Assert.True(written.ExitCode == 0, written.Stderr);
+        Assert.Contains($"Wrote {page}", written.Stderr, StringComparison.Ordinal);
+        Assert.Equal(3, Marks().Matches(File.ReadAllText(page)).Count);
+        Assert.Contains("No changes. Every certificate, key and setting matches the inventory.", File.ReadAllText(page), StringComparison.Ordinal);
+    }
+
     private static CertificateStatus Row(string address, string subject, DateTimeOffset notBefore, int days, int renewBefore)
     {
         var notAfter = notBefore.AddDays(days);
