@@ -115,10 +115,9 @@ public static class HtmlReport
         html.Append(Invariant, $"<title id=\"t{index}\">Validity of {Plural(rows.Count, "certificate")} {(ca is null ? "without a readable certificate" : "issued by " + caName)}</title>");
         html.Append(Invariant, $"<desc id=\"d{index}\">{(counts.Length > 0 ? counts + ". " : "")}Today is {Day(now)}. The table of every certificate below gives the same dates.</desc>\n");
 
-        // Axis: month ticks, labelled; then today.
+        // Axis: month ticks, labelled.
         foreach (var (tick, label) in Ticks(start, end))
             html.Append(Invariant, $"<g class=\"tick\"><path d=\"M{N(X(tick))} {Top - 4}V{height - 18}\"/><text x=\"{N(X(tick))}\" y=\"12\">{label}</text></g>");
-        html.Append(Invariant, $"<g class=\"today\"><path d=\"M{N(X(now))} {Top - 4}V{height - 14}\"/><text x=\"{N(X(now))}\" y=\"{height - 3}\">today {Day(now)}</text></g>\n");
 
         for (var i = 0; i < crls.Count; i++)
         {
@@ -162,6 +161,8 @@ public static class HtmlReport
             html.Append("</g>\n");
         }
         if (windows.Length > 0) html.Append("<path class=\"w\" aria-hidden=\"true\" d=\"").Append(windows).Append("\"/>\n");
+        // Today last, over the bars, so that a dense band cannot hide it.
+        html.Append(Invariant, $"<g class=\"today\"><path d=\"M{N(X(now))} {Top - 4}V{height - 14}\"/><text x=\"{N(X(now))}\" y=\"{height - 3}\">today {Day(now)}</text></g>\n");
         html.Append("</svg></figure>\n");
     }
 
