@@ -111,7 +111,7 @@ public static class HtmlReport
         var caName = ca is null ? "no certificate" : Encode(ca);
         var counts = string.Join(", ", rows.GroupBy(r => Primary(r.State)).OrderBy(g => Severity(g.Key)).Select(g => $"{g.Count().ToString("N0", Invariant)} {Encode(g.Key)}"));
         html.Append(Invariant, $"<figure><figcaption><h3>{(ca is null ? "Without a certificate" : "Issued by " + caName)}</h3> {Plural(rows.Count, "certificate")}{(counts.Length > 0 ? ": " + counts : "")}</figcaption>\n");
-        html.Append(Invariant, $"<svg class=\"chart\" viewBox=\"0 0 1000 {height}\" role=\"img\" aria-labelledby=\"t{index} d{index}\" stroke-width=\"{N(stroke)}\">");
+        html.Append(Invariant, $"<svg class=\"chart\" viewBox=\"0 0 1000 {height}\" role=\"img\" aria-labelledby=\"t{index}\" aria-describedby=\"d{index}\" stroke-width=\"{N(stroke)}\">");
         html.Append(Invariant, $"<title id=\"t{index}\">Validity of {Plural(rows.Count, "certificate")} {(ca is null ? "without a readable certificate" : "issued by " + caName)}</title>");
         html.Append(Invariant, $"<desc id=\"d{index}\">{(counts.Length > 0 ? counts + ". " : "")}Today is {Day(now)}. The table of every certificate below gives the same dates.</desc>\n");
 

@@ -44,6 +44,33 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_small_fleet_reads_as_reviewed()
+    {
+        // Given a CA, the server, an agent in its renewal window, one expired, one missing, the CRL, a plan and a finding
+        CertificateStatus[] rows =
+        [
+            Row(Addresses.Ca, "/C=IN/O=PEM/CN=pem-ca", Lab.Today.AddDays(-400), 3650, 30) with { Issuer = "/C=IN/O=PEM/CN=pem-ca" },
+            Row(Addresses.ServerCertificate, "/C=IN/O=EDB/CN=pem.example.com", Lab.Today.AddDays(-100), 365, 30) with { Issuer = "/C=IN/O=PEM/CN=pem-ca" },
+            Row(Addresses.AgentCertificate(1), "/C=IN/O=PEM/CN=agent1", Lab.Today.AddDays(-350), 365, 30) with { Issuer = "/C=IN/O=PEM/CN=pem-ca" },
+            Row(Addresses.AgentCertificate(2), "/C=IN/O=PEM/CN=agent2", Lab.Today.AddDays(-370), 365, 30) with { Issuer = "/C=IN/O=PEM/CN=pem-ca" },
+            new(Addresses.AgentCertificate(3), "db-7", "/root/.pem/agent3.crt", null, null, null, null, "missing"),
+            new(Addresses.RootCrl, "pem", "/var/lib/edb/as15/data/root.crl", "CRL (nextUpdate)", "/C=IN/O=PEM/CN=pem-ca", Lab.Today.AddDays(20), 20, "renew soon") { RenewAt = Lab.Today.AddDays(-10) },
+        ];
+        var plan = new Plan([
+            new(Addresses.AgentCertificate(2), "pem", StepAction.GenerateKey, "expired on 2026-11-22", [], Key: PemCertState.Inventory.KeySpec.EcdsaP256),
+            new(Addresses.AgentCertificate(2), "pem", StepAction.Install, "expired on 2026-11-22", ["/root/.pem/agent2.key", "/root/.pem/agent2.crt"], Mode: (UnixFileMode)0b110_000_000, Source: Addresses.AgentCertificate(2)),
+        ]);
+        Finding[] findings = [new(Addresses.AgentCertificate(2), "pem", "/root/.pem/agent2.crt", "does not verify against root.crt: certificate has expired")];
+
+        // When
+        var html = HtmlReport.Render(new FleetReport("pemstate.yaml", Lab.Today, rows, plan, findings));
+
+        // Then
+        Assert.Equal(5, Marks().Matches(html).Count);
+        Snapshooter.Xunit.Snapshot.Match(html);
+    }
+
+    [Fact]
     public async Task The_page_loads_nothing_and_holds_no_key_material()
     {
         // Given a converged lab
