@@ -115,6 +115,14 @@ internal static class CommandLine
                 r.AddError("--format, --json and --prometheus name different formats; give one.");
         });
 
+        var reportOut = new Option<string>("--out") { Description = "The HTML file to write (self-contained: no network, no script), e.g. pemstate.html", Required = true, HelpName = "FILE" };
+        var report = new Verb("report", "Write the fleet on one HTML page: validity timeline per CA, CRL, pending plan, verify's findings",
+            "pemstate report --out pemstate.html", "pemstate report -f pemstate.yaml --out /var/www/pemstate/index.html")
+        {
+            Observing(), reportOut,
+        };
+        report.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.ReportAsync(r.GetValue(file)!, r.GetValue(reportOut)!, Context(r), Remote(r), ct)));
+
         var prune = new Verb("prune", "Delete every backup set but the newest --keep N (pemstate never deletes one unasked)",
             "pemstate backups prune --keep 5") { Observing(), keep, breakLock };
         prune.SetAction((r, ct) => Verbs.StoppingOnHostErrors(Verbs.PruneAsync(r.GetValue(file)!, r.GetValue(keep), r.GetValue(breakLock), Context(r), Remote(r), ct)));
@@ -135,7 +143,7 @@ internal static class CommandLine
 
         var root = new RootCommand("pemstate: keep the SSL certificates of Postgres Enterprise Manager in a declared state")
         {
-            validate, plan, apply, verify, status, backups, rollback, completion,
+            validate, plan, apply, verify, status, report, backups, rollback, completion,
         };
         completion.SetAction(r =>
         {

@@ -12,7 +12,7 @@ using Spectre.Console;
 namespace PemCertState.Cli;
 
 /// <summary>One method per verb: load, observe, plan or act, render, exit code. The engine does the work.</summary>
-internal static class Verbs
+internal static partial class Verbs
 {
     public static Task<int> ValidateAsync(string file, CancellationToken ct)
     {

@@ -97,7 +97,7 @@ public static class PlanTextRenderer
         + string.Concat(plan.Refusals.Select(r => Paint(colour, Red, $"Apply will refuse: {r}") + "\n"));
 
     /// <summary>Consecutive steps on the same resource form a block; the plan's order is never changed.</summary>
-    private static List<List<PlanStep>> GroupByResource(IReadOnlyList<PlanStep> steps)
+    internal static List<List<PlanStep>> GroupByResource(IReadOnlyList<PlanStep> steps)
     {
         var groups = new List<List<PlanStep>>();
         foreach (var step in steps)
@@ -148,7 +148,7 @@ public static class PlanTextRenderer
         _ => '+',
     };
 
-    private static string Describe(PlanStep step) => step.Action switch
+    internal static string Describe(PlanStep step) => step.Action switch
     {
         StepAction.Backup => $"{string.Join(", ", step.Paths)} -> {step.BackupDir}/<time>/",
         StepAction.GenerateKey => $"{step.Key} (in memory until installed)",

@@ -9,6 +9,9 @@ public sealed record CertificateStatus(
     /// <summary>Set for a retired agent: the serial(s) root.crl lists for it (or that it held, when not revoked).</summary>
     public string? Serial { get; init; }
 
+    /// <summary>When the certificate became valid; null when there is none (and for a CRL).</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
     /// <summary>
     /// The certificate's own serial (upper-case hex), for telling apart two rows of one address (root.crt's CAs); null when
     /// there is no readable certificate. Not shown in the table.

@@ -29,7 +29,7 @@ public static class StatusReport
             {
                 var s = Crypto.CertificateSummary.From(other);
                 rows.Add(new(Addresses.RootBundle, server.Root.File.Host, server.Root.File.Path, s.Subject, s.Issuer, s.NotAfter,
-                    DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now)) { OldCa = true, CertificateSerial = s.Serial });
+                    DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, TimeSpan.Zero, now)) { OldCa = true, CertificateSerial = s.Serial, NotBefore = s.NotBefore });
             }
         }
         if (desired.Web is { } web && observed.Web is { } webSeen)
@@ -74,6 +74,7 @@ public static class StatusReport
             revoked ? CertificateCondition.Revoked : State(s.NotBefore, s.NotAfter, renewBefore, now))
         {
             CertificateSerial = s.Serial,
+            NotBefore = s.NotBefore,
             RenewAt = s.NotAfter - renewBefore,
         };
     }
@@ -84,6 +85,7 @@ public static class StatusReport
         return new(Addresses.RootBundle, file.Host, file.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now), State(s.NotBefore, s.NotAfter, renewBefore, now))
         {
             CertificateSerial = s.Serial,
+            NotBefore = s.NotBefore,
             RenewAt = s.NotAfter - renewBefore,
         };
     }

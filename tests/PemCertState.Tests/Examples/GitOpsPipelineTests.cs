@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using PemCertState.Rendering;
 using PemCertState.Tests.Inventory;
+using PemCertState.Tests.Support;
 using Xunit;
 using YamlDotNet.RepresentationModel;
 
@@ -75,24 +76,51 @@ public sealed partial class GitOpsPipelineTests
     }
 
     [Fact]
-    public void The_merge_workflow_applies_the_plan_it_saved()
+    public void The_pull_request_saves_its_plan_and_the_merge_applies_that_file_not_a_fresh_plan()
     {
         // Given
+        var pullRequest = Jobs(Map(Load("github/pemstate-plan.yml"), "jobs")).ToList();
         var workflow = Load("github/pemstate-apply.yml");
 
         // When
         var on = Map(workflow, "on");
         var jobs = Map(workflow, "jobs");
+        var apply = Map(jobs, "apply");
+        var savedPlan = Map(jobs, "saved-plan");
+
+        // Then the pull request's plan job saves pemstate.plan in the artifact the merge downloads
+        var planJob = Assert.Single(pullRequest, j => Runs(j.Job).Any(r => Calls(r, "plan", "--out pemstate.plan", "--markdown", "--detailed-exitcode"))).Job;
+        var upload = Assert.Single(Uses(planJob, "actions/upload-artifact"), u => Scalar(Map(u, "with"), "path").Contains("pemstate.plan", StringComparison.Ordinal));
+        Assert.Equal("pemstate-plan", Scalar(Map(upload, "with"), "name"));
+        // and on a merge, no plan is made: the saved-plan job finds that run, and apply downloads its artifact and applies it
+        Assert.Contains("main", Values(Map(on, "push")["branches"]));
+        Assert.Contains("push", Scalar(savedPlan, "if"), StringComparison.Ordinal);
+        Assert.Contains(Runs(savedPlan), r => r.Contains("--workflow pemstate-plan.yml", StringComparison.Ordinal) && r.Contains("run-id=", StringComparison.Ordinal));
+        Assert.DoesNotContain(Runs(savedPlan), r => Calls(r, "plan"));
+        Assert.Contains("saved-plan", Values(apply["needs"]));
+        var download = Assert.Single(Uses(apply, "actions/download-artifact"));
+        Assert.Equal("pemstate-plan", Scalar(Map(download, "with"), "name"));
+        Assert.Contains("needs.saved-plan.outputs.run-id", Scalar(Map(download, "with"), "run-id"), StringComparison.Ordinal);
+        Assert.Contains(Runs(apply), r => Calls(r, "apply pemstate.plan"));
+        Assert.DoesNotContain(Runs(apply), r => Calls(r, "plan") || Calls(r, "apply", "--auto-approve"));
+        // and a plan is made here only when run by hand, then applied as a saved file too
+        Assert.Equal("github.event_name == 'workflow_dispatch'", Scalar(Map(jobs, "plan"), "if"));
+        Assert.Contains(Runs(Map(jobs, "plan")), r => Calls(r, "plan", "--out pemstate.plan"));
+        Assert.True(Has(apply, "environment"), "the apply job needs an environment, the approval gate");
+        Assert.Equal("false", Scalar(Map(workflow, "concurrency"), "cancel-in-progress"));
+    }
+
+    [Theory]
+    [MemberData(nameof(GitHubWorkflows))]
+    public void Every_GitHub_workflow_that_runs_pemstate_publishes_the_HTML_report(string file)
+    {
+        // Given
+        var jobs = Jobs(Map(Load(Path.Combine("github", file)), "jobs")).Where(j => Runs(j.Job).Any(r => PemstateCall().IsMatch(r) && !Calls(r, "validate"))).ToList();
 
         // Then
-        Assert.Contains("main", Values(Map(on, "push")["branches"]));
-        Assert.Contains(Runs(Map(jobs, "plan")), r => Calls(r, "plan", "--out pemstate.plan", "--detailed-exitcode"));
-        var apply = Map(jobs, "apply");
-        Assert.Equal("plan", Scalar(apply, "needs"));
-        Assert.True(Has(apply, "environment"), "the apply job needs an environment, the approval gate");
-        Assert.Contains(Runs(apply), r => Calls(r, "apply pemstate.plan"));
-        Assert.DoesNotContain(Runs(apply), r => Calls(r, "plan"));
-        Assert.Equal("false", Scalar(Map(workflow, "concurrency"), "cancel-in-progress"));
+        Assert.Contains(jobs, j => Runs(j.Job).Any(r => Calls(r, "report", "--out pemstate.html")));
+        foreach (var (_, job) in jobs.Where(j => Runs(j.Job).Any(r => Calls(r, "report"))))
+            Assert.Contains(Uses(job, "actions/upload-artifact"), u => Scalar(Map(u, "with"), "name") == "pemstate-report" && Scalar(Map(u, "with"), "path") == "pemstate.html");
     }
 
     [Fact]
@@ -123,38 +151,120 @@ public sealed partial class GitOpsPipelineTests
 
         // When
         var stages = Values(pipeline["stages"]).ToList();
-        var jobs = pipeline.Children
-            .Where(c => c.Key is YamlScalarNode { Value: var k } && !k!.StartsWith('.') && k is not ("stages" or "variables" or "workflow" or "default" or "include"))
-            .ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => (YamlMappingNode)c.Value);
+        var jobs = GitLabJobs(pipeline);
 
         // Then every job is complete: a stage that exists, a script, templates and needs that exist
         foreach (var (name, job) in jobs)
         {
             Assert.Contains(Scalar(job, "stage"), stages);
             Assert.NotEmpty(Values(job["script"]));
-            if (job.Children.TryGetValue("extends", out var extends)) Assert.True(Has(pipeline, Values(extends).Single()), $"{name} extends a template that is missing");
             if (job.Children.TryGetValue("needs", out var needs)) Assert.All(Values(needs), n => Assert.True(jobs.ContainsKey(n), $"{name} needs unknown job {n}"));
         }
         var template = Map(pipeline, ".pemstate");
         Assert.Contains(Values(template["before_script"]), l => l.Contains("dotnet tool install pemstate", StringComparison.Ordinal) && l.Contains("--add-source", StringComparison.Ordinal));
-        Assert.All(jobs.Where(j => Script(j.Value).Any(l => PemstateCall().IsMatch(l))), j => Assert.Equal(".pemstate", Scalar(j.Value, "extends")));
+        Assert.All(jobs.Where(j => Script(j.Value).Any(l => PemstateCall().IsMatch(l))), j => Assert.Equal(".pemstate", Extends(pipeline, j.Value).Last()));
 
         // and the three uses are there
         var mergeRequest = Single(jobs, "merge_request_event");
         Assert.Contains(Script(mergeRequest), l => Calls(l, "plan", "--markdown", "--detailed-exitcode"));
         Assert.Contains(jobs.Values, j => Script(j).Any(l => l.Contains(PlanMarkdownRenderer.Marker, StringComparison.Ordinal)) && Text(j["rules"]).Contains("merge_request_event", StringComparison.Ordinal));
-        var planMain = jobs["plan:main"];
-        Assert.Contains(Script(planMain), l => Calls(l, "plan", "--out pemstate.plan", "--detailed-exitcode"));
+        Assert.Contains(Script(mergeRequest), l => Calls(l, "plan", "--out pemstate.plan"));
+        Assert.Contains("pemstate.plan", Values(Map(mergeRequest, "artifacts")["paths"]));
+        // a merge applies the merge request's saved plan: fetched from its plan job, never planned afresh
+        var fetch = jobs["fetch:saved-plan"];
+        Assert.Contains(Script(fetch), l => l.Contains("select(.name == \"plan:merge-request\")", StringComparison.Ordinal));
+        Assert.Contains(Script(fetch), l => l.Contains("artifacts/pemstate.plan", StringComparison.Ordinal));
+        Assert.Contains("pemstate.plan", Values(Map(fetch, "artifacts")["paths"]));
         var apply = jobs["apply"];
-        Assert.Equal("plan:main", Values(apply["needs"]).Single());
+        Assert.Equal("fetch:saved-plan", Values(apply["needs"]).Single());
         Assert.Contains(Script(apply), l => Calls(l, "apply pemstate.plan"));
         Assert.True(Has(apply, "environment") && Has(apply, "resource_group"));
+        Assert.All(jobs.Values.Where(j => Text(j["rules"]).Contains("\"push\"", StringComparison.Ordinal)),
+            j => Assert.DoesNotContain(Script(j), l => Calls(l, "plan") || Calls(l, "apply", "--auto-approve")));
+        Assert.Equal("plan:by-hand", Values(jobs["apply:by-hand"]["needs"]).Single());
+        Assert.Contains(Script(jobs["plan:by-hand"]), l => Calls(l, "plan", "--out pemstate.plan"));
+        // every job that observes the hosts publishes the report
+        foreach (var name in new[] { "plan:merge-request", "apply", "apply:by-hand", "check:nightly" })
+        {
+            Assert.Contains(Script(jobs[name]), l => Calls(l, "report", "--out pemstate.html"));
+            Assert.Contains("pemstate.html", Values(Map(jobs[name], "artifacts")["paths"]));
+        }
+        // and the template says where it must run for transport: local, and runs in no container by default
+        Assert.False(Has(template, "image"), "a container would observe its own files, not the PEM server's, for transport: local");
+        var text = File.ReadAllText(Path.Combine(Folder, "gitlab", ".gitlab-ci.yml"));
+        Assert.Contains("transport: local", text, StringComparison.Ordinal);
+        Assert.Contains("shell", text, StringComparison.Ordinal);
+        Assert.Contains("Not in a container", text, StringComparison.Ordinal);
         var nightly = jobs["check:nightly"];
         Assert.Contains("schedule", Text(nightly["rules"]), StringComparison.Ordinal);
         Assert.Contains(Script(nightly), l => Calls(l, "plan", "--detailed-exitcode"));
         Assert.Contains(Script(nightly), l => Calls(l, "verify"));
         Assert.Contains("on_failure", Text(jobs["issue:nightly"]["rules"]), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Every pemstate command line in every pipeline names a verb pemstate has and only options that verb lists in its
+    /// --help (asked of the built pemstate, so a renamed option breaks this test, not a pipeline).
+    /// </summary>
+    [Fact]
+    public void Every_pemstate_command_in_the_pipelines_is_a_real_verb_with_real_options()
+    {
+        // Given every pemstate command line of the GitHub workflows and the GitLab pipeline
+        var lines = Directory.GetFiles(Path.Combine(Folder, "github"), "*.yml").Select(Path.GetFileName).SelectMany(f => Jobs(Map(Load(Path.Combine("github", f!)), "jobs")).SelectMany(j => Runs(j.Job)))
+            .Concat(GitLabJobs(Load("gitlab/.gitlab-ci.yml")).Values.SelectMany(Script))
+            .Concat(Values(Map(Load("gitlab/.gitlab-ci.yml"), ".pemstate")["before_script"]))
+            .SelectMany(s => s.Split('\n')).ToList();
+        var commands = lines.SelectMany(l => Command().Matches(l).Cast<Match>()).Select(m => (Verb: m.Groups["verb"].Value, Arguments: m.Groups["rest"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        Assert.Contains(commands, c => c.Verb == "report");
+        Assert.Contains(commands, c => c.Verb == "apply");
+
+        // When each verb's --help is asked of pemstate
+        var options = new Dictionary<string, HashSet<string>>();
+        foreach (var verb in commands.Select(c => c.Verb).Distinct())
+        {
+            var (code, help, stderr) = Pemstate.Run(Folder, verb, "--help");
+            Assert.True(code == 0 && help.Contains($"pemstate {verb}", StringComparison.Ordinal), $"pemstate has no verb '{verb}': {stderr}");
+            options[verb] = [.. HelpOptions().Matches(help).SelectMany(m => m.Groups["names"].Value.Split(',', StringSplitOptions.TrimEntries))];
+        }
+
+        // Then
+        foreach (var (verb, arguments) in commands)
+            foreach (var option in arguments.Where(a => a.StartsWith('-')))
+                Assert.True(options[verb].Contains(option), $"pemstate {verb} has no option {option} (it has {string.Join(" ", options[verb])})");
+    }
+
+    private static Dictionary<string, YamlMappingNode> GitLabJobs(YamlMappingNode pipeline) =>
+        pipeline.Children
+            .Where(c => c.Key is YamlScalarNode { Value: var k } && !k!.StartsWith('.') && k is not ("stages" or "variables" or "workflow" or "default" or "include"))
+            .ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => Resolved(pipeline, (YamlMappingNode)c.Value));
+
+    /// <summary>A GitLab job with what it `extends` filled in, as GitLab merges it (the job's own keys win).</summary>
+    private static YamlMappingNode Resolved(YamlMappingNode pipeline, YamlMappingNode job)
+    {
+        var merged = new YamlMappingNode();
+        foreach (var template in Enumerable.Reverse(Extends(pipeline, job)))
+            foreach (var (key, value) in Map(pipeline, template).Children) merged.Children[key] = value;
+        foreach (var (key, value) in job.Children) merged.Children[key] = value;
+        return merged;
+    }
+
+    /// <summary>The templates a job extends, nearest first (".apply", then ".pemstate").</summary>
+    private static List<string> Extends(YamlMappingNode pipeline, YamlMappingNode job)
+    {
+        var chain = new List<string>();
+        for (var node = job; node.Children.TryGetValue("extends", out var extends);)
+        {
+            var name = Values(extends).Single();
+            Assert.True(Has(pipeline, name), $"a job extends {name}, which is missing");
+            Assert.DoesNotContain(name, chain);
+            chain.Add(name);
+            node = Map(pipeline, name);
+        }
+        return chain;
+    }
+
+    private static IEnumerable<YamlMappingNode> Uses(YamlMappingNode job, string action) =>
+        ((YamlSequenceNode)job["steps"]).Cast<YamlMappingNode>().Where(s => Has(s, "uses") && Scalar(s, "uses").StartsWith(action + "@", StringComparison.Ordinal));
 
     private static YamlMappingNode Single(Dictionary<string, YamlMappingNode> jobs, string ruleText) =>
         Assert.Single(jobs.Values, j => j.Children.ContainsKey("rules") && Text(j["rules"]).Contains(ruleText, StringComparison.Ordinal) && Script(j).Any(l => PemstateCall().IsMatch(l)));
@@ -206,6 +316,14 @@ public sealed partial class GitOpsPipelineTests
     private static int Count(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
 
     /// <summary>pemstate run as a command (at a line's start or after ; &amp;&amp; ||), not named in an echo.</summary>
-    [GeneratedRegex(@"(^\s*|[;&|]\s*)pemstate (plan|apply|verify|validate|status)\b", RegexOptions.Multiline)]
+    [GeneratedRegex(@"(^\s*|[;&|]\s*)pemstate (plan|apply|verify|validate|status|report)\b", RegexOptions.Multiline)]
     private static partial Regex PemstateCall();
+
+    /// <summary>A pemstate command on one line: its verb and its words up to a redirection, pipe or the next command.</summary>
+    [GeneratedRegex(@"(?:^\s*|[;&|]\s*)pemstate (?<verb>[a-z]+)(?<rest>[^;&|>\n]*)")]
+    private static partial Regex Command();
+
+    /// <summary>The names on an option line of --help ("  -f, --file &lt;file&gt;  The inventory ...").</summary>
+    [GeneratedRegex(@"(?m)^\s+(?<names>-[\w?-]+(?:,\s*-[\w?-]+)*)")]
+    private static partial Regex HelpOptions();
 }

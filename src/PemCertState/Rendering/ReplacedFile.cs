@@ -1,10 +1,10 @@
-namespace PemCertState.Cli;
+namespace PemCertState.Rendering;
 
 /// <summary>
-/// `status --out FILE`: a file another program reads at any moment (node_exporter's textfile collector every scrape) is
+/// `status --out FILE` and `report --out FILE`: a file another program reads at any moment (node_exporter's textfile collector every scrape) is
 /// replaced whole, never seen half written: temp file in the same folder, fsync, rename over the old one.
 /// </summary>
-internal static class ReplacedFile
+public static class ReplacedFile
 {
     /// <summary>rw-r--r--: node_exporter usually runs as its own account and must read the metrics.</summary>
     public const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
