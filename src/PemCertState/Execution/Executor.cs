@@ -502,7 +502,12 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         }
         else
         {
-            certificate = SigningCa(run).Issue(request.Subject, key.Public, request.Usage!.Value, run.Now, request.Validity, request.SubjectAltNames);
+            // The plan cut the validity to the CA's end as of planning; a saved plan applied later is cut again here.
+            var ca = SigningCa(run);
+            var caEnd = new DateTimeOffset(DateTime.SpecifyKind(ca.Certificate.NotAfter, DateTimeKind.Utc));
+            if (caEnd <= run.Now) throw new StepFailedException($"the CA {request.Issuer} expired on {caEnd:yyyy-MM-dd}; it cannot sign {step.Address}");
+            var validity = run.Now + request.Validity > caEnd ? caEnd - run.Now : request.Validity;
+            certificate = ca.Issue(request.Subject, key.Public, request.Usage!.Value, run.Now, validity, request.SubjectAltNames);
         }
         run.Certificates[step.Address] = certificate;
         var summary = CertificateSummary.From(certificate);
