@@ -83,6 +83,8 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
         var host = hosts[agent.Host];
         var paths = new[] { PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), agent.Config };
         var reads = paths.Select(p => host.ReadAsync(p, ct)).ToArray();
+        // Read with the agent's own files (one batch over SSH), and never a reason to hold the agent.
+        var otherMode = ObserveOtherModeAsync(host, agents, agent, ct);
         FileSnapshot[] files;
         try
         {
@@ -93,6 +95,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             // One agent's refused or unreadable file (a FIFO, a link, no permission) is that agent's problem: the rest of
             // the fleet is still observed and planned. A host that cannot be reached at all fails every path, and stops here.
             var failed = reads.Where(r => r.IsFaulted).Select(r => r.Exception!.InnerException).OfType<HostOperationException>().First();
+            await otherMode.ConfigureAwait(false);
             return new ObservedAgent(agent.Id,
                 ReadKey(FileSnapshot.Missing(agent.Host, paths[0])),
                 ReadCertificate(FileSnapshot.Missing(agent.Host, paths[1])),
@@ -103,7 +106,10 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             agent.Id,
             ReadKey(files[0]),
             ReadCertificate(files[1]),
-            new ObservedConfig(FileFacts.From(files[2]), AgentCfg.Read(Text(files[2]), AgentSettingNames)));
+            new ObservedConfig(FileFacts.From(files[2]), AgentCfg.Read(Text(files[2]), AgentSettingNames)))
+        {
+            OtherMode = await otherMode.ConfigureAwait(false),
+        };
     }
 
     private static ObservedCrl CrlOf(FileSnapshot file)

@@ -76,11 +76,12 @@ public static partial class Planner
         var warnings = new List<string>();
         DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         var leaving = FindLeaving(desired, observed, ca, trusted is not null, warnings);
+        var (abandoned, abandonedRevocations) = FindAbandoned(desired, observed, ca, trusted is not null, pending, now, warnings);
         var byHand = new List<int>();
         if (trusted is null)
         {
             serverChanged |= PlanRootBundle(server, observed.Server.Root, ca, steps);
-            serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps, leaving);
+            serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps, [.. leaving.Select(l => l.Retirement), .. abandonedRevocations]);
         }
         else
         {
@@ -105,6 +106,7 @@ public static partial class Planner
         if (common is null && !ca.Replaced && ca.Kept is { } kept)
             Verification.ChainCheck.Prefetch(
                 desired.Agents.List.Select(a => observed.Agents[a.Id].Certificate.Certificate).OfType<X509Certificate>().ToList(), kept);
+        var inUse = desired.Agents.List.SelectMany(a => new[] { (a.Host, PemFiles.AgentKey(desired.Agents, a)), (a.Host, PemFiles.AgentCertificate(desired.Agents, a)) }).ToHashSet();
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];
@@ -121,6 +123,7 @@ public static partial class Planner
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
             else if (changed) byHand.Add(agent.Id);
+            PlanAbandonedFiles(desired.Agents, agent, abandoned, agent.Restart is not null || !(changed || owed), inUse, steps, warnings);
         }
         PlanRetiredFiles(leaving, steps);
         WarnAboutLeavesEndingWithCa(desired.Ca, ca, warnings);
@@ -339,7 +342,8 @@ public static partial class Planner
         return true;
     }
 
-    private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps, IReadOnlyList<Leaving> leaving)
+    /// <param name="retirements">Agents leaving (agents.revoke_removed) and certificates a change of agents.user left unused.</param>
+    private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps, IReadOnlyList<Retirement> retirements)
     {
         string? reason = null;
         if (ca.Replaced) reason = $"{ca.Change}; root.crl must be signed by the new CA";
@@ -353,8 +357,8 @@ public static partial class Planner
             reason = Window("root.crl's nextUpdate", new DateTimeOffset(next, TimeSpan.Zero), want.Policy.RenewBefore, now);
 
         // Revocations go in before any agent step removes files, and the server restart that loads them comes last.
-        var revoke = leaving.Select(l => l.Retirement).Where(r => r.Revoke).ToList();
-        var missing = MissingFromCrl(leaving, crl);
+        var revoke = retirements.Where(r => r.Revoke).ToList();
+        var missing = MissingFromCrl(retirements, crl);
         if (missing.Count > 0)
         {
             var revoked = string.Join("; ", missing.Select(r => r.Reason));
