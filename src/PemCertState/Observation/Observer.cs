@@ -49,7 +49,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             Loaded = await loaded.ConfigureAwait(false) is { Exists: true } records ? Execution.LoadedFiles.Read(records.Content) : null,
         };
         var (leftovers, incomplete) = await ObserveLeftoversAsync(desired, observed.ManagedFiles(), lastRun, journalFile, cancellationToken).ConfigureAwait(false);
-        return observed with { Leftovers = leftovers, IncompleteSets = incomplete };
+        return observed with { Leftovers = leftovers, IncompleteSets = incomplete, Untracked = await ObserveUntrackedAsync(desired, observed.Ledger, cancellationToken).ConfigureAwait(false) };
     }
 
     private static async Task<Database.ServerTrust> TrustAsync(DesiredState desired, Task<ObservedServer> server) =>

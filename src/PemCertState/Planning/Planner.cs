@@ -76,6 +76,7 @@ public static partial class Planner
         var warnings = new List<string>();
         DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         var leaving = FindLeaving(desired, observed, ca, trusted is not null, warnings);
+        WarnAboutUntracked(desired, observed, ca, now, warnings);
         var (abandoned, abandonedRevocations) = FindAbandoned(desired, observed, ca, trusted is not null, pending, now, warnings);
         var byHand = new List<int>();
         if (trusted is null)
