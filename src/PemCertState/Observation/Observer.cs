@@ -68,6 +68,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             PemFiles.ServerKey, PemFiles.ServerCertificate, PemFiles.PostgresqlConf,
         }.Select(f => host.ReadAsync(At(f), ct)).ToArray();
         var files = await Task.WhenAll(reads).ConfigureAwait(false);
+        var (sources, included, notes) = await ObserveConfigChainAsync(server, files[6], ct).ConfigureAwait(false);
         return new ObservedServer(
             ReadKey(files[0]),
             ReadCertificate(files[1]),
@@ -75,7 +76,12 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             CrlOf(files[3]),
             ReadKey(files[4]),
             ReadCertificate(files[5]),
-            new ObservedConfig(FileFacts.From(files[6]), PostgresqlConf.Read(Text(files[6]), ServerSettingNames)));
+            new ObservedConfig(FileFacts.From(files[6]), PostgresqlConf.Read(Text(files[6]), ServerSettingNames)))
+        {
+            Sources = sources,
+            Included = included,
+            ConfigNotes = notes,
+        };
     }
 
     private async Task<ObservedAgent> ObserveAgentAsync(AgentsSpec agents, AgentSpec agent, CancellationToken ct)

@@ -92,7 +92,8 @@ internal static class DatabasePlanner
         var differences = new List<string>();
         foreach (var (name, builtIn) in BuiltInDefaults)
         {
-            var inFile = seen.Settings.GetValueOrDefault(name) ?? builtIn;
+            // What the server reads: an include or postgresql.auto.conf after postgresql.conf wins over it.
+            var inFile = Planner.ValueInFiles(observed.Server, name) ?? builtIn;
             if (database.Effective.GetValueOrDefault(name) is not { } effective) continue;
             var same = name == "ssl"
                 ? IsOn(inFile) == IsOn(effective)

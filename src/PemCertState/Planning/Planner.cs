@@ -94,7 +94,7 @@ public static partial class Planner
             observed.Server.Key, observed.Server.Certificate,
             new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
             server.Policy, ca, now, steps);
-        serverChanged |= PlanServerSettings(server, observed.Server.Settings, steps);
+        serverChanged |= PlanServerSettings(server, observed.Server, steps, warnings);
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         PlanWeb(desired, observed, ca, pending, now, steps, warnings);
 
@@ -446,24 +446,19 @@ public static partial class Planner
         return true;
     }
 
-    private static bool PlanServerSettings(ServerSpec server, ObservedConfig seen, List<PlanStep> steps)
+    /// <summary>The SSL settings in postgresql.conf; one set in another file that wins over it is reported instead (Planner.ServerConfig.cs).</summary>
+    private static bool PlanServerSettings(ServerSpec server, ObservedServer observed, List<PlanStep> steps, List<string> warnings)
     {
-        var want = new (string Name, string Value, string File)[]
-        {
-            ("ssl", "on", ""),
-            ("ssl_cert_file", PemFiles.ServerCertificate, PemFiles.ServerCertificate),
-            ("ssl_key_file", PemFiles.ServerKey, PemFiles.ServerKey),
-            ("ssl_ca_file", PemFiles.RootBundle, PemFiles.RootBundle),
-            ("ssl_crl_file", PemFiles.RootCrl, PemFiles.RootCrl),
-        };
+        var seen = observed.Settings;
+        warnings.AddRange(observed.ConfigNotes);
+        warnings.AddRange(SetElsewhere(server, observed).Select(e => e.Message));
         var changes = new List<SettingChange>();
-        foreach (var (name, value, file) in want)
+        foreach (var (name, value, file) in WantedServerSettings)
         {
+            // A value from another file: right, nothing to do; wrong, reported above (editing postgresql.conf would change nothing).
+            if (observed.Sources.TryGetValue(name, out var source) && source.File != seen.File.Path) continue;
             var have = seen.Settings.GetValueOrDefault(name);
-            var same = file.Length == 0
-                ? have is not null && IsOn(have)
-                : have is not null && (have == value || SamePath(server.DataDir, have, file));
-            if (!same) changes.Add(new SettingChange(name, have, value));
+            if (!SameSetting(server, have, value, file)) changes.Add(new SettingChange(name, have, value));
         }
         if (changes.Count == 0) return false;
 
