@@ -53,4 +53,30 @@ public static partial class Planner
         }
         return result;
     }
+
+    /// <summary>The config files pemstate read: postgresql.conf, what it includes inside data_dir, postgresql.auto.conf.</summary>
+    internal static HashSet<string> ReadConfigFiles(ServerSpec server, ObservedServer seen) =>
+        seen.Included.Select(f => f.Path).Append(seen.Settings.File.Path)
+            .Append(PemFiles.InDataDir(server, SettingSource.AutoConf)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// With server.database: each SSL setting the running server takes from a file pemstate did not read (pg_settings.sourcefile:
+    /// outside data_dir, or not reached from postgresql.conf), with a value that is not what pemstate wants. Nothing can be
+    /// planned for it: pemstate neither reads nor edits that file.
+    /// </summary>
+    public static IReadOnlyList<string> RunningFromUnreadFiles(ServerSpec server, ObservedState observed)
+    {
+        if (observed.Database is not { Reached: true } database) return [];
+        var read = ReadConfigFiles(server, observed.Server);
+        var result = new List<string>();
+        foreach (var (name, value, file) in WantedServerSettings)
+        {
+            if (!database.Sources.TryGetValue(name, out var source) || read.Contains(source.File)) continue;
+            var running = database.Effective.GetValueOrDefault(name);
+            if (SameSetting(server, running, value, file)) continue;
+            result.Add($"the server takes {name} = '{running}' from {source.File} line {source.Line} (pg_settings.sourcefile), a file pemstate does not read "
+                + $"(outside data_dir, or not included from postgresql.conf), so it is not edited: set {name} = {(file.Length == 0 ? "on" : $"'{value}'")} there, or remove the line, then reload");
+        }
+        return result;
+    }
 }

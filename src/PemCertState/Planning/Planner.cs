@@ -95,6 +95,7 @@ public static partial class Planner
             new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
             server.Policy, ca, now, steps);
         serverChanged |= PlanServerSettings(server, observed.Server, steps, warnings);
+        warnings.AddRange(RunningFromUnreadFiles(server, observed));
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         PlanWeb(desired, observed, ca, pending, now, steps, warnings);
 

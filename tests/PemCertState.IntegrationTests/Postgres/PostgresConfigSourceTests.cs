@@ -113,6 +113,46 @@ public sealed class PostgresConfigSourceTests(PostgresFixture postgres) : IClass
         }
     }
 
+    [Fact]
+    public async Task A_setting_from_a_file_outside_data_dir_is_named_from_pg_settings_and_not_reloaded_on_every_run()
+    {
+        // Given a converged server whose postgresql.conf then includes a file outside data_dir that sets ssl_cert_file
+        var lab = await ConvergedAsync("outside", 3);
+        CopyPair("outside");
+        var conf = Path.Combine(postgres.DataDir, "postgresql.conf");
+        var original = File.ReadAllText(conf);
+        var outside = Path.Combine(postgres.Root, "outside-ssl.conf");
+        File.WriteAllText(outside, $"ssl_cert_file = '{Path.Combine(postgres.DataDir, "outside.crt")}'\nssl_key_file = '{Path.Combine(postgres.DataDir, "outside.key")}'\n");
+        File.SetUnixFileMode(outside, (UnixFileMode)0b110_100_100);
+        File.AppendAllText(conf, $"include '{outside}'\n");
+        postgres.Sql("pem", "SELECT pg_reload_conf()");
+        await Task.Delay(500);
+        Assert.EndsWith("outside.crt", postgres.Sql("pem", "SHOW ssl_cert_file"), StringComparison.Ordinal);
+        try
+        {
+            // When it is planned and applied twice
+            var plan = await lab.PlanAsync();
+            var (first, _) = await lab.ApplyAsync();
+            var (second, _) = await lab.ApplyAsync();
+
+            // Then the include is not read (outside data_dir), but the running server names the file and line (pg_settings),
+            // and no reload is planned for a difference no reload can remove
+            Assert.Contains(plan.Warnings, w => w.Contains($"include '{outside}'", StringComparison.Ordinal) && w.Contains("outside data_dir", StringComparison.Ordinal));
+            Assert.Contains(plan.Warnings, w => w.StartsWith("the server takes ssl_cert_file = '", StringComparison.Ordinal)
+                && w.Contains($"from {outside} line 1 (pg_settings.sourcefile)", StringComparison.Ordinal));
+            Assert.True(plan.IsEmpty, string.Join("\n", plan.Steps.Select(s => $"{s.Address} {s.Action}: {s.Reason}")));
+            Assert.True(first.IsEmpty);
+            Assert.True(second.IsEmpty);
+        }
+        finally
+        {
+            File.WriteAllText(conf, original);
+            File.Delete(outside);
+            postgres.Sql("pem", "SELECT pg_reload_conf()");
+            RemovePair("outside");
+        }
+    }
+
     private async Task<PemLab> ConvergedAsync(string name, int agent)
     {
         postgres.RegisterAgent(agent);
