@@ -48,10 +48,9 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             // Chosen before the journal begins, which records it: a rollback rerun after a crash completes that set.
             var backupId = run.BackupDirs.Count == 0 ? null : await BackupIdAsync(run, cancellationToken).ConfigureAwait(false);
             if (journal is not null) await journal.BeginAsync(plan, run.Now, backupId, cancellationToken).ConfigureAwait(false);
-            // Before the first file changes: from here on, what every consumer loaded is on record. Written (compacted) only when
-            // that adds a record or restarts will append to it: a plan that waits for signatures, or an empty one, touches nothing.
+            // Before the first file changes: from here on, what every consumer loaded is on record.
             var baseline = OwedRestarts.Baseline(desired, observed, plan);
-            if (plan.Steps.Any(s => s.Action is StepAction.Restart or StepAction.Reload) || baseline.Count != (observed.Loaded?.Count ?? -1))
+            if (OwedRestarts.MustRecord(baseline, observed, plan))
                 await run.Loaded.BeginAsync(desired.Server.StateDir, baseline, run.Now, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < plan.Steps.Count;)
             {

@@ -33,6 +33,22 @@ public static class OwedRestarts
         return owed;
     }
 
+    /// <summary>What every consumer would be recorded as having loaded if it were (re)started now: the files on disk.</summary>
+    public static Dictionary<string, string> OnDisk(DesiredState desired, ObservedState observed)
+    {
+        var records = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var consumer in Consumer.All(desired))
+            if (consumer.Fingerprint(observed) is { } now) records[consumer.Name] = now;
+        return records;
+    }
+
+    /// <summary>
+    /// Whether an apply must (re)write the record before its first change: the plan restarts something (its line follows), or
+    /// the baseline gains a consumer that was never recorded. A plan that only waits for signatures, or an empty one, touches nothing.
+    /// </summary>
+    public static bool MustRecord(IReadOnlyDictionary<string, string> baseline, ObservedState observed, Plan plan) =>
+        plan.Steps.Any(s => s.Action is StepAction.Restart or StepAction.Reload) || baseline.Count != (observed.Loaded?.Count ?? -1);
+
     /// <summary>
     /// What an apply of <paramref name="plan"/> starts <see cref="LoadedFiles"/> with: every record kept, and for each consumer
     /// never recorded, the files on disk (it is taken to run them: nothing owed it a restart) or, when the plan restarts it,

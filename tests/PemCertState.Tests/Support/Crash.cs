@@ -39,7 +39,7 @@ internal static class Crash
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(120_000)) { process.Kill(true); throw new TimeoutException("pemstate did not finish in 120 s"); }
-        return (process.ExitCode == 137 || process.ExitCode == -1 || process.ExitCode > 128, stdout.Result + stderr.Result);
+        return (process.ExitCode == -1 || process.ExitCode > 128, stdout.Result + stderr.Result);
     }
 
     private static Process StartTraced(string root, IReadOnlyDictionary<string, string?>? environment, string name, string[] arguments)

@@ -123,8 +123,7 @@ internal sealed partial class Lab : IDisposable
     {
         var desired = Desired;
         var observed = await ObserveAsync();
-        var records = Consumer.All(desired).Select(c => (c.Name, Fingerprint: c.Fingerprint(observed)))
-            .Where(r => r.Fingerprint is not null).ToDictionary(r => r.Name, r => r.Fingerprint!);
+        var records = OwedRestarts.OnDisk(desired, observed);
         await using var hosts = new HostSet(desired);
         await new LoadedFiles(hosts[desired.Server.Host], LoadedFiles.PathFor(desired.Server)).BeginAsync(desired.Server.StateDir, records, Today, CancellationToken.None);
     }
