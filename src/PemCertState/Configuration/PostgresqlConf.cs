@@ -29,6 +29,27 @@ public static partial class PostgresqlConf
         return result;
     }
 
+    /// <summary>An active line of a config file, in file order: a setting, or an include directive (include, include_if_exists, include_dir).</summary>
+    /// <param name="Line">1-based, as pg_file_settings.sourceline counts.</param>
+    public sealed record Directive(string Name, string Value, int Line)
+    {
+        public bool IsInclude => Name.ToLowerInvariant() is "include" or "include_if_exists" or "include_dir";
+    }
+
+    /// <summary>Every active line, settings and include directives alike, in file order, values unquoted.</summary>
+    public static IReadOnlyList<Directive> Directives(string text)
+    {
+        var result = new List<Directive>();
+        var number = 0;
+        foreach (var line in TextLines.Split(text))
+        {
+            number++;
+            var match = ActiveLine().Match(TextLines.Cut(line).Body);
+            if (match.Success) result.Add(new Directive(match.Groups["name"].Value, Unquote(match.Groups["value"].Value) ?? "", number));
+        }
+        return result;
+    }
+
     /// <summary>Sets each setting; every other byte of <paramref name="text"/> stays as it was.</summary>
     /// <param name="quote">Names whose value is written as a quoted string (file names); others are written bare (on, off).</param>
     public static string Edit(string text, IReadOnlyList<KeyValuePair<string, string>> settings, ISet<string> quote)

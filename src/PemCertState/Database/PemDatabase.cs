@@ -197,6 +197,20 @@ public sealed class PemDatabase : IAsyncDisposable
         return contexts;
     }
 
+    /// <summary>
+    /// pg_settings.sourcefile and sourceline of each SSL setting that a configuration file sets: where the running value comes
+    /// from. PostgreSQL shows them only to superusers and pg_read_all_settings; for anyone else they are null and left out.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, (string File, int Line)>> SettingSourcesAsync(CancellationToken cancellationToken)
+    {
+        var sources = new Dictionary<string, (string, int)>(StringComparer.Ordinal);
+        await using var command = Command("SELECT name, sourcefile, sourceline FROM pg_settings WHERE name = ANY($1) AND sourcefile IS NOT NULL AND sourceline IS NOT NULL");
+        command.Parameters.Add(new NpgsqlParameter { Value = SslSettingNames });
+        await using var reader = await Run(command, c => c.ExecuteReaderAsync(cancellationToken), "read pg_settings").ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) sources[reader.GetString(0)] = (reader.GetString(1), reader.GetInt32(2));
+        return sources;
+    }
+
     /// <summary>When the server last loaded its configuration, as a new backend inherits it from the postmaster.</summary>
     public Task<DateTime> ConfigLoadedAtAsync(CancellationToken cancellationToken) =>
         ScalarAsync<DateTime>("SELECT pg_conf_load_time()", cancellationToken);

@@ -41,6 +41,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             Trusted = new SignedCertificates(desired, observed, clock),
             BackupDirs = plan.Steps.Where(st => st.Action == StepAction.Backup && st.BackupDir is not null).Select(st => (st.Host, st.BackupDir!)).Distinct().ToList(),
             Loaded = new LoadedFiles(hosts[desired.Server.Host], LoadedFiles.PathFor(desired.Server)),
+            Issued = new IssuanceRecord(hosts[desired.Server.Host], desired.Server.StateDir),
             BackupId = plan.BackupId,
             ContinuesBackup = plan.BackupId is not null,
             RollbackOf = plan.RollbackOf,
@@ -307,6 +308,9 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         /// <summary>Where a successful restart records what its consumer loaded.</summary>
         public required LoadedFiles Loaded { get; init; }
 
+        /// <summary>Where every certificate the managed CA signs in this apply is recorded.</summary>
+        public required IssuanceRecord Issued { get; init; }
+
         /// <summary>Every backup folder the plan writes into: the run's backup id must be new in all of them.</summary>
         public IReadOnlyList<(string Host, string Dir)> BackupDirs { get; init; } = [];
         public SemaphoreSlim BackupIdGate { get; } = new(1, 1);
@@ -443,6 +447,8 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 break;
             case StepAction.Issue:
                 Issue(step, run);
+                // On record before the certificate reaches any host: a later plan can still find it when its holder has left.
+                await run.Issued.RecordAsync(step.Address, run.Certificates[step.Address], run.Now, ct).ConfigureAwait(false);
                 break;
             case StepAction.Install:
                 await InstallAsync(step, host, run, ct).ConfigureAwait(false);
@@ -586,7 +592,12 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         }
         else
         {
-            certificate = SigningCa(run).Issue(request.Subject, key.Public, request.Usage!.Value, run.Now, request.Validity, request.SubjectAltNames);
+            // The plan cut the validity to the CA's end as of planning; a saved plan applied later is cut again here.
+            var ca = SigningCa(run);
+            var caEnd = new DateTimeOffset(DateTime.SpecifyKind(ca.Certificate.NotAfter, DateTimeKind.Utc));
+            if (caEnd <= run.Now) throw new StepFailedException($"the CA {request.Issuer} expired on {caEnd:yyyy-MM-dd}; it cannot sign {step.Address}");
+            var validity = run.Now + request.Validity > caEnd ? caEnd - run.Now : request.Validity;
+            certificate = ca.Issue(request.Subject, key.Public, request.Usage!.Value, run.Now, validity, request.SubjectAltNames);
         }
         run.Certificates[step.Address] = certificate;
         var summary = CertificateSummary.From(certificate);

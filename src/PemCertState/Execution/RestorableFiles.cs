@@ -40,6 +40,10 @@ public static class RestorableFiles
             Add(agent.Host, folder, address, PemFiles.AgentKey(agents, agent), true, agent.Owner, Addresses.CommonAgentCertificate);
             Add(agent.Host, folder, address, PemFiles.AgentCertificate(agents, agent), false, agent.Owner, Addresses.CommonAgentCertificate);
             Add(agent.Host, folder, Addresses.AgentSettings(agent.Id), agent.Config, false, agent.Owner);
+            // The other agents.user mode's pair, which a change of mode backs up before removing it (issue 20, item 6).
+            var other = agents with { User = agents.User == AgentUserMode.Common ? AgentUserMode.PerAgent : AgentUserMode.Common };
+            Add(agent.Host, folder, address, PemFiles.AgentKey(other, agent), true, agent.Owner);
+            Add(agent.Host, folder, address, PemFiles.AgentCertificate(other, agent), false, agent.Owner);
         }
 
         if (desired.Web is { } web)

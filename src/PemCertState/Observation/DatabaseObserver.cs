@@ -15,6 +15,7 @@ public static class DatabaseObserver
             await using var database = await PemDatabase.OpenAsync(spec, trust, cancellationToken).ConfigureAwait(false);
             var effective = await database.EffectiveSettingsAsync(cancellationToken).ConfigureAwait(false);
             var contexts = await database.SettingContextsAsync(cancellationToken).ConfigureAwait(false);
+            var sources = await database.SettingSourcesAsync(cancellationToken).ConfigureAwait(false);
             var roles = await database.RolesAsync(AgentRoles(desired.Agents), cancellationToken).ConfigureAwait(false);
             IReadOnlyList<HbaRule> hba = [];
             string? hbaError = null;
@@ -34,6 +35,7 @@ public static class DatabaseObserver
             {
                 RenewalJobEnabled = await database.RenewalJobEnabledAsync(cancellationToken).ConfigureAwait(false),
                 Contexts = contexts,
+                Sources = sources,
             };
         }
         catch (PemDatabaseException e)

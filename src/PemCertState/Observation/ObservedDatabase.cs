@@ -29,6 +29,9 @@ public sealed record ObservedDatabase(
     /// <summary>pg_settings.context of each SSL setting (sighup: a reload loads it; postmaster: only a restart does).</summary>
     public IReadOnlyDictionary<string, string> Contexts { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>pg_settings.sourcefile and sourceline of each SSL setting a file sets (superuser or pg_read_all_settings only; else empty).</summary>
+    public IReadOnlyDictionary<string, (string File, int Line)> Sources { get; init; } = new Dictionary<string, (string, int)>();
+
     public static ObservedDatabase NotReached(string target, string error, string? presentedSha256 = null) =>
         new(target, false, error, new Dictionary<string, string>(), new Dictionary<string, RoleFacts>(), [], null, presentedSha256);
 }

@@ -22,6 +22,13 @@ public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<in
     public IReadOnlyDictionary<string, string>? Loaded { get; init; }
 
     /// <summary>
+    /// With agents.revoke_removed and PEM's own CA: every certificate state_dir/issued.jsonl says the CA signed (each line
+    /// checked, not yet against the CA) and, while there is no ledger yet, the agent certificates found in the managed
+    /// agents' backup sets, each with where it was found. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<FoundCertificate> Untracked { get; init; } = [];
+
+    /// <summary>
     /// What interrupted writes may have left in the managed folders (<see cref="Execution.ManagedFolders"/>) and, after an
     /// interrupted run, in the folders of the backup id it was writing.
     /// </summary>

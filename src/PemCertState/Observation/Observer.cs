@@ -49,7 +49,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             Loaded = await loaded.ConfigureAwait(false) is { Exists: true } records ? Execution.LoadedFiles.Read(records.Content) : null,
         };
         var (leftovers, incomplete) = await ObserveLeftoversAsync(desired, observed.ManagedFiles(), lastRun, journalFile, cancellationToken).ConfigureAwait(false);
-        return observed with { Leftovers = leftovers, IncompleteSets = incomplete };
+        return observed with { Leftovers = leftovers, IncompleteSets = incomplete, Untracked = await ObserveUntrackedAsync(desired, observed.Ledger, cancellationToken).ConfigureAwait(false) };
     }
 
     private static async Task<Database.ServerTrust> TrustAsync(DesiredState desired, Task<ObservedServer> server) =>
@@ -68,6 +68,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             PemFiles.ServerKey, PemFiles.ServerCertificate, PemFiles.PostgresqlConf,
         }.Select(f => host.ReadAsync(At(f), ct)).ToArray();
         var files = await Task.WhenAll(reads).ConfigureAwait(false);
+        var (sources, included, notes) = await ObserveConfigChainAsync(server, files[6], ct).ConfigureAwait(false);
         return new ObservedServer(
             ReadKey(files[0]),
             ReadCertificate(files[1]),
@@ -75,7 +76,12 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             CrlOf(files[3]),
             ReadKey(files[4]),
             ReadCertificate(files[5]),
-            new ObservedConfig(FileFacts.From(files[6]), PostgresqlConf.Read(Text(files[6]), ServerSettingNames)));
+            new ObservedConfig(FileFacts.From(files[6]), PostgresqlConf.Read(Text(files[6]), ServerSettingNames)))
+        {
+            Sources = sources,
+            Included = included,
+            ConfigNotes = notes,
+        };
     }
 
     private async Task<ObservedAgent> ObserveAgentAsync(AgentsSpec agents, AgentSpec agent, CancellationToken ct)
@@ -83,6 +89,8 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
         var host = hosts[agent.Host];
         var paths = new[] { PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), agent.Config };
         var reads = paths.Select(p => host.ReadAsync(p, ct)).ToArray();
+        // Read with the agent's own files (one batch over SSH), and never a reason to hold the agent.
+        var otherMode = ObserveOtherModeAsync(host, agents, agent, ct);
         FileSnapshot[] files;
         try
         {
@@ -93,6 +101,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             // One agent's refused or unreadable file (a FIFO, a link, no permission) is that agent's problem: the rest of
             // the fleet is still observed and planned. A host that cannot be reached at all fails every path, and stops here.
             var failed = reads.Where(r => r.IsFaulted).Select(r => r.Exception!.InnerException).OfType<HostOperationException>().First();
+            await otherMode.ConfigureAwait(false);
             return new ObservedAgent(agent.Id,
                 ReadKey(FileSnapshot.Missing(agent.Host, paths[0])),
                 ReadCertificate(FileSnapshot.Missing(agent.Host, paths[1])),
@@ -103,7 +112,10 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
             agent.Id,
             ReadKey(files[0]),
             ReadCertificate(files[1]),
-            new ObservedConfig(FileFacts.From(files[2]), AgentCfg.Read(Text(files[2]), AgentSettingNames)));
+            new ObservedConfig(FileFacts.From(files[2]), AgentCfg.Read(Text(files[2]), AgentSettingNames)))
+        {
+            OtherMode = await otherMode.ConfigureAwait(false),
+        };
     }
 
     private static ObservedCrl CrlOf(FileSnapshot file)

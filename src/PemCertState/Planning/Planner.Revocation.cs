@@ -119,11 +119,11 @@ public static partial class Planner
         : $"agent {id} is no longer in pem.agent";
 
     /// <summary>The revocations root.crl does not list yet; empty when the CRL on disk already has every one.</summary>
-    private static List<Retirement> MissingFromCrl(IReadOnlyList<Leaving> leaving, ObservedCrl crl)
+    private static List<Retirement> MissingFromCrl(IReadOnlyList<Retirement> retirements, ObservedCrl crl)
     {
         var listed = (crl.Crl?.GetRevokedCertificates() ?? new HashSet<Org.BouncyCastle.X509.X509CrlEntry>())
             .Select(e => e.SerialNumber.ToString(16).ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
-        return leaving.Select(l => l.Retirement)
+        return retirements
             .Where(r => r.Revoke && r.Serials.Any(s => !listed.Contains(Normal(s))))
             .ToList();
     }

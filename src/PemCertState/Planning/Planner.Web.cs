@@ -44,7 +44,7 @@ public static partial class Planner
     private static bool PlanWebPair(WebSpec web, ObservedWeb seen, string caSubject, CaView ca, DateTimeOffset now, List<PlanStep> steps)
     {
         const string address = Addresses.WebCertificate;
-        var problems = LeafProblems(seen.Key, seen.Certificate, web.Subject, web.Policy, ca, now);
+        var problems = LeafProblems(seen.Key, seen.Certificate, web.Subject, web.Policy, ca, now, address);
         if (problems.Count == 0 && seen.Certificate.Certificate is { } certificate)
         {
             if (!SubjectAltNames.AllowsServerAuth(certificate)) problems.Add("its extended key usage has no serverAuth, so browsers refuse it");
@@ -63,8 +63,8 @@ public static partial class Planner
         var reason = string.Join("; ", problems);
         AddBackup(address, web.Host, web.BackupDir, [seen.Key.File, seen.Certificate.File], reason, steps);
         steps.Add(new PlanStep(address, web.Host, StepAction.GenerateKey, reason, [], Key: web.Policy.Key));
-        steps.Add(new PlanStep(address, web.Host, StepAction.Issue, reason, [], Before: seen.Certificate.Summary,
-            Issue: new IssueRequest(web.Subject, caSubject, LeafUsage.Server, web.Policy.Validity) { SubjectAltNames = web.SubjectAltNames }));
+        var (request, note) = ClampToCa(new IssueRequest(web.Subject, caSubject, LeafUsage.Server, web.Policy.Validity) { SubjectAltNames = web.SubjectAltNames }, ca, now);
+        steps.Add(new PlanStep(address, web.Host, StepAction.Issue, note is null ? reason : $"{reason}; {note}", [], Before: seen.Certificate.Summary, Issue: request));
         steps.Add(new PlanStep(address, web.Host, StepAction.Install, reason, [web.KeyFile, web.CertificateFile],
             Source: address, Owner: web.Owner, Mode: FileModes.Private));
         return true;

@@ -76,11 +76,13 @@ public static partial class Planner
         var warnings = new List<string>();
         DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         var leaving = FindLeaving(desired, observed, ca, trusted is not null, warnings);
+        WarnAboutUntracked(desired, observed, ca, now, warnings);
+        var (abandoned, abandonedRevocations) = FindAbandoned(desired, observed, ca, trusted is not null, pending, now, warnings);
         var byHand = new List<int>();
         if (trusted is null)
         {
             serverChanged |= PlanRootBundle(server, observed.Server.Root, ca, steps);
-            serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps, leaving);
+            serverChanged |= PlanRootCrl(desired.Ca, server, observed.Server.Crl, ca, now, steps, [.. leaving.Select(l => l.Retirement), .. abandonedRevocations]);
         }
         else
         {
@@ -92,7 +94,8 @@ public static partial class Planner
             observed.Server.Key, observed.Server.Certificate,
             new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
             server.Policy, ca, now, steps);
-        serverChanged |= PlanServerSettings(server, observed.Server.Settings, steps);
+        serverChanged |= PlanServerSettings(server, observed.Server, steps, warnings);
+        warnings.AddRange(RunningFromUnreadFiles(server, observed));
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         PlanWeb(desired, observed, ca, pending, now, steps, warnings);
 
@@ -105,6 +108,7 @@ public static partial class Planner
         if (common is null && !ca.Replaced && ca.Kept is { } kept)
             Verification.ChainCheck.Prefetch(
                 desired.Agents.List.Select(a => observed.Agents[a.Id].Certificate.Certificate).OfType<X509Certificate>().ToList(), kept);
+        var inUse = desired.Agents.List.SelectMany(a => new[] { (a.Host, PemFiles.AgentKey(desired.Agents, a)), (a.Host, PemFiles.AgentCertificate(desired.Agents, a)) }).ToHashSet();
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];
@@ -121,8 +125,10 @@ public static partial class Planner
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
             else if (changed) byHand.Add(agent.Id);
+            PlanAbandonedFiles(desired.Agents, agent, abandoned, agent.Restart is not null || !(changed || owed), inUse, steps, warnings);
         }
         PlanRetiredFiles(leaving, steps);
+        WarnAboutLeavesEndingWithCa(desired.Ca, ca, warnings);
 
         if (trusted is not null)
         {
@@ -198,6 +204,14 @@ public static partial class Planner
     {
         public IReadOnlyList<Org.BouncyCastle.X509.X509Crl> Crls { get; init; } = [];
 
+        /// <summary>When the CA that signs this plan's leaves expires: the kept one's notAfter, or a new one's (now + ca.validity).
+        /// A leaf is never issued past it.</summary>
+        public DateTimeOffset? NotAfter { get; init; }
+
+        /// <summary>Leaves inside their renewal window that already end when the CA does: re-issuing them cannot make them last
+        /// longer, so they are left for the CA's own renewal (one warning names them), never re-issued run after run.</summary>
+        public SortedSet<string> EndsWithCa { get; } = new(StringComparer.Ordinal);
+
         /// <summary>Why everything the CA signs must be written again.</summary>
         public string Change => New ? "a new CA is created" : "the CA is being replaced";
     }
@@ -220,7 +234,7 @@ public static partial class Planner
         if (problems.Count == 0)
         {
             PlanModeAndOwner(Addresses.Ca, server.Owner, [key.File, cert.File], steps);
-            return new CaView(false, cert.Certificate, want.Subject) { Crls = seen.Crl.All };
+            return new CaView(false, cert.Certificate, want.Subject) { Crls = seen.Crl.All, NotAfter = cert.Summary!.NotAfter };
         }
 
         // An old CA that is still a working, unexpired CA is rotated with overlapping trust; anything else is replaced outright.
@@ -233,7 +247,7 @@ public static partial class Planner
             Issue: new IssueRequest(want.Subject, want.Subject, null, want.Policy.Validity)));
         steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
             Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
-        return new CaView(true, null, want.Subject, New: !cert.File.Exists && !key.File.Exists, Previous: previous);
+        return new CaView(true, null, want.Subject, New: !cert.File.Exists && !key.File.Exists, Previous: previous) { NotAfter = now + want.Policy.Validity };
     }
 
     private static bool Rotatable(ObservedKey key, ObservedCertificate cert, DateTimeOffset now) =>
@@ -330,7 +344,8 @@ public static partial class Planner
         return true;
     }
 
-    private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps, IReadOnlyList<Leaving> leaving)
+    /// <param name="retirements">Agents leaving (agents.revoke_removed) and certificates a change of agents.user left unused.</param>
+    private static bool PlanRootCrl(CaSpec want, ServerSpec server, ObservedCrl crl, CaView ca, DateTimeOffset now, List<PlanStep> steps, IReadOnlyList<Retirement> retirements)
     {
         string? reason = null;
         if (ca.Replaced) reason = $"{ca.Change}; root.crl must be signed by the new CA";
@@ -344,8 +359,8 @@ public static partial class Planner
             reason = Window("root.crl's nextUpdate", new DateTimeOffset(next, TimeSpan.Zero), want.Policy.RenewBefore, now);
 
         // Revocations go in before any agent step removes files, and the server restart that loads them comes last.
-        var revoke = leaving.Select(l => l.Retirement).Where(r => r.Revoke).ToList();
-        var missing = MissingFromCrl(leaving, crl);
+        var revoke = retirements.Where(r => r.Revoke).ToList();
+        var missing = MissingFromCrl(retirements, crl);
         if (missing.Count > 0)
         {
             var revoked = string.Join("; ", missing.Select(r => r.Reason));
@@ -367,16 +382,17 @@ public static partial class Planner
         string address, string host, string backupDir, string? owner, ObservedKey key, ObservedCertificate cert,
         IssueRequest request, CertificatePolicy policy, CaView ca, DateTimeOffset now, List<PlanStep> steps)
     {
-        var problems = LeafProblems(key, cert, request.Subject, policy, ca, now);
+        var problems = LeafProblems(key, cert, request.Subject, policy, ca, now, address);
         if (problems.Count == 0)
         {
             PlanModeAndOwner(address, owner, [key.File, cert.File], steps);
             return false;
         }
         var reason = string.Join("; ", problems);
+        var (clamped, note) = ClampToCa(request, ca, now);
         AddBackup(address, host, backupDir, [key.File, cert.File], reason, steps);
         steps.Add(new PlanStep(address, host, StepAction.GenerateKey, reason, [], Key: policy.Key));
-        steps.Add(new PlanStep(address, host, StepAction.Issue, reason, [], Before: cert.Summary, Issue: request));
+        steps.Add(new PlanStep(address, host, StepAction.Issue, note is null ? reason : $"{reason}; {note}", [], Before: cert.Summary, Issue: clamped));
         steps.Add(new PlanStep(address, host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
             Source: address, Owner: owner, Mode: FileModes.Private));
         return true;
@@ -391,7 +407,7 @@ public static partial class Planner
         foreach (var agent in rotate ? [] : agents.List)
         {
             var seen = observed.Agents[agent.Id];
-            if (LeafProblems(seen.Key, seen.Certificate, subject, agent.Policy, ca, now).Count == 0)
+            if (LeafProblems(seen.Key, seen.Certificate, subject, agent.Policy, ca, now, Addresses.CommonAgentCertificate).Count == 0)
                 return new CommonPair(Addresses.AgentCertificate(agent.Id), seen.Certificate.Summary!.Sha256, subject);
         }
 
@@ -401,8 +417,8 @@ public static partial class Planner
                 observed.Agents[agents.List[0].Id].Key, observed.Agents[agents.List[0].Id].Certificate, subject, policy, ca, now));
         var host = desired.Server.Host;
         steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.GenerateKey, reason, [], Key: policy.Key));
-        steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.Issue, reason, [],
-            Issue: new IssueRequest(subject, desired.Ca.Subject, LeafUsage.Client, policy.Validity)));
+        var (request, note) = ClampToCa(new IssueRequest(subject, desired.Ca.Subject, LeafUsage.Client, policy.Validity), ca, now);
+        steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.Issue, note is null ? reason : $"{reason}; {note}", [], Issue: request));
         return new CommonPair(Addresses.CommonAgentCertificate, null, subject);
     }
 
@@ -431,24 +447,19 @@ public static partial class Planner
         return true;
     }
 
-    private static bool PlanServerSettings(ServerSpec server, ObservedConfig seen, List<PlanStep> steps)
+    /// <summary>The SSL settings in postgresql.conf; one set in another file that wins over it is reported instead (Planner.ServerConfig.cs).</summary>
+    private static bool PlanServerSettings(ServerSpec server, ObservedServer observed, List<PlanStep> steps, List<string> warnings)
     {
-        var want = new (string Name, string Value, string File)[]
-        {
-            ("ssl", "on", ""),
-            ("ssl_cert_file", PemFiles.ServerCertificate, PemFiles.ServerCertificate),
-            ("ssl_key_file", PemFiles.ServerKey, PemFiles.ServerKey),
-            ("ssl_ca_file", PemFiles.RootBundle, PemFiles.RootBundle),
-            ("ssl_crl_file", PemFiles.RootCrl, PemFiles.RootCrl),
-        };
+        var seen = observed.Settings;
+        warnings.AddRange(observed.ConfigNotes);
+        warnings.AddRange(SetElsewhere(server, observed).Select(e => e.Message));
         var changes = new List<SettingChange>();
-        foreach (var (name, value, file) in want)
+        foreach (var (name, value, file) in WantedServerSettings)
         {
+            // A value from another file: right, nothing to do; wrong, reported above (editing postgresql.conf would change nothing).
+            if (observed.Sources.TryGetValue(name, out var source) && source.File != seen.File.Path) continue;
             var have = seen.Settings.GetValueOrDefault(name);
-            var same = file.Length == 0
-                ? have is not null && IsOn(have)
-                : have is not null && (have == value || SamePath(server.DataDir, have, file));
-            if (!same) changes.Add(new SettingChange(name, have, value));
+            if (!SameSetting(server, have, value, file)) changes.Add(new SettingChange(name, have, value));
         }
         if (changes.Count == 0) return false;
 
@@ -490,11 +501,13 @@ public static partial class Planner
         return true;
     }
 
-    private static List<string> LeafProblems(ObservedKey key, ObservedCertificate cert, string subject, CertificatePolicy policy, CaView ca, DateTimeOffset now)
+    /// <param name="address">The resource, named in the one warning when the leaf ends with the CA inside its window.</param>
+    private static List<string> LeafProblems(ObservedKey key, ObservedCertificate cert, string subject, CertificatePolicy policy, CaView ca, DateTimeOffset now, string? address = null)
     {
         var problems = new List<string>();
-        CollectPairProblems(key, cert, policy, subject, now, problems);
+        var endsWithCa = CollectPairProblems(key, cert, policy, subject, now, problems, ca.Replaced ? null : ca.NotAfter);
         if (problems.Count > 0) return problems;
+        if (endsWithCa && address is not null) ca.EndsWithCa.Add(address);
         var c = cert.Certificate!;
         if (ca.Replaced) problems.Add(ca.Change);
         else if (DistinguishedNames.Format(c.IssuerDN) != ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {ca.Subject}");
@@ -505,21 +518,30 @@ public static partial class Planner
     }
 
     /// <summary>Presence, readability, pairing, key kind, subject and validity window: what every key/certificate pair needs.</summary>
-    internal static void CollectPairProblems(ObservedKey key, ObservedCertificate cert, CertificatePolicy policy, string subject, DateTimeOffset now, List<string> problems)
+    /// <param name="issuerEnd">When the CA that would sign a new one expires: a certificate that already ends then is not renewed for
+    /// its window (a new one could not end later); the method returns true instead.</param>
+    internal static bool CollectPairProblems(ObservedKey key, ObservedCertificate cert, CertificatePolicy policy, string subject, DateTimeOffset now, List<string> problems, DateTimeOffset? issuerEnd = null)
     {
         if (!key.File.Exists) problems.Add($"{Name(key.File)} is missing");
         else if (key.Pair is null) problems.Add($"{Name(key.File)} is not a readable private key");
         if (!cert.File.Exists) problems.Add($"{Name(cert.File)} is missing");
         else if (cert.Certificate is null) problems.Add($"{Name(cert.File)} is not a readable certificate");
-        if (problems.Count > 0) return;
+        if (problems.Count > 0) return false;
 
         var summary = cert.Summary!;
+        var endsWithIssuer = false;
         if (key.PublicKeySha256 != summary.PublicKeySha256) problems.Add($"{Name(key.File)} does not belong to {Name(cert.File)}");
         if (key.Kind is { } kind && kind != policy.Key) problems.Add($"key is {kind}, want {policy.Key}");
         if (summary.Subject != subject) problems.Add($"subject is {summary.Subject}, want {subject}");
         if (summary.NotAfter <= now) problems.Add($"expired on {Day(summary.NotAfter)}");
-        else if (summary.NotAfter - now <= policy.RenewBefore) problems.Add(Window("it", summary.NotAfter, policy.RenewBefore, now));
+        else if (summary.NotAfter - now <= policy.RenewBefore)
+        {
+            // X.509 times are whole seconds: a leaf clamped to the CA ends within a second of it.
+            if (issuerEnd is { } end && summary.NotAfter >= end - TimeSpan.FromSeconds(1)) endsWithIssuer = true;
+            else problems.Add(Window("it", summary.NotAfter, policy.RenewBefore, now));
+        }
         if (summary.NotBefore > now) problems.Add($"not valid before {Day(summary.NotBefore)}");
+        return endsWithIssuer;
     }
 
     internal static void AddBackup(string address, string host, string backupDir, IEnumerable<FileFacts> files, string reason, List<PlanStep> steps)

@@ -71,13 +71,22 @@ public static class StatusReport
         if (cert.Summary is not { } s) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, CertificateCondition.Unreadable);
         var revoked = server is not null && cert.Certificate is { } c && Revocation.RevokedOn(c, server.Crl.All, server.Root.Certificates) is not null;
         return new(address, cert.File.Host, cert.File.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now),
-            revoked ? CertificateCondition.Revoked : State(s.NotBefore, s.NotAfter, renewBefore, now))
+            revoked ? CertificateCondition.Revoked : server is not null && IssuerExpired(cert.Certificate!, server, now) ? CertificateCondition.Expired : State(s.NotBefore, s.NotAfter, renewBefore, now))
         {
             CertificateSerial = s.Serial,
             NotBefore = s.NotBefore,
             RenewAt = s.NotAfter - renewBefore,
         };
     }
+
+    /// <summary>
+    /// Whether the CA that signed <paramref name="certificate"/> (found in root.crt or ca_certificate.crt by name and signature)
+    /// has expired: no client verifies the leaf any more, whatever its own notAfter says.
+    /// </summary>
+    private static bool IssuerExpired(Org.BouncyCastle.X509.X509Certificate certificate, ObservedServer server, DateTimeOffset now) =>
+        server.Root.Certificates.Append(server.CaCertificate.Certificate).OfType<Org.BouncyCastle.X509.X509Certificate>()
+            .FirstOrDefault(ca => !ca.Equals(certificate) && ca.SubjectDN.Equivalent(certificate.IssuerDN) && ChainCheck.Signs(ca, certificate)) is { } issuer
+        && issuer.NotAfter <= now.UtcDateTime;
 
     private static CertificateStatus TrustedRow(FileFacts file, Org.BouncyCastle.X509.X509Certificate certificate, TimeSpan renewBefore, DateTimeOffset now)
     {

@@ -53,8 +53,8 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
             Row(Addresses.ServerCertificate, "/C=IN/O=EDB/CN=pem.example.com", Lab.Today.AddDays(-100), 365, 30) with { Issuer = "/C=IN/O=PEM/CN=pem-ca" },
             Row(Addresses.AgentCertificate(1), "/C=IN/O=PEM/CN=agent1", Lab.Today.AddDays(-350), 365, 30) with { Issuer = "/C=IN/O=PEM/CN=pem-ca" },
             Row(Addresses.AgentCertificate(2), "/C=IN/O=PEM/CN=agent2", Lab.Today.AddDays(-370), 365, 30) with { Issuer = "/C=IN/O=PEM/CN=pem-ca" },
-            new(Addresses.AgentCertificate(3), "db-7", "/root/.pem/agent3.crt", null, null, null, null, "missing"),
-            new(Addresses.RootCrl, "pem", "/var/lib/edb/as15/data/root.crl", "CRL (nextUpdate)", "/C=IN/O=PEM/CN=pem-ca", Lab.Today.AddDays(20), 20, "renew soon") { RenewAt = Lab.Today.AddDays(-10) },
+            new(Addresses.AgentCertificate(3), "db-7", "/root/.pem/agent3.crt", null, null, null, null, CertificateCondition.Missing),
+            new(Addresses.RootCrl, "pem", "/var/lib/edb/as15/data/root.crl", "CRL (nextUpdate)", "/C=IN/O=PEM/CN=pem-ca", Lab.Today.AddDays(20), 20, CertificateCondition.RenewSoon) { RenewAt = Lab.Today.AddDays(-10) },
         ];
         var plan = new Plan([
             new(Addresses.AgentCertificate(2), "pem", StepAction.GenerateKey, "expired on 2026-11-22", [], Key: PemCertState.Inventory.KeySpec.EcdsaP256),
@@ -97,7 +97,7 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
         // Given a certificate whose subject, path, host and a finding carry markup, an attribute break-out and a right-to-left override
         const string Hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>'\u202Egnp.exe";
         var row = new CertificateStatus("agent[1].certificate", "db-" + Hostile, "/root/.pem/" + Hostile, "/CN=" + Hostile, "/CN=" + Hostile,
-            Lab.Today.AddDays(100), 100, "ok") { NotBefore = Lab.Today.AddDays(-265), RenewAt = Lab.Today.AddDays(70) };
+            Lab.Today.AddDays(100), 100, CertificateCondition.Ok) { NotBefore = Lab.Today.AddDays(-265), RenewAt = Lab.Today.AddDays(70) };
         var step = new PlanStep("agent[1].certificate", "db-" + Hostile, StepAction.SetMode, "mode 0644 on " + Hostile, ["/root/.pem/" + Hostile], Mode: (UnixFileMode)0b110_000_000);
         var report = new FleetReport(Hostile, Lab.Today, [row], new Plan([step]), [new Finding("agent[1].certificate", Hostile, Hostile, Hostile)], Hostile);
 
@@ -209,7 +209,7 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
     {
         var notAfter = notBefore.AddDays(days);
         var left = (int)Math.Floor((notAfter - Lab.Today).TotalDays);
-        var state = notAfter <= Lab.Today ? "expired" : left <= renewBefore ? "renew soon" : "ok";
+        var state = notAfter <= Lab.Today ? CertificateCondition.Expired : left <= renewBefore ? CertificateCondition.RenewSoon : CertificateCondition.Ok;
         return new CertificateStatus(address, "pem", "/var/lib/edb/as15/data/" + address, subject, "/C=IN/ST=MH/L=Pune/O=PEM/CN=pem-ca", notAfter, left, state)
         {
             NotBefore = notBefore,

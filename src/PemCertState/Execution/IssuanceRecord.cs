@@ -1,0 +1,95 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Org.BouncyCastle.X509;
+using PemCertState.Crypto;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+
+namespace PemCertState.Execution;
+
+/// <summary>
+/// `issued.jsonl` in the server's state_dir: one line for every certificate PEM's own CA signs through pemstate (the CA
+/// itself, the server, the web server, every agent, the common pair), appended right after the signature, before the
+/// certificate reaches any host. The ledger knows only who holds what now; this is how a later plan still finds a
+/// certificate whose agent left before anyone tracked it (issue 20, item 7). Public data only: the certificate, never a key.
+/// </summary>
+public sealed partial class IssuanceRecord(IHost host, string stateDir)
+{
+    public const string FileName = "issued.jsonl";
+
+    /// <summary>More lines than this are not read back (the oldest are dropped first): 10,000 agents renewed yearly for a decade fit.</summary>
+    public const int MaxLines = 200_000;
+
+    public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
+
+    /// <summary>Appends the line (lines of agents' lanes share one append and fsync); makes the state folder (0700) first when there is none.</summary>
+    public Task RecordAsync(string address, X509Certificate certificate, DateTimeOffset now, CancellationToken ct) =>
+        LazyInitializer.EnsureInitialized(ref _appends, () => new Batcher<byte[], bool>(AppendLinesAsync)).AddAsync(Line(address, certificate, now)).WaitAsync(ct);
+
+    private Batcher<byte[], bool>? _appends;
+    private bool _folderMade;
+
+    private async Task<IReadOnlyList<bool>> AppendLinesAsync(IReadOnlyList<byte[]> lines)
+    {
+        if (!_folderMade)
+        {
+            await host.EnsureDirectoryAsync(stateDir, FileModes.PrivateDirectory, CancellationToken.None).ConfigureAwait(false);
+            _folderMade = true;
+        }
+        await host.AppendAsync(Path.Combine(stateDir, FileName), lines.SelectMany(l => l).ToArray(), FileModes.Private, CancellationToken.None).ConfigureAwait(false);
+        return [.. lines.Select(_ => true)];
+    }
+
+    private static byte[] Line(string address, X509Certificate certificate, DateTimeOffset now)
+    {
+        var summary = CertificateSummary.From(certificate);
+        var line = new Issued(now, address, summary.Subject, summary.Serial, summary.Issuer, summary.NotAfter, PemCodec.EncodeCertificate(certificate));
+        return [.. JsonSerializer.SerializeToUtf8Bytes(line, IssuedJson.Default.Issued), (byte)'\n'];
+    }
+
+    /// <summary>
+    /// The lines that are exactly a record, the last <see cref="MaxLines"/>. The file is pemstate's own, in a folder only root
+    /// can change, and still read as untrusted: a line that is not a record (torn, an unknown address, a serial that is not
+    /// hex, control characters, a certificate that does not parse or whose serial and subject are not the line's) is skipped.
+    /// Whether the CA really signed it is the planner's check, against the CA on the server.
+    /// </summary>
+    public static IReadOnlyList<IssuedCertificate> Read(ReadOnlySpan<byte> all)
+    {
+        var records = new List<IssuedCertificate>();
+        var lines = Encoding.UTF8.GetString(all).Split('\n');
+        foreach (var line in lines.Skip(Math.Max(0, lines.Length - MaxLines)))
+        {
+            if (line.Length == 0 || line.Length > 64 * 1024) continue;
+            Issued? record;
+            try { record = JsonSerializer.Deserialize(line, IssuedJson.Default.Issued); }
+            catch (JsonException) { continue; }
+            if (record is not { Address: { } address, Subject: { } subject, Serial: { } serial, Issuer: { } issuer, Certificate: { } pem }
+                || !AddressPattern().IsMatch(address) || !SerialPattern().IsMatch(serial)
+                || subject.Length > 1024 || issuer.Length > 1024 || subject.Any(char.IsControl) || issuer.Any(char.IsControl))
+                continue;
+            if (PemCodec.DecodeCertificates(Encoding.UTF8.GetBytes(pem)) is not [var certificate]) continue;
+            var summary = CertificateSummary.From(certificate);
+            if (summary.Serial != serial || summary.Subject != subject) continue;
+            records.Add(new IssuedCertificate(record.Time, address, certificate));
+        }
+        return records;
+    }
+
+    [GeneratedRegex(@"\A(ca|server\.certificate|web\.certificate|agents\.common_certificate|agent\[[0-9]{1,9}\]\.certificate)\z")]
+    private static partial Regex AddressPattern();
+
+    [GeneratedRegex(@"\A[0-9A-F]{1,40}\z")]
+    private static partial Regex SerialPattern();
+
+    internal sealed record Issued(DateTimeOffset Time, string Address, string Subject, string Serial, string Issuer, DateTimeOffset NotAfter, string Certificate);
+}
+
+/// <summary>One certificate the managed CA signed, as issued.jsonl records it.</summary>
+/// <param name="Address">The resource it was issued for: "agent[7].certificate", "agents.common_certificate", ...</param>
+public sealed record IssuedCertificate(DateTimeOffset Time, string Address, X509Certificate Certificate);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(IssuanceRecord.Issued))]
+internal sealed partial class IssuedJson : JsonSerializerContext;

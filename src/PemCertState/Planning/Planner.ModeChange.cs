@@ -1,0 +1,100 @@
+using System.Globalization;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// A change of agents.user leaves working credentials behind: common -> per-agent, the shared agent.key/agent.crt (CN =
+/// the common user) on every agent; per-agent -> common, each agent&lt;ID&gt;.key/.crt. With PEM's own CA the plan revokes
+/// what no agent uses any more (its serial into root.crl, in the CRL step before the agents, loaded by the server's reload
+/// last, once every agent runs its new pair), then backs up and removes those files after the agent's restart. The
+/// database role is only reported: pemstate never drops a role.
+/// </summary>
+public static partial class Planner
+{
+    /// <summary>One agent's pair under the other mode's names.</summary>
+    /// <param name="Files">Its key and certificate that exist, to back up and remove after the agent restarts.</param>
+    private sealed record Abandoned(AgentSpec Agent, ObservedOtherPair Pair, IReadOnlyList<FileFacts> Files);
+
+    /// <summary>The pairs a change of mode left, and the revocations root.crl needs for them (empty during a CA rotation).</summary>
+    private static (List<Abandoned> Pairs, List<Retirement> Revocations) FindAbandoned(
+        DesiredState desired, ObservedState observed, CaView ca, bool rotating, IReadOnlySet<string> pending, DateTimeOffset now, List<string> warnings)
+    {
+        var agents = desired.Agents;
+        var other = agents with { User = agents.User == AgentUserMode.Common ? AgentUserMode.PerAgent : AgentUserMode.Common };
+        var pairs = new List<Abandoned>();
+        foreach (var agent in agents.List)
+        {
+            if (observed.Agents[agent.Id].OtherMode is not { } pair) continue;
+            // Only what pemstate would have written there: the other mode's subject, nothing else of that name.
+            if (pair.Certificate.Summary is { } summary && summary.Subject != PemFiles.AgentSubject(other, agent)) continue;
+            if (pair.Certificate.Summary is null && pair.Key.Pair is null) continue;
+            pairs.Add(new Abandoned(agent, pair, [.. new[] { pair.Key.File, pair.Certificate.File }.Where(f => f.Exists)]));
+        }
+        if (pairs.Count == 0) return ([], []);
+
+        var role = agents.User == AgentUserMode.Common
+            ? $"roles {string.Join(", ", pairs.Select(p => $"agent{p.Agent.Id.ToString(CultureInfo.InvariantCulture)}"))} are"
+            : $"role {agents.CommonUser} is";
+        warnings.Add($"agents.user is {(agents.User == AgentUserMode.Common ? "common" : "per-agent")}: no agent logs in as the database {role} any more; "
+            + "pemstate never drops a role: a DBA can drop it once nothing else uses it");
+        if (rotating || ca.Replaced || ca.Kept is null) return (pairs, []);
+
+        var held = observed.Agents.Values.Select(a => a.Certificate.Summary?.Serial).OfType<string>().Select(Normal).ToHashSet(StringComparer.Ordinal);
+        var others = ManagedSerials(observed);
+        var revocations = new List<Retirement>();
+        foreach (var group in pairs.Where(p => p.Pair.Certificate.Certificate is not null).GroupBy(p => Normal(p.Pair.Certificate.Summary!.Serial)))
+        {
+            var certificate = group.First().Pair.Certificate;
+            var serial = certificate.Summary!.Serial;
+            var ids = string.Join(", ", group.Select(p => p.Agent.Id.ToString(CultureInfo.InvariantCulture)));
+            var what = agents.User == AgentUserMode.PerAgent
+                ? $"the common certificate {certificate.Summary.Subject} (serial {serial}) that agent{(group.Count() == 1 ? "" : "s")} {ids} held"
+                : $"agent {ids}'s own certificate (serial {serial})";
+            if (!SignatureVerifies(certificate.Certificate!, ca.Kept) || certificate.Summary.NotAfter <= now
+                || Verification.Revocation.RevokedOn(certificate.Certificate!, ca.Crls, [ca.Kept]) is not null)
+                continue; // another CA's, expired or already revoked: nothing left to revoke
+            if (held.Contains(group.Key) || others.ContainsKey(group.Key)) continue;
+            // The server loads the CRL at the end of this apply: an agent still running on that certificate then is locked out.
+            var stillOn = agents.List.Where(a => group.Any(p => p.Agent.Id == a.Id) && !Switches(agents, a, observed.Agents[a.Id], pending)).Select(a => a.Id).ToList();
+            if (agents.LeftOut.Count > 0 && agents.User == AgentUserMode.PerAgent)
+            {
+                warnings.Add($"{what} is not revoked in this run: agents {string.Join(", ", agents.LeftOut.Order())} are left out of it and may still use it");
+                continue;
+            }
+            if (stillOn.Count > 0)
+            {
+                warnings.Add($"{what} is not revoked in this run: agent{(stillOn.Count == 1 ? "" : "s")} {string.Join(", ", stillOn)} "
+                    + "still run on it and have no restart command; restart them, then plan again");
+                continue;
+            }
+            revocations.Add(new Retirement(group.Min(p => p.Agent.Id), [serial], true,
+                $"agents.user is {(agents.User == AgentUserMode.Common ? "common" : "per-agent")}: {what} is no longer used, so it is revoked"));
+        }
+        return (pairs, revocations);
+    }
+
+    /// <summary>Whether the agent runs its new pair by the end of this apply: it restarts in it, or already runs what its agent.cfg names.</summary>
+    private static bool Switches(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, IReadOnlySet<string> pending) =>
+        agent.Restart is not null || (!PlanAgentSettings(agents, agent, seen.Settings, []) && !pending.Contains(Addresses.AgentRestart(agent.Id)));
+
+    /// <summary>In the agent's lane, after its restart: the other mode's files, backed up and removed.</summary>
+    private static void PlanAbandonedFiles(AgentsSpec agents, AgentSpec agent, IReadOnlyList<Abandoned> abandoned, bool runsNewPair,
+        IReadOnlySet<(string Host, string Path)> inUse, List<PlanStep> steps, List<string> warnings)
+    {
+        if (abandoned.FirstOrDefault(a => a.Agent.Id == agent.Id) is not { Files.Count: > 0 } mine) return;
+        var files = mine.Files.Where(f => !inUse.Contains((f.Host, f.Path))).ToList();
+        if (files.Count == 0) return;
+        var names = string.Join(" and ", files.Select(Name));
+        if (!runsNewPair)
+        {
+            warnings.Add($"agent {agent.Id} has no restart command: remove {names} from {agent.Host} yourself once it runs on its new certificate");
+            return;
+        }
+        var address = Addresses.AgentCertificate(agent.Id);
+        var reason = $"agents.user is {(agents.User == AgentUserMode.Common ? "common" : "per-agent")}: {names} {(files.Count == 1 ? "is" : "are")} no longer used by agent {agent.Id}";
+        AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), files, reason, steps);
+        steps.Add(new PlanStep(address, agent.Host, StepAction.Remove, reason, [.. files.Select(f => f.Path)]));
+    }
+}
