@@ -255,21 +255,21 @@ internal static partial class Verbs
         if (result.Interrupted) return Interrupted(plan, result, context, verb);
         if (result.Succeeded)
         {
-            Console.Out.Write($"Apply complete: {result.Completed.Count} steps on {plan.Resources.Count} resources.\n");
+            Console.Out.Write($"Apply complete: {Counts.Of(result.Completed.Count, "step")} on {Counts.Of(plan.Resources.Count, "resource")}.\n");
             return null;
         }
         if (result.Skipped.Count == 0 && result.Failures.Count == 1)
         {
             Console.Error.Write($"pemstate: apply stopped at step {result.Completed.Count + 1} of {plan.Steps.Count}, " +
                 $"{result.FailedStep!.Address} ({PlanTextRenderer.Verb(result.FailedStep.Action)}) on {result.FailedStep.Host}: {result.Failures[0].Error}\n" +
-                $"{result.Completed.Count} steps completed before it; the steps after it did not run. Run `pemstate plan` to see what is left.\n");
+                $"{Counts.Of(result.Completed.Count, "step")} completed before it; the steps after it did not run. Run `pemstate plan` to see what is left.\n");
             return ExitCodes.Error;
         }
         foreach (var failure in result.Failures)
             Console.Error.Write($"pemstate: {failure.Step.Address} ({PlanTextRenderer.Verb(failure.Step.Action)}) failed on {failure.Step.Host}: {failure.Error}\n");
         foreach (var step in result.Skipped)
             Console.Error.Write($"pemstate: not run: {step.Address} ({PlanTextRenderer.Verb(step.Action)}) on {step.Host}\n");
-        Console.Error.Write($"pemstate: {result.Completed.Count} of {plan.Steps.Count} steps completed; the other agents were converged, the server was not restarted. " +
+        Console.Error.Write($"pemstate: {result.Completed.Count} of {Counts.Of(plan.Steps.Count, "step")} completed; the other agents were converged, the server was not restarted. " +
             "Fix the failures and run `pemstate apply` again.\n");
         return ExitCodes.Error;
     }

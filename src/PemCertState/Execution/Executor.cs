@@ -78,7 +78,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
                 i = end;
             }
             var failed = outcome.Failures.Count == 0 ? null
-                : $"{outcome.Failures.Count} agent step(s) failed; {outcome.Skipped.Count} later step(s) did not run, the server restart among them";
+                : $"{Rendering.Counts.Of(outcome.Failures.Count, "agent step")} failed; {Rendering.Counts.Of(outcome.Skipped.Count, "later step")} did not run, the server restart among them";
             if (outcome.Left.Count > 0)
             {
                 var why = $"interrupted between steps; {outcome.Left.Count} of {plan.Steps.Count} steps not started"
@@ -94,7 +94,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         {
             // Stopped inside a step (a second Ctrl-C): what was under way is left as a crash there would leave it.
             var running = outcome.Running();
-            var why = running.Count == 0 ? $"interrupted: {outcome.Completed.Count} of {plan.Steps.Count} steps completed"
+            var why = running.Count == 0 ? $"interrupted: {outcome.Completed.Count} of {Rendering.Counts.Of(plan.Steps.Count, "step")} completed"
                 : $"interrupted during step {string.Join(" and step ", running.Select(s => $"{outcome.Index[s] + 1} ({s.Address} {Rendering.PlanJsonRenderer.ActionName(s.Action)})"))}";
             Log.ApplyInterrupted(logger, why);
             if (journal is not null)

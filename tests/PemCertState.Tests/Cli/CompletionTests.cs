@@ -43,7 +43,7 @@ public sealed class CompletionTests
             var lines = output.Split('\n');
             Assert.Equal("complete -F _pemstate pemstate", lines[0]);
             Assert.Contains("pemstate pl|plan", lines);
-            Assert.Contains("pemstate |validate plan apply verify status backups rollback completion --help -h --version", lines);
+            Assert.Contains("pemstate |validate plan apply verify status report backups rollback completion --help -h --version", lines);
             Assert.Contains("pemstate apply --au|--auto-approve", lines);
             Assert.Contains("pemstate apply --fi|--file", lines);
             Assert.Contains("pemstate plan --log-format |json text", lines);
