@@ -301,7 +301,7 @@ def op_read(request, data):
             require_regular(st)
             limit = read_limit(request)
             if st.st_size > limit:
-                raise Refused("size", size=st.st_size, limit=limit)
+                raise Refused("size", bytes=st.st_size, limit=limit)  # not "size": that key frames the content that follows a header
             content = read_bounded(fd, limit)
         finally:
             os.close(fd)

@@ -209,7 +209,7 @@ public sealed class SshHost : IHost
         return answer.Text("reason") switch
         {
             "kind" => ManagedFileRefusals.NotRegular(Name, path, KindOf(answer.Text("kind"))),
-            "size" => ManagedFileRefusals.TooLarge(Name, path, answer.Number("size"), answer.Number("limit")),
+            "size" => ManagedFileRefusals.TooLarge(Name, path, answer.Number("bytes"), answer.Number("limit")),
             "grew" => ManagedFileRefusals.GrewTooLarge(Name, path, answer.Number("limit")),
             "hardlinks" => ManagedFileRefusals.HardLinks(Name, path, answer.Number("links")),
             "untrustedlink" => ManagedFileRefusals.UntrustedLink(Name, path, answer.Text("at") ?? "?", answer.Text("holder") ?? "?", answer.Text("owner") ?? "?"),
