@@ -44,12 +44,15 @@ public sealed partial class Executor
         }
     }
 
-    /// <summary>Writes what <paramref name="accept"/> makes of the old file (null: nothing worth keeping) unless the state folder has one already, then deletes the old one.</summary>
+    /// <summary>
+    /// Writes what <paramref name="accept"/> makes of the old file (null: nothing worth keeping) unless the state folder has
+    /// one already, then deletes the old one. Both are state files (journal, agent ledger), read up to their bound.
+    /// </summary>
     private static async Task MoveFileAsync(IHost host, string from, string to, Func<byte[], byte[]?> accept, CancellationToken ct)
     {
-        var old = await host.ReadAsync(from, ct).ConfigureAwait(false);
+        var old = await host.ReadAsync(from, FileLimits.State, ct).ConfigureAwait(false);
         if (!old.Exists) return;
-        if (!(await host.ReadAsync(to, ct).ConfigureAwait(false)).Exists && accept(old.Content) is { } kept)
+        if (!(await host.ReadAsync(to, FileLimits.State, ct).ConfigureAwait(false)).Exists && accept(old.Content) is { } kept)
             await host.WriteAtomicAsync(to, kept, FileModes.Private, null, ct).ConfigureAwait(false);
         await host.DeleteAsync(from, ct).ConfigureAwait(false);
     }

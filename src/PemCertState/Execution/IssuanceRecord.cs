@@ -50,14 +50,22 @@ public sealed partial class IssuanceRecord(IHost host, string stateDir)
     }
 
     /// <summary>
-    /// The lines that are exactly a record, the last <see cref="MaxLines"/>. The file is pemstate's own, in a folder only root
-    /// can change, and still read as untrusted: a line that is not a record (torn, an unknown address, a serial that is not
-    /// hex, control characters, a certificate that does not parse or whose serial and subject are not the line's) is skipped.
-    /// Whether the CA really signed it is the planner's check, against the CA on the server.
+    /// The lines that are exactly a record, the last <see cref="MaxLines"/>, less those already expired. The file is pemstate's
+    /// own, in a folder only root can change, and still read as untrusted: a line that is not a record (torn, an unknown
+    /// address, a serial that is not hex, control characters, a certificate that does not parse or whose serial and subject
+    /// are not the line's) is skipped. Whether the CA really signed it is the planner's check, against the CA on the server.
     /// </summary>
+    /// <remarks>
+    /// The file holds a line for every certificate ever signed (~15 MB after a first apply of 10,000 agents, more with each
+    /// renewal), and decoding a PEM is what costs: a line whose not_after is not after the newest line's time is skipped before
+    /// its PEM is decoded. That time is when the last apply signed, so no plan after it can find such a certificate valid, and
+    /// the planner drops expired ones anyway (clock-free on purpose: the observer has no clock). A line that lies about its
+    /// not_after to be skipped hides only itself, from a file only root can write.
+    /// </remarks>
     public static IReadOnlyList<IssuedCertificate> Read(ReadOnlySpan<byte> all)
     {
-        var records = new List<IssuedCertificate>();
+        var parsed = new List<Issued>();
+        var newest = DateTimeOffset.MinValue;
         var lines = Encoding.UTF8.GetString(all).Split('\n');
         foreach (var line in lines.Skip(Math.Max(0, lines.Length - MaxLines)))
         {
@@ -65,14 +73,21 @@ public sealed partial class IssuanceRecord(IHost host, string stateDir)
             Issued? record;
             try { record = JsonSerializer.Deserialize(line, IssuedJson.Default.Issued); }
             catch (JsonException) { continue; }
-            if (record is not { Address: { } address, Subject: { } subject, Serial: { } serial, Issuer: { } issuer, Certificate: { } pem }
+            if (record is not { Address: { } address, Subject: { } subject, Serial: { } serial, Issuer: { } issuer, Certificate: not null }
                 || !AddressPattern().IsMatch(address) || !SerialPattern().IsMatch(serial)
                 || subject.Length > 1024 || issuer.Length > 1024 || subject.Any(char.IsControl) || issuer.Any(char.IsControl))
                 continue;
-            if (PemCodec.DecodeCertificates(Encoding.UTF8.GetBytes(pem)) is not [var certificate]) continue;
+            parsed.Add(record);
+            if (record.Time > newest) newest = record.Time;
+        }
+        var records = new List<IssuedCertificate>();
+        foreach (var record in parsed)
+        {
+            if (record.NotAfter <= newest) continue;
+            if (PemCodec.DecodeCertificates(Encoding.UTF8.GetBytes(record.Certificate)) is not [var certificate]) continue;
             var summary = CertificateSummary.From(certificate);
-            if (summary.Serial != serial || summary.Subject != subject) continue;
-            records.Add(new IssuedCertificate(record.Time, address, certificate));
+            if (summary.Serial != record.Serial || summary.Subject != record.Subject) continue;
+            records.Add(new IssuedCertificate(record.Time, record.Address, certificate));
         }
         return records;
     }

@@ -65,7 +65,7 @@ public sealed class Journal(IHost host, string path, string apply)
     /// <summary>The last run's journal in the state folder, or null when there is none (the rollback and backups verbs, which do not observe first).</summary>
     public static async Task<ObservedJournal?> LastAsync(IHost host, ServerSpec server, CancellationToken ct)
     {
-        var file = await host.ReadAsync(PathFor(server), ct).ConfigureAwait(false);
+        var file = await host.ReadAsync(PathFor(server), FileLimits.State, ct).ConfigureAwait(false);
         return file.Exists ? Read(file.Content) : null;
     }
 

@@ -11,9 +11,15 @@ public interface IHost : IAsyncDisposable
 
     /// <summary>
     /// Reads a file with its mode and owner, and what interrupted writes left in its folder (<see cref="FileSnapshot.Leftovers"/>).
-    /// A missing file is a snapshot with Exists = false, not an error.
+    /// A missing file is a snapshot with Exists = false, not an error. A file larger than <see cref="FileLimits.Managed"/> is refused.
     /// </summary>
     Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReadAsync(string, CancellationToken)"/> with the bound <paramref name="maxBytes"/> (clamped to
+    /// <see cref="FileLimits.State"/>): pemstate's own state files, which grow with the fleet, pass <see cref="FileLimits.State"/>.
+    /// </summary>
+    Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>Replaces (or creates) <paramref name="path"/> atomically with <paramref name="content"/>, mode and owner set before the rename.</summary>
     /// <param name="owner">User name; null keeps the owner the new file gets (the caller's user).</param>

@@ -10,7 +10,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     public string Name { get; } = name;
 
     /// <summary>A managed file larger than this is refused, not read: no certificate, key, CRL or config comes near it.</summary>
-    public const long MaxFileBytes = 8 * 1024 * 1024;
+    public const long MaxFileBytes = FileLimits.Managed;
 
     /// <summary>
     /// Synchronous on purpose: the files are a few KiB and in the page cache, and .NET's async file reads on Linux
@@ -18,17 +18,20 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
     /// 10,000-agent plan. The observer already reads many agents at once.
     /// </summary>
     public Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken)
+        => ReadAsync(path, FileLimits.Managed, cancellationToken);
+
+    public Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        try { return Task.FromResult(Read(path)); }
+        try { return Task.FromResult(Read(path, Math.Clamp(maxBytes, 0, FileLimits.State))); }
         catch (HostOperationException e) { return Task.FromException<FileSnapshot>(e); }
     }
 
     /// <summary>
     /// Opens the file inside its held folder without following a link and without blocking (a FIFO answers at once),
-    /// then believes only what the descriptor says: a regular file, no larger than <see cref="MaxFileBytes"/>.
+    /// then believes only what the descriptor says: a regular file, no larger than <paramref name="limit"/>.
     /// </summary>
-    private FileSnapshot Read(string path)
+    private FileSnapshot Read(string path, long limit)
     {
         var (folderPath, name) = Split(path);
         var writable = new List<WritableFolder>();
@@ -48,9 +51,9 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         {
             var status = Descriptors.Status(file);
             RequireRegular(path, status);
-            if (status.Size > MaxFileBytes)
-                throw ManagedFileRefusals.TooLarge(Name, path, status.Size, MaxFileBytes);
-            var content = ReadBounded(file, path, status.Size);
+            if (status.Size > limit)
+                throw ManagedFileRefusals.TooLarge(Name, path, status.Size, limit);
+            var content = ReadBounded(file, path, status.Size, limit);
             return new FileSnapshot(Name, path, true, content, status.Mode, Posix.UserName(status.Uid)) { WritableFolders = writable, Leftovers = missing.Leftovers };
         }
     }
@@ -77,7 +80,7 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
         catch (DescriptorException e) { throw new HostOperationException(Name, path, $"listing its folder failed: {e.Message}", e); }
     }
 
-    private byte[] ReadBounded(SafeFileHandle file, string path, long expected)
+    private byte[] ReadBounded(SafeFileHandle file, string path, long expected, long limit)
     {
         var buffer = new byte[expected];
         var total = 0;
@@ -98,8 +101,8 @@ public sealed class LocalHost(string name, string workingDirectory) : IHost
             var read = RandomAccess.Read(file, chunk, more.Length);
             if (read == 0) return more.ToArray();
             more.Write(chunk, 0, read);
-            if (more.Length > MaxFileBytes)
-                throw ManagedFileRefusals.GrewTooLarge(Name, path, MaxFileBytes);
+            if (more.Length > limit)
+                throw ManagedFileRefusals.GrewTooLarge(Name, path, limit);
         }
     }
 

@@ -13,9 +13,12 @@ internal sealed class LoggedHost(IHost inner, ILogger logger) : IHost
 {
     public string Name => inner.Name;
 
-    public async Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken)
+    public Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken)
+        => ReadAsync(path, FileLimits.Managed, cancellationToken);
+
+    public async Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
-        var snapshot = await Timed("read", path, () => inner.ReadAsync(path, cancellationToken), out var watch).ConfigureAwait(false);
+        var snapshot = await Timed("read", path, () => inner.ReadAsync(path, maxBytes, cancellationToken), out var watch).ConfigureAwait(false);
         Log.Read(logger, Name, path, snapshot.Exists
             ? $"{snapshot.Content.Length.ToString(CultureInfo.InvariantCulture)} bytes, mode {FileModes.Format(snapshot.Mode)}{(snapshot.Owner is { } owner ? ", owner " + owner : "")}"
             : "missing", watch.ElapsedMilliseconds);

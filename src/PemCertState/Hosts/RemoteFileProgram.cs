@@ -68,6 +68,7 @@ internal static class RemoteFileProgram
             if (request.Mode is { } mode) writer.WriteNumber("mode", (int)mode & 0xFFF);
             if (request.Owner is { } owner) writer.WriteString("owner", owner);
             if (request.Content is { } content) writer.WriteNumber("size", content.Length);
+            if (request.Limit is { } limit) writer.WriteNumber("limit", limit);
             if (request.Proof is { } proof)
             {
                 writer.WriteString("kind", proof.Kind == LeftoverKind.Folder ? "folder" : "regular");

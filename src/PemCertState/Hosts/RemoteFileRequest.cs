@@ -5,4 +5,6 @@ namespace PemCertState.Hosts;
 /// <param name="Owner">A user name (or uid), resolved on the host, where its users are.</param>
 /// <param name="Content">Sent on stdin after the header; may be key bytes. For deleteif, the bytes the file must still hold.</param>
 /// <param name="Proof">rmleftover: what the leftover must be for the program to remove it.</param>
-internal sealed record RemoteFileRequest(string Operation, string Path, UnixFileMode? Mode = null, string? Owner = null, ReadOnlyMemory<byte>? Content = null, LeftoverProof? Proof = null);
+/// <param name="Limit">read: the most bytes the file may hold; the program clamps it to its own hard maximum, and without it reads up to 8 MiB.</param>
+internal sealed record RemoteFileRequest(string Operation, string Path, UnixFileMode? Mode = null, string? Owner = null, ReadOnlyMemory<byte>? Content = null, LeftoverProof? Proof = null,
+    long? Limit = null);

@@ -22,7 +22,8 @@ import stat
 import struct
 import sys
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_FILE_BYTES = 8 * 1024 * 1024  # FileLimits.Managed: a read that names no limit
+STATE_FILE_BYTES = 256 * 1024 * 1024  # FileLimits.State: the most a read may ask for (pemstate's own state files)
 MAX_LINKS = 40
 EUID = os.geteuid()
 
@@ -205,7 +206,15 @@ def write_all(fd, data):
         view = view[written:]
 
 
-def read_bounded(fd):
+def read_limit(request):
+    """The bound the request names, clamped to STATE_FILE_BYTES; MAX_FILE_BYTES when it names none."""
+    limit = request.get("limit")
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        return MAX_FILE_BYTES
+    return max(0, min(limit, STATE_FILE_BYTES))
+
+
+def read_bounded(fd, limit):
     chunks = []
     total = 0
     while True:
@@ -213,8 +222,8 @@ def read_bounded(fd):
         if not chunk:
             return b"".join(chunks)
         total += len(chunk)
-        if total > MAX_FILE_BYTES:
-            raise Refused("grew", limit=MAX_FILE_BYTES)
+        if total > limit:
+            raise Refused("grew", limit=limit)
         chunks.append(chunk)
 
 
@@ -290,9 +299,10 @@ def op_read(request, data):
         try:
             st = os.fstat(fd)
             require_regular(st)
-            if st.st_size > MAX_FILE_BYTES:
-                raise Refused("size", size=st.st_size, limit=MAX_FILE_BYTES)
-            content = read_bounded(fd)
+            limit = read_limit(request)
+            if st.st_size > limit:
+                raise Refused("size", bytes=st.st_size, limit=limit)  # not "size": that key frames the content that follows a header
+            content = read_bounded(fd, limit)
         finally:
             os.close(fd)
         return {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "size": len(content), "writable": writable,

@@ -53,26 +53,31 @@ public sealed class SshHost : IHost
     internal int CommandsRun => Volatile.Read(ref _commandsRun);
     private int _commandsRun;
 
-    public async Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken)
+    public Task<FileSnapshot> ReadAsync(string path, CancellationToken cancellationToken)
+        => ReadAsync(path, FileLimits.Managed, cancellationToken);
+
+    public async Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var (snapshot, error) = await _reads.AddAsync(path).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var (snapshot, error) = await _reads.AddAsync((path, Math.Clamp(maxBytes, 0, FileLimits.State))).WaitAsync(cancellationToken).ConfigureAwait(false);
         return snapshot ?? throw error!;
     }
 
     /// <summary>
     /// Reads coalesce: every read asked for while a batch is on the wire goes in the next batch, one remote process for
-    /// up to 256 files (process starts are what a busy host is slow at), each file with its own answer.
+    /// up to 256 files (process starts are what a busy host is slow at), each file with its own answer and its own bound.
     /// </summary>
-    private readonly Batcher<string, (FileSnapshot? Snapshot, HostOperationException? Error)> _reads;
+    private readonly Batcher<(string Path, long Limit), (FileSnapshot? Snapshot, HostOperationException? Error)> _reads;
 
-    private async Task<IReadOnlyList<(FileSnapshot? Snapshot, HostOperationException? Error)>> ReadManyAsync(IReadOnlyList<string> paths)
+    private async Task<IReadOnlyList<(FileSnapshot? Snapshot, HostOperationException? Error)>> ReadManyAsync(IReadOnlyList<(string Path, long Limit)> reads)
     {
-        var answers = await RunFileProgramAsync([.. paths.Select(p => new RemoteFileRequest("read", p))], CancellationToken.None).ConfigureAwait(false);
-        var results = new List<(FileSnapshot?, HostOperationException?)>(paths.Count);
-        for (var i = 0; i < paths.Count; i++)
+        // The managed bound is the program's default and goes unsaid.
+        var answers = await RunFileProgramAsync([.. reads.Select(r => new RemoteFileRequest("read", r.Path, Limit: r.Limit == FileLimits.Managed ? null : r.Limit))],
+            CancellationToken.None).ConfigureAwait(false);
+        var results = new List<(FileSnapshot?, HostOperationException?)>(reads.Count);
+        for (var i = 0; i < reads.Count; i++)
         {
-            var (path, answer) = (paths[i], answers[i]);
+            var (path, answer) = (reads[i].Path, answers[i]);
             results.Add(answer.Status switch
             {
                 "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner"))
@@ -204,7 +209,7 @@ public sealed class SshHost : IHost
         return answer.Text("reason") switch
         {
             "kind" => ManagedFileRefusals.NotRegular(Name, path, KindOf(answer.Text("kind"))),
-            "size" => ManagedFileRefusals.TooLarge(Name, path, answer.Number("size"), answer.Number("limit")),
+            "size" => ManagedFileRefusals.TooLarge(Name, path, answer.Number("bytes"), answer.Number("limit")),
             "grew" => ManagedFileRefusals.GrewTooLarge(Name, path, answer.Number("limit")),
             "hardlinks" => ManagedFileRefusals.HardLinks(Name, path, answer.Number("links")),
             "untrustedlink" => ManagedFileRefusals.UntrustedLink(Name, path, answer.Text("at") ?? "?", answer.Text("holder") ?? "?", answer.Text("owner") ?? "?"),

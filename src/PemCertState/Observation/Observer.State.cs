@@ -6,12 +6,15 @@ namespace PemCertState.Observation;
 
 public sealed partial class Observer
 {
-    /// <summary>A state file in the state folder and where an older pemstate kept it in data_dir, read at once.</summary>
+    /// <summary>
+    /// A state file in the state folder and where an older pemstate kept it in data_dir, read at once, each up to the bound
+    /// of pemstate's own state files (the journal and the agent ledger grow with the fleet).
+    /// </summary>
     private async Task<(FileSnapshot Current, FileSnapshot Legacy)> ReadStateFileAsync(ServerSpec server, string path, string legacyPath, CancellationToken ct)
     {
         var host = hosts[server.Host];
-        var current = host.ReadAsync(path, ct);
-        var legacy = host.ReadAsync(legacyPath, ct);
+        var current = host.ReadAsync(path, FileLimits.State, ct);
+        var legacy = host.ReadAsync(legacyPath, FileLimits.State, ct);
         return (await current.ConfigureAwait(false), await legacy.ConfigureAwait(false));
     }
 

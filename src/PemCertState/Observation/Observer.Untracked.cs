@@ -23,7 +23,7 @@ public sealed partial class Observer
         if (!desired.Agents.RevokeRemoved || desired.Ca.Trusted is not null) return [];
         var found = new List<FoundCertificate>();
         var server = hosts[desired.Server.Host];
-        var record = await server.ReadAsync(IssuanceRecord.PathFor(desired.Server), ct).ConfigureAwait(false);
+        var record = await server.ReadAsync(IssuanceRecord.PathFor(desired.Server), FileLimits.State, ct).ConfigureAwait(false);
         if (record.Exists)
             found.AddRange(IssuanceRecord.Read(record.Content).Where(r => r.Address != "ca").Select(r =>
                 new FoundCertificate(r.Certificate, $"{IssuanceRecord.FileName} ({r.Address}, issued {r.Time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)})")));

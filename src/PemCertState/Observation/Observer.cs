@@ -20,7 +20,7 @@ public sealed partial class Observer(HostSet hosts, int parallelism = 10)
     {
         var server = ObserveServerAsync(desired.Server, cancellationToken);
         var journal = ReadStateFileAsync(desired.Server, Execution.Journal.PathFor(desired.Server), Execution.Journal.LegacyPathFor(desired.Server), cancellationToken);
-        var loaded = hosts[desired.Server.Host].ReadAsync(Execution.LoadedFiles.PathFor(desired.Server), cancellationToken);
+        var loaded = hosts[desired.Server.Host].ReadAsync(Execution.LoadedFiles.PathFor(desired.Server), FileLimits.State, cancellationToken);
         // The database is verified against the root.crt and ca_certificate.crt just read: it waits for them.
         var trust = TrustAsync(desired, server);
         var database = desired.Server.Database is { } spec

@@ -65,6 +65,42 @@ public sealed class SshReadTests(SshdFixture sshd) : IClassFixture<SshdFixture>
     }
 
     [Fact]
+    public async Task A_state_file_past_8_MiB_is_read_with_the_state_bound_while_a_certificate_that_size_is_refused_in_the_same_batch()
+    {
+        // Given a journal.jsonl and an agent.crt of 12 MiB each, and a file past the state bound
+        var host = sshd.Start("bigstate0");
+        var folder = Directory.CreateTempSubdirectory("pemstate-sshbig-").FullName;
+        try
+        {
+            var journal = Path.Combine(folder, "journal.jsonl");
+            var bytes = new byte[12 * 1024 * 1024];
+            new Random(11).NextBytes(bytes);
+            await File.WriteAllBytesAsync(journal, bytes);
+            var crt = Path.Combine(folder, "agent.crt");
+            using (var stream = File.Create(crt)) stream.SetLength(bytes.Length);
+            var huge = Path.Combine(folder, "issued.jsonl");
+            using (var stream = File.Create(huge)) stream.SetLength(FileLimits.State + 1);
+            var spec = new HostSpec("bigstate0", HostTransport.Ssh, "127.0.0.1", host.Port, "root", sshd.ClientKey, HostKey: $"SHA256:{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(host.PublicKeyBlob)).TrimEnd('=')}");
+            await using var ssh = new SshHost(spec, new SshOptions());
+
+            // When the journal is read with the state bound, the certificate with the managed one, and the huge file asking for more than any bound, at once
+            var state = ssh.ReadAsync(journal, FileLimits.State, CancellationToken.None);
+            var managed = ssh.ReadAsync(crt, CancellationToken.None);
+            var greedy = ssh.ReadAsync(huge, long.MaxValue, CancellationToken.None);
+            await Task.WhenAll(new Task[] { state, managed, greedy }.Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+            // Then the journal comes back whole, the certificate is refused at 8 MiB, the huge file at the state bound, in one command
+            Assert.Equal(bytes, (await state).Content);
+            var refused = await Assert.ThrowsAsync<HostOperationException>(() => managed);
+            Assert.Contains($"is {bytes.Length} bytes, more than the {FileLimits.Managed} a managed file may hold", refused.Message, StringComparison.Ordinal);
+            var clamped = await Assert.ThrowsAsync<HostOperationException>(() => greedy);
+            Assert.Contains($"more than the {FileLimits.State} a managed file may hold", clamped.Message, StringComparison.Ordinal);
+            Assert.Equal(1, ssh.CommandsRun);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    [Fact]
     public async Task A_host_without_python3_is_named_in_an_error_that_says_what_it_lacks()
     {
         // Given a host whose sessions find sh but no python3 (nor RHEL's platform-python)

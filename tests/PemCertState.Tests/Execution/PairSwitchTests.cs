@@ -125,6 +125,8 @@ public sealed class PairSwitchTests
 
         public Task<FileSnapshot> ReadAsync(string path, CancellationToken ct) => inner.ReadAsync(path, ct);
 
+        public Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken ct) => inner.ReadAsync(path, maxBytes, ct);
+
         public async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken ct)
         {
             await inner.WriteAtomicAsync(path, content, mode, owner, ct);
