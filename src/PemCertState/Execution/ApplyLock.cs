@@ -55,7 +55,9 @@ public sealed class ApplyLock : IAsyncDisposable
         var broken = new List<ObservedLock>();
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            if (await host.TryCreateExclusiveAsync(path, content, FileModes.Private, ct).ConfigureAwait(false))
+            // Not cancellable: one short operation, and a Ctrl-C between the lock's creation and its answer would leave a lock
+            // nobody holds while the program said none was left.
+            if (await host.TryCreateExclusiveAsync(path, content, FileModes.Private, CancellationToken.None).ConfigureAwait(false))
             {
                 var held = new ApplyLock(host, path, content, broken);
                 try

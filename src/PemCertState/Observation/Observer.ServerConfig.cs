@@ -10,6 +10,7 @@ public sealed partial class Observer
     /// <summary>How deep includes are followed, and how many files at most: a cycle or a flood stops there, with a note.</summary>
     private const int MaxIncludeDepth = 10;
     private const int MaxIncludedFiles = 64;
+    private const int MaxNotes = 20;
 
     /// <summary>
     /// Where the SSL settings really get their values (issue 20, item 9): postgresql.conf read in order, each include,
@@ -26,7 +27,14 @@ public sealed partial class Observer
         var included = new List<FileFacts>();
         var notes = new List<string>();
         var root = Path.GetFullPath(server.DataDir).TrimEnd('/') + "/";
+        // Attempts, not successes: a refused read (a link, a folder) costs a host request too.
         var read = 0;
+        var dropped = 0;
+        void Note(string note)
+        {
+            if (notes.Count < MaxNotes) notes.Add(Rendering.Printable.Of(note));
+            else dropped++;
+        }
 
         async Task WalkAsync(FileSnapshot file, int depth, ImmutableStack path)
         {
@@ -39,15 +47,20 @@ public sealed partial class Observer
                     continue;
                 }
                 var where = $"{server.Host}:{file.Path} line {line.Line} ({line.Name} '{line.Value}')";
+                if (line.Value.Length == 0 || line.Value.Any(char.IsControl))
+                {
+                    Note($"{where} is not a path: not read");
+                    continue;
+                }
                 var target = Path.GetFullPath(line.Value, Path.GetDirectoryName(file.Path)!);
                 if (!target.StartsWith(root, StringComparison.Ordinal))
                 {
-                    notes.Add($"{where} is outside data_dir {server.DataDir}: not read, so SSL settings set there are not seen");
+                    Note($"{where} is outside data_dir {server.DataDir}: not read, so SSL settings set there are not seen");
                     continue;
                 }
                 if (depth >= MaxIncludeDepth || read >= MaxIncludedFiles)
                 {
-                    notes.Add($"{where} is not read: more than {MaxIncludeDepth} levels or {MaxIncludedFiles} files of includes");
+                    Note($"{where} is not read: more than {MaxIncludeDepth} levels or {MaxIncludedFiles} files of includes");
                     continue;
                 }
                 var files = new List<string>();
@@ -56,13 +69,14 @@ public sealed partial class Observer
                     try
                     {
                         // PostgreSQL reads the folder's *.conf files (not hidden ones) in name order.
+                        read++;
                         files.AddRange((await host.ListAsync(target, ct).ConfigureAwait(false))
                             .Where(n => n.EndsWith(".conf", StringComparison.Ordinal) && !n.StartsWith('.')).Order(StringComparer.Ordinal)
-                            .Select(n => Path.Combine(target, n)));
+                            .Take(MaxIncludedFiles).Select(n => Path.Combine(target, n)));
                     }
                     catch (HostOperationException e)
                     {
-                        notes.Add($"{where} could not be listed: {e.Message}");
+                        Note($"{where} could not be listed: {e.Message}");
                         continue;
                     }
                 }
@@ -74,21 +88,21 @@ public sealed partial class Observer
                 {
                     if (path.Contains(next))
                     {
-                        notes.Add($"{where} includes {next}, which is already being read (a cycle): not read again");
+                        Note($"{where} includes {next}, which is already being read (a cycle): not read again");
                         continue;
                     }
                     if (read >= MaxIncludedFiles) break;
                     FileSnapshot snapshot;
+                    read++;
                     try { snapshot = await host.ReadAsync(next, ct).ConfigureAwait(false); }
                     catch (HostOperationException e)
                     {
-                        notes.Add($"{where}: {next} is not read ({e.Message})");
+                        Note($"{where}: {next} is not read ({e.Message})");
                         continue;
                     }
-                    read++;
                     if (!snapshot.Exists)
                     {
-                        if (line.Name.Equals("include", StringComparison.OrdinalIgnoreCase)) notes.Add($"{where}: {next} is missing");
+                        if (line.Name.Equals("include", StringComparison.OrdinalIgnoreCase)) Note($"{where}: {next} is missing");
                         continue;
                     }
                     included.Add(FileFacts.From(snapshot));
@@ -107,6 +121,7 @@ public sealed partial class Observer
         {
             notes.Add($"{server.Host}:{PemFiles.InDataDir(server, SettingSource.AutoConf)} is not read ({e.Message})");
         }
+        if (dropped > 0) notes.Add($"...and {dropped} more notes about includes in {server.Host}:{server.DataDir}");
         return (sources, included, notes);
     }
 

@@ -343,18 +343,7 @@ public static class HtmlReport
     /// control, format and bidirectional-override characters as U+XXXX: a subject from a host cannot add markup, nor
     /// reorder what the page displays around it.
     /// </summary>
-    internal static string Encode(string text)
-    {
-        var visible = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            var category = char.GetUnicodeCategory(c);
-            if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned)
-                visible.Append(Invariant, $"U+{(int)c:X4}");
-            else visible.Append(c);
-        }
-        return WebUtility.HtmlEncode(visible.ToString());
-    }
+    internal static string Encode(string text) => WebUtility.HtmlEncode(Printable.Of(text));
 
     private const string Css = """
         :root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--muted:#5b6470;--line:#d0d7de;--ok:#2e7d32;--soon:#b26a00;--expired:#c62828;--revoked:#6a1b9a;--missing:#455a64;--old:#6d7b8a;--pending:#1565c0}

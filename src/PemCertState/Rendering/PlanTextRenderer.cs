@@ -24,7 +24,7 @@ public static class PlanTextRenderer
     public static string Render(Plan plan, bool colour = false)
     {
         var text = new StringBuilder();
-        foreach (var note in plan.Notes) text.Append("Note: ").Append(note).Append("\n\n");
+        foreach (var note in plan.Notes) text.Append("Note: ").Append(Printable.Of(note)).Append("\n\n");
         if (plan.IsEmpty) return text.Append("No changes. Every certificate, key and setting matches the inventory.\n").Append(Warnings(plan, colour)).ToString();
         foreach (var group in GroupByResource(plan.Steps))
         {
@@ -93,8 +93,8 @@ public static class PlanTextRenderer
         return $"Plan: {Counts.Of(plan.Steps.Count, "step")} on {Counts.Of(plan.Resources.Count, "resource")} ({string.Join(", ", counts)}).";
     }
 
-    private static string Warnings(Plan plan, bool colour) => string.Concat(plan.Warnings.Select(w => Paint(colour, Yellow, $"Warning: {w}") + "\n"))
-        + string.Concat(plan.Refusals.Select(r => Paint(colour, Red, $"Apply will refuse: {r}") + "\n"));
+    private static string Warnings(Plan plan, bool colour) => string.Concat(plan.Warnings.Select(w => Paint(colour, Yellow, $"Warning: {Printable.Of(w)}") + "\n"))
+        + string.Concat(plan.Refusals.Select(r => Paint(colour, Red, $"Apply will refuse: {Printable.Of(r)}") + "\n"));
 
     /// <summary>Consecutive steps on the same resource form a block; the plan's order is never changed.</summary>
     internal static List<List<PlanStep>> GroupByResource(IReadOnlyList<PlanStep> steps)

@@ -115,7 +115,10 @@ public sealed class SshReadTests(SshdFixture sshd) : IClassFixture<SshdFixture>
 
             // When a file is read and one written
             var read = await Assert.ThrowsAsync<HostOperationException>(() => ssh.ReadAsync("/etc/hostname", CancellationToken.None));
-            var write = await Assert.ThrowsAsync<HostOperationException>(() => ssh.WriteAtomicAsync(Path.Combine(bin, "x.crt"), "x"u8.ToArray(), FileModes.Private, null, CancellationToken.None));
+            // (the write on a connection of its own: on the read's connection it now and then found the connection lost
+            // instead of the missing python3, a flake seen in CI and not yet explained)
+            await using var second = new SshHost(spec, new SshOptions());
+            var write = await Assert.ThrowsAsync<HostOperationException>(() => second.WriteAtomicAsync(Path.Combine(bin, "x.crt"), "x"u8.ToArray(), FileModes.Private, null, CancellationToken.None));
 
             // Then both say which host lacks python3
             Assert.Contains("pemstate needs python3 on nopython0 for its file operations", read.Message, StringComparison.Ordinal);

@@ -45,7 +45,6 @@ public sealed class SshdInstance : IDisposable
         Directory.CreateDirectory(folder);
         var instance = new SshdInstance(name, folder);
         SshdFixture.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", $"{name}-host", "-f", instance.HostKey);
-        instance.Port = Loopback.FreePort();
         // sshd runs every command through the login shell; bash then reads ~/.bashrc, which on these machines runs
         // `pyenv rehash` (seconds under load) before each command. An empty HOME keeps that out of the tests.
         var home = Path.Combine(folder, "home");
@@ -61,11 +60,30 @@ public sealed class SshdInstance : IDisposable
             File.WriteAllText(subsystem, $"#!/bin/sh\nexec /usr/lib/openssh/sftp-server -e -l INFO 2>>{instance.SftpLogPath}\n");
             File.SetUnixFileMode(subsystem, (UnixFileMode)Convert.ToInt32("755", 8));
         }
-        File.WriteAllText(config, $"""
+        // A free port may be taken by another test's server before sshd binds it (the banner would then be the other
+        // server's): sshd confirms with its pid file, written once it listens, and a lost race is run again on another port.
+        for (var attempt = 1; ; attempt++)
+        {
+            instance.Port = Loopback.FreePort();
+            File.WriteAllText(config, Config(instance, fixture, subsystem, home, path));
+            try
+            {
+                instance.Launch(config);
+                return instance;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && instance.Log.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                instance.Stop();
+                lock (instance._log) instance._log.Clear();
+            }
+        }
+    }
+
+    private static string Config(SshdInstance instance, SshdFixture fixture, string subsystem, string home, string? path) => $"""
             Port {instance.Port}
             ListenAddress 127.0.0.1
             HostKey {instance.HostKey}
-            PidFile {Path.Combine(folder, "sshd.pid")}
+            PidFile {Path.Combine(instance.Folder, "sshd.pid")}
             AuthorizedKeysFile {fixture.AuthorizedKeys}
             PermitRootLogin prohibit-password
             PubkeyAuthentication yes
@@ -79,10 +97,7 @@ public sealed class SshdInstance : IDisposable
             Subsystem sftp {subsystem}
             SetEnv HOME={home}{(path is null ? "" : $" PATH={path}")}
 
-            """);
-        instance.Launch(config);
-        return instance;
-    }
+            """;
 
     private void Launch(string config)
     {
@@ -111,13 +126,21 @@ public sealed class SshdInstance : IDisposable
                 stream.ReadTimeout = 2000;
                 var buffer = new byte[64];
                 var read = stream.Read(buffer);
-                if (read > 0 && Encoding.ASCII.GetString(buffer, 0, read).StartsWith("SSH-2.0", StringComparison.Ordinal)) return;
+                if (read > 0 && Encoding.ASCII.GetString(buffer, 0, read).StartsWith("SSH-2.0", StringComparison.Ordinal) && Listening()) return;
             }
             catch (SocketException) { }
             catch (IOException) { }
             Thread.Sleep(50);
         }
         throw new TimeoutException($"sshd {Name} did not answer on port {Port} within 15 s: {Log}");
+    }
+
+    /// <summary>Our sshd wrote its pid file, which it does once it listens: the banner seen is its own, not another server's.</summary>
+    private bool Listening()
+    {
+        var pidFile = Path.Combine(Folder, "sshd.pid");
+        try { return File.Exists(pidFile) && File.ReadAllText(pidFile).Trim() == _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture); }
+        catch (IOException) { return false; }
     }
 
     /// <summary>Stops the server; the port then refuses connections (an unreachable host).</summary>

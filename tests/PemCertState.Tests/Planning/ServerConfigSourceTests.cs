@@ -51,4 +51,31 @@ public sealed class ServerConfigSourceTests
         await lab.ApplyAsync();
         Assert.Equal(before, File.ReadAllBytes(conf));
     }
+
+    [Fact]
+    public async Task A_hostile_include_list_is_bounded_and_shown_without_its_control_characters()
+    {
+        // Given a postgresql.conf that the postgres account filled with a NUL in an include, 300 includes of a link, and an
+        // include_dir whose file name carries a terminal escape sequence and a newline
+        using var lab = Lab.Create(agents: 1);
+        await lab.ApplyAsync();
+        var conf = Path.Combine(lab.DataDir, "postgresql.conf");
+        File.CreateSymbolicLink(Path.Combine(lab.DataDir, "l.conf"), Path.Combine(lab.Root, "nowhere.conf"));
+        Directory.CreateDirectory(Path.Combine(lab.DataDir, "conf.d"));
+        File.CreateSymbolicLink(Path.Combine(lab.DataDir, "conf.d", "x\u001b[31m\nNo changes.conf"), Path.Combine(lab.Root, "nowhere.conf"));
+        File.AppendAllText(conf, "include 'a\0b.conf'\ninclude_dir 'conf.d'\n" + string.Concat(Enumerable.Repeat("include 'l.conf'\n", 300)));
+
+        // When it is planned
+        var plan = await lab.PlanAsync();
+        var text = PemCertState.Rendering.PlanTextRenderer.Render(plan);
+
+        // Then the NUL is a note, not a crash; the notes stop at 20 and say how many more there were
+        Assert.Contains(plan.Warnings, w => w.Contains("(include 'aU+0000b.conf') is not a path", StringComparison.Ordinal));
+        Assert.Contains(plan.Warnings, w => w.StartsWith("...and ", StringComparison.Ordinal) && w.Contains("more notes about includes", StringComparison.Ordinal));
+        Assert.True(plan.Warnings.Count(w => w.Contains("l.conf", StringComparison.Ordinal)) <= 20, string.Join("\n", plan.Warnings));
+        // and no host-supplied character reaches the terminal as a control character
+        Assert.DoesNotContain('\u001b', text);
+        Assert.DoesNotContain("\nNo changes.conf", text, StringComparison.Ordinal);
+        Assert.Contains("U+001B[31mU+000ANo changes.conf", text, StringComparison.Ordinal);
+    }
 }
