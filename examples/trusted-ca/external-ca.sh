@@ -6,6 +6,8 @@
 #                                     (intermediate + root) and FOLDER/trusted/ca.crl (both CAs' CRLs)
 #   ./external-ca.sh sign  [FOLDER]   sign every FOLDER/csr/*.csr that has no FOLDER/signed/<name>.crt for its key yet
 #   ./external-ca.sh crl   [FOLDER]   publish fresh CRLs into FOLDER/trusted/ca.crl
+#   ./external-ca.sh revoke FOLDER CERT   revoke CERT (a leaf the issuing CA signed: the serial pemstate's plan names
+#                                     when a certificate is no longer used) and publish the CRLs again
 #
 # FOLDER defaults to this script's folder. server.csr and web.csr get serverAuth, every other request clientAuth;
 # the subject and the subjectAltName (web.csr asks for the web server's names) are the ones in the request
@@ -93,12 +95,20 @@ sign)
     done
     echo "$signed request(s) signed"
     ;;
+revoke)
+    certificate=${3:-}
+    [ -f "$certificate" ] || { echo "usage: $0 revoke FOLDER CERT (CERT: the certificate file to revoke)" >&2; exit 2; }
+    openssl ca -revoke "$certificate" -config "$ca/intermediate.cnf" 2>/dev/null \
+        || { echo "could not revoke $certificate with $ca/intermediate.cnf" >&2; exit 1; }
+    publish_crl
+    echo "revoked serial $(openssl x509 -in "$certificate" -noout -serial | cut -d= -f2); published $folder/trusted/ca.crl"
+    ;;
 crl)
     publish_crl
     echo "published $folder/trusted/ca.crl"
     ;;
 *)
-    echo "usage: $0 init|sign|crl [FOLDER]" >&2
+    echo "usage: $0 init|sign|crl [FOLDER] | revoke FOLDER CERT" >&2
     exit 2
     ;;
 esac

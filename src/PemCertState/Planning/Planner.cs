@@ -77,7 +77,8 @@ public static partial class Planner
         DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         var leaving = FindLeaving(desired, observed, ca, trusted is not null, warnings);
         WarnAboutUntracked(desired, observed, ca, now, warnings);
-        var (abandoned, abandonedRevocations) = FindAbandoned(desired, observed, ca, trusted is not null, pending, now, warnings);
+        var abandoned = FindAbandonedPairs(desired, observed, warnings);
+        var abandonedRevocations = RevokeAbandoned(desired, observed, abandoned, ca, trusted is not null, pending, now, warnings);
         var byHand = new List<int>();
         if (trusted is null)
         {
@@ -108,7 +109,7 @@ public static partial class Planner
         if (common is null && !ca.Replaced && ca.Kept is { } kept)
             Verification.ChainCheck.Prefetch(
                 desired.Agents.List.Select(a => observed.Agents[a.Id].Certificate.Certificate).OfType<X509Certificate>().ToList(), kept);
-        var inUse = desired.Agents.List.SelectMany(a => new[] { (a.Host, PemFiles.AgentKey(desired.Agents, a)), (a.Host, PemFiles.AgentCertificate(desired.Agents, a)) }).ToHashSet();
+        var inUse = AgentFilesInUse(desired.Agents);
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];

@@ -89,6 +89,10 @@ internal static partial class TrustedCaPlanner
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         PlanTrustedWeb(desired, observed, verdicts.FirstOrDefault(v => v.Need.Address == Addresses.WebCertificate), trusted, pending, steps, warnings);
 
+        // A change of agents.user left the other mode's pairs: named for the CA to revoke, removed after each agent's restart.
+        var abandoned = Planner.FindAbandonedPairs(desired, observed, warnings);
+        Planner.WarnAboutTrustedAbandoned(agents, abandoned, trusted, now, warnings);
+        var inUse = Planner.AgentFilesInUse(agents);
         var byHand = new List<int>();
         foreach (var agent in agents.List)
         {
@@ -101,6 +105,7 @@ internal static partial class TrustedCaPlanner
                 steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
                     changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
             else if (changed) byHand.Add(agent.Id);
+            Planner.PlanAbandonedFiles(agents, agent, abandoned, agent.Restart is not null || !(changed || owed), inUse, steps, warnings);
         }
 
         if (rotation is not null)

@@ -55,6 +55,51 @@ public sealed class AgentUserModeChangeTests(PostgresFixture postgres) : IClassF
         Assert.True((await lab.PlanAsync()).IsEmpty);
     }
 
+    [Fact]
+    public async Task With_a_trusted_CA_the_abandoned_certificate_is_named_for_the_CA_and_refused_by_the_server_once_the_CA_revoked_it()
+    {
+        // Given two registered agents, each restarted by a command, on their own certificates from a trusted CA
+        postgres.RegisterAgent(11);
+        postgres.RegisterAgent(12);
+        var perAgent = PemLab.PerAgent(11, 12).Replace("curve: p256 } }", "curve: p256 }, restart: \"true\" }", StringComparison.Ordinal);
+        var lab = new PemLab(postgres, "mode-change-trusted", perAgent);
+        await lab.ApplyAsync();
+        ExternalCa.Run(lab.Folder, "init");
+        lab.Rewrite("ca:\n  subject: /C=IN/O=PEM/CN=pem-ca\n", "ca:\n  source: trusted\n  certificate: trusted/ca.crt\n  crl: trusted/ca.crl\n");
+        await lab.ApplyAsync();
+        ExternalCa.Run(lab.Folder, "sign");
+        await lab.ApplyAsync();
+        var own = Keep(lab, 11, "agent11", "own");
+        AssertLogsIn("agent11", lab, own);
+
+        // When they go to the common certificate: the CA signs its request, and it is applied
+        lab.Rewrite("agents:\n", "agents:\n  user: common\n");
+        await lab.ApplyAsync();
+        ExternalCa.Run(lab.Folder, "sign");
+        var (plan, _) = await lab.ApplyAsync();
+
+        // Then the plan names agent 11's certificate for the CA to revoke, its files are gone, and both agents log in as the common user
+        var serial = Processes.Check("openssl", "x509", "-in", own.Certificate, "-noout", "-serial").Trim()["serial=".Length..];
+        Assert.Contains(plan.Warnings, w => w.Contains($"to revoke serial {serial}", StringComparison.OrdinalIgnoreCase));
+        Assert.False(File.Exists(Path.Combine(lab.CertDir(11), "agent11.key")));
+        AssertLogsIn("pem_agent_common_user", lab, (Path.Combine(lab.CertDir(11), "agent.crt"), Path.Combine(lab.CertDir(11), "agent.key")));
+        AssertLogsIn("pem_agent_common_user", lab, (Path.Combine(lab.CertDir(12), "agent.crt"), Path.Combine(lab.CertDir(12), "agent.key")));
+        // but the abandoned credential still logs in: only the CA can revoke it
+        AssertLogsIn("agent11", lab, own);
+
+        // When the CA revokes it, as the plan asked, and pemstate applies the CA's new CRL
+        ExternalCa.Run(lab.Folder, "revoke", extra: own.Certificate);
+        var (revoked, _) = await lab.ApplyAsync();
+
+        // Then the real server refuses it, and the common credential still logs in
+        Assert.Contains(revoked.Steps, s => s.Address == Addresses.RootCrl);
+        var refused = postgres.AgentPsql("agent11", lab.RootCrt, own.Certificate, own.Key);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("certificate revoked", refused.Output, StringComparison.Ordinal);
+        AssertLogsIn("pem_agent_common_user", lab, (Path.Combine(lab.CertDir(11), "agent.crt"), Path.Combine(lab.CertDir(11), "agent.key")));
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
+
     /// <summary>A copy of agent <paramref name="id"/>'s pair outside its folder, as a host that kept it would have.</summary>
     private static (string Certificate, string Key) Keep(PemLab lab, int id, string name, string copy)
     {

@@ -1,6 +1,8 @@
 using PemCertState.Crypto;
 using PemCertState.Observation;
 using PemCertState.Planning;
+using PemCertState.Rendering;
+using PemCertState.Tests.Execution;
 using PemCertState.Tests.Support;
 using Xunit;
 
@@ -108,6 +110,53 @@ public sealed class AgentUserModeChangeTests
         Assert.DoesNotContain(plan.Steps, s => s.Action is StepAction.WriteCrl or StepAction.Remove);
         Assert.Contains(plan.Warnings, w => w.Contains("is not revoked in this run: agents 1, 2 still run on it", StringComparison.Ordinal));
         Assert.Contains(plan.Warnings, w => w.Contains("remove agent.key and agent.crt from pem yourself", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_a_trusted_CA_the_plan_names_each_abandoned_certificate_for_the_CA_to_revoke_removes_its_files_and_installs_the_CRL_that_revokes_it()
+    {
+        // Given two agents converged on their own certificates from the trusted CA
+        var now = TrustedRenewalTests.Clock();
+        using var lab = await TrustedRenewalTests.ConvergedOnTrustedCaAsync(now);
+        var serials = new[] { 1, 2 }.Select(id => CertificateSummary.From(PemCodec.DecodeCertificates(File.ReadAllBytes(Path.Combine(lab.CertDir(id), $"agent{id}.crt")))[0]).Serial).ToList();
+
+        // When they go to the common certificate: one request, signed by the CA, then applied
+        SetUser(lab, "per-agent", "common");
+        var (waiting, _) = await lab.ApplyAsync(now);
+        Assert.Equal([Addresses.CommonAgentCertificate], waiting.Resources.Distinct());
+        ExternalCa.Run(lab.Root, "sign");
+        var (plan, _) = await lab.ApplyAsync(now);
+
+        // Then each agent's own certificate is named for the CA's operator, with its serial and issuer, since pemstate cannot revoke it
+        foreach (var (id, serial) in new[] { 1, 2 }.Zip(serials))
+            Assert.Contains(plan.Warnings, w => w.Contains($"agent {id}'s own certificate (serial {serial}) is no longer used but stays valid until", StringComparison.Ordinal)
+                && w.Contains($"ask the CA (/C=IN/O=Example Corp/CN=Example Issuing CA 1) to revoke serial {serial}", StringComparison.Ordinal));
+        Assert.Contains(plan.Warnings, w => w.Contains("roles agent1, agent2 are", StringComparison.Ordinal) && w.Contains("never drops a role", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Steps, s => s.Action == StepAction.WriteCrl);
+        // and its files are backed up, then removed after the agent restarted on the common pair
+        var steps = plan.Steps.Select(s => (s.Address, s.Action)).ToList();
+        foreach (var id in new[] { 1, 2 })
+        {
+            Assert.True(steps.IndexOf((Addresses.AgentCertificate(id), StepAction.Remove)) > steps.IndexOf((Addresses.AgentRestart(id), StepAction.Restart)));
+            Assert.False(File.Exists(Path.Combine(lab.CertDir(id), $"agent{id}.crt")));
+            Assert.False(File.Exists(Path.Combine(lab.CertDir(id), $"agent{id}.key")));
+            Assert.True(File.Exists(Path.Combine(lab.CertDir(id), "agent.crt")));
+        }
+        var backup = Assert.Single(Directory.GetFiles(Path.Combine(lab.CertDir(1), "certs"), "agent1.crt", SearchOption.AllDirectories),
+            f => CertificateSummary.From(PemCodec.DecodeCertificates(File.ReadAllBytes(f))[0]).Serial == serials[0]);
+        var again = await lab.PlanAsync(now);
+        Assert.True(again.IsEmpty, PlanTextRenderer.Render(again));
+
+        // When the CA revokes agent 1's certificate, as the plan asked, and publishes its CRL
+        ExternalCa.Run(lab.Root, "revoke", extra: backup);
+        var (revoked, _) = await lab.ApplyAsync(now);
+
+        // Then root.crl becomes the CA's new CRL, which revokes it for the server, and the common pair still verifies
+        Assert.Contains(revoked.Steps, s => s.Address == Addresses.RootCrl);
+        var verify = OpenSsl.Run("verify", "-crl_check", "-CAfile", Path.Combine(lab.Root, "trusted", "ca.crt"), "-CRLfile", Path.Combine(lab.DataDir, "root.crl"), backup);
+        Assert.Contains("certificate revoked", verify.Output, StringComparison.Ordinal);
+        var common = OpenSsl.Run("verify", "-crl_check", "-CAfile", Path.Combine(lab.Root, "trusted", "ca.crt"), "-CRLfile", Path.Combine(lab.DataDir, "root.crl"), Path.Combine(lab.CertDir(1), "agent.crt"));
+        Assert.True(common.ExitCode == 0, common.Output);
     }
 
     private static void SetUser(Lab lab, string from, string to)

@@ -13,11 +13,12 @@ internal static class ExternalCa
     public static string Script => Path.Combine(InventoryText.RepositoryRoot(), "examples", "trusted-ca", "external-ca.sh");
 
     /// <param name="name">NAME for the script: another CA's subjects ("Other Root CA"), for a move between two trusted CAs.</param>
-    public static string Run(string folder, string command, string? name = null)
+    /// <param name="extra">A further argument: the certificate file for revoke.</param>
+    public static string Run(string folder, string command, string? name = null, string? extra = null)
     {
         var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
         if (name is not null) start.Environment["NAME"] = name;
-        foreach (var argument in new[] { Script, command, folder }) start.ArgumentList.Add(argument);
+        foreach (var argument in new[] { Script, command, folder, extra }.OfType<string>()) start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
