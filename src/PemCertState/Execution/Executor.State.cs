@@ -2,6 +2,7 @@ using PemCertState.Crypto;
 using PemCertState.Hosts;
 using PemCertState.Observation;
 using PemCertState.Planning;
+using PemCertState.Inventory;
 
 namespace PemCertState.Execution;
 

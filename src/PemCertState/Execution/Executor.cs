@@ -668,7 +668,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         return revoked;
     }
 
-    private static bool Verifies(X509Crl crl, X509Certificate ca) => Verification.ChainCheck.Signs(ca, crl);
+    private static bool Verifies(X509Crl crl, X509Certificate ca) => Crypto.ChainCheck.Signs(ca, crl);
 
     private static async Task EditSettingsAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {

@@ -84,7 +84,7 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             if (entry == TrustedCaPlanner.TrustedBundleEntry) return Trusted.Crls;
             var ca = OldCa(entry);
             var now = clock.GetUtcNow().UtcDateTime;
-            var crl = observed.Server.Crl.All.FirstOrDefault(c => c.IssuerDN.Equivalent(ca.SubjectDN) && Verification.ChainCheck.Signs(ca, c) && (c.NextUpdate is not { } next || next > now))
+            var crl = observed.Server.Crl.All.FirstOrDefault(c => c.IssuerDN.Equivalent(ca.SubjectDN) && Crypto.ChainCheck.Signs(ca, c) && (c.NextUpdate is not { } next || next > now))
                 ?? throw new StepFailedException($"root.crl no longer holds a current CRL from {DistinguishedNames.Format(ca.SubjectDN)}; run pemstate plan again");
             return [crl];
         });

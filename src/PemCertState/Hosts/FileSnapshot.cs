@@ -1,3 +1,4 @@
+using PemCertState.Inventory;
 namespace PemCertState.Hosts;
 
 /// <summary>A file as read from a host. Content may hold key bytes: never log or render it.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using PemCertState.Inventory;
 
 namespace PemCertState.Hosts;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PemCertState.Inventory;
 
 namespace PemCertState.Hosts;
 

@@ -1,3 +1,4 @@
+using PemCertState.Inventory;
 namespace PemCertState.Hosts;
 
 /// <summary>

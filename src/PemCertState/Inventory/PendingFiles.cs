@@ -40,11 +40,11 @@ public static class PendingFiles
     public static string? Request(DesiredState desired, string address)
     {
         var folder = RequestsDir(desired);
-        if (address == Planning.Addresses.ServerCertificate) return ServerRequest(folder);
-        if (address == Planning.Addresses.WebCertificate) return WebRequest(folder);
-        if (address == Planning.Addresses.CommonAgentCertificate)
+        if (address == Inventory.Addresses.ServerCertificate) return ServerRequest(folder);
+        if (address == Inventory.Addresses.WebCertificate) return WebRequest(folder);
+        if (address == Inventory.Addresses.CommonAgentCertificate)
             return desired.Agents.List.Count > 0 ? AgentRequest(folder, desired.Agents, desired.Agents.List[0]) : null;
-        return Planning.Addresses.AgentId(address) is { } id && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent
+        return Inventory.Addresses.AgentId(address) is { } id && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent
             ? AgentRequest(folder, desired.Agents, agent) : null;
     }
 }

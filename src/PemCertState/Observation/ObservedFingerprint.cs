@@ -1,5 +1,6 @@
 using System.Globalization;
 using PemCertState.Hosts;
+using PemCertState.Inventory;
 
 namespace PemCertState.Observation;
 

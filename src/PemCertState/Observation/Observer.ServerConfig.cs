@@ -32,7 +32,7 @@ public sealed partial class Observer
         var dropped = 0;
         void Note(string note)
         {
-            if (notes.Count < MaxNotes) notes.Add(Rendering.Printable.Of(note));
+            if (notes.Count < MaxNotes) notes.Add(Inventory.Printable.Of(note));
             else dropped++;
         }
 

@@ -77,7 +77,7 @@ public static partial class Planner
         foreach (var (certificate, serial, holders, what) in AbandonedCertificates(agents, pairs))
         {
             if (!SignatureVerifies(certificate.Certificate!, ca.Kept) || certificate.Summary!.NotAfter <= now
-                || Verification.Revocation.RevokedOn(certificate.Certificate!, ca.Crls, [ca.Kept]) is not null)
+                || Crypto.Revocation.RevokedOn(certificate.Certificate!, ca.Crls, [ca.Kept]) is not null)
                 continue; // another CA's, expired or already revoked: nothing left to revoke
             if (held.Contains(Normal(serial)) || others.ContainsKey(Normal(serial))) continue;
             // The server loads the CRL at the end of this apply: an agent still running on that certificate then is locked out.
@@ -109,8 +109,8 @@ public static partial class Planner
         foreach (var (certificate, serial, holders, what) in AbandonedCertificates(agents, pairs))
         {
             var leaf = certificate.Certificate!;
-            if (certificate.Summary!.NotAfter <= now || Verification.ChainCheck.Problem(leaf, trusted.Bundle, now) is not null) continue;
-            if (Verification.Revocation.RevokedOn(leaf, trusted.Crls, trusted.Bundle) is not null) continue;
+            if (certificate.Summary!.NotAfter <= now || Crypto.ChainCheck.Problem(leaf, trusted.Bundle, now) is not null) continue;
+            if (Crypto.Revocation.RevokedOn(leaf, trusted.Crls, trusted.Bundle) is not null) continue;
             var crl = trusted.CrlPath is null
                 ? "ca.crl is none, so the server cannot refuse it even then: consider giving pemstate the CA's CRL"
                 : $"then give pemstate its new CRL ({trusted.CrlPath}) and apply";

@@ -107,7 +107,7 @@ public static partial class Planner
                 : $"--rotate-common: a new {desired.Agents.CommonUser} certificate is installed on every agent ({desired.Agents.List.Count}) and every agent restarts: every agent reconnects to the PEM server");
         // Each agent's certificate is checked against the CA below, one after another: check them on every core first.
         if (common is null && !ca.Replaced && ca.Kept is { } kept)
-            Verification.ChainCheck.Prefetch(
+            Crypto.ChainCheck.Prefetch(
                 desired.Agents.List.Select(a => observed.Agents[a.Id].Certificate.Certificate).OfType<X509Certificate>().ToList(), kept);
         var inUse = AgentFilesInUse(desired.Agents);
         foreach (var agent in desired.Agents.List)
@@ -513,7 +513,7 @@ public static partial class Planner
         if (ca.Replaced) problems.Add(ca.Change);
         else if (DistinguishedNames.Format(c.IssuerDN) != ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {ca.Subject}");
         else if (ca.Kept is null || !SignatureVerifies(c, ca.Kept)) problems.Add($"signed by another CA named {ca.Subject}, not the one in ca_certificate.crt");
-        else if (Verification.Revocation.RevokedOn(c, ca.Crls, [ca.Kept]) is { } revoked)
+        else if (Crypto.Revocation.RevokedOn(c, ca.Crls, [ca.Kept]) is { } revoked)
             problems.Add($"the CA revoked it on {Day(revoked)} (serial {c.SerialNumber.ToString(16)} is in root.crl): the server refuses it");
         return problems;
     }
@@ -579,7 +579,7 @@ public static partial class Planner
 
     private static bool IsCa(X509Certificate certificate) => certificate.GetBasicConstraints() >= 0;
 
-    private static bool SignatureVerifies(X509Certificate certificate, X509Certificate issuer) => Verification.ChainCheck.Signs(issuer, certificate);
+    private static bool SignatureVerifies(X509Certificate certificate, X509Certificate issuer) => Crypto.ChainCheck.Signs(issuer, certificate);
 
-    private static bool CrlVerifies(X509Crl crl, X509Certificate issuer) => Verification.ChainCheck.Signs(issuer, crl);
+    private static bool CrlVerifies(X509Crl crl, X509Certificate issuer) => Crypto.ChainCheck.Signs(issuer, crl);
 }

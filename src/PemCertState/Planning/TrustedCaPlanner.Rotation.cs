@@ -57,7 +57,7 @@ internal static partial class TrustedCaPlanner
             var reason = $"CA rotation, phase 1: root.crt trusts the old CA ({rotation.OldNames}) and the new one ({newNames}) while every certificate moves to the new CA";
             Planner.AddBackup(Addresses.RootBundle, server.Host, server.BackupDir, [seen.Root.File], reason, steps);
             steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [seen.Root.File.Path],
-                Source: trusted.CertificatePath, Owner: server.Owner, Mode: Hosts.FileModes.Private, Bundle: entries));
+                Source: trusted.CertificatePath, Owner: server.Owner, Mode: Inventory.FileModes.Private, Bundle: entries));
             changed = true;
         }
 
@@ -72,7 +72,7 @@ internal static partial class TrustedCaPlanner
                 var reason = $"CA rotation, phase 1: root.crl holds a current CRL from each CA in root.crt ({rotation.OldNames} and {newNames}); a CA without its CRL fails every login it signs";
                 Planner.AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [seen.Crl.File], reason, steps);
                 steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [seen.Crl.File.Path],
-                    Source: trusted.CrlPath, Owner: server.Owner, Mode: Hosts.FileModes.Private, Bundle: entries));
+                    Source: trusted.CrlPath, Owner: server.Owner, Mode: Inventory.FileModes.Private, Bundle: entries));
                 changed = true;
             }
             return changed;
@@ -107,13 +107,13 @@ internal static partial class TrustedCaPlanner
         var reason = $"CA rotation, phase 3: after the steps above no managed certificate is issued by {rotation.OldNames}; it leaves root.crt";
         steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.Backup, reason, [seen.Root.File.Path], BackupDir: server.BackupDir));
         steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [seen.Root.File.Path],
-            Source: trusted.CertificatePath, Owner: server.Owner, Mode: Hosts.FileModes.Private));
+            Source: trusted.CertificatePath, Owner: server.Owner, Mode: Inventory.FileModes.Private));
         if (trusted.CrlPem is not null)
         {
             var crl = $"CA rotation, phase 3: root.crl holds only the new CA's CRL ({Path.GetFileName(trusted.CrlPath)})";
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Backup, crl, [seen.Crl.File.Path], BackupDir: server.BackupDir));
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, crl, [seen.Crl.File.Path],
-                Source: trusted.CrlPath, Owner: server.Owner, Mode: Hosts.FileModes.Private));
+                Source: trusted.CrlPath, Owner: server.Owner, Mode: Inventory.FileModes.Private));
         }
         else if (seen.Crl.File.Exists)
         {

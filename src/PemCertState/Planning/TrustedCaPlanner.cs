@@ -197,7 +197,7 @@ internal static partial class TrustedCaPlanner
             problems.Add($"{Planner.Name(cert.File)} does not chain to the trusted CA ({chain}; issuer {DistinguishedNames.Format(leaf.IssuerDN)})");
         else if (trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
             problems.Add($"issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer}");
-        else if (Verification.Revocation.RevokedOn(leaf, crls, trusted.Bundle) is { } revoked)
+        else if (Crypto.Revocation.RevokedOn(leaf, crls, trusted.Bundle) is { } revoked)
             problems.Add($"the CA revoked it on {Planner.Day(revoked)} (serial {leaf.SerialNumber.ToString(16)} is in root.crl): the server refuses it");
         else if (UsageProblem(leaf, need.Usage) is { } usage)
             problems.Add(usage);
@@ -286,7 +286,7 @@ internal static partial class TrustedCaPlanner
             steps.Add(new PlanStep(need.Address, need.Host, StepAction.GenerateKey, reason, [], Key: need.Policy.Key));
         steps.Add(new PlanStep(need.Address, need.Host, StepAction.RequestSignature, reason, [need.PendingKey, need.Request],
             Before: v.Before, Issue: new IssueRequest(need.Subject, trusted.Issuer ?? "the trusted CA", need.Usage, need.Policy.Validity) { SubjectAltNames = need.Names ?? [] },
-            Owner: need.Owner, Mode: Hosts.FileModes.Private));
+            Owner: need.Owner, Mode: Inventory.FileModes.Private));
     }
 
     private static bool PlanRootBundle(ServerSpec server, ObservedBundle root, TrustedCaSpec trusted, List<PlanStep> steps)
@@ -301,7 +301,7 @@ internal static partial class TrustedCaPlanner
         var reason = $"root.crt holds {held}, want the trusted CA: {string.Join(", ", trusted.Bundle.Select(c => DistinguishedNames.Format(c.SubjectDN)))}";
         Planner.AddBackup(Addresses.RootBundle, server.Host, server.BackupDir, [root.File], reason, steps);
         steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [root.File.Path],
-            Source: trusted.CertificatePath, Owner: server.Owner, Mode: Hosts.FileModes.Private));
+            Source: trusted.CertificatePath, Owner: server.Owner, Mode: Inventory.FileModes.Private));
         return true;
     }
 
@@ -338,7 +338,7 @@ internal static partial class TrustedCaPlanner
             : $"root.crl is issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}, not by the trusted CA (a leftover CRL makes every agent login fail with 'unknown ca')";
         Planner.AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [crl.File], reason, steps);
         steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [crl.File.Path],
-            Source: trusted.CrlPath, Owner: server.Owner, Mode: Hosts.FileModes.Private));
+            Source: trusted.CrlPath, Owner: server.Owner, Mode: Inventory.FileModes.Private));
         return true;
     }
 
@@ -374,7 +374,7 @@ internal static partial class TrustedCaPlanner
                 Planner.AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), files, reason, steps);
                 steps.Add(new PlanStep(address, agent.Host, StepAction.Install, reason,
                     [PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent)],
-                    Before: held.Certificate.Summary, Source: source, Owner: agent.Owner, Mode: Hosts.FileModes.Private));
+                    Before: held.Certificate.Summary, Source: source, Owner: agent.Owner, Mode: Inventory.FileModes.Private));
                 return true;
             }
         }
@@ -384,7 +384,7 @@ internal static partial class TrustedCaPlanner
 
     private static PlanStep InstallSigned(Verdict verdict, string host, string keyPath, string certPath, CertificateSummary? before, string? owner) =>
         new(verdict.Need.Address, host, StepAction.InstallSigned, verdict.Reason, [keyPath, certPath],
-            Before: before, Source: verdict.Signed!.Path, Owner: owner, Mode: Hosts.FileModes.Private,
+            Before: before, Source: verdict.Signed!.Path, Owner: owner, Mode: Inventory.FileModes.Private,
             Sha256: Fingerprints.Sha256Hex(verdict.Signed.Leaf!.GetEncoded()));
 
     private static bool PlanServerSettings(ServerSpec server, TrustedCaSpec trusted, ObservedConfig seen, List<PlanStep> steps)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using PemCertState.Planning;
 using PemCertState.Verification;
+using PemCertState.Inventory;
 
 namespace PemCertState.Rendering;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using PemCertState.Crypto;
 using PemCertState.Hosts;
 using PemCertState.Planning;
+using PemCertState.Inventory;
 
 namespace PemCertState.Rendering;
 

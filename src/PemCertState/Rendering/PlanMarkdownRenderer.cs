@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using PemCertState.Crypto;
 using PemCertState.Hosts;
 using PemCertState.Planning;
+using PemCertState.Inventory;
 
 namespace PemCertState.Rendering;
 

@@ -3,6 +3,7 @@ using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
+using PemCertState.Crypto;
 
 namespace PemCertState.Verification;
 

@@ -1,6 +1,7 @@
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
+using PemCertState.Crypto;
 
 namespace PemCertState.Verification;
 

@@ -3,6 +3,7 @@ using PemCertState.IntegrationTests.Support;
 using PemCertState.Planning;
 using PemCertState.Verification;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.IntegrationTests.Postgres;
 

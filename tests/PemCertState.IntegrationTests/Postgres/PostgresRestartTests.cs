@@ -3,6 +3,7 @@ using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
 using PemCertState.Planning;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.IntegrationTests.Postgres;
 

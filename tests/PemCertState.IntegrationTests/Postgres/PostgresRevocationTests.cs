@@ -4,6 +4,7 @@ using PemCertState.IntegrationTests.Support;
 using PemCertState.Observation;
 using PemCertState.Planning;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.IntegrationTests.Postgres;
 

@@ -1,6 +1,7 @@
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Execution;
 

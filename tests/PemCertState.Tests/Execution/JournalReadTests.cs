@@ -4,6 +4,7 @@ using PemCertState.Execution;
 using PemCertState.Observation;
 using PemCertState.Planning;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Execution;
 

@@ -4,6 +4,7 @@ using PemCertState.Execution;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Execution;
 

@@ -3,6 +3,7 @@ using PemCertState.Planning;
 using PemCertState.Rendering;
 using PemCertState.Tests.Support;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Execution;
 

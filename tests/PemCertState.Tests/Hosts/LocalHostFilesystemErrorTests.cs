@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PemCertState.Hosts;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.HostAccess;
 

@@ -1,5 +1,6 @@
 using PemCertState.Hosts;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.HostAccess;
 

@@ -5,6 +5,7 @@ using PemCertState.Rendering;
 using PemCertState.Tests.Execution;
 using PemCertState.Tests.Support;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 

@@ -104,7 +104,7 @@ public sealed class PlannerTests
     public async Task In_a_fleet_large_enough_for_the_signature_prefetch_an_agent_signed_by_another_CA_of_the_same_name_is_reissued()
     {
         // Given a converged lab with more agents than ChainCheck checks one by one, and agent 7's pair from another lab's CA
-        var agents = PemCertState.Verification.ChainCheck.PrefetchThreshold + 2;
+        var agents = PemCertState.Crypto.ChainCheck.PrefetchThreshold + 2;
         using var lab = Lab.Create(agents: agents);
         using var other = Lab.Create(agents: 7);
         await lab.ApplyAsync();

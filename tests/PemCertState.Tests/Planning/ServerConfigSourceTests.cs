@@ -2,6 +2,7 @@ using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using PemCertState.Verification;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 

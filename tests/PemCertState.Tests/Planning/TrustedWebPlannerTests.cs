@@ -2,6 +2,7 @@ using PemCertState.Crypto;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 

@@ -9,6 +9,7 @@ using PemCertState.Tests.Support;
 using Snapshooter;
 using Snapshooter.Xunit;
 using Xunit;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 

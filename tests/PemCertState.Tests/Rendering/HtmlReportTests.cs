@@ -6,6 +6,7 @@ using PemCertState.Tests.Support;
 using PemCertState.Verification;
 using Xunit;
 using Xunit.Abstractions;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Rendering;
 

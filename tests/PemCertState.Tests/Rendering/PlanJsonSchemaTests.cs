@@ -45,7 +45,7 @@ public sealed class PlanJsonSchemaTests
         using var lab = Lab.Create(agents: 1);
         var plan = await lab.PlanAsync();
         var restart = plan.Steps[^1];
-        var byCommand = new PemCertState.Planning.PlanStep(PemCertState.Planning.Addresses.ServerReload, restart.Host,
+        var byCommand = new PemCertState.Planning.PlanStep(PemCertState.Inventory.Addresses.ServerReload, restart.Host,
             PemCertState.Planning.StepAction.Reload, restart.Reason, [], Command: "systemctl reload postgresql");
         var overDatabase = byCommand with { Command = null };
 

@@ -137,16 +137,18 @@ internal sealed partial class Lab : IDisposable
 
     public async Task<Plan> PlanAsync(DateTimeOffset? now = null) => Planner.Create(Desired, await ObserveAsync(), now ?? Today);
 
+    /// <summary>
+    /// `pemstate apply --auto-approve` on the lab, through the library's apply operation (lock, re-observation, journal),
+    /// as the command line runs it; it must succeed.
+    /// </summary>
     public async Task<(Plan Plan, ApplyResult Result)> ApplyAsync(DateTimeOffset? now = null)
     {
-        var desired = Desired;
-        await using var hosts = new HostSet(desired);
-        var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
-        var plan = Planner.Create(desired, observed, now ?? Today);
-        var executor = new Executor(hosts, NullLogger<Executor>.Instance, new FixedClock(now ?? Today));
-        var result = await executor.ApplyAsync(desired, observed, plan, 2, null, CancellationToken.None);
-        Xunit.Assert.True(result.Succeeded, result.Failure);
-        return (plan, result);
+        var said = new List<string>();
+        var operation = new PemCertState.Application.ApplyOperation(desired => new HostSet(desired), NullLoggerFactory.Instance, new FixedClock(now ?? Today));
+        var outcome = await operation.RunAsync(new PemCertState.Application.ApplyRequest(InventoryPath) { Parallelism = 2 }, said.Add, CancellationToken.None);
+        Xunit.Assert.True(outcome.Status is PemCertState.Application.ApplyStatus.Done or PemCertState.Application.ApplyStatus.NothingToDo,
+            $"apply ended {outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}");
+        return (outcome.Plan!, outcome.Result ?? new ApplyResult([], null, null, []));
     }
 
     /// <summary>Every file under the lab with its bytes and modification time, to prove that nothing changed.</summary>

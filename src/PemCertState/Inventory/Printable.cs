@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace PemCertState.Rendering;
+namespace PemCertState.Inventory;
 
 /// <summary>
 /// Text from a host as a person may see it: control, format (bidirectional overrides among them), line-separator and

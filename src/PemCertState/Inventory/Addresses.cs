@@ -1,4 +1,4 @@
-namespace PemCertState.Planning;
+namespace PemCertState.Inventory;
 
 /// <summary>The stable resource addresses every output uses (design.md, "Resources, steps and order").</summary>
 public static class Addresses

@@ -1,4 +1,4 @@
-namespace PemCertState.Hosts;
+namespace PemCertState.Inventory;
 
 public static class FileModes
 {

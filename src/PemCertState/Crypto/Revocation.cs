@@ -1,6 +1,6 @@
 using Org.BouncyCastle.X509;
 
-namespace PemCertState.Verification;
+namespace PemCertState.Crypto;
 
 /// <summary>
 /// Whether the CRLs the server loads (root.crl) revoke a certificate: one place for the planner, verify and status. A

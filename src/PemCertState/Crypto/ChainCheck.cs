@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Org.BouncyCastle.X509;
 
-namespace PemCertState.Verification;
+namespace PemCertState.Crypto;
 
 /// <summary>
 /// Builds a chain from a certificate to the trust anchors in root.crt the way `openssl verify
