@@ -1,5 +1,6 @@
 using PemCertState.Hosts;
 using PemCertState.Inventory;
+using PemCertState.State;
 
 namespace PemCertState.Execution;
 

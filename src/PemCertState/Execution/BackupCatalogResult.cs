@@ -1,3 +1,4 @@
+using PemCertState.State;
 namespace PemCertState.Execution;
 
 /// <summary>What <see cref="BackupCatalog.ListAsync"/> found: the sets that passed every check, the folders refused, and the

@@ -3,6 +3,7 @@ using PemCertState.Hosts;
 using PemCertState.Observation;
 using PemCertState.Planning;
 using PemCertState.Inventory;
+using PemCertState.State;
 
 namespace PemCertState.Execution;
 

@@ -13,6 +13,7 @@ using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
+using PemCertState.State;
 
 namespace PemCertState.Execution;
 

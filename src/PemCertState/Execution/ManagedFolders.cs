@@ -1,5 +1,6 @@
 using PemCertState.Inventory;
 using PemCertState.Observation;
+using PemCertState.State;
 
 namespace PemCertState.Execution;
 

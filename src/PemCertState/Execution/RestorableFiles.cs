@@ -1,5 +1,6 @@
 using PemCertState.Inventory;
 using PemCertState.Planning;
+using PemCertState.State;
 
 namespace PemCertState.Execution;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using PemCertState.Crypto;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
+using PemCertState.State;
 
 namespace PemCertState.Execution;
 

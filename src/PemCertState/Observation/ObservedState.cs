@@ -35,7 +35,7 @@ public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<in
     public IReadOnlyList<ObservedLeftover> Leftovers { get; init; } = [];
 
     /// <summary>After an interrupted run: the folders of the backup id it was writing that have no manifest.json.</summary>
-    public IReadOnlyList<Execution.IncompleteBackup> IncompleteSets { get; init; } = [];
+    public IReadOnlyList<State.IncompleteBackup> IncompleteSets { get; init; } = [];
 
     /// <summary>Every file of the inventory's that was read: the server's, the agents', the web server's, the pending keys.</summary>
     public IEnumerable<FileFacts> ManagedFiles()

@@ -1,5 +1,6 @@
 using PemCertState.Execution;
 using PemCertState.Hosts;
+using PemCertState.State;
 
 namespace PemCertState.Observation;
 

@@ -1,6 +1,7 @@
 using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
+using PemCertState.State;
 
 namespace PemCertState.Observation;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
+using PemCertState.State;
 
 namespace PemCertState.Observation;
 

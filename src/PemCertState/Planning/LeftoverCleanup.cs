@@ -3,6 +3,7 @@ using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
+using PemCertState.State;
 
 namespace PemCertState.Planning;
 

@@ -1,5 +1,6 @@
 using PemCertState.Execution;
 using PemCertState.Observation;
+using PemCertState.State;
 
 namespace PemCertState.Planning;
 

@@ -1,4 +1,5 @@
 using PemCertState.Execution;
+using PemCertState.State;
 
 namespace PemCertState.Planning;
 

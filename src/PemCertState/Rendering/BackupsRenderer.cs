@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using PemCertState.Execution;
 using PemCertState.Observation;
+using PemCertState.State;
 
 namespace PemCertState.Rendering;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using PemCertState.Execution;
 using Xunit;
+using PemCertState.State;
 
 namespace PemCertState.Tests.Execution;
 

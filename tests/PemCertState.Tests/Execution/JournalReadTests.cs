@@ -5,6 +5,7 @@ using PemCertState.Observation;
 using PemCertState.Planning;
 using Xunit;
 using PemCertState.Inventory;
+using PemCertState.State;
 
 namespace PemCertState.Tests.Execution;
 

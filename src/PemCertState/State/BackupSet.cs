@@ -1,4 +1,4 @@
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>One backup folder on one host, as its manifest describes it.</summary>
 /// <param name="RollbackOf">The set was made by a rollback to this id (what the rollback replaced). Told by the manifest, so

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>manifest.json of a backup set (one per backup folder per apply).</summary>
 /// <param name="RollbackOf">Set by a rollback, which backs up what it replaces: the id it restored. Absent for an apply's set.</param>

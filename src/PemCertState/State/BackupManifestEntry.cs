@@ -1,4 +1,4 @@
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>One file in a backup set: where it was, what it was. Enough to restore bytes, mode and owner.</summary>
 public sealed record BackupManifestEntry(string Address, string Host, string Path, string BackupFile, string Sha256, string Mode, string? Owner);

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>
 /// One line of the apply journal (JSON lines in the server's data dir). Written before and after

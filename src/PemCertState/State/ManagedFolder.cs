@@ -1,4 +1,4 @@
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>A folder pemstate writes files into (each through a private folder of its own, then renamed out), and what it writes there.</summary>
 /// <param name="Names">The file names it writes in this folder: all a private folder or an older pemstate's temp file there may be for.</param>

@@ -1,4 +1,4 @@
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>
 /// A file a rollback may write: one the inventory manages, in the backup folder that file's applies back up into.

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>
 /// Reads a manifest.json as untrusted input: whoever owns the folder it sits in (an agent's account, the database's)

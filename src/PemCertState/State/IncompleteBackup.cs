@@ -1,4 +1,4 @@
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>
 /// A folder named like a backup set, without manifest.json: the run that made it stopped while copying files into it (the
