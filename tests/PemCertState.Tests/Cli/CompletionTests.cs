@@ -284,7 +284,7 @@ public sealed class CompletionTests
               [[ $line == *'<done>'* ]] && break
               [[ $line == *'<candidate>'* ]] && print -r -- "${line#*<candidate>}"
             else
-              (( waited++ > 200 )) && { print -u2 "zsh offered nothing in 10 s for: $typed"; exit 2 }
+              (( waited++ > 600 )) && { print -u2 "zsh offered nothing in 30 s for: $typed"; exit 2 }
               sleep 0.05
             fi
           done
