@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Debian packages: openssl, PostgreSQL, OpenSSH server, sudo, strace, python3, Apache httpd with mod_ssl, NGINX,
-# prometheus for promtool, which checks the metrics and alert rules, and Chromium for the report's browser test, driven by
-# Playwright with this executable: Playwright never downloads a browser)
+# prometheus for promtool, which checks the metrics and alert rules, Chromium for the report's browser test, driven by
+# Playwright with this executable: Playwright never downloads a browser, and zsh and fish, in which the completion scripts are tried)
 # and runs every test project. The integration tests start those servers themselves, as
 # processes on loopback in temp folders; nothing here starts a system service.
 set -euo pipefail
@@ -20,6 +20,8 @@ command -v python3 >/dev/null 2>&1 || [ -x /usr/bin/python3 ] || need+=(python3)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v zsh >/dev/null 2>&1 || need+=(zsh)
+command -v fish >/dev/null 2>&1 || need+=(fish)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "missing packages: ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2; exit 1; fi
   # Package scripts must not start system services: the tests start their own servers.

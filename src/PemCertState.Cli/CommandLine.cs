@@ -17,6 +17,12 @@ internal static class CommandLine
     /// <summary>What the program reads from its environment once, at its edge, for every verb.</summary>
     public sealed record Edge(TimeProvider Clock, Interrupts Interrupts, Func<int, Task>? AfterStep)
     {
+        /// <summary>Whether the program takes stderr for a terminal (<see cref="Terminal.ProgressOnStderr"/>): progress of long waits only then.</summary>
+        public bool StderrIsTerminal { get; init; }
+
+        /// <summary>Where that progress goes: stderr (a test hands its own writer).</summary>
+        public TextWriter? Stderr { get; init; }
+
         public static Edge Default { get; } = new(TimeProvider.System, Interrupts.None, null);
     }
 
@@ -66,7 +72,11 @@ internal static class CommandLine
 
         // What every verb that reaches the hosts takes: the inventory, logging, SSH host keys, hosts to leave out.
         Option[] Observing() => [file, verbose, logFormat, acceptNewHostKeys, skipHost];
-        RemoteOptions Remote(ParseResult r) => new(r.GetValue(acceptNewHostKeys), r.GetValue(skipHost) ?? []) { Loggers = LogOutput.Observation };
+        RemoteOptions Remote(ParseResult r) => new(r.GetValue(acceptNewHostKeys), r.GetValue(skipHost) ?? [])
+        {
+            Loggers = LogOutput.Observation,
+            Waits = WaitProgress.For(edge.StderrIsTerminal, edge.Stderr ?? Console.Error, TimeProvider.System, Terminal.UseColour),
+        };
         PlanOptions Options(ParseResult r) => new(r.GetValue(rotateCa), r.GetValue(rotateCommon));
         VerbContext Context(ParseResult r) => new(r.GetValue(verbose), r.GetValue(logFormat) ?? LogOutput.Text, edge.Clock, edge.Interrupts, edge.AfterStep);
 
@@ -167,7 +177,7 @@ internal static class CommandLine
             return ExitCodes.Error;
         }
         using var interrupts = Interrupts.Register();
-        var parsed = Build(new Edge(clock, interrupts, VerbContext.FailpointFromEnvironment())).Parse(args);
+        var parsed = Build(new Edge(clock, interrupts, VerbContext.FailpointFromEnvironment()) { StderrIsTerminal = Terminal.ProgressOnStderr }).Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not HelpWithExamples)
         {
             foreach (var message in Mistakes(parsed)) Console.Error.Write($"{message}\n");

@@ -176,11 +176,16 @@ internal static class Completion
             {
                 s.Append("complete -c pemstate ").Append(when).Append(" -l ").Append(option.Long[2..]);
                 if (option.Short is { } shortName) s.Append(" -s ").Append(shortName[1..]);
+                // A value that is a file name: -r -F; any other (a host, a count, one of fixed choices): -x, so that fish
+                // does not offer the folder's files after --log-format or --skip-host.
                 if (option.Value is { } value)
                 {
-                    s.Append(" -r");
-                    if (value.IsFile) s.Append(" -F");
-                    else if (value.Choices.Count > 0) s.Append(" -a ").Append(FishQuote(string.Join(' ', value.Choices)));
+                    if (value.IsFile) s.Append(" -r -F");
+                    else
+                    {
+                        s.Append(" -x");
+                        if (value.Choices.Count > 0) s.Append(" -a ").Append(FishQuote(string.Join(' ', value.Choices)));
+                    }
                 }
                 s.Append(" -d ").Append(FishQuote(option.Description)).Append('\n');
             }

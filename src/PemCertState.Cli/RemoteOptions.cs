@@ -7,4 +7,7 @@ internal sealed record RemoteOptions(bool AcceptNewHostKeys, IReadOnlyList<strin
 {
     /// <summary>-v: hosts connected, files read, commands run, with timings, logged on stderr; null without -v.</summary>
     public Microsoft.Extensions.Logging.ILoggerFactory? Loggers { get; init; }
+
+    /// <summary>Progress of long waits (connects, observing, restarts) when stderr is a terminal; null otherwise.</summary>
+    public WaitProgress? Waits { get; init; }
 }

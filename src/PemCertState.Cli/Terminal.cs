@@ -1,5 +1,3 @@
-using Spectre.Console;
-
 namespace PemCertState.Cli;
 
 /// <summary>Whether a person is watching: colours, prompts and progress only then.</summary>
@@ -29,19 +27,14 @@ internal static class Terminal
     }
 
     /// <summary>
-    /// Progress for a wait a person would otherwise stare at (connecting to many hosts, observing them): a spinner on
-    /// stderr, only when stderr is a terminal and not in CI. Piped output never gets it, so stdout and logs stay clean.
+    /// Whether the progress of long waits (a spinner while observing, SSH connects counted, restarts as they run) goes to
+    /// stderr: read once, at the program's edge (<see cref="CommandLine.RunAsync"/>), and handed down.
     /// </summary>
-    public static async Task<T> WhileWaitingAsync<T>(string what, Func<Task<T>> work)
-    {
-        if (Console.IsErrorRedirected || InCi || Environment.GetEnvironmentVariable("TERM") == "dumb") return await work().ConfigureAwait(false);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(Console.Error),
-            ColorSystem = UseColour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
-        return await console.Status().StartAsync(what, _ => work()).ConfigureAwait(false);
-    }
+    public static bool ProgressOnStderr => ProgressWanted(Console.IsErrorRedirected, Environment.GetEnvironmentVariable("CI"), Environment.GetEnvironmentVariable("TERM"));
+
+    /// <summary>The rule, apart from the process: stderr a terminal, not in CI (CI set to anything but false), not TERM=dumb.</summary>
+    public static bool ProgressWanted(bool errorRedirected, string? ci, string? term) =>
+        !errorRedirected && ci is (null or "" or "false") && term != "dumb";
 
     private static bool InCi => Environment.GetEnvironmentVariable("CI") is not (null or "" or "false");
 }

@@ -10,7 +10,7 @@ internal static partial class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
-        var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+        var observed = await ObserveAsync(desired, hosts, remote, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
         ReportLocks(observed.StateFolder?.Locks ?? []);
 

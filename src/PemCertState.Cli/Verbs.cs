@@ -28,7 +28,7 @@ internal static partial class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, filter)) return ExitCodes.Error;
         using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
-        var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+        var observed = await ObserveAsync(desired, hosts, remote, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
 
         var plan = Planner.Create(desired, observed, context.Clock.GetUtcNow(), options);
@@ -61,7 +61,7 @@ internal static partial class Verbs
         var request = new ApplyRequest(file)
         {
             SavedPlanFile = planFile, SkipHosts = remote.SkipHosts, Options = options, Parallelism = parallelism, BreakLock = breakLock,
-            MidStep = context.Interrupts.MidStep, AfterStep = context.AfterStep,
+            MidStep = context.Interrupts.MidStep, AfterStep = context.AfterStep, Steps = remote.Waits,
         };
         var prepared = await operation.PrepareAsync(request, Say, ct).ConfigureAwait(false);
         await using (prepared.ConfigureAwait(false))
@@ -72,7 +72,7 @@ internal static partial class Verbs
             if (prepared.Status == ApplyStatus.Refused) return ExitCodes.Error;
             if (prepared.Status == ApplyStatus.Ready && !autoApprove && prepared.Saved is null && !Confirm("Apply these steps?", context)) return ExitCodes.Error;
 
-            var outcome = await WithKeyProgressAsync(plan, progress => operation.ExecuteAsync(prepared, progress, Say, ct)).ConfigureAwait(false);
+            var outcome = await WithKeyProgressAsync(plan, remote.Waits, progress => operation.ExecuteAsync(prepared, progress, Say, ct)).ConfigureAwait(false);
             return outcome.Result is { } result ? Render(plan, result, context, "apply") ?? WaitingForSignatures(prepared.Desired!, plan) ?? ExitCodes.Done
                 : outcome.Status == ApplyStatus.NothingToDo ? ExitCodes.Done : ExitCodes.Error;
         }
@@ -199,7 +199,7 @@ internal static partial class Verbs
         int code;
         await using (held.ConfigureAwait(false))
         {
-            var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+            var observed = await ObserveAsync(desired, hosts, remote, ct).ConfigureAwait(false);
             if (observed is null) return ExitCodes.Error;
             // The set was chosen from the journal read before the lock: a run since may have changed which it is.
             if ((await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false))?.Apply is var last && last != journal?.Apply)
@@ -216,13 +216,13 @@ internal static partial class Verbs
                 return ExitCodes.Error;
             }
             var operation = new ApplyOperation(d => Hosts(d, remote), loggers, context.Clock);
-            var result = await WithKeyProgressAsync(plan, progress => operation.ExecuteStepsAsync(desired, hosts, observed, plan, Environment.ProcessorCount, progress,
-                context.AfterStep, context.Interrupts.MidStep, ct)).ConfigureAwait(false);
+            var result = await WithKeyProgressAsync(plan, remote.Waits, progress => operation.ExecuteStepsAsync(desired, hosts, observed, plan, Environment.ProcessorCount, progress,
+                context.AfterStep, context.Interrupts.MidStep, ct, remote.Waits)).ConfigureAwait(false);
             code = Render(plan, result, context, "rollback") ?? ExitCodes.Done;
         }
         if (code != ExitCodes.Done) return code;
 
-        var after = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+        var after = await ObserveAsync(desired, hosts, remote, ct).ConfigureAwait(false);
         if (after is null) return ExitCodes.Error;
         var drift = Planner.Create(desired, after, context.Clock.GetUtcNow());
         Console.Out.Write($"\nRolled back to {id}. What the inventory wants now (apply it to undo the rollback):\n");
@@ -236,16 +236,53 @@ internal static partial class Verbs
             foreach (var line in folder.Lines) Console.Error.Write($"pemstate: refused backup set: {line}\n");
     }
 
-    /// <summary>Runs <paramref name="execute"/> under a progress bar for key generation, when a person watches and there are keys to wait for.</summary>
-    private static async Task<T> WithKeyProgressAsync<T>(Plan plan, Func<IProgress<KeyProgress>?, Task<T>> execute)
+    /// <summary>
+    /// Runs <paramref name="execute"/> under a progress bar for key generation, when a person watches and there are keys to
+    /// wait for. The bar goes once the keys are made; until then it owns the terminal and <paramref name="waits"/> shows no restart.
+    /// </summary>
+    private static async Task<T> WithKeyProgressAsync<T>(Plan plan, WaitProgress? waits, Func<IProgress<KeyProgress>?, Task<T>> execute)
     {
         var keyCount = plan.Steps.Count(s => s.Action == StepAction.GenerateKey);
         if (!Terminal.IsInteractive || keyCount <= 1) return await execute(null).ConfigureAwait(false);
-        return await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
+        var made = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shown = new TaskCompletionSource<ProgressTask>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var quiet = waits?.Quiet();
+        var display = ShowAsync();
+        try
         {
-            var task = context.AddTask($"generating {keyCount} keys", maxValue: keyCount);
-            return await execute(new Progress<KeyProgress>(p => task.Value = p.Done)).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+            var bar = await shown.Task.ConfigureAwait(false);
+            return await execute(new Progress<KeyProgress>(p =>
+            {
+                bar.Value = p.Done;
+                if (p.Done >= p.Total) made.TrySetResult();
+            })).ConfigureAwait(false);
+        }
+        finally
+        {
+            made.TrySetResult();
+            await display.ConfigureAwait(false);
+        }
+
+        async Task ShowAsync()
+        {
+            try
+            {
+                await AnsiConsole.Progress().AutoClear(true).StartAsync(async context =>
+                {
+                    shown.TrySetResult(context.AddTask($"generating {keyCount} keys", maxValue: keyCount));
+                    await made.Task.ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                shown.TrySetException(e);
+                throw;
+            }
+            finally
+            {
+                quiet?.Dispose();
+            }
+        }
     }
 
     /// <summary>What an apply or rollback did: backup sets, then done, interrupted or failed. Null when every step completed.</summary>
@@ -380,7 +417,7 @@ internal static partial class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;
         using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
-        var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+        var observed = await ObserveAsync(desired, hosts, remote, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
         ReportLocks(observed.StateFolder?.Locks ?? []);
 
@@ -431,7 +468,7 @@ internal static partial class Verbs
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;
         using var loggers = Loggers(context);
         await using var hosts = Hosts(desired, remote);
-        var observed = await ObserveAsync(desired, hosts, ct).ConfigureAwait(false);
+        var observed = await ObserveAsync(desired, hosts, remote, ct).ConfigureAwait(false);
         if (observed is null) return ExitCodes.Error;
         ReportLocks(observed.StateFolder?.Locks ?? []);
 
@@ -463,17 +500,19 @@ internal static partial class Verbs
 
     /// <summary>Inventory, then database discovery, then --skip-host: the agents this run manages, and what was left out.</summary>
     private static Task<(DesiredState Desired, HostFilterResult Filter)?> LoadAsync(string file, RemoteOptions remote, CancellationToken ct) =>
-        RunScope.LoadAsync(file, remote.SkipHosts, desired => Hosts(desired, remote), Say, ct);
+        RunScope.LoadAsync(file, remote.SkipHosts, desired => Hosts(desired, remote with { Waits = null }), Say, ct);
 
-    private static Task<ObservedState?> ObserveAsync(DesiredState desired, HostSet hosts, CancellationToken ct)
+    private static Task<ObservedState?> ObserveAsync(DesiredState desired, HostSet hosts, RemoteOptions remote, CancellationToken ct)
     {
         // Connecting to many SSH hosts can take a while: a spinner on a terminal's stderr says it is not stuck.
-        var remote = desired.Hosts.Values.Count(h => h.Transport == HostTransport.Ssh);
-        return remote == 0
+        var ssh = SshHosts(desired);
+        return ssh == 0 || remote.Waits is not { } waits
             ? RunScope.ObserveAsync(desired, hosts, Say, ct)
-            : Terminal.WhileWaitingAsync($"observing {Counts.Of(desired.Hosts.Count, "host")} ({remote} over SSH)",
+            : waits.WhileAsync($"observing {Counts.Of(desired.Hosts.Count, "host")} ({ssh} over SSH)",
                 () => RunScope.ObserveAsync(desired, hosts, Say, ct));
     }
+
+    private static int SshHosts(DesiredState desired) => desired.Hosts.Values.Count(h => h.Transport == HostTransport.Ssh);
 
     private static bool Refuses(Plan plan, HostFilterResult filter)
     {
@@ -483,7 +522,10 @@ internal static partial class Verbs
     }
 
     private static HostSet Hosts(DesiredState desired, RemoteOptions remote) =>
-        new(desired, new SshOptions(remote.AcceptNewHostKeys, Notice: notice => Console.Error.Write($"pemstate: {notice}\n")), remote.Loggers);
+        new(desired, new SshOptions(remote.AcceptNewHostKeys, Notice: notice => Console.Error.Write($"pemstate: {notice}\n"))
+        {
+            Connected = remote.Waits?.ConnectCounter(SshHosts(desired)),
+        }, remote.Loggers);
 
     private static ILoggerFactory Loggers(VerbContext context) => LogOutput.Create(context.Verbose, context.LogFormat);
 }

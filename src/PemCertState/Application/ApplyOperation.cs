@@ -125,7 +125,7 @@ public sealed class ApplyOperation(OpenHosts openHosts, ILoggerFactory loggers, 
                 foreach (var line in Stale(request.SavedPlanFile ?? "the plan shown above", moved)) say(line);
                 return new ApplyOutcome(ApplyStatus.Refused, plan, null);
             }
-            var result = await ExecuteStepsAsync(desired, hosts, locked, plan, request.Parallelism, progress, request.AfterStep, request.MidStep, cancellationToken).ConfigureAwait(false);
+            var result = await ExecuteStepsAsync(desired, hosts, locked, plan, request.Parallelism, progress, request.AfterStep, request.MidStep, cancellationToken, request.Steps).ConfigureAwait(false);
             return new ApplyOutcome(result.Interrupted ? ApplyStatus.Interrupted : result.Succeeded ? ApplyStatus.Done : ApplyStatus.Failed, plan, result);
         }
     }
@@ -144,16 +144,16 @@ public sealed class ApplyOperation(OpenHosts openHosts, ILoggerFactory loggers, 
     /// <summary>
     /// The executor under a lock the caller holds, journaled (its id ends in this process's id, which ties it to the
     /// lock's holder); `rollback` runs its restore plan through it too. <paramref name="cancellationToken"/> stops it
-    /// between steps, <paramref name="midStep"/> inside one.
+    /// between steps, <paramref name="midStep"/> inside one; <paramref name="steps"/> is told when each step begins and ends.
     /// </summary>
     public Task<ApplyResult> ExecuteStepsAsync(
         DesiredState desired, HostSet hosts, ObservedState observed, Plan plan, int parallelism, IProgress<KeyProgress>? progress,
-        Func<int, Task>? afterStep, CancellationToken midStep, CancellationToken cancellationToken)
+        Func<int, Task>? afterStep, CancellationToken midStep, CancellationToken cancellationToken, IProgress<StepProgress>? steps = null)
     {
         var executor = new Executor(hosts, loggers.CreateLogger<Executor>(), clock);
         var journal = new Journal(hosts[desired.Server.Host], Journal.PathFor(desired.Server),
             $"{clock.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}-{Environment.ProcessId}");
-        return executor.ApplyAsync(desired, observed, plan, parallelism, progress, cancellationToken, journal, afterStep, midStep);
+        return executor.ApplyAsync(desired, observed, plan, parallelism, progress, cancellationToken, journal, afterStep, midStep, steps);
     }
 
     private static List<string> Stale(string plan, IReadOnlyList<string> changes) =>

@@ -25,4 +25,7 @@ public sealed record ApplyRequest(string InventoryFile)
 
     /// <summary>Called after step N completed and was journaled: failure injection for the crash tests, null otherwise.</summary>
     public Func<int, Task>? AfterStep { get; init; }
+
+    /// <summary>Told when each step begins and ends (a terminal shows the restarts as they run); null for nobody.</summary>
+    public IProgress<Execution.StepProgress>? Steps { get; init; }
 }

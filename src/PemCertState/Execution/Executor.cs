@@ -30,10 +30,11 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
     /// are journaled, no other starts, the journal ends "interrupted" and the result lists what was left.</param>
     /// <param name="midStep">Also stops the steps under way (a second Ctrl-C): their commands are killed and their I/O
     /// abandoned, leaving what a crash at that point leaves, which the next plan takes up.</param>
+    /// <param name="steps">Told when each step begins and ends (<see cref="StepProgress"/>), synchronously; null for nobody.</param>
     public async Task<ApplyResult> ApplyAsync(
         DesiredState desired, ObservedState observed, Plan plan, int parallelism,
         IProgress<KeyProgress>? progress, CancellationToken cancellationToken,
-        Journal? journal = null, Func<int, Task>? afterStep = null, CancellationToken midStep = default)
+        Journal? journal = null, Func<int, Task>? afterStep = null, CancellationToken midStep = default, IProgress<StepProgress>? steps = null)
     {
         var stop = cancellationToken;
         // Every step's I/O (and the journal's) gets midStep only: once begun, a step runs to its end unless that is cancelled.
@@ -46,6 +47,7 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             BackupId = plan.BackupId,
             ContinuesBackup = plan.BackupId is not null,
             RollbackOf = plan.RollbackOf,
+            StepProgress = steps,
         };
         var outcome = new Outcome(plan);
         // Stopped before anything began: not even the journal is replaced, so the last run's stays as it was.
@@ -198,6 +200,8 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
         Log.StepStarted(logger, step.Address, Rendering.PlanJsonRenderer.ActionName(step.Action), step.Host, string.Join(' ', step.Paths));
         outcome.Start(step);
         if (journal is not null) await journal.StepAsync("started", i + 1, step, ct).ConfigureAwait(false);
+        var started = clock.GetTimestamp();
+        run.StepProgress?.Report(new StepProgress(i + 1, step, Ended: false, TimeSpan.Zero));
         try
         {
             await ExecuteAsync(step, run, ct).ConfigureAwait(false);
@@ -207,9 +211,17 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
             // One agent's failure stays with that agent: its later steps are skipped (its key and certificate
             // are installed together or not at all), other agents go on.
             Log.StepFailed(logger, step.Address, Rendering.PlanJsonRenderer.ActionName(step.Action), step.Host, e.Message);
+            run.StepProgress?.Report(new StepProgress(i + 1, step, Ended: true, clock.GetElapsedTime(started), e.Message));
             outcome.Fail(agent, new StepFailure(step, e.Message));
             return;
         }
+        catch (Exception e)
+        {
+            // The apply stops on it (a server-side failure, a second Ctrl-C); whoever shows the step's start is told it ended.
+            run.StepProgress?.Report(new StepProgress(i + 1, step, Ended: true, clock.GetElapsedTime(started), e is OperationCanceledException ? "interrupted" : e.Message));
+            throw;
+        }
+        run.StepProgress?.Report(new StepProgress(i + 1, step, Ended: true, clock.GetElapsedTime(started)));
         if (journal is not null) await journal.StepAsync("completed", i + 1, step, ct).ConfigureAwait(false);
         outcome.Complete(step);
         if (afterStep is not null) await afterStep(i + 1).ConfigureAwait(false);
@@ -322,6 +334,9 @@ public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, Ti
 
         /// <summary>A rollback's run: the id it restores, recorded in the manifests of the sets it makes.</summary>
         public string? RollbackOf { get; init; }
+
+        /// <summary>Told when each step begins and ends; null for nobody.</summary>
+        public IProgress<StepProgress>? StepProgress { get; init; }
 
         /// <summary>The files a set in each backup folder may hold, for checking the manifests a continued rollback adds to.</summary>
         public IReadOnlyDictionary<(string Host, string Folder), IReadOnlyDictionary<string, RestorableFile>> Restorable =>

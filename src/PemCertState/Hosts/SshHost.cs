@@ -280,10 +280,15 @@ public sealed class SshHost : IHost
     private async Task<SshClient> ConnectExecAsync()
     {
         var client = await ConnectAsync(info => new SshClient(info)).ConfigureAwait(false);
-        if (!MustCheckLogin) return client;
+        if (!MustCheckLogin)
+        {
+            _options.Connected?.Invoke(Name);
+            return client;
+        }
         try
         {
             await EnsureRootAsync(client).ConfigureAwait(false);
+            _options.Connected?.Invoke(Name);
             return client;
         }
         catch

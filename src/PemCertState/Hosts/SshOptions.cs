@@ -11,5 +11,9 @@ public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? Connec
     /// <summary>Where connects are logged with their duration (-v); none by default.</summary>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
 
+    /// <summary>Told a host's name when its SSH session is up (logged in, its rights checked), once per host; a terminal
+    /// counts them ("Connecting to 40 hosts: 12/40"). May be called from several threads.</summary>
+    public Action<string>? Connected { get; init; }
+
     public TimeSpan EffectiveConnectTimeout => ConnectTimeout ?? DefaultConnectTimeout;
 }

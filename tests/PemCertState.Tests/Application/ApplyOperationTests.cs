@@ -135,4 +135,64 @@ public sealed class ApplyOperationTests
         Assert.Equal(ApplyStatus.Done, rerun.Status);
         Assert.True((await lab.PlanAsync()).IsEmpty);
     }
+
+    [Fact]
+    public async Task Every_step_reports_its_start_and_then_its_end_in_plan_order_to_the_step_hook()
+    {
+        // Given a fresh lab (keys, certificates, settings, restarts to do), one agent at a time, and a hook that records what it is told
+        using var lab = Lab.Create(agents: 2);
+        var told = new List<PemCertState.Execution.StepProgress>();
+        var request = new ApplyRequest(lab.InventoryPath) { Parallelism = 1, Steps = new Recorder(told) };
+        var said = new List<string>();
+
+        // When the operation runs
+        var outcome = await Operation(new FakeTimeProvider(Lab.Today)).RunAsync(request, said.Add, CancellationToken.None);
+
+        // Then each step of the plan, in its order, was told as begun and then as ended, with its address, action and host, and no error
+        Assert.True(outcome.Status == ApplyStatus.Done, string.Join("\n", said));
+        var steps = outcome.Plan!.Steps;
+        Assert.Contains(steps, s => s.Action == PemCertState.Planning.StepAction.Restart);
+        Assert.Equal(2 * steps.Count, told.Count);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var (start, end) = (told[2 * i], told[(2 * i) + 1]);
+            Assert.Same(steps[i], start.Step);
+            Assert.Same(steps[i], end.Step);
+            Assert.Equal((i + 1, false, TimeSpan.Zero), (start.Number, start.Ended, start.Elapsed));
+            Assert.Equal((i + 1, true, (string?)null), (end.Number, end.Ended, end.Error));
+            Assert.Equal((steps[i].Address, steps[i].Action, steps[i].Host), (end.Address, end.Action, end.Host));
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_restart_is_told_as_ended_with_its_error_and_the_steps_after_it_are_not_told()
+    {
+        // Given a lab whose server restart fails
+        using var lab = Lab.Create(agents: 1, serverRestart: "exit 3");
+        var told = new List<PemCertState.Execution.StepProgress>();
+        var request = new ApplyRequest(lab.InventoryPath) { Parallelism = 1, Steps = new Recorder(told) };
+
+        // When the operation runs
+        var outcome = await Operation(new FakeTimeProvider(Lab.Today)).RunAsync(request, _ => { }, CancellationToken.None);
+
+        // Then the restart's start and end were told, the end with the failure, and it is the last thing told
+        Assert.Equal(ApplyStatus.Failed, outcome.Status);
+        var failed = outcome.Result!.FailedStep!;
+        Assert.Equal(PemCertState.Planning.StepAction.Restart, failed.Action);
+        Assert.Same(failed, told[^2].Step);
+        Assert.False(told[^2].Ended);
+        Assert.Same(failed, told[^1].Step);
+        Assert.True(told[^1].Ended);
+        Assert.NotNull(told[^1].Error);
+        Assert.Equal(2 * (outcome.Result.Completed.Count + 1), told.Count);
+    }
+
+    /// <summary>Records synchronously, as the command line's display does (Progress&lt;T&gt; would post, and could reorder).</summary>
+    private sealed class Recorder(List<PemCertState.Execution.StepProgress> told) : IProgress<PemCertState.Execution.StepProgress>
+    {
+        public void Report(PemCertState.Execution.StepProgress value)
+        {
+            lock (told) told.Add(value);
+        }
+    }
 }

@@ -218,12 +218,14 @@ public sealed partial class GitOpsPipelineTests
         Assert.Contains(commands, c => c.Verb == "report");
         Assert.Contains(commands, c => c.Verb == "apply");
 
-        // When each verb's --help is asked of pemstate
+        // When each verb's --help is asked of pemstate's parser (in-process: this class runs no child process)
         var options = new Dictionary<string, HashSet<string>>();
         foreach (var verb in commands.Select(c => c.Verb).Distinct())
         {
-            var (code, help, stderr) = Pemstate.Run(Folder, verb, "--help");
-            Assert.True(code == 0 && help.Contains($"pemstate {verb}", StringComparison.Ordinal), $"pemstate has no verb '{verb}': {stderr}");
+            using var output = new StringWriter();
+            var code = PemCertState.Cli.CommandLine.Build().Parse([verb, "--help"]).Invoke(new System.CommandLine.InvocationConfiguration { Output = output, Error = output });
+            var help = output.ToString();
+            Assert.True(code == 0 && help.Contains($"pemstate {verb}", StringComparison.Ordinal), $"pemstate has no verb '{verb}': {help}");
             options[verb] = [.. HelpOptions().Matches(help).SelectMany(m => m.Groups["names"].Value.Split(',', StringSplitOptions.TrimEntries))];
         }
 
