@@ -1,4 +1,5 @@
 using System.Globalization;
+using PemCertState.Inventory;
 using PemCertState.Execution;
 using PemCertState.Planning;
 using PemCertState.Rendering;
