@@ -6,7 +6,7 @@ namespace PemCertState.Configuration;
 /// Reads and edits a PEM agent's agent.cfg (INI, settings under [PEM/agent]). Only the lines of the
 /// settings being set change; comments, unknown keys and other sections stay byte for byte.
 /// </summary>
-public static partial class AgentCfg
+internal static partial class AgentCfg
 {
     public const string Section = "PEM/agent";
 

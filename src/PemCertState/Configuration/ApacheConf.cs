@@ -8,7 +8,7 @@ namespace PemCertState.Configuration;
 /// every other byte of the file stays. Directives in sections nested in the VirtualHost are not looked at,
 /// and continuation lines (a trailing backslash) are not joined.
 /// </summary>
-public static partial class ApacheConf
+internal static partial class ApacheConf
 {
     public const string CertificateDirective = "SSLCertificateFile";
     public const string KeyDirective = "SSLCertificateKeyFile";

@@ -7,7 +7,7 @@ namespace PemCertState.Configuration;
 /// ssl_certificate_key lines directly in that block change, every other byte of the file stays. Expects one
 /// directive a line, as NGINX's own and EDB's files are written; directives in nested blocks (location) are not looked at.
 /// </summary>
-public static partial class NginxConf
+internal static partial class NginxConf
 {
     public const string CertificateDirective = "ssl_certificate";
     public const string KeyDirective = "ssl_certificate_key";

@@ -8,7 +8,7 @@ namespace PemCertState.Configuration;
 /// only the lines of the settings being set: a value is replaced in place, a commented-out setting is
 /// uncommented where it stands, and only a setting that appears nowhere is appended.
 /// </summary>
-public static partial class PostgresqlConf
+internal static partial class PostgresqlConf
 {
     [GeneratedRegex(@"^(?<indent>\s*)(?<name>[A-Za-z_][A-Za-z0-9_.]*)(?<sep>\s*=\s*|\s+)(?<value>'(?:[^']|'')*'|[^\s#]*)(?<rest>.*)$")]
     private static partial Regex ActiveLine();

@@ -3,7 +3,7 @@ using PemCertState.Inventory;
 namespace PemCertState.Configuration;
 
 /// <summary>The web server's config, whichever server it is: directive names, PEM's block, reading and editing.</summary>
-public static class WebConfig
+internal static class WebConfig
 {
     public static string CertificateDirective(WebServerKind kind) => kind == WebServerKind.Nginx ? NginxConf.CertificateDirective : ApacheConf.CertificateDirective;
 

@@ -10,7 +10,7 @@ namespace PemCertState.Crypto;
 
 /// <summary>A CA certificate with its private key: signs leaf certificates and CRLs.</summary>
 /// <remarks>Issue and CreateCrl may be called from several threads at once.</remarks>
-public sealed class CertificateAuthority(X509Certificate certificate, AsymmetricKeyParameter privateKey)
+internal sealed class CertificateAuthority(X509Certificate certificate, AsymmetricKeyParameter privateKey)
 {
     /// <summary>Certificates start this long before "now", so a host whose clock lags a little accepts them at once.</summary>
     internal static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);

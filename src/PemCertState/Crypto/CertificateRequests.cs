@@ -7,7 +7,7 @@ using Org.BouncyCastle.Pkcs;
 namespace PemCertState.Crypto;
 
 /// <summary>PKCS#10 certificate signing requests for a trusted CA: written for a pending key, read back to tell which key one is for.</summary>
-public static class CertificateRequests
+internal static class CertificateRequests
 {
     /// <summary>"BEGIN CERTIFICATE REQUEST" for <paramref name="subjectDn"/>, signed with the key (SHA-256), as `openssl req -new` writes.</summary>
     /// <param name="subjectAltNames">DNS names and IP addresses to request as subjectAltName (the web certificate: browsers

@@ -8,7 +8,7 @@ namespace PemCertState.Crypto;
 /// -CAfile root.crt` does (issuer by name and signature, validity of every link, CA:TRUE on every
 /// issuer) and returns openssl's wording for the first failure, or null when the chain holds.
 /// </summary>
-public static class ChainCheck
+internal static class ChainCheck
 {
     public static string? Problem(X509Certificate certificate, IReadOnlyList<X509Certificate> anchors, DateTimeOffset now)
     {

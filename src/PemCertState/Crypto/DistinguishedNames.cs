@@ -9,7 +9,7 @@ namespace PemCertState.Crypto;
 /// Attribute names are matched case-insensitively and formatted in their canonical spelling.
 /// "+" is an ordinary character here (no multi-valued RDNs).
 /// </remarks>
-public static class DistinguishedNames
+internal static class DistinguishedNames
 {
     private static readonly (string Name, DerObjectIdentifier Oid)[] Attributes =
     [

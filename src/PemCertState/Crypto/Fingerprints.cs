@@ -2,7 +2,7 @@ using Org.BouncyCastle.Crypto;
 
 namespace PemCertState.Crypto;
 
-public static class Fingerprints
+internal static class Fingerprints
 {
     /// <summary>SHA-256 of the DER SubjectPublicKeyInfo of a public key (or of a private key's public half), lower-case hex.</summary>
     /// <remarks>A key file's pair.Public, its private key and its certificate's public key all give the same value.</remarks>

@@ -11,7 +11,7 @@ namespace PemCertState.Crypto;
 /// Nothing of pemstate's own searches primes or draws scalars: speed comes from generating many keys at once.
 /// </summary>
 /// <remarks>Safe to call from many threads: every call uses its own platform key object.</remarks>
-public static class KeyGenerator
+internal static class KeyGenerator
 {
     public static AsymmetricCipherKeyPair Generate(KeySpec spec)
     {

@@ -14,7 +14,7 @@ namespace PemCertState.Crypto;
 
 /// <summary>PEM text in and out. Decoders return null (or empty) on input they cannot read and never echo key bytes.</summary>
 /// <remarks>Output is what openssl writes: "\n" line endings, 64-character lines, one trailing newline.</remarks>
-public static class PemCodec
+internal static class PemCodec
 {
     /// <summary>PKCS#8 "BEGIN PRIVATE KEY", as openssl 3 writes.</summary>
     public static string EncodePrivateKey(AsymmetricKeyParameter privateKey)

@@ -6,7 +6,7 @@ namespace PemCertState.Crypto;
 /// Whether the CRLs the server loads (root.crl) revoke a certificate: one place for the planner, verify and status. A
 /// revoked certificate chains, is unexpired and matches its key, and still fails every login ("certificate revoked").
 /// </summary>
-public static class Revocation
+internal static class Revocation
 {
     /// <summary>
     /// When <paramref name="certificate"/> was revoked, or null. Only a CRL from the certificate's own issuer counts: one

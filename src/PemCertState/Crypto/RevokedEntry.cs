@@ -3,4 +3,4 @@ using Org.BouncyCastle.Math;
 namespace PemCertState.Crypto;
 
 /// <summary>One revoked serial in a CRL.</summary>
-public sealed record RevokedEntry(BigInteger Serial, DateTimeOffset RevokedAt);
+internal sealed record RevokedEntry(BigInteger Serial, DateTimeOffset RevokedAt);

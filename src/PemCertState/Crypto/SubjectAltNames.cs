@@ -6,7 +6,7 @@ using Org.BouncyCastle.X509;
 namespace PemCertState.Crypto;
 
 /// <summary>The names a TLS client matches a server certificate against, in the form the inventory uses.</summary>
-public static class SubjectAltNames
+internal static class SubjectAltNames
 {
     /// <summary>dNSName entries lower case, iPAddress entries in canonical text ("10.0.0.5", "::1"); other kinds left out.</summary>
     public static IReadOnlyList<string> Of(X509Certificate certificate)

@@ -7,7 +7,7 @@ namespace PemCertState.Database;
 /// pem (or all) and user +pem_agent (or the agent's role, or all) with method cert, not shadowed by an
 /// earlier line that the same login matches first. PostgreSQL uses the first matching line only.
 /// </summary>
-public static class HbaCheck
+internal static class HbaCheck
 {
     /// <param name="users">The user names the agents log in as (agent&lt;ID&gt; or the common user).</param>
     /// <returns>The problem in words, or null when agents reach a cert line first.</returns>

@@ -1,7 +1,7 @@
 namespace PemCertState.Database;
 
 /// <summary>The PEM database could not be reached or refused a command. The message never holds a password.</summary>
-public sealed class PemDatabaseException(string message, Exception? inner = null) : Exception(message, inner)
+internal sealed class PemDatabaseException(string message, Exception? inner = null) : Exception(message, inner)
 {
     /// <summary>The server's certificate failed verification: waiting and trying again would not change that.</summary>
     public bool CertificateRefused { get; init; }

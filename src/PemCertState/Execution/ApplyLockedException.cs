@@ -1,4 +1,4 @@
 namespace PemCertState.Execution;
 
 /// <summary>Another apply or rollback holds the lock (or left it behind when it died).</summary>
-public sealed class ApplyLockedException(string message) : Exception(message);
+internal sealed class ApplyLockedException(string message) : Exception(message);

@@ -6,7 +6,7 @@ using PemCertState.Planning;
 
 namespace PemCertState.Execution;
 
-public sealed partial class Executor
+internal sealed partial class Executor
 {
     /// <summary>
     /// Reloads the server (its reload command, or pg_reload_conf() over server.database), then records what it loaded, as

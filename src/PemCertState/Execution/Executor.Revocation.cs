@@ -9,7 +9,7 @@ using PemCertState.Planning;
 namespace PemCertState.Execution;
 
 /// <summary>agents.revoke_removed: serials into the CA's CRL, and the agent ledger written last.</summary>
-public sealed partial class Executor
+internal sealed partial class Executor
 {
     /// <summary>The CRL's earlier revocations plus the step's, each serial once.</summary>
     private static List<RevokedEntry> WithRevocations(List<RevokedEntry> earlier, PlanStep step, DateTimeOffset now)

@@ -7,7 +7,7 @@ using PemCertState.State;
 
 namespace PemCertState.Execution;
 
-public sealed partial class Executor
+internal sealed partial class Executor
 {
     /// <summary>
     /// Moves what an older pemstate left in data_dir into the state folder, then deletes it there. Everything is read

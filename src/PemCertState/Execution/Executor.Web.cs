@@ -4,7 +4,7 @@ using PemCertState.Planning;
 
 namespace PemCertState.Execution;
 
-public sealed partial class Executor
+internal sealed partial class Executor
 {
     /// <summary>
     /// The config test before a web server reload. Its failure stops the apply before the reload, so a config the

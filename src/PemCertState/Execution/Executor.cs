@@ -22,7 +22,7 @@ namespace PemCertState.Execution;
 /// Keys are generated in parallel and in memory from the start, while the steps run (a step that needs a
 /// key waits for it); nothing reaches a disk before its backup is written. The first failing step stops the apply, and the result says which steps completed.
 /// </summary>
-public sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvider clock)
+internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions ManifestJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

@@ -15,7 +15,7 @@ namespace PemCertState.Execution;
 /// certificate reaches any host. The ledger knows only who holds what now; this is how a later plan still finds a
 /// certificate whose agent left before anyone tracked it (issue 20, item 7). Public data only: the certificate, never a key.
 /// </summary>
-public sealed partial class IssuanceRecord(IHost host, string stateDir)
+internal sealed partial class IssuanceRecord(IHost host, string stateDir)
 {
     public const string FileName = "issued.jsonl";
 
@@ -103,7 +103,7 @@ public sealed partial class IssuanceRecord(IHost host, string stateDir)
 
 /// <summary>One certificate the managed CA signed, as issued.jsonl records it.</summary>
 /// <param name="Address">The resource it was issued for: "agent[7].certificate", "agents.common_certificate", ...</param>
-public sealed record IssuedCertificate(DateTimeOffset Time, string Address, X509Certificate Certificate);
+internal sealed record IssuedCertificate(DateTimeOffset Time, string Address, X509Certificate Certificate);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(IssuanceRecord.Issued))]

@@ -21,7 +21,7 @@ namespace PemCertState.Execution;
 /// match). So the file stays one line per consumer plus one per restart of the apply, and a consumer is never left without one
 /// once an apply changed its files.
 /// </remarks>
-public sealed partial class LoadedFiles(IHost host, string path)
+internal sealed partial class LoadedFiles(IHost host, string path)
 {
     public const string FileName = "loaded.jsonl";
 

@@ -8,7 +8,7 @@ namespace PemCertState.Execution;
 /// Where an interrupted write of pemstate's can leave something: the folders of the files it writes, from the inventory only
 /// (never from what is found on a host). Scanned on every plan for leftovers; nothing outside them is looked at or removed.
 /// </summary>
-public static class ManagedFolders
+internal static class ManagedFolders
 {
     /// <summary>data_dir, the state folder, each agent's cert_dir and agent.cfg's folder, the web files' folders; one entry a folder, names and owners merged.</summary>
     public static IReadOnlyList<ManagedFolder> Of(DesiredState desired)

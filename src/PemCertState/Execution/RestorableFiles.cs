@@ -9,7 +9,7 @@ namespace PemCertState.Execution;
 /// agent's files only, the server's folder the server's, the web folder the web server's: an agent's account, which owns
 /// its cert_dir, must not reach the server's key or root.crt through a manifest planted in its own folder.
 /// </summary>
-public static class RestorableFiles
+internal static class RestorableFiles
 {
     public static IReadOnlyDictionary<(string Host, string Folder), IReadOnlyDictionary<string, RestorableFile>> ByFolder(DesiredState desired)
     {

@@ -12,7 +12,7 @@ namespace PemCertState.Execution;
 /// agent's certificate, or with a CRL from a CA that is not in root.crt (the leftover-CRL trap, whose symptom,
 /// 'tlsv1 alert unknown ca', points nowhere near the CRL). Each problem names the file and the fix. Pure.
 /// </summary>
-public static class TrustedPreflight
+internal static class TrustedPreflight
 {
     public static IReadOnlyList<string> Problems(DesiredState desired, ObservedState observed, DateTimeOffset now)
     {

@@ -7,7 +7,7 @@ namespace PemCertState.Hosts;
 /// certificate and pass it at fleet scale (a converging apply of 10,000 agents journals ~12.5 MB), so they are read up to
 /// <see cref="State"/>, still a bound. RemoteFiles.py clamps what it is asked for to the same <see cref="State"/>.
 /// </summary>
-public static class FileLimits
+internal static class FileLimits
 {
     public const long Managed = 8 * 1024 * 1024;
 

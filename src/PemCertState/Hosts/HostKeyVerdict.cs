@@ -1,7 +1,7 @@
 namespace PemCertState.Hosts;
 
 /// <summary>What known_hosts says about a key a server presented.</summary>
-public enum HostKeyVerdict
+internal enum HostKeyVerdict
 {
     /// <summary>The file holds this very key for the host.</summary>
     Known,

@@ -10,7 +10,7 @@ namespace PemCertState.Hosts;
 /// fields, comma lists, '*'/'?' wildcards, '!' negation, [host]:port for ports other than 22, and
 /// @revoked lines. @cert-authority lines are skipped: pemstate does not accept host certificates.
 /// </summary>
-public sealed class KnownHosts
+internal sealed class KnownHosts
 {
     private static readonly Lock AppendLock = new();
 

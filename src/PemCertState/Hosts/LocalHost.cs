@@ -5,7 +5,7 @@ namespace PemCertState.Hosts;
 
 /// <summary>The machine pemstate runs on.</summary>
 /// <param name="workingDirectory">Where restart commands run (the inventory's folder), so that lab commands may use relative paths.</param>
-public sealed class LocalHost(string name, string workingDirectory) : IHost
+internal sealed class LocalHost(string name, string workingDirectory) : IHost
 {
     public string Name { get; } = name;
 

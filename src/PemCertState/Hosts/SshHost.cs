@@ -16,7 +16,7 @@ namespace PemCertState.Hosts;
 /// The connection is opened on first use and reused for every step; a failed connection is remembered, so
 /// that the many parallel reads of an observation fail once, fast, with the same reason.
 /// </summary>
-public sealed class SshHost : IHost
+internal sealed class SshHost : IHost
 {
     private readonly HostSpec _spec;
     private readonly SshOptions _options;

@@ -1,7 +1,7 @@
 namespace PemCertState.Inventory;
 
 /// <summary>The stable resource addresses every output uses (design.md, "Resources, steps and order").</summary>
-public static class Addresses
+internal static class Addresses
 {
     public const string Ca = "ca";
     public const string ServerCertificate = "server.certificate";

@@ -1,6 +1,6 @@
 namespace PemCertState.Inventory;
 
-public static class FileModes
+internal static class FileModes
 {
     /// <summary>0600: what every key and certificate gets.</summary>
     public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PemCertState.Inventory;
 
 /// <summary>Reads pemstate.yaml, validates it against schemas/pemstate.schema.json and the rules, and resolves defaults.</summary>
-public static class InventoryLoader
+internal static class InventoryLoader
 {
     /// <summary>
     /// Loads the file at <paramref name="path"/>. A missing, unreadable or too large file is a diagnostic at 1:1; a

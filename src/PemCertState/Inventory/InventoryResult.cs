@@ -1,7 +1,7 @@
 namespace PemCertState.Inventory;
 
 /// <summary>Either a valid <see cref="DesiredState"/> or every diagnostic found (State is then null).</summary>
-public sealed record InventoryResult(DesiredState? State, IReadOnlyList<Diagnostic> Diagnostics)
+internal sealed record InventoryResult(DesiredState? State, IReadOnlyList<Diagnostic> Diagnostics)
 {
     public bool IsValid => State is not null && Diagnostics.Count == 0;
 }

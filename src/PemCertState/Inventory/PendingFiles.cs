@@ -5,7 +5,7 @@ namespace PemCertState.Inventory;
 /// appended (server.key.pending, agent7.key.pending), so it never replaces the live key before the signed
 /// certificate is there; and the name of its certificate request in ca.requests_dir.
 /// </summary>
-public static class PendingFiles
+internal static class PendingFiles
 {
     public const string Suffix = ".pending";
 

@@ -9,7 +9,7 @@ namespace PemCertState.Observation;
 /// builds the final agent list, so that the planner keeps planning from a plain DesiredState and never
 /// learns where the list came from.
 /// </summary>
-public static class AgentDiscovery
+internal static class AgentDiscovery
 {
     /// <param name="hosts">For the server's root.crt: discovery runs before observation, and verifies the database with it too.</param>
     public static async Task<Discovery> DiscoverAsync(DesiredState desired, HostSet hosts, CancellationToken cancellationToken)

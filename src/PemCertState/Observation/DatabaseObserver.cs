@@ -6,7 +6,7 @@ using PemCertState.Inventory;
 namespace PemCertState.Observation;
 
 /// <summary>Reads the PEM database's side of the desired state. Read only; a database that does not answer is a fact, not a failure.</summary>
-public static class DatabaseObserver
+internal static class DatabaseObserver
 {
     public static async Task<ObservedDatabase> ObserveAsync(DesiredState desired, DatabaseSpec spec, ServerTrust trust, CancellationToken cancellationToken)
     {

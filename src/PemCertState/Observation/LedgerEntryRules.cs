@@ -8,7 +8,7 @@ namespace PemCertState.Observation;
 /// ledger is read from data_dir, which the database account owns: an entry it invents must not make root delete files
 /// elsewhere, nor revoke a certificate that is still in use.
 /// </summary>
-public static class LedgerEntryRules
+internal static class LedgerEntryRules
 {
     /// <summary>Longer than any real subject, issuer or reason; keeps a forged ledger from filling memory and plans.</summary>
     public const int MaxText = 1024;

@@ -2,7 +2,7 @@ using PemCertState.Inventory;
 
 namespace PemCertState.Observation;
 
-public sealed partial class Observer
+internal sealed partial class Observer
 {
     /// <summary>
     /// The agent ledger on the server and, with agents.revoke_removed, the key and certificate of every ledger agent

@@ -5,7 +5,7 @@ using PemCertState.State;
 
 namespace PemCertState.Observation;
 
-public sealed partial class Observer
+internal sealed partial class Observer
 {
     /// <summary>
     /// What interrupted writes left, as the reads of the managed files found it in their folders (each read lists the folder

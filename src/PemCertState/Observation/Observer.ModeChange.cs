@@ -3,7 +3,7 @@ using PemCertState.Inventory;
 
 namespace PemCertState.Observation;
 
-public sealed partial class Observer
+internal sealed partial class Observer
 {
     /// <summary>
     /// The agent's pair under the other agents.user mode's names, left there by a change of mode. Null when neither file

@@ -5,7 +5,7 @@ using PemCertState.Inventory;
 
 namespace PemCertState.Observation;
 
-public sealed partial class Observer
+internal sealed partial class Observer
 {
     /// <summary>How deep includes are followed, and how many files at most: a cycle or a flood stops there, with a note.</summary>
     private const int MaxIncludeDepth = 10;

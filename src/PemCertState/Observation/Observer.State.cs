@@ -5,7 +5,7 @@ using PemCertState.State;
 
 namespace PemCertState.Observation;
 
-public sealed partial class Observer
+internal sealed partial class Observer
 {
     /// <summary>
     /// A state file in the state folder and where an older pemstate kept it in data_dir, read at once, each up to the bound

@@ -6,7 +6,7 @@ using PemCertState.State;
 
 namespace PemCertState.Observation;
 
-public sealed partial class Observer
+internal sealed partial class Observer
 {
     /// <summary>Backup sets looked at in each folder (the newest by name), and certificates in each set.</summary>
     private const int MaxSetsPerFolder = 64;

@@ -4,7 +4,7 @@ using PemCertState.Inventory;
 
 namespace PemCertState.Observation;
 
-public sealed partial class Observer
+internal sealed partial class Observer
 {
     private async Task<ObservedWeb> ObserveWebAsync(WebSpec web, CancellationToken ct)
     {

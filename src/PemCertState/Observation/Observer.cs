@@ -11,7 +11,7 @@ namespace PemCertState.Observation;
 /// meets on it with one command, so 10 agents of each of 10 hosts in flight make 30-file batches instead of
 /// 3-file ones.
 /// </summary>
-public sealed partial class Observer(HostSet hosts, int parallelism = 10)
+internal sealed partial class Observer(HostSet hosts, int parallelism = 10)
 {
     public static readonly string[] ServerSettingNames = ["ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
     public static readonly string[] AgentSettingNames = ["agent_id", "agent_user", "agent_ssl_key", "agent_ssl_crt"];

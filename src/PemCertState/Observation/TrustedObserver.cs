@@ -11,7 +11,7 @@ namespace PemCertState.Observation;
 /// signed certificates in the folders beside the inventory (on this machine), and whether PEM's renewal job is on.
 /// Read only, like <see cref="Observer"/>.
 /// </summary>
-public static class TrustedObserver
+internal static class TrustedObserver
 {
     /// <param name="trust">What server.database is verified against; it waits for the server's files to be read.</param>
     public static async Task<ObservedTrusted> ObserveAsync(HostSet hosts, DesiredState desired, Task<ServerTrust> trust, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ namespace PemCertState.Planning;
 /// for its reload: the planner picks which).</param>
 /// <param name="Files">The files it loads, whole.</param>
 /// <param name="SettingsFile">The config whose <paramref name="SettingNames"/> it loads (the rest of that file is not pemstate's).</param>
-public sealed record Consumer(string Name, string Host, string Restart, IReadOnlyList<string> Files, string? SettingsFile, IReadOnlyList<string> SettingNames)
+internal sealed record Consumer(string Name, string Host, string Restart, IReadOnlyList<string> Files, string? SettingsFile, IReadOnlyList<string> SettingNames)
 {
     public const string Server = "server";
     public const string Web = "web";

@@ -14,7 +14,7 @@ namespace PemCertState.Planning;
 /// state), when it can tell it made them (<see cref="LeftoverProof"/>); a look-alike it cannot tell is named in a warning and
 /// left alone, and so is an incomplete backup set of an interrupted run.
 /// </summary>
-public static partial class LeftoverCleanup
+internal static partial class LeftoverCleanup
 {
     public static Plan Judge(DesiredState desired, ObservedState observed, Plan plan)
     {

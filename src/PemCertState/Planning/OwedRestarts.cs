@@ -10,7 +10,7 @@ namespace PemCertState.Planning;
 /// consumer with no record at all falls back on the journal of a pemstate from before the record, which owed the restarts of
 /// an interrupted apply.
 /// </summary>
-public static class OwedRestarts
+internal static class OwedRestarts
 {
     public const string Why = "the files it loads on disk differ from the ones it was last (re)started with: an apply changed them, and this restart has not succeeded since";
 

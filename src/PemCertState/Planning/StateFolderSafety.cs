@@ -7,7 +7,7 @@ namespace PemCertState.Planning;
 /// the lock: only root may be able to change it or any folder above it. Stricter than <see cref="FolderSafety"/>:
 /// hosts.NAME.trusted_accounts does not count here, since no account but root has any business in that folder.
 /// </summary>
-public static class StateFolderSafety
+internal static class StateFolderSafety
 {
     /// <summary>Why the state folder cannot be used, naming the host, the folders and their owners and modes; null when it can.</summary>
     /// <param name="writable">What a read of a file in the state folder reported (<see cref="FileSnapshot.WritableFolders"/>).</param>

@@ -10,7 +10,7 @@ namespace PemCertState.Planning;
 /// account cannot read it and that account can edit it: the next apply moves it, first, before any backup. Level-based:
 /// the steps exist while the old files do, so an apply that stops half-way leaves the rest for the next plan.
 /// </summary>
-public static class StateMigration
+internal static class StateMigration
 {
     /// <summary>The plan with the moves in front and, when the state folder may not be written, a warning and a refusal.</summary>
     public static Plan Judge(DesiredState desired, ObservedState observed, Plan plan)

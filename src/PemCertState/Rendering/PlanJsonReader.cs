@@ -8,7 +8,7 @@ namespace PemCertState.Rendering;
 /// input (anyone who could write it may have edited it), so its steps stay JSON: `apply PLAN` compares them with a
 /// fresh plan and executes the fresh one.
 /// </summary>
-public static class PlanJsonReader
+internal static class PlanJsonReader
 {
     /// <summary>64 MiB: a 10,000-agent plan is about 10 MB. Beyond it the file is refused unread, not parsed into memory.</summary>
     public const int MaximumBytes = 64 * 1024 * 1024;

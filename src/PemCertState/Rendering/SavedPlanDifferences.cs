@@ -12,7 +12,7 @@ namespace PemCertState.Rendering;
 /// reason may say "in 25 days" today and "in 24 days" tomorrow); the files they describe are compared through the
 /// saved plan's observed fingerprints instead.
 /// </summary>
-public static class SavedPlanDifferences
+internal static class SavedPlanDifferences
 {
     /// <summary>Members of a JSON step that say why or what is there now, not what the step does.</summary>
     private static readonly string[] ForPeopleOnly = ["reason", "before"];

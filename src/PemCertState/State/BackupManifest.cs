@@ -4,5 +4,5 @@ namespace PemCertState.State;
 
 /// <summary>manifest.json of a backup set (one per backup folder per apply).</summary>
 /// <param name="RollbackOf">Set by a rollback, which backs up what it replaces: the id it restored. Absent for an apply's set.</param>
-public sealed record BackupManifest(string Id, DateTimeOffset CreatedAt, string Host, List<BackupManifestEntry> Files,
+internal sealed record BackupManifest(string Id, DateTimeOffset CreatedAt, string Host, List<BackupManifestEntry> Files,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RollbackOf = null);

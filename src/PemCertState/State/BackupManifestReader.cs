@@ -10,7 +10,7 @@ namespace PemCertState.State;
 /// can write it, and a rollback runs as root. Every field is checked; a manifest with any wrong entry is refused whole,
 /// because restoring the good half of a set would leave a mix no apply ever made.
 /// </summary>
-public static partial class BackupManifestReader
+internal static partial class BackupManifestReader
 {
     /// <summary>More entries than any apply writes into one folder (a handful of files, a few times over).</summary>
     public const int MaxEntries = 256;

@@ -9,7 +9,7 @@ namespace PemCertState.State;
 /// <param name="Event">apply | started | completed | finished | failed | interrupted (stopped on request; Error says where).</param>
 /// <param name="Rollback">Header of a rollback: the backup id it restores. A rerun after a crash finishes that rollback.</param>
 /// <param name="Backup">Header: the id of the backup sets the run writes (null when it backs nothing up).</param>
-public sealed record JournalEntry(
+internal sealed record JournalEntry(
     [property: JsonPropertyName("event")] string Event,
     [property: JsonPropertyName("apply")] string Apply,
     [property: JsonPropertyName("time")] DateTimeOffset? Time = null,

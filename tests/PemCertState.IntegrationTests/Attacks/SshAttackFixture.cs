@@ -28,7 +28,7 @@ public sealed class SshAttackFixture : IDisposable
     internal UnprivilegedAccount Attacker { get; }
 
     /// <summary>A host reached as root (<paramref name="login"/> "root") or as the sudo login with sudo: true ("sudo").</summary>
-    public SshHost Connect(string login)
+    internal SshHost Connect(string login)
     {
         var pin = $"SHA256:{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(_host.PublicKeyBlob)).TrimEnd('=')}";
         var spec = login == "sudo"
