@@ -27,6 +27,23 @@ internal static class PairSwitch
     /// <summary>Appended to a live name for its staged copy.</summary>
     public const string Staged = ".next";
 
+    /// <summary>
+    /// Every staged copy a switch may write, from the inventory only: a kill inside <see cref="InstallAsync"/> leaves some of
+    /// them whole (a private key among them), and maybe the config naming them. The planner removes those it can prove are
+    /// its own (<see cref="Planning.LeftoverCleanup"/>) once the config names the live pair again.
+    /// </summary>
+    public static IEnumerable<(string Host, string Path, string? Owner)> StagedPaths(DesiredState desired)
+    {
+        var server = desired.Server;
+        yield return (server.Host, PemFiles.InDataDir(server, PemFiles.ServerKey) + Staged, server.Owner);
+        yield return (server.Host, PemFiles.InDataDir(server, PemFiles.ServerCertificate) + Staged, server.Owner);
+        foreach (var agent in desired.Agents.List)
+        {
+            yield return (agent.Host, PemFiles.AgentKey(desired.Agents, agent) + Staged, agent.Owner);
+            yield return (agent.Host, PemFiles.AgentCertificate(desired.Agents, agent) + Staged, agent.Owner);
+        }
+    }
+
     public static async Task InstallAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
         string keyPem, string certificatePem, string? owner, CancellationToken ct)
     {

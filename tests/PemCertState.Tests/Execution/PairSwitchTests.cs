@@ -1,5 +1,4 @@
 using System.Text;
-using PemCertState.Configuration;
 using PemCertState.Crypto;
 using PemCertState.Execution;
 using PemCertState.Hosts;
@@ -27,7 +26,7 @@ public sealed class PairSwitchTests
         var config = lab.AgentConfig(1);
         var before = await File.ReadAllBytesAsync(config);
         var seen = new List<string>();
-        var host = new WatchingHost(new LocalHost("pem", lab.Root), () => seen.Add(NamedPair(config, AgentCfgPaths(config))));
+        var host = new WatchedHost(new LocalHost("pem", lab.Root), (_, _) => seen.Add(NamedPairs.Describe(config, NamedPairs.InAgentCfg(config))));
 
         // When a new pair is installed
         var (key, certificate) = NewPair();
@@ -53,7 +52,7 @@ public sealed class PairSwitchTests
         await File.WriteAllTextAsync(conf, (await File.ReadAllTextAsync(conf)).Replace("ssl_key_file", "#ssl_key_file", StringComparison.Ordinal));
         var before = await File.ReadAllBytesAsync(conf);
         var seen = new List<string>();
-        var host = new WatchingHost(new LocalHost("pem", lab.Root), () => seen.Add(NamedPair(conf, ServerPaths(lab.DataDir, conf))));
+        var host = new WatchedHost(new LocalHost("pem", lab.Root), (_, _) => seen.Add(NamedPairs.Describe(conf, NamedPairs.InPostgresqlConf(lab.DataDir, conf))));
 
         // When a new server pair is installed
         var (key, certificate) = NewPair();
@@ -75,7 +74,7 @@ public sealed class PairSwitchTests
         var config = lab.AgentConfig(1);
         await File.WriteAllTextAsync(config, "[PEM/agent]\nagent_ssl_key=/elsewhere/a.key\nagent_ssl_crt=/elsewhere/a.crt\n");
         var writes = 0;
-        var host = new WatchingHost(new LocalHost("pem", lab.Root), () => writes++);
+        var host = new WatchedHost(new LocalHost("pem", lab.Root), (_, _) => writes++);
 
         // When a new pair is installed
         var (key, certificate) = NewPair();
@@ -93,62 +92,5 @@ public sealed class PairSwitchTests
         var key = KeyGenerator.Generate(KeySpec.EcdsaP256);
         var certificate = ca.Issue("/CN=agent1", key.Public, LeafUsage.Client, Lab.Today, TimeSpan.FromDays(30));
         return (PemCodec.EncodePrivateKey(key.Private), PemCodec.EncodeCertificate(certificate));
-    }
-
-    private static (string Key, string Certificate) AgentCfgPaths(string config)
-    {
-        var settings = AgentCfg.Read(File.ReadAllText(config), ["agent_ssl_key", "agent_ssl_crt"]);
-        var folder = Path.GetDirectoryName(config)!;
-        return (Path.GetFullPath(settings["agent_ssl_key"]!, folder), Path.GetFullPath(settings["agent_ssl_crt"]!, folder));
-    }
-
-    private static (string Key, string Certificate) ServerPaths(string dataDir, string conf)
-    {
-        var settings = PostgresqlConf.Read(File.ReadAllText(conf), ["ssl_key_file", "ssl_cert_file"]);
-        return (Path.GetFullPath(settings["ssl_key_file"] ?? "server.key", dataDir), Path.GetFullPath(settings["ssl_cert_file"] ?? "server.crt", dataDir));
-    }
-
-    /// <summary>"matches", or what is wrong with the pair the config names now.</summary>
-    private static string NamedPair(string config, (string Key, string Certificate) named)
-    {
-        if (!File.Exists(named.Key) || !File.Exists(named.Certificate)) return $"{config} names {named.Key} / {named.Certificate}, which are not both there";
-        var key = PemCodec.DecodePrivateKey(File.ReadAllBytes(named.Key))!;
-        var certificate = PemCodec.DecodeCertificates(File.ReadAllBytes(named.Certificate))[0];
-        return Fingerprints.PublicKey(key.Public) == Fingerprints.PublicKey(certificate.GetPublicKey())
-            ? "matches" : $"{named.Key} does not belong to {named.Certificate}";
-    }
-
-    /// <summary>A local host that calls <c>after</c> once each write or delete has happened, the moment a reader could look.</summary>
-    private sealed class WatchingHost(IHost inner, Action after) : IHost
-    {
-        public string Name => inner.Name;
-
-        public Task<FileSnapshot> ReadAsync(string path, CancellationToken ct) => inner.ReadAsync(path, ct);
-
-        public Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken ct) => inner.ReadAsync(path, maxBytes, ct);
-
-        public async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken ct)
-        {
-            await inner.WriteAtomicAsync(path, content, mode, owner, ct);
-            after();
-        }
-
-        public async Task DeleteAsync(string path, CancellationToken ct)
-        {
-            await inner.DeleteAsync(path, ct);
-            after();
-        }
-
-        public Task<bool> TryDeleteUnchangedAsync(string path, ReadOnlyMemory<byte> expected, CancellationToken ct) => inner.TryDeleteUnchangedAsync(path, expected, ct);
-        public Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken ct) => inner.RemoveLeftoverAsync(path, proof, ct);
-        public Task SetModeAsync(string path, UnixFileMode mode, CancellationToken ct) => inner.SetModeAsync(path, mode, ct);
-        public Task SetOwnerAsync(string path, string owner, CancellationToken ct) => inner.SetOwnerAsync(path, owner, ct);
-        public Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken ct) => inner.EnsureDirectoryAsync(path, mode, ct);
-        public Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken ct) => inner.TryCreateExclusiveAsync(path, content, mode, ct);
-        public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken ct) => inner.AppendAsync(path, content, mode, ct);
-        public Task DeleteDirectoryAsync(string path, CancellationToken ct) => inner.DeleteDirectoryAsync(path, ct);
-        public Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken ct) => inner.ListAsync(path, ct);
-        public Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken ct) => inner.RunAsync(command, timeout, ct);
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
