@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using PemCertState.Configuration;
 using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
@@ -72,6 +73,10 @@ public static partial class LeftoverCleanup
                 if (seen.Settings.Settings.GetValueOrDefault(setting) is { } value)
                     named.TryAdd((agent.Host, Path.GetFullPath(value, Path.GetDirectoryName(agent.Config) ?? "/")), agent.Config);
         }
+        if (desired.Web is { } web && observed.Web is { } seenWeb)
+            foreach (var directive in new[] { WebConfig.KeyDirective(web.Server), WebConfig.CertificateDirective(web.Server) })
+                if (seenWeb.Settings.Settings.GetValueOrDefault(directive) is { } value && Path.IsPathRooted(value))
+                    named.TryAdd((web.Host, Path.GetFullPath(value)), web.Config);
         return named;
     }
 

@@ -20,7 +20,7 @@ public sealed class InterruptedPairSwitchTests
     public static TheoryData<string, bool, int> StopPoints()
     {
         var data = new TheoryData<string, bool, int>();
-        foreach (var pair in new[] { "server", "agent1" })
+        foreach (var pair in new[] { "server", "agent1", "web" })
             foreach (var fresh in new[] { false, true })
                 for (var after = 1; after <= 7; after++) data.Add(pair, fresh, after);
         return data;
@@ -30,9 +30,9 @@ public sealed class InterruptedPairSwitchTests
     [MemberData(nameof(StopPoints))]
     public async Task A_switch_stopped_after_any_write_is_converged_by_the_next_apply_with_no_staged_copy_left(string pair, bool fresh, int after)
     {
-        // Given a converged lab, and a switch of its server or agent pair (its own pair again, or a new one of another CA)
+        // Given a converged lab, and a switch of its server, agent or web pair (its own pair again, or a new one of another CA)
         // stopped right after its write number `after`
-        using var lab = Lab.Create(agents: 1);
+        using var lab = pair == "web" ? Planning.WebPlannerTests.WebLab() : Lab.Create(agents: 1);
         await lab.ApplyAsync();
         var (address, key, certificate, config) = Pair(lab, pair);
         var (keyPem, certificatePem) = fresh ? NewPair() : (File.ReadAllText(key), File.ReadAllText(certificate));
@@ -49,7 +49,12 @@ public sealed class InterruptedPairSwitchTests
         // no staged copy is left, and nothing more is planned
         foreach (var path in left) Assert.Contains(plan.Steps, s => s.Action == StepAction.RemoveLeftover && s.Paths[0] == path);
         Assert.All(plan.Steps.SkipWhile(s => s.Action != StepAction.RemoveLeftover), s => Assert.Equal(StepAction.RemoveLeftover, s.Action));
-        var named = pair == "server" ? NamedPairs.InPostgresqlConf(lab.DataDir, config) : NamedPairs.InAgentCfg(config);
+        var named = pair switch
+        {
+            "server" => NamedPairs.InPostgresqlConf(lab.DataDir, config),
+            "web" => NamedPairs.InWebConfig(lab.Desired.Web!),
+            _ => NamedPairs.InAgentCfg(config),
+        };
         Assert.Equal((key, certificate), named);
         Assert.Equal("matches", NamedPairs.Describe(config, named));
         Assert.Empty(Staged(lab));
@@ -112,9 +117,12 @@ public sealed class InterruptedPairSwitchTests
 
     private sealed class StoppedHere : Exception;
 
-    private static (string Address, string Key, string Certificate, string Config) Pair(Lab lab, string pair) => pair == "server"
-        ? (Addresses.ServerCertificate, Path.Combine(lab.DataDir, "server.key"), Path.Combine(lab.DataDir, "server.crt"), Path.Combine(lab.DataDir, "postgresql.conf"))
-        : (Addresses.AgentCertificate(1), Path.Combine(lab.CertDir(1), "agent1.key"), Path.Combine(lab.CertDir(1), "agent1.crt"), lab.AgentConfig(1));
+    private static (string Address, string Key, string Certificate, string Config) Pair(Lab lab, string pair) => pair switch
+    {
+        "server" => (Addresses.ServerCertificate, Path.Combine(lab.DataDir, "server.key"), Path.Combine(lab.DataDir, "server.crt"), Path.Combine(lab.DataDir, "postgresql.conf")),
+        "web" => (Addresses.WebCertificate, lab.Desired.Web!.KeyFile, lab.Desired.Web!.CertificateFile, lab.Desired.Web!.Config),
+        _ => (Addresses.AgentCertificate(1), Path.Combine(lab.CertDir(1), "agent1.key"), Path.Combine(lab.CertDir(1), "agent1.crt"), lab.AgentConfig(1)),
+    };
 
     private static List<string> Staged(Lab lab) => [.. Directory.EnumerateFiles(lab.Root, "*" + PairSwitch.Staged, SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
 

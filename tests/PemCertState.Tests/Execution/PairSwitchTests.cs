@@ -1,4 +1,5 @@
 using System.Text;
+using PemCertState.Configuration;
 using PemCertState.Crypto;
 using PemCertState.Execution;
 using PemCertState.Hosts;
@@ -63,6 +64,68 @@ public sealed class PairSwitchTests
         Assert.All(seen, s => Assert.Equal("matches", s));
         Assert.Equal(before, await File.ReadAllBytesAsync(conf));
         Assert.Equal(certificate, await File.ReadAllTextAsync(Path.Combine(lab.DataDir, "server.crt")));
+    }
+
+    public static TheoryData<string> WebServers() => ["apache", "nginx"];
+
+    [Theory]
+    [MemberData(nameof(WebServers))]
+    public async Task While_the_web_pair_is_replaced_the_web_config_never_names_a_key_and_certificate_that_do_not_belong_together(string server)
+    {
+        // Given a converged lab whose web server (Apache or NGINX) reads PEM's pair through PEM's block of its config
+        using var lab = server == "apache" ? Planning.WebPlannerTests.WebLab() : NginxLab();
+        await lab.ApplyAsync();
+        var web = lab.Desired.Web!;
+        var before = await File.ReadAllBytesAsync(web.Config);
+        var seen = new List<string>();
+        var operations = new List<string>();
+        var host = new WatchedHost(new LocalHost("pem", lab.Root), (operation, path) =>
+        {
+            operations.Add($"{operation} {Path.GetFileName(path)}");
+            seen.Add(NamedPairs.Describe(web.Config, NamedPairs.InWebConfig(web)));
+        });
+
+        // When a new web pair is installed
+        var (key, certificate) = NewPair();
+        await PairSwitch.InstallAsync(host, lab.Desired, Addresses.WebCertificate, web.KeyFile, web.CertificateFile, key, certificate, null, CancellationToken.None);
+
+        // Then a reload at any instant found a pair that belongs together: the staged copies were written, the config pointed
+        // at them, the live names replaced, the config given its bytes back and the staged copies deleted, in that order
+        Assert.All(seen, s => Assert.Equal("matches", s));
+        var (keyName, certificateName, configName) = (Path.GetFileName(web.KeyFile), Path.GetFileName(web.CertificateFile), Path.GetFileName(web.Config));
+        Assert.Equal(
+            [$"write {keyName}.next", $"write {certificateName}.next", $"write {configName}", $"write {keyName}", $"write {certificateName}",
+             $"write {configName}", $"delete {keyName}.next", $"delete {certificateName}.next"],
+            operations);
+        Assert.Equal(before, await File.ReadAllBytesAsync(web.Config));
+        Assert.Equal(certificate, await File.ReadAllTextAsync(web.CertificateFile));
+        Assert.Equal(key, await File.ReadAllTextAsync(web.KeyFile));
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(web.KeyFile)!, "*" + PairSwitch.Staged));
+    }
+
+    /// <summary>PEM's NGINX server block beside a neighbour's, commands that only log.</summary>
+    private static Lab NginxLab()
+    {
+        var lab = Lab.Create(agents: 1);
+        Directory.CreateDirectory(Path.Combine(lab.Root, "web"));
+        File.WriteAllText(Path.Combine(lab.Root, "web", "pem.conf"),
+            "server {\n    listen 443 ssl;\n    server_name intranet.example.com;\n    ssl_certificate /etc/ssl/intranet.crt;\n    ssl_certificate_key /etc/ssl/intranet.key;\n}\n\n"
+            + "server {\n    listen 8443 ssl;\n    server_name pem.example.com;\n    ssl_certificate /usr/edb/pem/resources/server-pem.crt;\n    ssl_certificate_key /usr/edb/pem/resources/server-pem.key;\n}\n");
+        File.AppendAllText(lab.InventoryPath, """
+            web:
+              host: pem
+              server: nginx
+              config: web/pem.conf
+              certificate_file: web/resources/server-pem.crt
+              key_file: web/resources/server-pem.key
+              subject: /C=IN/O=EDB/CN=pem.example.com
+              subject_alt_names: [pem.example.com, 127.0.0.1]
+              key: { algorithm: ecdsa, curve: p256 }
+              test: echo test >> restarts.log
+              reload: echo reload >> restarts.log
+
+            """);
+        return lab;
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using PemCertState.Configuration;
 using PemCertState.Crypto;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Support;
 
@@ -19,6 +20,14 @@ internal static class NamedPairs
     {
         var settings = PostgresqlConf.Read(File.ReadAllText(conf), ["ssl_key_file", "ssl_cert_file"]);
         return (Path.GetFullPath(settings["ssl_key_file"] ?? "server.key", dataDir), Path.GetFullPath(settings["ssl_cert_file"] ?? "server.crt", dataDir));
+    }
+
+    /// <summary>The key and certificate PEM's block of the web config names, as the web server reads them at a reload.</summary>
+    public static (string Key, string Certificate) InWebConfig(WebSpec web)
+    {
+        var read = WebConfig.Read(web, File.ReadAllText(web.Config));
+        if (read.Problem is { } problem) throw new InvalidOperationException(problem);
+        return (read.Settings[WebConfig.KeyDirective(web.Server)]!, read.Settings[WebConfig.CertificateDirective(web.Server)]!);
     }
 
     /// <summary>"matches", or what is wrong with the pair <paramref name="config"/> names now.</summary>
