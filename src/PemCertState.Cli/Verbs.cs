@@ -195,6 +195,11 @@ internal static partial class Verbs
         if (await ObserveAsync(desired, hosts, ct).ConfigureAwait(false) is not { } now) return ExitCodes.Error;
         var plan = RollbackPlanner.Create(desired, sets, now, continuation, await RestoredOtherSettingsAsync(desired, hosts, sets, ct).ConfigureAwait(false));
         Console.Out.Write(PlanTextRenderer.Render(plan, Terminal.UseColour));
+        if (plan.Refusals.Count > 0)
+        {
+            Console.Error.Write($"pemstate: refusing to roll back to {id}: {string.Join("; ", plan.Refusals.Select(Printable.Of))}; nothing was changed.\n");
+            return ExitCodes.Error;
+        }
         if (!autoApprove && !Confirm($"Roll back to {id}?", context)) return ExitCodes.Error;
 
         if (await RunScope.LockAsync(hosts, desired, $"rollback {id}", breakLock, Say, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;

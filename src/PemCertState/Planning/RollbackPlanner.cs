@@ -78,11 +78,11 @@ public static class RollbackPlanner
                 [], Command: serverRestart));
         else if (restartServer && ServerLoad.Step(desired.Server, observed, verb => $"PostgreSQL loads the restored SSL files on {verb}; last, after every agent") is { } load)
             steps.Add(load);
-        return new Plan(steps, continuation is null ? null : [continuation.Note])
+        return ServerLoad.JudgeReloadPrivilege(desired.Server, observed, new Plan(steps, continuation is null ? null : [continuation.Note])
         {
             RollbackOf = sets.Count > 0 ? sets[0].Id : null,
             BackupId = continuation?.BackupId,
-        };
+        });
     }
 
     /// <summary>
