@@ -58,14 +58,15 @@ public static partial class LeftoverCleanup
     private const string StagedReason = "a key and certificate switch was interrupted (kill -9, power loss) and left this staged copy: a complete file, "
         + "maybe a private key. Removed last, when the config names the live pair again; nothing reads it, and a private key nobody uses is one more place for it to leak from";
 
-    /// <summary>The key and certificate each config names now, by the config's path: a staged copy among them must outlive the config's edit.</summary>
+    /// <summary>The key and certificate each config names now, with the file that names it: a staged copy among them must outlive that file's edit.</summary>
     private static Dictionary<(string Host, string Path), string> NamedByConfigs(DesiredState desired, ObservedState observed)
     {
         var named = new Dictionary<(string Host, string Path), string>();
         var server = observed.Server.Settings.File;
         foreach (var setting in new[] { "ssl_key_file", "ssl_cert_file" })
             if (Planner.ValueInFiles(observed.Server, setting) is { } value)
-                named.TryAdd((server.Host, Path.GetFullPath(value, desired.Server.DataDir)), server.Path);
+                named.TryAdd((server.Host, Path.GetFullPath(value, desired.Server.DataDir)),
+                    observed.Server.Sources.TryGetValue(setting, out var source) ? source.File : server.Path); // an include, or postgresql.auto.conf, may set it
         foreach (var agent in desired.Agents.List)
         {
             if (!observed.Agents.TryGetValue(agent.Id, out var seen)) continue;

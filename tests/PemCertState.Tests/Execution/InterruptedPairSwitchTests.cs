@@ -97,19 +97,23 @@ public sealed class InterruptedPairSwitchTests
     [Fact]
     public async Task A_staged_copy_a_config_still_names_with_no_step_to_change_it_stays_with_a_warning()
     {
-        // Given a lab whose postgresql.conf, in an included file pemstate does not edit, names a staged copy it left
+        // Given a lab whose postgresql.conf, in an included file pemstate does not edit, names a staged copy it left, and
+        // whose postgresql.conf itself is edited by the plan for another setting
         using var lab = Lab.Create(agents: 1);
         await lab.ApplyAsync();
         var key = Path.Combine(lab.DataDir, "server.key");
         File.Copy(key, key + PairSwitch.Staged);
         File.SetUnixFileMode(key + PairSwitch.Staged, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.AppendAllText(Path.Combine(lab.DataDir, "postgresql.conf"), "include 'ssl.conf'\n");
+        var conf = Path.Combine(lab.DataDir, "postgresql.conf");
+        File.WriteAllText(conf, File.ReadAllText(conf).Replace("ssl_ca_file = 'root.crt'", "ssl_ca_file = 'elsewhere.crt'", StringComparison.Ordinal) + "include 'ssl.conf'\n");
         File.WriteAllText(Path.Combine(lab.DataDir, "ssl.conf"), $"ssl_key_file = '{key}{PairSwitch.Staged}'\n");
 
         // When it is planned
         var plan = await lab.PlanAsync();
 
-        // Then the staged copy is not removed (the server would find no key at its next reload), and a warning says why
+        // Then postgresql.conf is edited, but the staged copy is not removed (the server would find no key at its next
+        // reload: ssl.conf still names it), and a warning says why
+        Assert.Contains(plan.Steps, s => s.Address == Addresses.ServerSettings && s.Action == StepAction.EditSettings);
         Assert.DoesNotContain(plan.Steps, s => s.Action == StepAction.RemoveLeftover);
         Assert.Contains(plan.Warnings, w => w.Contains($"{key}{PairSwitch.Staged} is the staged copy of an interrupted key and certificate switch", StringComparison.Ordinal)
             && w.Contains("still names it", StringComparison.Ordinal));
