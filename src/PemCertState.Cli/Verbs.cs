@@ -6,6 +6,7 @@ using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
 using PemCertState.Rendering;
+using PemCertState.State;
 using PemCertState.Verification;
 using Spectre.Console;
 
@@ -191,8 +192,15 @@ internal static partial class Verbs
             return ExitCodes.Error;
         }
         var continuation = choice.Continues is { } begun ? new RollbackContinuation(begun, catalog.Sets.Where(s => s.Id == begun).ToList(), choice.Note!) : null;
-        var plan = RollbackPlanner.Create(desired, sets, continuation);
+        // Reload or restart follows apply's rule, from what the server says of its SSL settings now.
+        if (await ObserveAsync(desired, hosts, remote, ct).ConfigureAwait(false) is not { } now) return ExitCodes.Error;
+        var plan = RollbackPlanner.Create(desired, sets, now, continuation, await RestoredOtherSettingsAsync(desired, hosts, sets, ct).ConfigureAwait(false));
         Console.Out.Write(PlanTextRenderer.Render(plan, Terminal.UseColour));
+        if (plan.Refusals.Count > 0)
+        {
+            Console.Error.Write($"pemstate: refusing to roll back to {id}: {string.Join("; ", plan.Refusals.Select(Printable.Of))}; nothing was changed.\n");
+            return ExitCodes.Error;
+        }
         if (!autoApprove && !Confirm($"Roll back to {id}?", context)) return ExitCodes.Error;
 
         if (await RunScope.LockAsync(hosts, desired, $"rollback {id}", breakLock, Say, ct).ConfigureAwait(false) is not { } held) return ExitCodes.Error;
@@ -228,6 +236,25 @@ internal static partial class Verbs
         Console.Out.Write($"\nRolled back to {id}. What the inventory wants now (apply it to undo the rollback):\n");
         Console.Out.Write(PlanTextRenderer.Render(drift, Terminal.UseColour));
         return ExitCodes.Done;
+    }
+
+    /// <summary>
+    /// Settings other than ssl* that restoring postgresql.conf would change (someone edited it since the backup): a reload
+    /// may not apply them. The backup copy passed its hash check in the preflight; both are read as untrusted text.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> RestoredOtherSettingsAsync(DesiredState desired, HostSet hosts, IReadOnlyList<BackupSet> sets, CancellationToken ct)
+    {
+        var conf = PemFiles.InDataDir(desired.Server, PemFiles.PostgresqlConf);
+        foreach (var set in sets.Where(s => s.Host == desired.Server.Host))
+        {
+            if (set.Files.FirstOrDefault(f => f.Path == conf) is not { } entry) continue;
+            var host = hosts[set.Host];
+            var current = await host.ReadAsync(conf, ct).ConfigureAwait(false);
+            var restored = await host.ReadAsync(Path.Combine(set.Folder, entry.BackupFile), ct).ConfigureAwait(false);
+            if (!current.Exists || !restored.Exists) return [];
+            return RollbackPlanner.OtherSettingsChanged(System.Text.Encoding.UTF8.GetString(current.Content), System.Text.Encoding.UTF8.GetString(restored.Content));
+        }
+        return [];
     }
 
     private static void ReportRefused(IEnumerable<RefusedBackup> refused)

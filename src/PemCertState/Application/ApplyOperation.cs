@@ -86,7 +86,8 @@ public sealed class ApplyOperation(OpenHosts openHosts, ILoggerFactory loggers, 
         if (HostFilter.Conflict(plan, filter) is { } conflict)
             return (ApplyStatus.Refused, [$"pemstate: refusing this plan: {conflict}. Nothing was changed."]);
         if (plan.Refusals.Count > 0)
-            return (ApplyStatus.Refused, [$"pemstate: apply refused: {Rendering.Counts.Of(plan.Refusals.Count, "step")} would write a private key, or pemstate's own state, where another account can change the folders above it (see the warnings above); nothing was changed."]);
+            return (ApplyStatus.Refused, [$"pemstate: apply refused: {Rendering.Counts.Of(plan.Refusals.Count, "reason")} (\"Apply will refuse\" above: a private key, or pemstate's own state, "
+                + "where another account can change the folders above it, or a reload the database role may not run); nothing was changed."]);
         return (ApplyStatus.Ready, []);
     }
 

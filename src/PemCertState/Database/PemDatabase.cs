@@ -211,6 +211,18 @@ public sealed class PemDatabase : IAsyncDisposable
         return sources;
     }
 
+    /// <summary>
+    /// The role pemstate logs in as (quoted as an identifier, ready for a GRANT), and whether it may run pg_reload_conf():
+    /// only superusers may by default, and a reload over the database by a role without EXECUTE fails after the files changed.
+    /// </summary>
+    public async Task<(string Role, bool MayReload)> ReloadPrivilegeAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Command("SELECT quote_ident(current_user), has_function_privilege('pg_reload_conf()', 'EXECUTE')");
+        await using var reader = await Run(command, c => c.ExecuteReaderAsync(cancellationToken), "read the privilege on pg_reload_conf()").ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) throw new PemDatabaseException("the privilege on pg_reload_conf() could not be read");
+        return (reader.GetString(0), reader.GetBoolean(1));
+    }
+
     /// <summary>When the server last loaded its configuration, as a new backend inherits it from the postmaster.</summary>
     public Task<DateTime> ConfigLoadedAtAsync(CancellationToken cancellationToken) =>
         ScalarAsync<DateTime>("SELECT pg_conf_load_time()", cancellationToken);

@@ -15,6 +15,7 @@ internal static class ManagedFolders
     {
         var folders = new Folders();
         var server = desired.Server;
+        foreach (var (host, path, owner) in PairSwitch.StagedPaths(desired)) folders.AddStaged(host, path, owner);
         folders.Add(server.Host, server.DataDir, server.Owner,
             PemFiles.CaKey, PemFiles.CaCertificate, PemFiles.RootBundle, PemFiles.RootCrl, PemFiles.ServerKey, PemFiles.ServerCertificate,
             PemFiles.PostgresqlConf, Path.GetFileName(PendingFiles.ServerKey(server)),
@@ -54,21 +55,28 @@ internal static class ManagedFolders
 
     private sealed class Folders
     {
-        private readonly Dictionary<(string Host, string Path), (HashSet<string> Names, HashSet<string> Owners)> _folders = [];
+        private readonly Dictionary<(string Host, string Path), (HashSet<string> Names, HashSet<string> Owners, HashSet<string> Staged)> _folders = [];
 
         public void AddFile(string host, string path, string? owner) =>
             Add(host, Path.GetDirectoryName(path)!, owner, Path.GetFileName(path));
 
+        /// <summary>A staged copy is a name pemstate writes there too (through its private folder), and one it may find left whole.</summary>
+        public void AddStaged(string host, string path, string? owner)
+        {
+            AddFile(host, path, owner);
+            _folders[(host, Path.GetDirectoryName(path)!)].Staged.Add(Path.GetFileName(path));
+        }
+
         public void Add(string host, string folder, string? owner, params string[] names)
         {
             if (!_folders.TryGetValue((host, folder), out var known))
-                _folders[(host, folder)] = known = (new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal) { "root" });
+                _folders[(host, folder)] = known = (new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal) { "root" }, new HashSet<string>(StringComparer.Ordinal));
             known.Names.UnionWith(names);
             if (owner is not null) known.Owners.Add(owner);
         }
 
         public List<ManagedFolder> ToList() =>
             [.. _folders.OrderBy(f => f.Key.Host, StringComparer.Ordinal).ThenBy(f => f.Key.Path, StringComparer.Ordinal)
-                .Select(f => new ManagedFolder(f.Key.Host, f.Key.Path, f.Value.Names, f.Value.Owners))];
+                .Select(f => new ManagedFolder(f.Key.Host, f.Key.Path, f.Value.Names, f.Value.Owners, f.Value.Staged))];
     }
 }

@@ -9,7 +9,8 @@ namespace PemCertState.Execution;
 /// <summary>
 /// Installs a key and its certificate so that the pair a config names always belongs together, for any reader that finds
 /// the pair through that config (PostgreSQL at reload or start: postgresql.conf's ssl_key_file / ssl_cert_file; an agent
-/// that starts: agent.cfg's agent_ssl_key / agent_ssl_crt), at any instant, a crash included. Two renames can never
+/// that starts: agent.cfg's agent_ssl_key / agent_ssl_crt; Apache or NGINX at a reload: SSLCertificateKeyFile /
+/// SSLCertificateFile or ssl_certificate_key / ssl_certificate in PEM's block), at any instant, a crash included. Two renames can never
 /// replace two files at once, so the live names are replaced while nothing names them:
 /// <list type="number">
 /// <item>the new pair is written under staged names beside the live ones (<c>server.key.next</c>, <c>server.crt.next</c>);</item>
@@ -17,6 +18,8 @@ namespace PemCertState.Execution;
 /// <item>the live names get the new pair, key then certificate;</item>
 /// <item>the config gets its own bytes back (one atomic rename), and the staged pair is deleted.</item>
 /// </list>
+/// A kill anywhere in between leaves the staged copies, maybe with the config naming them: the next plan points the config at
+/// the live names (its settings step, after the pair step) and removes them last (<see cref="Planning.LeftoverCleanup"/>).
 /// The live names stay EDB's (server.key, agent&lt;ID&gt;.crt), so everything that expects them keeps working. A config that
 /// names other files, or none yet, is not touched: nothing reads the live names through it, and the settings step that
 /// points it at them comes after both are in place. A process that keeps the paths it read (a running PEM agent: libpq opens
@@ -26,6 +29,28 @@ internal static class PairSwitch
 {
     /// <summary>Appended to a live name for its staged copy.</summary>
     public const string Staged = ".next";
+
+    /// <summary>
+    /// Every staged copy a switch may write, from the inventory only: a kill inside <see cref="InstallAsync"/> leaves some of
+    /// them whole (a private key among them), and maybe the config naming them. The planner removes those it can prove are
+    /// its own (<see cref="Planning.LeftoverCleanup"/>) once the config names the live pair again.
+    /// </summary>
+    public static IEnumerable<(string Host, string Path, string? Owner)> StagedPaths(DesiredState desired)
+    {
+        var server = desired.Server;
+        yield return (server.Host, PemFiles.InDataDir(server, PemFiles.ServerKey) + Staged, server.Owner);
+        yield return (server.Host, PemFiles.InDataDir(server, PemFiles.ServerCertificate) + Staged, server.Owner);
+        foreach (var agent in desired.Agents.List)
+        {
+            yield return (agent.Host, PemFiles.AgentKey(desired.Agents, agent) + Staged, agent.Owner);
+            yield return (agent.Host, PemFiles.AgentCertificate(desired.Agents, agent) + Staged, agent.Owner);
+        }
+        if (desired.Web is { } web)
+        {
+            yield return (web.Host, web.KeyFile + Staged, web.Owner);
+            yield return (web.Host, web.CertificateFile + Staged, web.Owner);
+        }
+    }
 
     public static async Task InstallAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
         string keyPem, string certificatePem, string? owner, CancellationToken ct)
@@ -57,39 +82,61 @@ internal static class PairSwitch
         await host.WriteAtomicAsync(certificatePath, Encoding.ASCII.GetBytes(certificatePem), FileModes.Private, owner, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The config that names a pair, and how.</summary>
-    /// <param name="KeyDefault">What PostgreSQL uses when the setting is absent (agent.cfg has no defaults).</param>
-    private sealed record Naming(string Config, string KeySetting, string CertificateSetting, bool Postgresql, string? KeyDefault, string? CertificateDefault)
+    /// <summary>The config that names a pair, and how it is read and pointed elsewhere.</summary>
+    /// <param name="Read">The key and certificate the config's text names, as written (null: absent, or no default).</param>
+    /// <param name="Same">Whether a name as written is this path.</param>
+    /// <param name="Edit">The config's text with only the pair's two settings changed.</param>
+    private sealed record Naming(string Config, Func<string, (string? Key, string? Certificate)> Read, Func<string, string, bool> Same,
+        Func<string, string, string, string> Edit)
     {
-        /// <summary>postgresql.conf for the server's pair, agent.cfg for an agent's; null for a pair read by fixed names (the CA's) or by a web server (read on reload only).</summary>
+        /// <summary>
+        /// postgresql.conf for the server's pair, agent.cfg for an agent's, the web config (PEM's block) for the web server's;
+        /// null for a pair read by fixed names (the CA's).
+        /// </summary>
         public static Naming? Of(DesiredState desired, string address)
         {
             if (address == Addresses.ServerCertificate)
-                return new Naming(PemFiles.InDataDir(desired.Server, PemFiles.PostgresqlConf), "ssl_key_file", "ssl_cert_file", true,
-                    PemFiles.ServerKey, PemFiles.ServerCertificate);
+            {
+                var conf = PemFiles.InDataDir(desired.Server, PemFiles.PostgresqlConf);
+                return new Naming(conf,
+                    text =>
+                    {
+                        var settings = PostgresqlConf.Read(text, ["ssl_key_file", "ssl_cert_file"]);
+                        return (settings["ssl_key_file"] ?? PemFiles.ServerKey, settings["ssl_cert_file"] ?? PemFiles.ServerCertificate);
+                    },
+                    (name, path) => Planner.SamePath(desired.Server.DataDir, name, path),
+                    (text, key, certificate) => PostgresqlConf.Edit(text, [new("ssl_key_file", key), new("ssl_cert_file", certificate)],
+                        new HashSet<string>(Planner.QuotedSettings, StringComparer.OrdinalIgnoreCase)));
+            }
             if (Addresses.AgentId(address) is { } id && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent)
-                return new Naming(agent.Config, "agent_ssl_key", "agent_ssl_crt", false, null, null);
+            {
+                var folder = Path.GetDirectoryName(agent.Config) ?? "/";
+                return new Naming(agent.Config,
+                    text =>
+                    {
+                        var settings = AgentCfg.Read(text, ["agent_ssl_key", "agent_ssl_crt"]);
+                        return (settings["agent_ssl_key"], settings["agent_ssl_crt"]);
+                    },
+                    (name, path) => Planner.SamePath(folder, name, path),
+                    (text, key, certificate) => AgentCfg.Edit(text, [new("agent_ssl_key", key), new("agent_ssl_crt", certificate)]));
+            }
+            if (address == Addresses.WebCertificate && desired.Web is { } web)
+            {
+                var (keyDirective, certificateDirective) = (WebConfig.KeyDirective(web.Server), WebConfig.CertificateDirective(web.Server));
+                return new Naming(web.Config,
+                    text => WebConfig.Read(web, text) is { Problem: null } read
+                        ? (read.Settings.GetValueOrDefault(keyDirective), read.Settings.GetValueOrDefault(certificateDirective)) : default,
+                    Planner.SameWebPath,
+                    (text, key, certificate) => WebConfig.Edit(web, text, [new(keyDirective, key), new(certificateDirective, certificate)]));
+            }
             return null;
         }
 
-        /// <summary>What relative names in the config are relative to: the data directory, or agent.cfg's folder.</summary>
-        private string Folder => Path.GetDirectoryName(Config) ?? "/";
-
         /// <summary>Whether the config now names exactly this pair.</summary>
-        public bool Names(string text, string keyPath, string certificatePath)
-        {
-            var settings = Postgresql ? PostgresqlConf.Read(text, [KeySetting, CertificateSetting]) : AgentCfg.Read(text, [KeySetting, CertificateSetting]);
-            return (settings[KeySetting] ?? KeyDefault) is { } key && Planner.SamePath(Folder, key, keyPath)
-                && (settings[CertificateSetting] ?? CertificateDefault) is { } certificate && Planner.SamePath(Folder, certificate, certificatePath);
-        }
+        public bool Names(string text, string keyPath, string certificatePath) =>
+            Read(text) is ({ } key, { } certificate) && Same(key, keyPath) && Same(certificate, certificatePath);
 
         /// <summary>The config with only the pair's two settings changed.</summary>
-        public string Point(string text, string keyPath, string certificatePath)
-        {
-            KeyValuePair<string, string>[] settings = [new(KeySetting, keyPath), new(CertificateSetting, certificatePath)];
-            return Postgresql
-                ? PostgresqlConf.Edit(text, settings, new HashSet<string>(Planner.QuotedSettings, StringComparer.OrdinalIgnoreCase))
-                : AgentCfg.Edit(text, settings);
-        }
+        public string Point(string text, string keyPath, string certificatePath) => Edit(text, keyPath, certificatePath);
     }
 }

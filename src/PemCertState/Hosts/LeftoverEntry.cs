@@ -2,7 +2,8 @@ namespace PemCertState.Hosts;
 
 /// <summary>
 /// An entry of a managed folder named like what an interrupted write of pemstate's leaves there: its private folder
-/// (".pemstate-" and a random name) or an older pemstate's temp file ("*.pemstate-tmp"), with what lstat says of it.
+/// (".pemstate-" and a random name), an older pemstate's temp file ("*.pemstate-tmp") or the staged copy of a key and certificate
+/// switch ("*.next"), with what lstat says of it.
 /// Facts only: whether it is pemstate's is for the planner to judge, and the host checks it again before removing it.
 /// </summary>
 /// <param name="Mode">Permission bits, setuid, setgid and sticky included.</param>
@@ -16,6 +17,7 @@ public sealed record LeftoverEntry(string Name, LeftoverKind Kind, UnixFileMode 
     /// <summary>How many look-alikes a folder reports, and entries a private folder: a write leaves one, an account filling its folder with names must not grow the run.</summary>
     public const int MaxEntries = 64;
 
-    /// <summary>Names worth a look: the prefix of pemstate's private folders, the suffix of an older pemstate's temp files.</summary>
-    public static bool IsCandidate(ReadOnlySpan<byte> name) => name.StartsWith(".pemstate-"u8) || name.EndsWith(".pemstate-tmp"u8);
+    /// <summary>Names worth a look: the prefix of pemstate's private folders, the suffix of an older pemstate's temp files and
+    /// of the staged copies of a key and certificate switch (Execution.PairSwitch.Staged).</summary>
+    public static bool IsCandidate(ReadOnlySpan<byte> name) => name.StartsWith(".pemstate-"u8) || name.EndsWith(".pemstate-tmp"u8) || name.EndsWith(".next"u8);
 }

@@ -231,7 +231,8 @@ MAX_LEFTOVERS = 64  # LeftoverEntry.MaxEntries
 
 
 def is_candidate(name):
-    return name.startswith(b".pemstate-") or name.endswith(b".pemstate-tmp")
+    """Mirrors LeftoverEntry.IsCandidate."""
+    return name.startswith(b".pemstate-") or name.endswith(b".pemstate-tmp") or name.endswith(b".next")
 
 
 def leftover(name, st):

@@ -1,7 +1,7 @@
 namespace PemCertState.Inventory;
 
 /// <summary>The file names PEM uses (reference/pem-domain-facts.md), resolved for one inventory.</summary>
-internal static class PemFiles
+public static class PemFiles
 {
     public const string CaKey = "ca_key.key";
     public const string CaCertificate = "ca_certificate.crt";

@@ -17,6 +17,7 @@ internal static class DatabaseObserver
             var contexts = await database.SettingContextsAsync(cancellationToken).ConfigureAwait(false);
             var sources = await database.SettingSourcesAsync(cancellationToken).ConfigureAwait(false);
             var roles = await database.RolesAsync(AgentRoles(desired.Agents), cancellationToken).ConfigureAwait(false);
+            var (role, mayReload) = await database.ReloadPrivilegeAsync(cancellationToken).ConfigureAwait(false);
             IReadOnlyList<HbaRule> hba = [];
             string? hbaError = null;
             try
@@ -36,6 +37,8 @@ internal static class DatabaseObserver
                 RenewalJobEnabled = await database.RenewalJobEnabledAsync(cancellationToken).ConfigureAwait(false),
                 Contexts = contexts,
                 Sources = sources,
+                Role = role,
+                MayReload = mayReload,
             };
         }
         catch (PemDatabaseException e)

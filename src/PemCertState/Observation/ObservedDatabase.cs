@@ -32,6 +32,12 @@ public sealed record ObservedDatabase(
     /// <summary>pg_settings.sourcefile and sourceline of each SSL setting a file sets (superuser or pg_read_all_settings only; else empty).</summary>
     public IReadOnlyDictionary<string, (string File, int Line)> Sources { get; init; } = new Dictionary<string, (string, int)>();
 
+    /// <summary>The role pemstate logs in as, quoted as an SQL identifier; null when the database was not reached.</summary>
+    public string? Role { get; init; }
+
+    /// <summary>Whether that role may run pg_reload_conf() (has_function_privilege ... EXECUTE); null when the database was not reached.</summary>
+    public bool? MayReload { get; init; }
+
     public static ObservedDatabase NotReached(string target, string error, string? presentedSha256 = null) =>
         new(target, false, error, new Dictionary<string, string>(), new Dictionary<string, RoleFacts>(), [], null, presentedSha256);
 }

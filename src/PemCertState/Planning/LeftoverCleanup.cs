@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using PemCertState.Configuration;
 using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
@@ -12,7 +13,10 @@ namespace PemCertState.Planning;
 /// made by every write, the file renamed out of it) and an older pemstate's temp file (".NAME.&lt;32 hex&gt;.pemstate-tmp"),
 /// each holding a complete file, maybe a private key, that nothing reads. The next apply removes them, first (after moving
 /// state), when it can tell it made them (<see cref="LeftoverProof"/>); a look-alike it cannot tell is named in a warning and
-/// left alone, and so is an incomplete backup set of an interrupted run.
+/// left alone, and so is an incomplete backup set of an interrupted run. A key and certificate switch killed half-way
+/// (<see cref="PairSwitch"/>) leaves its staged copies ("server.key.next"), maybe with the config naming them: those are
+/// judged the same way, but removed last, once the plan's settings step has pointed the config at the live pair again
+/// (after that pair is right); one a config still names with no step to change it stays, with a warning.
 /// </summary>
 internal static partial class LeftoverCleanup
 {
@@ -21,7 +25,10 @@ internal static partial class LeftoverCleanup
         if (observed.Leftovers.Count == 0 && observed.IncompleteSets.Count == 0) return plan;
         var folders = Folders(desired, observed);
         var steps = new List<PlanStep>();
+        var staged = new List<PlanStep>();
         var warnings = new List<string>();
+        var named = NamedByConfigs(desired, observed);
+        var edited = plan.Steps.Where(s => s.Action == StepAction.EditSettings).SelectMany(s => s.Paths.Select(p => (s.Host, p))).ToHashSet();
         foreach (var group in observed.Leftovers.GroupBy(l => (l.Host, l.Folder)))
         {
             var strangers = new List<string>();
@@ -29,7 +36,14 @@ internal static partial class LeftoverCleanup
             {
                 if (Proof(folders, leftover.Host, leftover.Path) is not { } proof) continue; // not a name pemstate gives: not its business
                 if (proof.Problem(leftover.Entry) is { } why) strangers.Add($"{LeftoverProof.Quote(leftover.Entry.Name)} ({why})");
-                else steps.Add(new PlanStep(Addresses.Leftovers, leftover.Host, StepAction.RemoveLeftover, Reason(proof, leftover.Entry), [leftover.Path]));
+                else if (!folders[(leftover.Host, leftover.Folder)].Staged.Contains(leftover.Entry.Name))
+                    steps.Add(new PlanStep(Addresses.Leftovers, leftover.Host, StepAction.RemoveLeftover, Reason(proof, leftover.Entry), [leftover.Path]));
+                else if (named.GetValueOrDefault((leftover.Host, leftover.Path)) is { } config && !edited.Contains((leftover.Host, config)))
+                    warnings.Add($"{leftover.Host}:{leftover.Path} is the staged copy of an interrupted key and certificate switch, and {config} still names it "
+                        + "with no step in this plan to change that: left in place (removing it would leave the config naming a missing file). "
+                        + "Point the config at the live pair, then plan again");
+                else
+                    staged.Add(new PlanStep(Addresses.Leftovers, leftover.Host, StepAction.RemoveLeftover, StagedReason, [leftover.Path]));
             }
             if (strangers.Count > 0)
                 warnings.Add($"{group.Key.Host}:{group.Key.Folder} holds {strangers.Count} entr{(strangers.Count == 1 ? "y" : "ies")} named like what pemstate's interrupted "
@@ -39,7 +53,33 @@ internal static partial class LeftoverCleanup
         foreach (var set in observed.IncompleteSets)
             warnings.Add($"{set.Host}:{set.Folder} is an incomplete backup set: the interrupted run stopped while copying files into it, before its manifest.json. "
                 + "It restores nothing and no rollback picks it; it may hold copies of private keys (root's, 0600): remove it once you no longer need it. `pemstate backups` lists it");
-        return plan with { Steps = [.. steps, .. plan.Steps], Warnings = [.. plan.Warnings, .. warnings] };
+        return plan with { Steps = [.. steps, .. plan.Steps, .. staged], Warnings = [.. plan.Warnings, .. warnings] };
+    }
+
+    private const string StagedReason = "a key and certificate switch was interrupted (kill -9, power loss) and left this staged copy: a complete file, "
+        + "maybe a private key. Removed last, when the config names the live pair again; nothing reads it, and a private key nobody uses is one more place for it to leak from";
+
+    /// <summary>The key and certificate each config names now, with the file that names it: a staged copy among them must outlive that file's edit.</summary>
+    private static Dictionary<(string Host, string Path), string> NamedByConfigs(DesiredState desired, ObservedState observed)
+    {
+        var named = new Dictionary<(string Host, string Path), string>();
+        var server = observed.Server.Settings.File;
+        foreach (var setting in new[] { "ssl_key_file", "ssl_cert_file" })
+            if (Planner.ValueInFiles(observed.Server, setting) is { } value)
+                named.TryAdd((server.Host, Path.GetFullPath(value, desired.Server.DataDir)),
+                    observed.Server.Sources.TryGetValue(setting, out var source) ? source.File : server.Path); // an include, or postgresql.auto.conf, may set it
+        foreach (var agent in desired.Agents.List)
+        {
+            if (!observed.Agents.TryGetValue(agent.Id, out var seen)) continue;
+            foreach (var setting in new[] { "agent_ssl_key", "agent_ssl_crt" })
+                if (seen.Settings.Settings.GetValueOrDefault(setting) is { } value)
+                    named.TryAdd((agent.Host, Path.GetFullPath(value, Path.GetDirectoryName(agent.Config) ?? "/")), agent.Config);
+        }
+        if (desired.Web is { } web && observed.Web is { } seenWeb)
+            foreach (var directive in new[] { WebConfig.KeyDirective(web.Server), WebConfig.CertificateDirective(web.Server) })
+                if (seenWeb.Settings.Settings.GetValueOrDefault(directive) is { } value && Path.IsPathRooted(value))
+                    named.TryAdd((web.Host, Path.GetFullPath(value)), web.Config);
+        return named;
     }
 
     /// <summary>
@@ -55,6 +95,8 @@ internal static partial class LeftoverCleanup
         if (!folders.TryGetValue((host, Path.GetDirectoryName(path) ?? ""), out var folder)) return null;
         var name = Path.GetFileName(path);
         if (PrivateFolderName().IsMatch(name)) return new LeftoverProof(LeftoverKind.Folder, folder.Names, folder.Owners);
+        // A staged copy: written (through a private folder) with the live file's owner, as a regular file of one link.
+        if (folder.Staged.Contains(name)) return new LeftoverProof(LeftoverKind.Regular, folder.Names, folder.Owners);
         return TempFileName().Match(name) is { Success: true } temp && folder.Names.Contains(temp.Groups["name"].Value)
             ? new LeftoverProof(LeftoverKind.Regular, folder.Names, folder.Owners)
             : null;

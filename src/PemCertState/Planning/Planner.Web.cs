@@ -126,6 +126,6 @@ public static partial class Planner
     }
 
     /// <summary>The same file when both are absolute ("/a/./b" is "/a/b"); relative paths depend on ServerRoot / prefix, so only the same text counts.</summary>
-    private static bool SameWebPath(string have, string want) =>
+    internal static bool SameWebPath(string have, string want) =>
         have == want || (Path.IsPathRooted(have) && string.Equals(Path.GetFullPath(have), Path.GetFullPath(want), StringComparison.Ordinal));
 }

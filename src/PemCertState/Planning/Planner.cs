@@ -53,9 +53,10 @@ public static partial class Planner
         var held = desired.Agents.List.Select(a => (Agent: a, Why: observed.Agents.TryGetValue(a.Id, out var seen) ? Held(a, seen) : null))
             .Where(h => h.Why is not null).Select(h => (h.Agent, h.Why!)).ToList();
         if (held.Count > 0) return WithoutHeld(desired, observed, now, options, held);
-        var plan = StateMigration.Judge(desired, observed, LeftoverCleanup.Judge(desired, observed, FolderSafety.Judge(desired, observed, desired.Ca.Source == CaSource.Trusted
-            ? TrustedCaPlanner.Create(desired, observed, now)
-            : CreateSelfSigned(desired, observed, now, options))));
+        var plan = StateMigration.Judge(desired, observed, LeftoverCleanup.Judge(desired, observed, FolderSafety.Judge(desired, observed,
+            ServerLoad.JudgeReloadPrivilege(desired.Server, observed, desired.Ca.Source == CaSource.Trusted
+                ? TrustedCaPlanner.Create(desired, observed, now)
+                : CreateSelfSigned(desired, observed, now, options)))));
         // A lock no step can clear: while it is there, apply refuses this plan, and the person should know why first.
         return observed.StateFolder is { Locks.Count: > 0 } state ? plan with { Warnings = [.. plan.Warnings, .. state.Locks.Select(l => l.Summary)] } : plan;
     }

@@ -1,6 +1,7 @@
 using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
+using PemCertState.Observation;
 using PemCertState.State;
 
 namespace PemCertState.Planning;
@@ -8,15 +9,21 @@ namespace PemCertState.Planning;
 /// <summary>
 /// The steps that put back the files of one backup set (all its folders, on every host): back up
 /// what is there now, restore each file's bytes, mode and owner, then the restarts those files
-/// need, the web server's (config test, reload) and the agents' before the server's, as in every apply. Pure.
+/// need, the web server's (config test, reload) and the agents' before the server's, as in every apply. The server is
+/// reloaded where apply would reload it (<see cref="ServerLoad"/>): the restored files are SSL files and ssl settings, which
+/// PostgreSQL 10 and later re-read on reload; it is restarted only where apply would restart it, or when the restored
+/// postgresql.conf also changes another setting (edited by hand since the backup), which a reload may not apply. Pure.
 /// </summary>
 public static class RollbackPlanner
 {
     /// <param name="sets">Sets that passed <see cref="BackupManifestReader"/>: every path is one the inventory manages in
     /// that folder, every backup file a plain name in it, every hash present.</param>
+    /// <param name="observed">The hosts now: what the database says of its SSL settings decides reload or restart, as in apply.</param>
     /// <param name="continuation">An interrupted rollback to the same sets that this one finishes: what it replaces goes into that
     /// run's set, and files already kept there are not copied again.</param>
-    public static Plan Create(DesiredState desired, IReadOnlyList<BackupSet> sets, RollbackContinuation? continuation = null)
+    /// <param name="otherSettings">Settings other than ssl* whose value the restored postgresql.conf changes (<see cref="OtherSettingsChanged"/>).</param>
+    public static Plan Create(DesiredState desired, IReadOnlyList<BackupSet> sets, ObservedState observed, RollbackContinuation? continuation = null,
+        IReadOnlyList<string>? otherSettings = null)
     {
         var restorable = RestorableFiles.ByFolder(desired);
         var steps = new List<PlanStep>();
@@ -66,14 +73,43 @@ public static class RollbackPlanner
                 steps.Add(new PlanStep(Addresses.AgentRestart(id), agent.Host, StepAction.Restart,
                     "the agent reads the restored files only when it starts", [], Command: command));
         }
-        if (restartServer && desired.Server.Restart is { } serverRestart)
+        if (restartServer && otherSettings is { Count: > 0 } others && desired.Server.Restart is { } serverRestart)
             steps.Add(new PlanStep(Addresses.ServerRestart, desired.Server.Host, StepAction.Restart,
-                "PostgreSQL loads the restored SSL files on restart; last, after every agent", [], Command: serverRestart));
-        return new Plan(steps, continuation is null ? null : [continuation.Note])
+                $"the restored postgresql.conf also changes {string.Join(", ", others)}, which a reload may not apply; PostgreSQL loads it on restart; last, after every agent",
+                [], Command: serverRestart));
+        else if (restartServer && ServerLoad.Step(desired.Server, observed, verb => $"PostgreSQL loads the restored SSL files on {verb}; last, after every agent") is { } load)
+            steps.Add(load);
+        return ServerLoad.JudgeReloadPrivilege(desired.Server, observed, new Plan(steps, continuation is null ? null : [continuation.Note])
         {
             RollbackOf = sets.Count > 0 ? sets[0].Id : null,
             BackupId = continuation?.BackupId,
-        };
+        });
+    }
+
+    /// <summary>
+    /// The settings, other than ssl*, whose effective value differs between <paramref name="current"/> and
+    /// <paramref name="restored"/> postgresql.conf (an include differing counts as "include"): what a rollback restores
+    /// beyond what pemstate itself writes, when someone edited the file since its backup. Sorted; empty when none.
+    /// </summary>
+    public static IReadOnlyList<string> OtherSettingsChanged(string current, string restored)
+    {
+        static Dictionary<string, string> Effective(string text)
+        {
+            var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            var includes = new List<string>();
+            foreach (var directive in Configuration.PostgresqlConf.Directives(text))
+            {
+                if (directive.IsInclude) includes.Add($"{directive.Name.ToLowerInvariant()} {directive.Value}");
+                else settings[directive.Name] = directive.Value;
+            }
+            settings["include"] = string.Join("\n", includes);
+            return settings;
+        }
+        var (before, after) = (Effective(current), Effective(restored));
+        return [.. before.Keys.Union(after.Keys, StringComparer.OrdinalIgnoreCase)
+            .Where(name => !name.StartsWith("ssl", StringComparison.OrdinalIgnoreCase))
+            .Where(name => before.GetValueOrDefault(name) != after.GetValueOrDefault(name))
+            .Select(name => name.ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal)];
     }
 
     /// <summary>

@@ -51,6 +51,35 @@ internal static class ServerLoad
     {
         if (server.Reload is not { } reload) return null;
         if (observed.Database is not { Reached: true } database) return reload.Command is null ? null : reload;
+        // pg_reload_conf() the role may not run: server.restart instead, when there is one (else the plan is refused, below).
+        if (reload.Command is null && database.MayReload == false && server.Restart is not null) return null;
         return PemDatabase.SslSettingNames.Any(name => database.Contexts.GetValueOrDefault(name) == "postmaster") ? null : reload;
+    }
+
+    /// <summary>
+    /// Before any file changes: a reload over server.database by a role without EXECUTE on pg_reload_conf() fails only after
+    /// the files it should load were replaced. With server.restart the plan restarts instead (<see cref="Reload"/>) and a
+    /// warning says what that costs and how to reload; without it, apply refuses the plan. Either way the role and the GRANT
+    /// that fixes it are named.
+    /// </summary>
+    public static Plan JudgeReloadPrivilege(ServerSpec server, ObservedState observed, Plan plan)
+    {
+        if (server.Reload is not { Command: null } || observed.Database is not { Reached: true, MayReload: false } database) return plan;
+        var role = database.Role ?? "the role of server.database";
+        var fix = $"as a superuser run `GRANT EXECUTE ON FUNCTION pg_reload_conf() TO {role};`";
+        if (plan.Steps.Any(s => s.Action == StepAction.Reload && s.Command is null && s.Host == server.Host))
+            return plan with
+            {
+                Refusals = [.. plan.Refusals, $"the server is to be reloaded with SELECT pg_reload_conf() over server.database, but {role}, the role pemstate logs in as, "
+                    + $"may not run it (no EXECUTE on pg_reload_conf()), so the reload would fail after the files changed; and server.restart is not set. {fix}, "
+                    + "or set server.reload to a command (pg_ctl reload), then plan again"],
+            };
+        if (plan.Steps.Any(s => s.Action == StepAction.Restart && s.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth))
+            return plan with
+            {
+                Warnings = [.. plan.Warnings, $"{role}, the role pemstate logs in as, may not run pg_reload_conf() (no EXECUTE on it), so PostgreSQL is restarted "
+                    + $"(server.restart) instead of reloaded, which drops every connection. {fix}, or set server.reload to a command (pg_ctl reload), and it is reloaded"],
+            };
+        return plan;
     }
 }

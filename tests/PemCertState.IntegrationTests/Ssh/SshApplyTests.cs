@@ -87,6 +87,38 @@ public sealed class SshApplyTests(SshdFixture sshd) : IClassFixture<SshdFixture>
     }
 
     [Fact]
+    public async Task Staged_copies_a_killed_switch_left_are_found_over_ssh_and_removed_after_the_config_names_the_live_pair_again()
+    {
+        // Given a converged server and agent over SSH, then what a switch killed half-way leaves: the agent's staged pair,
+        // agent.cfg naming it, and a server.key.next that is a symbolic link (not pemstate's)
+        var host = sshd.Start("staged0");
+        using var lab = SshLab.Create(sshd, [host], agents: 1);
+        Assert.True((await lab.ApplyAsync()).Result.Succeeded);
+        var (key, certificate) = (Path.Combine(lab.CertDir(1), "agent1.key"), Path.Combine(lab.CertDir(1), "agent1.crt"));
+        foreach (var live in new[] { key, certificate })
+        {
+            File.Copy(live, live + PemCertState.Execution.PairSwitch.Staged);
+            File.SetUnixFileMode(live + PemCertState.Execution.PairSwitch.Staged, Private);
+        }
+        var config = File.ReadAllText(lab.AgentConfig(1));
+        File.WriteAllText(lab.AgentConfig(1), config.Replace(key, key + ".next", StringComparison.Ordinal).Replace(certificate, certificate + ".next", StringComparison.Ordinal));
+        var link = Path.Combine(lab.DataDir, PemFiles.ServerKey + PemCertState.Execution.PairSwitch.Staged);
+        File.CreateSymbolicLink(link, Path.Combine(lab.DataDir, PemFiles.ServerKey));
+
+        // When the next apply runs over SSH
+        var (plan, result) = await lab.ApplyAsync();
+
+        // Then agent.cfg names the live pair again, the staged copies were removed last, and the link was named and left alone
+        Assert.True(result.Succeeded, result.Failure);
+        Assert.Equal(config, File.ReadAllText(lab.AgentConfig(1)));
+        Assert.Equal([certificate + ".next", key + ".next"], plan.Steps.SkipWhile(s => s.Action != Planning.StepAction.RemoveLeftover).Select(s => s.Paths[0]).Order(StringComparer.Ordinal));
+        Assert.Contains(plan.Warnings, w => w.Contains("\"server.key.next\" (it is a symbolic link)", StringComparison.Ordinal));
+        Assert.False(File.Exists(key + ".next") || File.Exists(certificate + ".next"));
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        File.Delete(link);
+    }
+
+    [Fact]
     public async Task A_pair_replaced_over_ssh_leaves_its_config_byte_for_byte_and_no_staged_copy()
     {
         // Given a converged server and agent over SSH, then the server's and the agent's keys deleted

@@ -12,7 +12,7 @@ namespace PemCertState.Tests.Execution;
 /// lost: right after a managed file's rename (before the journal or anything else hears of it), and right after a restart
 /// command ran (before its record); once, twice and three times in a row, during a fresh apply, a renewal and a CA rotation.
 /// After each, plain `apply` runs as a person would rerun it, and then: it converged, the plan is empty, verify passes, no
-/// file is lost, and every consumer runs the files on disk: each restart command records the SHA-256 of the files it loads,
+/// file is lost, no temp file or staged copy (PairSwitch) is left, and every consumer runs the files on disk: each restart command records the SHA-256 of the files it loads,
 /// and the last record of each must equal them.
 /// </summary>
 [Trait("Category", "Crash")]
@@ -118,7 +118,8 @@ public sealed class CrashCampaignTests(ITestOutputHelper output)
         var filesLost = FilesLost(lab, problems);
         var restartsLost = RestartsLost(lab, problems);
         var tempLeft = Directory.EnumerateFileSystemEntries(lab.Root, "*", SearchOption.AllDirectories)
-            .Count(p => Path.GetFileName(p).StartsWith(".pemstate-", StringComparison.Ordinal) || p.EndsWith(".pemstate-tmp", StringComparison.Ordinal));
+            .Count(p => Path.GetFileName(p).StartsWith(".pemstate-", StringComparison.Ordinal) || p.EndsWith(".pemstate-tmp", StringComparison.Ordinal)
+                || p.EndsWith(PemCertState.Execution.PairSwitch.Staged, StringComparison.Ordinal));
         var convergedNow = final.ExitCode == 0 && plan.Steps.Count == 0 && findings.Count == 0 && !File.Exists(Path.Combine(lab.StateDir, PemCertState.Execution.ApplyLock.FileName));
         return new Row(points, landed, convergedNow, filesLost, restartsLost, tempLeft, problems.Count == 0 ? null : string.Join("; ", problems));
     }

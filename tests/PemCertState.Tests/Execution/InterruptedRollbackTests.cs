@@ -85,7 +85,8 @@ public sealed class InterruptedRollbackTests
         var desired = lab.Desired;
         await using var hosts = new PemCertState.Hosts.HostSet(desired);
         var sets = (await PemCertState.Execution.BackupCatalog.ListAsync(desired, hosts, CancellationToken.None)).Sets.Where(s => s.Id == TargetId).ToList();
-        return PemCertState.Planning.RollbackPlanner.Create(desired, sets).Steps.Count;
+        var observed = await new PemCertState.Observation.Observer(hosts).ObserveAsync(desired, CancellationToken.None);
+        return PemCertState.Planning.RollbackPlanner.Create(desired, sets, observed).Steps.Count;
     }
 
     /// <summary>Every file a backup id's manifests record (all its folders), with the SHA-256 recorded for it; the first entry of a path wins, as in a rollback.</summary>

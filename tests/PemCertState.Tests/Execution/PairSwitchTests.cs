@@ -27,7 +27,7 @@ public sealed class PairSwitchTests
         var config = lab.AgentConfig(1);
         var before = await File.ReadAllBytesAsync(config);
         var seen = new List<string>();
-        var host = new WatchingHost(new LocalHost("pem", lab.Root), () => seen.Add(NamedPair(config, AgentCfgPaths(config))));
+        var host = new WatchedHost(new LocalHost("pem", lab.Root), (_, _) => seen.Add(NamedPairs.Describe(config, NamedPairs.InAgentCfg(config))));
 
         // When a new pair is installed
         var (key, certificate) = NewPair();
@@ -53,7 +53,7 @@ public sealed class PairSwitchTests
         await File.WriteAllTextAsync(conf, (await File.ReadAllTextAsync(conf)).Replace("ssl_key_file", "#ssl_key_file", StringComparison.Ordinal));
         var before = await File.ReadAllBytesAsync(conf);
         var seen = new List<string>();
-        var host = new WatchingHost(new LocalHost("pem", lab.Root), () => seen.Add(NamedPair(conf, ServerPaths(lab.DataDir, conf))));
+        var host = new WatchedHost(new LocalHost("pem", lab.Root), (_, _) => seen.Add(NamedPairs.Describe(conf, NamedPairs.InPostgresqlConf(lab.DataDir, conf))));
 
         // When a new server pair is installed
         var (key, certificate) = NewPair();
@@ -66,6 +66,68 @@ public sealed class PairSwitchTests
         Assert.Equal(certificate, await File.ReadAllTextAsync(Path.Combine(lab.DataDir, "server.crt")));
     }
 
+    public static TheoryData<string> WebServers() => ["apache", "nginx"];
+
+    [Theory]
+    [MemberData(nameof(WebServers))]
+    public async Task While_the_web_pair_is_replaced_the_web_config_never_names_a_key_and_certificate_that_do_not_belong_together(string server)
+    {
+        // Given a converged lab whose web server (Apache or NGINX) reads PEM's pair through PEM's block of its config
+        using var lab = server == "apache" ? Planning.WebPlannerTests.WebLab() : NginxLab();
+        await lab.ApplyAsync();
+        var web = lab.Desired.Web!;
+        var before = await File.ReadAllBytesAsync(web.Config);
+        var seen = new List<string>();
+        var operations = new List<string>();
+        var host = new WatchedHost(new LocalHost("pem", lab.Root), (operation, path) =>
+        {
+            operations.Add($"{operation} {Path.GetFileName(path)}");
+            seen.Add(NamedPairs.Describe(web.Config, NamedPairs.InWebConfig(web)));
+        });
+
+        // When a new web pair is installed
+        var (key, certificate) = NewPair();
+        await PairSwitch.InstallAsync(host, lab.Desired, Addresses.WebCertificate, web.KeyFile, web.CertificateFile, key, certificate, null, CancellationToken.None);
+
+        // Then a reload at any instant found a pair that belongs together: the staged copies were written, the config pointed
+        // at them, the live names replaced, the config given its bytes back and the staged copies deleted, in that order
+        Assert.All(seen, s => Assert.Equal("matches", s));
+        var (keyName, certificateName, configName) = (Path.GetFileName(web.KeyFile), Path.GetFileName(web.CertificateFile), Path.GetFileName(web.Config));
+        Assert.Equal(
+            [$"write {keyName}.next", $"write {certificateName}.next", $"write {configName}", $"write {keyName}", $"write {certificateName}",
+             $"write {configName}", $"delete {keyName}.next", $"delete {certificateName}.next"],
+            operations);
+        Assert.Equal(before, await File.ReadAllBytesAsync(web.Config));
+        Assert.Equal(certificate, await File.ReadAllTextAsync(web.CertificateFile));
+        Assert.Equal(key, await File.ReadAllTextAsync(web.KeyFile));
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(web.KeyFile)!, "*" + PairSwitch.Staged));
+    }
+
+    /// <summary>PEM's NGINX server block beside a neighbour's, commands that only log.</summary>
+    private static Lab NginxLab()
+    {
+        var lab = Lab.Create(agents: 1);
+        Directory.CreateDirectory(Path.Combine(lab.Root, "web"));
+        File.WriteAllText(Path.Combine(lab.Root, "web", "pem.conf"),
+            "server {\n    listen 443 ssl;\n    server_name intranet.example.com;\n    ssl_certificate /etc/ssl/intranet.crt;\n    ssl_certificate_key /etc/ssl/intranet.key;\n}\n\n"
+            + "server {\n    listen 8443 ssl;\n    server_name pem.example.com;\n    ssl_certificate /usr/edb/pem/resources/server-pem.crt;\n    ssl_certificate_key /usr/edb/pem/resources/server-pem.key;\n}\n");
+        File.AppendAllText(lab.InventoryPath, """
+            web:
+              host: pem
+              server: nginx
+              config: web/pem.conf
+              certificate_file: web/resources/server-pem.crt
+              key_file: web/resources/server-pem.key
+              subject: /C=IN/O=EDB/CN=pem.example.com
+              subject_alt_names: [pem.example.com, 127.0.0.1]
+              key: { algorithm: ecdsa, curve: p256 }
+              test: echo test >> restarts.log
+              reload: echo reload >> restarts.log
+
+            """);
+        return lab;
+    }
+
     [Fact]
     public async Task A_config_that_names_other_files_is_left_alone()
     {
@@ -75,7 +137,7 @@ public sealed class PairSwitchTests
         var config = lab.AgentConfig(1);
         await File.WriteAllTextAsync(config, "[PEM/agent]\nagent_ssl_key=/elsewhere/a.key\nagent_ssl_crt=/elsewhere/a.crt\n");
         var writes = 0;
-        var host = new WatchingHost(new LocalHost("pem", lab.Root), () => writes++);
+        var host = new WatchedHost(new LocalHost("pem", lab.Root), (_, _) => writes++);
 
         // When a new pair is installed
         var (key, certificate) = NewPair();
@@ -93,62 +155,5 @@ public sealed class PairSwitchTests
         var key = KeyGenerator.Generate(KeySpec.EcdsaP256);
         var certificate = ca.Issue("/CN=agent1", key.Public, LeafUsage.Client, Lab.Today, TimeSpan.FromDays(30));
         return (PemCodec.EncodePrivateKey(key.Private), PemCodec.EncodeCertificate(certificate));
-    }
-
-    private static (string Key, string Certificate) AgentCfgPaths(string config)
-    {
-        var settings = AgentCfg.Read(File.ReadAllText(config), ["agent_ssl_key", "agent_ssl_crt"]);
-        var folder = Path.GetDirectoryName(config)!;
-        return (Path.GetFullPath(settings["agent_ssl_key"]!, folder), Path.GetFullPath(settings["agent_ssl_crt"]!, folder));
-    }
-
-    private static (string Key, string Certificate) ServerPaths(string dataDir, string conf)
-    {
-        var settings = PostgresqlConf.Read(File.ReadAllText(conf), ["ssl_key_file", "ssl_cert_file"]);
-        return (Path.GetFullPath(settings["ssl_key_file"] ?? "server.key", dataDir), Path.GetFullPath(settings["ssl_cert_file"] ?? "server.crt", dataDir));
-    }
-
-    /// <summary>"matches", or what is wrong with the pair the config names now.</summary>
-    private static string NamedPair(string config, (string Key, string Certificate) named)
-    {
-        if (!File.Exists(named.Key) || !File.Exists(named.Certificate)) return $"{config} names {named.Key} / {named.Certificate}, which are not both there";
-        var key = PemCodec.DecodePrivateKey(File.ReadAllBytes(named.Key))!;
-        var certificate = PemCodec.DecodeCertificates(File.ReadAllBytes(named.Certificate))[0];
-        return Fingerprints.PublicKey(key.Public) == Fingerprints.PublicKey(certificate.GetPublicKey())
-            ? "matches" : $"{named.Key} does not belong to {named.Certificate}";
-    }
-
-    /// <summary>A local host that calls <c>after</c> once each write or delete has happened, the moment a reader could look.</summary>
-    private sealed class WatchingHost(IHost inner, Action after) : IHost
-    {
-        public string Name => inner.Name;
-
-        public Task<FileSnapshot> ReadAsync(string path, CancellationToken ct) => inner.ReadAsync(path, ct);
-
-        public Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken ct) => inner.ReadAsync(path, maxBytes, ct);
-
-        public async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken ct)
-        {
-            await inner.WriteAtomicAsync(path, content, mode, owner, ct);
-            after();
-        }
-
-        public async Task DeleteAsync(string path, CancellationToken ct)
-        {
-            await inner.DeleteAsync(path, ct);
-            after();
-        }
-
-        public Task<bool> TryDeleteUnchangedAsync(string path, ReadOnlyMemory<byte> expected, CancellationToken ct) => inner.TryDeleteUnchangedAsync(path, expected, ct);
-        public Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken ct) => inner.RemoveLeftoverAsync(path, proof, ct);
-        public Task SetModeAsync(string path, UnixFileMode mode, CancellationToken ct) => inner.SetModeAsync(path, mode, ct);
-        public Task SetOwnerAsync(string path, string owner, CancellationToken ct) => inner.SetOwnerAsync(path, owner, ct);
-        public Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken ct) => inner.EnsureDirectoryAsync(path, mode, ct);
-        public Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken ct) => inner.TryCreateExclusiveAsync(path, content, mode, ct);
-        public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken ct) => inner.AppendAsync(path, content, mode, ct);
-        public Task DeleteDirectoryAsync(string path, CancellationToken ct) => inner.DeleteDirectoryAsync(path, ct);
-        public Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken ct) => inner.ListAsync(path, ct);
-        public Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken ct) => inner.RunAsync(command, timeout, ct);
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

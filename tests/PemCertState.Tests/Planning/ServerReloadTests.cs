@@ -81,6 +81,35 @@ public sealed class ServerReloadTests
         Assert.Equal((Addresses.ServerRestart, StepAction.Restart), (plan.Steps[^1].Address, plan.Steps[^1].Action));
     }
 
+    [Fact]
+    public async Task A_role_that_may_not_run_pg_reload_conf_restarts_the_server_with_a_warning_or_without_a_restart_command_is_refused()
+    {
+        // Given an empty lab whose server reloads over server.database, reached as a role without EXECUTE on pg_reload_conf()
+        using var lab = Lab.Create();
+        var desired = lab.Desired with { Server = lab.Desired.Server with { Database = Database, Reload = new ServerReload(null) } };
+        var observed = await lab.ObserveAsync() with { Database = Reached("sighup") with { Role = "\"pem admin\"", MayReload = false } };
+
+        // When it is planned with server.restart, and without it, and with a reload command instead of the database
+        var withRestart = Planner.Create(desired, observed, Lab.Today);
+        var withoutRestart = Planner.Create(desired with { Server = desired.Server with { Restart = null } }, observed, Lab.Today);
+        var withCommand = Planner.Create(desired with { Server = desired.Server with { Reload = new ServerReload(Reload) } }, observed, Lab.Today);
+
+        // Then with a restart command the server restarts, and a warning names the role and the GRANT
+        const string grant = "GRANT EXECUTE ON FUNCTION pg_reload_conf() TO \"pem admin\";";
+        Assert.Equal((Addresses.ServerRestart, StepAction.Restart), (withRestart.Steps[^1].Address, withRestart.Steps[^1].Action));
+        Assert.Contains(withRestart.Warnings, w => w.StartsWith("\"pem admin\", the role pemstate logs in as, may not run pg_reload_conf()", StringComparison.Ordinal)
+            && w.Contains(grant, StringComparison.Ordinal));
+        Assert.Empty(withRestart.Refusals);
+        // without one the plan is refused, before any step runs, with the same fix
+        var refusal = Assert.Single(withoutRestart.Refusals);
+        Assert.Contains("\"pem admin\", the role pemstate logs in as, may not run it", refusal, StringComparison.Ordinal);
+        Assert.Contains(grant, refusal, StringComparison.Ordinal);
+        // and a reload command does not need the privilege: nothing is said
+        Assert.Equal((Addresses.ServerReload, StepAction.Reload, Reload), (withCommand.Steps[^1].Address, withCommand.Steps[^1].Action, withCommand.Steps[^1].Command));
+        Assert.Empty(withCommand.Refusals);
+        Assert.DoesNotContain(withCommand.Warnings, w => w.Contains("pg_reload_conf", StringComparison.Ordinal));
+    }
+
     private static readonly DatabaseSpec Database = new("127.0.0.1", 5432, "pem", "postgres", null, "verify-full");
 
     private static ObservedDatabase Reached(string sslContext) =>
