@@ -37,11 +37,23 @@ internal static partial class Posix
 
     private static readonly Lock NameLock = new();
     private static readonly Dictionary<uint, string> NamesByUid = [];
+    private static (DateTime Written, long Length) passwdSeen;
 
+    /// <summary>
+    /// The name of a uid, looked up once per version of /etc/passwd: an account deleted and another made with its uid
+    /// (useradd reuses them) is named as it is now, even in a process that lives on (a test host, a service).
+    /// </summary>
     public static string UserName(uint uid)
     {
         lock (NameLock)
         {
+            var passwd = new FileInfo("/etc/passwd");
+            var stamp = passwd.Exists ? (passwd.LastWriteTimeUtc, passwd.Length) : default;
+            if (stamp != passwdSeen)
+            {
+                NamesByUid.Clear();
+                passwdSeen = stamp;
+            }
             if (NamesByUid.TryGetValue(uid, out var known)) return known;
             var entry = getpwuid(uid);
             var name = entry == IntPtr.Zero ? uid.ToString(System.Globalization.CultureInfo.InvariantCulture)

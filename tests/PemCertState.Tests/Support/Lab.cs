@@ -147,7 +147,7 @@ internal sealed partial class Lab : IDisposable
         var operation = new PemCertState.Application.ApplyOperation(desired => new HostSet(desired), NullLoggerFactory.Instance, new FixedClock(now ?? Today));
         var outcome = await operation.RunAsync(new PemCertState.Application.ApplyRequest(InventoryPath) { Parallelism = 2 }, said.Add, CancellationToken.None);
         Xunit.Assert.True(outcome.Status is PemCertState.Application.ApplyStatus.Done or PemCertState.Application.ApplyStatus.NothingToDo,
-            $"apply ended {outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}");
+            $"apply ended {outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}\n{string.Join("\n", outcome.Plan?.Warnings ?? [])}\n{string.Join("\n", outcome.Plan?.Refusals ?? [])}");
         return (outcome.Plan!, outcome.Result ?? new ApplyResult([], null, null, []));
     }
 
