@@ -38,7 +38,7 @@ internal static partial class Verbs
         if (outFile is not null)
         {
             var saved = new SavedPlanContext(Path.GetFullPath(file), RunScope.InventorySha256(file), ObservedFingerprint.Of(observed));
-            try { await SavePlanAsync(outFile, PlanJsonRenderer.Render(plan, saved), ct).ConfigureAwait(false); }
+            try { await ReplacedFile.WriteAsync(outFile, PlanJsonRenderer.Render(plan, saved), ReplacedFile.Private, ct).ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 Console.Error.Write($"pemstate: cannot save the plan to {outFile}: {e.Message}\n");
@@ -412,33 +412,6 @@ internal static partial class Verbs
     /// follows a link), flushed, then renamed over the destination. rename(2) replaces a symlink at --out instead of
     /// writing through it, so a link planted there cannot point pemstate, running as root, at another file.
     /// </summary>
-    private static async Task SavePlanAsync(string outFile, string text, CancellationToken ct)
-    {
-        var destination = Path.GetFullPath(outFile);
-        var temp = Path.Combine(Path.GetDirectoryName(destination)!, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.tmp");
-        var create = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        try
-        {
-            var stream = new FileStream(temp, create);
-            await using (stream.ConfigureAwait(false))
-            {
-                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, destination, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
-
     public static async Task<int> VerifyAsync(string file, bool connect, VerbContext context, RemoteOptions remote, CancellationToken ct)
     {
         if (await LoadAsync(file, remote, ct).ConfigureAwait(false) is not var (desired, _)) return ExitCodes.Error;

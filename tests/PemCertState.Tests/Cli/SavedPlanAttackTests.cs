@@ -146,7 +146,7 @@ public sealed class SavedPlanAttackTests : IDisposable
     }
 
     [Fact]
-    public void A_symlink_at_out_is_replaced_never_followed()
+    public void A_symlink_at_out_is_refused_never_followed()
     {
         // Given change.plan is a link to a file pemstate must not write
         File.CreateSymbolicLink(SavedPlan, Victim);
@@ -154,15 +154,16 @@ public sealed class SavedPlanAttackTests : IDisposable
         var mode = File.GetUnixFileMode(Victim);
 
         // When
-        SavePlan();
+        var plan = Pemstate.Run(_lab.Root, "plan", "--out", "change.plan");
 
-        // Then the victim keeps its bytes and mode; change.plan is now the plan itself, 0600, and applies
+        // Then it is refused as status --out and report --out refuse one (whoever planted it meant the write for somewhere
+        // else): the victim keeps its bytes and mode, the link stays, and no temp file is left
+        Assert.Equal(1, plan.ExitCode);
+        Assert.Contains($"pemstate: cannot save the plan to change.plan: {SavedPlan} is a symbolic link; give the real file", plan.Stderr, StringComparison.Ordinal);
         Assert.Equal(victim, Sha256(Victim));
         Assert.Equal(mode, File.GetUnixFileMode(Victim));
-        Assert.Null(new FileInfo(SavedPlan).LinkTarget);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(SavedPlan));
-        var apply = Pemstate.Run(_lab.Root, "apply", "change.plan");
-        Assert.True(apply.ExitCode == 0, apply.Stderr);
+        Assert.Equal(Victim, new FileInfo(SavedPlan).LinkTarget);
+        Assert.Empty(Directory.EnumerateFiles(_lab.Root, ".change.plan.*"));
     }
 
     [Fact]
