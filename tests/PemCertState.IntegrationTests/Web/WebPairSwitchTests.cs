@@ -5,6 +5,7 @@ using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
 using PemCertState.Planning;
 using Xunit;
+using WatchedHost = PemCertState.Tests.Support.WatchedHost;
 
 namespace PemCertState.IntegrationTests.Web;
 
