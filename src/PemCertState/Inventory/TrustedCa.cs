@@ -80,12 +80,12 @@ internal static class TrustedCa
             return [];
         }
         if (bundle.Count == 0) return crls;
-        foreach (var crl in crls.Where(crl => !bundle.Any(c => c.SubjectDN.Equivalent(crl.IssuerDN) && SignsCrl(c, crl))))
+        foreach (var crl in crls.Where(crl => !bundle.Any(c => c.SubjectDN.Equivalent(crl.IssuerDN) && ChainCheck.Signs(c, crl))))
             rules.ErrorAtValue("/ca/crl",
                 $"ca.crl: {path} holds a CRL issued by {DistinguishedNames.Format(crl.IssuerDN)}, not by a CA in ca.certificate; " +
                 "PostgreSQL would reject every agent login with 'unknown ca'. Give the trusted CA's CRL, or none");
         // PostgreSQL checks revocation for every CA in the chain: one without its CRL fails every login.
-        foreach (var ca in bundle.Where(ca => !crls.Any(crl => ca.SubjectDN.Equivalent(crl.IssuerDN) && SignsCrl(ca, crl))))
+        foreach (var ca in bundle.Where(ca => !crls.Any(crl => ca.SubjectDN.Equivalent(crl.IssuerDN) && ChainCheck.Signs(ca, crl))))
             rules.ErrorAtValue("/ca/crl",
                 $"ca.crl: {path} has no CRL from {DistinguishedNames.Format(ca.SubjectDN)}; PostgreSQL checks the CRL of every CA in root.crt " +
                 "and would reject every agent. Put each CA's CRL in the file (cat root.crl intermediate.crl), or write none");
@@ -112,19 +112,6 @@ internal static class TrustedCa
         {
             rules.ErrorAtValue(at, $"{at[1..].Replace('/', '.')}: cannot read {path}: {e.Message}");
             return null;
-        }
-    }
-
-    private static bool SignsCrl(X509Certificate issuer, X509Crl crl)
-    {
-        try
-        {
-            crl.Verify(issuer.GetPublicKey());
-            return true;
-        }
-        catch (Exception e) when (e is Org.BouncyCastle.Security.GeneralSecurityException or Org.BouncyCastle.Crypto.CryptoException or Org.BouncyCastle.Security.InvalidKeyException or ArgumentException)
-        {
-            return false;
         }
     }
 }

@@ -105,19 +105,9 @@ internal sealed class PemLab
     public async Task<(Plan Plan, ApplyResult Result)> ApplyAsync(bool mustSucceed = true, PlanOptions? options = null, Func<PlanStep, bool>? stopAfter = null,
         DateTimeOffset? planAt = null)
     {
+        // The common case is `pemstate apply --auto-approve`: the library's apply operation (lock, re-observation, journal).
         if (stopAfter is null && planAt is null)
-        {
-            // The common case is `pemstate apply --auto-approve`: the library's apply operation (lock, re-observation,
-            // journal), as the command line runs it.
-            var said = new List<string>();
-            var outcome = await new PemCertState.Application.ApplyOperation(d => new HostSet(d), NullLoggerFactory.Instance, TimeProvider.System)
-                .RunAsync(new PemCertState.Application.ApplyRequest(InventoryPath) { Parallelism = 2, Options = options ?? new PlanOptions() }, said.Add, CancellationToken.None);
-            if (mustSucceed)
-                Assert.True(outcome.Status is PemCertState.Application.ApplyStatus.Done or PemCertState.Application.ApplyStatus.NothingToDo,
-                    $"apply ended {outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}");
-            Assert.True(outcome.Plan is not null, $"apply ended {outcome.Status} before planning:\n{string.Join("\n", said)}");
-            return (outcome.Plan!, outcome.Result ?? new ApplyResult([], null, null, []));
-        }
+            return await PemCertState.Tests.Support.Lab.ApplyInventoryAsync(InventoryPath, TimeProvider.System, options, mustSucceed);
 
         // An apply cut short, or planned at another clock than it issues with: what only a test does, on the executor itself.
         var desired = await DesiredAsync();

@@ -38,7 +38,8 @@ internal static class LayerGraph
         catch (AssemblyResolutionException) { return null; }
     }
 
-    private static TypeDefinition Outermost(TypeDefinition type)
+    /// <summary>The top-level type a nested one (a lambda's closure, a state machine) sits in.</summary>
+    internal static TypeReference Outermost(TypeReference type)
     {
         while (type.DeclaringType is not null) type = type.DeclaringType;
         return type;
@@ -105,7 +106,7 @@ internal static class LayerGraph
         attributes.SelectMany(a => Expand(a.AttributeType));
 
     /// <summary>A type with every type inside it: generic arguments, array and pointer elements.</summary>
-    private static IEnumerable<TypeReference> Expand(TypeReference type)
+    internal static IEnumerable<TypeReference> Expand(TypeReference type)
     {
         switch (type)
         {

@@ -24,7 +24,7 @@ public sealed class VisibilityTests
         // library's public ones
         var byName = libraryModule.Types.ToDictionary(t => t.FullName, StringComparer.Ordinal);
         var needed = new HashSet<string>(StringComparer.Ordinal);
-        var queue = new Queue<string>(cliModule.GetTypeReferences().Where(t => t.Scope.Name == libraryModule.Assembly.Name.Name).Select(t => Outermost(t).FullName));
+        var queue = new Queue<string>(cliModule.GetTypeReferences().Where(t => t.Scope.Name == libraryModule.Assembly.Name.Name).Select(t => LayerGraph.Outermost(t).FullName));
         while (queue.TryDequeue(out var name))
         {
             if (!needed.Add(name) || !byName.TryGetValue(name, out var type)) continue;
@@ -51,34 +51,7 @@ public sealed class VisibilityTests
             shown.AddRange(method.Parameters.Select(p => p.ParameterType));
         }
         foreach (var reference in shown)
-            foreach (var inner in Expand(reference))
-                yield return Outermost(inner).FullName;
-    }
-
-    private static IEnumerable<TypeReference> Expand(TypeReference type)
-    {
-        if (type is GenericInstanceType generic)
-        {
-            foreach (var t in Expand(generic.ElementType)) yield return t;
-            foreach (var argument in generic.GenericArguments) foreach (var t in Expand(argument)) yield return t;
-        }
-        else if (type is TypeSpecification specification)
-        {
-            foreach (var t in Expand(specification.ElementType)) yield return t;
-        }
-        else if (type is TypeDefinition definition && definition.DeclaringType is not null)
-        {
-            foreach (var t in Expand(definition.DeclaringType)) yield return t;
-        }
-        else if (type is not GenericParameter)
-        {
-            yield return type;
-        }
-    }
-
-    private static TypeReference Outermost(TypeReference type)
-    {
-        while (type.DeclaringType is not null) type = type.DeclaringType;
-        return type;
+            foreach (var inner in LayerGraph.Expand(reference))
+                yield return LayerGraph.Outermost(inner).FullName;
     }
 }
