@@ -433,7 +433,7 @@ internal static partial class Verbs
             {
                 var live = await LiveVerifier.VerifyAsync(desired, observed, ct).ConfigureAwait(false);
                 foreach (var login in live.Logins)
-                    Console.Out.Write($"agent {login.AgentId} as {login.User}: {(login.Succeeded ? "ok" : "FAILED: " + login.Message)}\n");
+                    Console.Out.Write($"agent {login.AgentId} as {login.User}: {(login.Succeeded ? "ok" : login.NotTried ? login.Message : "FAILED: " + login.Message)}\n");
                 findings.AddRange(live.Findings);
             }
             findings.AddRange(await VerifyWebAsync(desired, observed, ct).ConfigureAwait(false));

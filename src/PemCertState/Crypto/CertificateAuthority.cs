@@ -8,38 +8,71 @@ using BigInteger = Org.BouncyCastle.Math.BigInteger;
 
 namespace PemCertState.Crypto;
 
-/// <summary>A CA certificate with its private key: signs leaf certificates and CRLs.</summary>
+/// <summary>
+/// A CA certificate and what signs for it: its private key in process, or a <see cref="RemoteSigner"/> on the host that keeps
+/// the key (the key never leaves it). Signs leaf certificates and CRLs.
+/// </summary>
 /// <remarks>Issue and CreateCrl may be called from several threads at once.</remarks>
-internal sealed class CertificateAuthority(X509Certificate certificate, AsymmetricKeyParameter privateKey)
+internal sealed class CertificateAuthority
 {
     /// <summary>Certificates start this long before "now", so a host whose clock lags a little accepts them at once.</summary>
     internal static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
-    private readonly Lazy<ISignatureFactory> _signer = new(() => PlatformSignatureFactory.For(privateKey));
-    private readonly Lazy<byte[]> _authorityKeyId = new(() => AuthorityKeyId(certificate));
+    private readonly Lazy<ISignatureFactory>? _signer;
+    private readonly RemoteSigner? _remote;
+    private readonly Lazy<byte[]> _authorityKeyId;
 
-    public X509Certificate Certificate { get; } = certificate;
+    public CertificateAuthority(X509Certificate certificate, AsymmetricKeyParameter privateKey)
+    {
+        Certificate = certificate;
+        PrivateKey = privateKey;
+        _signer = new(() => PlatformSignatureFactory.For(privateKey));
+        _authorityKeyId = new(() => AuthorityKeyId(certificate));
+    }
+
+    /// <summary>A CA whose key stays on its host: every signature is <paramref name="signer"/>'s.</summary>
+    public CertificateAuthority(X509Certificate certificate, RemoteSigner signer)
+    {
+        Certificate = certificate;
+        _remote = signer;
+        _authorityKeyId = new(() => AuthorityKeyId(certificate));
+    }
+
+    public X509Certificate Certificate { get; }
 
     /// <summary>CA:TRUE (critical), keyCertSign|cRLSign (critical), SKI, AKI, random positive 127-bit serial, SHA-256.</summary>
     public static CertificateAuthority CreateSelfSigned(string subjectDn, AsymmetricCipherKeyPair keyPair, DateTimeOffset now, TimeSpan validity)
     {
         ArgumentNullException.ThrowIfNull(keyPair);
-        var subject = DistinguishedNames.Parse(subjectDn);
-        var keyId = KeyIdentifier(keyPair.Public);
         var signer = PlatformSignatureFactory.For(keyPair.Private);
+        return new CertificateAuthority(SelfSignedGenerator(subjectDn, keyPair.Public, now, validity).Generate(signer), keyPair.Private);
+    }
 
+    /// <summary>As <see cref="CreateSelfSigned(string, AsymmetricCipherKeyPair, DateTimeOffset, TimeSpan)"/>, signed where the new key lives.</summary>
+    public static async Task<CertificateAuthority> CreateSelfSignedAsync(string subjectDn, AsymmetricKeyParameter publicKey, RemoteSigner signer,
+        DateTimeOffset now, TimeSpan validity, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        var certificate = await signer.SignAsync(SelfSignedGenerator(subjectDn, publicKey, now, validity), ct).ConfigureAwait(false);
+        return new CertificateAuthority(certificate, signer);
+    }
+
+    private static X509V3CertificateGenerator SelfSignedGenerator(string subjectDn, AsymmetricKeyParameter publicKey, DateTimeOffset now, TimeSpan validity)
+    {
+        var subject = DistinguishedNames.Parse(subjectDn);
+        var keyId = KeyIdentifier(publicKey);
         var generator = new X509V3CertificateGenerator();
         generator.SetSerialNumber(RandomSerial());
         generator.SetIssuerDN(subject);
         generator.SetSubjectDN(subject);
         generator.SetNotBefore(Seconds(now - ClockSkew));
         generator.SetNotAfter(Seconds(now + validity));
-        generator.SetPublicKey(keyPair.Public);
+        generator.SetPublicKey(publicKey);
         generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(true));
         generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.KeyCertSign | KeyUsage.CrlSign));
         generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId));
         generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(keyId));
-        return new CertificateAuthority(generator.Generate(signer), keyPair.Private);
+        return generator;
     }
 
     /// <summary>A leaf: CA:FALSE, digitalSignature|keyEncipherment (RSA) or digitalSignature (EC), EKU per usage, SKI, AKI.</summary>
@@ -51,6 +84,21 @@ internal sealed class CertificateAuthority(X509Certificate certificate, Asymmetr
     /// <param name="subjectAltNames">Host names (dNSName) and IP addresses (iPAddress); browsers and
     /// verify-full clients match these, not the CN, once the extension is present.</param>
     public X509Certificate Issue(string subjectDn, AsymmetricKeyParameter subjectPublicKey, LeafUsage usage, DateTimeOffset now, TimeSpan validity,
+        IReadOnlyCollection<string> subjectAltNames)
+        => LeafGenerator(subjectDn, subjectPublicKey, usage, now, validity, subjectAltNames).Generate(LocalSigner());
+
+    /// <summary>As <see cref="Issue(string, AsymmetricKeyParameter, LeafUsage, DateTimeOffset, TimeSpan, IReadOnlyCollection{string})"/>, signed in process or on the CA key's host.</summary>
+    public Task<X509Certificate> IssueAsync(string subjectDn, AsymmetricKeyParameter subjectPublicKey, LeafUsage usage, DateTimeOffset now, TimeSpan validity,
+        IReadOnlyCollection<string> subjectAltNames, CancellationToken ct)
+    {
+        var generator = LeafGenerator(subjectDn, subjectPublicKey, usage, now, validity, subjectAltNames);
+        return _remote is { } remote ? remote.SignAsync(generator, ct) : Task.FromResult(generator.Generate(LocalSigner()));
+    }
+
+    private ISignatureFactory LocalSigner() =>
+        _signer?.Value ?? throw new InvalidOperationException("this CA's key stays on its host: sign with IssueAsync or CreateCrlAsync");
+
+    private X509V3CertificateGenerator LeafGenerator(string subjectDn, AsymmetricKeyParameter subjectPublicKey, LeafUsage usage, DateTimeOffset now, TimeSpan validity,
         IReadOnlyCollection<string> subjectAltNames)
     {
         ArgumentNullException.ThrowIfNull(subjectAltNames);
@@ -86,12 +134,22 @@ internal sealed class CertificateAuthority(X509Certificate certificate, Asymmetr
                 subjectAltNames.Select(n => System.Net.IPAddress.TryParse(n, out _)
                     ? new GeneralName(GeneralName.IPAddress, n)
                     : new GeneralName(GeneralName.DnsName, n)).ToArray()));
-        return generator.Generate(_signer.Value);
+        return generator;
     }
 
     /// <summary>A CRL signed by this CA, thisUpdate=now, nextUpdate=now+validity, CRL number, AKI; keeps the given revoked entries.</summary>
     /// <remarks>The CRL number is now in Unix seconds, so a later CRL always has a larger number without any stored counter.</remarks>
     public X509Crl CreateCrl(DateTimeOffset now, TimeSpan validity, IEnumerable<RevokedEntry>? revoked = null)
+        => CrlGenerator(now, validity, revoked).Generate(LocalSigner());
+
+    /// <summary>As <see cref="CreateCrl"/>, signed in process or on the CA key's host.</summary>
+    public Task<X509Crl> CreateCrlAsync(DateTimeOffset now, TimeSpan validity, IEnumerable<RevokedEntry>? revoked, CancellationToken ct)
+    {
+        var generator = CrlGenerator(now, validity, revoked);
+        return _remote is { } remote ? remote.SignAsync(generator, ct) : Task.FromResult(generator.Generate(LocalSigner()));
+    }
+
+    private X509V2CrlGenerator CrlGenerator(DateTimeOffset now, TimeSpan validity, IEnumerable<RevokedEntry>? revoked)
     {
         var thisUpdate = Seconds(now);
         var generator = new X509V2CrlGenerator();
@@ -103,14 +161,15 @@ internal sealed class CertificateAuthority(X509Certificate certificate, Asymmetr
         generator.AddExtension(X509Extensions.CrlNumber, false,
             new CrlNumber(BigInteger.ValueOf(new DateTimeOffset(thisUpdate).ToUnixTimeSeconds())));
         generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(_authorityKeyId.Value));
-        return generator.Generate(_signer.Value);
+        return generator;
     }
 
-    /// <summary>True when the private key belongs to the certificate.</summary>
+    /// <summary>True when the private key belongs to the certificate (a remote signer's key was checked by its public half when observed).</summary>
     public bool KeyMatches
     {
         get
         {
+            if (PrivateKey is null) return _remote is not null;
             try
             {
                 return KeyPairs.SubjectPublicKeyInfo(PrivateKey).AsSpan()
@@ -123,7 +182,8 @@ internal sealed class CertificateAuthority(X509Certificate certificate, Asymmetr
         }
     }
 
-    internal AsymmetricKeyParameter PrivateKey { get; } = privateKey;
+    /// <summary>The key in process; null when it stays on its host.</summary>
+    internal AsymmetricKeyParameter? PrivateKey { get; }
 
     /// <summary>The CA's SKI when its certificate has one (what openssl matches the leaf's AKI against), else computed.</summary>
     private static byte[] AuthorityKeyId(X509Certificate certificate)

@@ -16,6 +16,25 @@ internal static class CertificateRequests
     public static string Create(string subjectDn, AsymmetricCipherKeyPair key, IReadOnlyList<string>? subjectAltNames = null)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var request = new Pkcs10CertificationRequest(
+            PlatformSignatureFactory.For(key.Private), DistinguishedNames.Parse(subjectDn), key.Public, Attributes(subjectAltNames));
+        return PemBlocks.Encode("CERTIFICATE REQUEST", request.GetEncoded());
+    }
+
+    /// <summary>As <see cref="Create"/>, for a key that stays on its host: the request's to-be-signed bytes are signed there.</summary>
+    public static async Task<string> CreateAsync(string subjectDn, AsymmetricKeyParameter publicKey, RemoteSigner signer,
+        IReadOnlyList<string>? subjectAltNames, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        var info = new CertificationRequestInfo(DistinguishedNames.Parse(subjectDn),
+            Org.BouncyCastle.X509.SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(publicKey), Attributes(subjectAltNames));
+        var signature = await signer.Sign(info.GetDerEncoded(), ct).ConfigureAwait(false);
+        var request = new CertificationRequest(info, signer.Algorithm, new DerBitString(signature));
+        return PemBlocks.Encode("CERTIFICATE REQUEST", request.GetDerEncoded());
+    }
+
+    private static DerSet Attributes(IReadOnlyList<string>? subjectAltNames)
+    {
         var attributes = new DerSet();
         if (subjectAltNames is { Count: > 0 })
         {
@@ -26,9 +45,7 @@ internal static class CertificateRequests
             extensions.AddExtension(X509Extensions.SubjectAlternativeName, false, names);
             attributes = new DerSet(new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtExtensionRequest, new DerSet(extensions.Generate())));
         }
-        var request = new Pkcs10CertificationRequest(
-            PlatformSignatureFactory.For(key.Private), DistinguishedNames.Parse(subjectDn), key.Public, attributes);
-        return PemBlocks.Encode("CERTIFICATE REQUEST", request.GetEncoded());
+        return attributes;
     }
 
     /// <summary>

@@ -30,4 +30,18 @@ internal static class KeyPairs
     /// <summary>DER SubjectPublicKeyInfo of a key (of the public half for a private key).</summary>
     public static byte[] SubjectPublicKeyInfo(AsymmetricKeyParameter key)
         => SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(PublicOf(key)).GetDerEncoded();
+
+    /// <summary>The public key a DER SubjectPublicKeyInfo holds (what a host that keeps its keys reports); null when it is not one.</summary>
+    public static AsymmetricKeyParameter? PublicKeyOf(byte[] subjectPublicKeyInfo)
+    {
+        try
+        {
+            return RsaModulus.Build(() => Org.BouncyCastle.Security.PublicKeyFactory.CreateKey(subjectPublicKeyInfo));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or IOException
+                                       or Org.BouncyCastle.Security.SecurityUtilityException or Org.BouncyCastle.Asn1.Asn1Exception or InvalidCastException)
+        {
+            return null;
+        }
+    }
 }

@@ -60,6 +60,14 @@ internal sealed class PlatformSignatureFactory : ISignatureFactory
         }
     }
 
+    /// <summary>One signature over <paramref name="data"/> with the algorithm <see cref="For"/> picks for the key (a host's key pemstate holds).</summary>
+    public static byte[] SignWith(AsymmetricKeyParameter privateKey, byte[] data)
+    {
+        var calculator = For(privateKey).CreateCalculator();
+        calculator.Stream.Write(data);
+        return calculator.GetResult().Collect();
+    }
+
     private static Asn1SignatureFactory BouncyCastleFactory(AsymmetricKeyParameter privateKey) => privateKey switch
     {
         RsaKeyParameters rsa => new Asn1SignatureFactory("SHA256WITHRSA", rsa),

@@ -18,11 +18,11 @@ namespace PemCertState.Execution;
 /// </remarks>
 public sealed class ApplyLock : IAsyncDisposable
 {
-    public const string FileName = "apply.lock";
+    public const string FileName = State.StateFiles.LockName;
 
     /// <summary>Where a pemstate from before state_dir took it: in data_dir. Still honoured, so that an older pemstate still
     /// running is not run over; removed (with --break-lock once its process is gone) by the one that takes the new lock.</summary>
-    public const string LegacyFileName = ".pemstate.lock";
+    public const string LegacyFileName = State.StateFiles.LegacyLockName;
 
     private readonly IHost _host;
     private readonly string _path;
@@ -39,9 +39,9 @@ public sealed class ApplyLock : IAsyncDisposable
     /// <summary>The stale locks --break-lock removed to take this one, for the person to see whose they were.</summary>
     public IReadOnlyList<ObservedLock> Broken { get; }
 
-    public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
+    public static string PathFor(ServerSpec server) => State.StateFiles.Lock(server);
 
-    public static string LegacyPathFor(ServerSpec server) => Path.Combine(server.DataDir, LegacyFileName);
+    public static string LegacyPathFor(ServerSpec server) => State.StateFiles.LegacyLock(server);
 
     public static async Task<ApplyLock> AcquireAsync(IHost host, ServerSpec server, string command, bool breakStale, CancellationToken ct)
     {

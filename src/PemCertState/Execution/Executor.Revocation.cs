@@ -56,7 +56,7 @@ internal sealed partial class Executor
     /// <summary>An agent's certificate after this apply's installs: the shared pair (common user), the one issued for it, or the one observed.</summary>
     private static X509Certificate? HeldCertificate(PlanStep step, Run run, AgentSpec agent)
     {
-        if (step.Source is { } common) return PairOf(common, run).Certificate;
+        if (step.Source is { } common) return CertificateOf(common, run);
         var address = Addresses.AgentCertificate(agent.Id);
         return run.Certificates.TryGetValue(address, out var issued) ? issued : run.Observed.Agents.GetValueOrDefault(agent.Id)?.Certificate.Certificate;
     }

@@ -79,17 +79,18 @@ internal sealed partial class Executor
         if (there.Exists && !there.Content.AsSpan().SequenceEqual(manifest.Content))
             throw new StepFailedException($"{to} already holds another backup set of id {set.Id}; nothing moved");
 
-        var copies = new List<(string Name, byte[] Content)>();
+        var copies = new List<(string Name, string Sha256)>();
         foreach (var entry in set.Files)
         {
             var copy = await host.ReadAsync(Path.Combine(from, entry.BackupFile), ct).ConfigureAwait(false);
-            if (!copy.Exists || Fingerprints.Sha256Hex(copy.Content) != entry.Sha256)
+            if (!copy.Exists || copy.Sha256 != entry.Sha256)
                 throw new StepFailedException($"{Path.Combine(from, entry.BackupFile)} is missing or does not have the SHA-256 its manifest records; nothing moved");
-            copies.Add((entry.BackupFile, copy.Content));
+            copies.Add((entry.BackupFile, entry.Sha256));
         }
         await host.EnsureDirectoryAsync(to, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        foreach (var (name, content) in copies)
-            await host.WriteAtomicAsync(Path.Combine(to, name), content, FileModes.Private, null, ct).ConfigureAwait(false);
+        // Copied on the host, each checked against its SHA-256 again as it is read: backed-up keys stay there.
+        foreach (var (name, sha256) in copies)
+            await host.CopyAsync(Path.Combine(from, name), sha256, Path.Combine(to, name), FileModes.Private, null, ct).ConfigureAwait(false);
         await host.WriteAtomicAsync(Path.Combine(to, "manifest.json"), manifest.Content, FileModes.Private, null, ct).ConfigureAwait(false);
 
         foreach (var (name, _) in copies) await host.DeleteAsync(Path.Combine(from, name), ct).ConfigureAwait(false);

@@ -38,8 +38,10 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     {
         var stop = cancellationToken;
         // Every step's I/O (and the journal's) gets midStep only: once begun, a step runs to its end unless that is cancelled.
+        var homes = KeyHomes(plan);
         var run = new Run(desired, observed, clock.GetUtcNow())
         {
+            Homes = homes,
             Trusted = new SignedCertificates(desired, observed, clock),
             BackupDirs = plan.Steps.Where(st => st.Action == StepAction.Backup && st.BackupDir is not null).Select(st => (st.Host, st.BackupDir!)).Distinct().ToList(),
             Loaded = new LoadedFiles(hosts[desired.Server.Host], LoadedFiles.PathFor(desired.Server)),
@@ -56,7 +58,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         // Key generation is CPU-bound: one thread a core at most, whatever the number of hosts at once. Stopping
         // between steps stops it too: no key is wanted by a step that will not start.
         using var keyStop = CancellationTokenSource.CreateLinkedTokenSource(stop, midStep);
-        using var keys = KeyWorkers.Start(plan, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, keyStop.Token);
+        using var keys = KeyWorkers.Start(plan, homes, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, keyStop.Token);
         try
         {
             // Chosen before the journal begins, which records it: a rollback rerun after a crash completes that set.
@@ -314,6 +316,12 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         public DateTimeOffset Now { get; } = now;
         public ConcurrentDictionary<string, AsymmetricCipherKeyPair> Keys { get; } = new(StringComparer.Ordinal);
         public ConcurrentDictionary<string, X509Certificate> Certificates { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Keys made on their hosts in this apply (their bytes stay there), by address.</summary>
+        public ConcurrentDictionary<string, HostKey> HostKeys { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Which keys of the plan are made on their hosts, and where.</summary>
+        public IReadOnlyDictionary<string, KeyHome> Homes { get; init; } = new Dictionary<string, KeyHome>();
         public ConcurrentDictionary<(string Host, string Dir), BackupSetWriter> Backups { get; } = [];
         public List<string> BackupSetPaths { get; } = [];
         public required SignedCertificates Trusted { get; init; }
@@ -350,16 +358,13 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             set { lock (_lock) _ca = value; }
         }
 
-        /// <summary>The CA issued in this apply, or else the one on the server, read once.</summary>
-        public CertificateAuthority SigningCa()
+        /// <summary>The CA issued in this apply, or else the one on the server (<paramref name="observedCa"/>), made once.</summary>
+        public CertificateAuthority SigningCa(Func<CertificateAuthority?> observedCa)
         {
             lock (_lock)
             {
                 if (_ca is not null) return _ca;
-                var seen = Observed.Server;
-                if (seen.CaKey.Pair is null || seen.CaCertificate.Certificate is null)
-                    throw new StepFailedException("the CA key or certificate could not be read from the server");
-                return _ca = new CertificateAuthority(seen.CaCertificate.Certificate, seen.CaKey.Pair.Private);
+                return _ca = observedCa() ?? throw new StepFailedException("the CA key or certificate could not be read from the server");
             }
         }
 
@@ -410,8 +415,9 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
-        public static KeyWorkers Start(Plan plan, int parallelism, IProgress<KeyProgress>? progress, ILogger logger, CancellationToken ct) =>
-            new(plan.Steps.Where(s => s.Action == StepAction.GenerateKey).ToArray(), parallelism, progress, logger, ct);
+        /// <summary>Every key of the plan but those made on their own hosts (<paramref name="homes"/>).</summary>
+        public static KeyWorkers Start(Plan plan, IReadOnlyDictionary<string, KeyHome> homes, int parallelism, IProgress<KeyProgress>? progress, ILogger logger, CancellationToken ct) =>
+            new(plan.Steps.Where(s => s.Action == StepAction.GenerateKey && !homes.ContainsKey(s.Address)).ToArray(), parallelism, progress, logger, ct);
 
         public (string Address, Task<AsymmetricCipherKeyPair> Key)? Pending(string address) =>
             _keys.TryGetValue(address, out var key) ? (address, key.Task) : null;
@@ -453,7 +459,12 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     private async Task ExecuteAsync(PlanStep step, Run run, CancellationToken ct)
     {
         var host = hosts[step.Host];
-        if (await run.Trusted.TryExecuteAsync(step, hosts, run.Keys, ct).ConfigureAwait(false)) return;
+        if (step.Action == StepAction.GenerateKey && run.Homes.TryGetValue(step.Address, out var home))
+        {
+            await GenerateOnHostAsync(step, home, host, run, ct).ConfigureAwait(false);
+            return;
+        }
+        if (await run.Trusted.TryExecuteAsync(step, hosts, run.Keys, TrustedKeyOnHost(run), ct).ConfigureAwait(false)) return;
         switch (step.Action)
         {
             case StepAction.GenerateKey:
@@ -462,7 +473,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                 await BackupAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
             case StepAction.Issue:
-                Issue(step, run);
+                await IssueAsync(step, run, ct).ConfigureAwait(false);
                 // On record before the certificate reaches any host: a later plan can still find it when its holder has left.
                 await run.Issued.RecordAsync(step.Address, run.Certificates[step.Address], run.Now, ct).ConfigureAwait(false);
                 break;
@@ -470,7 +481,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                 await InstallAsync(step, host, run, ct).ConfigureAwait(false);
                 break;
             case StepAction.WriteBundle:
-                var bundle = (step.Bundle ?? ["ca"]).Select(entry => entry == "ca" ? SigningCa(run).Certificate : ObservedCa(run, entry));
+                var bundle = (step.Bundle ?? ["ca"]).Select(entry => entry == "ca" ? SigningCa(run).Certificate : ObservedCaCertificate(run, entry));
                 await WritePrivateAsync(host, step.Paths[0], string.Concat(bundle.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
                 break;
             case StepAction.WriteCrl:
@@ -539,10 +550,13 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                 var name = Path.GetFileName(path);
                 var taken = set.Manifest.Files.Select(f => f.BackupFile).ToHashSet(StringComparer.Ordinal);
                 for (var n = 1; taken.Contains(name); n++) name = $"{Path.GetFileName(path)}.{n}";
-                // Backups may hold keys: always 0600, whatever the original mode was.
-                await host.WriteAtomicAsync(Path.Combine(set.Folder, name), file.Content, FileModes.Private, null, ct).ConfigureAwait(false);
+                // Backups may hold keys: always 0600, whatever the original mode was. A key its host keeps is copied there.
+                if (file.Sealed is not null)
+                    await host.CopyAsync(path, file.Sha256, Path.Combine(set.Folder, name), FileModes.Private, null, ct).ConfigureAwait(false);
+                else
+                    await host.WriteAtomicAsync(Path.Combine(set.Folder, name), file.Content, FileModes.Private, null, ct).ConfigureAwait(false);
                 set.Manifest.Files.Add(new BackupManifestEntry(step.Address, step.Host, path, name,
-                    Fingerprints.Sha256Hex(file.Content), file.ModeText, file.Owner));
+                    file.Sha256, file.ModeText, file.Owner));
             }
             var manifest = JsonSerializer.SerializeToUtf8Bytes(set.Manifest, ManifestJson);
             await host.WriteAtomicAsync(Path.Combine(set.Folder, "manifest.json"), manifest, FileModes.Private, null, ct).ConfigureAwait(false);
@@ -595,15 +609,17 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         }
     }
 
-    private void Issue(PlanStep step, Run run)
+    private async Task IssueAsync(PlanStep step, Run run, CancellationToken ct)
     {
         var request = step.Issue!;
-        var key = run.Keys[step.Address];
         X509Certificate certificate;
         if (request.SelfSigned)
         {
-            var ca = CertificateAuthority.CreateSelfSigned(request.Subject, key, run.Now, request.Validity);
-            run.Ca = new CertificateAuthority(ca.Certificate, key.Private);
+            var ca = run.Keys.TryGetValue(step.Address, out var key)
+                ? CertificateAuthority.CreateSelfSigned(request.Subject, key, run.Now, request.Validity)
+                : await CertificateAuthority.CreateSelfSignedAsync(request.Subject, PublicKeyOf(run, step.Address),
+                    SignerOnHost(run, step.Address, PublicKeyOf(run, step.Address)), run.Now, request.Validity, ct).ConfigureAwait(false);
+            run.Ca = ca;
             certificate = ca.Certificate;
         }
         else
@@ -613,33 +629,37 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             var caEnd = new DateTimeOffset(DateTime.SpecifyKind(ca.Certificate.NotAfter, DateTimeKind.Utc));
             if (caEnd <= run.Now) throw new StepFailedException($"the CA {request.Issuer} expired on {caEnd:yyyy-MM-dd}; it cannot sign {step.Address}");
             var validity = run.Now + request.Validity > caEnd ? caEnd - run.Now : request.Validity;
-            certificate = ca.Issue(request.Subject, key.Public, request.Usage!.Value, run.Now, validity, request.SubjectAltNames);
+            certificate = await ca.IssueAsync(request.Subject, PublicKeyOf(run, step.Address), request.Usage!.Value, run.Now, validity, request.SubjectAltNames, ct)
+                .ConfigureAwait(false);
         }
         run.Certificates[step.Address] = certificate;
         var summary = CertificateSummary.From(certificate);
         Log.Issued(logger, step.Address, summary.Subject, summary.Serial, summary.Sha256);
     }
 
-    private static CertificateAuthority SigningCa(Run run) => run.SigningCa();
+    private CertificateAuthority SigningCa(Run run) =>
+        run.SigningCa(() => ObservedCa(run.Observed.Server.CaKey, run.Observed.Server.CaCertificate.Certificate));
 
-    private static async Task InstallAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private async Task InstallAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
-        var (key, certificate) = PairOf(step.Source!, run);
+        var source = step.Source ?? step.Address;
+        var certificate = CertificateOf(source, run);
+        var key = await PairKeyOf(step, run, ct).ConfigureAwait(false);
         await PairSwitch.InstallAsync(host, run.Desired, step.Address, step.Paths[0], step.Paths[1],
-            PemCodec.EncodePrivateKey(key.Private), PemCodec.EncodeCertificate(certificate), step.Owner, ct).ConfigureAwait(false);
+            key, PemCodec.EncodeCertificate(certificate), step.Owner, ct).ConfigureAwait(false);
+        // The staged copy is gone: a later signature with this key (the CA's) finds it under its live name.
+        if (run.HostKeys.TryGetValue(source, out var kept) && kept.Host == step.Host)
+            run.HostKeys[source] = kept with { Path = step.Paths[0] };
     }
 
-    private static (AsymmetricCipherKeyPair Key, X509Certificate Certificate) PairOf(string address, Run run)
-    {
-        if (run.Keys.TryGetValue(address, out var key) && run.Certificates.TryGetValue(address, out var issued)) return (key, issued);
-        if (Addresses.AgentId(address) is { } id && run.Observed.Agents.TryGetValue(id, out var agent)
-            && agent.Key.Pair is { } pair && agent.Certificate.Certificate is { } certificate)
-            return (pair, certificate);
-        throw new StepFailedException($"no key and certificate to install from {address}");
-    }
+    /// <summary>The certificate of the pair at <paramref name="source"/>: issued in this apply, or the one an agent holds.</summary>
+    private static X509Certificate CertificateOf(string source, Run run) =>
+        run.Certificates.TryGetValue(source, out var issued) ? issued
+        : Addresses.AgentId(source) is { } id && run.Observed.Agents.TryGetValue(id, out var agent) && agent.Certificate.Certificate is { } seen ? seen
+        : throw new StepFailedException($"no key and certificate to install from {source}");
 
     /// <summary>A CA certificate seen in root.crt or ca_certificate.crt, by its SHA-256 (a rotation keeps trusting it).</summary>
-    private static X509Certificate ObservedCa(Run run, string sha256)
+    private static X509Certificate ObservedCaCertificate(Run run, string sha256)
     {
         var seen = run.Observed.Server;
         return seen.Root.Certificates.Append(seen.CaCertificate.Certificate).OfType<X509Certificate>()
@@ -647,7 +667,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             ?? throw new StepFailedException($"the CA certificate with SHA-256 {sha256} is no longer in root.crt or ca_certificate.crt");
     }
 
-    private static async Task WriteCrlAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private async Task WriteCrlAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
         var crls = new List<X509Crl>();
         foreach (var entry in step.Bundle ?? ["ca"])
@@ -655,18 +675,18 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             if (entry == "ca")
             {
                 var ca = SigningCa(run);
-                crls.Add(ca.CreateCrl(run.Now, run.Desired.Ca.CrlValidity, WithRevocations(RevokedBy(run, ca.Certificate), step, run.Now)));
+                crls.Add(await ca.CreateCrlAsync(run.Now, run.Desired.Ca.CrlValidity, WithRevocations(RevokedBy(run, ca.Certificate), step, run.Now), ct).ConfigureAwait(false));
                 continue;
             }
             // A CA being rotated out keeps its own CRL while still trusted: the one on disk when current, else a new one
             // signed with its key (still in ca_key.key when this apply replaces it, so in memory here).
-            var old = ObservedCa(run, entry);
+            var old = ObservedCaCertificate(run, entry);
             var current = run.Observed.Server.Crl.All.FirstOrDefault(c => Verifies(c, old) && c.NextUpdate is { } next && next > run.Now.UtcDateTime);
             if (current is not null) { crls.Add(current); continue; }
             var seen = run.Observed.Server;
-            if (seen.CaKey.Pair is { } pair && seen.CaCertificate.Certificate is { } oldCert && oldCert.Equals(old))
+            if (seen.CaCertificate.Certificate is { } oldCert && oldCert.Equals(old) && ObservedCa(seen.CaKey, old) is { } oldCa)
             {
-                crls.Add(new CertificateAuthority(old, pair.Private).CreateCrl(run.Now, run.Desired.Ca.CrlValidity, RevokedBy(run, old)));
+                crls.Add(await oldCa.CreateCrlAsync(run.Now, run.Desired.Ca.CrlValidity, RevokedBy(run, old), ct).ConfigureAwait(false));
                 continue;
             }
             throw new StepFailedException($"no current CRL for {DistinguishedNames.Format(old.SubjectDN)} and no key to sign one; a CA in root.crt without its CRL fails every login");
@@ -716,10 +736,11 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         if (step.Sha256 is not { } expected) throw new StepFailedException($"no SHA-256 recorded for the backup copy {step.Source}; nothing restored from it");
         var copy = await host.ReadAsync(step.Source!, ct).ConfigureAwait(false);
         if (!copy.Exists) throw new StepFailedException($"the backup copy {step.Source} is missing");
-        if (Fingerprints.Sha256Hex(copy.Content) != expected)
+        if (copy.Sha256 != expected)
             throw new StepFailedException($"the backup copy {step.Source} does not have the SHA-256 its manifest recorded; nothing restored from it");
         await host.EnsureDirectoryAsync(Path.GetDirectoryName(step.Paths[0])!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        await host.WriteAtomicAsync(step.Paths[0], copy.Content, step.Mode ?? FileModes.Private, step.Owner, ct).ConfigureAwait(false);
+        // Copied on the host, which checks the SHA-256 again as it reads: a key it keeps never comes here.
+        await host.CopyAsync(step.Source!, expected, step.Paths[0], step.Mode ?? FileModes.Private, step.Owner, ct).ConfigureAwait(false);
     }
 
     /// <summary>

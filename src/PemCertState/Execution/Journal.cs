@@ -16,16 +16,16 @@ namespace PemCertState.Execution;
 /// </summary>
 public sealed class Journal(IHost host, string path, string apply)
 {
-    public const string FileName = "journal.jsonl";
+    public const string FileName = State.StateFiles.JournalName;
 
     /// <summary>Where a pemstate from before state_dir kept it: in data_dir. Read when the state folder has none, then moved.</summary>
-    public const string LegacyFileName = ".pemstate-journal.jsonl";
+    public const string LegacyFileName = State.StateFiles.LegacyJournalName;
 
     public string Apply { get; } = apply;
 
-    public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
+    public static string PathFor(ServerSpec server) => State.StateFiles.Journal(server);
 
-    public static string LegacyPathFor(ServerSpec server) => Path.Combine(server.DataDir, LegacyFileName);
+    public static string LegacyPathFor(ServerSpec server) => State.StateFiles.LegacyJournal(server);
 
     /// <param name="backupId">The id of the backup sets the run writes, when it writes any: a rollback that is rerun after
     /// a crash completes its set rather than begin another.</param>

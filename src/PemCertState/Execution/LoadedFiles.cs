@@ -23,12 +23,12 @@ namespace PemCertState.Execution;
 /// </remarks>
 internal sealed partial class LoadedFiles(IHost host, string path)
 {
-    public const string FileName = "loaded.jsonl";
+    public const string FileName = State.StateFiles.LoadedName;
 
     /// <summary>Recorded for a consumer whose loaded files nobody knows: it owes its restart until one succeeds.</summary>
     public const string Unknown = "unknown";
 
-    public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
+    public static string PathFor(ServerSpec server) => State.StateFiles.Loaded(server);
 
     /// <summary>Replaces the file, atomically, with one line per consumer; makes the state folder (0700) first when there is none.</summary>
     public async Task BeginAsync(string stateDir, IReadOnlyDictionary<string, string> records, DateTimeOffset now, CancellationToken ct)

@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "generated {Count} keys on {Workers} workers in {Milliseconds} ms")]
     public static partial void KeysGenerated(ILogger logger, int count, int workers, long milliseconds);
 
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "{Address}: a new {Kind} key was made on {Host} at {Path}; only its public half came back")]
+    public static partial void KeyMadeOnHost(ILogger logger, string address, string kind, string host, string path);
+
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "{Address}: issued {Subject}, serial {Serial}, sha256 {Fingerprint}")]
     public static partial void Issued(ILogger logger, string address, string subject, string serial, string fingerprint);
 

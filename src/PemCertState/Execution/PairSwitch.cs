@@ -38,6 +38,8 @@ internal static class PairSwitch
     public static IEnumerable<(string Host, string Path, string? Owner)> StagedPaths(DesiredState desired)
     {
         var server = desired.Server;
+        // The CA's key is made under its staged name on a host that keeps its keys (Executor.HostKeys.cs).
+        yield return (server.Host, PemFiles.InDataDir(server, PemFiles.CaKey) + Staged, server.Owner);
         yield return (server.Host, PemFiles.InDataDir(server, PemFiles.ServerKey) + Staged, server.Owner);
         yield return (server.Host, PemFiles.InDataDir(server, PemFiles.ServerCertificate) + Staged, server.Owner);
         foreach (var agent in desired.Agents.List)
@@ -52,32 +54,57 @@ internal static class PairSwitch
         }
     }
 
-    public static async Task InstallAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
+    /// <summary>
+    /// The private key of a pair: its PEM, which pemstate holds (made here, or on the machine it runs on), or a file on the
+    /// pair's own host (made there, or a trusted CA's pending key) with what it must hold, copied there and never sent.
+    /// </summary>
+    internal sealed record PairKey(string? Pem, string? PathOnHost, string? Sha256)
+    {
+        public static PairKey InMemory(string pem) => new(pem, null, null);
+
+        public static PairKey OnHost(string path, string sha256) => new(null, path, sha256);
+    }
+
+    public static Task InstallAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
         string keyPem, string certificatePem, string? owner, CancellationToken ct)
+        => InstallAsync(host, desired, address, keyPath, certificatePath, PairKey.InMemory(keyPem), certificatePem, owner, ct);
+
+    public static async Task InstallAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
+        PairKey key, string certificatePem, string? owner, CancellationToken ct)
     {
         var naming = Naming.Of(desired, address);
         var config = naming is null ? null : await host.ReadAsync(naming.Config, ct).ConfigureAwait(false);
         if (naming is null || config is not { Exists: true } || !naming.Names(Encoding.UTF8.GetString(config.Content), keyPath, certificatePath))
         {
-            await WritePairAsync(host, keyPath, certificatePath, keyPem, certificatePem, owner, ct).ConfigureAwait(false);
+            await WritePairAsync(host, keyPath, certificatePath, key, certificatePem, owner, ct).ConfigureAwait(false);
+            await DropStagedSourceAsync(host, keyPath, key, ct).ConfigureAwait(false);
             return;
         }
         var (stagedKey, stagedCertificate) = (keyPath + Staged, certificatePath + Staged);
         var mode = FileModes.Permissions(config.Mode);
-        await WritePairAsync(host, stagedKey, stagedCertificate, keyPem, certificatePem, owner, ct).ConfigureAwait(false);
+        await WritePairAsync(host, stagedKey, stagedCertificate, key, certificatePem, owner, ct).ConfigureAwait(false);
         var pointed = naming.Point(Encoding.UTF8.GetString(config.Content), stagedKey, stagedCertificate);
         await host.WriteAtomicAsync(naming.Config, Encoding.UTF8.GetBytes(pointed), mode, config.Owner, ct).ConfigureAwait(false);
-        await WritePairAsync(host, keyPath, certificatePath, keyPem, certificatePem, owner, ct).ConfigureAwait(false);
+        await WritePairAsync(host, keyPath, certificatePath, key, certificatePem, owner, ct).ConfigureAwait(false);
         await host.WriteAtomicAsync(naming.Config, config.Content, mode, config.Owner, ct).ConfigureAwait(false);
         await host.DeleteAsync(stagedKey, ct).ConfigureAwait(false);
         await host.DeleteAsync(stagedCertificate, ct).ConfigureAwait(false);
     }
 
+    /// <summary>A key made under its staged name (on its host) that no config step stages: its copy under the live name is all that stays.</summary>
+    private static async Task DropStagedSourceAsync(IHost host, string keyPath, PairKey key, CancellationToken ct)
+    {
+        if (key.PathOnHost == keyPath + Staged) await host.DeleteAsync(key.PathOnHost, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Key first: should the apply die between the two renames, the next plan finds a pair that does not match and replaces both.</summary>
-    private static async Task WritePairAsync(IHost host, string keyPath, string certificatePath, string keyPem, string certificatePem, string? owner, CancellationToken ct)
+    private static async Task WritePairAsync(IHost host, string keyPath, string certificatePath, PairKey key, string certificatePem, string? owner, CancellationToken ct)
     {
         await host.EnsureDirectoryAsync(Path.GetDirectoryName(keyPath)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        await host.WriteAtomicAsync(keyPath, Encoding.ASCII.GetBytes(keyPem), FileModes.Private, owner, ct).ConfigureAwait(false);
+        if (key.Pem is { } pem)
+            await host.WriteAtomicAsync(keyPath, Encoding.ASCII.GetBytes(pem), FileModes.Private, owner, ct).ConfigureAwait(false);
+        else if (key.PathOnHost != keyPath) // already there when the key was made under this staged name
+            await host.CopyAsync(key.PathOnHost!, key.Sha256!, keyPath, FileModes.Private, owner, ct).ConfigureAwait(false);
         await host.EnsureDirectoryAsync(Path.GetDirectoryName(certificatePath)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         await host.WriteAtomicAsync(certificatePath, Encoding.ASCII.GetBytes(certificatePem), FileModes.Private, owner, ct).ConfigureAwait(false);
     }

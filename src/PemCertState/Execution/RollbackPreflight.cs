@@ -36,7 +36,7 @@ public static class RollbackPreflight
                 var label = $"entry {JsonSerializer.Serialize(entry.Path)} (backup_file {JsonSerializer.Serialize(entry.BackupFile)})";
                 var copy = await host.ReadAsync(Path.Combine(set.Folder, entry.BackupFile), ct).ConfigureAwait(false);
                 if (!copy.Exists) problems.Add($"{label}: the backup copy is missing");
-                else if (Fingerprints.Sha256Hex(copy.Content) != entry.Sha256) problems.Add($"{label}: the backup copy does not have the SHA-256 the manifest records");
+                else if (copy.Sha256 != entry.Sha256) problems.Add($"{label}: the backup copy does not have the SHA-256 the manifest records");
                 if (entry.Owner is { } owner && !owners.Contains(owner))
                     problems.Add($"{label}: owner {JsonSerializer.Serialize(owner)} is neither the inventory's owner nor one the managed files of this folder have now");
             }

@@ -19,13 +19,15 @@ namespace PemCertState.Execution;
 internal sealed class SignedCertificates(DesiredState desired, ObservedState observed, TimeProvider clock)
 {
     /// <summary>Carries out the step when it is one of the trusted CA's; false leaves it to the executor.</summary>
-    public async Task<bool> TryExecuteAsync(PlanStep step, HostSet hosts, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys, CancellationToken ct)
+    /// <param name="keptOnHost">A pending key made on its host in this apply, by address (path, SHA-256, public half); null when none.</param>
+    public async Task<bool> TryExecuteAsync(PlanStep step, HostSet hosts, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys,
+        Func<string, KeptKey?> keptOnHost, CancellationToken ct)
     {
         var host = hosts[step.Host];
         switch (step.Action)
         {
             case StepAction.RequestSignature:
-                await RequestAsync(step, host, keys, ct).ConfigureAwait(false);
+                await RequestAsync(step, host, keys, keptOnHost(step.Address), ct).ConfigureAwait(false);
                 return true;
             case StepAction.InstallSigned:
                 await InstallAsync(step, host, hosts, ct).ConfigureAwait(false);
@@ -96,27 +98,39 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
     private TrustedCaSpec Trusted => desired.Ca.Trusted ?? throw new StepFailedException("this step needs ca.source: trusted in the inventory");
 
     /// <summary>The pending key on its host (never over the live key), then the CSR beside the inventory.</summary>
-    private async Task RequestAsync(PlanStep step, IHost host, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys, CancellationToken ct)
+    /// <summary>A key on the host that keeps it: where, what the file holds, and its public half.</summary>
+    public sealed record KeptKey(string Path, string Sha256, AsymmetricKeyParameter Public);
+
+    private async Task RequestAsync(PlanStep step, IHost host, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys, KeptKey? kept, CancellationToken ct)
     {
         var pendingPath = step.Paths[0];
         var requestPath = step.Paths[1];
-        AsymmetricCipherKeyPair key;
-        if (keys.TryGetValue(step.Address, out var generated))
+        AsymmetricCipherKeyPair? key = null;
+        if (kept is null && keys.TryGetValue(step.Address, out var generated))
         {
             key = generated;
             await WritePrivateAsync(host, pendingPath, PemCodec.EncodePrivateKey(key.Private), step.Owner, ct).ConfigureAwait(false);
         }
-        else
+        else if (kept is null)
         {
-            key = observed.Trusted?.PendingKeys.GetValueOrDefault(step.Address)?.Pair
-                ?? throw new StepFailedException($"{pendingPath} could not be read; run pemstate plan again");
+            // Observed pending key: in process where pemstate runs, else on its host.
+            var pending = observed.Trusted?.PendingKeys.GetValueOrDefault(step.Address);
+            key = pending?.Pair;
+            if (key is null && pending is { KeptOnHost: true, Public: { } publicKey })
+                kept = new KeptKey(pending.File.Path, pending.File.Sha256, publicKey);
+            else if (key is null) throw new StepFailedException($"{pendingPath} could not be read; run pemstate plan again");
         }
-        var fingerprint = Fingerprints.PublicKey(key.Public);
+        var fingerprint = Fingerprints.PublicKey(key?.Public ?? kept!.Public);
         if (File.Exists(requestPath) && CertificateRequests.Asks(await File.ReadAllBytesAsync(requestPath, ct).ConfigureAwait(false), fingerprint, step.Issue!.Subject, step.Issue.SubjectAltNames))
             return;
+        // A key its host keeps signs its own request there; only the request comes back.
+        var pem = key is not null ? CertificateRequests.Create(step.Issue!.Subject, key, step.Issue.SubjectAltNames)
+            : await CertificateRequests.CreateAsync(step.Issue!.Subject, kept!.Public,
+                RemoteSigner.For(kept.Public, (data, c) => host.SignAsync(kept.Path, kept.Sha256, data, RemoteSigner.AlgorithmFor(kept.Public).Digest, c)),
+                step.Issue.SubjectAltNames, ct).ConfigureAwait(false);
         Directory.CreateDirectory(Path.GetDirectoryName(requestPath)!);
         var temporary = requestPath + ".tmp";
-        await File.WriteAllTextAsync(temporary, CertificateRequests.Create(step.Issue!.Subject, key, step.Issue.SubjectAltNames), Encoding.ASCII, ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(temporary, pem, Encoding.ASCII, ct).ConfigureAwait(false);
         File.Move(temporary, requestPath, overwrite: true);
     }
 
@@ -126,7 +140,7 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         var seen = observed.Trusted ?? throw new StepFailedException("nothing was observed of the trusted CA");
         var pending = seen.PendingKeys.GetValueOrDefault(step.Address)
             ?? (desired.Agents.User == AgentUserMode.Common ? seen.PendingKeys.GetValueOrDefault(Addresses.CommonAgentCertificate) : null);
-        if (pending?.Pair is not { } key)
+        if (pending is not { Readable: true })
             throw new StepFailedException($"the pending key for {step.Address} is gone; run pemstate plan again");
         var signed = seen.Signed.FirstOrDefault(f => f.Path == step.Source)
             ?? throw new StepFailedException($"{step.Source} was not observed; run pemstate plan again");
@@ -139,8 +153,12 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         // Bundle (the web certificate) names what follows the leaf; the server sends its intermediates; agents the leaf alone.
         IReadOnlyList<X509Certificate> chain = step.Bundle is { } following ? [leaf, .. BundleOf(step with { Bundle = following })]
             : step.Address == Addresses.ServerCertificate ? [leaf, .. Trusted.Intermediates] : [leaf];
+        // A pending key its host keeps is copied to its live name there, checked against what was observed.
+        var key = pending.Pair is { } pair ? PairSwitch.PairKey.InMemory(PemCodec.EncodePrivateKey(pair.Private))
+            : pending.File.Host == step.Host ? PairSwitch.PairKey.OnHost(pending.File.Path, pending.File.Sha256)
+            : throw new StepFailedException($"the pending key {pending.File.Path} is on {pending.File.Host}, not on {step.Host}; run pemstate plan again");
         await PairSwitch.InstallAsync(host, desired, step.Address, step.Paths[0], step.Paths[1],
-            PemCodec.EncodePrivateKey(key.Private), string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+            key, string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
         // The key now lives under its real name; a pending copy would only be a second place for it to leak from.
         await hosts[pending.File.Host].DeleteAsync(pending.File.Path, ct).ConfigureAwait(false);
         // Its request is answered. Only the request for this very key: a newer one (a key made since) stays.
@@ -195,10 +213,9 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         if (desired.Agents.List.FirstOrDefault(a => a.Id == id) is not { } agent) return;
         var key = await host.ReadAsync(PemFiles.AgentKey(desired.Agents, agent), ct).ConfigureAwait(false);
         var cert = await host.ReadAsync(PemFiles.AgentCertificate(desired.Agents, agent), ct).ConfigureAwait(false);
-        var pair = key.Exists ? PemCodec.DecodePrivateKey(key.Content) : null;
         var certificate = cert.Exists ? PemCodec.DecodeCertificates(cert.Content).FirstOrDefault() : null;
         var problems = TrustedPreflight.AgentProblems(desired, agent,
-            new ObservedKey(FileFacts.From(key), pair, pair is null ? null : Fingerprints.PublicKey(pair.Public), null),
+            ObservedKey.Read(key),
             new ObservedCertificate(FileFacts.From(cert), certificate, certificate is null ? null : CertificateSummary.From(certificate)),
             clock.GetUtcNow());
         if (problems.Count > 0)

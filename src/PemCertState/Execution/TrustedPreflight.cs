@@ -71,8 +71,8 @@ internal static class TrustedPreflight
     {
         if (!key.File.Exists || !cert.File.Exists)
             problems.Add($"{(key.File.Exists ? cert.File.Path : key.File.Path)} is missing for {who}. Fix: {fix}");
-        else if (key.Pair is null || cert.Summary is null)
-            problems.Add($"{(key.Pair is null ? key.File.Path : cert.File.Path)} is unreadable for {who}. Fix: {fix}");
+        else if (!key.Readable || cert.Summary is null)
+            problems.Add($"{(!key.Readable ? key.File.Path : cert.File.Path)} is unreadable for {who}. Fix: {fix}");
         else if (key.PublicKeySha256 != cert.Summary.PublicKeySha256)
             problems.Add($"{key.File.Path} does not belong to {cert.File.Path}. Fix: {fix}");
     }

@@ -20,6 +20,15 @@ public sealed record FileSnapshot(string Host, string Path, bool Exists, byte[] 
     /// </summary>
     public IReadOnlyList<LeftoverEntry>? Leftovers { get; init; }
 
+    /// <summary>
+    /// Set instead of <see cref="Content"/> (then empty) when the file holds a private key and its host keeps its keys
+    /// (<see cref="IHost.KeepsKeys"/>): the key's hash and public half, never its bytes.
+    /// </summary>
+    public SealedKey? Sealed { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of the content (of the key file, for a sealed one); empty when missing.</summary>
+    public string Sha256 => !Exists ? "" : Sealed?.Sha256 ?? Crypto.Fingerprints.Sha256Hex(Content);
+
     /// <summary>"0600" style, as people write modes.</summary>
     public string ModeText => FileModes.Format(Mode);
 }

@@ -1,3 +1,5 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.Hosts;
 
 /// <summary>
@@ -64,6 +66,51 @@ public interface IHost : IAsyncDisposable
     /// not an error.
     /// </summary>
     Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks now, in one round trip where that is what costs (SSH), for the files and folder listings an observation is about
+    /// to look at: until <see cref="ForgetReadAhead"/>, a read of one of those files with the same bound, or a list of one of
+    /// those folders, is answered from that one batch, as it was at that moment. Anything else is read as usual. A host
+    /// whose reads are cheap (local) ignores it.
+    /// </summary>
+    void ReadAhead(IReadOnlyList<(string Path, long Limit)> files, IReadOnlyList<string> folders);
+
+    /// <summary>Ends <see cref="ReadAhead"/>: every later read goes to the host again (an apply's steps read what is there now).</summary>
+    void ForgetReadAhead();
+
+    /// <summary>
+    /// True when private keys are made, copied and signed with on the host itself and never cross to pemstate (a host reached
+    /// over SSH): a read of a key file answers with <see cref="FileSnapshot.Sealed"/> instead of its bytes, and pemstate uses
+    /// <see cref="GenerateKeyAsync"/>, <see cref="CopyAsync"/> and <see cref="SignAsync"/> there. False for the machine
+    /// pemstate runs on, where keys are made in process (in parallel on its cores).
+    /// </summary>
+    bool KeepsKeys { get; }
+
+    /// <summary>
+    /// Makes a new private key on the host (its own OpenSSL where <see cref="KeepsKeys"/>) and writes it at
+    /// <paramref name="path"/> as <see cref="WriteAtomicAsync"/> writes any key (mode 0600 from creation, owner set, renamed
+    /// into place); returns its hash and public half.
+    /// </summary>
+    Task<SealedKey> GenerateKeyAsync(string path, KeySpec spec, string? owner, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to <paramref name="destination"/> on the host, only while the source still holds what
+    /// pemstate saw (<paramref name="sha256"/>), written as <see cref="WriteAtomicAsync"/> writes. The bytes never leave the host.
+    /// </summary>
+    Task CopyAsync(string source, string sha256, string destination, UnixFileMode mode, string? owner, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Signs <paramref name="data"/> (a certificate's or CRL's to-be-signed bytes) with the private key at
+    /// <paramref name="keyPath"/>, only while that file still holds what pemstate saw (<paramref name="keySha256"/>):
+    /// PKCS#1 v1.5 for RSA, a DER ECDSA-Sig-Value for EC. <paramref name="digest"/> is sha256, sha384 or sha512.
+    /// </summary>
+    Task<byte[]> SignAsync(string keyPath, string keySha256, ReadOnlyMemory<byte> data, string digest, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReadAsync(string, CancellationToken)"/> with a private key's bytes even where <see cref="KeepsKeys"/>. Only
+    /// for PEM's common-user mode, whose one key every agent holds: sharing it means moving it.
+    /// </summary>
+    Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken cancellationToken);
 
     /// <summary>
     /// Runs a shell command (sh -c) and returns its exit status and (bounded) output. Past <paramref name="timeout"/> the

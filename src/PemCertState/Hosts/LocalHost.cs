@@ -433,6 +433,54 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
     /// and only until a moment after the shell itself exits: a daemon it started (pg_ctl without -l leaves the
     /// postmaster on the shell's stdout) may hold the pipe for its whole life, and must not be killed for it.
     /// </summary>
+    /// <summary>Reads here are system calls: nothing to gain by asking ahead.</summary>
+    public void ReadAhead(IReadOnlyList<(string Path, long Limit)> files, IReadOnlyList<string> folders) { }
+
+    public void ForgetReadAhead() { }
+
+    /// <summary>pemstate runs here: keys are made in process, on every core, and read like any file.</summary>
+    public bool KeepsKeys => false;
+
+    /// <summary>The platform's generator (<see cref="Crypto.KeyGenerator"/>), written as any key is.</summary>
+    public async Task<SealedKey> GenerateKeyAsync(string path, Inventory.KeySpec spec, string? owner, CancellationToken cancellationToken)
+    {
+        var pair = Crypto.KeyGenerator.Generate(spec);
+        var pem = System.Text.Encoding.ASCII.GetBytes(Crypto.PemCodec.EncodePrivateKey(pair.Private));
+        try
+        {
+            await WriteAtomicAsync(path, pem, Inventory.FileModes.Private, owner, cancellationToken).ConfigureAwait(false);
+            return new SealedKey(Crypto.Fingerprints.Sha256Hex(pem), Crypto.KeyPairs.SubjectPublicKeyInfo(pair.Public));
+        }
+        finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(pem); }
+    }
+
+    public async Task CopyAsync(string source, string sha256, string destination, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
+    {
+        var file = await ReadAsync(source, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!file.Exists || file.Sha256 != sha256) throw ManagedFileRefusals.Changed(Name, source, file.Exists);
+            await WriteAtomicAsync(destination, file.Content, mode, owner, cancellationToken).ConfigureAwait(false);
+        }
+        finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(file.Content); }
+    }
+
+    public async Task<byte[]> SignAsync(string keyPath, string keySha256, ReadOnlyMemory<byte> data, string digest, CancellationToken cancellationToken)
+    {
+        var file = await ReadAsync(keyPath, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!file.Exists || file.Sha256 != keySha256) throw ManagedFileRefusals.Changed(Name, keyPath, file.Exists);
+            var key = Crypto.PemCodec.DecodePrivateKey(file.Content) ?? throw new HostOperationException(Name, keyPath, "is not a readable private key");
+            if (Crypto.RemoteSigner.AlgorithmFor(key.Public).Digest != digest)
+                throw new HostOperationException(Name, keyPath, $"sign refused: this key signs with {Crypto.RemoteSigner.AlgorithmFor(key.Public).Digest}, not {digest}");
+            return Crypto.PlatformSignatureFactory.SignWith(key.Private, data.ToArray());
+        }
+        finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(file.Content); }
+    }
+
+    public Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken cancellationToken) => ReadAsync(path, cancellationToken);
+
     public async Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var (file, arguments) = SetSid is { } setsid ? (setsid, new[] { "-w", "/bin/sh", "-c", command }) : ("/bin/sh", ["-c", command]);

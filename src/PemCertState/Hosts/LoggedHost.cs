@@ -21,7 +21,7 @@ internal sealed class LoggedHost(IHost inner, ILogger logger) : IHost
     {
         var snapshot = await Timed("read", path, () => inner.ReadAsync(path, maxBytes, cancellationToken), out var watch).ConfigureAwait(false);
         Log.Read(logger, Name, path, snapshot.Exists
-            ? $"{snapshot.Content.Length.ToString(CultureInfo.InvariantCulture)} bytes, mode {FileModes.Format(snapshot.Mode)}{(snapshot.Owner is { } owner ? ", owner " + owner : "")}"
+            ? $"{(snapshot.Sealed is not null ? "a private key kept on the host" : snapshot.Content.Length.ToString(CultureInfo.InvariantCulture) + " bytes")}, mode {FileModes.Format(snapshot.Mode)}{(snapshot.Owner is { } owner ? ", owner " + owner : "")}"
             : "missing", watch.ElapsedMilliseconds);
         return snapshot;
     }
@@ -70,6 +70,36 @@ internal sealed class LoggedHost(IHost inner, ILogger logger) : IHost
 
     public Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken cancellationToken) =>
         Changed("removed leftover", path, () => inner.RemoveLeftoverAsync(path, proof, cancellationToken));
+
+    public void ReadAhead(IReadOnlyList<(string Path, long Limit)> files, IReadOnlyList<string> folders) => inner.ReadAhead(files, folders);
+
+    public void ForgetReadAhead() => inner.ForgetReadAhead();
+
+    public bool KeepsKeys => inner.KeepsKeys;
+
+    public async Task<SealedKey> GenerateKeyAsync(string path, KeySpec spec, string? owner, CancellationToken cancellationToken)
+    {
+        var key = await Timed("generate key", path, () => inner.GenerateKeyAsync(path, spec, owner, cancellationToken), out var watch).ConfigureAwait(false);
+        Log.Changed(logger, Name, $"generated a {spec} key at", path, watch.ElapsedMilliseconds);
+        return key;
+    }
+
+    public Task CopyAsync(string source, string sha256, string destination, UnixFileMode mode, string? owner, CancellationToken cancellationToken) =>
+        Changed($"copied {source} to", destination, () => inner.CopyAsync(source, sha256, destination, mode, owner, cancellationToken));
+
+    public async Task<byte[]> SignAsync(string keyPath, string keySha256, ReadOnlyMemory<byte> data, string digest, CancellationToken cancellationToken)
+    {
+        var signature = await Timed("sign with", keyPath, () => inner.SignAsync(keyPath, keySha256, data, digest, cancellationToken), out var watch).ConfigureAwait(false);
+        Log.Changed(logger, Name, $"signed {data.Length.ToString(CultureInfo.InvariantCulture)} bytes ({digest}) with", keyPath, watch.ElapsedMilliseconds);
+        return signature;
+    }
+
+    public async Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken cancellationToken)
+    {
+        var snapshot = await Timed("read shared key", path, () => inner.ReadSharedKeyAsync(path, cancellationToken), out var watch).ConfigureAwait(false);
+        Log.Read(logger, Name, path, snapshot.Exists ? "shared key, mode " + FileModes.Format(snapshot.Mode) : "missing", watch.ElapsedMilliseconds);
+        return snapshot;
+    }
 
     public async Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
     {

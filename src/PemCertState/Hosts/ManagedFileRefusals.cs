@@ -13,6 +13,12 @@ internal static class ManagedFileRefusals
     public static HostOperationException LinkRefused(string host, string path)
         => new(host, path, "is a symbolic link; pemstate never follows a link at a managed path (remove it, or point the inventory at the real file)");
 
+    /// <summary>A copy's source or a signing key no longer holds what pemstate saw: nothing is done with what is there now.</summary>
+    public static HostOperationException Changed(string host, string path, bool exists)
+        => new(host, path, exists
+            ? "changed since pemstate read it (another SHA-256); nothing was done with it, run plan again"
+            : "is gone since pemstate read it; nothing was done, run plan again");
+
     public static HostOperationException TooLarge(string host, string path, long size, long limit)
         => new(host, path, $"is {size} bytes, more than the {limit} a managed file may hold; not read");
 

@@ -42,6 +42,12 @@ internal sealed record RemoteFileAnswer(string Status, JsonElement Header, byte[
         e.TryGetProperty("links", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt64() : 0,
         e.TryGetProperty("entries", out var inner) && inner.ValueKind == JsonValueKind.Array ? [.. inner.EnumerateArray().Select(Leftover)] : null);
 
+    /// <summary>A private key the host kept (a read of a key file, a new key): its hash and public half; null when none.</summary>
+    public SealedKey? Sealed() => Header.TryGetProperty("sealed", out var seal) && seal.ValueKind == JsonValueKind.Object
+        && seal.TryGetProperty("sha256", out var sha) && sha.ValueKind == JsonValueKind.String
+        ? new SealedKey(sha.GetString()!, seal.TryGetProperty("spki", out var spki) && spki.ValueKind == JsonValueKind.String ? Convert.FromBase64String(spki.GetString()!) : null)
+        : null;
+
     public IReadOnlyList<string> Names() => Header.TryGetProperty("names", out var names) && names.ValueKind == JsonValueKind.Array
         ? names.EnumerateArray().Select(n => n.GetString() ?? "").ToList()
         : [];

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Reflection;
 using System.Text.Json;
+using PemCertState.Inventory;
 
 namespace PemCertState.Hosts;
 
@@ -69,6 +70,16 @@ internal static class RemoteFileProgram
             if (request.Owner is { } owner) writer.WriteString("owner", owner);
             if (request.Content is { } content) writer.WriteNumber("size", content.Length);
             if (request.Limit is { } limit) writer.WriteNumber("limit", limit);
+            if (request.Source is { } source) writer.WriteString("source", source);
+            if (request.Sha256 is { } sha256) writer.WriteString("sha256", sha256);
+            if (request.Digest is { } digest) writer.WriteString("digest", digest);
+            if (request.Unseal) writer.WriteBoolean("unseal", true);
+            if (request.Key is { } key)
+            {
+                writer.WriteString("algorithm", key.Algorithm == KeyAlgorithm.Rsa ? "rsa" : "ec");
+                if (key.Algorithm == KeyAlgorithm.Rsa) writer.WriteNumber("bits", key.Size);
+                else writer.WriteString("curve", $"P-{key.Size}");
+            }
             if (request.Proof is { } proof)
             {
                 writer.WriteString("kind", proof.Kind == LeftoverKind.Folder ? "folder" : "regular");

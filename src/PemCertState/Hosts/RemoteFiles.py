@@ -12,14 +12,17 @@
 # Framing, both ways: a 4-byte big-endian length, a JSON header of that length, then header["size"] bytes of data when
 # the header has "size". Requests end with a length of 0. One answer per request, in order. Errors are answers, not
 # tracebacks; file content never appears in a header.
+import base64
 import contextlib
 import errno
 import grp
+import hashlib
 import json
 import os
 import pwd
 import stat
 import struct
+import subprocess
 import sys
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # FileLimits.Managed: a read that names no limit
@@ -306,10 +309,125 @@ def op_read(request, data):
             content = read_bounded(fd, limit)
         finally:
             os.close(fd)
-        return {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "size": len(content), "writable": writable,
-                "leftovers": leftovers}, content
+        header = {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "writable": writable,
+                  "leftovers": leftovers}
+        if holds_private_key(content) and not request.get("unseal"):
+            # A private key never leaves its host: what pemstate compares is its hash and its public half.
+            header["sealed"] = sealed(content)
+            return header, None
+        return header, content
     finally:
         os.close(folder)
+
+
+# ---- private keys stay on their host ----
+
+OPENSSL = "/usr/bin/openssl" if os.path.isfile("/usr/bin/openssl") else "openssl"  # the distribution's, before whatever PATH finds
+OPENSSL_SECONDS = 120  # an RSA 4096 key on a slow host; a hung openssl fails its request, not the whole batch
+
+
+def holds_private_key(content):
+    """A PEM private key block of any kind (PKCS#8, encrypted, RSA, EC); mirrors PemBlocks.HoldsPrivateKey."""
+    return b"-----BEGIN" in content and b"PRIVATE KEY-----" in content
+
+
+def openssl(arguments, data, key=None):
+    """Runs openssl with data on stdin; a key, when given, reaches it through a pipe (/dev/fd/N), never a path, so that
+    what is signed with is the key this program read, not whatever a name points to by then. Returns stdout, or None."""
+    read_end = None
+    if key is not None:
+        read_end, write_end = os.pipe()
+        try:
+            write_all(write_end, key)  # a key is a few KB: the pipe's buffer holds it whole
+        finally:
+            os.close(write_end)
+        arguments = [a.replace("KEYFD", "/dev/fd/%d" % read_end) for a in arguments]
+    try:
+        done = subprocess.run([OPENSSL] + arguments, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              pass_fds=(read_end,) if read_end is not None else (), timeout=OPENSSL_SECONDS)
+    except FileNotFoundError:
+        raise Refused("noopenssl")
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        if read_end is not None:
+            os.close(read_end)
+    return done.stdout if done.returncode == 0 else None
+
+
+def public_half(key):
+    """The SubjectPublicKeyInfo (DER) of a PEM private key; None when openssl cannot read it (encrypted, damaged)."""
+    return openssl(["pkey", "-pubout", "-outform", "DER", "-passin", "pass:"], key)
+
+
+def sealed(content):
+    spki = public_half(content)
+    return {"sha256": hashlib.sha256(content).hexdigest(), "spki": base64.b64encode(spki).decode("ascii") if spki else None}
+
+
+def read_regular(path, limit=MAX_FILE_BYTES):
+    """The content of the regular file at path (no link followed anywhere on the way), or None when it is missing."""
+    with held_parent(path) as (folder, name):
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            refuse_unopenable(folder, name, e)
+        try:
+            require_regular(os.fstat(fd))
+            return read_bounded(fd, limit)
+        finally:
+            os.close(fd)
+
+
+def read_expected(path, sha256):
+    """The file's content, refused unless it is still the one pemstate saw (its SHA-256)."""
+    content = read_regular(path)
+    if content is None:
+        raise Refused("changed", found="missing")
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise Refused("changed", found="other")
+    return content
+
+
+GENERATORS = {
+    "rsa": lambda r: ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:%d" % int(r["bits"])],
+    "ec": lambda r: ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:%s" % r["curve"], "-pkeyopt", "ec_param_enc:named_curve"],
+}
+
+
+def op_genkey(request, data):
+    """A new private key made here by openssl, written like any key (op_write), its public half returned."""
+    if request.get("curve") is not None and request["curve"] not in ("P-256", "P-384", "P-521"):
+        raise Refused("algorithm")
+    key = openssl(GENERATORS[request["algorithm"]](request), b"")
+    if not key or not holds_private_key(key):
+        raise Refused("keygen")
+    op_write(request, key)
+    return {"status": "ok", "sealed": sealed(key)}, None
+
+
+def op_copy(request, data):
+    """Copies a file within this host (a key to its backup, a backup back, a staged key to its live name): read as it was
+    seen (source and sha256 in the request), written like any file. Its bytes never leave the host."""
+    content = read_expected(request["source"].encode("utf-8"), request["sha256"])
+    return op_write(request, content)
+
+
+DIGESTS = ("sha256", "sha384", "sha512")
+
+
+def op_sign(request, data):
+    """Signs data (a certificate's or CRL's to-be-signed bytes) with the key at path, which must still be the key pemstate
+    saw (sha256): PKCS#1 v1.5 for RSA, a DER ECDSA-Sig-Value for EC, what X.509 wants."""
+    if request["digest"] not in DIGESTS:
+        raise Refused("algorithm")
+    key = read_expected(request["path"], request["sha256"])
+    signature = openssl(["dgst", "-" + request["digest"], "-sign", "KEYFD", "-passin", "pass:"], data, key)
+    if not signature:
+        raise Refused("sign")
+    return {"status": "ok"}, signature
 
 
 @contextlib.contextmanager
@@ -616,7 +734,7 @@ def op_rmleftover(request, data):
 OPERATIONS = {
     "read": op_read, "write": op_write, "chmod": op_chmod, "chown": op_chown, "mkdir": op_mkdir,
     "create": op_create, "append": op_append, "delete": op_delete, "deleteif": op_deleteif, "rmtree": op_rmtree,
-    "list": op_list, "rmleftover": op_rmleftover,
+    "list": op_list, "rmleftover": op_rmleftover, "genkey": op_genkey, "copy": op_copy, "sign": op_sign,
 }
 
 

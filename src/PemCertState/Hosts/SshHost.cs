@@ -45,6 +45,7 @@ internal sealed class SshHost : IHost
         Name = spec.Name;
         _fileProgram = ShellLine(RemoteFileProgram.Launcher, [RemoteFileProgram.Source], spec.Sudo);
         _reads = new(ReadManyAsync, maxBatch: 256, ready: ExecClientAsync);
+        _signs = new(async requests => await RunFileProgramAsync(requests, CancellationToken.None).ConfigureAwait(false), maxBatch: 64, ready: ExecClientAsync);
     }
 
     public string Name { get; }
@@ -59,9 +60,54 @@ internal sealed class SshHost : IHost
     public async Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var (snapshot, error) = await _reads.AddAsync((path, Math.Clamp(maxBytes, 0, FileLimits.State))).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var limit = Math.Clamp(maxBytes, 0, FileLimits.State);
+        if (await AheadAsync(Key("read", path, limit), cancellationToken).ConfigureAwait(false) is { } early)
+        {
+            var (read, refused) = SnapshotOf(path, early);
+            return read ?? throw refused!;
+        }
+        var (snapshot, error) = await _reads.AddAsync((path, limit)).WaitAsync(cancellationToken).ConfigureAwait(false);
         return snapshot ?? throw error!;
     }
+
+    /// <summary>The batch <see cref="ReadAhead"/> sent, answer by request; null when none is under way.</summary>
+    private volatile Task<Dictionary<string, RemoteFileAnswer>>? _ahead;
+
+    public void ReadAhead(IReadOnlyList<(string Path, long Limit)> files, IReadOnlyList<string> folders)
+    {
+        var requests = files.Select(f => (Key: Key("read", f.Path, Math.Clamp(f.Limit, 0, FileLimits.State)),
+                Request: new RemoteFileRequest("read", f.Path, Limit: f.Limit == FileLimits.Managed ? null : Math.Clamp(f.Limit, 0, FileLimits.State))))
+            .Concat(folders.Select(d => (Key: Key("list", d, 0), Request: new RemoteFileRequest("list", d))))
+            .DistinctBy(r => r.Key).ToList();
+        _ahead = requests.Count == 0 ? null : FetchAheadAsync(requests);
+    }
+
+    public void ForgetReadAhead() => _ahead = null;
+
+    private async Task<Dictionary<string, RemoteFileAnswer>> FetchAheadAsync(List<(string Key, RemoteFileRequest Request)> requests)
+    {
+        await Task.Yield();
+        try
+        {
+            var answers = await RunFileProgramAsync([.. requests.Select(r => r.Request)], CancellationToken.None).ConfigureAwait(false);
+            return requests.Select((r, i) => (r.Key, Answer: answers[i])).ToDictionary(a => a.Key, a => a.Answer, StringComparer.Ordinal);
+        }
+        catch (HostOperationException)
+        {
+            // Each read then asks the host itself, and meets (and reports) the same failure with its own path.
+            return [];
+        }
+    }
+
+    /// <summary>The read-ahead's answer to this request, once that batch is back; null when it did not ask it (or none is under way).</summary>
+    private async Task<RemoteFileAnswer?> AheadAsync(string key, CancellationToken ct)
+    {
+        if (_ahead is not { } ahead) return null;
+        var answers = await ahead.WaitAsync(ct).ConfigureAwait(false);
+        return answers.GetValueOrDefault(key);
+    }
+
+    private static string Key(string operation, string path, long limit) => $"{operation}\0{limit}\0{path}";
 
     /// <summary>
     /// Reads coalesce: every read asked for while a batch is on the wire goes in the next batch, one remote process for
@@ -75,22 +121,21 @@ internal sealed class SshHost : IHost
         var answers = await RunFileProgramAsync([.. reads.Select(r => new RemoteFileRequest("read", r.Path, Limit: r.Limit == FileLimits.Managed ? null : r.Limit))],
             CancellationToken.None).ConfigureAwait(false);
         var results = new List<(FileSnapshot?, HostOperationException?)>(reads.Count);
-        for (var i = 0; i < reads.Count; i++)
-        {
-            var (path, answer) = (reads[i].Path, answers[i]);
-            results.Add(answer.Status switch
-            {
-                "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner"))
-                {
-                    WritableFolders = answer.Writable(),
-                    Leftovers = answer.Leftovers(),
-                }, null),
-                "missing" => (FileSnapshot.Missing(Name, path) with { WritableFolders = answer.Writable(), Leftovers = answer.Leftovers() }, null),
-                _ => (null, Problem(path, "read", answer)),
-            });
-        }
+        for (var i = 0; i < reads.Count; i++) results.Add(SnapshotOf(reads[i].Path, answers[i]));
         return results;
     }
+
+    private (FileSnapshot? Snapshot, HostOperationException? Error) SnapshotOf(string path, RemoteFileAnswer answer) => answer.Status switch
+    {
+        "ok" => (new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner"))
+        {
+            WritableFolders = answer.Writable(),
+            Leftovers = answer.Leftovers(),
+            Sealed = answer.Sealed(),
+        }, null),
+        "missing" => (FileSnapshot.Missing(Name, path) with { WritableFolders = answer.Writable(), Leftovers = answer.Leftovers() }, null),
+        _ => (null, Problem(path, "read", answer)),
+    };
 
     /// <summary>
     /// The temp file is made in the folder RemoteFiles.py holds open, with O_EXCL|O_NOFOLLOW and its final mode; owner
@@ -138,8 +183,47 @@ internal sealed class SshHost : IHost
 
     public async Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken)
     {
-        var answer = await RunOneAsync(new RemoteFileRequest("list", path), "list", cancellationToken).ConfigureAwait(false);
+        var answer = await AheadAsync(Key("list", path, 0), cancellationToken).ConfigureAwait(false) is { Status: "ok" or "missing" } early ? early
+            : await RunOneAsync(new RemoteFileRequest("list", path), "list", cancellationToken).ConfigureAwait(false);
         return answer.Names().Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Private keys are made, copied and signed with on the host; a read of one answers with its hash and public half.</summary>
+    public bool KeepsKeys => true;
+
+    /// <summary>openssl genpkey on the host; RemoteFiles.py takes its output from a pipe and writes it as any key (see <see cref="WriteAtomicAsync"/>).</summary>
+    public async Task<SealedKey> GenerateKeyAsync(string path, KeySpec spec, string? owner, CancellationToken cancellationToken)
+    {
+        var answer = await RunOneAsync(new RemoteFileRequest("genkey", path, FileModes.Private, owner, Key: spec), "generate a key", cancellationToken).ConfigureAwait(false);
+        return answer.Sealed() is { PublicKeyInfo: not null } key ? key
+            : throw new HostOperationException(Name, path, "generate a key failed: the host's openssl gave no public key for it");
+    }
+
+    public Task CopyAsync(string source, string sha256, string destination, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
+        => RunOneAsync(new RemoteFileRequest("copy", destination, mode, owner, Source: source, Sha256: sha256), "copy", cancellationToken);
+
+    /// <summary>
+    /// Signatures asked for while a batch is on the wire go in the next one: the server's host signs a fleet's certificates
+    /// in a few remote commands, not one each.
+    /// </summary>
+    public async Task<byte[]> SignAsync(string keyPath, string keySha256, ReadOnlyMemory<byte> data, string digest, CancellationToken cancellationToken)
+    {
+        var answer = await _signs.AddAsync(new RemoteFileRequest("sign", keyPath, Content: data, Sha256: keySha256, Digest: digest)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (answer.Status != "ok") throw Problem(keyPath, "sign", answer);
+        return answer.Content is { Length: > 0 } signature ? signature : throw new HostOperationException(Name, keyPath, "sign failed: no signature came back");
+    }
+
+    private readonly Batcher<RemoteFileRequest, RemoteFileAnswer> _signs;
+
+    public async Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken cancellationToken)
+    {
+        var answer = (await RunFileProgramAsync([new RemoteFileRequest("read", path, Unseal: true)], cancellationToken).ConfigureAwait(false))[0];
+        return answer.Status switch
+        {
+            "ok" => new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner")),
+            "missing" => FileSnapshot.Missing(Name, path),
+            _ => throw Problem(path, "read", answer),
+        };
     }
 
     /// <summary>Checked and removed by RemoteFiles.py on descriptors, in one process: no path is looked up twice.</summary>
@@ -174,7 +258,9 @@ internal sealed class SshHost : IHost
         var path = requests[0].Path;
         try
         {
+            _options.Wire?.Invoke(Name, true, input);
             var (result, output) = await ExecRawAsync(_fileProgram, input, binaryOutput: true, ct).ConfigureAwait(false);
+            _options.Wire?.Invoke(Name, false, output);
             if (result.StandardError.Contains(RemoteFileProgram.NoPython, StringComparison.Ordinal))
                 throw new HostOperationException(Name, path, $"pemstate needs python3 on {Name} for its file operations");
             List<RemoteFileAnswer> answers;
@@ -219,6 +305,11 @@ internal sealed class SshHost : IHost
             "nofolder" => new HostOperationException(Name, path, $"{what} failed: its folder does not exist"),
             "nouser" => new HostOperationException(Name, path, $"no such user '{answer.Text("user")}'"),
             "isfolder" => new HostOperationException(Name, path, $"{what} failed: is a folder"),
+            "changed" => ManagedFileRefusals.Changed(Name, path, answer.Text("found") != "missing"),
+            "noopenssl" => new HostOperationException(Name, path, $"{what} failed: pemstate needs openssl on {Name}, where private keys are made and used"),
+            "keygen" => new HostOperationException(Name, path, $"{what} failed: the host's openssl made no key"),
+            "sign" => new HostOperationException(Name, path, $"{what} failed: the host's openssl could not sign with it (not a readable key?)"),
+            "algorithm" => new HostOperationException(Name, path, $"{what} refused: unsupported algorithm"),
             "replaced" => new HostOperationException(Name, path,
                 "was replaced by another account while being written: the new file is not in place (nothing was changed through what took its name)"),
             "retaken" => new HostOperationException(Name, path,
@@ -526,6 +617,7 @@ internal sealed class SshHost : IHost
         try
         {
             Interlocked.Increment(ref _commandsRun);
+            _options.CommandRun?.Invoke(Name);
             using var command = client.CreateCommand(commandLine);
             var running = command.ExecuteAsync(ct);
             // Always close stdin: a command that reads it must see end of input, as with LocalHost. A command that
@@ -564,6 +656,7 @@ internal sealed class SshHost : IHost
         try
         {
             Interlocked.Increment(ref _commandsRun);
+            _options.CommandRun?.Invoke(Name);
             using var command = client.CreateCommand(commandLine);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(limit);

@@ -14,7 +14,7 @@ public sealed record FileFacts(string Host, string Path, bool Exists, UnixFileMo
 
     public static FileFacts From(FileSnapshot snapshot) => new(
         snapshot.Host, snapshot.Path, snapshot.Exists, snapshot.Mode, snapshot.Owner,
-        snapshot.Exists ? Crypto.Fingerprints.Sha256Hex(snapshot.Content) : "")
+        snapshot.Sha256)
     {
         WritableFolders = snapshot.WritableFolders,
         Leftovers = snapshot.Leftovers,

@@ -81,7 +81,7 @@ internal sealed partial class Observer
         {
             var copy = await host.ReadAsync(Path.Combine(set.Folder, entry.BackupFile), ct).ConfigureAwait(false);
             if (!copy.Exists) return $"{entry.BackupFile} is missing";
-            if (Crypto.Fingerprints.Sha256Hex(copy.Content) != entry.Sha256) return $"{entry.BackupFile} does not have the SHA-256 its manifest records";
+            if (copy.Sha256 != entry.Sha256) return $"{entry.BackupFile} does not have the SHA-256 its manifest records";
         }
         return null;
     }

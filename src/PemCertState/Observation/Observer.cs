@@ -18,6 +18,21 @@ internal sealed partial class Observer(HostSet hosts, int parallelism = 10)
 
     public async Task<ObservedState> ObserveAsync(DesiredState desired, CancellationToken cancellationToken)
     {
+        // Each host is asked for everything the inventory says will be read, in one round trip; what the reads below find is that batch.
+        var ahead = ReadAheadPlan.For(desired).ToList();
+        foreach (var (host, files, folders) in ahead) hosts[host].ReadAhead(files, folders);
+        try
+        {
+            return await ObserveHostsAsync(desired, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var (host, _, _) in ahead) hosts[host].ForgetReadAhead();
+        }
+    }
+
+    private async Task<ObservedState> ObserveHostsAsync(DesiredState desired, CancellationToken cancellationToken)
+    {
         var server = ObserveServerAsync(desired.Server, cancellationToken);
         var journal = ReadStateFileAsync(desired.Server, Execution.Journal.PathFor(desired.Server), Execution.Journal.LegacyPathFor(desired.Server), cancellationToken);
         var loaded = hosts[desired.Server.Host].ReadAsync(Execution.LoadedFiles.PathFor(desired.Server), FileLimits.State, cancellationToken);
@@ -124,15 +139,7 @@ internal sealed partial class Observer(HostSet hosts, int parallelism = 10)
         return new ObservedCrl(FileFacts.From(file), all.Count > 0 ? all[0] : null, all);
     }
 
-    private static ObservedKey ReadKey(FileSnapshot file)
-    {
-        var pair = file.Exists ? PemCodec.DecodePrivateKey(file.Content) : null;
-        return new ObservedKey(
-            FileFacts.From(file),
-            pair,
-            pair is null ? null : Fingerprints.PublicKey(pair.Public),
-            pair is null ? null : KeyGenerator.Describe(pair.Public));
-    }
+    private static ObservedKey ReadKey(FileSnapshot file) => ObservedKey.Read(file);
 
     private static ObservedCertificate ReadCertificate(FileSnapshot file)
     {

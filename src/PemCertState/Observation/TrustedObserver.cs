@@ -106,11 +106,5 @@ internal static class TrustedObserver
         }
     }
 
-    private static ObservedKey ReadKey(FileSnapshot file)
-    {
-        var pair = PemCodec.DecodePrivateKey(file.Content);
-        return new ObservedKey(FileFacts.From(file), pair,
-            pair is null ? null : Fingerprints.PublicKey(pair.Public),
-            pair is null ? null : KeyGenerator.Describe(pair.Public));
-    }
+    private static ObservedKey ReadKey(FileSnapshot file) => ObservedKey.Read(file);
 }

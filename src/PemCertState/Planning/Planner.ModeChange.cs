@@ -33,7 +33,7 @@ public static partial class Planner
         {
             if (observed.Agents[agent.Id].OtherMode is not { } pair) continue;
             if (pair.Certificate.Summary is { } summary && summary.Subject != PemFiles.AgentSubject(other, agent)) continue;
-            if (pair.Certificate.Summary is null && pair.Key.Pair is null) continue;
+            if (pair.Certificate.Summary is null && !pair.Key.Readable) continue;
             pairs.Add(new Abandoned(agent, pair, [.. new[] { pair.Key.File, pair.Certificate.File }.Where(f => f.Exists)]));
         }
         if (pairs.Count == 0) return pairs;

@@ -253,7 +253,7 @@ public static partial class Planner
     }
 
     private static bool Rotatable(ObservedKey key, ObservedCertificate cert, DateTimeOffset now) =>
-        key.Pair is not null && cert.Certificate is { } c && cert.Summary is { } s
+        key.Readable && cert.Certificate is { } c && cert.Summary is { } s
         && key.PublicKeySha256 == s.PublicKeySha256 && IsCa(c) && SignatureVerifies(c, c)
         && s.NotAfter > now && s.NotBefore <= now;
 
@@ -525,7 +525,7 @@ public static partial class Planner
     internal static bool CollectPairProblems(ObservedKey key, ObservedCertificate cert, CertificatePolicy policy, string subject, DateTimeOffset now, List<string> problems, DateTimeOffset? issuerEnd = null)
     {
         if (!key.File.Exists) problems.Add($"{Name(key.File)} is missing");
-        else if (key.Pair is null) problems.Add($"{Name(key.File)} is not a readable private key");
+        else if (!key.Readable) problems.Add($"{Name(key.File)} is not a readable private key");
         if (!cert.File.Exists) problems.Add($"{Name(cert.File)} is missing");
         else if (cert.Certificate is null) problems.Add($"{Name(cert.File)} is not a readable certificate");
         if (problems.Count > 0) return false;

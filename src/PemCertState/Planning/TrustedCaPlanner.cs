@@ -163,7 +163,7 @@ internal static partial class TrustedCaPlanner
     private static Verdict JudgePending(Need need, string live, CertificateSummary? before, TrustedCaSpec trusted, ObservedTrusted seen, DateTimeOffset now, List<string> warnings)
     {
         var pendingName = Path.GetFileName(need.PendingKey);
-        if (!seen.PendingKeys.TryGetValue(need.Address, out var pending) || pending.Pair is null)
+        if (!seen.PendingKeys.TryGetValue(need.Address, out var pending) || !pending.Readable)
         {
             var why = pending is null ? live : $"{live}; {pendingName} is not a readable key";
             return new Verdict(need, State.NewKey, why, Before: before);

@@ -39,13 +39,15 @@ public static class LiveVerifier
             var user = PemFiles.AgentUser(desired.Agents, agent);
             var seen = observed.Agents[agent.Id];
             AgentLogin login;
-            if (seen.Key.Pair is null || seen.Certificate.Certificate is null)
+            if (seen.Key is { KeptOnHost: true, Readable: true } && seen.Certificate.Certificate is not null)
+                login = new AgentLogin(agent.Id, user, false, $"not tried: the key stays on {agent.Host}, and a login from here would need it") { NotTried = true };
+            else if (seen.Key.Pair is null || seen.Certificate.Certificate is null)
                 login = new AgentLogin(agent.Id, user, false, "no readable key and certificate to log in with");
             else
                 login = await LoginAsync(spec, user, PemCodec.EncodeCertificate(seen.Certificate.Certificate),
                     PemCodec.EncodePrivateKey(seen.Key.Pair.Private), trust, cancellationToken) with { AgentId = agent.Id };
             logins.Add(login);
-            if (!login.Succeeded)
+            if (!login.Succeeded && !login.NotTried)
                 findings.Add(new Finding(Addresses.AgentCertificate(agent.Id), agent.Host, seen.Certificate.File.Path, $"login as {user} failed: {login.Message}"));
         }
         return new LiveReport(logins, findings);

@@ -63,7 +63,7 @@ public static class OfflineVerifier
             Add(findings, address, cert.File, $"revoked on {revoked.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}: root.crl lists serial {cert.Certificate.SerialNumber.ToString(16)}, so the server refuses it");
 
         if (!key.File.Exists) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is missing");
-        else if (key.Pair is null) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is not a readable private key");
+        else if (!key.Readable) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is not a readable private key");
         else if (cert.Summary is { } summary && key.PublicKeySha256 != summary.PublicKeySha256)
             Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} does not belong to {Path.GetFileName(cert.File.Path)}");
 

@@ -114,6 +114,15 @@ internal sealed class SshLab : IDisposable
         return (plan, result);
     }
 
+    /// <summary>The apply operation as `pemstate apply --auto-approve` runs it, over hosts opened with <paramref name="options"/>.</summary>
+    public async Task<(Plan? Plan, Application.ApplyOutcome Outcome, IReadOnlyList<string> Said)> ApplyOperationAsync(SshOptions options, PlanOptions? plan = null)
+    {
+        var said = new List<string>();
+        var operation = new Application.ApplyOperation(desired => new HostSet(desired, options), NullLoggerFactory.Instance, TimeProvider.System);
+        var outcome = await operation.RunAsync(new Application.ApplyRequest(InventoryPath) { Parallelism = 2, Options = plan ?? new PlanOptions() }, said.Add, CancellationToken.None);
+        return (outcome.Plan, outcome, said);
+    }
+
     /// <summary>Every file under the lab with its bytes and modification time, to prove that nothing changed.</summary>
     public IReadOnlyDictionary<string, (string Sha256, DateTime Modified)> Fingerprint() =>
         Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)

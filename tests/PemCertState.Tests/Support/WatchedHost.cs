@@ -1,4 +1,5 @@
 using PemCertState.Hosts;
+using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Support;
 
@@ -35,6 +36,22 @@ internal sealed class WatchedHost(IHost inner, Action<string, string> after) : I
     public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken ct) => inner.AppendAsync(path, content, mode, ct);
     public Task DeleteDirectoryAsync(string path, CancellationToken ct) => inner.DeleteDirectoryAsync(path, ct);
     public Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken ct) => inner.ListAsync(path, ct);
+    public void ReadAhead(IReadOnlyList<(string Path, long Limit)> files, IReadOnlyList<string> folders) => inner.ReadAhead(files, folders);
+    public void ForgetReadAhead() => inner.ForgetReadAhead();
+    public bool KeepsKeys => inner.KeepsKeys;
+    public async Task<SealedKey> GenerateKeyAsync(string path, KeySpec spec, string? owner, CancellationToken ct)
+    {
+        var key = await inner.GenerateKeyAsync(path, spec, owner, ct);
+        after("write", path);
+        return key;
+    }
+    public async Task CopyAsync(string source, string sha256, string destination, UnixFileMode mode, string? owner, CancellationToken ct)
+    {
+        await inner.CopyAsync(source, sha256, destination, mode, owner, ct);
+        after("write", destination);
+    }
+    public Task<byte[]> SignAsync(string keyPath, string keySha256, ReadOnlyMemory<byte> data, string digest, CancellationToken ct) => inner.SignAsync(keyPath, keySha256, data, digest, ct);
+    public Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken ct) => inner.ReadSharedKeyAsync(path, ct);
     public Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken ct) => inner.RunAsync(command, timeout, ct);
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Text;
+using PemCertState.Application;
+using PemCertState.Hosts;
+using PemCertState.IntegrationTests.Fixtures;
+using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
+using PemCertState.Planning;
+using Xunit;
+
+namespace PemCertState.IntegrationTests.Ssh;
+
+/// <summary>
+/// Keys born where they live, over real sshd: every private key of a host reached over SSH (the CA's on the server's host
+/// included) is made there by its own openssl, certificates are signed there, backups and installs copy keys there; the
+/// bytes of every SSH session are watched, and no private key ever crosses. A no-op costs one remote command per host.
+/// </summary>
+public sealed class KeysBornOnHostTests(SshdFixture sshd) : IClassFixture<SshdFixture>
+{
+    [Fact]
+    public async Task Every_key_is_made_on_its_host_signed_there_and_never_crosses_the_network_through_renewal_and_rotation()
+    {
+        // Given a server and three agents on three sshd hosts, every byte of every SSH session watched
+        var hosts = new[] { sshd.Start("born0"), sshd.Start("born1"), sshd.Start("born2") };
+        using var lab = SshLab.Create(sshd, hosts, agents: 3);
+        var wire = new ConcurrentQueue<(string Host, bool Sent, byte[] Bytes)>();
+        var options = new SshOptions { Wire = (host, sent, bytes) => wire.Enqueue((host, sent, bytes.ToArray())) };
+
+        // When the fleet is applied fresh
+        var (plan, outcome, said) = await lab.ApplyOperationAsync(options);
+
+        // Then it converged, each key was asked of its own host (CA and server on born0, agent N on its host), and no key crossed
+        Assert.True(outcome.Status == ApplyStatus.Done, $"{outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}");
+        var desired = lab.Desired;
+        var keys = KeyFiles(lab, desired);
+        Assert.Equal(5, keys.Count);
+        Assert.Equal(["born0", "born0", "born0", "born1", "born2"], GenerateRequests(wire).Order(StringComparer.Ordinal));
+        AssertNoKeyCrossed(wire, keys.Values);
+        AssertChainsAndPairs(lab, desired);
+
+        // When agent 1's certificate is lost: its pair is backed up and replaced
+        var oldKey = File.ReadAllBytes(keys["agent 1"]);
+        File.Delete(PemFiles.AgentCertificate(desired.Agents, desired.Agents.List[0]));
+        wire.Clear();
+        (_, outcome, said) = await lab.ApplyOperationAsync(options);
+
+        // Then the backup holds the old key, copied on its host; the new key was made there; still nothing crossed
+        Assert.True(outcome.Status == ApplyStatus.Done, $"{outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}");
+        var backup = Assert.Single(Directory.EnumerateFiles(PemFiles.AgentBackupDir(desired.Agents.List[0]), "agent1.key", SearchOption.AllDirectories));
+        Assert.Equal(oldKey, File.ReadAllBytes(backup));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(backup));
+        Assert.NotEqual(oldKey, File.ReadAllBytes(keys["agent 1"]));
+        Assert.Equal(["born0"], GenerateRequests(wire)); // agent 1 lives on born0
+        AssertNoKeyCrossed(wire, [.. keys.Values, backup]);
+        AssertChainsAndPairs(lab, desired);
+
+        // When the CA is rotated: a new CA key made on the server's host, every certificate signed there by it
+        var oldCa = File.ReadAllBytes(keys["ca"]);
+        wire.Clear();
+        (plan, outcome, said) = await lab.ApplyOperationAsync(options, new PlanOptions { RotateCa = true });
+        Assert.True(outcome.Status == ApplyStatus.Done, $"{outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}");
+        for (var phase = 0; phase < 3 && !(await lab.PlanAsync()).IsEmpty; phase++)
+        {
+            (_, outcome, said) = await lab.ApplyOperationAsync(options);
+            Assert.True(outcome.Status == ApplyStatus.Done, $"{outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}");
+        }
+
+        // Then the CA key changed, the old one is only in the server's backup, every chain verifies, and no key crossed
+        Assert.NotEqual(oldCa, File.ReadAllBytes(keys["ca"]));
+        Assert.Contains("born0", GenerateRequests(wire));
+        var backups = Directory.EnumerateFiles(lab.Root, "*.key*", SearchOption.AllDirectories).Where(p => p.Contains("backup", StringComparison.Ordinal)).ToList();
+        AssertNoKeyCrossed(wire, [.. keys.Values, .. backups]);
+        AssertChainsAndPairs(lab, desired);
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_no_op_apply_costs_one_remote_command_per_host()
+    {
+        // Given a converged fleet on three sshd hosts
+        var hosts = new[] { sshd.Start("noop0"), sshd.Start("noop1"), sshd.Start("noop2") };
+        using var lab = SshLab.Create(sshd, hosts, agents: 3);
+        var (_, first, said) = await lab.ApplyOperationAsync(new SshOptions());
+        Assert.True(first.Status == ApplyStatus.Done, $"{first.Status}: {first.Result?.Failure}\n{string.Join("\n", said)}");
+
+        // When apply runs again, remote commands counted per host as they start
+        var commands = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var batches = new ConcurrentQueue<string>();
+        var (_, outcome, _) = await lab.ApplyOperationAsync(new SshOptions
+        {
+            CommandRun = host => commands.AddOrUpdate(host, 1, (_, n) => n + 1),
+            Wire = (host, sent, bytes) => { if (sent) batches.Enqueue($"{host}: {Requests(bytes.Span)}"); },
+        });
+
+        // Then nothing was to do, and each host was asked once: everything observed in one batch
+        Assert.Equal(ApplyStatus.NothingToDo, outcome.Status);
+        var counts = commands.Select(c => $"{c.Key}={c.Value}").Order(StringComparer.Ordinal).ToList();
+        Assert.True(counts.SequenceEqual(["noop0=1", "noop1=1", "noop2=1"]), $"{string.Join(", ", counts)}; batches sent:\n{string.Join("\n", batches)}");
+    }
+
+    /// <summary>Every private key the inventory places on a host, by address.</summary>
+    private static Dictionary<string, string> KeyFiles(SshLab lab, DesiredState desired)
+    {
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ca"] = Path.Combine(lab.DataDir, PemFiles.CaKey),
+            ["server"] = Path.Combine(lab.DataDir, PemFiles.ServerKey),
+        };
+        foreach (var agent in desired.Agents.List) keys[$"agent {agent.Id}"] = PemFiles.AgentKey(desired.Agents, agent);
+        return keys;
+    }
+
+    /// <summary>The host of every genkey request sent, in the order sent.</summary>
+    private static List<string> GenerateRequests(IEnumerable<(string Host, bool Sent, byte[] Bytes)> wire) =>
+        [.. wire.Where(w => w.Sent).SelectMany(w => Enumerable.Repeat(w.Host, Count(w.Bytes, "\"op\":\"genkey\"")))];
+
+    /// <summary>
+    /// No session carried a private key, either way: no PEM private-key label, and none of the bytes of any key file on disk
+    /// (its PEM, its DER, or any 64-character line of its base64).
+    /// </summary>
+    private static void AssertNoKeyCrossed(IEnumerable<(string Host, bool Sent, byte[] Bytes)> wire, IEnumerable<string> keyFiles)
+    {
+        var needles = new List<(string What, byte[] Bytes)>();
+        foreach (var file in keyFiles)
+        {
+            var pem = File.ReadAllText(file);
+            needles.Add(($"{file} (PEM)", Encoding.ASCII.GetBytes(pem)));
+            var body = pem.Split('\n').Where(l => l.Length > 0 && !l.StartsWith("-----", StringComparison.Ordinal)).ToList();
+            needles.Add(($"{file} (DER)", Convert.FromBase64String(string.Concat(body))));
+            needles.AddRange(body.Where(l => l.Length == 64).Select(l => ($"{file} (a base64 line)", Encoding.ASCII.GetBytes(l))));
+        }
+        var sessions = wire.ToList();
+        Assert.NotEmpty(sessions);
+        foreach (var (host, sent, bytes) in sessions)
+        {
+            Assert.True(Count(bytes, "PRIVATE KEY") == 0, $"a private key label {(sent ? "went to" : "came from")} {host}");
+            foreach (var (what, needle) in needles)
+                Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{what} {(sent ? "went to" : "came from")} {host}");
+        }
+    }
+
+    private static void AssertChainsAndPairs(SshLab lab, DesiredState desired)
+    {
+        var root = Path.Combine(lab.DataDir, PemFiles.RootBundle);
+        var pairs = new List<(string Key, string Certificate)>
+        {
+            (Path.Combine(lab.DataDir, PemFiles.CaKey), Path.Combine(lab.DataDir, PemFiles.CaCertificate)),
+            (Path.Combine(lab.DataDir, PemFiles.ServerKey), Path.Combine(lab.DataDir, PemFiles.ServerCertificate)),
+        };
+        pairs.AddRange(desired.Agents.List.Select(a => (PemFiles.AgentKey(desired.Agents, a), PemFiles.AgentCertificate(desired.Agents, a))));
+        foreach (var (key, certificate) in pairs)
+        {
+            var (exit, output) = SshOpenSsl.Run("verify", "-CAfile", root, certificate);
+            Assert.True(exit == 0, $"{certificate}: {output}");
+            Assert.Equal(SshOpenSsl.Run("pkey", "-in", key, "-pubout").Output, SshOpenSsl.Run("x509", "-in", certificate, "-noout", "-pubkey").Output);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        }
+        Assert.Empty(Directory.EnumerateFiles(lab.Root, "*" + PemCertState.Execution.PairSwitch.Staged, SearchOption.AllDirectories));
+    }
+
+    /// <summary>The operations and paths of one batch sent to a host's file program, for a failure message.</summary>
+    private static string Requests(ReadOnlySpan<byte> batch)
+    {
+        var parts = new List<string>();
+        while (batch.Length >= 4)
+        {
+            var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(batch);
+            if (length == 0 || length > batch.Length - 4) break;
+            using var header = System.Text.Json.JsonDocument.Parse(batch.Slice(4, length).ToArray());
+            var root = header.RootElement;
+            parts.Add($"{root.GetProperty("op").GetString()} {root.GetProperty("path").GetString()}");
+            batch = batch[(4 + length + (root.TryGetProperty("size", out var size) ? size.GetInt32() : 0))..];
+        }
+        return string.Join(", ", parts);
+    }
+
+    private static int Count(byte[] haystack, string needle)
+    {
+        var pattern = Encoding.ASCII.GetBytes(needle);
+        var (count, from) = (0, 0);
+        while (from < haystack.Length && haystack.AsSpan(from).IndexOf(pattern) is var at and >= 0)
+        {
+            count++;
+            from += at + pattern.Length;
+        }
+        return count;
+    }
+}
