@@ -75,6 +75,61 @@ public sealed class KeysBornOnHostTests(SshdFixture sshd) : IClassFixture<SshdFi
     }
 
     [Fact]
+    public async Task With_a_trusted_ca_each_pending_key_is_made_on_its_host_its_request_signed_there_and_the_signed_pair_installed_there()
+    {
+        // Given a converged fleet on two sshd hosts, then switched to an external CA (examples/trusted-ca/external-ca.sh)
+        var hosts = new[] { sshd.Start("trust0"), sshd.Start("trust1") };
+        using var lab = SshLab.Create(sshd, hosts, agents: 2);
+        var wire = new ConcurrentQueue<(string Host, bool Sent, byte[] Bytes)>();
+        var options = new SshOptions { Wire = (host, sent, bytes) => wire.Enqueue((host, sent, bytes.ToArray())) };
+        Assert.Equal(ApplyStatus.Done, (await lab.ApplyOperationAsync(options)).Outcome.Status);
+        ExternalCa.Run(lab.Root, "init");
+        var inventory = File.ReadAllText(lab.InventoryPath);
+        var selfSigned = inventory[inventory.IndexOf("ca:\n", StringComparison.Ordinal)..inventory.IndexOf("server:\n", StringComparison.Ordinal)];
+        File.WriteAllText(lab.InventoryPath, inventory.Replace(selfSigned, "ca:\n  source: trusted\n  certificate: trusted/ca.crt\n  crl: trusted/ca.crl\n", StringComparison.Ordinal));
+
+        // When pemstate applies: pending keys and requests
+        wire.Clear();
+        var (_, waiting, said) = await lab.ApplyOperationAsync(options);
+
+        // Then each pending key was made on its own host, each request's public key is that key's, and no key crossed
+        Assert.True(waiting.Status == ApplyStatus.Done, $"{waiting.Status}: {waiting.Result?.Failure}\n{string.Join("\n", said)}");
+        Assert.Equal(["trust0", "trust0", "trust1"], GenerateRequests(wire).Order(StringComparer.Ordinal));
+        var desired = lab.Desired;
+        var pending = new Dictionary<string, string>
+        {
+            ["server.csr"] = PendingFiles.ServerKey(desired.Server),
+            ["agent1.csr"] = PendingFiles.AgentKey(desired.Agents, desired.Agents.List[0]),
+            ["agent2.csr"] = PendingFiles.AgentKey(desired.Agents, desired.Agents.List[1]),
+        };
+        foreach (var (request, key) in pending)
+            Assert.Equal(SshOpenSsl.Run("pkey", "-in", key, "-pubout").Output, SshOpenSsl.Run("req", "-in", Path.Combine(lab.Root, "csr", request), "-noout", "-pubkey").Output);
+        AssertNoKeyCrossed(wire, pending.Values);
+
+        // When the CA signs them and pemstate applies again
+        var pendingKeys = pending.Values.ToDictionary(p => p, File.ReadAllBytes);
+        ExternalCa.Run(lab.Root, "sign");
+        wire.Clear();
+        var (_, installed, saidAgain) = await lab.ApplyOperationAsync(options);
+
+        // Then the pending keys are the live keys now (copied on their hosts), each chain verifies against the trusted root, and no key crossed
+        Assert.True(installed.Status == ApplyStatus.Done, $"{installed.Status}: {installed.Result?.Failure}\n{string.Join("\n", saidAgain)}");
+        Assert.Empty(GenerateRequests(wire));
+        var live = new[] { Path.Combine(lab.DataDir, PemFiles.ServerKey), PemFiles.AgentKey(desired.Agents, desired.Agents.List[0]), PemFiles.AgentKey(desired.Agents, desired.Agents.List[1]) };
+        Assert.Equal(pendingKeys.Values.Select(Convert.ToBase64String).Order(), live.Select(File.ReadAllBytes).Select(Convert.ToBase64String).Order());
+        Assert.All(pending.Values, p => Assert.False(File.Exists(p)));
+        AssertNoKeyCrossed(wire, live);
+        var root = Path.Combine(lab.DataDir, PemFiles.RootBundle);
+        string[] certificates = [Path.Combine(lab.DataDir, PemFiles.ServerCertificate), .. desired.Agents.List.Select(a => PemFiles.AgentCertificate(desired.Agents, a))];
+        foreach (var certificate in certificates)
+        {
+            var (exit, output) = SshOpenSsl.Run("verify", "-CAfile", root, certificate);
+            Assert.True(exit == 0, $"{certificate}: {output}");
+        }
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
+
+    [Fact]
     public async Task A_no_op_apply_costs_one_remote_command_per_host()
     {
         // Given a converged fleet on three sshd hosts
