@@ -32,6 +32,15 @@ public readonly record struct Fragment(string Text, Fragment.Style Kind)
     public static readonly Fragment ComesFrom = new(" <- ", Style.Arrow);
 
     /// <summary>The fragments as the text plan prints them: values as they are, quoted ones between single quotes.</summary>
-    public static string Plain(IEnumerable<Fragment> fragments) =>
-        string.Concat(fragments.Select(f => f.Kind == Style.Quoted ? $"'{f.Text}'" : f.Text));
+    public static string Plain(IReadOnlyList<Fragment> fragments)
+    {
+        if (fragments is [{ Kind: not Style.Quoted } only]) return only.Text;
+        var text = new System.Text.StringBuilder();
+        foreach (var f in fragments)
+        {
+            if (f.Kind == Style.Quoted) text.Append('\'').Append(f.Text).Append('\'');
+            else text.Append(f.Text);
+        }
+        return text.ToString();
+    }
 }

@@ -195,15 +195,10 @@ public sealed record StepView
             : [];
 
     /// <summary>" (0600, owner enterprisedb)", or " (mode kept)" when the step keeps the file's mode.</summary>
-    private static IEnumerable<Fragment> ModeAndOwner(PlanStep step, string then = "")
+    private static Fragment[] ModeAndOwner(PlanStep step, string then = "")
     {
-        yield return Words(" (" + (step.Mode is { } mode ? FileModes.Format(mode) : "mode kept"));
-        if (step.Owner is { } owner)
-        {
-            yield return Words(", owner ");
-            yield return Value(owner);
-        }
-        yield return Words(then + ")");
+        var mode = Words(" (" + (step.Mode is { } m ? FileModes.Format(m) : "mode kept"));
+        return step.Owner is { } owner ? [mode, Words(", owner "), Value(owner), Words(then + ")")] : [mode, Words(then + ")")];
     }
 
     private static IReadOnlyList<Fragment> Values(IEnumerable<string> values, string separator)
