@@ -1,3 +1,4 @@
+using PemCertState.Crypto;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using Xunit;
@@ -82,5 +83,33 @@ public sealed class StepViewTests
         Assert.Equal("write_crl", view.Action);
         Assert.Equal(view.Action, json["action"]!.GetValue<string>());
         Assert.Equal("write CRL", view.Verb);
+    }
+
+    public static TheoryData<StepAction> Actions() => [.. Enum.GetValues<StepAction>()];
+
+    [Theory]
+    [MemberData(nameof(Actions))]
+    public void Every_action_reads_the_same_in_the_text_plan_and_the_markdown_plan(StepAction action)
+    {
+        // Given a step of that action with every member set
+        var step = new PlanStep("server.certificate", "pem", action, "why", ["/data/server.key", "/data/server.crt"],
+            Key: new PemCertState.Inventory.KeySpec(PemCertState.Inventory.KeyAlgorithm.Ecdsa, 256),
+            Issue: new IssueRequest("/CN=server", "/CN=pem-ca", LeafUsage.Server, TimeSpan.FromDays(365)),
+            Source: "/signed/server.crt", Owner: "postgres", Mode: Private, Settings: [new SettingChange("ssl", null, "on")],
+            Command: "systemctl restart edb-as-15", BackupDir: "/data/certs", Sha256: new string('a', 64));
+
+        // When it is rendered each way
+        var plan = new Plan([step]);
+        var text = PlanTextRenderer.Render(plan).Split('\n')[1];
+        var markdown = PlanMarkdownRenderer.Render(plan).Split('\n').Single(l => l.StartsWith("- **", StringComparison.Ordinal));
+
+        // Then the line says the same once Markdown's code spans and arrows (and the text plan's quotes) are read as plain text
+        var view = StepView.Of(step);
+        Assert.Equal($"  {view.Symbol} {view.Verb.PadRight(14)}{(view.Verb.Length >= 14 ? " " : "")}{Fragment.Plain(view.Target)}", text);
+        Assert.Equal(
+            Fragment.Plain(view.Target).Replace("'", "", StringComparison.Ordinal),
+            markdown[(view.Verb.Length + 7)..].Replace("`", "", StringComparison.Ordinal).Replace(" → ", " -> ", StringComparison.Ordinal)
+                .Replace(" ← ", " <- ", StringComparison.Ordinal).Replace("&lt;", "<", StringComparison.Ordinal).Replace("&gt;", ">", StringComparison.Ordinal));
+        Assert.Equal(action.WireName(), view.Action);
     }
 }
