@@ -325,14 +325,14 @@ internal static partial class Verbs
         if (result.Skipped.Count == 0 && result.Failures.Count == 1)
         {
             Console.Error.Write($"pemstate: apply stopped at step {result.Completed.Count + 1} of {plan.Steps.Count}, " +
-                $"{result.FailedStep!.Address} ({PlanTextRenderer.Verb(result.FailedStep.Action)}) on {result.FailedStep.Host}: {result.Failures[0].Error}\n" +
+                $"{result.FailedStep!.Address} ({StepView.VerbOf(result.FailedStep.Action)}) on {result.FailedStep.Host}: {result.Failures[0].Error}\n" +
                 $"{Counts.Of(result.Completed.Count, "step")} completed before it; the steps after it did not run. Run `pemstate plan` to see what is left.\n");
             return ExitCodes.Error;
         }
         foreach (var failure in result.Failures)
-            Console.Error.Write($"pemstate: {failure.Step.Address} ({PlanTextRenderer.Verb(failure.Step.Action)}) failed on {failure.Step.Host}: {failure.Error}\n");
+            Console.Error.Write($"pemstate: {failure.Step.Address} ({StepView.VerbOf(failure.Step.Action)}) failed on {failure.Step.Host}: {failure.Error}\n");
         foreach (var step in result.Skipped)
-            Console.Error.Write($"pemstate: not run: {step.Address} ({PlanTextRenderer.Verb(step.Action)}) on {step.Host}\n");
+            Console.Error.Write($"pemstate: not run: {step.Address} ({StepView.VerbOf(step.Action)}) on {step.Host}\n");
         Console.Error.Write($"pemstate: {result.Completed.Count} of {Counts.Of(plan.Steps.Count, "step")} completed; the other agents were converged, the server was not restarted. " +
             "Fix the failures and run `pemstate apply` again.\n");
         return ExitCodes.Error;
@@ -352,7 +352,7 @@ internal static partial class Verbs
             + $"{result.Left.Count} left. The journal records it; no lock is left.\n");
         Steps("Done", result.Completed);
         foreach (var failure in result.Failures)
-            Console.Error.Write($"Failed: step {number[failure.Step]}: {failure.Step.Address} ({PlanTextRenderer.Verb(failure.Step.Action)}) on {failure.Step.Host}: {failure.Error}\n");
+            Console.Error.Write($"Failed: step {number[failure.Step]}: {failure.Step.Address} ({StepView.VerbOf(failure.Step.Action)}) on {failure.Step.Host}: {failure.Error}\n");
         Steps("Left", [.. result.Left, .. result.Skipped]);
         Console.Error.Write(verb == "rollback"
             ? "Run `pemstate rollback` again to finish this rollback (it continues the same backup set).\n"
@@ -363,7 +363,7 @@ internal static partial class Verbs
         {
             Console.Error.Write($"{title}: {(steps.Count == 0 ? "none" : $"{steps.Count} step{(steps.Count == 1 ? "" : "s")}")}\n");
             foreach (var step in steps.OrderBy(s => number[s]).Take(20))
-                Console.Error.Write($"  step {number[step]}: {step.Address} ({PlanTextRenderer.Verb(step.Action)}) on {step.Host}\n");
+                Console.Error.Write($"  step {number[step]}: {step.Address} ({StepView.VerbOf(step.Action)}) on {step.Host}\n");
             if (steps.Count > 20) Console.Error.Write($"  ... and {steps.Count - 20} more\n");
         }
     }

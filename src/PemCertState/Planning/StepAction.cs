@@ -1,6 +1,9 @@
 namespace PemCertState.Planning;
 
-/// <summary>What a step does. The executor switches on this, never on the reason text.</summary>
+/// <summary>
+/// What a step does. The executor switches on this, never on the reason text. Each member's name on the wire (JSON plan,
+/// saved plan, journal, logs) is in <see cref="StepActionNames"/>: a new member needs its name there and in schemas/plan.schema.json.
+/// </summary>
 public enum StepAction
 {
     /// <summary>Copy the files a later step replaces into the backup set, with a manifest.</summary>

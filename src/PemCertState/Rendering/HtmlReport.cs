@@ -195,11 +195,11 @@ public static class HtmlReport
             {
                 html.Append(Invariant, $"<details{open}><summary><code>{Encode(group[0].Address)}</code> on {Encode(group[0].Host)}: {Plural(group.Count, "step")}</summary><ol>");
                 string? lastReason = null;
-                foreach (var step in group)
+                foreach (var view in group.Select(StepView.Of))
                 {
-                    html.Append("<li><b>").Append(Encode(PlanTextRenderer.Verb(step.Action))).Append("</b> ").Append(Encode(PlanTextRenderer.Describe(step)));
-                    if (step.Reason != lastReason) html.Append("<br><small>why: ").Append(Encode(step.Reason)).Append("</small>");
-                    lastReason = step.Reason;
+                    html.Append("<li><b>").Append(Encode(view.Verb)).Append("</b> ").Append(Encode(Fragment.Plain(view.Target)));
+                    if (view.Reason != lastReason) html.Append("<br><small>why: ").Append(Encode(view.Reason)).Append("</small>");
+                    lastReason = view.Reason;
                 }
                 html.Append("</ol></details>\n");
             }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PemCertState.Planning;
 
 namespace PemCertState.Rendering;
 
@@ -57,9 +58,18 @@ internal static class PlanJsonReader
         if (plan["steps"] is not JsonArray array) throw new FormatException("the plan has no steps array");
         var steps = new List<JsonObject>(array.Count);
         foreach (var step in array)
-            steps.Add(step as JsonObject ?? throw new FormatException($"step {steps.Count + 1} is not an object"));
+        {
+            var json = step as JsonObject ?? throw new FormatException($"step {steps.Count + 1} is not an object");
+            // The names the JSON writer uses, from the one table: a step no version of pemstate writes is refused here, named.
+            if (Text(json["action"]) is not { } action || !StepActionNames.TryParse(action, out _))
+                throw new FormatException($"step {steps.Count + 1} has action {Shown(json["action"])}, which is no pemstate action");
+            steps.Add(json);
+        }
         return new SavedPlan(new SavedPlanContext(Text(plan["inventory"]) ?? "", inventorySha256, facts), steps);
     }
+
+    /// <summary>A value from the file for an error message: JSON-escaped (no terminal escape gets through) and cut short.</summary>
+    private static string Shown(JsonNode? node) => node?.ToJsonString() is { } json ? (json.Length <= 80 ? json : json[..80] + "…") : "(none)";
 
     private static string? Text(JsonNode? node) =>
         node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;

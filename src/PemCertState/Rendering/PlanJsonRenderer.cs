@@ -23,7 +23,7 @@ public static class PlanJsonRenderer
             ["resources"] = plan.Resources.Count,
         };
         var byAction = new JsonObject();
-        foreach (var group in plan.Steps.GroupBy(s => s.Action).OrderBy(g => g.Key)) byAction[ActionName(group.Key)] = group.Count();
+        foreach (var group in plan.Steps.GroupBy(s => s.Action).OrderBy(g => g.Key)) byAction[group.Key.WireName()] = group.Count();
         summary["by_action"] = byAction;
         var root = new JsonObject
         {
@@ -49,8 +49,9 @@ public static class PlanJsonRenderer
     /// <summary>snake_case of the config format: "postgresql_conf", "apache_conf".</summary>
     public static string FormatName(ConfigFormat format) => JsonNamingPolicy.SnakeCaseLower.ConvertName(format.ToString());
 
-    /// <summary>snake_case of the action: "generate_key", "write_crl".</summary>
-    public static string ActionName(StepAction action) => JsonNamingPolicy.SnakeCaseLower.ConvertName(action.ToString());
+    /// <summary>The action's wire name: "generate_key", "write_crl". Kept for Execution's journal and logs, which still call it
+    /// here; the names are <see cref="StepActionNames"/>'s.</summary>
+    public static string ActionName(StepAction action) => action.WireName();
 
     /// <summary>One step as the JSON plan writes it; also what a saved plan's steps are compared with.</summary>
     internal static JsonObject Step(PlanStep step)
@@ -59,7 +60,7 @@ public static class PlanJsonRenderer
         {
             ["address"] = step.Address,
             ["host"] = step.Host,
-            ["action"] = ActionName(step.Action),
+            ["action"] = step.Action.WireName(),
             ["reason"] = step.Reason,
             ["paths"] = new JsonArray(step.Paths.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
         };

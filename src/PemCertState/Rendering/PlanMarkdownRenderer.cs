@@ -1,11 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
-using PemCertState.Crypto;
-using PemCertState.Hosts;
 using PemCertState.Planning;
-using PemCertState.Inventory;
 
 namespace PemCertState.Rendering;
 
@@ -44,7 +40,7 @@ public static partial class PlanMarkdownRenderer
             .Append(Count(plan.Resources.Count, "resource")).Append(", ").Append(Count(hosts.Count, "host")).Append("\n\n");
         text.Append("| Action | Steps |\n| --- | ---: |\n");
         foreach (var group in plan.Steps.GroupBy(s => s.Action).OrderBy(g => g.Key))
-            text.Append("| ").Append(PlanTextRenderer.Verb(group.Key)).Append(" | ").Append(group.Count()).Append(" |\n");
+            text.Append("| ").Append(StepView.VerbOf(group.Key)).Append(" | ").Append(group.Count()).Append(" |\n");
         text.Append('\n');
 
         var restarts = plan.Steps.Where(s => s.Action == StepAction.Restart).Select(s => Restarted(s.Address)).Distinct().ToList();
@@ -87,69 +83,30 @@ public static partial class PlanMarkdownRenderer
     private static string Section(string address, IReadOnlyList<PlanStep> steps)
     {
         var text = new StringBuilder();
-        var verbs = steps.Select(s => PlanTextRenderer.Verb(s.Action)).Distinct();
+        var views = steps.Select(StepView.Of).ToList();
         text.Append("\n<details><summary><code>").Append(Html(address)).Append("</code>: ")
-            .Append(Html(string.Join(", ", verbs))).Append("</summary>\n\n");
+            .Append(Html(string.Join(", ", views.Select(v => v.Verb).Distinct()))).Append("</summary>\n\n");
         string? lastReason = null;
-        foreach (var step in steps)
+        foreach (var view in views)
         {
-            text.Append("- **").Append(PlanTextRenderer.Verb(step.Action)).Append("** ").Append(Describe(step)).Append('\n');
-            if (step.Settings is { } settings)
-                foreach (var s in settings)
-                    text.Append("  - ").Append(Code(s.Name)).Append(": ").Append(s.Before is null ? "not set" : Code(s.Before)).Append(" → ").Append(s.CommentOut ? "commented out" : Code(s.After)).Append('\n');
-            if (step.Before is { } before) text.Append("  - before: ").Append(Summary(before)).Append('\n');
-            if (step.Issue is { } issue) text.Append("  - after: ").Append(After(issue)).Append('\n');
-            if (step.Reason != lastReason) text.Append("  - why: ").Append(Words(step.Reason)).Append('\n');
-            lastReason = step.Reason;
+            text.Append("- **").Append(view.Verb).Append("** ").Append(Markdown(view.Target)).Append('\n');
+            foreach (var setting in view.Settings) text.Append("  - ").Append(Markdown(setting)).Append('\n');
+            if (view.Before is { } before) text.Append("  - before: ").Append(Markdown(before)).Append('\n');
+            if (view.After is { } after) text.Append("  - after: ").Append(Markdown(after)).Append('\n');
+            if (view.Reason != lastReason) text.Append("  - why: ").Append(Words(view.Reason)).Append('\n');
+            lastReason = view.Reason;
         }
         text.Append("\n</details>\n");
         return text.ToString();
     }
 
-    private static string Describe(PlanStep step) => step.Action switch
+    /// <summary>A view's fragments in Markdown: pemstate's words escaped, values in code spans, arrows as arrows.</summary>
+    private static string Markdown(IEnumerable<Fragment> fragments) => string.Concat(fragments.Select(f => f.Kind switch
     {
-        StepAction.Backup => $"{Paths(step.Paths, ", ")} to {Code($"{step.BackupDir}/<time>/")}",
-        StepAction.GenerateKey => $"{Words(step.Key?.ToString() ?? "key")}, in memory until installed",
-        StepAction.Issue => step.Issue!.SelfSigned ? "self-signed CA certificate" : $"certificate signed by {Code(step.Issue.Issuer)}",
-        StepAction.Install => $"{Paths(step.Paths, " + ")}, {ModeAndOwner(step)}{(step.Source != step.Address && step.Source is not null ? $", copied from {Code(step.Source)}" : "")}",
-        StepAction.WriteBundle => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}: {(step.Source == Addresses.Ca ? "the CA certificate" : Code(step.Source ?? ""))}",
-        StepAction.WriteCrl => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}, {(step.Source == Addresses.Ca ? "signed by the CA" : "copied from " + Code(step.Source ?? ""))}"
-            + (step.Revoke?.Where(r => r.Revoke).SelectMany(r => r.Serials).ToList() is { Count: > 0 } serials ? $", revoking serial {string.Join(", ", serials)}" : ""),
-        StepAction.WriteLedger => $"{Code(step.Paths[0])}, {ModeAndOwner(step)}"
-            + (step.Revoke is { Count: > 0 } leaving ? $", retiring agent {string.Join(", ", leaving.Select(r => r.Agent))}" : ""),
-        StepAction.RequestSignature => $"{Paths(step.Paths, " + ")}: pending key, and the request for the CA",
-        StepAction.InstallSigned => $"{Paths(step.Paths, " + ")}, {ModeAndOwner(step)}, signed certificate {Code(step.Source ?? "")}",
-        StepAction.Remove => $"{Paths(step.Paths, ", ")} (backed up first)",
-        StepAction.MoveState => $"{Code(step.Source ?? "")} to {Code(step.Paths[0])}, {ModeAndOwner(step)}, then removed from data_dir",
-        StepAction.DisableJob => $"PEM job {Code(step.Source ?? "")}",
-        StepAction.EnableJob => $"PEM job {Code(step.Source ?? "")}, back on",
-        StepAction.RemovePending => $"{Paths(step.Source is { } request ? [.. step.Paths, request] : step.Paths, ", ")} (never used, no backup)",
-        StepAction.RemoveLeftover => $"{Code(step.Paths[0])} (left by an interrupted write, no backup)",
-        StepAction.SetMode => $"{Code(step.Paths[0])} to {FileModes.Format(step.Mode!.Value)}",
-        StepAction.SetOwner => $"{Code(step.Paths[0])} to {Code(step.Owner ?? "")}",
-        StepAction.EditSettings => Code(step.Paths[0]),
-        StepAction.Restart or StepAction.TestConfig => $"runs {Code(step.Command ?? "")}",
-        StepAction.Reload => step.Command is { } command ? $"runs {Code(command)}" : Code(Inventory.ServerReload.OverDatabase),
-        _ => Paths(step.Paths, ", "),
-    };
-
-    private static string ModeAndOwner(PlanStep step) =>
-        (step.Mode is { } mode ? $"mode {FileModes.Format(mode)}" : "mode kept") + (step.Owner is { } owner ? $", owner {Code(owner)}" : "");
-
-    private static string Summary(CertificateSummary s) =>
-        $"{Code(s.Subject)}, issuer {Code(s.Issuer)}, serial {s.Serial}, not after {s.NotAfter.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}, {Words(s.Key)}, sha256 {s.Sha256}";
-
-    private static string After(IssueRequest issue) =>
-        $"{Code(issue.Subject)}, issuer {(issue.SelfSigned ? "itself" : Code(issue.Issuer))}, valid {(int)issue.Validity.TotalDays} days"
-        + (issue.Usage is { } usage ? $", {Usage(usage)}" : ", CA:TRUE")
-        + (issue.SubjectAltNames.Count > 0 ? $", names {string.Join(", ", issue.SubjectAltNames.Select(Code))}" : "");
-
-    private static string Usage(LeafUsage usage) => usage switch
-    {
-        LeafUsage.Server => "serverAuth",
-        LeafUsage.Client => "clientAuth",
-        _ => "serverAuth, clientAuth",
-    };
+        Fragment.Style.Value or Fragment.Style.Quoted => Code(f.Text),
+        Fragment.Style.Arrow => f.Text.Replace("->", "→", StringComparison.Ordinal).Replace("<-", "←", StringComparison.Ordinal),
+        _ => Words(f.Text),
+    }));
 
     /// <summary>Notes (an interrupted apply) and warnings (what no step can fix) as quoted paragraphs.</summary>
     private static void AppendNotes(Plan plan, StringBuilder text)

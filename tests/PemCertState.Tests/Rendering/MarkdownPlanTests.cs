@@ -90,7 +90,7 @@ public sealed class MarkdownPlanTests
         var markdown = PlanMarkdownRenderer.Render(plan);
 
         // Then
-        Assert.Contains("- **restart** runs `` echo `date` </details> ``\n", markdown, StringComparison.Ordinal);
+        Assert.Contains("- **restart** run: `` echo `date` </details> ``\n", markdown, StringComparison.Ordinal);
         Assert.Contains("  - why: because &lt;img src=x&gt; \\*and\\* \\[link\\](http://x) \\| pipe\n", markdown, StringComparison.Ordinal);
         Assert.DoesNotContain("<img", markdown, StringComparison.Ordinal);
     }

@@ -75,20 +75,20 @@ public sealed class PlanColourTests
     }
 
     [Theory]
-    [InlineData(StepAction.GenerateKey, false, PlanTextRenderer.ChangeKind.Add)]
-    [InlineData(StepAction.Issue, false, PlanTextRenderer.ChangeKind.Add)]
-    [InlineData(StepAction.Issue, true, PlanTextRenderer.ChangeKind.Replace)]
-    [InlineData(StepAction.EditSettings, false, PlanTextRenderer.ChangeKind.Change)]
-    [InlineData(StepAction.RemovePending, false, PlanTextRenderer.ChangeKind.Remove)]
-    [InlineData(StepAction.Reload, false, PlanTextRenderer.ChangeKind.Restart)]
-    [InlineData(StepAction.Backup, false, PlanTextRenderer.ChangeKind.Other)]
-    public void The_kind_comes_from_the_action_and_whether_a_certificate_is_replaced(StepAction action, bool replacing, PlanTextRenderer.ChangeKind expected)
+    [InlineData(StepAction.GenerateKey, false, ChangeKind.Add)]
+    [InlineData(StepAction.Issue, false, ChangeKind.Add)]
+    [InlineData(StepAction.Issue, true, ChangeKind.Replace)]
+    [InlineData(StepAction.EditSettings, false, ChangeKind.Change)]
+    [InlineData(StepAction.RemovePending, false, ChangeKind.Remove)]
+    [InlineData(StepAction.Reload, false, ChangeKind.Restart)]
+    [InlineData(StepAction.Backup, false, ChangeKind.Other)]
+    public void The_kind_comes_from_the_action_and_whether_a_certificate_is_replaced(StepAction action, bool replacing, ChangeKind expected)
     {
         // Given a step of that action
         var step = new PlanStep("a", "pem", action, "why", ["/x"], Before: replacing ? Old : null);
 
         // When its kind is asked for
-        var kind = PlanTextRenderer.KindOf(step);
+        var kind = StepView.Of(step).Kind;
 
         // Then
         Assert.Equal(expected, kind);
