@@ -100,7 +100,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             // Stopped inside a step (a second Ctrl-C): what was under way is left as a crash there would leave it.
             var running = outcome.Running();
             var why = running.Count == 0 ? $"interrupted: {outcome.Completed.Count} of {Rendering.Counts.Of(plan.Steps.Count, "step")} completed"
-                : $"interrupted during step {string.Join(" and step ", running.Select(s => $"{outcome.Index[s] + 1} ({s.Address} {Rendering.PlanJsonRenderer.ActionName(s.Action)})"))}";
+                : $"interrupted during step {string.Join(" and step ", running.Select(s => $"{outcome.Index[s] + 1} ({s.Address} {s.Action.WireName()})"))}";
             Log.ApplyInterrupted(logger, why);
             if (journal is not null)
             {
@@ -112,7 +112,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         catch (Exception e) when (IsHostFailure(e))
         {
             var step = plan.Steps[outcome.Current];
-            Log.StepFailed(logger, step.Address, Rendering.PlanJsonRenderer.ActionName(step.Action), step.Host, e.Message);
+            Log.StepFailed(logger, step.Address, step.Action.WireName(), step.Host, e.Message);
             if (journal is not null)
             {
                 try { await journal.EndAsync(e.Message, CancellationToken.None).ConfigureAwait(false); }
@@ -199,7 +199,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                 return;
             }
         }
-        Log.StepStarted(logger, step.Address, Rendering.PlanJsonRenderer.ActionName(step.Action), step.Host, string.Join(' ', step.Paths));
+        Log.StepStarted(logger, step.Address, step.Action.WireName(), step.Host, string.Join(' ', step.Paths));
         outcome.Start(step);
         if (journal is not null) await journal.StepAsync("started", i + 1, step, ct).ConfigureAwait(false);
         var started = clock.GetTimestamp();
@@ -212,7 +212,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         {
             // One agent's failure stays with that agent: its later steps are skipped (its key and certificate
             // are installed together or not at all), other agents go on.
-            Log.StepFailed(logger, step.Address, Rendering.PlanJsonRenderer.ActionName(step.Action), step.Host, e.Message);
+            Log.StepFailed(logger, step.Address, step.Action.WireName(), step.Host, e.Message);
             run.StepProgress?.Report(new StepProgress(i + 1, step, Ended: true, clock.GetElapsedTime(started), e.Message));
             outcome.Fail(agent, new StepFailure(step, e.Message));
             return;

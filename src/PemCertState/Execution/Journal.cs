@@ -40,7 +40,7 @@ public sealed class Journal(IHost host, string path, string apply)
 
     public Task StepAsync(string @event, int number, PlanStep step, CancellationToken ct) =>
         AppendAsync(Line(new JournalEntry(@event, Apply, Step: number, Address: step.Address,
-            Action: Rendering.PlanJsonRenderer.ActionName(step.Action), Host: step.Host)), ct);
+            Action: step.Action.WireName(), Host: step.Host)), ct);
 
     public Task EndAsync(string? error, CancellationToken ct) =>
         AppendAsync(Line(new JournalEntry(error is null ? "finished" : "failed", Apply, Error: error)), ct);
@@ -234,6 +234,6 @@ public sealed class Journal(IHost host, string path, string apply)
 
     // As UTF-8 too: ValueTextEquals(string) transcodes the word on every call.
     private static readonly (string Word, byte[] Utf8)[] Words =
-        [.. new[] { "started", "completed", "apply", "finished", "failed", "interrupted" }.Concat(Enum.GetValues<StepAction>().Select(Rendering.PlanJsonRenderer.ActionName))
+        [.. new[] { "started", "completed", "apply", "finished", "failed", "interrupted" }.Concat(Enum.GetValues<StepAction>().Select(a => a.WireName()))
             .Select(w => (w, Encoding.UTF8.GetBytes(w)))];
 }

@@ -49,9 +49,6 @@ public static class PlanJsonRenderer
     /// <summary>snake_case of the config format: "postgresql_conf", "apache_conf".</summary>
     public static string FormatName(ConfigFormat format) => JsonNamingPolicy.SnakeCaseLower.ConvertName(format.ToString());
 
-    /// <summary>The action's wire name: "generate_key", "write_crl". Kept for Execution's journal and logs, which still call it
-    /// here; the names are <see cref="StepActionNames"/>'s.</summary>
-    public static string ActionName(StepAction action) => action.WireName();
 
     /// <summary>One step as the JSON plan writes it; also what a saved plan's steps are compared with.</summary>
     internal static JsonObject Step(PlanStep step)
