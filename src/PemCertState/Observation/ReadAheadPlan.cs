@@ -43,7 +43,7 @@ internal static class ReadAheadPlan
             File(agent.Host, agent.Config);
             File(agent.Host, PemFiles.AgentKey(other, agent));
             File(agent.Host, PemFiles.AgentCertificate(other, agent));
-            if (desired.Ca.Trusted is not null) File(agent.Host, PendingFiles.AgentKey(agents, agent));
+            File(agent.Host, PendingFiles.AgentKey(agents, agent)); // a trusted CA's, or its leftover once back on PEM's own
         }
         if (desired.Web is { } web)
         {
@@ -51,7 +51,7 @@ internal static class ReadAheadPlan
             File(web.Host, web.CertificateFile);
             File(web.Host, web.Config);
             if (web.ChainFile is { } chain) File(web.Host, chain);
-            if (desired.Ca.Trusted is not null) File(web.Host, PendingFiles.WebKey(web));
+            File(web.Host, PendingFiles.WebKey(web));
         }
         foreach (var host in files.Keys.Union(folders.Keys))
             yield return (host, files.GetValueOrDefault(host) ?? [], folders.GetValueOrDefault(host) ?? []);
