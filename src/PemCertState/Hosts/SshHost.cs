@@ -153,8 +153,18 @@ internal sealed class SshHost : IHost
     public Task SetOwnerAsync(string path, string owner, CancellationToken cancellationToken)
         => RunOneAsync(new RemoteFileRequest("chown", path, Owner: owner), "chown", cancellationToken);
 
-    public Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
-        => RunOneAsync(new RemoteFileRequest("mkdir", path, mode), "mkdir", cancellationToken);
+    /// <summary>
+    /// Once a folder is there, it is not asked for again in this connection: a pair, its config and its backup each ensured
+    /// the same folder, one round trip each. Should another account remove it meanwhile, the write into it fails, naming it.
+    /// </summary>
+    public async Task EnsureDirectoryAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        if (_folders.ContainsKey(path)) return;
+        await RunOneAsync(new RemoteFileRequest("mkdir", path, mode), "mkdir", cancellationToken).ConfigureAwait(false);
+        _folders.TryAdd(path, true);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _folders = new(StringComparer.Ordinal);
 
     /// <summary>Written and fsync'd in a private folder, then linked to its name: whole or not at all, as on the local host.</summary>
     public async Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
@@ -179,7 +189,11 @@ internal sealed class SshHost : IHost
 
     /// <summary>Descends only into real folders; links in it are unlinked, not followed.</summary>
     public Task DeleteDirectoryAsync(string path, CancellationToken cancellationToken)
-        => RunOneAsync(new RemoteFileRequest("rmtree", path), "rmdir", cancellationToken);
+    {
+        foreach (var folder in _folders.Keys.Where(f => f == path || f.StartsWith(path.TrimEnd('/') + "/", StringComparison.Ordinal)))
+            _folders.TryRemove(folder, out _);
+        return RunOneAsync(new RemoteFileRequest("rmtree", path), "rmdir", cancellationToken);
+    }
 
     public async Task<IReadOnlyList<string>> ListAsync(string path, CancellationToken cancellationToken)
     {
