@@ -84,6 +84,14 @@ internal static class Harness
                         break;
                     case "startup": Startup(); break;
                     case "ssh": foreach (var n in o.SshAgents) await SshAsync(n); break;
+                    case "ssh-fleet":
+                        foreach (var n in o.FleetHosts)
+                        {
+                            // One fleet size that cannot finish (runs failing again and again) costs its own rows, not the others'.
+                            try { SshFleetRuns(n); }
+                            catch (InvalidOperationException e) { Console.Out.Write($"  N={n}: ssh-fleet gave up: {e.Message}\n"); }
+                        }
+                        break;
                 }
             }
 
@@ -469,6 +477,85 @@ internal static class Harness
             _rows.Add(Row.From($"ssh noop-apply child process ({o.SshHosts} hosts)", n, apply, baselineName: "pemstate --version", baseline: startup,
                 peakRssMib: Stats.Of(rss.TakeLast(o.Runs).ToList()).Median, note: "dotnet pemstate.dll apply --auto-approve on the converged ssh lab"));
             Console.Out.Write($"  N={n} on {o.SshHosts} hosts: child plan {Report.Format(plan.Median, "s")}, no-op apply {Report.Format(apply.Median, "s")}\n");
+        }
+
+        /// <summary>
+        /// Issue 22: N sshd hosts with one agent each, as PEM fleets are. A fresh apply (every host emptied first) and a
+        /// no-op apply by the pemstate command, each run beside the transport floor measured right before it: OpenSSH's
+        /// own client running `true` on every host, --parallelism at a time. The remote sessions each host served are
+        /// counted from its sshd's log, not from anything pemstate says.
+        /// </summary>
+        private void SshFleetRuns(int n)
+        {
+            var key = o.FleetKey;
+            var width = o.Parallelism;
+            var watch = Stopwatch.StartNew();
+            using var fleet = SshFleet.CreateEmpty(n, n, key, count: true, o.Keep);
+            Console.Out.Write($"  {n} sshd hosts, one agent each ({key}), up in {watch.Elapsed.TotalSeconds:0.0} s: {fleet.Root}\n");
+            string[] apply = [.. PemstateArgs, "apply", "--auto-approve", "--parallelism", width.ToString(Inv), "-f", fleet.InventoryPath];
+            for (var i = 0; i < o.Warmup; i++)
+            {
+                fleet.Reset();
+                if (Child.Run(PemstateFile, apply) is { ExitCode: not 0 } warm)
+                    Console.Out.Write($"  N={n} warm-up apply failed (exit {warm.ExitCode}): {warm.Stderr.Split('\n')[0]}\n");
+                fleet.OpenSshFanOut(width);
+            }
+            var floorName = $"OpenSSH floor: ssh HOST true x{n}, {width} at a time";
+            var floors = new List<double>();
+            foreach (var fresh in new[] { true, false })
+            {
+                var kind = fresh ? $"fresh-apply {key}" : "noop-apply";
+                var times = new List<double>();
+                var rss = new List<double>();
+                var beside = new List<double>();
+                var counts = new List<HostSessions>();
+                var failed = new List<string>();
+                var server = new List<double>();
+                for (var i = 0; i < o.Runs; i++)
+                {
+                    if (fresh) fleet.Reset();
+                    beside.Add(fleet.OpenSshFanOut(width));
+                    var mark = fleet.Mark();
+                    var run = Child.Run(PemstateFile, apply, pollRss: true);
+                    if (run.ExitCode != 0)
+                    {
+                        // Kept, not hidden: on this loaded machine a connection now and then drops mid-run. The run is
+                        // counted as failed, its first stderr line printed, and made again (at most twice a figure).
+                        failed.Add(run.Stderr.Split('\n')[0]);
+                        Console.Out.Write($"  N={n} {kind}: run failed (exit {run.ExitCode}): {failed[^1]}\n");
+                        if (failed.Count > 2) throw new InvalidOperationException($"{kind} over {n} ssh hosts failed {failed.Count} times:\n" + string.Join("\n", failed));
+                        i--;
+                        continue;
+                    }
+                    // The last fresh run leaves the fleet converged: the no-op runs that follow say "No changes" or fail here.
+                    if (run.Stdout.StartsWith("No changes", StringComparison.Ordinal) == fresh)
+                        throw new InvalidOperationException($"{kind} over {n} ssh hosts did not do what it should:\n" + run.Stdout);
+                    times.Add(run.Seconds);
+                    rss.Add(run.PeakRssKib / 1024.0);
+                    var served = fleet.SessionsSince(mark);
+                    counts.AddRange(served);
+                    server.Add(served[0].Sessions);
+                }
+                if (counts.All(c => c.Logins == 0)) throw new InvalidOperationException("the sshd logs name no login: is LogLevel VERBOSE's wording other than expected?");
+                floors.AddRange(beside);
+                var s = Stats.Of(times);
+                var floor = Stats.Of(beside).Median;
+                _rows.Add(Row.From($"ssh-fleet {kind} ({n} hosts x 1 agent)", n, s, baselineName: floorName, baseline: floor, peakRssMib: Stats.Of(rss).Median,
+                    note: $"pemstate apply --auto-approve --parallelism {width}, wall time with process start; baseline: the floor measured right before each run" +
+                          (failed.Count == 0 ? "" : $"; {failed.Count} run(s) failed and were made again: {string.Join(" | ", failed)}")));
+                var sessions = Stats.Of(counts.Select(c => (double)c.Sessions).ToList());
+                var logins = Stats.Of(counts.Select(c => (double)c.Logins).ToList());
+                var sftp = counts.Sum(c => c.Sftp);
+                _rows.Add(Row.From($"ssh-fleet {kind}: sessions per host, sshd's count", n, sessions, unit: "sess",
+                    note: $"exec + SFTP sessions each sshd started in one run (LogLevel VERBOSE), over {o.Runs} runs x {n} hosts; " +
+                          $"logins per host median {logins.Median:0} max {logins.Max:0}; SFTP sessions in all {sftp}; " +
+                          $"h0 (PEM server, CA, lock and journal, agent 1) median {Stats.Of(server).Median:0}"));
+                Console.Out.Write($"  N={n} {kind}: {Report.Format(s.Median, "s")}, OpenSSH floor {Report.Format(floor, "s")}, ratio {s.Median / floor:0.00}; " +
+                                  (failed.Count == 0 ? "" : $"{failed.Count} failed run(s) made again; ") +
+                                  $"sessions/host median {sessions.Median:0} max {sessions.Max:0}, server host {Stats.Of(server).Median:0} (logins median {logins.Median:0}, SFTP {sftp})\n");
+            }
+            _rows.Add(Row.From($"ssh-fleet {floorName}", n, Stats.Of(floors),
+                note: "ssh -o BatchMode=yes -i KEY -o UserKnownHostsFile=FLEET -p PORT root@127.0.0.1 true on every host, measured before every apply run"));
         }
 
         private static async Task<Stats> MeasureAsync(int runs, int warmup, Func<Task> action)

@@ -5,7 +5,7 @@ namespace PemCertState.Benchmarks;
 /// <summary>Command-line options of the harness. Unknown options are errors.</summary>
 internal sealed class Options
 {
-    public static readonly string[] AllScenarios = ["keygen", "plan", "noop-apply", "fresh-apply", "startup", "ssh"];
+    public static readonly string[] AllScenarios = ["keygen", "plan", "noop-apply", "fresh-apply", "startup", "ssh", "ssh-fleet"];
 
     public List<string> Scenarios { get; } = [];
     public List<int> Agents { get; private set; } = [100, 1000];
@@ -23,6 +23,11 @@ internal sealed class Options
     /// <summary>The ssh scenario: sshd processes on loopback, and agents spread over them.</summary>
     public int SshHosts { get; private set; } = 10;
     public List<int> SshAgents { get; private set; } = [100];
+    /// <summary>The ssh-fleet scenario: fleets of N sshd hosts with one agent each, one row group per N.</summary>
+    public List<int> FleetHosts { get; private set; } = [20, 50];
+    public string FleetKey { get; private set; } = "rsa2048";
+    /// <summary>pemstate's --parallelism in ssh-fleet, and the OpenSSH fan-out's width beside it.</summary>
+    public int Parallelism { get; private set; } = 10;
     public int BouncyCastle4096Runs { get; private set; } = 3;
     public string? Pemstate { get; private set; }
     /// <summary>Run the plain (JIT) Release build instead of publishing a ReadyToRun pemstate first.</summary>
@@ -51,6 +56,9 @@ internal sealed class Options
                 case "--rsa4096-agents": o.FreshRsa4096Agents = Ints(Next()); break;
                 case "--ssh-hosts": o.SshHosts = Positive(Next(), a); break;
                 case "--ssh-agents": o.SshAgents = Ints(Next()); break;
+                case "--fleet-hosts": o.FleetHosts = Ints(Next()); break;
+                case "--fleet-key": o.FleetKey = KeyName(Next()); break;
+                case "--parallelism": o.Parallelism = Positive(Next(), a); break;
                 case "--keygen-runs": o.KeygenRuns = Positive(Next(), a); break;
                 case "--bc-runs": o.BouncyCastle4096Runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--pemstate": o.Pemstate = Path.GetFullPath(Next()); break;
@@ -69,7 +77,7 @@ internal sealed class Options
     }
 
     public const string Usage = """
-        usage: PemCertState.Benchmarks [keygen] [plan] [noop-apply] [fresh-apply] [startup] [ssh]   (default: all)
+        usage: PemCertState.Benchmarks [keygen] [plan] [noop-apply] [fresh-apply] [startup] [ssh] [ssh-fleet]   (default: all)
           --agents 100,1000        fleet sizes for plan and noop-apply
           --runs 5                 measured runs per figure (median/min/max); a warm-up run comes first
           --warmup 1               warm-up runs before the measured ones
@@ -80,6 +88,10 @@ internal sealed class Options
           --rsa4096-agents 20      agents for fresh-apply with rsa4096
           --ssh-hosts 10           ssh: sshd processes on loopback (needs openssh-server, run as root)
           --ssh-agents 100         ssh: agents spread over those hosts, in turn
+          --fleet-hosts 20,50      ssh-fleet: N sshd hosts with one agent each (one fleet per N), fresh and no-op apply,
+                                   beside OpenSSH's `ssh HOST true` on every host and sshd's own count of sessions
+          --fleet-key rsa2048      ssh-fleet: key of every certificate, the CA's included
+          --parallelism 10         ssh-fleet: pemstate apply --parallelism, and how many `ssh HOST true` run at once
           --keygen-runs 9          runs of each key generator in keygen (and of openssl for floors)
           --bc-runs 3              BouncyCastle RSA 4096 runs (slow); 2048 uses --keygen-runs
           --pemstate PATH          pemstate.dll to run as a child (default: publish the CLI with ReadyToRun

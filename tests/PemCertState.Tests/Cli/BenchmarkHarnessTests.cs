@@ -37,6 +37,44 @@ public sealed class BenchmarkHarnessTests
         }
     }
 
+    /// <summary>
+    /// Issue 22's fleet scenario on two sshd hosts: the OpenSSH floor beside each apply, and the sessions each sshd counted.
+    /// It needs OpenSSH's sshd and client and root (the hosts log in as root); the integration tests insist on those,
+    /// this unit test passes without looking where they are missing.
+    /// </summary>
+    [Fact]
+    public void The_ssh_fleet_scenario_measures_the_OpenSSH_floor_and_counts_sessions_on_the_sshd_side()
+    {
+        if (!File.Exists("/usr/sbin/sshd") || !File.Exists("/usr/bin/ssh") || Environment.UserName != "root") return;
+        var folder = Directory.CreateTempSubdirectory("pemstate-bench-smoke-").FullName;
+        try
+        {
+            var output = Path.Combine(folder, "results.json");
+            var (exit, stdout, stderr) = RunHarness(
+                "ssh-fleet", "--fleet-hosts", "2", "--fleet-key", "p256", "--runs", "1", "--warmup", "0",
+                "--pemstate", Path.Combine(AppContext.BaseDirectory, "pemstate.dll"), "--out", output);
+
+            Assert.True(exit == 0, $"harness exited {exit}\n{stdout}\n{stderr}");
+            using var json = JsonDocument.Parse(File.ReadAllText(output));
+            var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("scenario").GetString()!, r => r.Clone());
+            double Median(string scenario) =>
+                rows.TryGetValue(scenario, out var row) ? row.GetProperty("median").GetDouble() : throw new Xunit.Sdk.XunitException($"no row '{scenario}' in {string.Join(", ", rows.Keys)}\n{stdout}");
+            Assert.True(Median("ssh-fleet OpenSSH floor: ssh HOST true x2, 10 at a time") > 0);
+            foreach (var kind in new[] { "fresh-apply p256", "noop-apply" })
+            {
+                Assert.True(Median($"ssh-fleet {kind} (2 hosts x 1 agent)") > 0);
+                Assert.True(rows[$"ssh-fleet {kind} (2 hosts x 1 agent)"].GetProperty("ratio").GetDouble() > 0);
+            }
+            // a no-op runs at least one command on each host, a fresh apply more; both counted by sshd
+            Assert.True(Median("ssh-fleet noop-apply: sessions per host, sshd's count") >= 1);
+            Assert.True(Median("ssh-fleet fresh-apply p256: sessions per host, sshd's count") > Median("ssh-fleet noop-apply: sessions per host, sshd's count"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static (int ExitCode, string Stdout, string Stderr) RunHarness(params string[] arguments)
     {
         // bin/<Configuration>/net10.0 of this test project, mirrored in the benchmark project's folder

@@ -17,14 +17,21 @@ public sealed partial class GitOpsPipelineTests
 {
     private static readonly string Folder = Path.Combine(InventoryText.RepositoryRoot(), "examples", "gitops");
 
-    public static TheoryData<string> GitHubWorkflows() => [.. Directory.GetFiles(Path.Combine(Folder, "github"), "*.yml").Select(f => Path.GetFileName(f))];
+    /// <summary>Every workflow, as a path under examples/gitops: github/*.yml and the sharded example's.</summary>
+    public static TheoryData<string> GitHubWorkflows() => [.. GitHubWorkflowFiles()];
+
+    private static IEnumerable<string> GitHubWorkflowFiles() =>
+        new[] { "github", Path.Combine("sharded", "github") }.SelectMany(d => Directory.GetFiles(Path.Combine(Folder, d), "*.yml").Select(f => Path.GetRelativePath(Folder, f)));
+
+    /// <summary>Every GitLab pipeline, as a path under examples/gitops.</summary>
+    private static readonly string[] GitLabPipelines = ["gitlab/.gitlab-ci.yml", "sharded/gitlab/.gitlab-ci.yml"];
 
     [Theory]
     [MemberData(nameof(GitHubWorkflows))]
     public void Every_GitHub_workflow_is_well_formed(string file)
     {
         // Given
-        var workflow = Load(Path.Combine("github", file));
+        var workflow = Load(file);
 
         // When
         var jobs = Map(workflow, "jobs");
@@ -115,12 +122,12 @@ public sealed partial class GitOpsPipelineTests
     public void Every_GitHub_workflow_that_runs_pemstate_publishes_the_HTML_report(string file)
     {
         // Given
-        var jobs = Jobs(Map(Load(Path.Combine("github", file)), "jobs")).Where(j => Runs(j.Job).Any(r => PemstateCall().IsMatch(r) && !Calls(r, "validate"))).ToList();
+        var jobs = Jobs(Map(Load(file), "jobs")).Where(j => Runs(j.Job).Any(r => PemstateCall().IsMatch(r) && !Calls(r, "validate"))).ToList();
 
         // Then
         Assert.Contains(jobs, j => Runs(j.Job).Any(r => Calls(r, "report", "--out pemstate.html")));
         foreach (var (_, job) in jobs.Where(j => Runs(j.Job).Any(r => Calls(r, "report"))))
-            Assert.Contains(Uses(job, "actions/upload-artifact"), u => Scalar(Map(u, "with"), "name") == "pemstate-report" && Scalar(Map(u, "with"), "path") == "pemstate.html");
+            Assert.Contains(Uses(job, "actions/upload-artifact"), u => Scalar(Map(u, "with"), "name").StartsWith("pemstate-report", StringComparison.Ordinal) && Scalar(Map(u, "with"), "path") == "pemstate.html");
     }
 
     [Fact]
@@ -209,14 +216,15 @@ public sealed partial class GitOpsPipelineTests
     [Fact]
     public void Every_pemstate_command_in_the_pipelines_is_a_real_verb_with_real_options()
     {
-        // Given every pemstate command line of the GitHub workflows and the GitLab pipeline
-        var lines = Directory.GetFiles(Path.Combine(Folder, "github"), "*.yml").Select(Path.GetFileName).SelectMany(f => Jobs(Map(Load(Path.Combine("github", f!)), "jobs")).SelectMany(j => Runs(j.Job)))
-            .Concat(GitLabJobs(Load("gitlab/.gitlab-ci.yml")).Values.SelectMany(Script))
-            .Concat(Values(Map(Load("gitlab/.gitlab-ci.yml"), ".pemstate")["before_script"]))
+        // Given every pemstate command line of the GitHub workflows and the GitLab pipelines (the sharded example's too)
+        var lines = GitHubWorkflowFiles().SelectMany(f => Jobs(Map(Load(f), "jobs")).SelectMany(j => Runs(j.Job)))
+            .Concat(GitLabPipelines.Select(Load).SelectMany(p => GitLabJobs(p).Values.SelectMany(j => Script(j).Concat(Lines(j, "after_script")))))
+            .Concat(GitLabPipelines.Select(Load).SelectMany(p => Values(Map(p, ".pemstate")["before_script"])))
             .SelectMany(s => s.Split('\n')).ToList();
         var commands = lines.SelectMany(l => Command().Matches(l).Cast<Match>()).Select(m => (Verb: m.Groups["verb"].Value, Arguments: m.Groups["rest"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
         Assert.Contains(commands, c => c.Verb == "report");
         Assert.Contains(commands, c => c.Verb == "apply");
+        Assert.Contains(commands, c => c.Verb == "apply" && c.Arguments.Contains("--rotate-ca"));
 
         // When each verb's --help is asked of pemstate's parser (in-process: this class runs no child process)
         var options = new Dictionary<string, HashSet<string>>();
@@ -233,6 +241,65 @@ public sealed partial class GitOpsPipelineTests
         foreach (var (verb, arguments) in commands)
             foreach (var option in arguments.Where(a => a.StartsWith('-')))
                 Assert.True(options[verb].Contains(option), $"pemstate {verb} has no option {option} (it has {string.Join(" ", options[verb])})");
+    }
+
+    [Fact]
+    public void The_sharded_GitHub_workflow_runs_the_CA_job_alone_first_and_the_shards_as_a_matrix()
+    {
+        // Given
+        var workflow = Load("sharded/github/pemstate-sharded.yml");
+
+        // When
+        var jobs = Map(workflow, "jobs");
+        var ca = Map(jobs, "ca");
+        var shards = Map(jobs, "shards");
+        var rotate = Map(jobs, "rotate-ca");
+
+        // Then the CA job and the rotation share one concurrency group, never cancelled, and only they touch ca.yaml / fleet.yaml
+        Assert.Equal("pemstate-ca", Scalar(Map(ca, "concurrency"), "group"));
+        Assert.Equal("pemstate-ca", Scalar(Map(rotate, "concurrency"), "group"));
+        Assert.Equal("false", Scalar(Map(ca, "concurrency"), "cancel-in-progress"));
+        Assert.Equal("false", Scalar(Map(workflow, "concurrency"), "cancel-in-progress"));
+        Assert.Contains(Runs(ca), r => Calls(r, "plan", "-f ca.yaml", "--out ca.plan") && Calls(r, "apply ca.plan", "-f ca.yaml"));
+        Assert.Contains(Runs(rotate), r => Calls(r, "apply", "-f fleet.yaml", "--rotate-ca"));
+        // and the shards wait for it, one job per shard file, each refusing a plan that touches the CA or the server
+        Assert.Equal("ca", Values(shards["needs"]).Single());
+        var matrix = Values(Map(Map(shards, "strategy"), "matrix")["shard"]).ToList();
+        Assert.Equal(Directory.GetFiles(Path.Combine(Folder, "sharded"), "shard-*.yaml").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal), matrix);
+        Assert.Contains(Runs(shards), r => r.Contains("grep -E '^# (ca|server\\.", StringComparison.Ordinal) && Calls(r, "apply shard.plan"));
+        Assert.DoesNotContain(Runs(shards), r => r.Contains("--rotate-ca", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_sharded_GitLab_pipeline_runs_the_CA_job_in_a_resource_group_and_the_shards_as_a_parallel_matrix()
+    {
+        // Given
+        var pipeline = Load("sharded/gitlab/.gitlab-ci.yml");
+
+        // When
+        var stages = Values(pipeline["stages"]).ToList();
+        var jobs = GitLabJobs(pipeline);
+
+        // Then every job is complete
+        foreach (var (name, job) in jobs)
+        {
+            Assert.Contains(Scalar(job, "stage"), stages);
+            Assert.NotEmpty(Values(job["script"]));
+            Assert.Equal(".pemstate", Extends(pipeline, job).Last());
+            if (job.Children.TryGetValue("needs", out var needs)) Assert.All(Values(needs), n => Assert.True(jobs.ContainsKey(n), $"{name} needs unknown job {n}"));
+        }
+        Assert.Contains(Values(Map(pipeline, ".pemstate")["before_script"]), l => l.Contains("dotnet tool install pemstate", StringComparison.Ordinal) && l.Contains("--add-source", StringComparison.Ordinal));
+        // and the CA job and the rotation are one resource group; the shards wait for the CA job, one job per shard file
+        Assert.Equal("pemstate-ca", Scalar(jobs["ca"], "resource_group"));
+        Assert.Equal("pemstate-ca", Scalar(jobs["rotate-ca"], "resource_group"));
+        Assert.Contains(Script(jobs["rotate-ca"]), l => Calls(l, "apply", "-f fleet.yaml", "--rotate-ca"));
+        var shard = jobs["shard"];
+        Assert.Equal("ca", Values(shard["needs"]).Single());
+        var matrix = Values(((YamlMappingNode)((YamlSequenceNode)Map(shard, "parallel")["matrix"])[0])["SHARD"]).ToList();
+        Assert.Equal(Directory.GetFiles(Path.Combine(Folder, "sharded"), "shard-*.yaml").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal), matrix);
+        Assert.Contains(Script(shard), l => l.Contains("grep -E '^# (ca|server\\.", StringComparison.Ordinal));
+        Assert.Contains(Script(shard), l => Calls(l, "apply shard.plan", "-f \"$SHARD.yaml\""));
+        Assert.All(jobs.Values, j => Assert.Contains(Lines(j, "after_script"), l => Calls(l, "report", "--out pemstate.html")));
     }
 
     private static Dictionary<string, YamlMappingNode> GitLabJobs(YamlMappingNode pipeline) =>
@@ -300,6 +367,8 @@ public sealed partial class GitOpsPipelineTests
         [.. ((YamlSequenceNode)job["steps"]).Cast<YamlMappingNode>().Where(s => Has(s, "run")).Select(s => Scalar(s, "run"))];
 
     private static List<string> Script(YamlMappingNode job) => [.. Values(job["script"])];
+
+    private static IEnumerable<string> Lines(YamlMappingNode job, string key) => job.Children.TryGetValue(key, out var node) ? Values(node) : [];
 
     private static string Text(YamlNode node) => string.Join("\n", AllScalars(node));
 

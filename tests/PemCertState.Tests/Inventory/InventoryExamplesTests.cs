@@ -31,6 +31,10 @@ public sealed class InventoryExamplesTests
     [InlineData("examples/web/pemstate.yaml")]
     [InlineData("examples/local-postgres/pemstate.yaml")]
     [InlineData("examples/ssh-fleet/pemstate.yaml")]
+    [InlineData("examples/gitops/sharded/ca.yaml")]
+    [InlineData("examples/gitops/sharded/shard-1.yaml")]
+    [InlineData("examples/gitops/sharded/shard-2.yaml")]
+    [InlineData("examples/gitops/sharded/fleet.yaml")]
     public void Every_self_signed_example_gives_PEMs_sslutils_an_RSA_CA_key(string relativePath)
     {
         // Given a self-signed inventory shipped with the repository
