@@ -24,6 +24,7 @@ internal static class RemoteFileProgram
           if command -v "$p" >/dev/null 2>&1; then exec "$p" -I -S -c "$1"; fi
         done
         echo 'pemstate: no python3 on this host' >&2
+        cat >/dev/null
         exit 127
         """;
 

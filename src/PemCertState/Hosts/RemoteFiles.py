@@ -778,6 +778,10 @@ def main():
             header, content = {"status": "error", "errno": e.errno or 0, "message": e.strerror or str(e)}, None
         answer(sink, header, content)
     sink.flush()
+    # Exit only once the client has said its input ended: its end-of-input must reach sshd while the channel is still
+    # open, or sshd drops the whole connection ("ieof packet referred to nonexistent channel").
+    while source.read(65536):
+        pass
 
 
 main()

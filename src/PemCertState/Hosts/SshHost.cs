@@ -353,7 +353,10 @@ internal sealed class SshHost : IHost
     public async Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var seconds = Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        var line = $"{(_spec.Sudo ? "sudo -n " : "")}timeout -s KILL {seconds} sh -c {Quote(command)}";
+        // stdin is /dev/null on the host, so that the client never sends on the channel: an end-of-input sent as a quick
+        // command ends reaches sshd after it freed the channel, and sshd then drops the whole connection
+        // ("ieof packet referred to nonexistent channel"), failing every later step on that host.
+        var line = $"{(_spec.Sudo ? "sudo -n " : "")}timeout -s KILL {seconds} sh -c {Quote(command)} </dev/null";
         var started = System.Diagnostics.Stopwatch.StartNew();
         var (result, clientDeadline) = await ExecBoundedAsync(line, timeout + RemoteKillGrace, cancellationToken).ConfigureAwait(false);
         // timeout(1) killed its own group with it: the session ends by SIGKILL (or sudo's 137 for it), after the time.
@@ -680,8 +683,6 @@ internal sealed class SshHost : IHost
             var reading = Task.WhenAll(
                 Task.Run(() => stdout.ReadFromAsync(command.OutputStream, CancellationToken.None), CancellationToken.None),
                 Task.Run(() => stderr.ReadFromAsync(command.ExtendedOutputStream, CancellationToken.None), CancellationToken.None));
-            try { command.CreateInputStream().Dispose(); }
-            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or SshException) { }
             // The exit status arrives when the command's shell exits; the channel closes only when nothing holds its
             // output any more, which a daemon the command started (pg_ctl without -l) may never do. Give it a moment.
             var shellExited = false;
