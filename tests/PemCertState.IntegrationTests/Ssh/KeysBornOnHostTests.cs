@@ -130,6 +130,40 @@ public sealed class KeysBornOnHostTests(SshdFixture sshd) : IClassFixture<SshdFi
     }
 
     [Fact]
+    public async Task In_common_user_mode_the_one_shared_key_is_the_only_key_that_moves_and_every_agent_holds_it()
+    {
+        // Given per-agent agents on two sshd hosts, converged, then switched to PEM's common-user mode (one key for all)
+        var hosts = new[] { sshd.Start("common0"), sshd.Start("common1") };
+        using var lab = SshLab.Create(sshd, hosts, agents: 2);
+        Assert.Equal(ApplyStatus.Done, (await lab.ApplyOperationAsync(new SshOptions())).Outcome.Status);
+        File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath).Replace("user: per-agent", "user: common", StringComparison.Ordinal));
+        var wire = new ConcurrentQueue<(string Host, bool Sent, byte[] Bytes)>();
+
+        // When applied: a new common pair, sent to both agents' hosts
+        var (_, outcome, said) = await lab.ApplyOperationAsync(new SshOptions { Wire = (host, sent, bytes) => wire.Enqueue((host, sent, bytes.ToArray())) });
+
+        // Then both agents hold the same pair, which verifies; the shared key went out (PEM's design), and the server's and CA's keys never did
+        Assert.True(outcome.Status == ApplyStatus.Done, $"{outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}");
+        var desired = lab.Desired;
+        var keys = desired.Agents.List.Select(a => File.ReadAllBytes(PemFiles.AgentKey(desired.Agents, a))).ToList();
+        Assert.Equal(keys[0], keys[1]);
+        Assert.Equal(File.ReadAllBytes(PemFiles.AgentCertificate(desired.Agents, desired.Agents.List[0])), File.ReadAllBytes(PemFiles.AgentCertificate(desired.Agents, desired.Agents.List[1])));
+        AssertNoKeyCrossed(wire, [Path.Combine(lab.DataDir, PemFiles.CaKey), Path.Combine(lab.DataDir, PemFiles.ServerKey)], sharedKeyMoves: true);
+        Assert.Contains(wire, w => w.Sent && w.Bytes.AsSpan().IndexOf(keys[0]) >= 0);
+        AssertChainsAndPairs(lab, desired);
+
+        // When one agent loses its copy: the other agent's copy (on the other host) is read and sent, the one key that moves
+        File.Delete(PemFiles.AgentKey(desired.Agents, desired.Agents.List[1]));
+        (_, outcome, said) = await lab.ApplyOperationAsync(new SshOptions());
+
+        // Then it holds the same key again, and nothing is left to do
+        Assert.True(outcome.Status == ApplyStatus.Done, $"{outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}");
+        Assert.Equal(keys[0], File.ReadAllBytes(PemFiles.AgentKey(desired.Agents, desired.Agents.List[1])));
+        AssertChainsAndPairs(lab, desired);
+        Assert.True((await lab.PlanAsync()).IsEmpty);
+    }
+
+    [Fact]
     public async Task A_no_op_apply_costs_one_remote_command_per_host()
     {
         // Given a converged fleet on three sshd hosts
@@ -173,7 +207,8 @@ public sealed class KeysBornOnHostTests(SshdFixture sshd) : IClassFixture<SshdFi
     /// No session carried a private key, either way: no PEM private-key label, and none of the bytes of any key file on disk
     /// (its PEM, its DER, or any 64-character line of its base64).
     /// </summary>
-    private static void AssertNoKeyCrossed(IEnumerable<(string Host, bool Sent, byte[] Bytes)> wire, IEnumerable<string> keyFiles)
+    /// <param name="sharedKeyMoves">PEM's common-user mode: the one shared key is sent, so a private-key label may pass; the files named still may not.</param>
+    private static void AssertNoKeyCrossed(IEnumerable<(string Host, bool Sent, byte[] Bytes)> wire, IEnumerable<string> keyFiles, bool sharedKeyMoves = false)
     {
         var needles = new List<(string What, byte[] Bytes)>();
         foreach (var file in keyFiles)
@@ -188,7 +223,7 @@ public sealed class KeysBornOnHostTests(SshdFixture sshd) : IClassFixture<SshdFi
         Assert.NotEmpty(sessions);
         foreach (var (host, sent, bytes) in sessions)
         {
-            Assert.True(Count(bytes, "PRIVATE KEY") == 0, $"a private key label {(sent ? "went to" : "came from")} {host}");
+            Assert.True(sharedKeyMoves || Count(bytes, "PRIVATE KEY") == 0, $"a private key label {(sent ? "went to" : "came from")} {host}");
             foreach (var (what, needle) in needles)
                 Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{what} {(sent ? "went to" : "came from")} {host}");
         }
