@@ -46,7 +46,6 @@ internal sealed partial class Executor
 
     private async Task GenerateOnHostAsync(PlanStep step, KeyHome home, IHost host, Run run, CancellationToken ct)
     {
-        await host.EnsureDirectoryAsync(Path.GetDirectoryName(home.Path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         var made = await host.GenerateKeyAsync(home.Path, step.Key!, home.Owner, ct).ConfigureAwait(false);
         var publicKey = made.PublicKeyInfo is { } info ? KeyPairs.PublicKeyOf(info) : null;
         run.HostKeys[step.Address] = new HostKey(step.Host, home.Path, made.Sha256,

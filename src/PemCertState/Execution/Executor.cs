@@ -710,6 +710,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     {
         var path = step.Paths[0];
         var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
+        if (file.Sealed is not null) throw new StepFailedException($"{path} on {step.Host} holds a private key block; pemstate will not rewrite it as a config");
         var text = file.Exists ? Encoding.UTF8.GetString(file.Content) : "";
         var settings = step.Settings!.Select(s => KeyValuePair.Create(s.Name, s.After)).ToList();
         var edited = step.Format switch
@@ -720,8 +721,10 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         };
         var owner = file.Exists ? null : OwnerFor(step, run);
         var mode = file.Exists ? FileModes.Permissions(file.Mode) : FileModes.Private;
-        await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        await host.WriteAtomicAsync(path, Encoding.UTF8.GetBytes(edited), mode, owner ?? (file.Exists ? file.Owner : null), ct).ConfigureAwait(false);
+        await host.RunInOrderAsync([
+            new FileChange.EnsureFolder(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory),
+            new FileChange.Write(path, Encoding.UTF8.GetBytes(edited), mode, owner ?? (file.Exists ? file.Owner : null)),
+        ], ct).ConfigureAwait(false);
     }
 
     private static string? OwnerFor(PlanStep step, Run run) =>

@@ -74,39 +74,41 @@ internal static class PairSwitch
     {
         var naming = Naming.Of(desired, address);
         var config = naming is null ? null : await host.ReadAsync(naming.Config, ct).ConfigureAwait(false);
+        if (config?.Sealed is not null)
+            throw new HostOperationException(host.Name, config.Path, "holds a private key block; pemstate will not rewrite it as a config");
+        var changes = new List<FileChange>();
         if (naming is null || config is not { Exists: true } || !naming.Names(Encoding.UTF8.GetString(config.Content), keyPath, certificatePath))
         {
-            await WritePairAsync(host, keyPath, certificatePath, key, certificatePem, owner, ct).ConfigureAwait(false);
-            await DropStagedSourceAsync(host, keyPath, key, ct).ConfigureAwait(false);
-            return;
+            WritePair(changes, keyPath, certificatePath, key, certificatePem, owner);
+            // A key made under its staged name that no config stages: its copy under the live name is all that stays.
+            if (key.PathOnHost == keyPath + Staged) changes.Add(new FileChange.Delete(key.PathOnHost));
         }
-        var (stagedKey, stagedCertificate) = (keyPath + Staged, certificatePath + Staged);
-        var mode = FileModes.Permissions(config.Mode);
-        await WritePairAsync(host, stagedKey, stagedCertificate, key, certificatePem, owner, ct).ConfigureAwait(false);
-        var pointed = naming.Point(Encoding.UTF8.GetString(config.Content), stagedKey, stagedCertificate);
-        await host.WriteAtomicAsync(naming.Config, Encoding.UTF8.GetBytes(pointed), mode, config.Owner, ct).ConfigureAwait(false);
-        await WritePairAsync(host, keyPath, certificatePath, key, certificatePem, owner, ct).ConfigureAwait(false);
-        await host.WriteAtomicAsync(naming.Config, config.Content, mode, config.Owner, ct).ConfigureAwait(false);
-        await host.DeleteAsync(stagedKey, ct).ConfigureAwait(false);
-        await host.DeleteAsync(stagedCertificate, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>A key made under its staged name (on its host) that no config step stages: its copy under the live name is all that stays.</summary>
-    private static async Task DropStagedSourceAsync(IHost host, string keyPath, PairKey key, CancellationToken ct)
-    {
-        if (key.PathOnHost == keyPath + Staged) await host.DeleteAsync(key.PathOnHost, ct).ConfigureAwait(false);
+        else
+        {
+            var (stagedKey, stagedCertificate) = (keyPath + Staged, certificatePath + Staged);
+            var mode = FileModes.Permissions(config.Mode);
+            WritePair(changes, stagedKey, stagedCertificate, key, certificatePem, owner);
+            var pointed = naming.Point(Encoding.UTF8.GetString(config.Content), stagedKey, stagedCertificate);
+            changes.Add(new FileChange.Write(naming.Config, Encoding.UTF8.GetBytes(pointed), mode, config.Owner));
+            WritePair(changes, keyPath, certificatePath, key, certificatePem, owner);
+            changes.Add(new FileChange.Write(naming.Config, config.Content, mode, config.Owner));
+            changes.Add(new FileChange.Delete(stagedKey));
+            changes.Add(new FileChange.Delete(stagedCertificate));
+        }
+        // In this order, each change atomic, stopping at the first that fails; over SSH one round trip for all of them.
+        await host.RunInOrderAsync(changes, ct).ConfigureAwait(false);
     }
 
     /// <summary>Key first: should the apply die between the two renames, the next plan finds a pair that does not match and replaces both.</summary>
-    private static async Task WritePairAsync(IHost host, string keyPath, string certificatePath, PairKey key, string certificatePem, string? owner, CancellationToken ct)
+    private static void WritePair(List<FileChange> changes, string keyPath, string certificatePath, PairKey key, string certificatePem, string? owner)
     {
-        await host.EnsureDirectoryAsync(Path.GetDirectoryName(keyPath)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+        changes.Add(new FileChange.EnsureFolder(Path.GetDirectoryName(keyPath)!, FileModes.PrivateDirectory));
         if (key.Pem is { } pem)
-            await host.WriteAtomicAsync(keyPath, Encoding.ASCII.GetBytes(pem), FileModes.Private, owner, ct).ConfigureAwait(false);
+            changes.Add(new FileChange.Write(keyPath, Encoding.ASCII.GetBytes(pem), FileModes.Private, owner));
         else if (key.PathOnHost != keyPath) // already there when the key was made under this staged name
-            await host.CopyAsync(key.PathOnHost!, key.Sha256!, keyPath, FileModes.Private, owner, ct).ConfigureAwait(false);
-        await host.EnsureDirectoryAsync(Path.GetDirectoryName(certificatePath)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        await host.WriteAtomicAsync(certificatePath, Encoding.ASCII.GetBytes(certificatePem), FileModes.Private, owner, ct).ConfigureAwait(false);
+            changes.Add(new FileChange.Copy(key.PathOnHost!, key.Sha256!, keyPath, FileModes.Private, owner));
+        changes.Add(new FileChange.EnsureFolder(Path.GetDirectoryName(certificatePath)!, FileModes.PrivateDirectory));
+        changes.Add(new FileChange.Write(certificatePath, Encoding.ASCII.GetBytes(certificatePem), FileModes.Private, owner));
     }
 
     /// <summary>The config that names a pair, and how it is read and pointed elsewhere.</summary>

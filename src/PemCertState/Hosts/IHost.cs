@@ -23,6 +23,12 @@ public interface IHost : IAsyncDisposable
     /// </summary>
     Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="ReadAsync(string, CancellationToken)"/> of each path, answered in their order; over SSH in one round trip.
+    /// The first path that fails fails the call.
+    /// </summary>
+    Task<IReadOnlyList<FileSnapshot>> ReadAllAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken);
+
     /// <summary>Replaces (or creates) <paramref name="path"/> atomically with <paramref name="content"/>, mode and owner set before the rename.</summary>
     /// <param name="owner">User name; null keeps the owner the new file gets (the caller's user).</param>
     Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken);
@@ -89,7 +95,7 @@ public interface IHost : IAsyncDisposable
     /// <summary>
     /// Makes a new private key on the host (its own OpenSSL where <see cref="KeepsKeys"/>) and writes it at
     /// <paramref name="path"/> as <see cref="WriteAtomicAsync"/> writes any key (mode 0600 from creation, owner set, renamed
-    /// into place); returns its hash and public half.
+    /// into place), its folder made first (0700) when missing; returns its hash and public half.
     /// </summary>
     Task<SealedKey> GenerateKeyAsync(string path, KeySpec spec, string? owner, CancellationToken cancellationToken);
 
@@ -111,6 +117,13 @@ public interface IHost : IAsyncDisposable
     /// for PEM's common-user mode, whose one key every agent holds: sharing it means moving it.
     /// </summary>
     Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes <paramref name="changes"/> in order, each as its own method would, stopping at the first that fails (whose
+    /// error is thrown; the later ones are not made). Over SSH they go in one round trip; a kill part-way leaves what a
+    /// kill between the same calls one by one would.
+    /// </summary>
+    Task RunInOrderAsync(IReadOnlyList<FileChange> changes, CancellationToken cancellationToken);
 
     /// <summary>
     /// Runs a shell command (sh -c) and returns its exit status and (bounded) output. Past <paramref name="timeout"/> the

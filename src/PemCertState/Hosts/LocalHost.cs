@@ -433,6 +433,19 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
     /// and only until a moment after the shell itself exits: a daemon it started (pg_ctl without -l leaves the
     /// postmaster on the shell's stdout) may hold the pipe for its whole life, and must not be killed for it.
     /// </summary>
+    public async Task<IReadOnlyList<FileSnapshot>> ReadAllAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        var files = new List<FileSnapshot>(paths.Count);
+        foreach (var path in paths) files.Add(await ReadAsync(path, cancellationToken).ConfigureAwait(false));
+        return files;
+    }
+
+    /// <summary>One by one: each is a few system calls here.</summary>
+    public async Task RunInOrderAsync(IReadOnlyList<FileChange> changes, CancellationToken cancellationToken)
+    {
+        foreach (var change in changes) await change.ApplyAsync(this, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Reads here are system calls: nothing to gain by asking ahead.</summary>
     public void ReadAhead(IReadOnlyList<(string Path, long Limit)> files, IReadOnlyList<string> folders) { }
 
@@ -444,6 +457,7 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
     /// <summary>The platform's generator (<see cref="Crypto.KeyGenerator"/>), written as any key is.</summary>
     public async Task<SealedKey> GenerateKeyAsync(string path, Inventory.KeySpec spec, string? owner, CancellationToken cancellationToken)
     {
+        await EnsureDirectoryAsync(Path.GetDirectoryName(path)!, Inventory.FileModes.PrivateDirectory, cancellationToken).ConfigureAwait(false);
         var pair = Crypto.KeyGenerator.Generate(spec);
         var pem = System.Text.Encoding.ASCII.GetBytes(Crypto.PemCodec.EncodePrivateKey(pair.Private));
         try

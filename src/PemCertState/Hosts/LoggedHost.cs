@@ -77,6 +77,18 @@ internal sealed class LoggedHost(IHost inner, ILogger logger) : IHost
 
     public bool KeepsKeys => inner.KeepsKeys;
 
+    public async Task<IReadOnlyList<FileSnapshot>> ReadAllAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        var files = await Timed("read", string.Join(", ", paths), () => inner.ReadAllAsync(paths, cancellationToken), out var watch).ConfigureAwait(false);
+        foreach (var snapshot in files)
+            Log.Read(logger, Name, snapshot.Path, snapshot.Exists ? $"mode {FileModes.Format(snapshot.Mode)} (with {files.Count - 1} more)" : "missing", watch.ElapsedMilliseconds);
+        return files;
+    }
+
+    public Task RunInOrderAsync(IReadOnlyList<FileChange> changes, CancellationToken cancellationToken) =>
+        Changed($"made {changes.Count.ToString(CultureInfo.InvariantCulture)} changes in order, the last at", changes.Count == 0 ? "" : changes[^1].Path,
+            () => inner.RunInOrderAsync(changes, cancellationToken));
+
     public async Task<SealedKey> GenerateKeyAsync(string path, KeySpec spec, string? owner, CancellationToken cancellationToken)
     {
         var key = await Timed("generate key", path, () => inner.GenerateKeyAsync(path, spec, owner, cancellationToken), out var watch).ConfigureAwait(false);

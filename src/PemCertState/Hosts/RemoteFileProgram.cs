@@ -75,6 +75,8 @@ internal static class RemoteFileProgram
             if (request.Sha256 is { } sha256) writer.WriteString("sha256", sha256);
             if (request.Digest is { } digest) writer.WriteString("digest", digest);
             if (request.Unseal) writer.WriteBoolean("unseal", true);
+            if (request.After) writer.WriteBoolean("after", true);
+            if (request.Folder is { } folder) writer.WriteNumber("folder", (int)folder & 0xFFF);
             if (request.Key is { } key)
             {
                 writer.WriteString("algorithm", key.Algorithm == KeyAlgorithm.Rsa ? "rsa" : "ec");

@@ -13,5 +13,7 @@ namespace PemCertState.Hosts;
 /// <param name="Key">genkey: the kind of key openssl makes on the host.</param>
 /// <param name="Digest">sign: sha256, sha384 or sha512.</param>
 /// <param name="Unseal">read: send a private key's bytes rather than its hash and public half (the common-user pair only).</param>
+/// <param name="Folder">genkey: make the key's folder first, with this mode, when it is missing.</param>
+/// <param name="After">Run only if every request before it in the same run succeeded (<see cref="IHost.RunInOrderAsync"/>).</param>
 internal sealed record RemoteFileRequest(string Operation, string Path, UnixFileMode? Mode = null, string? Owner = null, ReadOnlyMemory<byte>? Content = null, LeftoverProof? Proof = null,
-    long? Limit = null, string? Source = null, string? Sha256 = null, KeySpec? Key = null, string? Digest = null, bool Unseal = false);
+    long? Limit = null, string? Source = null, string? Sha256 = null, KeySpec? Key = null, string? Digest = null, bool Unseal = false, bool After = false, UnixFileMode? Folder = null);

@@ -11,7 +11,8 @@
 #
 # Framing, both ways: a 4-byte big-endian length, a JSON header of that length, then header["size"] bytes of data when
 # the header has "size". Requests end with a length of 0. One answer per request, in order. Errors are answers, not
-# tracebacks; file content never appears in a header.
+# tracebacks; file content never appears in a header. A request marked "after" runs only if every request before it in
+# this run succeeded (a pair switch's writes, in order, stop at the first that fails, as they would one by one).
 import base64
 import contextlib
 import errno
@@ -401,6 +402,8 @@ def op_genkey(request, data):
     """A new private key made here by openssl, written like any key (op_write), its public half returned."""
     if request.get("curve") is not None and request["curve"] not in ("P-256", "P-384", "P-521"):
         raise Refused("algorithm")
+    if request.get("folder") is not None:  # its folder made first when missing, as op_mkdir makes one
+        os.close(open_folder(split(request["path"])[0], create=True, mode=request["folder"]))
     key = openssl(GENERATORS[request["algorithm"]](request), b"")
     if not key or not holds_private_key(key):
         raise Refused("keygen")
@@ -763,6 +766,7 @@ def main():
     os.umask(0)  # a new file or folder gets exactly the mode asked for, never more
     source = sys.stdin.buffer
     sink = sys.stdout.buffer
+    failed = False  # a request of this run did not succeed: the "after" requests that follow it are not run
     while True:
         length = struct.unpack(">I", read_exactly(source, 4))[0]
         if length == 0:
@@ -770,12 +774,16 @@ def main():
         request = json.loads(read_exactly(source, length).decode("utf-8"))
         data = read_exactly(source, request["size"]) if "size" in request else None
         request["path"] = request["path"].encode("utf-8")
+        if failed and request.get("after"):
+            answer(sink, {"status": "skipped"}, None)
+            continue
         try:
             header, content = OPERATIONS[request["op"]](request, data)
         except Refused as e:
             header, content = e.answer, None
         except OSError as e:
             header, content = {"status": "error", "errno": e.errno or 0, "message": e.strerror or str(e)}, None
+        failed = failed or header.get("status") not in ("ok", "missing", "exists")
         answer(sink, header, content)
     sink.flush()
     # Exit only once the client has said its input ended: its end-of-input must reach sshd while the channel is still

@@ -70,6 +70,15 @@ internal sealed class SshHost : IHost
         return snapshot ?? throw error!;
     }
 
+    /// <summary>One run of the file program for all of them (those the read-ahead holds are taken from it).</summary>
+    public async Task<IReadOnlyList<FileSnapshot>> ReadAllAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        if (_ahead is not null || paths.Count < 2)
+            return await Task.WhenAll(paths.Select(p => ReadAsync(p, cancellationToken))).ConfigureAwait(false);
+        var answers = await RunFileProgramAsync([.. paths.Select(p => new RemoteFileRequest("read", p))], cancellationToken).ConfigureAwait(false);
+        return [.. paths.Select((path, i) => SnapshotOf(path, answers[i]) is var (snapshot, error) ? snapshot ?? throw error! : null!)];
+    }
+
     /// <summary>The batch <see cref="ReadAhead"/> sent, answer by request; null when none is under way.</summary>
     private volatile Task<Dictionary<string, RemoteFileAnswer>>? _ahead;
 
@@ -208,7 +217,8 @@ internal sealed class SshHost : IHost
     /// <summary>openssl genpkey on the host; RemoteFiles.py takes its output from a pipe and writes it as any key (see <see cref="WriteAtomicAsync"/>).</summary>
     public async Task<SealedKey> GenerateKeyAsync(string path, KeySpec spec, string? owner, CancellationToken cancellationToken)
     {
-        var answer = await RunOneAsync(new RemoteFileRequest("genkey", path, FileModes.Private, owner, Key: spec), "generate a key", cancellationToken).ConfigureAwait(false);
+        var answer = await RunOneAsync(new RemoteFileRequest("genkey", path, FileModes.Private, owner, Key: spec, Folder: FileModes.PrivateDirectory),
+            "generate a key", cancellationToken).ConfigureAwait(false);
         return answer.Sealed() is { PublicKeyInfo: not null } key ? key
             : throw new HostOperationException(Name, path, "generate a key failed: the host's openssl gave no public key for it");
     }
@@ -239,6 +249,41 @@ internal sealed class SshHost : IHost
             _ => throw Problem(path, "read", answer),
         };
     }
+
+    /// <summary>One run of RemoteFiles.py: every change after the first is marked to run only if all before it succeeded.</summary>
+    public async Task RunInOrderAsync(IReadOnlyList<FileChange> changes, CancellationToken cancellationToken)
+    {
+        var pending = changes.Where(c => c is not FileChange.EnsureFolder f || !_folders.ContainsKey(f.Path)).ToList();
+        if (pending.Count == 0) return;
+        var requests = pending.Select((change, i) => RequestFor(change) with { After = i > 0 }).ToList();
+        var answers = await RunFileProgramAsync(requests, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < pending.Count; i++)
+        {
+            if (answers[i].Status is "ok" or "missing" or "exists")
+            {
+                if (pending[i] is FileChange.EnsureFolder done) _folders.TryAdd(done.Path, true);
+                continue;
+            }
+            throw Problem(pending[i].Path, Verb(pending[i]), answers[i]);
+        }
+    }
+
+    private static RemoteFileRequest RequestFor(FileChange change) => change switch
+    {
+        FileChange.EnsureFolder f => new RemoteFileRequest("mkdir", f.Path, f.Mode),
+        FileChange.Write w => new RemoteFileRequest("write", w.Path, w.Mode, w.Owner, w.Content),
+        FileChange.Copy c => new RemoteFileRequest("copy", c.Path, c.Mode, c.Owner, Source: c.Source, Sha256: c.Sha256),
+        FileChange.Delete d => new RemoteFileRequest("delete", d.Path),
+        _ => throw new NotSupportedException(change.GetType().Name),
+    };
+
+    private static string Verb(FileChange change) => change switch
+    {
+        FileChange.EnsureFolder => "mkdir",
+        FileChange.Write => "write",
+        FileChange.Copy => "copy",
+        _ => "delete",
+    };
 
     /// <summary>Checked and removed by RemoteFiles.py on descriptors, in one process: no path is looked up twice.</summary>
     public async Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken cancellationToken)

@@ -75,13 +75,13 @@ internal sealed record Consumer(string Name, string Host, string Restart, IReadO
     /// <summary>What it would load now, read from its host: the same sum as <see cref="Fingerprint(ObservedState)"/> of the same files.</summary>
     public async Task<string> ReadFingerprintAsync(IHost host, CancellationToken ct)
     {
-        var reads = Files.Select(f => host.ReadAsync(f, ct)).ToList();
-        var settings = SettingsFile is { } config ? host.ReadAsync(config, ct) : null;
-        var files = await Task.WhenAll(reads).ConfigureAwait(false);
+        // Asked together (one round trip over SSH), the settings file last.
+        var all = await host.ReadAllAsync([.. Files, .. SettingsFile is { } config ? [config] : Array.Empty<string>()], ct).ConfigureAwait(false);
+        var files = all.Take(Files.Count).ToArray();
         IReadOnlyDictionary<string, string?>? values = null;
-        if (settings is not null)
+        if (SettingsFile is not null)
         {
-            var file = await settings.ConfigureAwait(false);
+            var file = all[^1];
             var text = file.Exists ? Encoding.UTF8.GetString(file.Content) : "";
             values = Name == Server ? PostgresqlConf.Read(text, SettingNames) : AgentCfg.Read(text, SettingNames);
         }

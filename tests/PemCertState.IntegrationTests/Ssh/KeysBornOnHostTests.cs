@@ -169,8 +169,19 @@ public sealed class KeysBornOnHostTests(SshdFixture sshd) : IClassFixture<SshdFi
         // Given a converged fleet on three sshd hosts
         var hosts = new[] { sshd.Start("noop0"), sshd.Start("noop1"), sshd.Start("noop2") };
         using var lab = SshLab.Create(sshd, hosts, agents: 3);
-        var (_, first, said) = await lab.ApplyOperationAsync(new SshOptions());
+        var fresh = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var freshBatches = new ConcurrentQueue<string>();
+        var (_, first, said) = await lab.ApplyOperationAsync(new SshOptions
+        {
+            CommandRun = host => fresh.AddOrUpdate(host, 1, (_, n) => n + 1),
+            Wire = (host, sent, bytes) => { if (sent) freshBatches.Enqueue($"{host}: {Requests(bytes.Span)}"); },
+        });
         Assert.True(first.Status == ApplyStatus.Done, $"{first.Status}: {first.Result?.Failure}\n{string.Join("\n", said)}");
+        // The fresh apply, on a host with one agent and nothing else: observed twice (before the plan, under the lock), its key
+        // made, agent.cfg read and the pair switched (one batch), agent.cfg read and edited (one batch), what the agent will
+        // load read, the restart: 9 remote commands (issue 22 asks for 4; each write was one before)
+        foreach (var agentHost in new[] { "noop1", "noop2" })
+            Assert.True(fresh[agentHost] <= 9, $"{agentHost}: {fresh[agentHost]} remote commands; batches sent:\n{string.Join("\n", freshBatches)}");
 
         // When apply runs again, remote commands counted per host as they start
         var commands = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);

@@ -39,6 +39,12 @@ internal sealed class WatchedHost(IHost inner, Action<string, string> after) : I
     public void ReadAhead(IReadOnlyList<(string Path, long Limit)> files, IReadOnlyList<string> folders) => inner.ReadAhead(files, folders);
     public void ForgetReadAhead() => inner.ForgetReadAhead();
     public bool KeepsKeys => inner.KeepsKeys;
+    public Task<IReadOnlyList<FileSnapshot>> ReadAllAsync(IReadOnlyList<string> paths, CancellationToken ct) => inner.ReadAllAsync(paths, ct);
+    /// <summary>One by one through this host, so that <c>after</c> sees each change as it lands, as a kill between them would.</summary>
+    public async Task RunInOrderAsync(IReadOnlyList<FileChange> changes, CancellationToken ct)
+    {
+        foreach (var change in changes) await change.ApplyAsync(this, ct);
+    }
     public async Task<SealedKey> GenerateKeyAsync(string path, KeySpec spec, string? owner, CancellationToken ct)
     {
         var key = await inner.GenerateKeyAsync(path, spec, owner, ct);

@@ -1,0 +1,27 @@
+namespace PemCertState.Hosts;
+
+/// <summary>One change of a sequence made with <see cref="IHost.RunInOrderAsync"/>: each is what the IHost method of the same name does.</summary>
+public abstract record FileChange(string Path)
+{
+    /// <summary><see cref="IHost.EnsureDirectoryAsync"/>.</summary>
+    public sealed record EnsureFolder(string Path, UnixFileMode Mode) : FileChange(Path);
+
+    /// <summary><see cref="IHost.WriteAtomicAsync"/>. Content may be key bytes: never log it.</summary>
+    public sealed record Write(string Path, ReadOnlyMemory<byte> Content, UnixFileMode Mode, string? Owner) : FileChange(Path);
+
+    /// <summary><see cref="IHost.CopyAsync"/>: <see cref="FileChange.Path"/> is the destination.</summary>
+    public sealed record Copy(string Source, string Sha256, string Path, UnixFileMode Mode, string? Owner) : FileChange(Path);
+
+    /// <summary><see cref="IHost.DeleteAsync"/>.</summary>
+    public sealed record Delete(string Path) : FileChange(Path);
+
+    /// <summary>Runs one change alone, through the host's own method for it.</summary>
+    public Task ApplyAsync(IHost host, CancellationToken ct) => this switch
+    {
+        EnsureFolder f => host.EnsureDirectoryAsync(f.Path, f.Mode, ct),
+        Write w => host.WriteAtomicAsync(w.Path, w.Content, w.Mode, w.Owner, ct),
+        Copy c => host.CopyAsync(c.Source, c.Sha256, c.Path, c.Mode, c.Owner, ct),
+        Delete d => host.DeleteAsync(d.Path, ct),
+        _ => throw new NotSupportedException(GetType().Name),
+    };
+}
