@@ -95,10 +95,14 @@ internal sealed partial class Executor
             if (!agent.Key.KeptOnHost) return PairSwitch.PairKey.InMemory(PemCodec.EncodePrivateKey(agent.Key.Pair!.Private));
             if (file.Host == step.Host) return PairSwitch.PairKey.OnHost(file.Path, file.Sha256);
             // PEM's common-user mode: one key on every agent. Sharing it across hosts means moving it; only this does.
-            var shared = await hosts[file.Host].ReadSharedKeyAsync(file.Path, ct).ConfigureAwait(false);
-            if (!shared.Exists || shared.Sha256 != file.Sha256)
-                throw new StepFailedException($"{file.Path} on {file.Host} changed since it was observed; run pemstate plan again");
-            try { return PairSwitch.PairKey.InMemory(System.Text.Encoding.ASCII.GetString(shared.Content)); }
+            // The host sends it only while it is the key observed (its SHA-256), in a file with no other name.
+            var shared = await hosts[file.Host].ReadSharedKeyAsync(file.Path, file.Sha256, ct).ConfigureAwait(false);
+            try
+            {
+                if (!shared.Exists || shared.Sha256 != file.Sha256)
+                    throw new StepFailedException($"{file.Path} on {file.Host} changed since it was observed; run pemstate plan again");
+                return PairSwitch.PairKey.InMemory(System.Text.Encoding.ASCII.GetString(shared.Content));
+            }
             finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(shared.Content); }
         }
         throw new StepFailedException($"no key and certificate to install from {source}");

@@ -116,7 +116,8 @@ public interface IHost : IAsyncDisposable
     /// <see cref="ReadAsync(string, CancellationToken)"/> with a private key's bytes even where <see cref="KeepsKeys"/>. Only
     /// for PEM's common-user mode, whose one key every agent holds: sharing it means moving it.
     /// </summary>
-    Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken cancellationToken);
+    /// <remarks>Only the key pemstate observed (<paramref name="sha256"/>), in a file with no other name: the host refuses anything else before it sends a byte.</remarks>
+    Task<FileSnapshot> ReadSharedKeyAsync(string path, string sha256, CancellationToken cancellationToken);
 
     /// <summary>
     /// Makes <paramref name="changes"/> in order, each as its own method would, stopping at the first that fails (whose

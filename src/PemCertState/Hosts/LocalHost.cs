@@ -493,7 +493,11 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
         finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(file.Content); }
     }
 
-    public Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken cancellationToken) => ReadAsync(path, cancellationToken);
+    public async Task<FileSnapshot> ReadSharedKeyAsync(string path, string sha256, CancellationToken cancellationToken)
+    {
+        var file = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        return file.Exists && file.Sha256 == sha256 ? file : throw ManagedFileRefusals.Changed(Name, path, file.Exists);
+    }
 
     public async Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -106,9 +106,9 @@ internal sealed class LoggedHost(IHost inner, ILogger logger) : IHost
         return signature;
     }
 
-    public async Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken cancellationToken)
+    public async Task<FileSnapshot> ReadSharedKeyAsync(string path, string sha256, CancellationToken cancellationToken)
     {
-        var snapshot = await Timed("read shared key", path, () => inner.ReadSharedKeyAsync(path, cancellationToken), out var watch).ConfigureAwait(false);
+        var snapshot = await Timed("read shared key", path, () => inner.ReadSharedKeyAsync(path, sha256, cancellationToken), out var watch).ConfigureAwait(false);
         Log.Read(logger, Name, path, snapshot.Exists ? "shared key, mode " + FileModes.Format(snapshot.Mode) : "missing", watch.ElapsedMilliseconds);
         return snapshot;
     }

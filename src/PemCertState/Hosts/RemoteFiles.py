@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import stat
 import struct
 import subprocess
@@ -312,7 +313,13 @@ def op_read(request, data):
             os.close(fd)
         header = {"status": "ok", "mode": stat.S_IMODE(st.st_mode), "owner": user_name(st.st_uid), "writable": writable,
                   "leftovers": leftovers}
-        if holds_private_key(content) and not request.get("unseal"):
+        if request.get("unseal"):
+            # The common-user pair's one key, read to be sent to another agent: only the very key pemstate observed.
+            if st.st_nlink != 1:
+                raise Refused("hardlinks", links=st.st_nlink)
+            if hashlib.sha256(content).hexdigest() != request.get("sha256"):
+                raise Refused("changed", found="other")
+        elif holds_private_key(content):
             # A private key never leaves its host: what pemstate compares is its hash and its public half.
             header["sealed"] = sealed(content)
             return header, None
@@ -323,20 +330,30 @@ def op_read(request, data):
 
 # ---- private keys stay on their host ----
 
-OPENSSL = "/usr/bin/openssl" if os.path.isfile("/usr/bin/openssl") else "openssl"  # the distribution's, before whatever PATH finds
-OPENSSL_SECONDS = 120  # an RSA 4096 key on a slow host; a hung openssl fails its request, not the whole batch
+OPENSSL = next((p for p in ("/usr/bin/openssl", "/bin/openssl") if os.path.isfile(p)), None)  # the distribution's, never PATH's
+OPENSSL_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}  # no OPENSSL_CONF, LD_PRELOAD or the like from the login
+OPENSSL_SECONDS = 120
+MAX_KEY_BYTES = 64 * 1024  # a key handed to openssl through a pipe must fit its buffer; real keys are a few KB  # an RSA 4096 key on a slow host; a hung openssl fails its request, not the whole batch
+
+
+PRIVATE_KEY_BLOCK = re.compile(rb"(?:^|\n)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 
 
 def holds_private_key(content):
-    """A PEM private key block of any kind (PKCS#8, encrypted, RSA, EC); mirrors PemBlocks.HoldsPrivateKey."""
-    return b"-----BEGIN" in content and b"PRIVATE KEY-----" in content
+    """A PEM private key block of any kind (PKCS#8, encrypted, RSA, EC) starting a line: a comment that names one does
+    not make a config file a key."""
+    return PRIVATE_KEY_BLOCK.search(content) is not None
 
 
 def openssl(arguments, data, key=None):
     """Runs openssl with data on stdin; a key, when given, reaches it through a pipe (/dev/fd/N), never a path, so that
     what is signed with is the key this program read, not whatever a name points to by then. Returns stdout, or None."""
+    if OPENSSL is None:
+        raise Refused("noopenssl")
     read_end = None
     if key is not None:
+        if len(key) > MAX_KEY_BYTES:
+            raise Refused("size", bytes=len(key), limit=MAX_KEY_BYTES)
         read_end, write_end = os.pipe()
         try:
             write_all(write_end, key)  # a key is a few KB: the pipe's buffer holds it whole
@@ -344,7 +361,7 @@ def openssl(arguments, data, key=None):
             os.close(write_end)
         arguments = [a.replace("KEYFD", "/dev/fd/%d" % read_end) for a in arguments]
     try:
-        done = subprocess.run([OPENSSL] + arguments, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        done = subprocess.run([OPENSSL] + arguments, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=OPENSSL_ENVIRONMENT,
                               pass_fds=(read_end,) if read_end is not None else (), timeout=OPENSSL_SECONDS)
     except FileNotFoundError:
         raise Refused("noopenssl")
@@ -376,7 +393,10 @@ def read_regular(path, limit=MAX_FILE_BYTES):
         except OSError as e:
             refuse_unopenable(folder, name, e)
         try:
-            require_regular(os.fstat(fd))
+            st = os.fstat(fd)
+            require_regular(st)
+            if st.st_nlink != 1:
+                raise Refused("hardlinks", links=st.st_nlink)  # another name for it may be a file root alone should read
             return read_bounded(fd, limit)
         finally:
             os.close(fd)
@@ -783,6 +803,8 @@ def main():
             header, content = e.answer, None
         except OSError as e:
             header, content = {"status": "error", "errno": e.errno or 0, "message": e.strerror or str(e)}, None
+        except Exception as e:  # a malformed request: its own error answer, so every later answer stays in its place
+            header, content = {"status": "error", "errno": 0, "message": "%s in %s" % (type(e).__name__, request.get("op"))}, None
         failed = failed or header.get("status") not in ("ok", "missing", "exists")
         answer(sink, header, content)
     sink.flush()

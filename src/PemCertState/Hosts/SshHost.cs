@@ -239,9 +239,9 @@ internal sealed class SshHost : IHost
 
     private readonly Batcher<RemoteFileRequest, RemoteFileAnswer> _signs;
 
-    public async Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken cancellationToken)
+    public async Task<FileSnapshot> ReadSharedKeyAsync(string path, string sha256, CancellationToken cancellationToken)
     {
-        var answer = (await RunFileProgramAsync([new RemoteFileRequest("read", path, Unseal: true)], cancellationToken).ConfigureAwait(false))[0];
+        var answer = (await RunFileProgramAsync([new RemoteFileRequest("read", path, Sha256: sha256, Unseal: true)], cancellationToken).ConfigureAwait(false))[0];
         return answer.Status switch
         {
             "ok" => new FileSnapshot(Name, path, true, answer.Content ?? [], (UnixFileMode)answer.Number("mode"), answer.Text("owner")),

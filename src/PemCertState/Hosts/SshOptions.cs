@@ -17,9 +17,9 @@ public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? Connec
 
     /// <summary>
     /// Shown every byte sent to and received from a host's file program (host, sent or received, bytes), before they are
-    /// cleared: how a test proves what crosses the network. Null (nobody) outside tests.
+    /// cleared: how a test proves what crosses the network. Internal: only tests set it; null (nobody) otherwise.
     /// </summary>
-    public Action<string, bool, ReadOnlyMemory<byte>>? Wire { get; init; }
+    internal Action<string, bool, ReadOnlyMemory<byte>>? Wire { get; init; }
 
     /// <summary>Told a host's name each time a remote command starts there (a batch of file operations, a restart): round trips, counted. May be called from several threads.</summary>
     public Action<string>? CommandRun { get; init; }

@@ -54,7 +54,60 @@ public sealed class RemoteKeyOperationsTests
         Assert.Equal(Spec(kind), KeyGenerator.Describe(KeyPairs.PublicKeyOf(made.Sealed()!.PublicKeyInfo!)!));
 
         // and only an explicit unsealed read (the common-user pair) gets the bytes
-        Assert.Equal(onDisk, Single(Run(new RemoteFileRequest("read", path, Unseal: true))).Content);
+        Assert.Equal(onDisk, Single(Run(new RemoteFileRequest("read", path, Sha256: Fingerprints.Sha256Hex(onDisk), Unseal: true))).Content);
+        var other = Single(Run(new RemoteFileRequest("read", path, Sha256: new string('0', 64), Unseal: true)));
+        Assert.Equal(("refused", "changed"), (other.Status, other.Text("reason")));
+        Assert.True(other.Content is null);
+    }
+
+    [Fact]
+    public void A_key_with_another_name_is_neither_signed_with_copied_nor_sent()
+    {
+        // Given a key on the "host" that also has another name (a hard link an account could have made to a root-only key)
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "agent.key");
+        var key = Single(Run(new RemoteFileRequest("genkey", path, Private, Key: KeySpec.EcdsaP256))).Sealed()!;
+        using (var ln = Process.Start("ln", [path, Path.Combine(dir.Path, "other-name")])!) ln.WaitForExit();
+
+        // When pemstate signs with it, copies it, or reads it to share it
+        var answers = Run(
+            new RemoteFileRequest("sign", path, Content: new byte[] { 1 }, Sha256: key.Sha256, Digest: "sha256"),
+            new RemoteFileRequest("copy", Path.Combine(dir.Path, "copy"), Private, Source: path, Sha256: key.Sha256),
+            new RemoteFileRequest("read", path, Sha256: key.Sha256, Unseal: true));
+
+        // Then each is refused for its links, and nothing was written or sent
+        Assert.All(answers, a => Assert.Equal(("refused", "hardlinks"), (a.Status, a.Text("reason"))));
+        Assert.All(answers, a => Assert.True(a.Content is null));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "copy")));
+    }
+
+    [Fact]
+    public void Only_a_key_block_starting_a_line_seals_a_file_and_a_malformed_request_keeps_the_answers_in_place()
+    {
+        // Given a config whose comment names a key block, and a key file padded past what a pipe holds
+        using var dir = new TempDirectory();
+        var config = Path.Combine(dir.Path, "agent.cfg");
+        File.WriteAllText(config, "# paste no -----BEGIN PRIVATE KEY----- here\nagent_id=1\n");
+        var padded = Path.Combine(dir.Path, "padded.key");
+        var key = Single(Run(new RemoteFileRequest("genkey", Path.Combine(dir.Path, "real.key"), Private, Key: KeySpec.EcdsaP256)));
+        File.WriteAllText(padded, File.ReadAllText(Path.Combine(dir.Path, "real.key")) + new string('#', 70 * 1024));
+
+        // When the config is read, the padded key signed with, and a request names an operation there is none of
+        var answers = Run(
+            new RemoteFileRequest("read", config),
+            new RemoteFileRequest("sign", padded, Content: new byte[] { 1 }, Sha256: Fingerprints.Sha256Hex(File.ReadAllBytes(padded)), Digest: "sha256"),
+            new RemoteFileRequest("nosuchop", Path.Combine(dir.Path, "odd.key")),
+            new RemoteFileRequest("read", config));
+
+        // Then the config comes back whole, the oversized key is refused (no hang), the odd request gets its own error,
+        // and the request after it is still answered in its place
+        Assert.Equal(File.ReadAllBytes(config), answers[0].Content);
+        Assert.Null(answers[0].Sealed());
+        Assert.Equal(("refused", "size"), (answers[1].Status, answers[1].Text("reason")));
+        Assert.Equal("error", answers[2].Status);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "odd.key")));
+        Assert.Equal(File.ReadAllBytes(config), answers[3].Content);
+        Assert.Equal("ok", key.Status);
     }
 
     [Theory]

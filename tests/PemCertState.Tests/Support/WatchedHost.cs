@@ -57,7 +57,7 @@ internal sealed class WatchedHost(IHost inner, Action<string, string> after) : I
         after("write", destination);
     }
     public Task<byte[]> SignAsync(string keyPath, string keySha256, ReadOnlyMemory<byte> data, string digest, CancellationToken ct) => inner.SignAsync(keyPath, keySha256, data, digest, ct);
-    public Task<FileSnapshot> ReadSharedKeyAsync(string path, CancellationToken ct) => inner.ReadSharedKeyAsync(path, ct);
+    public Task<FileSnapshot> ReadSharedKeyAsync(string path, string sha256, CancellationToken ct) => inner.ReadSharedKeyAsync(path, sha256, ct);
     public Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken ct) => inner.RunAsync(command, timeout, ct);
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }
