@@ -551,12 +551,12 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                 var taken = set.Manifest.Files.Select(f => f.BackupFile).ToHashSet(StringComparer.Ordinal);
                 for (var n = 1; taken.Contains(name); n++) name = $"{Path.GetFileName(path)}.{n}";
                 // Backups may hold keys: always 0600, whatever the original mode was. A key its host keeps is copied there.
+                var sha256 = file.Sha256;
                 if (file.Sealed is not null)
-                    await host.CopyAsync(path, file.Sha256, Path.Combine(set.Folder, name), FileModes.Private, null, ct).ConfigureAwait(false);
+                    await host.CopyAsync(path, sha256, Path.Combine(set.Folder, name), FileModes.Private, null, ct).ConfigureAwait(false);
                 else
                     await host.WriteAtomicAsync(Path.Combine(set.Folder, name), file.Content, FileModes.Private, null, ct).ConfigureAwait(false);
-                set.Manifest.Files.Add(new BackupManifestEntry(step.Address, step.Host, path, name,
-                    file.Sha256, file.ModeText, file.Owner));
+                set.Manifest.Files.Add(new BackupManifestEntry(step.Address, step.Host, path, name, sha256, file.ModeText, file.Owner));
             }
             var manifest = JsonSerializer.SerializeToUtf8Bytes(set.Manifest, ManifestJson);
             await host.WriteAtomicAsync(Path.Combine(set.Folder, "manifest.json"), manifest, FileModes.Private, null, ct).ConfigureAwait(false);

@@ -470,33 +470,34 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
 
     public async Task CopyAsync(string source, string sha256, string destination, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
     {
-        var file = await ReadAsync(source, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!file.Exists || file.Sha256 != sha256) throw ManagedFileRefusals.Changed(Name, source, file.Exists);
-            await WriteAtomicAsync(destination, file.Content, mode, owner, cancellationToken).ConfigureAwait(false);
-        }
+        var file = await ReadExpectedAsync(source, sha256, cancellationToken).ConfigureAwait(false);
+        try { await WriteAtomicAsync(destination, file.Content, mode, owner, cancellationToken).ConfigureAwait(false); }
         finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(file.Content); }
     }
 
     public async Task<byte[]> SignAsync(string keyPath, string keySha256, ReadOnlyMemory<byte> data, string digest, CancellationToken cancellationToken)
     {
-        var file = await ReadAsync(keyPath, cancellationToken).ConfigureAwait(false);
+        var file = await ReadExpectedAsync(keyPath, keySha256, cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!file.Exists || file.Sha256 != keySha256) throw ManagedFileRefusals.Changed(Name, keyPath, file.Exists);
             var key = Crypto.PemCodec.DecodePrivateKey(file.Content) ?? throw new HostOperationException(Name, keyPath, "is not a readable private key");
-            if (Crypto.RemoteSigner.AlgorithmFor(key.Public).Digest != digest)
-                throw new HostOperationException(Name, keyPath, $"sign refused: this key signs with {Crypto.RemoteSigner.AlgorithmFor(key.Public).Digest}, not {digest}");
+            var wanted = Crypto.RemoteSigner.AlgorithmFor(key.Public).Digest;
+            if (wanted != digest) throw new HostOperationException(Name, keyPath, $"sign refused: this key signs with {wanted}, not {digest}");
             return Crypto.PlatformSignatureFactory.SignWith(key.Private, data.ToArray());
         }
         finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(file.Content); }
     }
 
-    public async Task<FileSnapshot> ReadSharedKeyAsync(string path, string sha256, CancellationToken cancellationToken)
+    public Task<FileSnapshot> ReadSharedKeyAsync(string path, string sha256, CancellationToken cancellationToken) =>
+        ReadExpectedAsync(path, sha256, cancellationToken);
+
+    /// <summary>The file, refused unless it still holds what pemstate saw (RemoteFiles.py's read_expected, here).</summary>
+    private async Task<FileSnapshot> ReadExpectedAsync(string path, string sha256, CancellationToken cancellationToken)
     {
         var file = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
-        return file.Exists && file.Sha256 == sha256 ? file : throw ManagedFileRefusals.Changed(Name, path, file.Exists);
+        if (file.Exists && file.Sha256 == sha256) return file;
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(file.Content);
+        throw ManagedFileRefusals.Changed(Name, path, file.Exists);
     }
 
     public async Task<CommandResult> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
