@@ -61,7 +61,7 @@ internal static partial class Verbs
         var operation = new ApplyOperation(desired => Hosts(desired, remote), loggers, context.Clock);
         var request = new ApplyRequest(file)
         {
-            SavedPlanFile = planFile, SkipHosts = remote.SkipHosts, Options = options, Parallelism = parallelism, BreakLock = breakLock,
+            SavedPlanFile = planFile, Approved = autoApprove, SkipHosts = remote.SkipHosts, Options = options, Parallelism = parallelism, BreakLock = breakLock,
             MidStep = context.Interrupts.MidStep, AfterStep = context.AfterStep, Steps = remote.Waits,
         };
         var prepared = await operation.PrepareAsync(request, Say, ct).ConfigureAwait(false);

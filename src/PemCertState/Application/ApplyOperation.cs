@@ -117,23 +117,49 @@ public sealed class ApplyOperation(OpenHosts openHosts, ILoggerFactory loggers, 
             return new ApplyOutcome(ApplyStatus.Refused, plan, null);
         await using (held.ConfigureAwait(false))
         {
-            // Observe again under the lock: what was approved must still be what is there.
-            var before = ObservedFingerprint.Of(prepared.Observed!);
-            var locked = await RunScope.ObserveAsync(desired, hosts, say, cancellationToken).ConfigureAwait(false);
-            if (locked is null) return new ApplyOutcome(ApplyStatus.NotObserved, plan, null);
-            if (ObservedFingerprint.Differences(before, ObservedFingerprint.Of(locked)) is { Count: > 0 } moved)
+            ObservedState locked;
+            if (await UntouchedSinceAsync(prepared, cancellationToken).ConfigureAwait(false))
+                locked = prepared.Observed!;
+            else
             {
-                foreach (var line in Stale(request.SavedPlanFile ?? "the plan shown above", moved)) say(line);
-                return new ApplyOutcome(ApplyStatus.Refused, plan, null);
+                // Observe again under the lock: what was approved must still be what is there.
+                var before = ObservedFingerprint.Of(prepared.Observed!);
+                if (await RunScope.ObserveAsync(desired, hosts, say, cancellationToken).ConfigureAwait(false) is not { } again)
+                    return new ApplyOutcome(ApplyStatus.NotObserved, plan, null);
+                if (ObservedFingerprint.Differences(before, ObservedFingerprint.Of(again)) is { Count: > 0 } moved)
+                {
+                    foreach (var line in Stale(request.SavedPlanFile ?? "the plan shown above", moved)) say(line);
+                    return new ApplyOutcome(ApplyStatus.Refused, plan, null);
+                }
+                locked = again;
             }
             var result = await ExecuteStepsAsync(desired, hosts, locked, plan, request.Parallelism, progress, request.AfterStep, request.MidStep, cancellationToken, request.Steps).ConfigureAwait(false);
             return new ApplyOutcome(result.Interrupted ? ApplyStatus.Interrupted : result.Succeeded ? ApplyStatus.Done : ApplyStatus.Failed, plan, result);
         }
     }
 
+    /// <summary>
+    /// Whether an apply approved before it was planned may go on from its one observation instead of observing every host
+    /// again under the lock (over SSH, one round trip a host fewer). It may when nobody paused in between (--auto-approve,
+    /// a saved plan: moments passed, not a person's thinking time), no other run held the lock while it observed, and the
+    /// journal is still the one it observed: every run that changes anything begins its journal under the lock before its
+    /// first change, so none ran since. A change by another hand in those moments is one it could as well have made just
+    /// after a second observation: what guards against it is the same either way (a config is rewritten only over the text
+    /// it was edited from, a key copied or signed with only while it has the hash observed).
+    /// </summary>
+    private static async Task<bool> UntouchedSinceAsync(PreparedApply prepared, CancellationToken ct)
+    {
+        if (!prepared.Request.Approved && prepared.Request.SavedPlanFile is null) return false;
+        if (prepared.Observed?.StateFolder is not { } folder || folder.Locks.Any(l => l.State != LockState.Stale)) return false;
+        var server = prepared.Desired!.Server;
+        var journal = await prepared.Hosts![server.Host].ReadAsync(Journal.PathFor(server), FileLimits.State, ct).ConfigureAwait(false);
+        return journal.Sha256 == folder.JournalSha256;
+    }
+
     /// <summary>Prepares and executes without asking anyone: for an approved run (a test, a benchmark, `apply --auto-approve`).</summary>
     public async Task<ApplyOutcome> RunAsync(ApplyRequest request, Action<string> say, CancellationToken cancellationToken)
     {
+        request = request with { Approved = true };
         var prepared = await PrepareAsync(request, say, cancellationToken).ConfigureAwait(false);
         await using (prepared.ConfigureAwait(false))
         {

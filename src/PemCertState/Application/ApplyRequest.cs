@@ -9,6 +9,12 @@ public sealed record ApplyRequest(string InventoryFile)
     /// <summary>A plan saved with `plan --out`: the apply refuses unless a fresh plan takes exactly its steps.</summary>
     public string? SavedPlanFile { get; init; }
 
+    /// <summary>
+    /// Approved before it is planned (--auto-approve; a saved plan is too): nobody pauses between the plan and its
+    /// execution, so the apply may go on from its one observation (<see cref="ApplyOperation"/>).
+    /// </summary>
+    public bool Approved { get; init; }
+
     /// <summary>--skip-host: hosts left out of the run, with their agents.</summary>
     public IReadOnlyList<string> SkipHosts { get; init; } = [];
 

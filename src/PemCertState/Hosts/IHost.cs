@@ -29,6 +29,18 @@ public interface IHost : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<FileSnapshot>> ReadAllAsync(IReadOnlyList<string> paths, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The files as this host last read them (since its last <see cref="ReadAhead"/>) or wrote them itself, asked again, in one
+    /// round trip, only for those it does not know. For a caller that does not rely on the answer being current: a config
+    /// edit whose write carries the hash it was made from (<see cref="FileChange.Write.Expected"/>, which the host checks), or
+    /// what a restart is about to load (a stale answer owes one restart more at the next run, never one fewer). Key bytes
+    /// are never kept: a key written here is known by its hash. A command run on the host forgets everything.
+    /// A host whose reads are cheap (local) reads them all.
+    /// </summary>
+    /// <param name="exact">Mode and owner must be as the host has them (a config about to be rewritten with them): a file
+    /// written without naming its owner is read again.</param>
+    Task<IReadOnlyList<FileSnapshot>> ReadKnownAsync(IReadOnlyList<string> paths, bool exact, CancellationToken cancellationToken);
+
     /// <summary>Replaces (or creates) <paramref name="path"/> atomically with <paramref name="content"/>, mode and owner set before the rename.</summary>
     /// <param name="owner">User name; null keeps the owner the new file gets (the caller's user).</param>
     Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken);

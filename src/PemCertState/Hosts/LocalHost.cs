@@ -446,6 +446,10 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
         foreach (var change in changes) await change.ApplyAsync(this, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Reads here are system calls: what is known is read again, now.</summary>
+    public Task<IReadOnlyList<FileSnapshot>> ReadKnownAsync(IReadOnlyList<string> paths, bool exact, CancellationToken cancellationToken) =>
+        ReadAllAsync(paths, cancellationToken);
+
     /// <summary>Reads here are system calls: nothing to gain by asking ahead.</summary>
     public void ReadAhead(IReadOnlyList<(string Path, long Limit)> files, IReadOnlyList<string> folders) { }
 

@@ -85,6 +85,14 @@ internal sealed class LoggedHost(IHost inner, ILogger logger) : IHost
         return files;
     }
 
+    public async Task<IReadOnlyList<FileSnapshot>> ReadKnownAsync(IReadOnlyList<string> paths, bool exact, CancellationToken cancellationToken)
+    {
+        var files = await Timed("recall", string.Join(", ", paths), () => inner.ReadKnownAsync(paths, exact, cancellationToken), out var watch).ConfigureAwait(false);
+        foreach (var snapshot in files)
+            Log.Read(logger, Name, snapshot.Path, snapshot.Exists ? $"known, mode {FileModes.Format(snapshot.Mode)}" : "known missing", watch.ElapsedMilliseconds);
+        return files;
+    }
+
     public Task RunInOrderAsync(IReadOnlyList<FileChange> changes, CancellationToken cancellationToken) =>
         Changed($"made {changes.Count.ToString(CultureInfo.InvariantCulture)} changes in order, the last at", changes.Count == 0 ? "" : changes[^1].Path,
             () => inner.RunInOrderAsync(changes, cancellationToken));

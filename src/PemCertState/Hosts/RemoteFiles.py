@@ -489,6 +489,24 @@ def unlink_quietly(name, folder):
         pass
 
 
+def expect_here(folder, name, expected):
+    """Refuses unless the file at name in the held folder is the one pemstate edited: its SHA-256, or "" for none."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
+    except FileNotFoundError:
+        if expected != "":
+            raise Refused("changed", found="missing")
+        return
+    except OSError as e:
+        refuse_unopenable(folder, name, e)
+    try:
+        require_regular(os.fstat(fd))
+        if expected == "" or hashlib.sha256(read_bounded(fd, MAX_FILE_BYTES)).hexdigest() != expected:
+            raise Refused("changed", found="other")
+    finally:
+        os.close(fd)
+
+
 def op_write(request, data):
     mode = request["mode"]
     user = look_up_user(request["owner"]) if request.get("owner") is not None else None
@@ -496,6 +514,8 @@ def op_write(request, data):
         existing = status_of_name(folder, name)
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             raise Refused("kind", kind=kind_of(existing.st_mode))
+        if request["op"] == "write" and request.get("sha256") is not None:
+            expect_here(folder, name, request["sha256"])  # a config edited from what pemstate knew: over that text only
         # The file given owner and mode on its descriptor in our own folder is the very one renamed over the name.
         with own_folder(folder) as (private, _):
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=private)

@@ -64,10 +64,10 @@ internal sealed class SshHost : IHost
         if (await AheadAsync(Key("read", path, limit), cancellationToken).ConfigureAwait(false) is { } early)
         {
             var (read, refused) = SnapshotOf(path, early);
-            return read ?? throw refused!;
+            return Seen(read ?? throw refused!);
         }
         var (snapshot, error) = await _reads.AddAsync((path, limit)).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return snapshot ?? throw error!;
+        return Seen(snapshot ?? throw error!);
     }
 
     /// <summary>One run of the file program for all of them (those the read-ahead holds are taken from it).</summary>
@@ -76,7 +76,54 @@ internal sealed class SshHost : IHost
         if (_ahead is not null || paths.Count < 2)
             return await Task.WhenAll(paths.Select(p => ReadAsync(p, cancellationToken))).ConfigureAwait(false);
         var answers = await RunFileProgramAsync([.. paths.Select(p => new RemoteFileRequest("read", p))], cancellationToken).ConfigureAwait(false);
-        return [.. paths.Select((path, i) => SnapshotOf(path, answers[i]) is var (snapshot, error) ? snapshot ?? throw error! : null!)];
+        return [.. paths.Select((path, i) => SnapshotOf(path, answers[i]) is var (snapshot, error) ? Seen(snapshot ?? throw error!) : null!)];
+    }
+
+    /// <summary>Those this host knows (<see cref="_known"/>) from what it knows; the others read, in one round trip.</summary>
+    public async Task<IReadOnlyList<FileSnapshot>> ReadKnownAsync(IReadOnlyList<string> paths, bool exact, CancellationToken cancellationToken)
+    {
+        var known = paths.Select(p => _known.TryGetValue(p, out var k) && (k.Exact || !exact) ? k.Snapshot : null).ToArray();
+        var unknown = paths.Where((_, i) => known[i] is null).Distinct(StringComparer.Ordinal).ToList();
+        if (unknown.Count == 0) return known!;
+        var read = (await ReadAllAsync(unknown, cancellationToken).ConfigureAwait(false)).ToDictionary(f => f.Path, StringComparer.Ordinal);
+        return [.. paths.Select((p, i) => known[i] ?? read[p])];
+    }
+
+    /// <summary>
+    /// What this host last read at a path since its last read-ahead (an observation's start), or put there itself; what
+    /// <see cref="ReadKnownAsync"/> answers from. Exact when it came from the host (a read, or a write that named the owner).
+    /// Only files: a private key written or made here is kept as its hash (<see cref="FileSnapshot.Sealed"/>), never its bytes.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (FileSnapshot Snapshot, bool Exact)> _known = new(StringComparer.Ordinal);
+
+    private FileSnapshot Seen(FileSnapshot read)
+    {
+        _known[read.Path] = (read, true);
+        return read;
+    }
+
+    /// <summary>What a change this host made leaves at its path.</summary>
+    private void Made(FileChange change, SealedKey? made = null)
+    {
+        switch (change)
+        {
+            case FileChange.Write w:
+                // Anything that may hold a key block is known by its hash alone (a config never does).
+                var key = made ?? (w.Content.Span.IndexOf("PRIVATE KEY-----"u8) >= 0 ? new SealedKey(Crypto.Fingerprints.Sha256Hex(w.Content.Span), null) : null);
+                _known[w.Path] = (new FileSnapshot(Name, w.Path, true, key is null ? w.Content.ToArray() : [], w.Mode, w.Owner) { Sealed = key }, w.Owner is not null);
+                break;
+            case FileChange.Copy c when _known.TryGetValue(c.Source, out var source) && source.Snapshot.Sha256 == c.Sha256:
+                _known[c.Path] = (source.Snapshot with { Path = c.Path, Mode = c.Mode, Owner = c.Owner }, c.Owner is not null);
+                break;
+            case FileChange.Delete d:
+                _known[d.Path] = (FileSnapshot.Missing(Name, d.Path), true);
+                break;
+            case FileChange.EnsureFolder:
+                break;
+            default:
+                _known.TryRemove(change.Path, out _);
+                break;
+        }
     }
 
     /// <summary>The batch <see cref="ReadAhead"/> sent, answer by request; null when none is under way.</summary>
@@ -88,6 +135,7 @@ internal sealed class SshHost : IHost
                 Request: new RemoteFileRequest("read", f.Path, Limit: f.Limit == FileLimits.Managed ? null : Math.Clamp(f.Limit, 0, FileLimits.State))))
             .Concat(folders.Select(d => (Key: Key("list", d, 0), Request: new RemoteFileRequest("list", d))))
             .DistinctBy(r => r.Key).ToList();
+        _known.Clear();
         _ahead = requests.Count == 0 ? null : FetchAheadAsync(requests);
     }
 
@@ -151,16 +199,20 @@ internal sealed class SshHost : IHost
     /// and mode are set on its descriptor, then it is renamed within that folder. An account that owns the folder can
     /// rename the temp file away or put a link in its place, and gains nothing: no call after its creation takes a path.
     /// </summary>
-    public Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
-        => RunOneAsync(new RemoteFileRequest("write", path, mode, owner, content), "write", cancellationToken);
+    public async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
+    {
+        _known.TryRemove(path, out _);
+        await RunOneAsync(new RemoteFileRequest("write", path, mode, owner, content), "write", cancellationToken).ConfigureAwait(false);
+        Made(new FileChange.Write(path, content, mode, owner));
+    }
 
     /// <summary>On a descriptor opened without following links, of a regular file whose only name this is.</summary>
     public Task SetModeAsync(string path, UnixFileMode mode, CancellationToken cancellationToken)
-        => RunOneAsync(new RemoteFileRequest("chmod", path, mode), "chmod", cancellationToken);
+        => Forgetting(path).RunOneAsync(new RemoteFileRequest("chmod", path, mode), "chmod", cancellationToken);
 
     /// <summary>As <see cref="SetModeAsync"/>; the owner's name is looked up on the host (its users may come from LDAP or sssd).</summary>
     public Task SetOwnerAsync(string path, string owner, CancellationToken cancellationToken)
-        => RunOneAsync(new RemoteFileRequest("chown", path, Owner: owner), "chown", cancellationToken);
+        => Forgetting(path).RunOneAsync(new RemoteFileRequest("chown", path, Owner: owner), "chown", cancellationToken);
 
     /// <summary>
     /// Once a folder is there, it is not asked for again in this connection: a pair, its config and its backup each ensured
@@ -178,29 +230,40 @@ internal sealed class SshHost : IHost
     /// <summary>Written and fsync'd in a private folder, then linked to its name: whole or not at all, as on the local host.</summary>
     public async Task<bool> TryCreateExclusiveAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
     {
-        var answer = await RunOneAsync(new RemoteFileRequest("create", path, mode, Content: content), "create", cancellationToken).ConfigureAwait(false);
+        var answer = await Forgetting(path).RunOneAsync(new RemoteFileRequest("create", path, mode, Content: content), "create", cancellationToken).ConfigureAwait(false);
         return answer.Status != "exists";
     }
 
     /// <summary>The name is moved into a private folder, compared there, and removed or linked back, as on the local host.</summary>
     public async Task<bool> TryDeleteUnchangedAsync(string path, ReadOnlyMemory<byte> expected, CancellationToken cancellationToken)
     {
-        var answer = await RunOneAsync(new RemoteFileRequest("deleteif", path, Content: expected), "delete", cancellationToken).ConfigureAwait(false);
+        var answer = await Forgetting(path).RunOneAsync(new RemoteFileRequest("deleteif", path, Content: expected), "delete", cancellationToken).ConfigureAwait(false);
         return answer.Status == "ok";
     }
 
     public Task AppendAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, CancellationToken cancellationToken)
-        => RunOneAsync(new RemoteFileRequest("append", path, mode, Content: content), "append", cancellationToken);
+        => Forgetting(path).RunOneAsync(new RemoteFileRequest("append", path, mode, Content: content), "append", cancellationToken);
 
     /// <summary>A link is removed, never its target; a folder is refused.</summary>
-    public Task DeleteAsync(string path, CancellationToken cancellationToken)
-        => RunOneAsync(new RemoteFileRequest("delete", path), "delete", cancellationToken);
+    public async Task DeleteAsync(string path, CancellationToken cancellationToken)
+    {
+        await Forgetting(path).RunOneAsync(new RemoteFileRequest("delete", path), "delete", cancellationToken).ConfigureAwait(false);
+        Made(new FileChange.Delete(path));
+    }
+
+    /// <summary>This host, once it no longer claims to know <paramref name="path"/> (about to be changed in a way it does not follow).</summary>
+    private SshHost Forgetting(string path)
+    {
+        _known.TryRemove(path, out _);
+        return this;
+    }
 
     /// <summary>Descends only into real folders; links in it are unlinked, not followed.</summary>
     public Task DeleteDirectoryAsync(string path, CancellationToken cancellationToken)
     {
         foreach (var folder in _folders.Keys.Where(f => f == path || f.StartsWith(path.TrimEnd('/') + "/", StringComparison.Ordinal)))
             _folders.TryRemove(folder, out _);
+        _known.Clear();
         return RunOneAsync(new RemoteFileRequest("rmtree", path), "rmdir", cancellationToken);
     }
 
@@ -217,14 +280,19 @@ internal sealed class SshHost : IHost
     /// <summary>openssl genpkey on the host; RemoteFiles.py takes its output from a pipe and writes it as any key (see <see cref="WriteAtomicAsync"/>).</summary>
     public async Task<SealedKey> GenerateKeyAsync(string path, KeySpec spec, string? owner, CancellationToken cancellationToken)
     {
-        var answer = await RunOneAsync(new RemoteFileRequest("genkey", path, FileModes.Private, owner, Key: spec, Folder: FileModes.PrivateDirectory),
+        var answer = await Forgetting(path).RunOneAsync(new RemoteFileRequest("genkey", path, FileModes.Private, owner, Key: spec, Folder: FileModes.PrivateDirectory),
             "generate a key", cancellationToken).ConfigureAwait(false);
-        return answer.Sealed() is { PublicKeyInfo: not null } key ? key
-            : throw new HostOperationException(Name, path, "generate a key failed: the host's openssl gave no public key for it");
+        if (answer.Sealed() is not { PublicKeyInfo: not null } key)
+            throw new HostOperationException(Name, path, "generate a key failed: the host's openssl gave no public key for it");
+        Made(new FileChange.Write(path, ReadOnlyMemory<byte>.Empty, FileModes.Private, owner), key);
+        return key;
     }
 
-    public Task CopyAsync(string source, string sha256, string destination, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
-        => RunOneAsync(new RemoteFileRequest("copy", destination, mode, owner, Source: source, Sha256: sha256), "copy", cancellationToken);
+    public async Task CopyAsync(string source, string sha256, string destination, UnixFileMode mode, string? owner, CancellationToken cancellationToken)
+    {
+        await Forgetting(destination).RunOneAsync(new RemoteFileRequest("copy", destination, mode, owner, Source: source, Sha256: sha256), "copy", cancellationToken).ConfigureAwait(false);
+        Made(new FileChange.Copy(source, sha256, destination, mode, owner));
+    }
 
     /// <summary>
     /// Signatures asked for while a batch is on the wire go in the next one: the server's host signs a fleet's certificates
@@ -256,14 +324,22 @@ internal sealed class SshHost : IHost
         var pending = changes.Where(c => c is not FileChange.EnsureFolder f || !_folders.ContainsKey(f.Path)).ToList();
         if (pending.Count == 0) return;
         var requests = pending.Select((change, i) => RequestFor(change) with { After = i > 0 }).ToList();
-        var answers = await RunFileProgramAsync(requests, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<RemoteFileAnswer> answers;
+        try { answers = await RunFileProgramAsync(requests, cancellationToken).ConfigureAwait(false); }
+        catch
+        {
+            foreach (var change in pending) _known.TryRemove(change.Path, out _); // made or not, nobody can say
+            throw;
+        }
         for (var i = 0; i < pending.Count; i++)
         {
             if (answers[i].Status is "ok" or "missing" or "exists")
             {
                 if (pending[i] is FileChange.EnsureFolder done) _folders.TryAdd(done.Path, true);
+                Made(pending[i]);
                 continue;
             }
+            _known.TryRemove(pending[i].Path, out _);
             throw Problem(pending[i].Path, Verb(pending[i]), answers[i]);
         }
     }
@@ -271,7 +347,7 @@ internal sealed class SshHost : IHost
     private static RemoteFileRequest RequestFor(FileChange change) => change switch
     {
         FileChange.EnsureFolder f => new RemoteFileRequest("mkdir", f.Path, f.Mode),
-        FileChange.Write w => new RemoteFileRequest("write", w.Path, w.Mode, w.Owner, w.Content),
+        FileChange.Write w => new RemoteFileRequest("write", w.Path, w.Mode, w.Owner, w.Content, Sha256: w.Expected),
         FileChange.Copy c => new RemoteFileRequest("copy", c.Path, c.Mode, c.Owner, Source: c.Source, Sha256: c.Sha256),
         FileChange.Delete d => new RemoteFileRequest("delete", d.Path),
         _ => throw new NotSupportedException(change.GetType().Name),
@@ -288,6 +364,7 @@ internal sealed class SshHost : IHost
     /// <summary>Checked and removed by RemoteFiles.py on descriptors, in one process: no path is looked up twice.</summary>
     public async Task RemoveLeftoverAsync(string path, LeftoverProof proof, CancellationToken cancellationToken)
     {
+        Forgetting(path);
         var answer = (await RunFileProgramAsync([new RemoteFileRequest("rmleftover", path, Proof: proof)], cancellationToken).ConfigureAwait(false))[0];
         switch (answer.Status, answer.Text("reason"))
         {
@@ -402,6 +479,7 @@ internal sealed class SshHost : IHost
         // command ends reaches sshd after it freed the channel, and sshd then drops the whole connection
         // ("ieof packet referred to nonexistent channel"), failing every later step on that host.
         var line = $"{(_spec.Sudo ? "sudo -n " : "")}timeout -s KILL {seconds} sh -c {Quote(command)} </dev/null";
+        _known.Clear(); // a command may change any file
         var started = System.Diagnostics.Stopwatch.StartNew();
         var (result, clientDeadline) = await ExecBoundedAsync(line, timeout + RemoteKillGrace, cancellationToken).ConfigureAwait(false);
         // timeout(1) killed its own group with it: the session ends by SIGKILL (or sudo's 137 for it), after the time.

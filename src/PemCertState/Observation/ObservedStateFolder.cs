@@ -27,6 +27,12 @@ public sealed record ObservedStateFolder(
     IReadOnlyList<string> RefusedSets,
     IReadOnlyList<ObservedLock> Locks)
 {
+    /// <summary>
+    /// The SHA-256 of the journal as observed ("" when there was none). Every run that changes anything begins its journal
+    /// first, under the lock: an unchanged journal once this run holds the lock means no other run changed a host since.
+    /// </summary>
+    public string JournalSha256 { get; init; } = "";
+
     /// <summary>True when nothing of an older pemstate is left to move.</summary>
     public bool Migrated => LegacyJournal is null && LegacyLedger is null && LegacyLock is null && LegacySets.Count == 0;
 }

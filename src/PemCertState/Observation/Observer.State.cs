@@ -71,7 +71,7 @@ internal sealed partial class Observer
         var legacyLock = ApplyLock.LegacyPathFor(server);
         return new ObservedStateFolder(server.StateDir, journal.WritableFolders,
             Existing(legacyJournal), Existing(await ledger.ConfigureAwait(false)), found.Any(l => l.Path == legacyLock) ? legacyLock : null,
-            [.. sets.OrderBy(s => s.Id, StringComparer.Ordinal)], refused, found);
+            [.. sets.OrderBy(s => s.Id, StringComparer.Ordinal)], refused, found) { JournalSha256 = journal.Sha256 };
     }
 
     /// <summary>Null when every copy of the set is there with the SHA-256 its manifest records; else the first that is not.</summary>

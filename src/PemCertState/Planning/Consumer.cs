@@ -72,11 +72,14 @@ internal sealed record Consumer(string Name, string Host, string Restart, IReadO
         return Of([agent.Key.File, agent.Certificate.File], agent.Settings.Settings);
     }
 
-    /// <summary>What it would load now, read from its host: the same sum as <see cref="Fingerprint(ObservedState)"/> of the same files.</summary>
+    /// <summary>
+    /// What it would load now, as its host last read or wrote the files (<see cref="IHost.ReadKnownAsync"/>; what it does not
+    /// know it asks, in one round trip): the same sum as <see cref="Fingerprint(ObservedState)"/> of the same files. Should
+    /// another hand have changed one since, the record differs from the disk and the next run owes one restart more.
+    /// </summary>
     public async Task<string> ReadFingerprintAsync(IHost host, CancellationToken ct)
     {
-        // Asked together (one round trip over SSH), the settings file last.
-        var all = await host.ReadAllAsync([.. Files, .. SettingsFile is { } config ? [config] : Array.Empty<string>()], ct).ConfigureAwait(false);
+        var all = await host.ReadKnownAsync([.. Files, .. SettingsFile is { } config ? [config] : Array.Empty<string>()], exact: false, ct).ConfigureAwait(false);
         var files = all.Take(Files.Count).ToArray();
         IReadOnlyDictionary<string, string?>? values = null;
         if (SettingsFile is not null)

@@ -194,7 +194,7 @@ public sealed class RemoteKeyOperationsTests
     private static RemoteFileAnswer Single(List<RemoteFileAnswer> answers) => Assert.Single(answers);
 
     /// <summary>Runs RemoteFiles.py here, as an SSH host runs it: the requests on stdin, the answers from stdout.</summary>
-    private static List<RemoteFileAnswer> Run(params RemoteFileRequest[] requests)
+    internal static List<RemoteFileAnswer> Run(params RemoteFileRequest[] requests)
     {
         var start = new ProcessStartInfo("python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { "-I", "-S", "-c", RemoteFileProgram.Source }) start.ArgumentList.Add(argument);

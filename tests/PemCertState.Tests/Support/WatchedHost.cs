@@ -40,6 +40,7 @@ internal sealed class WatchedHost(IHost inner, Action<string, string> after) : I
     public void ForgetReadAhead() => inner.ForgetReadAhead();
     public bool KeepsKeys => inner.KeepsKeys;
     public Task<IReadOnlyList<FileSnapshot>> ReadAllAsync(IReadOnlyList<string> paths, CancellationToken ct) => inner.ReadAllAsync(paths, ct);
+    public Task<IReadOnlyList<FileSnapshot>> ReadKnownAsync(IReadOnlyList<string> paths, bool exact, CancellationToken ct) => inner.ReadKnownAsync(paths, exact, ct);
     /// <summary>One by one through this host, so that <c>after</c> sees each change as it lands, as a kill between them would.</summary>
     public async Task RunInOrderAsync(IReadOnlyList<FileChange> changes, CancellationToken ct)
     {
