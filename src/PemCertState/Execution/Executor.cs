@@ -154,17 +154,135 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         }
         if (lanes.Count == 1 || parallelism <= 1)
         {
-            for (var i = start; i < end; i++)
-                await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
+            await RunLaneAsync([.. Enumerable.Range(start, end - start)], ct).ConfigureAwait(false);
             return;
         }
         // Not stopped by `stop`: every lane visits its steps, and one asked to stop leaves them (listed as left).
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct };
-        await Parallel.ForEachAsync(lanes.Values, options, async (lane, laneCt) =>
+        await Parallel.ForEachAsync(lanes.Values, options, async (lane, laneCt) => await RunLaneAsync(lane, laneCt).ConfigureAwait(false)).ConfigureAwait(false);
+
+        async Task RunLaneAsync(List<int> lane, CancellationToken laneCt)
         {
-            foreach (var i in lane)
-                await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, laneCt).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+            for (var k = 0; k < lane.Count; k++)
+            {
+                if (k + 1 < lane.Count && Joinable(plan, lane[k], lane[k + 1]))
+                    await RunJoinedAsync(lane[k], lane[++k], plan, run, keys, outcome, journal, afterStep, stop, laneCt).ConfigureAwait(false);
+                else
+                    await RunStepAsync(lane[k], plan, run, keys, outcome, journal, afterStep, stop, laneCt).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An agent's install followed at once by the edit of its settings, on a host where each round trip costs (one reached
+    /// over SSH, which keeps its keys): a fresh agent's pair and the agent.cfg that names it.
+    /// </summary>
+    private bool Joinable(Plan plan, int i, int j)
+    {
+        var (install, edit) = (plan.Steps[i], plan.Steps[j]);
+        return j == i + 1 && install.Action == StepAction.Install && edit.Action == StepAction.EditSettings
+            && !edit.Settings!.Any(s => s.CommentOut) // the trusted CA's edit, made by SignedCertificates
+            && install.Host == edit.Host && Addresses.AgentOf(install.Address) == Addresses.AgentOf(edit.Address)
+            && hosts[install.Host].KeepsKeys;
+    }
+
+    /// <summary>
+    /// Two joinable steps (<see cref="Joinable"/>) in one round trip: the install's changes, then the edit's, each made only
+    /// if every one before it was (<see cref="IHost.RunInOrderAsync"/>), so a kill part-way leaves what a kill between the
+    /// two steps, or inside either, would. Both are journaled as started before it and completed after it. The edit is made
+    /// from what the host knows of its config (<see cref="IHost.ReadKnownAsync"/>) and written only over that text, which
+    /// the switch before it leaves as it found it. Should working out either step's changes fail, each runs alone instead,
+    /// and fails there as it would have.
+    /// </summary>
+    private async Task RunJoinedAsync(
+        int i, int j, Plan plan, Run run, KeyWorkers keys, Outcome outcome, Journal? journal, Func<int, Task>? afterStep, CancellationToken stop, CancellationToken ct)
+    {
+        var (install, edit) = (plan.Steps[i], plan.Steps[j]);
+        ct.ThrowIfCancellationRequested();
+        if (stop.IsCancellationRequested || outcome.Blocked(install) || !await KeyReadyAsync(install, run, keys, stop, ct).ConfigureAwait(false))
+        {
+            await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
+            await RunStepAsync(j, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
+            return;
+        }
+        var host = hosts[install.Host];
+        List<FileChange> first, second;
+        try
+        {
+            first = await InstallChangesAsync(install, host, run, ct).ConfigureAwait(false);
+            second = await SettingsChangesAsync(edit, host, run, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsHostFailure(e))
+        {
+            await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
+            await RunStepAsync(j, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
+            return;
+        }
+        foreach (var (n, step) in new[] { (i, install), (j, edit) })
+        {
+            Log.StepStarted(logger, step.Address, step.Action.WireName(), step.Host, string.Join(' ', step.Paths));
+            outcome.Start(step);
+            if (journal is not null) await journal.StepAsync("started", n + 1, step, ct).ConfigureAwait(false);
+            run.StepProgress?.Report(new StepProgress(n + 1, step, Ended: false, TimeSpan.Zero));
+        }
+        var started = clock.GetTimestamp();
+        try
+        {
+            await host.RunInOrderAsync([.. first, .. second], ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsHostFailure(e))
+        {
+            // The step whose change failed: the edit only for a path of its own (the switch may write agent.cfg too).
+            var editFailed = e is HostOperationException { PathOnHost: { } path } && second.Any(c => c.Path == path) && !first.Any(c => c.Path == path);
+            var (failed, number) = editFailed ? (edit, j) : (install, i);
+            if (editFailed) await CompletedAsync(i, install).ConfigureAwait(false);
+            Log.StepFailed(logger, failed.Address, failed.Action.WireName(), failed.Host, e.Message);
+            run.StepProgress?.Report(new StepProgress(number + 1, failed, Ended: true, clock.GetElapsedTime(started), e.Message));
+            outcome.Fail(Addresses.AgentOf(failed.Address)!.Value, new StepFailure(failed, e.Message));
+            if (!editFailed)
+            {
+                // Never made: its changes came after the one that failed.
+                run.StepProgress?.Report(new StepProgress(j + 1, edit, Ended: true, clock.GetElapsedTime(started), "not made: the step before it failed"));
+                outcome.Skip(edit);
+            }
+            return;
+        }
+        catch (Exception e)
+        {
+            foreach (var (n, step) in new[] { (i, install), (j, edit) })
+                run.StepProgress?.Report(new StepProgress(n + 1, step, Ended: true, clock.GetElapsedTime(started), e is OperationCanceledException ? "interrupted" : e.Message));
+            throw;
+        }
+        Installed(install, run);
+        await CompletedAsync(i, install).ConfigureAwait(false);
+        await CompletedAsync(j, edit).ConfigureAwait(false);
+
+        async Task CompletedAsync(int n, PlanStep step)
+        {
+            run.StepProgress?.Report(new StepProgress(n + 1, step, Ended: true, clock.GetElapsedTime(started)));
+            if (journal is not null) await journal.StepAsync("completed", n + 1, step, ct).ConfigureAwait(false);
+            outcome.Complete(step);
+            if (afterStep is not null) await afterStep(n + 1).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the in-process key a step uses, when it has one coming (backups, settings and restarts before it go ahead
+    /// meanwhile); false when the apply is stopping and its key was never made: the step has not begun.
+    /// </summary>
+    private static async Task<bool> KeyReadyAsync(PlanStep step, Run run, KeyWorkers keys, CancellationToken stop, CancellationToken ct)
+    {
+        if (step.Action is StepAction.Issue or StepAction.Install or StepAction.RequestSignature
+            && keys.Pending(step.Action == StepAction.Install ? step.Source ?? step.Address : step.Address) is { } pending
+            && !run.Keys.ContainsKey(pending.Address))
+        {
+            try { run.Keys[pending.Address] = await pending.Key.ConfigureAwait(false); }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>
@@ -186,18 +304,10 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             outcome.Skip(step);
             return;
         }
-        // Only a step that uses a key waits for it; backups, settings and restarts before it go ahead meanwhile.
-        if (step.Action is StepAction.Issue or StepAction.Install or StepAction.RequestSignature
-            && keys.Pending(step.Action == StepAction.Install ? step.Source ?? step.Address : step.Address) is { } pending
-            && !run.Keys.ContainsKey(pending.Address))
+        if (!await KeyReadyAsync(step, run, keys, stop, ct).ConfigureAwait(false))
         {
-            try { run.Keys[pending.Address] = await pending.Key.ConfigureAwait(false); }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested && !ct.IsCancellationRequested)
-            {
-                // Its key was never made because the apply is stopping: the step has not begun.
-                outcome.Leave(step);
-                return;
-            }
+            outcome.Leave(step);
+            return;
         }
         Log.StepStarted(logger, step.Address, step.Action.WireName(), step.Host, string.Join(' ', step.Paths));
         outcome.Start(step);
@@ -265,7 +375,15 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             }
         }
 
-        public void Skip(PlanStep step) { lock (_lock) Skipped.Add(step); }
+        /// <summary>Not made because a step before it failed (one it was joined with may have been journaled as started).</summary>
+        public void Skip(PlanStep step)
+        {
+            lock (_lock)
+            {
+                _running.Remove(step);
+                Skipped.Add(step);
+            }
+        }
 
         public void Leave(PlanStep step) { lock (_lock) Left.Add(step); }
 
@@ -642,12 +760,23 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
 
     private async Task InstallAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
-        var source = step.Source ?? step.Address;
-        var certificate = CertificateOf(source, run);
+        await host.RunInOrderAsync(await InstallChangesAsync(step, host, run, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        Installed(step, run);
+    }
+
+    /// <summary>The pair switch's changes for an install step (<see cref="PairSwitch"/>), not yet made.</summary>
+    private async Task<List<FileChange>> InstallChangesAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    {
+        var certificate = CertificateOf(step.Source ?? step.Address, run);
         var key = await PairKeyOf(step, run, ct).ConfigureAwait(false);
-        await PairSwitch.InstallAsync(host, run.Desired, step.Address, step.Paths[0], step.Paths[1],
+        return await PairSwitch.ChangesAsync(host, run.Desired, step.Address, step.Paths[0], step.Paths[1],
             key, PemCodec.EncodeCertificate(certificate), step.Owner, ct).ConfigureAwait(false);
-        // The staged copy is gone: a later signature with this key (the CA's) finds it under its live name.
+    }
+
+    /// <summary>Once an install's changes are made: the staged copy is gone, so a later signature with this key (the CA's) finds it under its live name.</summary>
+    private static void Installed(PlanStep step, Run run)
+    {
+        var source = step.Source ?? step.Address;
         if (run.HostKeys.TryGetValue(source, out var kept) && kept.Host == step.Host)
             run.HostKeys[source] = kept with { Path = step.Paths[0] };
     }
@@ -706,10 +835,15 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
 
     private static bool Verifies(X509Crl crl, X509Certificate ca) => Crypto.ChainCheck.Signs(ca, crl);
 
-    private static async Task EditSettingsAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private static async Task EditSettingsAsync(PlanStep step, IHost host, Run run, CancellationToken ct) =>
+        await host.RunInOrderAsync(await SettingsChangesAsync(step, host, run, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+
+    /// <summary>A settings edit's changes, not yet made: its folder, and the config written over the very text it was edited from.</summary>
+    private static async Task<List<FileChange>> SettingsChangesAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
         var path = step.Paths[0];
-        var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
+        // As last read or written here (the pair switch before it may have): the write goes through only over that very text.
+        var file = (await host.ReadKnownAsync([path], exact: true, ct).ConfigureAwait(false))[0];
         if (file.Sealed is not null) throw new StepFailedException($"{path} on {step.Host} holds a private key block; pemstate will not rewrite it as a config");
         var text = file.Exists ? Encoding.UTF8.GetString(file.Content) : "";
         var settings = step.Settings!.Select(s => KeyValuePair.Create(s.Name, s.After)).ToList();
@@ -721,10 +855,10 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         };
         var owner = file.Exists ? null : OwnerFor(step, run);
         var mode = file.Exists ? FileModes.Permissions(file.Mode) : FileModes.Private;
-        await host.RunInOrderAsync([
+        return [
             new FileChange.EnsureFolder(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory),
-            new FileChange.Write(path, Encoding.UTF8.GetBytes(edited), mode, owner ?? (file.Exists ? file.Owner : null)),
-        ], ct).ConfigureAwait(false);
+            new FileChange.Write(path, Encoding.UTF8.GetBytes(edited), mode, owner ?? (file.Exists ? file.Owner : null), Expected: file.Sha256),
+        ];
     }
 
     private static string? OwnerFor(PlanStep step, Run run) =>

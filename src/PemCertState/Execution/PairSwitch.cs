@@ -72,8 +72,18 @@ internal static class PairSwitch
     public static async Task InstallAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
         PairKey key, string certificatePem, string? owner, CancellationToken ct)
     {
+        // In this order, each change atomic, stopping at the first that fails; over SSH one round trip for all of them.
+        var changes = await ChangesAsync(host, desired, address, keyPath, certificatePath, key, certificatePem, owner, ct).ConfigureAwait(false);
+        await host.RunInOrderAsync(changes, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The switch's changes, in the order <see cref="IHost.RunInOrderAsync"/> must make them (a caller may send more after them).</summary>
+    public static async Task<List<FileChange>> ChangesAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
+        PairKey key, string certificatePem, string? owner, CancellationToken ct)
+    {
         var naming = Naming.Of(desired, address);
-        var config = naming is null ? null : await host.ReadAsync(naming.Config, ct).ConfigureAwait(false);
+        // As last read or written here: the config's writes below go through only over that very text.
+        var config = naming is null ? null : (await host.ReadKnownAsync([naming.Config], exact: true, ct).ConfigureAwait(false))[0];
         if (config?.Sealed is not null)
             throw new HostOperationException(host.Name, config.Path, "holds a private key block; pemstate will not rewrite it as a config");
         var changes = new List<FileChange>();
@@ -88,15 +98,14 @@ internal static class PairSwitch
             var (stagedKey, stagedCertificate) = (keyPath + Staged, certificatePath + Staged);
             var mode = FileModes.Permissions(config.Mode);
             WritePair(changes, stagedKey, stagedCertificate, key, certificatePem, owner);
-            var pointed = naming.Point(Encoding.UTF8.GetString(config.Content), stagedKey, stagedCertificate);
-            changes.Add(new FileChange.Write(naming.Config, Encoding.UTF8.GetBytes(pointed), mode, config.Owner));
+            var pointed = Encoding.UTF8.GetBytes(naming.Point(Encoding.UTF8.GetString(config.Content), stagedKey, stagedCertificate));
+            changes.Add(new FileChange.Write(naming.Config, pointed, mode, config.Owner, Expected: config.Sha256));
             WritePair(changes, keyPath, certificatePath, key, certificatePem, owner);
-            changes.Add(new FileChange.Write(naming.Config, config.Content, mode, config.Owner));
+            changes.Add(new FileChange.Write(naming.Config, config.Content, mode, config.Owner, Expected: Crypto.Fingerprints.Sha256Hex(pointed)));
             changes.Add(new FileChange.Delete(stagedKey));
             changes.Add(new FileChange.Delete(stagedCertificate));
         }
-        // In this order, each change atomic, stopping at the first that fails; over SSH one round trip for all of them.
-        await host.RunInOrderAsync(changes, ct).ConfigureAwait(false);
+        return changes;
     }
 
     /// <summary>Key first: should the apply die between the two renames, the next plan finds a pair that does not match and replaces both.</summary>
