@@ -240,7 +240,7 @@ public sealed class KeysBornOnHostTests(SshdFixture sshd) : IClassFixture<SshdFi
         }
     }
 
-    private static void AssertChainsAndPairs(SshLab lab, DesiredState desired)
+    internal static void AssertChainsAndPairs(SshLab lab, DesiredState desired)
     {
         var root = Path.Combine(lab.DataDir, PemFiles.RootBundle);
         var pairs = new List<(string Key, string Certificate)>
