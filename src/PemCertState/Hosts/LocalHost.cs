@@ -23,15 +23,16 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
     public Task<FileSnapshot> ReadAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        try { return Task.FromResult(Read(path, Math.Clamp(maxBytes, 0, FileLimits.State))); }
+        try { return Task.FromResult(Read(path, Math.Clamp(maxBytes, 0, FileLimits.State), onlyName: false)); }
         catch (HostOperationException e) { return Task.FromException<FileSnapshot>(e); }
     }
 
     /// <summary>
     /// Opens the file inside its held folder without following a link and without blocking (a FIFO answers at once),
-    /// then believes only what the descriptor says: a regular file, no larger than <paramref name="limit"/>.
+    /// then believes only what the descriptor says: a regular file, no larger than <paramref name="limit"/>; with
+    /// <paramref name="onlyName"/>, one that has no other name (a hard link to it elsewhere may be a file root alone should read).
     /// </summary>
-    private FileSnapshot Read(string path, long limit)
+    private FileSnapshot Read(string path, long limit, bool onlyName)
     {
         var (folderPath, name) = Split(path);
         var writable = new List<WritableFolder>();
@@ -51,6 +52,8 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
         {
             var status = Descriptors.Status(file);
             RequireRegular(path, status);
+            if (onlyName && status.Links != 1)
+                throw ManagedFileRefusals.HardLinks(Name, path, status.Links);
             if (status.Size > limit)
                 throw ManagedFileRefusals.TooLarge(Name, path, status.Size, limit);
             var content = ReadBounded(file, path, status.Size, limit);
@@ -496,10 +499,11 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
         ReadExpectedAsync(path, sha256, cancellationToken);
 
     /// <summary>The file, refused unless it still holds what pemstate saw (RemoteFiles.py's read_expected, here).</summary>
-    private async Task<FileSnapshot> ReadExpectedAsync(string path, string sha256, CancellationToken cancellationToken)
+    private Task<FileSnapshot> ReadExpectedAsync(string path, string sha256, CancellationToken cancellationToken)
     {
-        var file = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
-        if (file.Exists && file.Sha256 == sha256) return file;
+        cancellationToken.ThrowIfCancellationRequested();
+        var file = Read(path, FileLimits.Managed, onlyName: true);
+        if (file.Exists && file.Sha256 == sha256) return Task.FromResult(file);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(file.Content);
         throw ManagedFileRefusals.Changed(Name, path, file.Exists);
     }

@@ -26,7 +26,7 @@ internal static class ManagedFileRefusals
         => new(host, path, $"grew past the {limit} bytes a managed file may hold while being read; not read");
 
     public static HostOperationException HardLinks(string host, string path, long links)
-        => new(host, path, $"has {links} hard links; pemstate changes a file's mode or owner only where this is its one name");
+        => new(host, path, $"has {links} hard links; pemstate changes, copies or signs with a file only where this is its one name (another may be a file only root should reach)");
 
     /// <param name="at">The link on the way to <paramref name="path"/>.</param>
     /// <param name="holder">Owner of the folder that holds the link.</param>
