@@ -191,6 +191,33 @@ def refuse_unopenable(folder, name, error):
     raise error
 
 
+def open_regular(folder, name, missing_ok=True):
+    """The regular file at name in the held folder, opened without following a link and without blocking (a FIFO
+    answers at once), with what its descriptor says of it: (fd, stat), the caller closes fd. (None, None) when it is
+    missing and missing_ok; anything else that is not a regular file is refused."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
+    except FileNotFoundError as e:
+        if missing_ok:
+            return None, None
+        refuse_unopenable(folder, name, e)
+    except OSError as e:
+        refuse_unopenable(folder, name, e)
+    try:
+        st = os.fstat(fd)
+        require_regular(st)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def require_one_name(st):
+    """Another name for the file may be one root alone should reach: pemstate acts on it only through its one name."""
+    if st.st_nlink != 1:
+        raise Refused("hardlinks", links=st.st_nlink)
+
+
 def look_up_user(owner):
     try:
         entry = pwd.getpwnam(owner)
@@ -296,15 +323,10 @@ def op_read(request, data):
         return {"status": "missing", "writable": writable}, None
     try:
         leftovers = folder_leftovers(folder)
-        try:
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
-        except FileNotFoundError:
+        fd, st = open_regular(folder, name)
+        if fd is None:
             return {"status": "missing", "writable": writable, "leftovers": leftovers}, None
-        except OSError as e:
-            refuse_unopenable(folder, name, e)
         try:
-            st = os.fstat(fd)
-            require_regular(st)
             limit = read_limit(request)
             if st.st_size > limit:
                 raise Refused("size", bytes=st.st_size, limit=limit)  # not "size": that key frames the content that follows a header
@@ -315,8 +337,7 @@ def op_read(request, data):
                   "leftovers": leftovers}
         if request.get("unseal"):
             # The common-user pair's one key, read to be sent to another agent: only the very key pemstate observed.
-            if st.st_nlink != 1:
-                raise Refused("hardlinks", links=st.st_nlink)
+            require_one_name(st)
             if hashlib.sha256(content).hexdigest() != request.get("sha256"):
                 raise Refused("changed", found="other")
         elif holds_private_key(content):
@@ -386,17 +407,11 @@ def sealed(content):
 def read_regular(path, limit=MAX_FILE_BYTES):
     """The content of the regular file at path (no link followed anywhere on the way), or None when it is missing."""
     with held_parent(path) as (folder, name):
-        try:
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
-        except FileNotFoundError:
+        fd, st = open_regular(folder, name)
+        if fd is None:
             return None
-        except OSError as e:
-            refuse_unopenable(folder, name, e)
         try:
-            st = os.fstat(fd)
-            require_regular(st)
-            if st.st_nlink != 1:
-                raise Refused("hardlinks", links=st.st_nlink)  # another name for it may be a file root alone should read
+            require_one_name(st)
             return read_bounded(fd, limit)
         finally:
             os.close(fd)
@@ -491,16 +506,12 @@ def unlink_quietly(name, folder):
 
 def expect_here(folder, name, expected):
     """Refuses unless the file at name in the held folder is the one pemstate edited: its SHA-256, or "" for none."""
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
-    except FileNotFoundError:
+    fd, _ = open_regular(folder, name)
+    if fd is None:
         if expected != "":
             raise Refused("changed", found="missing")
         return
-    except OSError as e:
-        refuse_unopenable(folder, name, e)
     try:
-        require_regular(os.fstat(fd))
         if expected == "" or hashlib.sha256(read_bounded(fd, MAX_FILE_BYTES)).hexdigest() != expected:
             raise Refused("changed", found="other")
     finally:
@@ -540,15 +551,9 @@ def op_write(request, data):
 
 def change(request, apply):
     with held_parent(request["path"]) as (folder, name):
+        fd, st = open_regular(folder, name, missing_ok=False)
         try:
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=folder)
-        except OSError as e:
-            refuse_unopenable(folder, name, e)
-        try:
-            st = os.fstat(fd)
-            require_regular(st)
-            if st.st_nlink != 1:
-                raise Refused("hardlinks", links=st.st_nlink)
+            require_one_name(st)
             apply(fd)
         finally:
             os.close(fd)
