@@ -431,7 +431,7 @@ internal static partial class Verbs
             }
             if (desired.Server.Database is not null)
             {
-                var live = await LiveVerifier.VerifyAsync(desired, observed, ct).ConfigureAwait(false);
+                var live = await LiveVerifier.VerifyAsync(desired, observed, ObservedKey.ReaderOn(hosts), ct).ConfigureAwait(false);
                 foreach (var login in live.Logins)
                     Console.Out.Write($"agent {login.AgentId} as {login.User}: {(login.Succeeded ? "ok" : login.NotTried ? login.Message : "FAILED: " + login.Message)}\n");
                 findings.AddRange(live.Findings);

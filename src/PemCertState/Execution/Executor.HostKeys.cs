@@ -76,12 +76,40 @@ internal sealed partial class Executor
         RemoteSigner.For(key.Public ?? throw new StepFailedException($"{key.File.Path} is not a readable private key"),
             (data, ct) => hosts[key.File.Host].SignAsync(key.File.Path, key.File.Sha256, data, RemoteSigner.AlgorithmFor(key.Public).Digest, ct));
 
-    /// <summary>The CA an observed key and certificate make: the key in process, or signing on its host.</summary>
-    private CertificateAuthority? ObservedCa(ObservedKey key, X509Certificate? certificate) =>
-        certificate is null ? null
-        : key.Pair is { } pair ? new CertificateAuthority(certificate, pair.Private)
-        : key.KeptOnHost && key.Public is not null ? new CertificateAuthority(certificate, SignerFor(key))
+    /// <summary>
+    /// The CA an observed key and certificate make: signing on the host that keeps the key, or, where pemstate runs, with
+    /// the key this apply read at its start (<see cref="ReadCaKeyHereAsync"/>).
+    /// </summary>
+    private CertificateAuthority? ObservedCa(Run run, ObservedKey key, X509Certificate? certificate) =>
+        certificate is null || key.Public is null ? null
+        : key.KeptOnHost ? new CertificateAuthority(certificate, SignerFor(key))
+        : ReferenceEquals(key, run.Observed.Server.CaKey) && run.CaKeyHere is { } pair ? new CertificateAuthority(certificate, pair.Private)
         : null;
+
+    /// <summary>
+    /// ca_key.key where pemstate runs, read once before any step, only while it is the key observed (its SHA-256, one name):
+    /// observation keeps its public half alone, and a CA rotation replaces the file before the old CA's last CRL may be
+    /// signed. Null when the plan signs nothing with it, or the key is kept on its host.
+    /// </summary>
+    private async Task<AsymmetricCipherKeyPair?> ReadCaKeyHereAsync(Plan plan, ObservedState observed, CancellationToken ct)
+    {
+        var key = observed.Server.CaKey;
+        if (key.KeptOnHost || !key.Readable) return null;
+        if (!plan.Steps.Any(s => s.Action is StepAction.Issue or StepAction.WriteCrl or StepAction.WriteBundle)) return null;
+        return await ReadKeyHereAsync(key, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A key file where pemstate runs, read through its host only while it has the SHA-256 observed; its bytes cleared after.</summary>
+    private async Task<AsymmetricCipherKeyPair> ReadKeyHereAsync(ObservedKey key, CancellationToken ct)
+    {
+        var file = await hosts[key.File.Host].ReadSharedKeyAsync(key.File.Path, key.File.Sha256, ct).ConfigureAwait(false);
+        try
+        {
+            return PemCodec.DecodePrivateKey(file.Content)
+                ?? throw new StepFailedException($"{key.File.Path} on {key.File.Host} is no longer a readable private key; run pemstate plan again");
+        }
+        finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(file.Content); }
+    }
 
     /// <summary>The private key of a pair to install: bytes pemstate holds, or a file on the pair's host to copy there.</summary>
     private async Task<PairSwitch.PairKey> PairKeyOf(PlanStep step, Run run, CancellationToken ct)
@@ -91,8 +119,8 @@ internal sealed partial class Executor
         if (run.Keys.TryGetValue(source, out var pair)) return PairSwitch.PairKey.InMemory(PemCodec.EncodePrivateKey(pair.Private));
         if (Addresses.AgentId(source) is { } id && run.Observed.Agents.TryGetValue(id, out var agent) && agent.Key.Readable)
         {
+            // Copied on its host (checked there against the SHA-256 observed), wherever pemstate runs.
             var file = agent.Key.File;
-            if (!agent.Key.KeptOnHost) return PairSwitch.PairKey.InMemory(PemCodec.EncodePrivateKey(agent.Key.Pair!.Private));
             if (file.Host == step.Host) return PairSwitch.PairKey.OnHost(file.Path, file.Sha256);
             // PEM's common-user mode: one key on every agent. Sharing it across hosts means moving it; only this does.
             // The host sends it only while it is the key observed (its SHA-256), in a file with no other name.

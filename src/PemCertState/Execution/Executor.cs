@@ -61,6 +61,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         using var keys = KeyWorkers.Start(plan, homes, Math.Min(Math.Max(1, parallelism), Environment.ProcessorCount), progress, logger, keyStop.Token);
         try
         {
+            run.CaKeyHere = await ReadCaKeyHereAsync(plan, observed, midStep).ConfigureAwait(false);
             // Chosen before the journal begins, which records it: a rollback rerun after a crash completes that set.
             var backupId = run.BackupDirs.Count == 0 ? null : await BackupIdAsync(run, midStep).ConfigureAwait(false);
             if (journal is not null) await journal.BeginAsync(plan, run.Now, backupId, midStep).ConfigureAwait(false);
@@ -476,6 +477,9 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             set { lock (_lock) _ca = value; }
         }
 
+        /// <summary>ca_key.key where pemstate runs, read at the apply's start when a step signs with it; null otherwise.</summary>
+        public AsymmetricCipherKeyPair? CaKeyHere { get; set; }
+
         /// <summary>The CA issued in this apply, or else the one on the server (<paramref name="observedCa"/>), made once.</summary>
         public CertificateAuthority SigningCa(Func<CertificateAuthority?> observedCa)
         {
@@ -756,7 +760,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     }
 
     private CertificateAuthority SigningCa(Run run) =>
-        run.SigningCa(() => ObservedCa(run.Observed.Server.CaKey, run.Observed.Server.CaCertificate.Certificate));
+        run.SigningCa(() => ObservedCa(run, run.Observed.Server.CaKey, run.Observed.Server.CaCertificate.Certificate));
 
     private async Task InstallAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
     {
@@ -813,7 +817,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             var current = run.Observed.Server.Crl.All.FirstOrDefault(c => Verifies(c, old) && c.NextUpdate is { } next && next > run.Now.UtcDateTime);
             if (current is not null) { crls.Add(current); continue; }
             var seen = run.Observed.Server;
-            if (seen.CaCertificate.Certificate is { } oldCert && oldCert.Equals(old) && ObservedCa(seen.CaKey, old) is { } oldCa)
+            if (seen.CaCertificate.Certificate is { } oldCert && oldCert.Equals(old) && ObservedCa(run, seen.CaKey, old) is { } oldCa)
             {
                 crls.Add(await oldCa.CreateCrlAsync(run.Now, run.Desired.Ca.CrlValidity, RevokedBy(run, old), ct).ConfigureAwait(false));
                 continue;

@@ -113,12 +113,10 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         }
         else if (kept is null)
         {
-            // Observed pending key: in process where pemstate runs, else on its host.
+            // Observed pending key: it signs its request through its host (where pemstate runs too), only while it has the SHA-256 observed.
             var pending = observed.Trusted?.PendingKeys.GetValueOrDefault(step.Address);
-            key = pending?.Pair;
-            if (key is null && pending is { KeptOnHost: true, Public: { } publicKey })
-                kept = new KeptKey(pending.File.Path, pending.File.Sha256, publicKey);
-            else if (key is null) throw new StepFailedException($"{pendingPath} could not be read; run pemstate plan again");
+            kept = pending is { Public: { } publicKey } ? new KeptKey(pending.File.Path, pending.File.Sha256, publicKey)
+                : throw new StepFailedException($"{pendingPath} could not be read; run pemstate plan again");
         }
         var fingerprint = Fingerprints.PublicKey(key?.Public ?? kept!.Public);
         if (File.Exists(requestPath) && CertificateRequests.Asks(await File.ReadAllBytesAsync(requestPath, ct).ConfigureAwait(false), fingerprint, step.Issue!.Subject, step.Issue.SubjectAltNames))
@@ -153,9 +151,8 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         // Bundle (the web certificate) names what follows the leaf; the server sends its intermediates; agents the leaf alone.
         IReadOnlyList<X509Certificate> chain = step.Bundle is { } following ? [leaf, .. BundleOf(step with { Bundle = following })]
             : step.Address == Addresses.ServerCertificate ? [leaf, .. Trusted.Intermediates] : [leaf];
-        // A pending key its host keeps is copied to its live name there, checked against what was observed.
-        var key = pending.Pair is { } pair ? PairSwitch.PairKey.InMemory(PemCodec.EncodePrivateKey(pair.Private))
-            : pending.File.Host == step.Host ? PairSwitch.PairKey.OnHost(pending.File.Path, pending.File.Sha256)
+        // The pending key is copied to its live name on its host, checked against what was observed.
+        var key = pending.File.Host == step.Host ? PairSwitch.PairKey.OnHost(pending.File.Path, pending.File.Sha256)
             : throw new StepFailedException($"the pending key {pending.File.Path} is on {pending.File.Host}, not on {step.Host}; run pemstate plan again");
         await PairSwitch.InstallAsync(host, desired, step.Address, step.Paths[0], step.Paths[1],
             key, string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);

@@ -12,11 +12,12 @@ namespace PemCertState.Verification;
 /// `pemstate verify --connect`: logs in to the PEM database as every managed agent with that agent's own key
 /// and certificate, as EDB's "Testing certificates" does with psql (sslmode verify-ca against root.crt, user =
 /// the certificate's CN, SELECT version()), and checks that the server presents the server.crt on disk.
-/// The key and certificate come from what observation read, so remote agents need no copy on this machine.
+/// The certificate comes from what observation read; the key is read through its host (where pemstate runs) only while
+/// it is the key observed. An agent whose key stays on its host (SSH) is not tried.
 /// </summary>
 public static class LiveVerifier
 {
-    public static async Task<LiveReport> VerifyAsync(DesiredState desired, ObservedState observed, CancellationToken cancellationToken)
+    public static async Task<LiveReport> VerifyAsync(DesiredState desired, ObservedState observed, ObservedKey.Reader readKey, CancellationToken cancellationToken)
     {
         var spec = desired.Server.Database ?? throw new ArgumentException("verify --connect needs server.database", nameof(desired));
         var host = desired.Server.Host;
@@ -41,16 +42,25 @@ public static class LiveVerifier
             AgentLogin login;
             if (seen.Key is { KeptOnHost: true, Readable: true } && seen.Certificate.Certificate is not null)
                 login = new AgentLogin(agent.Id, user, false, $"not tried: the key stays on {agent.Host}, and a login from here would need it") { NotTried = true };
-            else if (seen.Key.Pair is null || seen.Certificate.Certificate is null)
+            else if (!seen.Key.Readable || seen.Certificate.Certificate is null)
                 login = new AgentLogin(agent.Id, user, false, "no readable key and certificate to log in with");
             else
-                login = await LoginAsync(spec, user, PemCodec.EncodeCertificate(seen.Certificate.Certificate),
-                    PemCodec.EncodePrivateKey(seen.Key.Pair.Private), trust, cancellationToken) with { AgentId = agent.Id };
+                login = await LoginWithKeyAsync(spec, user, PemCodec.EncodeCertificate(seen.Certificate.Certificate), readKey, seen.Key.File,
+                    trust, cancellationToken) with { AgentId = agent.Id };
             logins.Add(login);
             if (!login.Succeeded && !login.NotTried)
                 findings.Add(new Finding(Addresses.AgentCertificate(agent.Id), agent.Host, seen.Certificate.File.Path, $"login as {user} failed: {login.Message}"));
         }
         return new LiveReport(logins, findings);
+    }
+
+    /// <summary>The agent's key read through its host, only while it is the one observed, for this login alone.</summary>
+    private static async Task<AgentLogin> LoginWithKeyAsync(DatabaseSpec spec, string user, string certificate, ObservedKey.Reader readKey, FileFacts key,
+        ServerTrust trust, CancellationToken cancellationToken)
+    {
+        var (pem, problem) = await readKey(key, cancellationToken).ConfigureAwait(false);
+        return pem is null ? new AgentLogin(0, user, false, $"its key could not be read again: {problem}")
+            : await LoginAsync(spec, user, certificate, pem, trust, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -47,7 +47,8 @@ public sealed class PostgresLoginTests(PostgresFixture postgres) : IClassFixture
 
         // and verify --connect's logins agree, and the server presents the server.crt on disk
         var (desired, observed) = await lab.ObserveAsync();
-        var live = await LiveVerifier.VerifyAsync(desired, observed, CancellationToken.None);
+        await using var hosts = new HostSet(desired);
+        var live = await LiveVerifier.VerifyAsync(desired, observed, ObservedKey.ReaderOn(hosts), CancellationToken.None);
         Assert.Empty(live.Findings);
         Assert.All(live.Logins, l => Assert.True(l.Succeeded, l.Message));
         Assert.Equal([1, 2], live.Logins.Select(l => l.AgentId));
@@ -80,7 +81,8 @@ public sealed class PostgresLoginTests(PostgresFixture postgres) : IClassFixture
         // When psql and verify --connect log in with it
         var psql = postgres.AgentPsql("agent3", lab.RootCrt, crt, keyFile);
         var (desired, observed) = await lab.ObserveAsync();
-        var live = await LiveVerifier.VerifyAsync(desired, observed, CancellationToken.None);
+        await using var hosts = new HostSet(desired);
+        var live = await LiveVerifier.VerifyAsync(desired, observed, ObservedKey.ReaderOn(hosts), CancellationToken.None);
 
         // Then the server refuses both, and verify names the agent with the TLS layer's own words
         Assert.NotEqual(0, psql.ExitCode);
