@@ -2,7 +2,6 @@ using Org.BouncyCastle.X509;
 using PemCertState.Crypto;
 using PemCertState.Inventory;
 using PemCertState.Observation;
-using PemCertState.Verification;
 
 namespace PemCertState.Planning;
 
@@ -14,7 +13,7 @@ namespace PemCertState.Planning;
 /// root.crl, and the server restarts last. Requests are written first, as always: nothing moves until every one is signed,
 /// then one apply runs the three phases. Level-based: a rerun after a crash finds root.crt holding both and continues.
 /// </summary>
-internal static partial class TrustedCaPlanner
+internal sealed partial class TrustedIssuer
 {
     /// <summary>What phase 1 did, for phase 3 to undo.</summary>
     private sealed class Rotation(IReadOnlyList<X509Certificate> old)
@@ -47,19 +46,15 @@ internal static partial class TrustedCaPlanner
     }
 
     /// <summary>Phase 1: root.crt = old CA + new CA; root.crl = a CRL from each, or ssl_crl_file commented out while one has none.</summary>
-    private static bool PlanOverlap(ServerSpec server, ObservedServer seen, TrustedCaSpec trusted, Rotation rotation, DateTimeOffset now, List<PlanStep> steps)
+    private bool PlanOverlap(ServerSpec server, ObservedServer seen, Rotation rotation, List<PlanStep> steps)
     {
+        var trusted = _trusted;
         var newNames = string.Join(", ", trusted.Bundle.Select(c => DistinguishedNames.Format(c.SubjectDN)));
-        var entries = rotation.Old.Select(c => CertificateSummary.From(c).Sha256).Append(TrustedBundleEntry).ToList();
-        var changed = false;
-        if (!seen.Root.Certificates.SequenceEqual([.. rotation.Old, .. trusted.Bundle]))
-        {
-            var reason = $"CA rotation, phase 1: root.crt trusts the old CA ({rotation.OldNames}) and the new one ({newNames}) while every certificate moves to the new CA";
-            Planner.AddBackup(Addresses.RootBundle, server.Host, server.BackupDir, [seen.Root.File], reason, steps);
-            steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [seen.Root.File.Path],
-                Source: trusted.CertificatePath, Owner: server.Owner, Mode: Inventory.FileModes.Private, Bundle: entries));
-            changed = true;
-        }
+        var entries = rotation.Old.Select(c => CertificateSummary.From(c).Sha256).Append(TrustedCaPlanner.TrustedBundleEntry).ToList();
+        // Already both: root.crt is left as it is (its mode and owner are phase 3's to check).
+        var changed = !seen.Root.Certificates.SequenceEqual([.. rotation.Old, .. trusted.Bundle]) && RootTrust.PlanBundle(server, seen.Root,
+            $"CA rotation, phase 1: root.crt trusts the old CA ({rotation.OldNames}) and the new one ({newNames}) while every certificate moves to the new CA",
+            trusted.CertificatePath, steps, entries);
 
         rotation.SettingsAfterOverlap = seen.Settings;
         if (seen.Settings.Settings.GetValueOrDefault("ssl_crl_file") is not { Length: > 0 } crlSetting) return changed;
@@ -68,13 +63,9 @@ internal static partial class TrustedCaPlanner
         {
             var want = oldCrls.Concat(trusted.Crls).ToList();
             if (!seen.Crl.All.SequenceEqual(want))
-            {
-                var reason = $"CA rotation, phase 1: root.crl holds a current CRL from each CA in root.crt ({rotation.OldNames} and {newNames}); a CA without its CRL fails every login it signs";
-                Planner.AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [seen.Crl.File], reason, steps);
-                steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [seen.Crl.File.Path],
-                    Source: trusted.CrlPath, Owner: server.Owner, Mode: Inventory.FileModes.Private, Bundle: entries));
-                changed = true;
-            }
+                changed |= RootTrust.PlanCrl(server, seen.Crl,
+                    $"CA rotation, phase 1: root.crl holds a current CRL from each CA in root.crt ({rotation.OldNames} and {newNames}); a CA without its CRL fails every login it signs",
+                    trusted.CrlPath, steps, entries);
             return changed;
         }
 
@@ -92,28 +83,18 @@ internal static partial class TrustedCaPlanner
         return true;
     }
 
-    /// <summary>Between phase 1 and 2: the server must trust both CAs before the first certificate from the new one is installed.</summary>
-    private static void PlanRotationLoad(ServerSpec server, ObservedState observed, int beforeLeaves, List<PlanStep> steps)
-    {
-        var leavesMove = steps.Skip(beforeLeaves).Any(s => s.Action is StepAction.InstallSigned or StepAction.Install);
-        if (leavesMove && ServerLoad.Step(server, observed, _ =>
-                "CA rotation: the server must trust the old and the new CA before any certificate from the new CA is installed", bothCas: true) is { } both)
-            steps.Insert(beforeLeaves, both);
-    }
-
     /// <summary>Phase 3: every managed certificate now comes from the new CA; the old one leaves root.crt and root.crl.</summary>
-    private static void PlanFinalTrust(ServerSpec server, ObservedServer seen, TrustedCaSpec trusted, Rotation rotation, List<PlanStep> steps)
+    public void PlanFinalTrust(List<PlanStep> steps)
     {
-        var reason = $"CA rotation, phase 3: after the steps above no managed certificate is issued by {rotation.OldNames}; it leaves root.crt";
-        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.Backup, reason, [seen.Root.File.Path], BackupDir: server.BackupDir));
-        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [seen.Root.File.Path],
-            Source: trusted.CertificatePath, Owner: server.Owner, Mode: Inventory.FileModes.Private));
-        if (trusted.CrlPem is not null)
+        var server = desired.Server;
+        var seen = observed.Server;
+        RootTrust.PlanFinalBundle(server, seen, _rotation!.OldNames, _trusted.CertificatePath, steps);
+        if (_trusted.CrlPem is not null)
         {
-            var crl = $"CA rotation, phase 3: root.crl holds only the new CA's CRL ({Path.GetFileName(trusted.CrlPath)})";
+            var crl = $"CA rotation, phase 3: root.crl holds only the new CA's CRL ({Path.GetFileName(_trusted.CrlPath)})";
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Backup, crl, [seen.Crl.File.Path], BackupDir: server.BackupDir));
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, crl, [seen.Crl.File.Path],
-                Source: trusted.CrlPath, Owner: server.Owner, Mode: Inventory.FileModes.Private));
+                Source: _trusted.CrlPath, Owner: server.Owner, Mode: FileModes.Private));
         }
         else if (seen.Crl.File.Exists)
         {
@@ -121,11 +102,8 @@ internal static partial class TrustedCaPlanner
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Backup, crl, [seen.Crl.File.Path], BackupDir: server.BackupDir));
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Remove, crl, [seen.Crl.File.Path]));
         }
-        PlanServerSettings(server, trusted, rotation.SettingsAfterOverlap ?? seen.Settings, steps);
+        ServerSettings.Plan(server, _rotation.SettingsAfterOverlap ?? seen.Settings, null, _trusted.CrlPath is not null, steps);
     }
-
-    /// <summary>Bundle entry for ca.certificate's certificates (WriteBundle) or ca.crl's CRLs (WriteCrl) during a rotation.</summary>
-    internal const string TrustedBundleEntry = "trusted";
 
     private static X509Crl? CurrentCrl(ObservedCrl crls, X509Certificate ca, DateTimeOffset now) =>
         crls.All.FirstOrDefault(c => c.IssuerDN.Equivalent(ca.SubjectDN) && ChainCheck.Signs(ca, c)
