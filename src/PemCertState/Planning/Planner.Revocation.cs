@@ -1,7 +1,5 @@
 using System.Globalization;
 using Org.BouncyCastle.Math;
-using PemCertState.Crypto;
-using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 

@@ -1,6 +1,4 @@
 using PemCertState.Configuration;
-using PemCertState.Crypto;
-using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 

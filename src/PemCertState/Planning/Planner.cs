@@ -1,7 +1,6 @@
 using System.Globalization;
 using Org.BouncyCastle.X509;
 using PemCertState.Crypto;
-using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 

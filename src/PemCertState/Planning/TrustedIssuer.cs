@@ -31,7 +31,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     private readonly TrustedCaSpec _trusted = desired.Ca.Trusted!;
     private readonly ObservedTrusted _seen = observed.Trusted ?? new ObservedTrusted(new Dictionary<string, ObservedKey>(), new Dictionary<string, string?>(), [], null);
     private readonly List<Verdict> _verdicts = [];
-    private Rotation? _rotation;
+    private TrustedRotation? _rotation;
     private List<Planner.Abandoned> _abandoned = [];
 
     public bool Rotating => _rotation is not null;
@@ -72,14 +72,14 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
             return false;
         }
         // From one trusted CA to another: both trusted while the certificates move (issue 6), not EDB's switch.
-        _rotation = RotatingFrom(observed, _trusted, now);
+        _rotation = TrustedRotation.From(observed, _trusted, now);
         return true;
     }
 
     public bool PlanTrust(List<PlanStep> steps)
     {
         var server = desired.Server;
-        if (_rotation is not null) return PlanOverlap(server, observed.Server, _rotation, steps);
+        if (_rotation is not null) return _rotation.PlanOverlap(server, observed.Server, _trusted, now, steps);
         var changed = PlanRootBundle(server, observed.Server.Root, steps);
         PlanPemCaRemoval(server, observed.Server, steps);
         changed |= PlanRootCrl(server, observed.Server.Crl, steps);
@@ -140,6 +140,8 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     public void AfterAgents(List<PlanStep> steps, List<string> warnings)
     {
     }
+
+    public void PlanFinalTrust(List<PlanStep> steps) => _rotation!.PlanFinal(desired.Server, observed.Server, _trusted, steps);
 
     public void PlanCleanup(List<PlanStep> steps)
     {
