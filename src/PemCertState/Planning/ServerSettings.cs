@@ -6,7 +6,7 @@ namespace PemCertState.Planning;
 /// <summary>
 /// postgresql.conf's SSL settings, whichever CA signs the files they name: <see cref="Planner.WantedServerSettings"/>, with
 /// ssl_crl_file commented out when the CA gives no CRL (crl: none, as EDB's procedure says). A setting whose value comes
-/// from another file (<paramref name="sources"/>) is not edited here: it is reported (Planner.ServerConfig.cs).
+/// from another file (an include, postgresql.auto.conf) is not edited here: it is reported (Planner.ServerConfig.cs).
 /// </summary>
 internal static class ServerSettings
 {

@@ -8,11 +8,12 @@ using PemCertState.Observation;
 namespace PemCertState.Planning;
 
 /// <summary>
-/// The plan for ca.source: trusted. Pure, like <see cref="Planner"/>. Two phases, never mixed:
-/// while any certificate the inventory needs is not yet signed, the plan only generates keys, stores them as
-/// pending keys beside the live ones and writes their requests (apply then exits 3, no live file touched);
-/// once every one is signed, it installs them all in EDB's order: server files (backups, root.crt = the trusted
-/// CA, root.crl or ssl_crl_file commented out, server pair), PEM's renewal job off, every agent, the server restart last.
+/// ca.source: trusted. An external CA signs: pemstate generates a key, stores it as a pending key beside the live one and
+/// writes its request; the CA's operator signs it; the signed certificate, matched by public key and checked, is installed.
+/// Two phases, never mixed: while any certificate the inventory needs is not yet signed, the plan is only keys and requests
+/// (apply then exits 3, no live file touched); once every one is signed, <see cref="Planner"/> installs them all in EDB's
+/// order (root.crt = the trusted CA, root.crl or ssl_crl_file commented out, server pair, PEM's renewal job off, every
+/// agent, the server restart last). A move from one trusted CA to another is <see cref="TrustedRotation"/>.
 /// </summary>
 internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState observed, DateTimeOffset now) : IIssuer
 {
