@@ -2,7 +2,6 @@ using PemCertState.Crypto;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
-using PemCertState.Verification;
 
 namespace PemCertState.Execution;
 
@@ -16,26 +15,24 @@ internal static class TrustedPreflight
 {
     public static IReadOnlyList<string> Problems(DesiredState desired, ObservedState observed, DateTimeOffset now)
     {
-        var problems = new List<string>();
-        var server = observed.Server;
-        var anchors = server.Root.Certificates;
-        var root = server.Root.File.Path;
+        var anchors = observed.Server.Root.Certificates;
+        var root = observed.Server.Root.File.Path;
         if (anchors.Count == 0)
-        {
-            problems.Add($"{root} holds no certificate: PostgreSQL would accept no agent. Fix: run pemstate apply to write the trusted CA into it");
-            return problems;
-        }
+            return [$"{root} holds no certificate: PostgreSQL would accept no agent. Fix: run pemstate apply to write the trusted CA into it"];
+
+        var server = observed.Server;
+        var problems = new List<string>();
 
         Pair(problems, "the server", server.Key, server.Certificate, "restore server.key and server.crt from the same backup set, or let pemstate apply install a signed pair");
-        if (server.Certificate.Certificate is { } serverCertificate && ChainCheck.Problem(serverCertificate, anchors, now) is { } serverChain)
+        if (new PairAssessment(server.Key, server.Certificate).ChainProblem(anchors, now) is { } serverChain)
             problems.Add($"{server.Certificate.File.Path} does not verify against {root} ({serverChain}). Fix: install a server certificate signed by the CA in root.crt");
 
         foreach (var agent in desired.Agents.List)
         {
             if (!observed.Agents.TryGetValue(agent.Id, out var held)) continue;
             Pair(problems, $"agent {agent.Id}", held.Key, held.Certificate, $"let pemstate apply install agent {agent.Id}'s signed pair, or restore both files from its backup set");
-            if (held.Certificate.Certificate is { } certificate && ChainCheck.Problem(certificate, anchors, now) is { } chain)
-                problems.Add($"{root} would reject {held.Certificate.File.Path} ({chain}; issuer {DistinguishedNames.Format(certificate.IssuerDN)}): agent {agent.Id} " +
+            if (new PairAssessment(held.Key, held.Certificate).ChainProblem(anchors, now) is { } chain)
+                problems.Add($"{root} would reject {held.Certificate.File.Path} ({chain}; issuer {DistinguishedNames.Format(held.Certificate.Certificate!.IssuerDN)}): agent {agent.Id} " +
                     "would stop working. Fix: get its request signed by the trusted CA and run pemstate apply again before restarting the server");
         }
 
@@ -48,7 +45,7 @@ internal static class TrustedPreflight
                     problems.Add($"ssl_crl_file names {crlPath}, which is missing: PostgreSQL would not start. Fix: set ca.crl to the CA's CRL, or crl: none to comment ssl_crl_file out");
                 else if (server.Crl.Crl is not { } crl)
                     problems.Add($"{crlPath} is not a readable CRL: PostgreSQL would not start. Fix: set ca.crl to the CA's CRL, or crl: none");
-                else if (!anchors.Any(a => a.SubjectDN.Equivalent(crl.IssuerDN) && ChainCheck.Signs(a, crl)))
+                else if (!TrustAnchors.IssuedCrl(anchors, crl))
                     problems.Add($"{crlPath} is issued by {DistinguishedNames.Format(crl.IssuerDN)}, which is not in {root}: every agent login would fail " +
                         "with 'tlsv1 alert unknown ca'. Fix: set ca.crl to the trusted CA's CRL, or crl: none so that ssl_crl_file is commented out");
             }
@@ -67,13 +64,15 @@ internal static class TrustedPreflight
         return problems;
     }
 
+    /// <summary>The pair as <see cref="PairAssessment"/> judges it, in the preflight's words: the first file at fault, and the fix.</summary>
     private static void Pair(List<string> problems, string who, ObservedKey key, ObservedCertificate cert, string fix)
     {
-        if (!key.File.Exists || !cert.File.Exists)
-            problems.Add($"{(key.File.Exists ? cert.File.Path : key.File.Path)} is missing for {who}. Fix: {fix}");
-        else if (!key.Readable || cert.Summary is null)
-            problems.Add($"{(!key.Readable ? key.File.Path : cert.File.Path)} is unreadable for {who}. Fix: {fix}");
-        else if (key.PublicKeySha256 != cert.Summary.PublicKeySha256)
+        var pair = new PairAssessment(key, cert);
+        if (pair.KeyFile == PairFile.Missing || pair.CertificateFile == PairFile.Missing)
+            problems.Add($"{(pair.KeyFile == PairFile.Missing ? key.File.Path : cert.File.Path)} is missing for {who}. Fix: {fix}");
+        else if (!pair.Complete)
+            problems.Add($"{(pair.KeyFile == PairFile.Unreadable ? key.File.Path : cert.File.Path)} is unreadable for {who}. Fix: {fix}");
+        else if (pair.Mismatched)
             problems.Add($"{key.File.Path} does not belong to {cert.File.Path}. Fix: {fix}");
     }
 }

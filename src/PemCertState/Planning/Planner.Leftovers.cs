@@ -17,7 +17,7 @@ public static partial class Planner
     /// certificate (it would renew agents one by one, per-agent), so it is turned off in common mode and on again when the
     /// agents leave it (some agent.cfg still names the common user) or when a trusted CA, which turned it off, is left.
     /// </summary>
-    private static void PlanRenewalJob(DesiredState desired, ObservedState observed, List<PlanStep> steps)
+    internal static void PlanRenewalJob(DesiredState desired, ObservedState observed, List<PlanStep> steps)
     {
         var enabled = observed.Trusted?.RenewalJobEnabled ?? observed.Database?.RenewalJobEnabled;
         var address = $"job[{PemDatabase.RenewalJob}]";
@@ -43,7 +43,7 @@ public static partial class Planner
     }
 
     /// <summary>Self-signed: every pending key and request a trusted CA left is removed; nothing will ever sign them.</summary>
-    private static void PlanLeftovers(DesiredState desired, ObservedState observed, List<PlanStep> steps)
+    internal static void PlanLeftovers(DesiredState desired, ObservedState observed, List<PlanStep> steps)
     {
         if (observed.Trusted is not { } seen) return;
         var addresses = seen.PendingKeys.Keys.Union(seen.RequestKeys.Keys).Order(StringComparer.Ordinal);

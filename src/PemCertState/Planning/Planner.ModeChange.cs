@@ -66,7 +66,7 @@ public static partial class Planner
     /// With PEM's own CA: the revocations root.crl needs for the abandoned pairs (none during a CA rotation, or for a
     /// certificate another CA signed, one expired or already revoked, or one an agent still holds or runs on).
     /// </summary>
-    private static List<Retirement> RevokeAbandoned(
+    internal static List<Retirement> RevokeAbandoned(
         DesiredState desired, ObservedState observed, IReadOnlyList<Abandoned> pairs, CaView ca, bool rotating, IReadOnlySet<string> pending, DateTimeOffset now, List<string> warnings)
     {
         if (pairs.Count == 0 || rotating || ca.Replaced || ca.Kept is null) return [];

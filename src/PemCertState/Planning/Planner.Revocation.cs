@@ -1,7 +1,5 @@
 using System.Globalization;
 using Org.BouncyCastle.Math;
-using PemCertState.Crypto;
-using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 
@@ -18,10 +16,10 @@ public static partial class Planner
 {
     /// <summary>A ledger agent leaving the managed set in this plan.</summary>
     /// <param name="Files">The files to back up and remove: those that exist and that no managed agent uses.</param>
-    private sealed record Leaving(LedgerEntry Entry, Retirement Retirement, IReadOnlyList<FileFacts> Files);
+    internal sealed record Leaving(LedgerEntry Entry, Retirement Retirement, IReadOnlyList<FileFacts> Files);
 
     /// <summary>Which ledger agents leave in this plan, and what is revoked for each. Says in warnings what it leaves alone and why.</summary>
-    private static List<Leaving> FindLeaving(DesiredState desired, ObservedState observed, CaView ca, bool rotating, List<string> warnings)
+    internal static List<Leaving> FindLeaving(DesiredState desired, ObservedState observed, CaView ca, bool rotating, List<string> warnings)
     {
         var agents = desired.Agents;
         if (observed.Ledger?.Ledger is not { } ledger) return [];
@@ -119,7 +117,7 @@ public static partial class Planner
         : $"agent {id} is no longer in pem.agent";
 
     /// <summary>The revocations root.crl does not list yet; empty when the CRL on disk already has every one.</summary>
-    private static List<Retirement> MissingFromCrl(IReadOnlyList<Retirement> retirements, ObservedCrl crl)
+    internal static List<Retirement> MissingFromCrl(IReadOnlyList<Retirement> retirements, ObservedCrl crl)
     {
         var listed = (crl.Crl?.GetRevokedCertificates() ?? new HashSet<Org.BouncyCastle.X509.X509CrlEntry>())
             .Select(e => e.SerialNumber.ToString(16).ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
@@ -132,7 +130,7 @@ public static partial class Planner
     private static string Normal(string serial) => new BigInteger(serial, 16).ToString(16).ToUpperInvariant();
 
     /// <summary>After every agent: each leaving agent's key and certificate, backed up and removed from its host.</summary>
-    private static void PlanRetiredFiles(IReadOnlyList<Leaving> leaving, List<PlanStep> steps)
+    internal static void PlanRetiredFiles(IReadOnlyList<Leaving> leaving, List<PlanStep> steps)
     {
         foreach (var agent in leaving.Where(l => l.Files.Count > 0))
         {
@@ -147,7 +145,7 @@ public static partial class Planner
     /// Last: the ledger, when anything it records changes (an agent's certificate, an agent leaving) or it is missing.
     /// Nothing when revoke_removed is off or the CA is trusted. The executor fills in the serials issued in this apply.
     /// </summary>
-    private static void PlanLedger(DesiredState desired, ObservedState observed, IReadOnlyList<Leaving> leaving, string? commonSource, List<PlanStep> steps)
+    internal static void PlanLedger(DesiredState desired, ObservedState observed, IReadOnlyList<Leaving> leaving, string? commonSource, List<PlanStep> steps)
     {
         if (!desired.Agents.RevokeRemoved || desired.Ca.Source == CaSource.Trusted || observed.Ledger is not { } seen) return;
         var agents = desired.Agents;

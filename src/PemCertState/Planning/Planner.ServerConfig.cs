@@ -28,7 +28,7 @@ public static partial class Planner
         seen.Sources.TryGetValue(name, out var source) ? source.Value : seen.Settings.Settings.GetValueOrDefault(name);
 
     /// <summary>Whether <paramref name="have"/> is what pemstate wants for a setting.</summary>
-    private static bool SameSetting(ServerSpec server, string? have, string value, string file) =>
+    internal static bool SameSetting(ServerSpec server, string? have, string value, string file) =>
         file.Length == 0 ? have is not null && IsOn(have) : have is not null && (have == value || SamePath(server.DataDir, have, file));
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace PemCertState.Planning;
 /// </summary>
 public static partial class Planner
 {
-    private static void WarnAboutUntracked(DesiredState desired, ObservedState observed, CaView ca, DateTimeOffset now, List<string> warnings)
+    internal static void WarnAboutUntracked(DesiredState desired, ObservedState observed, CaView ca, DateTimeOffset now, List<string> warnings)
     {
         var agents = desired.Agents;
         // A CA being replaced ends every certificate it signed; a new CA has signed nothing yet.

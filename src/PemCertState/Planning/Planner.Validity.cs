@@ -9,7 +9,7 @@ namespace PemCertState.Planning;
 public static partial class Planner
 {
     /// <summary>The request, its validity cut to end when the CA does, and the words the issue step's reason adds (null: not cut).</summary>
-    private static (IssueRequest Request, string? Note) ClampToCa(IssueRequest request, CaView ca, DateTimeOffset now)
+    internal static (IssueRequest Request, string? Note) ClampToCa(IssueRequest request, CaView ca, DateTimeOffset now)
     {
         if (ca.NotAfter is not { } end || now + request.Validity <= end) return (request, null);
         var left = end - now;
@@ -21,7 +21,7 @@ public static partial class Planner
     /// Once, for every leaf that ends with the CA and sits inside its renew_before window: a new certificate from that CA could
     /// not last longer, so none is issued (run after run); the CA's own renewal, or a rotation now, issues them all again.
     /// </summary>
-    private static void WarnAboutLeavesEndingWithCa(CaSpec want, CaView ca, List<string> warnings)
+    internal static void WarnAboutLeavesEndingWithCa(CaSpec want, CaView ca, List<string> warnings)
     {
         if (ca.EndsWithCa.Count == 0 || ca.NotAfter is not { } end) return;
         var many = ca.EndsWithCa.Count > 1;

@@ -1,5 +1,4 @@
 using PemCertState.Execution;
-using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.State;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using PemCertState.Hosts;
+using Org.BouncyCastle.X509;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
@@ -51,20 +51,22 @@ public static class OfflineVerifier
         return findings;
     }
 
-    private static void CheckPair(List<Finding> findings, string address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, IReadOnlyList<Org.BouncyCastle.X509.X509Crl> crls, DateTimeOffset now)
+    /// <summary>The pair as <see cref="PairAssessment"/> judges it, in verify's words: the certificate, then the key, then both files' modes.</summary>
+    private static void CheckPair(List<Finding> findings, string address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<X509Certificate> anchors, IReadOnlyList<X509Crl> crls, DateTimeOffset now)
     {
-        if (!cert.File.Exists) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is missing");
-        else if (cert.Certificate is null) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is not a readable certificate");
-        else if (anchors.Count > 0 && ChainCheck.Problem(cert.Certificate, anchors, now) is { } problem)
+        var pair = new PairAssessment(key, cert);
+        if (pair.CertificateFile == PairFile.Missing) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is missing");
+        else if (pair.CertificateFile == PairFile.Unreadable) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is not a readable certificate");
+        else if (pair.ChainProblem(anchors, now) is { } problem)
             Add(findings, address, cert.File, $"does not verify against root.crt: {problem}");
-        else if (cert.Certificate.NotAfter < now.UtcDateTime)
+        else if (cert.Certificate!.NotAfter < now.UtcDateTime)
             Add(findings, address, cert.File, $"expired on {cert.Certificate.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
-        else if (Revocation.RevokedOn(cert.Certificate, crls, anchors) is { } revoked)
+        else if (pair.RevokedOn(crls, anchors) is { } revoked)
             Add(findings, address, cert.File, $"revoked on {revoked.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}: root.crl lists serial {cert.Certificate.SerialNumber.ToString(16)}, so the server refuses it");
 
-        if (!key.File.Exists) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is missing");
-        else if (!key.Readable) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is not a readable private key");
-        else if (cert.Summary is { } summary && key.PublicKeySha256 != summary.PublicKeySha256)
+        if (pair.KeyFile == PairFile.Missing) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is missing");
+        else if (pair.KeyFile == PairFile.Unreadable) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is not a readable private key");
+        else if (pair.Mismatched)
             Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} does not belong to {Path.GetFileName(cert.File.Path)}");
 
         CheckMode(findings, address, key.File);
@@ -75,7 +77,7 @@ public static class OfflineVerifier
     /// The web pair like any other (chain to root.crt, the CA pemstate manages or the trusted one; key matches; 0600),
     /// and what a browser checks beyond: every configured name in the subjectAltName, serverAuth, a chain file that holds CAs.
     /// </summary>
-    private static void CheckWeb(List<Finding> findings, DesiredState desired, WebSpec web, ObservedWeb seen, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)
+    private static void CheckWeb(List<Finding> findings, DesiredState desired, WebSpec web, ObservedWeb seen, IReadOnlyList<X509Certificate> anchors, DateTimeOffset now)
     {
         const string address = Addresses.WebCertificate;
         CheckPair(findings, address, seen.Key, seen.Certificate, anchors, [], now);
@@ -101,7 +103,7 @@ public static class OfflineVerifier
         }
     }
 
-    private static void CheckCrl(List<Finding> findings, ObservedCrl crl, IReadOnlyList<Org.BouncyCastle.X509.X509Certificate> anchors, DateTimeOffset now)
+    private static void CheckCrl(List<Finding> findings, ObservedCrl crl, IReadOnlyList<X509Certificate> anchors, DateTimeOffset now)
     {
         const string address = Addresses.RootCrl;
         if (!crl.File.Exists) { Add(findings, address, crl.File, "root.crl is missing"); return; }
@@ -109,7 +111,7 @@ public static class OfflineVerifier
         foreach (var one in crl.All)
         {
             var issuer = Crypto.DistinguishedNames.Format(one.IssuerDN);
-            if (!anchors.Any(a => a.SubjectDN.Equivalent(one.IssuerDN) && ChainCheck.Signs(a, one)))
+            if (!TrustAnchors.IssuedCrl(anchors, one))
                 Add(findings, address, crl.File, $"root.crl is not issued by a CA in root.crt: it holds a CRL from {issuer} (agent logins would fail with 'unknown ca')");
             if (one.NextUpdate is { } next && next < now.UtcDateTime)
                 Add(findings, address, crl.File, $"root.crl's CRL from {issuer} expired: nextUpdate was {next.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");

@@ -1,7 +1,6 @@
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
-using PemCertState.Crypto;
 
 namespace PemCertState.Verification;
 
@@ -68,11 +67,13 @@ public static class StatusReport
     /// <param name="server">The server's files: a leaf that root.crl revokes is "revoked", whatever its dates; null for the CA itself.</param>
     private static CertificateStatus Row(string address, ObservedCertificate cert, TimeSpan renewBefore, DateTimeOffset now, ObservedServer? server = null)
     {
-        if (!cert.File.Exists) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, CertificateCondition.Missing);
-        if (cert.Summary is not { } s) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, CertificateCondition.Unreadable);
-        var revoked = server is not null && cert.Certificate is { } c && Revocation.RevokedOn(c, server.Crl.All, server.Root.Certificates) is not null;
+        var assessed = new CertificateAssessment(cert);
+        if (assessed.File == PairFile.Missing) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, CertificateCondition.Missing);
+        if (assessed.File == PairFile.Unreadable) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, CertificateCondition.Unreadable);
+        var s = cert.Summary!;
+        var revoked = server is not null && assessed.RevokedOn(server.Crl.All, server.Root.Certificates) is not null;
         return new(address, cert.File.Host, cert.File.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now),
-            revoked ? CertificateCondition.Revoked : server is not null && IssuerExpired(cert.Certificate!, server, now) ? CertificateCondition.Expired : State(s.NotBefore, s.NotAfter, renewBefore, now))
+            revoked ? CertificateCondition.Revoked : server is not null && IssuerExpired(assessed, server, now) ? CertificateCondition.Expired : State(s.NotBefore, s.NotAfter, renewBefore, now))
         {
             CertificateSerial = s.Serial,
             NotBefore = s.NotBefore,
@@ -84,9 +85,8 @@ public static class StatusReport
     /// Whether the CA that signed <paramref name="certificate"/> (found in root.crt or ca_certificate.crt by name and signature)
     /// has expired: no client verifies the leaf any more, whatever its own notAfter says.
     /// </summary>
-    private static bool IssuerExpired(Org.BouncyCastle.X509.X509Certificate certificate, ObservedServer server, DateTimeOffset now) =>
-        server.Root.Certificates.Append(server.CaCertificate.Certificate).OfType<Org.BouncyCastle.X509.X509Certificate>()
-            .FirstOrDefault(ca => !ca.Equals(certificate) && ca.SubjectDN.Equivalent(certificate.IssuerDN) && ChainCheck.Signs(ca, certificate)) is { } issuer
+    private static bool IssuerExpired(CertificateAssessment certificate, ObservedServer server, DateTimeOffset now) =>
+        certificate.IssuerAmong(server.Root.Certificates.Append(server.CaCertificate.Certificate).OfType<Org.BouncyCastle.X509.X509Certificate>()) is { } issuer
         && issuer.NotAfter <= now.UtcDateTime;
 
     private static CertificateStatus TrustedRow(FileFacts file, Org.BouncyCastle.X509.X509Certificate certificate, TimeSpan renewBefore, DateTimeOffset now)

@@ -2,7 +2,6 @@ using Org.BouncyCastle.X509;
 using PemCertState.Crypto;
 using PemCertState.Inventory;
 using PemCertState.Observation;
-using PemCertState.Verification;
 
 namespace PemCertState.Planning;
 
@@ -14,26 +13,22 @@ namespace PemCertState.Planning;
 /// root.crl, and the server restarts last. Requests are written first, as always: nothing moves until every one is signed,
 /// then one apply runs the three phases. Level-based: a rerun after a crash finds root.crt holding both and continues.
 /// </summary>
-internal static partial class TrustedCaPlanner
+internal sealed class TrustedRotation(IReadOnlyList<X509Certificate> old)
 {
-    /// <summary>What phase 1 did, for phase 3 to undo.</summary>
-    private sealed class Rotation(IReadOnlyList<X509Certificate> old)
-    {
-        /// <summary>The old CA's certificates in root.crt (root and intermediates) that the new ca.certificate does not hold.</summary>
-        public IReadOnlyList<X509Certificate> Old { get; } = old;
+    /// <summary>The old CA's certificates in root.crt (root and intermediates) that the new ca.certificate does not hold.</summary>
+    public IReadOnlyList<X509Certificate> Old { get; } = old;
 
-        public string OldNames => string.Join(", ", Old.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+    public string OldNames => string.Join(", ", Old.Select(c => DistinguishedNames.Format(c.SubjectDN)));
 
-        /// <summary>postgresql.conf's SSL settings as phase 1 leaves them (ssl_crl_file commented out, or as observed).</summary>
-        public ObservedConfig? SettingsAfterOverlap { get; set; }
-    }
+    /// <summary>postgresql.conf's SSL settings as phase 1 leaves them (ssl_crl_file commented out, or as observed), for phase 3.</summary>
+    private ObservedConfig? _settingsAfterOverlap;
 
     /// <summary>
     /// The old CA when this is a move between two trusted CAs, else null: PEM's own CA is gone from the server (a trusted CA
     /// moved it away), root.crt holds valid CA certificates that ca.certificate does not, and a managed certificate still
     /// chains to them or root.crt already trusts the new CA beside them (a rotation under way).
     /// </summary>
-    private static Rotation? RotatingFrom(ObservedState observed, TrustedCaSpec trusted, DateTimeOffset now)
+    public static TrustedRotation? From(ObservedState observed, TrustedCaSpec trusted, DateTimeOffset now)
     {
         var server = observed.Server;
         if (server.CaCertificate.File.Exists || server.CaKey.File.Exists) return null; // PEM's own CA: EDB's switch, below
@@ -43,77 +38,56 @@ internal static partial class TrustedCaPlanner
         var leaves = observed.Agents.Values.Select(a => a.Certificate.Certificate).Prepend(server.Certificate.Certificate).OfType<X509Certificate>();
         var inUse = leaves.Any(leaf => ChainCheck.Problem(leaf, old, now) is null);
         var underWay = trusted.Bundle.All(c => root.Contains(c));
-        return inUse || underWay ? new Rotation(old) : null;
+        return inUse || underWay ? new TrustedRotation(old) : null;
     }
 
     /// <summary>Phase 1: root.crt = old CA + new CA; root.crl = a CRL from each, or ssl_crl_file commented out while one has none.</summary>
-    private static bool PlanOverlap(ServerSpec server, ObservedServer seen, TrustedCaSpec trusted, Rotation rotation, DateTimeOffset now, List<PlanStep> steps)
+    public bool PlanOverlap(ServerSpec server, ObservedServer seen, TrustedCaSpec trusted, DateTimeOffset now, List<PlanStep> steps)
     {
         var newNames = string.Join(", ", trusted.Bundle.Select(c => DistinguishedNames.Format(c.SubjectDN)));
-        var entries = rotation.Old.Select(c => CertificateSummary.From(c).Sha256).Append(TrustedBundleEntry).ToList();
-        var changed = false;
-        if (!seen.Root.Certificates.SequenceEqual([.. rotation.Old, .. trusted.Bundle]))
-        {
-            var reason = $"CA rotation, phase 1: root.crt trusts the old CA ({rotation.OldNames}) and the new one ({newNames}) while every certificate moves to the new CA";
-            Planner.AddBackup(Addresses.RootBundle, server.Host, server.BackupDir, [seen.Root.File], reason, steps);
-            steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [seen.Root.File.Path],
-                Source: trusted.CertificatePath, Owner: server.Owner, Mode: Inventory.FileModes.Private, Bundle: entries));
-            changed = true;
-        }
+        var entries = Old.Select(c => CertificateSummary.From(c).Sha256).Append(TrustedCaPlanner.TrustedBundleEntry).ToList();
+        // Already both: root.crt is left as it is (its mode and owner are phase 3's to check).
+        var changed = !seen.Root.Certificates.SequenceEqual([.. Old, .. trusted.Bundle]) && RootTrust.PlanBundle(server, seen.Root,
+            $"CA rotation, phase 1: root.crt trusts the old CA ({OldNames}) and the new one ({newNames}) while every certificate moves to the new CA",
+            trusted.CertificatePath, steps, entries);
 
-        rotation.SettingsAfterOverlap = seen.Settings;
+        _settingsAfterOverlap = seen.Settings;
         if (seen.Settings.Settings.GetValueOrDefault("ssl_crl_file") is not { Length: > 0 } crlSetting) return changed;
-        var oldCrls = rotation.Old.Select(ca => CurrentCrl(seen.Crl, ca, now)).ToList();
+        var oldCrls = Old.Select(ca => CurrentCrl(seen.Crl, ca, now)).ToList();
         if (trusted.CrlPem is not null && oldCrls.All(c => c is not null))
         {
             var want = oldCrls.Concat(trusted.Crls).ToList();
             if (!seen.Crl.All.SequenceEqual(want))
-            {
-                var reason = $"CA rotation, phase 1: root.crl holds a current CRL from each CA in root.crt ({rotation.OldNames} and {newNames}); a CA without its CRL fails every login it signs";
-                Planner.AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [seen.Crl.File], reason, steps);
-                steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [seen.Crl.File.Path],
-                    Source: trusted.CrlPath, Owner: server.Owner, Mode: Inventory.FileModes.Private, Bundle: entries));
-                changed = true;
-            }
+                changed |= RootTrust.PlanCrl(server, seen.Crl,
+                    $"CA rotation, phase 1: root.crl holds a current CRL from each CA in root.crt ({OldNames} and {newNames}); a CA without its CRL fails every login it signs",
+                    trusted.CrlPath, steps, entries);
             return changed;
         }
 
         // One of the two CAs has no CRL: with CRL checking on, PostgreSQL would reject every certificate that CA signed.
         var why = trusted.CrlPem is null
             ? "the new CA gives no CRL (crl: none)"
-            : $"root.crl has no current CRL from the old CA ({rotation.OldNames}), and only the CA can sign one";
+            : $"root.crl has no current CRL from the old CA ({OldNames}), and only the CA can sign one";
         var overlap = $"CA rotation, phase 1: {why}, so ssl_crl_file is commented out while both CAs are trusted; phase 3 sets it for the new CA";
         Planner.AddBackup(Addresses.ServerSettings, server.Host, server.BackupDir, [seen.Settings.File], overlap, steps);
         steps.Add(new PlanStep(Addresses.ServerSettings, server.Host, StepAction.EditSettings, overlap, [seen.Settings.File.Path],
             Settings: [new SettingChange("ssl_crl_file", crlSetting, "") { CommentOut = true }], Format: ConfigFormat.PostgresqlConf));
         var settings = seen.Settings.Settings.ToDictionary(StringComparer.Ordinal);
         settings["ssl_crl_file"] = null;
-        rotation.SettingsAfterOverlap = seen.Settings with { Settings = settings };
+        _settingsAfterOverlap = seen.Settings with { Settings = settings };
         return true;
     }
 
-    /// <summary>Between phase 1 and 2: the server must trust both CAs before the first certificate from the new one is installed.</summary>
-    private static void PlanRotationLoad(ServerSpec server, ObservedState observed, int beforeLeaves, List<PlanStep> steps)
-    {
-        var leavesMove = steps.Skip(beforeLeaves).Any(s => s.Action is StepAction.InstallSigned or StepAction.Install);
-        if (leavesMove && ServerLoad.Step(server, observed, _ =>
-                "CA rotation: the server must trust the old and the new CA before any certificate from the new CA is installed", bothCas: true) is { } both)
-            steps.Insert(beforeLeaves, both);
-    }
-
     /// <summary>Phase 3: every managed certificate now comes from the new CA; the old one leaves root.crt and root.crl.</summary>
-    private static void PlanFinalTrust(ServerSpec server, ObservedServer seen, TrustedCaSpec trusted, Rotation rotation, List<PlanStep> steps)
+    public void PlanFinal(ServerSpec server, ObservedServer seen, TrustedCaSpec trusted, List<PlanStep> steps)
     {
-        var reason = $"CA rotation, phase 3: after the steps above no managed certificate is issued by {rotation.OldNames}; it leaves root.crt";
-        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.Backup, reason, [seen.Root.File.Path], BackupDir: server.BackupDir));
-        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [seen.Root.File.Path],
-            Source: trusted.CertificatePath, Owner: server.Owner, Mode: Inventory.FileModes.Private));
+        RootTrust.PlanFinalBundle(server, seen, OldNames, trusted.CertificatePath, steps);
         if (trusted.CrlPem is not null)
         {
             var crl = $"CA rotation, phase 3: root.crl holds only the new CA's CRL ({Path.GetFileName(trusted.CrlPath)})";
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Backup, crl, [seen.Crl.File.Path], BackupDir: server.BackupDir));
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, crl, [seen.Crl.File.Path],
-                Source: trusted.CrlPath, Owner: server.Owner, Mode: Inventory.FileModes.Private));
+                Source: trusted.CrlPath, Owner: server.Owner, Mode: FileModes.Private));
         }
         else if (seen.Crl.File.Exists)
         {
@@ -121,13 +95,10 @@ internal static partial class TrustedCaPlanner
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Backup, crl, [seen.Crl.File.Path], BackupDir: server.BackupDir));
             steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Remove, crl, [seen.Crl.File.Path]));
         }
-        PlanServerSettings(server, trusted, rotation.SettingsAfterOverlap ?? seen.Settings, steps);
+        ServerSettings.Plan(server, _settingsAfterOverlap ?? seen.Settings, null, trusted.CrlPath is not null, steps);
     }
 
-    /// <summary>Bundle entry for ca.certificate's certificates (WriteBundle) or ca.crl's CRLs (WriteCrl) during a rotation.</summary>
-    internal const string TrustedBundleEntry = "trusted";
-
     private static X509Crl? CurrentCrl(ObservedCrl crls, X509Certificate ca, DateTimeOffset now) =>
-        crls.All.FirstOrDefault(c => c.IssuerDN.Equivalent(ca.SubjectDN) && ChainCheck.Signs(ca, c)
+        crls.All.FirstOrDefault(c => TrustAnchors.IssuedCrl([ca], c)
             && (c.NextUpdate is not { } next || new DateTimeOffset(next, TimeSpan.Zero) > now));
 }

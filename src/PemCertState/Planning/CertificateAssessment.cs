@@ -1,0 +1,28 @@
+using Org.BouncyCastle.X509;
+using PemCertState.Crypto;
+using PemCertState.Observation;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// One certificate file as every check judges it, with or without its key (status lists certificates alone): read or
+/// not, the chain to given anchors, a CRL that revokes it, the CA that issued it. <see cref="PairAssessment"/> adds the key.
+/// </summary>
+internal sealed record CertificateAssessment(ObservedCertificate Certificate)
+{
+    public PairFile File => !Certificate.File.Exists ? PairFile.Missing : Certificate.Certificate is null ? PairFile.Unreadable : PairFile.Present;
+
+    /// <summary>Why the certificate does not chain to <paramref name="anchors"/>; null when it does, or there is no certificate or anchor to judge.</summary>
+    public string? ChainProblem(IReadOnlyList<X509Certificate> anchors, DateTimeOffset now) =>
+        Certificate.Certificate is { } certificate && anchors.Count > 0 ? ChainCheck.Problem(certificate, anchors, now) : null;
+
+    /// <summary>When a CRL from one of <paramref name="issuers"/> revoked the certificate; null when none did.</summary>
+    public DateTimeOffset? RevokedOn(IReadOnlyList<X509Crl> crls, IReadOnlyList<X509Certificate> issuers) =>
+        Certificate.Certificate is { } certificate ? Revocation.RevokedOn(certificate, crls, issuers) : null;
+
+    /// <summary>The CA among <paramref name="cas"/> that issued the certificate (by name and signature); null when none did.</summary>
+    public X509Certificate? IssuerAmong(IEnumerable<X509Certificate> cas) =>
+        Certificate.Certificate is { } certificate
+            ? cas.FirstOrDefault(ca => !ca.Equals(certificate) && ca.SubjectDN.Equivalent(certificate.IssuerDN) && ChainCheck.Signs(ca, certificate))
+            : null;
+}

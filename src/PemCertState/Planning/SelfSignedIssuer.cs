@@ -1,0 +1,368 @@
+using Org.BouncyCastle.X509;
+using PemCertState.Crypto;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+using static PemCertState.Planning.Planner;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// ca.source: self-signed. PEM's own CA, kept by pemstate, signs every certificate in process during the apply: a pair
+/// that is not right gets a new key and a certificate issued on the spot. The CA itself is planned first (made, kept or
+/// rotated with overlapping trust), root.crt holds it and root.crl is its CRL, with the revocations of agents that left.
+/// </summary>
+internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions options) : IIssuer
+{
+    private CaView _ca = null!;
+    /// <summary>During a rotation: the other CAs root.crt keeps trusting while agents switch (the old one).</summary>
+    private IReadOnlyList<X509Certificate>? _others;
+    private List<Leaving> _leaving = [];
+    private List<Abandoned> _abandoned = [];
+    private List<Retirement> _abandonedRevocations = [];
+    private CommonPair? _common;
+
+    public bool Rotating => _others is not null;
+
+    public IReadOnlyList<Abandoned> Abandoned => _abandoned;
+
+    public bool Obtain(IReadOnlySet<string> pending, List<PlanStep> steps, List<string> warnings)
+    {
+        PlanRenewalJob(desired, observed, steps);
+        _ca = PlanCa(steps);
+        // A CA rotation keeps the old CA trusted (phase 1) until every certificate it signed is replaced (phase 2),
+        // and only then leaves it out of root.crt (phase 3). `_others` is what root.crt holds beside it while agents switch.
+        _others = Transition(_ca, observed.Server.Root);
+        _leaving = FindLeaving(desired, observed, _ca, Rotating, warnings);
+        WarnAboutUntracked(desired, observed, _ca, now, warnings);
+        _abandoned = FindAbandonedPairs(desired, observed, warnings);
+        _abandonedRevocations = RevokeAbandoned(desired, observed, _abandoned, _ca, Rotating, pending, now, warnings);
+        return true;
+    }
+
+    public bool PlanTrust(List<PlanStep> steps)
+    {
+        var changed = _ca.Replaced;
+        if (_others is null)
+        {
+            changed |= PlanRootBundle(steps);
+            changed |= PlanRootCrl(steps, [.. _leaving.Select(l => l.Retirement), .. _abandonedRevocations]);
+        }
+        else
+        {
+            changed |= PlanTransitionalTrust(_others, steps);
+        }
+        return changed;
+    }
+
+    public bool PlanServerPair(List<PlanStep> steps)
+    {
+        var server = desired.Server;
+        return PlanPair(
+            Addresses.ServerCertificate, server.Host, server.BackupDir, server.Owner,
+            observed.Server.Key, observed.Server.Certificate,
+            new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
+            server.Policy, steps);
+    }
+
+    public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings)
+    {
+        var server = desired.Server;
+        var seen = observed.Server;
+        warnings.AddRange(seen.ConfigNotes);
+        warnings.AddRange(SetElsewhere(server, seen).Select(e => e.Message));
+        var changed = ServerSettings.Plan(server, seen.Settings, seen.Sources, crl: true, steps);
+        warnings.AddRange(RunningFromUnreadFiles(server, observed));
+        return changed;
+    }
+
+    public bool IssuesWeb(WebSpec web) => web.Issuer == WebIssuer.Managed;
+
+    public bool PlanWebCertificate(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings)
+    {
+        var changed = PlanWebPair(web, seen, steps);
+        changed |= PlanWebChain(web, seen, steps);
+        return changed;
+    }
+
+    public void BeforeAgents(List<PlanStep> steps, List<string> warnings)
+    {
+        _common = desired.Agents.User == AgentUserMode.Common ? PlanCommonPair(steps) : null;
+        if (options.RotateCommon)
+            warnings.Add(_common is null
+                ? "--rotate-common does nothing here: agents.user is per-agent, every agent has its own certificate"
+                : $"--rotate-common: a new {desired.Agents.CommonUser} certificate is installed on every agent ({desired.Agents.List.Count}) and every agent restarts: every agent reconnects to the PEM server");
+        // Each agent's certificate is checked against the CA next, one after another: check them on every core first.
+        if (_common is null && !_ca.Replaced && _ca.Kept is { } kept)
+            ChainCheck.Prefetch(
+                desired.Agents.List.Select(a => observed.Agents[a.Id].Certificate.Certificate).OfType<X509Certificate>().ToList(), kept);
+    }
+
+    public bool PlanAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps) =>
+        _common is null
+            ? PlanPair(
+                Addresses.AgentCertificate(agent.Id), agent.Host, PemFiles.AgentBackupDir(agent), agent.Owner,
+                seen.Key, seen.Certificate,
+                new IssueRequest(PemFiles.AgentSubject(desired.Agents, agent), desired.Ca.Subject, LeafUsage.Client, agent.Policy.Validity - desired.Agents.SpreadFor(agent.Id)),
+                agent.Policy, steps)
+            : PlanCommonInstall(desired.Agents, agent, seen, _common, steps);
+
+    public void AfterAgents(List<PlanStep> steps, List<string> warnings)
+    {
+        PlanRetiredFiles(_leaving, steps);
+        WarnAboutLeavesEndingWithCa(desired.Ca, _ca, warnings);
+    }
+
+    /// <summary>Phase 3: no managed certificate is issued by the old CA any more, so it leaves root.crt and root.crl.</summary>
+    public void PlanFinalTrust(List<PlanStep> steps)
+    {
+        var server = desired.Server;
+        var seen = observed.Server;
+        RootTrust.PlanFinalBundle(server, seen, string.Join(", ", _others!.Select(c => DistinguishedNames.Format(c.SubjectDN))), Addresses.Ca, steps);
+        steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, $"CA rotation, phase 3: only {_ca.Subject}'s CRL stays in root.crl", [seen.Crl.File.Path],
+            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+    }
+
+    public void PlanCleanup(List<PlanStep> steps) => PlanLeftovers(desired, observed, steps);
+
+    public string LoadReason(string verb) =>
+        $"PostgreSQL loads the new SSL files on {verb}; last, after every agent holds a certificate the new files accept";
+
+    public void PlanRecords(List<PlanStep> steps) => PlanLedger(desired, observed, _leaving, _common?.Source, steps);
+
+    private CaView PlanCa(List<PlanStep> steps)
+    {
+        var want = desired.Ca;
+        var seen = observed.Server;
+        var problems = new List<string>();
+        var key = seen.CaKey;
+        var cert = seen.CaCertificate;
+        CollectPairProblems(key, cert, want.Policy, want.Subject, now, problems);
+        if (problems.Count == 0 && cert.Certificate is { } c)
+        {
+            if (!IsCa(c)) problems.Add($"{Name(cert.File)} is not a CA certificate (no CA:TRUE)");
+            else if (!SignatureVerifies(c, c)) problems.Add($"{Name(cert.File)} is not self-signed");
+        }
+        if (problems.Count == 0 && options.RotateCa) problems.Add("--rotate-ca asks for a new CA");
+
+        var server = desired.Server;
+        if (problems.Count == 0)
+        {
+            PlanModeAndOwner(Addresses.Ca, server.Owner, [key.File, cert.File], steps);
+            return new CaView(false, cert.Certificate, want.Subject) { Crls = seen.Crl.All, NotAfter = cert.Summary!.NotAfter };
+        }
+
+        // An old CA that is still a working, unexpired CA is rotated with overlapping trust; anything else is replaced outright.
+        var previous = Rotatable(key, cert) ? cert.Certificate : null;
+        var reason = string.Join("; ", problems) + (previous is null ? "" :
+            "; rotating with overlapping trust: the old CA stays in root.crt until every certificate it signed is replaced");
+        AddBackup(Addresses.Ca, server.Host, server.BackupDir, [key.File, cert.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.GenerateKey, reason, [], Key: want.Policy.Key));
+        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Issue, reason, [], Before: cert.Summary,
+            Issue: new IssueRequest(want.Subject, want.Subject, null, want.Policy.Validity)));
+        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
+            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+        return new CaView(true, null, want.Subject, New: !cert.File.Exists && !key.File.Exists, Previous: previous) { NotAfter = now + want.Policy.Validity };
+    }
+
+    private bool Rotatable(ObservedKey key, ObservedCertificate cert) =>
+        new PairAssessment(key, cert) is { Complete: true, Mismatched: false } && cert.Certificate is { } c && cert.Summary is { } s
+        && IsCa(c) && SignatureVerifies(c, c) && s.NotAfter > now && s.NotBefore <= now;
+
+    /// <summary>
+    /// The other CAs root.crt must keep trusting while agents switch, or null when no rotation is under way:
+    /// the CA being replaced in this plan (phase 1), or, found on disk after an interrupted or earlier
+    /// rotation, every other valid CA in root.crt beside the current one (phase 2 or 3).
+    /// </summary>
+    private static IReadOnlyList<X509Certificate>? Transition(CaView ca, ObservedBundle root)
+    {
+        if (ca.Replaced) return ca.Previous is { } previous ? [previous] : null;
+        if (ca.Kept is null || !root.Certificates.Any(c => c.Equals(ca.Kept))) return null;
+        var others = root.Certificates.Where(c => !c.Equals(ca.Kept) && IsCa(c)).ToList();
+        return others.Count > 0 ? others : null;
+    }
+
+    /// <summary>Phase 1: root.crt and root.crl hold the old CA(s) and the new one, so both are trusted while agents switch.</summary>
+    private bool PlanTransitionalTrust(IReadOnlyList<X509Certificate> others, List<PlanStep> steps)
+    {
+        var server = desired.Server;
+        var seen = observed.Server;
+        var bundle = others.Select(c => CertificateSummary.From(c).Sha256).Append("ca").ToList();
+        var names = string.Join(", ", others.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+        var changed = RootTrust.PlanBundle(server, seen.Root,
+            _ca.Replaced ? $"CA rotation, phase 1: root.crt trusts the old CA ({names}) and the new one while certificates move to the new CA" : null,
+            Addresses.Ca, steps, bundle);
+
+        var current = seen.Crl.All.FirstOrDefault(c => _ca.Kept is not null && CrlVerifies(c, _ca.Kept));
+        var crlMissing = _ca.Replaced || current is null || others.Any(o => !seen.Crl.All.Any(c => CrlVerifies(c, o)))
+            || current.NextUpdate is not { } next || new DateTimeOffset(next, TimeSpan.Zero) - now <= desired.Ca.Policy.RenewBefore;
+        changed |= RootTrust.PlanCrl(server, seen.Crl,
+            crlMissing ? $"CA rotation: root.crl needs a current CRL from each CA in root.crt ({names} and {_ca.Subject}); a CA without its CRL fails every login it signs" : null,
+            Addresses.Ca, steps, bundle);
+        return changed;
+    }
+
+    private bool PlanRootBundle(List<PlanStep> steps)
+    {
+        var root = observed.Server.Root;
+        string? reason = null;
+        if (_ca.Replaced) reason = $"{_ca.Change}; root.crt must hold the new CA certificate";
+        else if (!root.File.Exists) reason = "root.crt is missing";
+        else if (root.Certificates.Count == 0) reason = "root.crt holds no readable certificate";
+        else if (root.Certificates.Count != 1 || !root.Certificates[0].Equals(_ca.Kept))
+        {
+            var held = string.Join(", ", root.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+            reason = root.Certificates.Count == 1 && DistinguishedNames.Format(root.Certificates[0].SubjectDN) == _ca.Subject
+                ? $"root.crt holds another certificate named {held} (serial {root.Certificates[0].SerialNumber.ToString(16).ToUpperInvariant()}), not ca_certificate.crt"
+                : $"root.crt holds {held}, want exactly {_ca.Subject}";
+        }
+        return RootTrust.PlanBundle(desired.Server, root, reason, Addresses.Ca, steps);
+    }
+
+    /// <param name="retirements">Agents leaving (agents.revoke_removed) and certificates a change of agents.user left unused.</param>
+    private bool PlanRootCrl(List<PlanStep> steps, IReadOnlyList<Retirement> retirements)
+    {
+        var crl = observed.Server.Crl;
+        var renewBefore = desired.Ca.Policy.RenewBefore;
+        string? reason = null;
+        if (_ca.Replaced) reason = $"{_ca.Change}; root.crl must be signed by the new CA";
+        else if (!crl.File.Exists) reason = "root.crl is missing";
+        else if (crl.Crl is null) reason = "root.crl is not a readable CRL";
+        else if (DistinguishedNames.Format(crl.Crl.IssuerDN) != _ca.Subject || !CrlVerifies(crl.Crl, _ca.Kept!))
+            reason = $"root.crl is issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}, not by the CA in ca_certificate.crt (a foreign CRL makes every agent login fail with 'unknown ca')";
+        else if (crl.Crl.NextUpdate is not { } next)
+            reason = "root.crl has no nextUpdate";
+        else if (new DateTimeOffset(next, TimeSpan.Zero) - now <= renewBefore)
+            reason = Window("root.crl's nextUpdate", new DateTimeOffset(next, TimeSpan.Zero), renewBefore, now);
+
+        // Revocations go in before any agent step removes files, and the server restart that loads them comes last.
+        var revoke = retirements.Where(r => r.Revoke).ToList();
+        var missing = MissingFromCrl(retirements, crl);
+        if (missing.Count > 0)
+        {
+            var revoked = string.Join("; ", missing.Select(r => r.Reason));
+            reason = reason is null ? revoked : $"{reason}; {revoked}";
+        }
+        return RootTrust.PlanCrl(desired.Server, crl, reason, Addresses.Ca, steps, revoke: revoke.Count > 0 ? revoke : null);
+    }
+
+    /// <summary>A key and certificate signed by the managed CA. Returns whether the pair is replaced.</summary>
+    private bool PlanPair(
+        string address, string host, string backupDir, string? owner, ObservedKey key, ObservedCertificate cert,
+        IssueRequest request, CertificatePolicy policy, List<PlanStep> steps)
+    {
+        var problems = LeafProblems(key, cert, request.Subject, policy, address);
+        if (problems.Count == 0)
+        {
+            PlanModeAndOwner(address, owner, [key.File, cert.File], steps);
+            return false;
+        }
+        var reason = string.Join("; ", problems);
+        var (clamped, note) = ClampToCa(request, _ca, now);
+        AddBackup(address, host, backupDir, [key.File, cert.File], reason, steps);
+        steps.Add(new PlanStep(address, host, StepAction.GenerateKey, reason, [], Key: policy.Key));
+        steps.Add(new PlanStep(address, host, StepAction.Issue, note is null ? reason : $"{reason}; {note}", [], Before: cert.Summary, Issue: clamped));
+        steps.Add(new PlanStep(address, host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
+            Source: address, Owner: owner, Mode: FileModes.Private));
+        return true;
+    }
+
+    /// <summary>The one pair every agent shares: an agent's valid copy, or a new one. Returns the address to install from.</summary>
+    private CommonPair PlanCommonPair(List<PlanStep> steps)
+    {
+        var agents = desired.Agents;
+        var rotate = options.RotateCommon;
+        var policy = agents.List.Count > 0 ? agents.List[0].Policy : desired.Server.Policy;
+        var subject = $"{agents.SubjectPrefix}/CN={agents.CommonUser}";
+        foreach (var agent in rotate ? [] : agents.List)
+        {
+            var seen = observed.Agents[agent.Id];
+            if (LeafProblems(seen.Key, seen.Certificate, subject, agent.Policy, Addresses.CommonAgentCertificate).Count == 0)
+                return new CommonPair(Addresses.AgentCertificate(agent.Id), seen.Certificate.Summary!.Sha256, subject);
+        }
+
+        var reason = rotate ? "--rotate-common asks for a new common-user certificate; every agent gets it and restarts"
+            : agents.List.Count == 0 ? "no agent holds it" :
+            "no agent holds a valid common pair: " + string.Join("; ", LeafProblems(
+                observed.Agents[agents.List[0].Id].Key, observed.Agents[agents.List[0].Id].Certificate, subject, policy));
+        var host = desired.Server.Host;
+        steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.GenerateKey, reason, [], Key: policy.Key));
+        var (request, note) = ClampToCa(new IssueRequest(subject, desired.Ca.Subject, LeafUsage.Client, policy.Validity), _ca, now);
+        steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.Issue, note is null ? reason : $"{reason}; {note}", [], Issue: request));
+        return new CommonPair(Addresses.CommonAgentCertificate, null, subject);
+    }
+
+    /// <param name="Sha256">Fingerprint of the certificate every agent must hold; null when it is issued in this apply.</param>
+    private sealed record CommonPair(string Source, string? Sha256, string Subject);
+
+    private static bool PlanCommonInstall(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, CommonPair common, List<PlanStep> steps)
+    {
+        var address = Addresses.AgentCertificate(agent.Id);
+        string? reason = null;
+        if (common.Sha256 is null) reason = "a new common pair is issued";
+        else if (common.Source == address) reason = null;
+        else if (!seen.Key.File.Exists || !seen.Certificate.File.Exists) reason = $"{Name(seen.Key.File.Exists ? seen.Certificate.File : seen.Key.File)} is missing";
+        else if (seen.Certificate.Summary?.Sha256 != common.Sha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256)
+            reason = $"holds a different pair than the common one in {common.Source}";
+        return PlanCommonCopy(agents, agent, seen, common.Source, reason, steps);
+    }
+
+    /// <summary>The web pair: signed by the managed CA like the others, for serverAuth and exactly the inventory's names.</summary>
+    private bool PlanWebPair(WebSpec web, ObservedWeb seen, List<PlanStep> steps)
+    {
+        const string address = Addresses.WebCertificate;
+        var problems = LeafProblems(seen.Key, seen.Certificate, web.Subject, web.Policy, address);
+        if (problems.Count == 0 && seen.Certificate.Certificate is { } certificate)
+        {
+            if (!SubjectAltNames.AllowsServerAuth(certificate)) problems.Add("its extended key usage has no serverAuth, so browsers refuse it");
+            var have = SubjectAltNames.Of(certificate);
+            if (!have.Order(StringComparer.Ordinal).SequenceEqual(web.SubjectAltNames.Order(StringComparer.Ordinal), StringComparer.Ordinal))
+                problems.Add(have.Count == 0
+                    ? $"it has no subjectAltName, want {string.Join(", ", web.SubjectAltNames)} (browsers ignore the CN)"
+                    : $"its names are {string.Join(", ", have)}, want {string.Join(", ", web.SubjectAltNames)}");
+        }
+        if (problems.Count == 0)
+        {
+            PlanModeAndOwner(address, web.Owner, [seen.Key.File, seen.Certificate.File], steps);
+            return false;
+        }
+
+        var reason = string.Join("; ", problems);
+        AddBackup(address, web.Host, web.BackupDir, [seen.Key.File, seen.Certificate.File], reason, steps);
+        steps.Add(new PlanStep(address, web.Host, StepAction.GenerateKey, reason, [], Key: web.Policy.Key));
+        var (request, note) = ClampToCa(new IssueRequest(web.Subject, desired.Ca.Subject, LeafUsage.Server, web.Policy.Validity) { SubjectAltNames = web.SubjectAltNames }, _ca, now);
+        steps.Add(new PlanStep(address, web.Host, StepAction.Issue, note is null ? reason : $"{reason}; {note}", [], Before: seen.Certificate.Summary, Issue: request));
+        steps.Add(new PlanStep(address, web.Host, StepAction.Install, reason, [web.KeyFile, web.CertificateFile],
+            Source: address, Owner: web.Owner, Mode: FileModes.Private));
+        return true;
+    }
+
+    /// <summary>web.chain_file holds exactly the CA certificate (the managed CA has no intermediates).</summary>
+    private bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps)
+    {
+        if (seen.Chain is not { } chain || web.ChainFile is null) return false;
+        string? reason = null;
+        if (_ca.Replaced) reason = $"{_ca.Change}; {Name(chain.File)} must hold the new CA certificate";
+        else if (!chain.File.Exists) reason = $"{Name(chain.File)} is missing";
+        else if (chain.Certificates.Count != 1 || !chain.Certificates[0].Equals(_ca.Kept))
+            reason = chain.Certificates.Count == 0
+                ? $"{Name(chain.File)} holds no readable certificate"
+                : $"{Name(chain.File)} holds {string.Join(", ", chain.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)))}, want exactly the CA certificate {_ca.Subject}";
+        return PlanWebChainFile(web, chain, reason, Addresses.Ca, null, steps);
+    }
+
+    /// <param name="address">The resource, named in the one warning when the leaf ends with the CA inside its window.</param>
+    private List<string> LeafProblems(ObservedKey key, ObservedCertificate cert, string subject, CertificatePolicy policy, string? address = null)
+    {
+        var problems = new List<string>();
+        var endsWithCa = CollectPairProblems(key, cert, policy, subject, now, problems, _ca.Replaced ? null : _ca.NotAfter);
+        if (problems.Count > 0) return problems;
+        if (endsWithCa && address is not null) _ca.EndsWithCa.Add(address);
+        var c = cert.Certificate!;
+        if (_ca.Replaced) problems.Add(_ca.Change);
+        else if (DistinguishedNames.Format(c.IssuerDN) != _ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {_ca.Subject}");
+        else if (_ca.Kept is null || !SignatureVerifies(c, _ca.Kept)) problems.Add($"signed by another CA named {_ca.Subject}, not the one in ca_certificate.crt");
+        else if (new PairAssessment(key, cert).RevokedOn(_ca.Crls, [_ca.Kept]) is { } revoked)
+            problems.Add($"the CA revoked it on {Day(revoked)} (serial {c.SerialNumber.ToString(16)} is in root.crl): the server refuses it");
+        return problems;
+    }
+}

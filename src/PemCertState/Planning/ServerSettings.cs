@@ -1,0 +1,46 @@
+using PemCertState.Inventory;
+using PemCertState.Observation;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// postgresql.conf's SSL settings, whichever CA signs the files they name: <see cref="Planner.WantedServerSettings"/>, with
+/// ssl_crl_file commented out when the CA gives no CRL (crl: none, as EDB's procedure says). A setting whose value comes
+/// from another file (an include, postgresql.auto.conf) is not edited here: it is reported (Planner.ServerConfig.cs).
+/// </summary>
+internal static class ServerSettings
+{
+    private static readonly Dictionary<string, SettingSource> None = [];
+
+    /// <param name="seen">postgresql.conf as the steps before this one leave it (rotation phase 1 may have commented a line out).</param>
+    /// <param name="sources">Where each setting the server reads is set; null: judge postgresql.conf's own lines only.</param>
+    /// <param name="crl">The CA gives a CRL: ssl_crl_file names root.crl; else an active ssl_crl_file is commented out.</param>
+    public static bool Plan(ServerSpec server, ObservedConfig seen, IReadOnlyDictionary<string, SettingSource>? sources, bool crl, List<PlanStep> steps)
+    {
+        sources ??= None;
+        var changes = new List<SettingChange>();
+        foreach (var (name, value, file) in Planner.WantedServerSettings)
+        {
+            var have = seen.Settings.GetValueOrDefault(name);
+            if (!crl && name == "ssl_crl_file")
+            {
+                if (have is not null) changes.Add(new SettingChange(name, have, "") { CommentOut = true });
+                continue;
+            }
+            // A value from another file: right, nothing to do; wrong, reported (editing postgresql.conf would change nothing).
+            if (sources.TryGetValue(name, out var source) && source.File != seen.File.Path) continue;
+            if (!Planner.SameSetting(server, have, value, file)) changes.Add(new SettingChange(name, have, value));
+        }
+        if (changes.Count == 0) return false;
+
+        var reason = seen.File.Exists
+            ? string.Join("; ", changes.Select(c => c.CommentOut
+                ? $"ssl_crl_file is '{c.Before}', but the trusted CA gives no CRL (crl: none): commented out, as EDB's procedure says"
+                : c.Describe()))
+            : "postgresql.conf is missing; it is created with the SSL settings";
+        Planner.AddBackup(Addresses.ServerSettings, server.Host, server.BackupDir, [seen.File], reason, steps);
+        steps.Add(new PlanStep(Addresses.ServerSettings, server.Host, StepAction.EditSettings, reason, [seen.File.Path],
+            Settings: changes, Format: ConfigFormat.PostgresqlConf));
+        return true;
+    }
+}

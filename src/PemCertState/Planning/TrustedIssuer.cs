@@ -1,0 +1,379 @@
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.X509;
+using PemCertState.Crypto;
+using PemCertState.Database;
+using PemCertState.Inventory;
+using PemCertState.Observation;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// ca.source: trusted. An external CA signs: pemstate generates a key, stores it as a pending key beside the live one and
+/// writes its request; the CA's operator signs it; the signed certificate, matched by public key and checked, is installed.
+/// Two phases, never mixed: while any certificate the inventory needs is not yet signed, the plan is only keys and requests
+/// (apply then exits 3, no live file touched); once every one is signed, <see cref="Planner"/> installs them all in EDB's
+/// order (root.crt = the trusted CA, root.crl or ssl_crl_file commented out, server pair, PEM's renewal job off, every
+/// agent, the server restart last). A move from one trusted CA to another is <see cref="TrustedRotation"/>.
+/// </summary>
+internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState observed, DateTimeOffset now) : IIssuer
+{
+    /// <summary>One certificate the inventory needs from the trusted CA.</summary>
+    /// <param name="Names">The subjectAltName it must hold (the web certificate); null: not checked.</param>
+    private sealed record Need(
+        string Address, string Host, string Subject, LeafUsage Usage, CertificatePolicy Policy,
+        string PendingKey, string Request, string? Owner, IReadOnlyList<string>? Names = null);
+
+    private enum State { Ok, NewKey, Waiting, Ready }
+
+    /// <param name="Signed">Ready: the file to install. Ok in common mode: Source is the agent holding the valid pair.</param>
+    /// <param name="CommonSha256">Common mode, Ok: the fingerprint of the common certificate every agent must hold.</param>
+    private sealed record Verdict(Need Need, State State, string Reason, SignedFile? Signed = null, string? Source = null, CertificateSummary? Before = null, string? CommonSha256 = null);
+
+    private readonly TrustedCaSpec _trusted = desired.Ca.Trusted!;
+    private readonly ObservedTrusted _seen = observed.Trusted ?? new ObservedTrusted(new Dictionary<string, ObservedKey>(), new Dictionary<string, string?>(), [], null);
+    private readonly List<Verdict> _verdicts = [];
+    private TrustedRotation? _rotation;
+    private List<Planner.Abandoned> _abandoned = [];
+
+    public bool Rotating => _rotation is not null;
+
+    public IReadOnlyList<Planner.Abandoned> Abandoned => _abandoned;
+
+    /// <summary>
+    /// Every certificate judged: the live pair, else its pending key and a signed certificate for it. While any is not
+    /// signed, the plan only generates keys and writes requests; nothing is installed until all are signed.
+    /// </summary>
+    public bool Obtain(IReadOnlySet<string> pending, List<PlanStep> steps, List<string> warnings)
+    {
+        var agents = desired.Agents;
+        var crls = observed.Server.Crl.All;
+        _verdicts.Add(Judge(ServerNeed(desired), observed.Server.Key, observed.Server.Certificate, crls, warnings));
+        if (agents.User == AgentUserMode.Common)
+        {
+            if (agents.List.Count > 0) _verdicts.Add(JudgeCommon(warnings));
+        }
+        else
+        {
+            foreach (var agent in agents.List)
+            {
+                var held = observed.Agents[agent.Id];
+                _verdicts.Add(Judge(AgentNeed(desired, agent), held.Key, held.Certificate, crls, warnings));
+            }
+        }
+        if (WebNeed(desired) is { } webNeed)
+            _verdicts.Add(Judge(webNeed, observed.Web!.Key, observed.Web.Certificate, crls, warnings));
+        WarnAboutStrangers(warnings);
+        CheckTrustedCa(_trusted, desired.Ca.Policy, now, warnings);
+
+        var waiting = _verdicts.Where(v => v.State is State.NewKey or State.Waiting).ToList();
+        if (waiting.Count > 0)
+        {
+            var ready = _verdicts.Count(v => v.State == State.Ready);
+            foreach (var v in waiting) PlanRequest(v, ready, _verdicts.Count - _verdicts.Count(x => x.State == State.Ok), steps);
+            return false;
+        }
+        // From one trusted CA to another: both trusted while the certificates move (issue 6), not EDB's switch.
+        _rotation = TrustedRotation.From(observed, _trusted, now);
+        return true;
+    }
+
+    public bool PlanTrust(List<PlanStep> steps)
+    {
+        var server = desired.Server;
+        if (_rotation is not null) return _rotation.PlanOverlap(server, observed.Server, _trusted, now, steps);
+        var changed = PlanRootBundle(server, observed.Server.Root, steps);
+        PlanPemCaRemoval(server, observed.Server, steps);
+        changed |= PlanRootCrl(server, observed.Server.Crl, steps);
+        return changed;
+    }
+
+    public bool PlanServerPair(List<PlanStep> steps)
+    {
+        var server = desired.Server;
+        var seen = observed.Server;
+        if (_verdicts[0].State == State.Ok)
+        {
+            Planner.PlanModeAndOwner(Addresses.ServerCertificate, server.Owner, [seen.Key.File, seen.Certificate.File], steps);
+            return false;
+        }
+        Planner.AddBackup(Addresses.ServerCertificate, server.Host, server.BackupDir, [seen.Key.File, seen.Certificate.File], _verdicts[0].Reason, steps);
+        steps.Add(InstallSigned(_verdicts[0], server.Host, seen.Key.File.Path, seen.Certificate.File.Path, seen.Certificate.Summary, server.Owner));
+        return true;
+    }
+
+    /// <summary>The SSL settings (during a rotation, phase 3 sets them), then PEM's renewal job off.</summary>
+    public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings)
+    {
+        var server = desired.Server;
+        var changed = _rotation is null && ServerSettings.Plan(server, observed.Server.Settings, null, _trusted.CrlPath is not null, steps);
+        if (_seen.RenewalJobEnabled == true)
+            steps.Add(new PlanStep($"job[{PemDatabase.RenewalJob}]", server.Host, StepAction.DisableJob,
+                "with a trusted CA, PEM's own renewal job would replace the trusted certificates with self-signed ones", [],
+                Source: PemDatabase.RenewalJob));
+        return changed;
+    }
+
+    /// <summary>A change of agents.user left the other mode's pairs: named for the CA to revoke, removed after each agent's restart.</summary>
+    public void BeforeAgents(List<PlanStep> steps, List<string> warnings)
+    {
+        _abandoned = Planner.FindAbandonedPairs(desired, observed, warnings);
+        Planner.WarnAboutTrustedAbandoned(desired.Agents, _abandoned, _trusted, now, warnings);
+    }
+
+    public bool PlanAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps)
+    {
+        var agents = desired.Agents;
+        var address = Addresses.AgentCertificate(agent.Id);
+        var verdict = agents.User == AgentUserMode.Common ? _verdicts[1] : _verdicts.Single(v => v.Need.Address == address);
+        if (verdict.State == State.Ready)
+        {
+            Planner.AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), [seen.Key.File, seen.Certificate.File], verdict.Reason, steps);
+            steps.Add(InstallSigned(verdict, agent.Host, PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), seen.Certificate.Summary, agent.Owner)
+                with { Address = address });
+            return true;
+        }
+        // Common mode: another agent holds the valid common pair; this one must hold the same.
+        var differs = verdict.Source is { } source && source != address
+            && (seen.Certificate.Summary?.Sha256 != verdict.CommonSha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256);
+        return Planner.PlanCommonCopy(agents, agent, seen, verdict.Source ?? address, differs ? $"holds a different pair than the common one in {verdict.Source}" : null, steps);
+    }
+
+    public void AfterAgents(List<PlanStep> steps, List<string> warnings)
+    {
+    }
+
+    public void PlanFinalTrust(List<PlanStep> steps) => _rotation!.PlanFinal(desired.Server, observed.Server, _trusted, steps);
+
+    public void PlanCleanup(List<PlanStep> steps)
+    {
+        foreach (var v in _verdicts.Where(v => v.State == State.Ok))
+            Planner.RemovePending(v.Need.Address, v.Need.Host, _seen.PendingKeys.GetValueOrDefault(v.Need.Address),
+                _seen.RequestKeys.ContainsKey(v.Need.Address) ? v.Need.Request : null,
+                "the certificate in place is good; the pending key and its request are left over (an apply stopped after installing, or the request is no longer needed)",
+                steps);
+    }
+
+    public string LoadReason(string verb) =>
+        $"PostgreSQL loads the new SSL files on {verb}; last, after every agent holds a certificate from the trusted CA";
+
+    public void PlanRecords(List<PlanStep> steps)
+    {
+    }
+
+    private static Need ServerNeed(DesiredState desired) => new(
+        Addresses.ServerCertificate, desired.Server.Host, desired.Server.Subject, LeafUsage.Server, desired.Server.Policy,
+        PendingFiles.ServerKey(desired.Server), PendingFiles.ServerRequest(desired.Ca.Trusted!), desired.Server.Owner);
+
+    private static Need AgentNeed(DesiredState desired, AgentSpec agent) => new(
+        Addresses.AgentCertificate(agent.Id), agent.Host, PemFiles.AgentSubject(desired.Agents, agent), LeafUsage.Client, agent.Policy,
+        PendingFiles.AgentKey(desired.Agents, agent), PendingFiles.AgentRequest(desired.Ca.Trusted!, desired.Agents, agent), agent.Owner);
+
+    /// <summary>The live pair when it is good; else the pending key and a signed certificate for it, or what is still missing.</summary>
+    private Verdict Judge(Need need, ObservedKey key, ObservedCertificate cert, IReadOnlyList<X509Crl> crls, List<string> warnings)
+    {
+        var live = LiveProblems(need, key, cert, crls);
+        if (live.Count == 0) return new Verdict(need, State.Ok, "");
+        return JudgePending(need, string.Join("; ", live), cert.Summary, warnings);
+    }
+
+    private Verdict JudgeCommon(List<string> warnings)
+    {
+        var agents = desired.Agents;
+        var first = agents.List[0];
+        var need = AgentNeed(desired, first) with { Address = Addresses.CommonAgentCertificate };
+        if (_seen.PendingKeys.TryGetValue(need.Address, out var pendingKey)) need = need with { PendingKey = pendingKey.File.Path, Host = pendingKey.File.Host };
+        foreach (var agent in agents.List)
+        {
+            var held = observed.Agents[agent.Id];
+            if (LiveProblems(need, held.Key, held.Certificate, observed.Server.Crl.All).Count == 0)
+                return new Verdict(need, State.Ok, "", Source: Addresses.AgentCertificate(agent.Id), CommonSha256: held.Certificate.Summary!.Sha256);
+        }
+        var firstHeld = observed.Agents[first.Id];
+        var reason = "no agent holds a valid common pair: " + string.Join("; ", LiveProblems(need, firstHeld.Key, firstHeld.Certificate, observed.Server.Crl.All));
+        return JudgePending(need, reason, firstHeld.Certificate.Summary, warnings);
+    }
+
+    private Verdict JudgePending(Need need, string live, CertificateSummary? before, List<string> warnings)
+    {
+        var pendingName = Path.GetFileName(need.PendingKey);
+        if (!_seen.PendingKeys.TryGetValue(need.Address, out var pending) || !pending.Readable)
+        {
+            var why = pending is null ? live : $"{live}; {pendingName} is not a readable key";
+            return new Verdict(need, State.NewKey, why, Before: before);
+        }
+        if (pending.Kind is { } kind && kind != need.Policy.Key)
+            return new Verdict(need, State.NewKey, $"{live}; {pendingName} is {kind}, want {need.Policy.Key}", Before: before);
+
+        var refused = new List<string>();
+        foreach (var file in _seen.Signed.Where(f => f.Summary?.PublicKeySha256 == pending.PublicKeySha256))
+        {
+            var problems = SignedProblems(need, file.Leaf!, _trusted, now);
+            if (problems.Count == 0) return new Verdict(need, State.Ready, $"{live}; {Signed(_trusted, file)} is signed for {pendingName}", file, Before: before);
+            var refusal = $"{Signed(_trusted, file)} is for {pendingName} but {string.Join("; ", problems)}";
+            refused.Add(refusal);
+            warnings.Add($"{refusal}: it is not installed. Ask the CA to sign {Request(_trusted, need)} again.");
+        }
+        var waiting = refused.Count > 0
+            ? $"waiting for the CA: {string.Join("; ", refused)}"
+            : $"waiting for the CA to sign {Request(_trusted, need)} (no certificate in {Folder(_trusted.SignedDir)} is for {pendingName})";
+        return new Verdict(need, State.Waiting, $"{live}; {waiting}", Before: before);
+    }
+
+    /// <summary>What keeps a live pair from being the one the inventory wants: pairing, subject, window, chain to the trusted CA, usage.</summary>
+    private List<string> LiveProblems(Need need, ObservedKey key, ObservedCertificate cert, IReadOnlyList<X509Crl> crls)
+    {
+        var problems = new List<string>();
+        Planner.CollectPairProblems(key, cert, need.Policy, need.Subject, now, problems);
+        if (problems.Count > 0) return problems;
+        var leaf = cert.Certificate!;
+        if (ChainCheck.Problem(leaf, _trusted.Bundle, now) is { } chain)
+            problems.Add($"{Planner.Name(cert.File)} does not chain to the trusted CA ({chain}; issuer {DistinguishedNames.Format(leaf.IssuerDN)})");
+        else if (_trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
+            problems.Add($"issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer}");
+        else if (new PairAssessment(key, cert).RevokedOn(crls, _trusted.Bundle) is { } revoked)
+            problems.Add($"the CA revoked it on {Planner.Day(revoked)} (serial {leaf.SerialNumber.ToString(16)} is in root.crl): the server refuses it");
+        else if (UsageProblem(leaf, need.Usage) is { } usage)
+            problems.Add(usage);
+        else if (NamesProblem(leaf, need) is { } names)
+            problems.Add(names);
+        return problems;
+    }
+
+    /// <summary>Why a certificate the CA sent back for a pending key cannot be installed; empty when it can.</summary>
+    private static List<string> SignedProblems(Need need, X509Certificate leaf, TrustedCaSpec trusted, DateTimeOffset now)
+    {
+        var problems = new List<string>();
+        var subject = DistinguishedNames.Format(leaf.SubjectDN);
+        if (subject != need.Subject) problems.Add($"its subject is {subject}, want {need.Subject}");
+        if (ChainCheck.Problem(leaf, trusted.Bundle, now) is { } chain)
+            problems.Add($"it does not chain to ca.certificate ({chain}; issuer {DistinguishedNames.Format(leaf.IssuerDN)})");
+        else if (trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
+            problems.Add($"its issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer} (ca.subject)");
+        if (UsageProblem(leaf, need.Usage) is { } usage) problems.Add($"its {usage}");
+        if (NamesProblem(leaf, need) is { } names) problems.Add(names);
+        var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        var notBefore = new DateTimeOffset(leaf.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        if (notBefore > now) problems.Add($"it is not valid before {Planner.Day(notBefore)}");
+        if (notAfter <= now) problems.Add($"it expired on {Planner.Day(notAfter)}");
+        else if (notAfter - now <= need.Policy.RenewBefore) problems.Add(Planner.Window("it", notAfter, need.Policy.RenewBefore, now));
+        return problems;
+    }
+
+    /// <summary>CA:TRUE, keyUsage without digitalSignature, or an extendedKeyUsage without the purpose PostgreSQL needs.</summary>
+    private static string? UsageProblem(X509Certificate leaf, LeafUsage usage)
+    {
+        if (leaf.GetBasicConstraints() >= 0) return "certificate is a CA certificate (CA:TRUE), not a leaf";
+        if (leaf.GetKeyUsage() is { } keyUsage && keyUsage.Length > 0 && !keyUsage[0]) return "key usage lacks digitalSignature";
+        var purposes = leaf.GetExtendedKeyUsage();
+        if (purposes is { Count: > 0 } && !purposes.Any(p => p.Equals(KeyPurposeID.AnyExtendedKeyUsage)))
+        {
+            var want = usage == LeafUsage.Server ? KeyPurposeID.id_kp_serverAuth : KeyPurposeID.id_kp_clientAuth;
+            if (!purposes.Any(p => p.Equals(want)))
+                return $"extended key usage lacks {(usage == LeafUsage.Server ? "serverAuth" : "clientAuth")}";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Files in signed_dir that are for no pending key and are not installed already: named, never installed. A certificate
+    /// the same CA signed for a subject that now holds a newer certificate from it (what a renewal leaves) is not worth a warning.
+    /// </summary>
+    private void WarnAboutStrangers(List<string> warnings)
+    {
+        var pendingKeys = _seen.PendingKeys.Values.Select(k => k.PublicKeySha256).Where(k => k is not null).ToHashSet(StringComparer.Ordinal);
+        var held = observed.Agents.Values.Select(a => a.Certificate).Prepend(observed.Server.Certificate)
+            .Concat(observed.Web is { } web ? [web.Certificate] : []).Where(c => c.Summary is not null).ToList();
+        var installed = held.Select(c => c.Summary!.Sha256).ToHashSet(StringComparer.Ordinal);
+        // Signatures are checked only for a file that would otherwise warn: a fleet's plan stays one check per agent.
+        bool Superseded(SignedFile file, CertificateSummary summary) =>
+            held.Any(c => c.Summary!.Subject == summary.Subject && c.Summary.NotBefore >= summary.NotBefore && ChainCheck.Problem(c.Certificate!, _trusted.Bundle, now) is null)
+            && ChainCheck.Problem(file.Leaf!, _trusted.Bundle, now) is null;
+        foreach (var file in _seen.Signed)
+        {
+            if (file.Summary is not { } summary)
+                warnings.Add($"{Signed(_trusted, file)} holds no certificate (PEM or DER); it is ignored");
+            else if (!pendingKeys.Contains(summary.PublicKeySha256) && !installed.Contains(summary.Sha256) && !Superseded(file, summary))
+                warnings.Add($"{Signed(_trusted, file)} ({summary.Subject}, issuer {summary.Issuer}) is for no pending key: signed for another key, or an old request. It is not installed; remove it.");
+        }
+    }
+
+    /// <summary>The trusted CA itself nearing expiry is not something pemstate can fix: say so early.</summary>
+    private static void CheckTrustedCa(TrustedCaSpec trusted, CertificatePolicy policy, DateTimeOffset now, List<string> warnings)
+    {
+        foreach (var ca in trusted.Bundle)
+        {
+            var notAfter = new DateTimeOffset(ca.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+            if (notAfter <= now) warnings.Add($"{DistinguishedNames.Format(ca.SubjectDN)} in ca.certificate expired on {Planner.Day(notAfter)}: get the CA's current certificate");
+            else if (notAfter - now <= policy.RenewBefore) warnings.Add($"{DistinguishedNames.Format(ca.SubjectDN)} in ca.certificate: " + Planner.Window("it", notAfter, policy.RenewBefore, now));
+        }
+        foreach (var crl in trusted.Crls)
+            if (crl.NextUpdate is { } next && new DateTimeOffset(next, TimeSpan.Zero) <= now)
+                warnings.Add($"ca.crl: the CRL of {DistinguishedNames.Format(crl.IssuerDN)} was due for renewal on {Planner.Day(new DateTimeOffset(next, TimeSpan.Zero))}; get a fresh CRL from the CA");
+    }
+
+    private void PlanRequest(Verdict v, int ready, int needed, List<PlanStep> steps)
+    {
+        var need = v.Need;
+        var reason = $"{v.Reason} ({ready} of {needed} signed; nothing is installed until all are)";
+        if (v.State == State.NewKey)
+            steps.Add(new PlanStep(need.Address, need.Host, StepAction.GenerateKey, reason, [], Key: need.Policy.Key));
+        steps.Add(new PlanStep(need.Address, need.Host, StepAction.RequestSignature, reason, [need.PendingKey, need.Request],
+            Before: v.Before, Issue: new IssueRequest(need.Subject, _trusted.Issuer ?? "the trusted CA", need.Usage, need.Policy.Validity) { SubjectAltNames = need.Names ?? [] },
+            Owner: need.Owner, Mode: FileModes.Private));
+    }
+
+    private bool PlanRootBundle(ServerSpec server, ObservedBundle root, List<PlanStep> steps)
+    {
+        string? reason = null;
+        if (!root.File.Exists || !root.Certificates.SequenceEqual(_trusted.Bundle))
+        {
+            var held = root.Certificates.Count == 0 ? (root.File.Exists ? "no readable certificate" : "nothing (missing)")
+                : string.Join(", ", root.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+            reason = $"root.crt holds {held}, want the trusted CA: {string.Join(", ", _trusted.Bundle.Select(c => DistinguishedNames.Format(c.SubjectDN)))}";
+        }
+        return RootTrust.PlanBundle(server, root, reason, _trusted.CertificatePath, steps);
+    }
+
+    /// <summary>PEM's own CA has no place beside a trusted one: EDB's procedure moves ca_* into certs/; so does this.</summary>
+    private static void PlanPemCaRemoval(ServerSpec server, ObservedServer seen, List<PlanStep> steps)
+    {
+        var files = new[] { seen.CaKey.File, seen.CaCertificate.File }.Where(f => f.Exists).ToList();
+        if (files.Count == 0) return;
+        const string reason = "ca.source is trusted: PEM's own CA is moved into the backup set (EDB: mv ca_* certs/), so nothing signs with it again";
+        Planner.AddBackup(Addresses.Ca, server.Host, server.BackupDir, files, reason, steps);
+        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Remove, reason, [.. files.Select(f => f.Path)]));
+    }
+
+    /// <summary>root.crl is ca.crl; with crl: none a root.crl left behind goes into the backup set.</summary>
+    private bool PlanRootCrl(ServerSpec server, ObservedCrl crl, List<PlanStep> steps)
+    {
+        if (_trusted.CrlPem is not { } want)
+        {
+            if (!crl.File.Exists) return false;
+            var issuer = crl.Crl is null ? "unreadable" : $"issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}";
+            var why = $"ca.crl is none: root.crl ({issuer}) is moved into the backup set; left in place and named by ssl_crl_file it would fail every agent login with 'unknown ca'";
+            return RootTrust.PlanCrl(server, crl, why, null, steps);
+        }
+        string? reason = null;
+        if (!crl.File.Exists || crl.File.Sha256 != Fingerprints.Sha256Hex(System.Text.Encoding.ASCII.GetBytes(want)))
+        {
+            var ours = crl.Crl is not null && _trusted.Crls.Any(c => c.IssuerDN.Equivalent(crl.Crl.IssuerDN));
+            reason = !crl.File.Exists ? "root.crl is missing"
+                : crl.Crl is null ? "root.crl is not a readable CRL"
+                : ours ? $"root.crl is not the CRL in {Path.GetFileName(_trusted.CrlPath)} (the CA published a new one, or it was edited)"
+                : $"root.crl is issued by {DistinguishedNames.Format(crl.Crl.IssuerDN)}, not by the trusted CA (a leftover CRL makes every agent login fail with 'unknown ca')";
+        }
+        return RootTrust.PlanCrl(server, crl, reason, _trusted.CrlPath, steps);
+    }
+
+    private static PlanStep InstallSigned(Verdict verdict, string host, string keyPath, string certPath, CertificateSummary? before, string? owner) =>
+        new(verdict.Need.Address, host, StepAction.InstallSigned, verdict.Reason, [keyPath, certPath],
+            Before: before, Source: verdict.Signed!.Path, Owner: owner, Mode: FileModes.Private,
+            Sha256: Fingerprints.Sha256Hex(verdict.Signed.Leaf!.GetEncoded()));
+
+    private static string Signed(TrustedCaSpec trusted, SignedFile file) => $"{Folder(trusted.SignedDir)}/{file.Name}";
+
+    private static string Request(TrustedCaSpec trusted, Need need) => $"{Folder(trusted.RequestsDir)}/{Path.GetFileName(need.Request)}";
+
+    private static string Folder(string path) => Path.GetFileName(path.TrimEnd('/'));
+}
