@@ -60,7 +60,7 @@ public sealed class PairAssessmentTests
     public void A_missing_key_and_an_unreadable_certificate_are_told_apart_and_never_called_a_mismatch()
     {
         // Given no key file, and a certificate file that holds no certificate
-        var key = new ObservedKey(File("agent1.key", exists: false), null, null, null);
+        var key = new ObservedKey(File("agent1.key", exists: false), null, null);
         var certificate = new ObservedCertificate(File("agent1.crt", exists: true), null, null);
 
         // When the pair is assessed
@@ -97,7 +97,7 @@ public sealed class PairAssessmentTests
         CertificateAuthority.CreateSelfSigned("/C=IN/O=PEM/CN=pem-ca", KeyGenerator.Generate(KeySpec.EcdsaP256), Now.AddDays(-1), TimeSpan.FromDays(365));
 
     private static ObservedKey Key(AsymmetricCipherKeyPair pair) =>
-        new(File("agent1.key", exists: true), pair, Fingerprints.PublicKey(pair.Public), KeySpec.EcdsaP256);
+        new(File("agent1.key", exists: true), Fingerprints.PublicKey(pair.Public), KeySpec.EcdsaP256) { Public = pair.Public };
 
     private static ObservedCertificate Certificate(X509Certificate certificate) =>
         new(File("agent1.crt", exists: true), certificate, CertificateSummary.From(certificate));
