@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -12,9 +11,12 @@ namespace PemCertState.Inventory;
 /// </summary>
 internal static class InventorySchema
 {
-    private static readonly Lazy<(JsonSchema Schema, JsonNode Document)> _schema = new(Build);
+    private static readonly Lazy<(JsonSchema Schema, JsonNode Document)> _schema = new(BuildSchema);
 
-    private static (JsonSchema, JsonNode) Build()
+    /// <summary>Builds the schema now, if no thread has (<see cref="SchemaEvaluation.Prepare"/> calls it on another core).</summary>
+    internal static void Build() => _ = _schema.Value;
+
+    private static (JsonSchema, JsonNode) BuildSchema()
     {
         using var stream = typeof(InventorySchema).Assembly.GetManifestResourceStream("pemstate.schema.json")
             ?? throw new InvalidOperationException("pemstate.schema.json is not embedded in the assembly");
@@ -25,24 +27,7 @@ internal static class InventorySchema
     }
 
     public static IEnumerable<(int Line, int Column, string Message)> Validate(JsonNode? instance, SourceMap map)
-        => Explain(Evaluate(ToElement(instance)), instance, map);
-
-    /// <summary>
-    /// The tree as an immutable <see cref="JsonElement"/>: the bytes and limits of JsonSerializer.SerializeToElement with
-    /// the default options (no indentation, the default encoder, depth 64), written and parsed directly. The serializer
-    /// built its reflection metadata first, about 30 ms of every start.
-    /// </summary>
-    public static JsonElement ToElement(JsonNode? instance)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = InventoryBounds.MaximumDepth }))
-        {
-            if (instance is null) writer.WriteNullValue();
-            else instance.WriteTo(writer);
-        }
-        using var document = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = InventoryBounds.MaximumDepth });
-        return document.RootElement.Clone();
-    }
+        => Explain(Evaluate(SchemaEvaluation.ToElement(instance)), instance, map);
 
     /// <summary>
     /// The evaluation alone, on an immutable <see cref="JsonElement"/>: safe to run on another thread while
