@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Reflection;
 using PemCertState.Planning;
 
 namespace PemCertState.Cli;
@@ -176,6 +177,13 @@ internal static class CommandLine
             Console.Error.Write($"pemstate: {clockError}\n");
             return ExitCodes.Error;
         }
+        // `pemstate --version` alone prints what System.CommandLine's --version prints, without building the verbs: a
+        // pipeline's first check of the tool costs a process start, not the command tree (about 30 ms of 75).
+        if (args is ["--version"])
+        {
+            Console.Out.Write($"{Version}\n");
+            return ExitCodes.Done;
+        }
         using var interrupts = Interrupts.Register();
         var parsed = Build(new Edge(clock, interrupts, VerbContext.FailpointFromEnvironment()) { StderrIsTerminal = Terminal.ProgressOnStderr }).Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not HelpWithExamples)
@@ -203,6 +211,11 @@ internal static class CommandLine
             LogOutput.Observation?.Dispose();
         }
     }
+
+    /// <summary>What System.CommandLine's --version prints: the program's informational version, else its assembly version.</summary>
+    private static string Version =>
+        typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(CommandLine).Assembly.GetName().Version?.ToString() ?? "";
 
     /// <summary>The parse errors as sentences: unknown options get the closest known one of that verb.</summary>
     public static IEnumerable<string> Mistakes(ParseResult parsed)

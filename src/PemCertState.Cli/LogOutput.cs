@@ -20,9 +20,12 @@ internal static class LogOutput
     /// </summary>
     public static ILoggerFactory? Observation { get; set; }
 
+    /// <summary>The one level <see cref="Create"/> sets; no other filter is added.</summary>
+    public static LogLevel MinimumLevel(bool verbose) => verbose ? LogLevel.Information : LogLevel.Warning;
+
     public static ILoggerFactory Create(bool verbose, string format) => LoggerFactory.Create(builder =>
     {
-        builder.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
+        builder.SetMinimumLevel(MinimumLevel(verbose));
         if (format == Json)
         {
             builder.AddJsonConsole(o =>

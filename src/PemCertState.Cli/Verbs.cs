@@ -527,5 +527,7 @@ internal static partial class Verbs
             Connected = remote.Waits?.ConnectCounter(SshHosts(desired)),
         }, remote.Loggers);
 
-    private static ILoggerFactory Loggers(VerbContext context) => LogOutput.Create(context.Verbose, context.LogFormat);
+    /// <summary>The verb's loggers, built on their first event: a run without -v seldom has one (<see cref="DeferredLoggerFactory"/>).</summary>
+    private static ILoggerFactory Loggers(VerbContext context) =>
+        new DeferredLoggerFactory(() => LogOutput.Create(context.Verbose, context.LogFormat), LogOutput.MinimumLevel(context.Verbose));
 }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace PemCertState.Inventory;
 
 /// <summary>Reads pemstate.yaml, validates it against schemas/pemstate.schema.json and the rules, and resolves defaults.</summary>
@@ -11,6 +9,7 @@ internal static class InventoryLoader
     /// </summary>
     public static InventoryResult Load(string path)
     {
+        SchemaEvaluation.Prepare();
         var (yaml, error) = InventoryFile.Read(path);
         if (yaml is null)
         {
@@ -35,12 +34,11 @@ internal static class InventoryLoader
             // The schema and the rules are independent readers of the same document: the schema runs on an
             // immutable copy on another core while the rules resolve the defaults here. Every error of both is
             // reported, in file order, as before.
-            var element = JsonSerializer.SerializeToElement(parsed.Root);
-            var evaluation = Task.Run(() => InventorySchema.Evaluate(element));
+            var evaluation = new SchemaEvaluation(SchemaEvaluation.ToElement(parsed.Root));
             var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Directory.GetCurrentDirectory();
             var rules = new InventoryRules(parsed.Root, parsed.Map, folder);
             state = rules.Resolve(path);
-            found.AddRange(InventorySchema.Explain(evaluation.GetAwaiter().GetResult(), parsed.Root, parsed.Map));
+            found.AddRange(evaluation.Explain(parsed.Root, parsed.Map));
             found.AddRange(rules.Errors);
         }
 

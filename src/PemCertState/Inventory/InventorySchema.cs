@@ -11,9 +11,12 @@ namespace PemCertState.Inventory;
 /// </summary>
 internal static class InventorySchema
 {
-    private static readonly Lazy<(JsonSchema Schema, JsonNode Document)> _schema = new(Build);
+    private static readonly Lazy<(JsonSchema Schema, JsonNode Document)> _schema = new(BuildSchema);
 
-    private static (JsonSchema, JsonNode) Build()
+    /// <summary>Builds the schema now, if no thread has (<see cref="SchemaEvaluation.Prepare"/> calls it on another core).</summary>
+    internal static void Build() => _ = _schema.Value;
+
+    private static (JsonSchema, JsonNode) BuildSchema()
     {
         using var stream = typeof(InventorySchema).Assembly.GetManifestResourceStream("pemstate.schema.json")
             ?? throw new InvalidOperationException("pemstate.schema.json is not embedded in the assembly");
@@ -24,7 +27,7 @@ internal static class InventorySchema
     }
 
     public static IEnumerable<(int Line, int Column, string Message)> Validate(JsonNode? instance, SourceMap map)
-        => Explain(Evaluate(JsonSerializer.SerializeToElement(instance)), instance, map);
+        => Explain(Evaluate(SchemaEvaluation.ToElement(instance)), instance, map);
 
     /// <summary>
     /// The evaluation alone, on an immutable <see cref="JsonElement"/>: safe to run on another thread while

@@ -117,6 +117,27 @@ public sealed class HelpTests
     }
 
     [Fact]
+    public void Version_alone_prints_what_the_parser_prints_for_it()
+    {
+        // Given a response file that holds --version: the parser reads it, so the command tree answers
+        using var folder = new TempFolder();
+        File.WriteAllText(System.IO.Path.Combine(folder.Path, "version.rsp"), "--version\n");
+
+        // When --version is asked for alone (answered before the verbs are built) and through the parser
+        var alone = Pemstate.Run(folder.Path, "--version");
+        var parsed = Pemstate.Run(folder.Path, "@version.rsp");
+        var combined = Pemstate.Run(folder.Path, "--version", "plan");
+
+        // Then both say the same, the tool's version on one line; with anything beside it, the parser still refuses it
+        Assert.True(alone.ExitCode == 0, alone.Stderr);
+        Assert.True(parsed.ExitCode == 0, parsed.Stderr);
+        Assert.Equal(parsed.Stdout, alone.Stdout);
+        Assert.Matches(@"^\d+\.\d+\.\d+\S*\n$", alone.Stdout);
+        Assert.Equal(1, combined.ExitCode);
+        Assert.Equal("", combined.Stdout);
+    }
+
+    [Fact]
     public void A_PEMSTATE_NOW_that_does_not_parse_is_a_message_not_a_stack_trace()
     {
         // Given a lab
