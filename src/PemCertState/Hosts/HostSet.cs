@@ -11,6 +11,9 @@ public sealed class HostSet(DesiredState desired, SshOptions? ssh = null, ILogge
     private readonly SshOptions _ssh = loggers is null ? ssh ?? new SshOptions() : (ssh ?? new SshOptions()) with { Logger = loggers.CreateLogger<SshHost>() };
 
     private readonly Dictionary<string, IHost> _open = new(StringComparer.Ordinal);
+
+    /// <summary>Shared by this run's SSH hosts: <see cref="SshOptions.HandshakesAtOnce"/>.</summary>
+    private readonly SemaphoreSlim _handshakes = new(Math.Max(1, (ssh ?? new SshOptions()).HandshakesAtOnce));
     private readonly Lock _lock = new();
 
     public IHost this[string name]
@@ -37,7 +40,7 @@ public sealed class HostSet(DesiredState desired, SshOptions? ssh = null, ILogge
     private SshHost NewSshHost(HostSpec spec)
     {
         ReserveThreads();
-        return new SshHost(spec, _ssh);
+        return new SshHost(spec, _ssh, _handshakes);
     }
 
     /// <summary>

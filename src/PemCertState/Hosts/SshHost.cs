@@ -32,11 +32,14 @@ internal sealed class SshHost : IHost
     private readonly string _fileProgram;
 
     private Task<SshClient>? _exec;
+    private readonly SemaphoreSlim? _handshakes;
     private byte[]? _trustedKey;
     private string? _hostKeyProblem;
 
-    public SshHost(HostSpec spec, SshOptions options)
+    /// <param name="handshakes">Shared with the run's other SSH hosts, bounds the handshakes under way at once; null: none.</param>
+    public SshHost(HostSpec spec, SshOptions options, SemaphoreSlim? handshakes = null)
     {
+        _handshakes = handshakes;
         if (spec.Transport != HostTransport.Ssh || spec.Address is null || spec.User is null)
             throw new ArgumentException("an ssh host needs an address and a user", nameof(spec));
         _spec = spec;
@@ -561,6 +564,14 @@ internal sealed class SshHost : IHost
     private async Task<T> ConnectAsync<T>(Func<ConnectionInfo, T> create) where T : BaseClient
     {
         await Task.Yield();
+        if (_handshakes is null) return await HandshakeAsync(create).ConfigureAwait(false);
+        await _handshakes.WaitAsync().ConfigureAwait(false);
+        try { return await HandshakeAsync(create).ConfigureAwait(false); }
+        finally { _handshakes.Release(); }
+    }
+
+    private async Task<T> HandshakeAsync<T>(Func<ConnectionInfo, T> create) where T : BaseClient
+    {
         var info = ConnectionInfo();
         var client = create(info);
         client.HostKeyReceived += (_, e) => e.CanTrust = TrustHostKey(e.HostKey);

@@ -25,4 +25,11 @@ public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? Connec
     public Action<string>? CommandRun { get; init; }
 
     public TimeSpan EffectiveConnectTimeout => ConnectTimeout ?? DefaultConnectTimeout;
+
+    /// <summary>
+    /// SSH handshakes under way at once across a run's hosts, as OpenSSH's fan-out runs 10 at a time: a key exchange is
+    /// CPU work, and 200 begun at once on a 2-core controller each took longer than the connect timeout. A host's reads
+    /// start as soon as its own handshake is done; the connect timeout counts from its start, not from the queue.
+    /// </summary>
+    public int HandshakesAtOnce { get; init; } = 10;
 }
