@@ -73,8 +73,7 @@ internal sealed partial class Executor
         ct.ThrowIfCancellationRequested();
         if (stop.IsCancellationRequested || outcome.Blocked(install) || !await KeyReadyAsync(install, run, keys, stop, ct).ConfigureAwait(false))
         {
-            await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
-            await RunStepAsync(j, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
+            await EachAloneAsync().ConfigureAwait(false);
             return;
         }
         var host = hosts[install.Host];
@@ -86,8 +85,7 @@ internal sealed partial class Executor
         }
         catch (Exception e) when (IsHostFailure(e))
         {
-            await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
-            await RunStepAsync(j, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
+            await EachAloneAsync().ConfigureAwait(false);
             return;
         }
         foreach (var (n, step) in new[] { (i, install), (j, edit) })
@@ -128,6 +126,13 @@ internal sealed partial class Executor
         Installed(install, run);
         await CompletedAsync(i, install).ConfigureAwait(false);
         await CompletedAsync(j, edit).ConfigureAwait(false);
+
+        // Left, skipped, or failing as it would alone: each step through the one-step path.
+        async Task EachAloneAsync()
+        {
+            await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
+            await RunStepAsync(j, plan, run, keys, outcome, journal, afterStep, stop, ct).ConfigureAwait(false);
+        }
 
         async Task CompletedAsync(int n, PlanStep step)
         {
