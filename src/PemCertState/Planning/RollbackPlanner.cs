@@ -11,7 +11,8 @@ namespace PemCertState.Planning;
 /// need, the web server's (config test, reload) and the agents' before the server's, as in every apply. The server is
 /// reloaded where apply would reload it (<see cref="ServerLoad"/>): the restored files are SSL files and ssl settings, which
 /// PostgreSQL 10 and later re-read on reload; it is restarted only where apply would restart it, or when the restored
-/// postgresql.conf also changes another setting (edited by hand since the backup), which a reload may not apply. Pure.
+/// postgresql.conf also changes another setting (edited by hand since the backup), which a reload may not apply. What an
+/// interrupted run left in the managed folders and in its backup set is removed first, as in an apply (<see cref="LeftoverCleanup"/>). Pure.
 /// </summary>
 public static class RollbackPlanner
 {
@@ -78,11 +79,15 @@ public static class RollbackPlanner
                 [], Command: serverRestart));
         else if (restartServer && ServerLoad.Step(desired.Server, observed, verb => $"PostgreSQL loads the restored SSL files on {verb}; last, after every agent") is { } load)
             steps.Add(load);
-        return ServerLoad.JudgeReloadPrivilege(desired.Server, observed, new Plan(steps, continuation is null ? null : [continuation.Note])
+        var plan = ServerLoad.JudgeReloadPrivilege(desired.Server, observed, new Plan(steps, continuation is null ? null : [continuation.Note])
         {
             RollbackOf = sets.Count > 0 ? sets[0].Id : null,
             BackupId = continuation?.BackupId,
         });
+        // What an interrupted run (this rollback's own, killed in any lane) left is removed as an apply removes it; the set this
+        // rollback completes is not named as an incomplete one to remove.
+        var leftovers = observed with { IncompleteSets = [.. observed.IncompleteSets.Where(s => s.Id != continuation?.BackupId)] };
+        return LeftoverCleanup.Judge(desired, leftovers, plan);
     }
 
     /// <summary>

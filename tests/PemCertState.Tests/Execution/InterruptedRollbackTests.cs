@@ -68,6 +68,27 @@ public sealed class InterruptedRollbackTests
         Assert.Equal(before, lab.Fingerprint());
     }
 
+    [Fact]
+    public async Task What_the_killed_rollback_left_in_its_set_is_removed_by_the_rollback_that_finishes_it()
+    {
+        // Given a rollback killed while another lane had a manifest in its private folder, not yet renamed into the set
+        using var lab = await RenamedLabAsync();
+        Pemstate.RunAndKillAfterStep(lab.Root, 2, null, "rollback", "--auto-approve");
+        var set = Directory.EnumerateDirectories(lab.Root, RollbackId, SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var leftover = Path.Combine(set, $".pemstate-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(leftover, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(Path.Combine(leftover, "manifest.json"), "{}");
+
+        // When the rollback is run again
+        var rerun = Pemstate.Run(lab.Root, "rollback", "--auto-approve", "--break-lock");
+
+        // Then it finished the same rollback and removed the private folder, as an apply would
+        Assert.True(rerun.ExitCode == 0, $"exit {rerun.ExitCode}\n{rerun.Stdout}\n{rerun.Stderr}");
+        Assert.Contains($"Rolled back to {TargetId}.", rerun.Stdout, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(leftover), $"{leftover} is still there\n{rerun.Stdout}");
+        Assert.Equal([TargetId, RollbackId], Ids(lab));
+    }
+
     private static async Task<Lab> RenamedLabAsync()
     {
         var lab = Lab.Create(agents: 2);

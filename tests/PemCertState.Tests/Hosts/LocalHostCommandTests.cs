@@ -27,7 +27,7 @@ public sealed class LocalHostCommandTests
         Assert.True(result.TimedOut);
         Assert.False(result.Succeeded);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1) + LocalHost.OutputGrace + TimeSpan.FromSeconds(3));
-        Assert.Empty(stray.Running());
+        Assert.Empty(stray.StillRunningAfter(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]

@@ -33,6 +33,21 @@ internal sealed class StrayProcesses : IDisposable
         return found;
     }
 
+    /// <summary>
+    /// What still runs once <paramref name="limit"/> has passed, or nothing as soon as nothing does: SIGKILL is sent to a
+    /// group at once, but a sleep on a loaded machine is gone from /proc only once it was scheduled to die.
+    /// </summary>
+    public IReadOnlyList<int> StillRunningAfter(TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var running = Running();
+            if (running.Count == 0 || clock.Elapsed > limit) return running;
+            Thread.Sleep(50);
+        }
+    }
+
     /// <summary>Kills what the test left, by pid: a failing test must not leave a 1000 s sleep behind.</summary>
     public void Dispose()
     {
