@@ -10,4 +10,7 @@ internal sealed record RemoteOptions(bool AcceptNewHostKeys, IReadOnlyList<strin
 
     /// <summary>Progress of long waits (connects, observing, restarts) when stderr is a terminal; null otherwise.</summary>
     public WaitProgress? Waits { get; init; }
+
+    /// <summary>SSH handshakes under way at once (<see cref="PemCertState.Hosts.SshOptions.HandshakesAtOnce"/>): apply's --parallelism, 10 otherwise.</summary>
+    public int Connections { get; init; } = 10;
 }

@@ -58,6 +58,7 @@ internal static partial class Verbs
     public static async Task<int> ApplyAsync(string file, string? planFile, bool autoApprove, int parallelism, bool breakLock, VerbContext context, RemoteOptions remote, PlanOptions options, CancellationToken ct)
     {
         using var loggers = Loggers(context);
+        remote = remote with { Connections = parallelism }; // connections open as many at a time as agents are worked on
         var operation = new ApplyOperation(desired => Hosts(desired, remote), loggers, context.Clock);
         var request = new ApplyRequest(file)
         {
@@ -525,6 +526,7 @@ internal static partial class Verbs
         new(desired, new SshOptions(remote.AcceptNewHostKeys, Notice: notice => Console.Error.Write($"pemstate: {notice}\n"))
         {
             Connected = remote.Waits?.ConnectCounter(SshHosts(desired)),
+            HandshakesAtOnce = remote.Connections,
         }, remote.Loggers);
 
     /// <summary>The verb's loggers, built on their first event: a run without -v seldom has one (<see cref="DeferredLoggerFactory"/>).</summary>
