@@ -30,7 +30,7 @@ public sealed class CommandTimeoutTests
         Assert.Contains($"restart[server] (restart) on pem: `{stray.Sleep}` did not finish within 2 s; its process group was killed", result.Stderr, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"took {clock.Elapsed}");
         Assert.False(File.Exists(Path.Combine(lab.StateDir, ApplyLock.FileName)));
-        Assert.Empty(stray.Running());
+        Assert.Empty(stray.StillRunningAfter(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]
