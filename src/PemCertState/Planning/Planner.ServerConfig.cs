@@ -35,11 +35,13 @@ public static partial class Planner
     /// Each SSL setting whose value comes from a file other than postgresql.conf and is not what pemstate wants, with the
     /// words for it: one list for the plan's warnings and verify's findings.
     /// </summary>
-    public static IReadOnlyList<(SettingSource Source, string Message)> SetElsewhere(ServerSpec server, ObservedServer seen)
+    /// <param name="crl">The CA gives a CRL; without one (a trusted CA's crl: none) ssl_crl_file is not judged here.</param>
+    public static IReadOnlyList<(SettingSource Source, string Message)> SetElsewhere(ServerSpec server, ObservedServer seen, bool crl = true)
     {
         var result = new List<(SettingSource, string)>();
         foreach (var (name, value, file) in WantedServerSettings)
         {
+            if (!crl && name == "ssl_crl_file") continue;
             if (!seen.Sources.TryGetValue(name, out var source) || source.File == seen.Settings.File.Path) continue;
             if (SameSetting(server, source.Value, value, file)) continue;
             var want = file.Length == 0 ? "on" : $"'{value}'";
@@ -64,13 +66,14 @@ public static partial class Planner
     /// outside data_dir, or not reached from postgresql.conf), with a value that is not what pemstate wants. Nothing can be
     /// planned for it: pemstate neither reads nor edits that file.
     /// </summary>
-    public static IReadOnlyList<string> RunningFromUnreadFiles(ServerSpec server, ObservedState observed)
+    public static IReadOnlyList<string> RunningFromUnreadFiles(ServerSpec server, ObservedState observed, bool crl = true)
     {
         if (observed.Database is not { Reached: true } database) return [];
         var read = ReadConfigFiles(server, observed.Server);
         var result = new List<string>();
         foreach (var (name, value, file) in WantedServerSettings)
         {
+            if (!crl && name == "ssl_crl_file") continue;
             if (!database.Sources.TryGetValue(name, out var source) || read.Contains(source.File)) continue;
             var running = database.Effective.GetValueOrDefault(name);
             if (SameSetting(server, running, value, file)) continue;

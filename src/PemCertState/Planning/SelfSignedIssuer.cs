@@ -66,13 +66,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
 
     public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings)
     {
-        var server = desired.Server;
-        var seen = observed.Server;
-        warnings.AddRange(seen.ConfigNotes);
-        warnings.AddRange(SetElsewhere(server, seen).Select(e => e.Message));
-        var changed = ServerSettings.Plan(server, seen.Settings, seen.Sources, crl: true, steps);
-        warnings.AddRange(RunningFromUnreadFiles(server, observed));
-        return changed;
+        return ServerSettings.Plan(desired.Server, observed, crl: true, edit: true, steps, warnings);
     }
 
     public bool IssuesWeb(WebSpec web) => web.Issuer == WebIssuer.Managed;

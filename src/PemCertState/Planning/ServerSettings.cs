@@ -12,6 +12,21 @@ internal static class ServerSettings
 {
     private static readonly Dictionary<string, SettingSource> None = [];
 
+    /// <summary>
+    /// The settings step, with what the files say that no step can change: notes on postgresql.conf, a setting an include or
+    /// postgresql.auto.conf sets otherwise, one the running server takes from a file pemstate does not read. Both issuers plan
+    /// the server's settings here; a rotation in progress plans its own settings (<paramref name="edit"/> false), the notes stand.
+    /// </summary>
+    public static bool Plan(ServerSpec server, ObservedState observed, bool crl, bool edit, List<PlanStep> steps, List<string> warnings)
+    {
+        var seen = observed.Server;
+        warnings.AddRange(seen.ConfigNotes);
+        warnings.AddRange(Planner.SetElsewhere(server, seen, crl).Select(e => e.Message));
+        var changed = edit && Plan(server, seen.Settings, seen.Sources, crl, steps);
+        warnings.AddRange(Planner.RunningFromUnreadFiles(server, observed, crl));
+        return changed;
+    }
+
     /// <param name="seen">postgresql.conf as the steps before this one leave it (rotation phase 1 may have commented a line out).</param>
     /// <param name="sources">Where each setting the server reads is set; null: judge postgresql.conf's own lines only.</param>
     /// <param name="crl">The CA gives a CRL: ssl_crl_file names root.crl; else an active ssl_crl_file is commented out.</param>

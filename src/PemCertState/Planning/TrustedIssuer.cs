@@ -105,7 +105,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings)
     {
         var server = desired.Server;
-        var changed = _rotation is null && ServerSettings.Plan(server, observed.Server.Settings, null, _trusted.CrlPath is not null, steps);
+        var changed = ServerSettings.Plan(server, observed, _trusted.CrlPath is not null, edit: _rotation is null, steps, warnings);
         if (_seen.RenewalJobEnabled == true)
             steps.Add(new PlanStep($"job[{PemDatabase.RenewalJob}]", server.Host, StepAction.DisableJob,
                 "with a trusted CA, PEM's own renewal job would replace the trusted certificates with self-signed ones", [],

@@ -54,6 +54,30 @@ public sealed class ServerConfigSourceTests
     }
 
     [Fact]
+    public async Task With_a_trusted_CA_a_setting_an_include_overrides_is_reported_as_with_the_self_signed_one()
+    {
+        // Given a lab switched to a trusted CA and its requests signed, whose postgresql.conf includes a file that sets ssl_cert_file otherwise
+        var now = DateTimeOffset.UtcNow.AddMinutes(1); // the external CA signs from the wall clock, as in TrustedCaPlannerTests
+        using var lab = Lab.Create(agents: 1);
+        await lab.ApplyAsync(now);
+        ExternalCa.SwitchLab(lab);
+        await lab.ApplyAsync(now);
+        ExternalCa.Run(lab.Root, "sign");
+        var conf = Path.Combine(lab.DataDir, "postgresql.conf");
+        File.WriteAllText(Path.Combine(lab.DataDir, "ssl.conf"), "ssl_cert_file = 'other.crt'\n");
+        File.AppendAllText(conf, "include 'ssl.conf'\n");
+
+        // When it is planned and verified
+        var plan = await lab.PlanAsync(now);
+        var findings = OfflineVerifier.Verify(lab.Desired, await lab.ObserveAsync(), now);
+
+        // Then the override is reported with its file and line, by the plan and by verify, and postgresql.conf is not edited
+        Assert.Contains(plan.Warnings, w => w.StartsWith($"ssl_cert_file = 'other.crt' in {Path.Combine(lab.DataDir, "ssl.conf")} line 1, which postgresql.conf includes", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Address == Addresses.ServerSettings && f.Message.Contains("other.crt", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Steps, s => s.Address == Addresses.ServerSettings);
+    }
+
+    [Fact]
     public async Task A_hostile_include_list_is_bounded_and_shown_without_its_control_characters()
     {
         // Given a postgresql.conf that the postgres account filled with a NUL in an include, 300 includes of a link, and an
