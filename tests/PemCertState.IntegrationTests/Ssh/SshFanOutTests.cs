@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using PemCertState.IntegrationTests.Fixtures;
@@ -29,7 +28,9 @@ public sealed class SshFanOutTests(SshdFixture sshd) : IClassFixture<SshdFixture
         File.WriteAllText(lab.InventoryPath, yaml);
 
         // When apply runs with --parallelism N, and four seconds pass (the connect timeout is 10 s)
-        using var apply = Start(lab.Root, "apply", "-f", lab.InventoryPath, "--auto-approve", "--parallelism", parallelism);
+        using var apply = SshCli.Start(lab.Root, "apply", "-f", lab.InventoryPath, "--auto-approve", "--parallelism", parallelism);
+        _ = apply.StandardOutput.ReadToEndAsync();
+        _ = apply.StandardError.ReadToEndAsync();
         await Task.Delay(TimeSpan.FromSeconds(4));
         var accepted = silent.Accepted;
         apply.Kill(entireProcessTree: true);
@@ -37,26 +38,6 @@ public sealed class SshFanOutTests(SshdFixture sshd) : IClassFixture<SshdFixture
 
         // Then exactly N connections had been opened
         Assert.Equal(expected, accepted);
-    }
-
-    private static Process Start(string workingDirectory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pemstate.dll"));
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["CI"] = "true";
-        start.Environment.Remove("PEMSTATE_FILE");
-        var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        return process;
     }
 
     /// <summary>Loopback listeners that accept every connection, count it, and never send a byte.</summary>

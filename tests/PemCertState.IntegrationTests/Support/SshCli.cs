@@ -7,6 +7,16 @@ internal static class SshCli
 {
     public static (int ExitCode, string Stdout, string Stderr) Run(string workingDirectory, params string[] arguments)
     {
+        using var process = Start(workingDirectory, arguments);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000)) { process.Kill(true); throw new TimeoutException("pemstate did not finish in 120 s"); }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Started, its stdin closed; the caller reads its output and waits for it (or kills it).</summary>
+    public static Process Start(string workingDirectory, params string[] arguments)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -19,11 +29,8 @@ internal static class SshCli
         start.Environment["CI"] = "true";
         start.Environment.Remove("PEMSTATE_FILE");
         start.Environment.Remove("PEMSTATE_NOW");
-        using var process = Process.Start(start)!;
+        var process = Process.Start(start)!;
         process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000)) { process.Kill(true); throw new TimeoutException("pemstate did not finish in 120 s"); }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        return process;
     }
 }
