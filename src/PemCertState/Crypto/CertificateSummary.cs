@@ -38,7 +38,7 @@ public sealed record CertificateSummary(
         return new CertificateSummary(
             DistinguishedNames.Format(certificate.SubjectDN),
             DistinguishedNames.Format(certificate.IssuerDN),
-            certificate.SerialNumber.ToString(16).ToUpperInvariant(),
+            Serials.Text(certificate.SerialNumber),
             Utc(certificate.NotBefore),
             Utc(certificate.NotAfter),
             string.Join(':', SHA256.HashData(certificate.GetEncoded()).Select(b => b.ToString("X2", CultureInfo.InvariantCulture))),

@@ -86,7 +86,7 @@ internal sealed partial class IssuanceRecord(IHost host, string stateDir)
             if (record.NotAfter <= newest) continue;
             if (PemCodec.DecodeCertificates(Encoding.UTF8.GetBytes(record.Certificate)) is not [var certificate]) continue;
             var summary = CertificateSummary.From(certificate);
-            if (summary.Serial != record.Serial || summary.Subject != record.Subject) continue;
+            if (summary.Serial != Serials.Normal(record.Serial) || summary.Subject != record.Subject) continue; // an older record's serial may lack openssl's leading zero
             records.Add(new IssuedCertificate(record.Time, record.Address, certificate));
         }
         return records;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Org.BouncyCastle.Math;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 
@@ -66,7 +65,7 @@ public static partial class Planner
 
             var label = $"{where}: entry agent {entry.Id} on {entry.Host} (serial {entry.Serial})";
             var serials = new List<string>();
-            if (!ca.Replaced && entry.Issuer == ca.Subject) serials.Add(entry.Serial);
+            if (!ca.Replaced && entry.Issuer == ca.Subject) serials.Add(Normal(entry.Serial)); // an older ledger's may lack openssl's leading zero
             if (!ca.Replaced && seen.Certificate?.Certificate is { } onDisk && ca.Kept is not null && SignatureVerifies(onDisk, ca.Kept)
                 && !serials.Contains(seen.Certificate.Summary!.Serial, StringComparer.Ordinal))
                 serials.Add(seen.Certificate.Summary!.Serial);
@@ -105,7 +104,7 @@ public static partial class Planner
         Add(observed.Server.Certificate.Summary?.Serial, Addresses.ServerCertificate);
         Add(observed.Server.CaCertificate.Summary?.Serial, Addresses.Ca);
         foreach (var certificate in observed.Server.Root.Certificates)
-            Add(certificate.SerialNumber.ToString(16).ToUpperInvariant(), Addresses.RootBundle);
+            Add(Crypto.Serials.Text(certificate.SerialNumber), Addresses.RootBundle);
         Add(observed.Web?.Certificate.Summary?.Serial, Addresses.WebCertificate);
         return serials;
     }
@@ -120,14 +119,13 @@ public static partial class Planner
     internal static List<Retirement> MissingFromCrl(IReadOnlyList<Retirement> retirements, ObservedCrl crl)
     {
         var listed = (crl.Crl?.GetRevokedCertificates() ?? new HashSet<Org.BouncyCastle.X509.X509CrlEntry>())
-            .Select(e => e.SerialNumber.ToString(16).ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
+            .Select(e => Crypto.Serials.Text(e.SerialNumber)).ToHashSet(StringComparer.Ordinal);
         return retirements
             .Where(r => r.Revoke && r.Serials.Any(s => !listed.Contains(Normal(s))))
             .ToList();
     }
 
-    /// <summary>Serial hex as BigInteger prints it (no leading zeros), to compare ours with the CRL's.</summary>
-    private static string Normal(string serial) => new BigInteger(serial, 16).ToString(16).ToUpperInvariant();
+    private static string Normal(string serial) => Crypto.Serials.Normal(serial);
 
     /// <summary>After every agent: each leaving agent's key and certificate, backed up and removed from its host.</summary>
     internal static void PlanRetiredFiles(IReadOnlyList<Leaving> leaving, List<PlanStep> steps)

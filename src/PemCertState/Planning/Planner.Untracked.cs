@@ -30,7 +30,7 @@ public static partial class Planner
         foreach (var found in observed.Untracked)
         {
             var certificate = found.Certificate;
-            var serial = certificate.SerialNumber.ToString(16).ToUpperInvariant();
+            var serial = Crypto.Serials.Text(certificate.SerialNumber);
             if (known.Contains(serial) || listed.Values.Any(v => v.Contains($"serial {serial},", StringComparison.Ordinal))) continue;
             var subject = DistinguishedNames.Format(certificate.SubjectDN);
             var notAfter = new DateTimeOffset(DateTime.SpecifyKind(certificate.NotAfter, DateTimeKind.Utc));

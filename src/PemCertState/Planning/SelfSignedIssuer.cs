@@ -206,7 +206,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         {
             var held = string.Join(", ", root.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)));
             reason = root.Certificates.Count == 1 && DistinguishedNames.Format(root.Certificates[0].SubjectDN) == _ca.Subject
-                ? $"root.crt holds another certificate named {held} (serial {root.Certificates[0].SerialNumber.ToString(16).ToUpperInvariant()}), not ca_certificate.crt"
+                ? $"root.crt holds another certificate named {held} (serial {Crypto.Serials.Text(root.Certificates[0].SerialNumber)}), not ca_certificate.crt"
                 : $"root.crt holds {held}, want exactly {_ca.Subject}";
         }
         return RootTrust.PlanBundle(desired.Server, root, reason, Addresses.Ca, steps);
@@ -356,7 +356,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         else if (DistinguishedNames.Format(c.IssuerDN) != _ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {_ca.Subject}");
         else if (_ca.Kept is null || !SignatureVerifies(c, _ca.Kept)) problems.Add($"signed by another CA named {_ca.Subject}, not the one in ca_certificate.crt");
         else if (new PairAssessment(key, cert).RevokedOn(_ca.Crls, [_ca.Kept]) is { } revoked)
-            problems.Add($"the CA revoked it on {Day(revoked)} (serial {c.SerialNumber.ToString(16)} is in root.crl): the server refuses it");
+            problems.Add($"the CA revoked it on {Day(revoked)} (serial {Crypto.Serials.Text(c.SerialNumber)} is in root.crl): the server refuses it");
         return problems;
     }
 }

@@ -62,7 +62,7 @@ public static class OfflineVerifier
         else if (cert.Certificate!.NotAfter < now.UtcDateTime)
             Add(findings, address, cert.File, $"expired on {cert.Certificate.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
         else if (pair.RevokedOn(crls, anchors) is { } revoked)
-            Add(findings, address, cert.File, $"revoked on {revoked.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}: root.crl lists serial {cert.Certificate.SerialNumber.ToString(16)}, so the server refuses it");
+            Add(findings, address, cert.File, $"revoked on {revoked.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}: root.crl lists serial {Crypto.Serials.Text(cert.Certificate.SerialNumber)}, so the server refuses it");
 
         if (pair.KeyFile == PairFile.Missing) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is missing");
         else if (pair.KeyFile == PairFile.Unreadable) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is not a readable private key");

@@ -72,7 +72,7 @@ public sealed class ForgedLedgerTests
         Assert.Equal(before, victims.Snapshot(managed));
         var crl = OpenSsl.Run("crl", "-in", crlPath, "-noout", "-text").Output;
         foreach (var serial in new[] { serverSerial, caSerial, agent1Serial })
-            Assert.DoesNotContain($"Serial Number: {OpenSslSerial(serial)}", crl, StringComparison.Ordinal);
+            Assert.DoesNotContain($"Serial Number: {serial}", crl, StringComparison.Ordinal);
         // and the plan named the ledger and every refused entry
         var where = $"ledger pem:{ledgerPath}";
         Assert.Contains($"{where}: entry agent 7 on pem (serial {serverSerial}): serial {serverSerial} is held by server.certificate", apply.Stdout, StringComparison.Ordinal);
@@ -92,14 +92,14 @@ public sealed class ForgedLedgerTests
 
         // Then it is revoked and its files removed, as before, and still no victim changed
         Assert.True(retire.ExitCode == 0, $"{retire.Stdout}\n{retire.Stderr}");
-        Assert.Contains($"Serial Number: {OpenSslSerial(agent2Serial)}", OpenSsl.Run("crl", "-in", crlPath, "-noout", "-text").Output, StringComparison.Ordinal);
+        Assert.Contains($"Serial Number: {agent2Serial}", OpenSsl.Run("crl", "-in", crlPath, "-noout", "-text").Output, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(lab.CertDir(2), "agent2.key")));
         Assert.False(File.Exists(Path.Combine(lab.CertDir(2), "agent2.crt")));
         Assert.Equal(before.Where(v => v.Key.StartsWith(victims.Root, StringComparison.Ordinal)),
             victims.Snapshot().Where(v => v.Key.StartsWith(victims.Root, StringComparison.Ordinal)));
         var crlAfter = OpenSsl.Run("crl", "-in", crlPath, "-noout", "-text").Output;
         foreach (var serial in new[] { serverSerial, caSerial, agent1Serial })
-            Assert.DoesNotContain($"Serial Number: {OpenSslSerial(serial)}", crlAfter, StringComparison.Ordinal);
+            Assert.DoesNotContain($"Serial Number: {serial}", crlAfter, StringComparison.Ordinal);
     }
 
     private static JsonObject Entry(int id, string key, string certificate, string backupDir, string serial, string issuer) => new()
@@ -110,7 +110,4 @@ public sealed class ForgedLedgerTests
 
     private static string Serial(string certificate) =>
         CertificateSummary.From(PemCodec.DecodeCertificates(File.ReadAllBytes(certificate))[0]).Serial;
-
-    /// <summary>openssl prints a serial in hex pairs, as RevocationTests compares them.</summary>
-    private static string OpenSslSerial(string serial) => serial.Length % 2 == 1 ? "0" + serial : serial;
 }
