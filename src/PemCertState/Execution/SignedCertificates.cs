@@ -156,11 +156,12 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             : throw new StepFailedException($"the pending key {pending.File.Path} is on {pending.File.Host}, not on {step.Host}; run pemstate plan again");
         await PairSwitch.InstallAsync(host, desired, step.Address, step.Paths[0], step.Paths[1],
             key, string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+        // The common pair's pending key serves every agent's lane: the plan removes it once, after them all.
+        if (!seen.PendingKeys.ContainsKey(step.Address)) return;
         // The key now lives under its real name; a pending copy would only be a second place for it to leak from.
         await hosts[pending.File.Host].DeleteAsync(pending.File.Path, ct).ConfigureAwait(false);
         // Its request is answered. Only the request for this very key: a newer one (a key made since) stays.
-        var address = seen.PendingKeys.ContainsKey(step.Address) ? step.Address : Addresses.CommonAgentCertificate;
-        if (PendingFiles.Request(desired, address) is { } request && File.Exists(request)
+        if (PendingFiles.Request(desired, step.Address) is { } request && File.Exists(request)
             && CertificateRequests.PublicKeySha256(await File.ReadAllBytesAsync(request, ct).ConfigureAwait(false)) == pending.PublicKeySha256)
             File.Delete(request);
     }

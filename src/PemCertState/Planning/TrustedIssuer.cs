@@ -138,8 +138,16 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         return Planner.PlanCommonCopy(agents, agent, seen, verdict.Source ?? address, differs ? $"holds a different pair than the common one in {verdict.Source}" : null, steps);
     }
 
+    /// <summary>
+    /// Common mode: every agent's lane copies the one pending key to its live name, side by side, so the key and its request
+    /// are removed once, after all of them; a lane that removed them would pull the key from under a lane yet to copy it.
+    /// </summary>
     public void AfterAgents(List<PlanStep> steps, List<string> warnings)
     {
+        if (_verdicts.FirstOrDefault(v => v.Need.Address == Addresses.CommonAgentCertificate) is not { State: State.Ready } common) return;
+        Planner.RemovePending(common.Need.Address, common.Need.Host, _seen.PendingKeys.GetValueOrDefault(common.Need.Address),
+            _seen.RequestKeys.ContainsKey(common.Need.Address) ? common.Need.Request : null,
+            "every agent now holds the common pair: its pending key and request are done with", steps);
     }
 
     public void PlanFinalTrust(List<PlanStep> steps) => _rotation!.PlanFinal(desired.Server, observed.Server, _trusted, steps);
@@ -231,7 +239,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         else if (_trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
             problems.Add($"issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer}");
         else if (new PairAssessment(key, cert).RevokedOn(crls, _trusted.Bundle) is { } revoked)
-            problems.Add($"the CA revoked it on {Planner.Day(revoked)} (serial {leaf.SerialNumber.ToString(16)} is in root.crl): the server refuses it");
+            problems.Add($"the CA revoked it on {Planner.Day(revoked)} (serial {Crypto.Serials.Text(leaf.SerialNumber)} is in root.crl): the server refuses it");
         else if (UsageProblem(leaf, need.Usage) is { } usage)
             problems.Add(usage);
         else if (NamesProblem(leaf, need) is { } names)

@@ -185,8 +185,10 @@ public sealed partial class TrustedCaPlannerTests
         Snapshot.Match(Mask(lab, markdown), SnapshotNameExtension.Create("markdown"));
     }
 
-    [Fact]
-    public async Task Common_user_mode_requests_one_certificate_and_installs_it_on_every_agent()
+    [Theory]
+    [InlineData(1)] // the lanes one after the other: the first must not take the pending key from the second
+    [InlineData(2)]
+    public async Task Common_user_mode_requests_one_certificate_and_installs_it_on_every_agent(int parallelism)
     {
         // Given a common-user lab converged on the self-signed CA, switched to the trusted CA
         using var lab = Lab.Create(user: "common");
@@ -196,7 +198,7 @@ public sealed partial class TrustedCaPlannerTests
         // When it is applied, signed, and applied again
         var (waiting, _) = await lab.ApplyAsync(Now);
         ExternalCa.Run(lab.Root, "sign");
-        var (ready, _) = await lab.ApplyAsync(Now);
+        var (ready, _) = await lab.ApplyAsync(Now, parallelism);
 
         // Then one request was written for the common user, and both agents hold the same signed pair
         Assert.Equal(["server.csr", "pem_agent_common_user.csr"], waiting.Steps.Where(s => s.Action == StepAction.RequestSignature).Select(s => Path.GetFileName(s.Paths[1])));
@@ -204,6 +206,13 @@ public sealed partial class TrustedCaPlannerTests
         Assert.Equal(File.ReadAllText(Path.Combine(lab.CertDir(1), "agent.crt")), File.ReadAllText(Path.Combine(lab.CertDir(2), "agent.crt")));
         Assert.Equal(File.ReadAllText(Path.Combine(lab.CertDir(1), "agent.key")), File.ReadAllText(Path.Combine(lab.CertDir(2), "agent.key")));
         Assert.Contains(": OK", OpenSsl.Run("verify", "-CAfile", Path.Combine(lab.DataDir, "root.crt"), Path.Combine(lab.CertDir(2), "agent.crt")).Output, StringComparison.Ordinal);
+        // and the pending key and its request went once, after every agent's lane had copied the key
+        var steps = ready.Steps.ToList();
+        var removal = Assert.Single(steps, s => s.Action == StepAction.RemovePending);
+        Assert.Equal(Addresses.CommonAgentCertificate, removal.Address);
+        Assert.True(steps.IndexOf(removal) > steps.FindLastIndex(s => s.Action == StepAction.InstallSigned));
+        Assert.Empty(Directory.GetFiles(lab.Root, "*.pending", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(lab.Root, "pem_agent_common_user.csr", SearchOption.AllDirectories));
         Assert.True((await lab.PlanAsync(Now)).IsEmpty);
 
         // And an agent that loses its copy gets it back from the other, without a new request

@@ -141,21 +141,21 @@ internal sealed partial class Lab : IDisposable
     /// `pemstate apply --auto-approve` on the lab, through the library's apply operation (lock, re-observation, journal),
     /// as the command line runs it; it must succeed.
     /// </summary>
-    public Task<(Plan Plan, ApplyResult Result)> ApplyAsync(DateTimeOffset? now = null) =>
-        ApplyInventoryAsync(InventoryPath, new FixedClock(now ?? Today));
+    public Task<(Plan Plan, ApplyResult Result)> ApplyAsync(DateTimeOffset? now = null, int parallelism = 2) =>
+        ApplyInventoryAsync(InventoryPath, new FixedClock(now ?? Today), parallelism: parallelism);
 
     /// <summary>
     /// The apply operation on an inventory, as `pemstate apply --auto-approve` runs it; the integration labs use it too.
     /// <paramref name="mustSucceed"/>: it ended done or with nothing to do, else the failure names what was said and refused.
     /// </summary>
-    internal static async Task<(Plan Plan, ApplyResult Result)> ApplyInventoryAsync(string inventory, TimeProvider clock, PlanOptions? options = null, bool mustSucceed = true)
+    internal static async Task<(Plan Plan, ApplyResult Result)> ApplyInventoryAsync(string inventory, TimeProvider clock, PlanOptions? options = null, bool mustSucceed = true, int parallelism = 2)
     {
         var said = new List<string>();
         var operation = new PemCertState.Application.ApplyOperation(desired => new HostSet(desired), NullLoggerFactory.Instance, clock);
-        var outcome = await operation.RunAsync(new PemCertState.Application.ApplyRequest(inventory) { Parallelism = 2, Options = options ?? new PlanOptions() }, said.Add, CancellationToken.None);
+        var outcome = await operation.RunAsync(new PemCertState.Application.ApplyRequest(inventory) { Parallelism = parallelism, Options = options ?? new PlanOptions() }, said.Add, CancellationToken.None);
         if (mustSucceed)
             Xunit.Assert.True(outcome.Status is PemCertState.Application.ApplyStatus.Done or PemCertState.Application.ApplyStatus.NothingToDo,
-                $"apply ended {outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", said)}\n{string.Join("\n", outcome.Plan?.Warnings ?? [])}\n{string.Join("\n", outcome.Plan?.Refusals ?? [])}");
+                $"apply ended {outcome.Status}: {outcome.Result?.Failure}\n{string.Join("\n", (outcome.Result?.Failures ?? []).Select(f => f.ToString()))}\n{string.Join("\n", said)}\n{string.Join("\n", outcome.Plan?.Warnings ?? [])}\n{string.Join("\n", outcome.Plan?.Refusals ?? [])}");
         Xunit.Assert.True(outcome.Plan is not null, $"apply ended {outcome.Status} before planning:\n{string.Join("\n", said)}");
         return (outcome.Plan!, outcome.Result ?? new ApplyResult([], null, null, []));
     }
