@@ -12,5 +12,5 @@ internal sealed record RemoteOptions(bool AcceptNewHostKeys, IReadOnlyList<strin
     public WaitProgress? Waits { get; init; }
 
     /// <summary>SSH handshakes under way at once (<see cref="PemCertState.Hosts.SshOptions.HandshakesAtOnce"/>): apply's --parallelism, 10 otherwise.</summary>
-    public int Connections { get; init; } = 10;
+    public int Connections { get; init; } = PemCertState.Hosts.SshOptions.DefaultHandshakesAtOnce;
 }

@@ -31,5 +31,7 @@ public sealed record SshOptions(bool AcceptNewHostKeys = false, TimeSpan? Connec
     /// CPU work, and 200 begun at once on a 2-core controller each took longer than the connect timeout. A host's reads
     /// start as soon as its own handshake is done; the connect timeout counts from its start, not from the queue.
     /// </summary>
-    public int HandshakesAtOnce { get; init; } = 10;
+    public int HandshakesAtOnce { get; init; } = DefaultHandshakesAtOnce;
+
+    public const int DefaultHandshakesAtOnce = 10;
 }

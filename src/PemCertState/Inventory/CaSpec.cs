@@ -9,4 +9,8 @@ public sealed record CaSpec(
     string Subject,
     CertificatePolicy Policy,
     TimeSpan CrlValidity,
-    TrustedCaSpec? Trusted = null);
+    TrustedCaSpec? Trusted = null)
+{
+    /// <summary>root.crl is this CA's to give: the self-signed CA always signs one, a trusted CA only when its crl is set (not crl: none).</summary>
+    public bool GivesCrl => Trusted is null || Trusted.CrlPath is not null;
+}

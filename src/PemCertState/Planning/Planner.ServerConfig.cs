@@ -23,6 +23,10 @@ public static partial class Planner
         ("ssl_crl_file", PemFiles.RootCrl, PemFiles.RootCrl),
     ];
 
+    /// <summary>The settings judged: all of <see cref="WantedServerSettings"/>, but ssl_crl_file when the CA gives no CRL.</summary>
+    private static IEnumerable<(string Name, string Value, string File)> Judged(bool crl) =>
+        crl ? WantedServerSettings : WantedServerSettings.Where(s => s.Name != "ssl_crl_file");
+
     /// <summary>The value the server reads for <paramref name="name"/>: from the file that sets it last, else postgresql.conf's own line.</summary>
     internal static string? ValueInFiles(ObservedServer seen, string name) =>
         seen.Sources.TryGetValue(name, out var source) ? source.Value : seen.Settings.Settings.GetValueOrDefault(name);
@@ -39,9 +43,8 @@ public static partial class Planner
     public static IReadOnlyList<(SettingSource Source, string Message)> SetElsewhere(ServerSpec server, ObservedServer seen, bool crl = true)
     {
         var result = new List<(SettingSource, string)>();
-        foreach (var (name, value, file) in WantedServerSettings)
+        foreach (var (name, value, file) in Judged(crl))
         {
-            if (!crl && name == "ssl_crl_file") continue;
             if (!seen.Sources.TryGetValue(name, out var source) || source.File == seen.Settings.File.Path) continue;
             if (SameSetting(server, source.Value, value, file)) continue;
             var want = file.Length == 0 ? "on" : $"'{value}'";
@@ -71,9 +74,8 @@ public static partial class Planner
         if (observed.Database is not { Reached: true } database) return [];
         var read = ReadConfigFiles(server, observed.Server);
         var result = new List<string>();
-        foreach (var (name, value, file) in WantedServerSettings)
+        foreach (var (name, value, file) in Judged(crl))
         {
-            if (!crl && name == "ssl_crl_file") continue;
             if (!database.Sources.TryGetValue(name, out var source) || read.Contains(source.File)) continue;
             var running = database.Effective.GetValueOrDefault(name);
             if (SameSetting(server, running, value, file)) continue;

@@ -64,10 +64,8 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
             server.Policy, steps);
     }
 
-    public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings)
-    {
-        return ServerSettings.Plan(desired.Server, observed, crl: true, edit: true, steps, warnings);
-    }
+    public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings) =>
+        ServerSettings.Plan(desired.Server, observed, crl: true, edit: true, steps, warnings);
 
     public bool IssuesWeb(WebSpec web) => web.Issuer == WebIssuer.Managed;
 

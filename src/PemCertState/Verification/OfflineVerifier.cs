@@ -27,9 +27,9 @@ public static class OfflineVerifier
         var trusted = desired.Ca.Trusted;
         if (trusted is null) CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, [], now);
         CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, server.Crl.All, now);
-        if (trusted?.CrlPath is not null || trusted is null || server.Crl.File.Exists) CheckCrl(findings, server.Crl, anchors, now);
+        if (desired.Ca.GivesCrl || server.Crl.File.Exists) CheckCrl(findings, server.Crl, anchors, now);
         // An SSL setting whose value comes from an include or postgresql.auto.conf, not what pemstate wants: the server uses that.
-        foreach (var (source, message) in Planner.SetElsewhere(desired.Server, server, crl: trusted is null || trusted.CrlPath is not null))
+        foreach (var (source, message) in Planner.SetElsewhere(desired.Server, server, desired.Ca.GivesCrl))
             findings.Add(new Finding(Addresses.ServerSettings, desired.Server.Host, source.File, message));
         foreach (var agent in desired.Agents.List)
         {
