@@ -1,3 +1,4 @@
+using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.X509;
 using PemCertState.Crypto;
 using PemCertState.Observation;
@@ -25,4 +26,25 @@ internal sealed record CertificateAssessment(ObservedCertificate Certificate)
         Certificate.Certificate is { } certificate
             ? cas.FirstOrDefault(ca => !ca.Equals(certificate) && ca.SubjectDN.Equivalent(certificate.IssuerDN) && ChainCheck.Signs(ca, certificate))
             : null;
+
+    /// <inheritdoc cref="UsageProblem(X509Certificate, LeafUsage)"/>
+    public string? UsageProblem(LeafUsage usage) => Certificate.Certificate is { } certificate ? UsageProblem(certificate, usage) : null;
+
+    /// <summary>
+    /// Whether a leaf may do the job PostgreSQL gives it, whichever CA signed it: not CA:TRUE, a keyUsage with
+    /// digitalSignature, an extendedKeyUsage (when it has one) with serverAuth for a server, clientAuth for an agent.
+    /// </summary>
+    public static string? UsageProblem(X509Certificate leaf, LeafUsage usage)
+    {
+        if (leaf.GetBasicConstraints() >= 0) return "certificate is a CA certificate (CA:TRUE), not a leaf";
+        if (leaf.GetKeyUsage() is { } keyUsage && keyUsage.Length > 0 && !keyUsage[0]) return "key usage lacks digitalSignature";
+        var purposes = leaf.GetExtendedKeyUsage();
+        if (purposes is { Count: > 0 } && !purposes.Any(p => p.Equals(KeyPurposeID.AnyExtendedKeyUsage)))
+        {
+            var want = usage == LeafUsage.Server ? KeyPurposeID.id_kp_serverAuth : KeyPurposeID.id_kp_clientAuth;
+            if (!purposes.Any(p => p.Equals(want)))
+                return $"extended key usage lacks {(usage == LeafUsage.Server ? "serverAuth" : "clientAuth")}";
+        }
+        return null;
+    }
 }

@@ -28,6 +28,9 @@ internal sealed record PairAssessment(ObservedKey Key, ObservedCertificate Certi
     /// <inheritdoc cref="CertificateAssessment.ChainProblem"/>
     public string? ChainProblem(IReadOnlyList<X509Certificate> anchors, DateTimeOffset now) => _certificate.ChainProblem(anchors, now);
 
+    /// <inheritdoc cref="CertificateAssessment.UsageProblem(LeafUsage)"/>
+    public string? UsageProblem(Crypto.LeafUsage usage) => _certificate.UsageProblem(usage);
+
     /// <inheritdoc cref="CertificateAssessment.RevokedOn"/>
     public DateTimeOffset? RevokedOn(IReadOnlyList<X509Crl> crls, IReadOnlyList<X509Certificate> issuers) => _certificate.RevokedOn(crls, issuers);
 }

@@ -242,7 +242,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         string address, string host, string backupDir, string? owner, ObservedKey key, ObservedCertificate cert,
         IssueRequest request, CertificatePolicy policy, List<PlanStep> steps)
     {
-        var problems = LeafProblems(key, cert, request.Subject, policy, address);
+        var problems = LeafProblems(key, cert, request.Subject, request.Usage!.Value, policy, address);
         if (problems.Count == 0)
         {
             PlanModeAndOwner(address, owner, [key.File, cert.File], steps);
@@ -268,14 +268,14 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         foreach (var agent in rotate ? [] : agents.List)
         {
             var seen = observed.Agents[agent.Id];
-            if (LeafProblems(seen.Key, seen.Certificate, subject, agent.Policy, Addresses.CommonAgentCertificate).Count == 0)
+            if (LeafProblems(seen.Key, seen.Certificate, subject, LeafUsage.Client, agent.Policy, Addresses.CommonAgentCertificate).Count == 0)
                 return new CommonPair(Addresses.AgentCertificate(agent.Id), seen.Certificate.Summary!.Sha256, subject);
         }
 
         var reason = rotate ? "--rotate-common asks for a new common-user certificate; every agent gets it and restarts"
             : agents.List.Count == 0 ? "no agent holds it" :
             "no agent holds a valid common pair: " + string.Join("; ", LeafProblems(
-                observed.Agents[agents.List[0].Id].Key, observed.Agents[agents.List[0].Id].Certificate, subject, policy));
+                observed.Agents[agents.List[0].Id].Key, observed.Agents[agents.List[0].Id].Certificate, subject, LeafUsage.Client, policy));
         var host = desired.Server.Host;
         steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.GenerateKey, reason, [], Key: policy.Key));
         var (request, note) = ClampToCa(new IssueRequest(subject, desired.Ca.Subject, LeafUsage.Client, policy.Validity), _ca, now);
@@ -302,7 +302,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
     private bool PlanWebPair(WebSpec web, ObservedWeb seen, List<PlanStep> steps)
     {
         const string address = Addresses.WebCertificate;
-        var problems = LeafProblems(seen.Key, seen.Certificate, web.Subject, web.Policy, address);
+        var problems = LeafProblems(seen.Key, seen.Certificate, web.Subject, LeafUsage.Server, web.Policy, address);
         if (problems.Count == 0 && seen.Certificate.Certificate is { } certificate)
         {
             if (!SubjectAltNames.AllowsServerAuth(certificate)) problems.Add("its extended key usage has no serverAuth, so browsers refuse it");
@@ -343,7 +343,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
     }
 
     /// <param name="address">The resource, named in the one warning when the leaf ends with the CA inside its window.</param>
-    private List<string> LeafProblems(ObservedKey key, ObservedCertificate cert, string subject, CertificatePolicy policy, string? address = null)
+    private List<string> LeafProblems(ObservedKey key, ObservedCertificate cert, string subject, LeafUsage usage, CertificatePolicy policy, string? address = null)
     {
         var problems = new List<string>();
         var endsWithCa = CollectPairProblems(key, cert, policy, subject, now, problems, _ca.Replaced ? null : _ca.NotAfter);
@@ -355,6 +355,8 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         else if (_ca.Kept is null || !SignatureVerifies(c, _ca.Kept)) problems.Add($"signed by another CA named {_ca.Subject}, not the one in ca_certificate.crt");
         else if (new PairAssessment(key, cert).RevokedOn(_ca.Crls, [_ca.Kept]) is { } revoked)
             problems.Add($"the CA revoked it on {Day(revoked)} (serial {Crypto.Serials.Text(c.SerialNumber)} is in root.crl): the server refuses it");
+        else if (CertificateAssessment.UsageProblem(c, usage) is { } wrongUse)
+            problems.Add(wrongUse);
         return problems;
     }
 }

@@ -240,7 +240,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
             problems.Add($"issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer}");
         else if (new PairAssessment(key, cert).RevokedOn(crls, _trusted.Bundle) is { } revoked)
             problems.Add($"the CA revoked it on {Planner.Day(revoked)} (serial {Crypto.Serials.Text(leaf.SerialNumber)} is in root.crl): the server refuses it");
-        else if (UsageProblem(leaf, need.Usage) is { } usage)
+        else if (CertificateAssessment.UsageProblem(leaf, need.Usage) is { } usage)
             problems.Add(usage);
         else if (NamesProblem(leaf, need) is { } names)
             problems.Add(names);
@@ -257,7 +257,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
             problems.Add($"it does not chain to ca.certificate ({chain}; issuer {DistinguishedNames.Format(leaf.IssuerDN)})");
         else if (trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
             problems.Add($"its issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer} (ca.subject)");
-        if (UsageProblem(leaf, need.Usage) is { } usage) problems.Add($"its {usage}");
+        if (CertificateAssessment.UsageProblem(leaf, need.Usage) is { } usage) problems.Add($"its {usage}");
         if (NamesProblem(leaf, need) is { } names) problems.Add(names);
         var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero);
         var notBefore = new DateTimeOffset(leaf.NotBefore.ToUniversalTime(), TimeSpan.Zero);
@@ -265,21 +265,6 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         if (notAfter <= now) problems.Add($"it expired on {Planner.Day(notAfter)}");
         else if (notAfter - now <= need.Policy.RenewBefore) problems.Add(Planner.Window("it", notAfter, need.Policy.RenewBefore, now));
         return problems;
-    }
-
-    /// <summary>CA:TRUE, keyUsage without digitalSignature, or an extendedKeyUsage without the purpose PostgreSQL needs.</summary>
-    private static string? UsageProblem(X509Certificate leaf, LeafUsage usage)
-    {
-        if (leaf.GetBasicConstraints() >= 0) return "certificate is a CA certificate (CA:TRUE), not a leaf";
-        if (leaf.GetKeyUsage() is { } keyUsage && keyUsage.Length > 0 && !keyUsage[0]) return "key usage lacks digitalSignature";
-        var purposes = leaf.GetExtendedKeyUsage();
-        if (purposes is { Count: > 0 } && !purposes.Any(p => p.Equals(KeyPurposeID.AnyExtendedKeyUsage)))
-        {
-            var want = usage == LeafUsage.Server ? KeyPurposeID.id_kp_serverAuth : KeyPurposeID.id_kp_clientAuth;
-            if (!purposes.Any(p => p.Equals(want)))
-                return $"extended key usage lacks {(usage == LeafUsage.Server ? "serverAuth" : "clientAuth")}";
-        }
-        return null;
     }
 
     /// <summary>

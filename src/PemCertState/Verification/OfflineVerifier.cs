@@ -25,8 +25,8 @@ public static class OfflineVerifier
 
         // With a trusted CA there is no ca_key.key on the server, and with crl: none no root.crl; a root.crl left behind is still checked.
         var trusted = desired.Ca.Trusted;
-        if (trusted is null) CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, [], now);
-        CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, server.Crl.All, now);
+        if (trusted is null) CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, [], null, now);
+        CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, server.Crl.All, LeafUsage.Server, now);
         if (desired.Ca.GivesCrl || server.Crl.File.Exists) CheckCrl(findings, server.Crl, anchors, now);
         // An SSL setting whose value comes from an include or postgresql.auto.conf, not what pemstate wants: the server uses that.
         foreach (var (source, message) in Planner.SetElsewhere(desired.Server, server, desired.Ca.GivesCrl))
@@ -39,7 +39,7 @@ public static class OfflineVerifier
                 Add(findings, Addresses.AgentCertificate(agent.Id), seen.Certificate.File, $"cannot be checked: {why}");
                 continue;
             }
-            CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, server.Crl.All, now);
+            CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, server.Crl.All, LeafUsage.Client, now);
             if (Planner.Held(agent, seen) is { } held) Add(findings, Addresses.AgentCertificate(agent.Id), seen.Settings.File, held);
         }
         if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, desired, web, webSeen, anchors, now);
@@ -52,7 +52,8 @@ public static class OfflineVerifier
     }
 
     /// <summary>The pair as <see cref="PairAssessment"/> judges it, in verify's words: the certificate, then the key, then both files' modes.</summary>
-    private static void CheckPair(List<Finding> findings, string address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<X509Certificate> anchors, IReadOnlyList<X509Crl> crls, DateTimeOffset now)
+    private static void CheckPair(List<Finding> findings, string address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<X509Certificate> anchors, IReadOnlyList<X509Crl> crls,
+        LeafUsage? usage, DateTimeOffset now)
     {
         var pair = new PairAssessment(key, cert);
         if (pair.CertificateFile == PairFile.Missing) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is missing");
@@ -63,6 +64,8 @@ public static class OfflineVerifier
             Add(findings, address, cert.File, $"expired on {cert.Certificate.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
         else if (pair.RevokedOn(crls, anchors) is { } revoked)
             Add(findings, address, cert.File, $"revoked on {revoked.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}: root.crl lists serial {Crypto.Serials.Text(cert.Certificate.SerialNumber)}, so the server refuses it");
+        else if (usage is { } job && pair.UsageProblem(job) is { } wrongUse)
+            Add(findings, address, cert.File, $"cannot do its job: {wrongUse}, so {(job == LeafUsage.Server ? "clients that verify it refuse it" : "the server refuses it")}");
 
         if (pair.KeyFile == PairFile.Missing) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is missing");
         else if (pair.KeyFile == PairFile.Unreadable) Add(findings, address, key.File, $"{Path.GetFileName(key.File.Path)} is not a readable private key");
@@ -80,7 +83,7 @@ public static class OfflineVerifier
     private static void CheckWeb(List<Finding> findings, DesiredState desired, WebSpec web, ObservedWeb seen, IReadOnlyList<X509Certificate> anchors, DateTimeOffset now)
     {
         const string address = Addresses.WebCertificate;
-        CheckPair(findings, address, seen.Key, seen.Certificate, anchors, [], now);
+        CheckPair(findings, address, seen.Key, seen.Certificate, anchors, [], null, now); // its serverAuth in browsers' words below
         if (seen.Certificate.Certificate is { } certificate)
         {
             var names = Crypto.SubjectAltNames.Of(certificate);
