@@ -748,8 +748,8 @@ internal static class Harness
         private string[] PemstateArgs => _pemstate.EndsWith(".dll", StringComparison.Ordinal) ? [_pemstate] : [];
 
         /// <summary>
-        /// pemstate the way the README installs it: `dotnet pack` of the CLI (the RID-specific ReadyToRun packages and the
-        /// pointer package) into a folder, `dotnet tool install --tool-path` from that folder alone; returns the installed command.
+        /// pemstate the way the README installs it: scripts/pack.sh (the pointer package, the RID-specific packages, this
+        /// machine's compiled native) into a folder, `dotnet tool install --tool-path` from that folder alone; returns the installed command.
         /// </summary>
         private static string InstallTool()
         {
@@ -759,7 +759,7 @@ internal static class Harness
             var feed = Path.Combine(folder, "nupkg");
             Console.Out.Write($"packing and installing pemstate as a .NET tool into {folder} ...\n");
             var watch = Stopwatch.StartNew();
-            Child.RunChecked("dotnet", ["pack", Path.Combine(root, "src", "PemCertState.Cli"), "-c", "Release", "-o", feed, "-nologo"], root);
+            Child.RunChecked(Path.Combine(root, "scripts", "pack.sh"), [feed], root);
             var config = Path.Combine(folder, "nuget.config");
             File.WriteAllText(config, $"<?xml version=\"1.0\" encoding=\"utf-8\"?><configuration><packageSources><clear /><add key=\"local\" value=\"{feed}\" /></packageSources></configuration>");
             var package = Directory.GetFiles(feed, "pemstate.*.nupkg").Select(Path.GetFileName)

@@ -24,7 +24,6 @@ namespace PemCertState.Execution;
 /// </summary>
 internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvider clock)
 {
-    private static readonly JsonSerializerOptions ManifestJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <param name="cancellationToken">Stops the apply between steps (the first Ctrl-C, SIGTERM): the steps under way finish and
     /// are journaled, no other starts, the journal ends "interrupted" and the result lists what was left.</param>
@@ -530,7 +529,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                     await host.WriteAtomicAsync(Path.Combine(set.Folder, name), file.Content, FileModes.Private, null, ct).ConfigureAwait(false);
                 set.Manifest.Files.Add(new BackupManifestEntry(step.Address, step.Host, path, name, sha256, file.ModeText, file.Owner));
             }
-            var manifest = JsonSerializer.SerializeToUtf8Bytes(set.Manifest, ManifestJson);
+            var manifest = JsonSerializer.SerializeToUtf8Bytes(set.Manifest, State.BackupManifestJson.Default.BackupManifest);
             await host.WriteAtomicAsync(Path.Combine(set.Folder, "manifest.json"), manifest, FileModes.Private, null, ct).ConfigureAwait(false);
             Log.BackedUp(logger, step.Address, step.Paths.Count, set.Folder);
         }

@@ -28,18 +28,11 @@ public sealed record LockHolder(
     /// </summary>
     private static readonly TimeSpan StartSlack = TimeSpan.FromSeconds(5);
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>This process, taking the lock for <paramref name="command"/>.</summary>
     public static LockHolder Me(string command) => new(Environment.UserName, Environment.MachineName, Environment.ProcessId,
         DateTimeOffset.UtcNow, command, ProcessTable.StartTicks(Environment.ProcessId), ProcessTable.BootId, ProcessTable.MachineId);
 
-    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, LockHolderJson.Default.LockHolder);
 
     /// <summary>The holder a lock file names, or null and what is wrong with it ("empty", "not JSON", ...).</summary>
     public static (LockHolder? Holder, string? Problem) Parse(ReadOnlySpan<byte> content)
@@ -47,7 +40,7 @@ public sealed record LockHolder(
         if (content.IsEmpty) return (null, "empty");
         if (content.Length > MaxBytes) return (null, $"{content.Length} bytes, more than a lock holds");
         LockHolder? holder;
-        try { holder = JsonSerializer.Deserialize<LockHolder>(content, Json); }
+        try { holder = JsonSerializer.Deserialize(content, LockHolderJson.Default.LockHolder); }
         catch (JsonException) { return (null, "not a pemstate lock: not its JSON"); }
         // Deserialization fills a missing string with null, whatever the record says.
         if (holder is null || holder.User is null || holder.Machine is null || holder.Command is null || holder.Pid <= 0)
@@ -90,3 +83,8 @@ public sealed record LockHolder(
         return string.Concat(shown.Select(c => Inventory.ControlCharacters.IsControl(c) ? '?' : c));
     }
 }
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(LockHolder))]
+internal sealed partial class LockHolderJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -33,12 +33,12 @@ public static class RollbackPreflight
             var problems = new List<string>();
             foreach (var entry in set.Files)
             {
-                var label = $"entry {JsonSerializer.Serialize(entry.Path)} (backup_file {JsonSerializer.Serialize(entry.BackupFile)})";
+                var label = $"entry {JsonText.Quote(entry.Path)} (backup_file {JsonText.Quote(entry.BackupFile)})";
                 var copy = await host.ReadAsync(Path.Combine(set.Folder, entry.BackupFile), ct).ConfigureAwait(false);
                 if (!copy.Exists) problems.Add($"{label}: the backup copy is missing");
                 else if (copy.Sha256 != entry.Sha256) problems.Add($"{label}: the backup copy does not have the SHA-256 the manifest records");
                 if (entry.Owner is { } owner && !owners.Contains(owner))
-                    problems.Add($"{label}: owner {JsonSerializer.Serialize(owner)} is neither the inventory's owner nor one the managed files of this folder have now");
+                    problems.Add($"{label}: owner {JsonText.Quote(owner)} is neither the inventory's owner nor one the managed files of this folder have now");
             }
             if (problems.Count > 0) refused.Add(new RefusedBackup(set.Id, set.Host, Path.Combine(set.Folder, "manifest.json"), problems));
         }

@@ -45,5 +45,5 @@ public sealed record LeftoverProof(LeftoverKind Kind, IReadOnlySet<string> Names
     };
 
     /// <summary>JSON-quoted: a name in a folder another account owns may hold anything, a newline included.</summary>
-    internal static string Quote(string name) => JsonSerializer.Serialize(name);
+    internal static string Quote(string name) => JsonText.Quote(name);
 }

@@ -19,13 +19,6 @@ public sealed record AgentLedger(int Version, IReadOnlyList<LedgerEntry> Agents,
     /// <summary>Where a pemstate from before state_dir kept it: in data_dir. Read when the state folder has none, then moved.</summary>
     public const string LegacyFileName = ".pemstate-agents.json";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
     public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
 
     public static string LegacyPathFor(ServerSpec server) => Path.Combine(server.DataDir, LegacyFileName);
@@ -35,7 +28,7 @@ public sealed record AgentLedger(int Version, IReadOnlyList<LedgerEntry> Agents,
         agent.Id, agent.Host, PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), PemFiles.AgentBackupDir(agent),
         certificate.Subject, certificate.Serial, certificate.Issuer);
 
-    public byte[] ToBytes() => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, Json) + "\n");
+    public byte[] ToBytes() => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, AgentLedgerJson.Default.AgentLedger) + "\n");
 
     /// <summary>
     /// Entries <see cref="Parse"/> left out because a field is missing, of the wrong shape or out of bounds, each as
@@ -54,7 +47,7 @@ public sealed record AgentLedger(int Version, IReadOnlyList<LedgerEntry> Agents,
         AgentLedger? ledger;
         try
         {
-            ledger = JsonSerializer.Deserialize<AgentLedger>(content, Json);
+            ledger = JsonSerializer.Deserialize(content, AgentLedgerJson.Default.AgentLedger);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or FormatException)
         {
@@ -94,3 +87,7 @@ public sealed record AgentLedger(int Version, IReadOnlyList<LedgerEntry> Agents,
 
     private static string Named(LedgerEntry? entry) => entry is null ? "" : $" (agent {entry.Id})";
 }
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(AgentLedger))]
+internal sealed partial class AgentLedgerJson : JsonSerializerContext;

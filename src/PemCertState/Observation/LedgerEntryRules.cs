@@ -74,5 +74,5 @@ internal static class LedgerEntryRules
     }
 
     /// <summary>JSON-quoted and cut short, so that a forged value prints as one visible token.</summary>
-    public static string Quote(string? text) => text is null ? "null" : JsonSerializer.Serialize(text.Length > 200 ? text[..200] + "…" : text);
+    public static string Quote(string? text) => JsonText.QuoteCut(text);
 }

@@ -74,7 +74,7 @@ public static class ObservedFingerprint
     /// <summary>A leftover as lstat saw it, and what a private folder holds, by name: never content.</summary>
     private static string Leftover(LeftoverEntry entry) => string.Create(CultureInfo.InvariantCulture,
         $"leftover {entry.Kind.ToString().ToLowerInvariant()} mode={FileModes.Format(entry.Mode)} owner={entry.Owner} links={entry.Links}")
-        + (entry.Entries is { } files ? $" holding {System.Text.Json.JsonSerializer.Serialize(files.Select(f => $"{f.Name} {f.Kind.ToString().ToLowerInvariant()} {f.Owner} {f.Links}"))}" : "");
+        + (entry.Entries is { } files ? $" holding {JsonText.Quote(files.Select(f => $"{f.Name} {f.Kind.ToString().ToLowerInvariant()} {f.Owner} {f.Links}"))}" : "");
 
     /// <summary>Human lines naming what differs between two fingerprints: "pem:/x/server.key: was ..., now ...".</summary>
     public static IReadOnlyList<string> Differences(IReadOnlyDictionary<string, string> then, IReadOnlyDictionary<string, string> now) =>

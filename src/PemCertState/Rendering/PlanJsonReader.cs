@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PemCertState.Planning;
+using PemCertState.Inventory;
 
 namespace PemCertState.Rendering;
 
@@ -54,7 +55,7 @@ internal static class PlanJsonReader
 
         var facts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in observed)
-            facts[key] = Text(value) ?? throw new FormatException($"observed[{JsonSerializer.Serialize(key)}] is not a string");
+            facts[key] = Text(value) ?? throw new FormatException($"observed[{JsonText.Quote(key)}] is not a string");
         if (plan["steps"] is not JsonArray array) throw new FormatException("the plan has no steps array");
         var steps = new List<JsonObject>(array.Count);
         foreach (var step in array)

@@ -16,7 +16,7 @@ public static class PlanJsonRenderer
     public static string Render(Plan plan, SavedPlanContext? saved = null)
     {
         var steps = new JsonArray();
-        foreach (var step in plan.Steps) steps.Add(Step(step));
+        foreach (var step in plan.Steps) steps.Add((JsonNode)Step(step));
         var summary = new JsonObject
         {
             ["steps"] = plan.Steps.Count,

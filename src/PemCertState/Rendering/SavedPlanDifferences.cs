@@ -1,8 +1,10 @@
+using System.Text.Json.Serialization.Metadata;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PemCertState.Planning;
+using PemCertState.Inventory;
 
 namespace PemCertState.Rendering;
 
@@ -20,7 +22,7 @@ internal static class SavedPlanDifferences
     private const int LongestValue = 160;
 
     // Values come from a file anyone may have edited: control characters (a terminal escape) stay escaped on stderr.
-    private static readonly JsonSerializerOptions Printable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Printable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, TypeInfoResolver = TextJson.Default };
 
     /// <summary>One line per step that differs, naming it and what differs; empty when the fresh plan keeps the promise.</summary>
     public static IReadOnlyList<string> Between(SavedPlan saved, Plan fresh)
@@ -86,7 +88,7 @@ internal static class SavedPlanDifferences
         ? Print(v.GetValue<string>())
         : node?.ToJsonString(Printable) ?? "(none)");
 
-    private static string Print(string text) => text.Any(char.IsControl) ? JsonSerializer.Serialize(text, Printable) : text;
+    private static string Print(string text) => text.Any(char.IsControl) ? JsonSerializer.Serialize(text, (JsonTypeInfo<string>)Printable.GetTypeInfo(typeof(string))) : text;
 
     private static string Shorten(string text) => text.Length <= LongestValue ? text : text[..LongestValue] + "…";
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using PemCertState.Inventory;
 
 namespace PemCertState.State;
 
@@ -111,7 +112,7 @@ internal static partial class BackupManifestReader
         parent[name] is null ? null : Text(parent, name, problems);
 
     /// <summary>JSON-quoted, so that a forged value with odd characters prints as one visible token.</summary>
-    private static string Quote(string text) => JsonSerializer.Serialize(text.Length > 200 ? text[..200] + "…" : text);
+    private static string Quote(string text) => JsonText.QuoteCut(text);
 
     [GeneratedRegex(@"^[0-9]{8}T[0-9]{6}Z(-[0-9]{1,6})?$")]
     private static partial Regex IdPattern();

@@ -17,14 +17,17 @@ internal static class SshCli
     /// <summary>Started, its stdin closed; the caller reads its output and waits for it (or kills it).</summary>
     public static Process Start(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // PEMSTATE_UNDER_TEST names another pemstate to run, the installed native tool (scripts/pack.sh) for one: the same
+        // tests then check it against the real servers. Unset, the build beside the tests runs.
+        var other = Environment.GetEnvironmentVariable("PEMSTATE_UNDER_TEST") is { Length: > 0 } path ? path : null;
+        var start = new ProcessStartInfo(other ?? "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pemstate.dll"));
+        if (other is null) start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pemstate.dll"));
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["CI"] = "true";
         start.Environment.Remove("PEMSTATE_FILE");
