@@ -24,7 +24,6 @@ namespace PemCertState.Execution;
 /// </summary>
 internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, TimeProvider clock)
 {
-
     /// <param name="cancellationToken">Stops the apply between steps (the first Ctrl-C, SIGTERM): the steps under way finish and
     /// are journaled, no other starts, the journal ends "interrupted" and the result lists what was left.</param>
     /// <param name="midStep">Also stops the steps under way (a second Ctrl-C): their commands are killed and their I/O

@@ -305,7 +305,6 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         var problems = LeafProblems(seen.Key, seen.Certificate, web.Subject, LeafUsage.Server, web.Policy, address);
         if (problems.Count == 0 && seen.Certificate.Certificate is { } certificate)
         {
-            if (!SubjectAltNames.AllowsServerAuth(certificate)) problems.Add("its extended key usage has no serverAuth, so browsers refuse it");
             var have = SubjectAltNames.Of(certificate);
             if (!have.Order(StringComparer.Ordinal).SequenceEqual(web.SubjectAltNames.Order(StringComparer.Ordinal), StringComparer.Ordinal))
                 problems.Add(have.Count == 0

@@ -1,4 +1,3 @@
-using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.X509;
 using PemCertState.Crypto;
 using PemCertState.Database;
