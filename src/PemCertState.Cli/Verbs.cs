@@ -372,7 +372,7 @@ internal static partial class Verbs
     /// <summary>Trusted CA: after an apply that wrote requests, what the person must do next, and exit 3.</summary>
     private static int? WaitingForSignatures(DesiredState desired, Plan plan)
     {
-        var requests = plan.Steps.Where(s => s.Action == StepAction.RequestSignature).Select(s => s.Paths[1]).ToList();
+        var requests = plan.Steps.OfType<RequestSignatureStep>().Select(s => s.RequestFile).ToList();
         if (requests.Count == 0 || desired.Ca.Trusted is not { } trusted) return null;
         Console.Out.Write($"Waiting for {requests.Count} signature{(requests.Count == 1 ? "" : "s")}: have the CA sign the requests in {trusted.RequestsDir} "
             + $"({string.Join(", ", requests.Select(Path.GetFileName))}), put the certificates in {trusted.SignedDir} under any name, and run apply again. "

@@ -137,7 +137,13 @@ internal sealed class WaitProgress(TextWriter output, TimeProvider clock, bool c
     }
 
     private static string Command(PlanStep step) =>
-        step.Command is { } command ? $"command {Printable.Of(command)}" : Inventory.ServerReload.OverDatabase;
+        step switch
+        {
+            RestartStep restart => $"command {Printable.Of(restart.Command)}",
+            ReloadStep { Command: { } command } => $"command {Printable.Of(command)}",
+            TestConfigStep test => $"command {Printable.Of(test.Command)}",
+            _ => Inventory.ServerReload.OverDatabase,
+        };
 
     private static string Seconds(TimeSpan elapsed) => $"{elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
 }

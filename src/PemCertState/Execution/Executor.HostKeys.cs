@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.X509;
 using PemCertState.Crypto;
@@ -31,26 +32,29 @@ internal sealed partial class Executor
     private Dictionary<string, KeyHome> KeyHomes(Plan plan)
     {
         var homes = new Dictionary<string, KeyHome>(StringComparer.Ordinal);
-        foreach (var generate in plan.Steps.Where(s => s.Action == StepAction.GenerateKey))
+        foreach (var generate in plan.Steps.OfType<GenerateKeyStep>())
         {
             if (!hosts[generate.Host].KeepsKeys) continue;
-            var uses = plan.Steps.Where(s => s.Action is StepAction.Install or StepAction.RequestSignature
-                && (s.Action == StepAction.RequestSignature ? s.Address : s.Source ?? s.Address) == generate.Address).ToList();
-            if (uses is not [var use] || use.Host != generate.Host || use.Paths.Count == 0) continue;
-            homes[generate.Address] = use.Action == StepAction.RequestSignature
-                ? new KeyHome(use.Paths[0], use.Owner)
-                : new KeyHome(use.Paths[0] + PairSwitch.Staged, use.Owner);
+            var uses = plan.Steps.Where(s => s is InstallStep { Source: var source } ? source == generate.Address
+                : s is RequestSignatureStep && s.Address == generate.Address).ToList();
+            if (uses is not [var use] || use.Host != generate.Host) continue;
+            homes[generate.Address] = use switch
+            {
+                RequestSignatureStep request => new KeyHome(request.PendingKey, request.Owner),
+                InstallStep install => new KeyHome(install.KeyPath + PairSwitch.Staged, install.Owner),
+                _ => throw new UnreachableException(),
+            };
         }
         return homes;
     }
 
-    private async Task GenerateOnHostAsync(PlanStep step, KeyHome home, IHost host, Run run, CancellationToken ct)
+    private async Task GenerateOnHostAsync(GenerateKeyStep step, KeyHome home, IHost host, Run run, CancellationToken ct)
     {
-        var made = await host.GenerateKeyAsync(home.Path, step.Key!, home.Owner, ct).ConfigureAwait(false);
+        var made = await host.GenerateKeyAsync(home.Path, step.Key, home.Owner, ct).ConfigureAwait(false);
         var publicKey = made.PublicKeyInfo is { } info ? KeyPairs.PublicKeyOf(info) : null;
         run.HostKeys[step.Address] = new HostKey(step.Host, home.Path, made.Sha256,
             publicKey ?? throw new StepFailedException($"{home.Path} on {step.Host}: the host's openssl reported no usable public key"));
-        Log.KeyMadeOnHost(logger, step.Address, step.Key!.ToString(), step.Host, home.Path);
+        Log.KeyMadeOnHost(logger, step.Address, step.Key.ToString(), step.Host, home.Path);
     }
 
     /// <summary>A trusted CA's pending key made on its host in this apply, for the request it signs there.</summary>
@@ -95,7 +99,7 @@ internal sealed partial class Executor
     {
         var key = observed.Server.CaKey;
         if (key.KeptOnHost || !key.Readable) return null;
-        if (!plan.Steps.Any(s => s.Action is StepAction.Issue or StepAction.WriteCrl or StepAction.WriteBundle)) return null;
+        if (!plan.Steps.Any(s => s is IssueStep or WriteCrlStep or WriteBundleStep)) return null;
         return await ReadKeyHereAsync(key, ct).ConfigureAwait(false);
     }
 
@@ -112,9 +116,9 @@ internal sealed partial class Executor
     }
 
     /// <summary>The private key of a pair to install: bytes pemstate holds, or a file on the pair's host to copy there.</summary>
-    private async Task<PairSwitch.PairKey> PairKeyOf(PlanStep step, Run run, CancellationToken ct)
+    private async Task<PairSwitch.PairKey> PairKeyOf(InstallStep step, Run run, CancellationToken ct)
     {
-        var source = step.Source ?? step.Address;
+        var source = step.Source;
         if (run.HostKeys.TryGetValue(source, out var kept) && kept.Host == step.Host) return PairSwitch.PairKey.OnHost(kept.Path, kept.Sha256);
         if (run.Keys.TryGetValue(source, out var pair)) return PairSwitch.PairKey.InMemory(PemCodec.EncodePrivateKey(pair.Private));
         if (Addresses.AgentId(source) is { } id && run.Observed.Agents.TryGetValue(id, out var agent) && agent.Key.Readable)

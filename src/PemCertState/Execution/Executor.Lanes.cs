@@ -52,8 +52,8 @@ internal sealed partial class Executor
     private bool Joinable(Plan plan, int i, int j)
     {
         var (install, edit) = (plan.Steps[i], plan.Steps[j]);
-        return j == i + 1 && install.Action == StepAction.Install && edit.Action == StepAction.EditSettings
-            && !edit.Settings!.Any(s => s.CommentOut) // the trusted CA's edit, made by SignedCertificates
+        return j == i + 1 && install is InstallStep && edit is EditSettingsStep { Settings: var settings }
+            && !settings.Any(s => s.CommentOut) // the trusted CA's edit, made by SignedCertificates
             && install.Host == edit.Host && Addresses.AgentOf(install.Address) == Addresses.AgentOf(edit.Address)
             && hosts[install.Host].KeepsKeys;
     }
@@ -69,7 +69,7 @@ internal sealed partial class Executor
     private async Task RunJoinedAsync(
         int i, int j, Plan plan, Run run, KeyWorkers keys, Outcome outcome, Journal? journal, Func<int, Task>? afterStep, CancellationToken stop, CancellationToken ct)
     {
-        var (install, edit) = (plan.Steps[i], plan.Steps[j]);
+        var (install, edit) = ((InstallStep)plan.Steps[i], (EditSettingsStep)plan.Steps[j]);
         ct.ThrowIfCancellationRequested();
         if (stop.IsCancellationRequested || outcome.Blocked(install) || !await KeyReadyAsync(install, run, keys, stop, ct).ConfigureAwait(false))
         {
@@ -88,7 +88,7 @@ internal sealed partial class Executor
             await EachAloneAsync().ConfigureAwait(false);
             return;
         }
-        foreach (var (n, step) in new[] { (i, install), (j, edit) })
+        foreach (var (n, step) in new (int, PlanStep)[] { (i, install), (j, edit) })
         {
             Log.StepStarted(logger, step.Address, step.Action.WireName(), step.Host, string.Join(' ', step.Paths));
             outcome.Start(step);
@@ -104,7 +104,7 @@ internal sealed partial class Executor
         {
             // The step whose change failed: the edit only for a path of its own (the switch may write agent.cfg too).
             var editFailed = e is HostOperationException { PathOnHost: { } path } && second.Any(c => c.Path == path) && !first.Any(c => c.Path == path);
-            var (failed, number) = editFailed ? (edit, j) : (install, i);
+            var (failed, number) = editFailed ? ((PlanStep)edit, j) : (install, i);
             if (editFailed) await CompletedAsync(i, install).ConfigureAwait(false);
             Log.StepFailed(logger, failed.Address, failed.Action.WireName(), failed.Host, e.Message);
             run.StepProgress?.Report(new StepProgress(number + 1, failed, Ended: true, clock.GetElapsedTime(started), e.Message));
@@ -119,7 +119,7 @@ internal sealed partial class Executor
         }
         catch (Exception e)
         {
-            foreach (var (n, step) in new[] { (i, install), (j, edit) })
+            foreach (var (n, step) in new (int, PlanStep)[] { (i, install), (j, edit) })
                 run.StepProgress?.Report(new StepProgress(n + 1, step, Ended: true, clock.GetElapsedTime(started), e is OperationCanceledException ? "interrupted" : e.Message));
             throw;
         }
@@ -149,8 +149,8 @@ internal sealed partial class Executor
     /// </summary>
     private static async Task<bool> KeyReadyAsync(PlanStep step, Run run, KeyWorkers keys, CancellationToken stop, CancellationToken ct)
     {
-        if (step.Action is StepAction.Issue or StepAction.Install or StepAction.RequestSignature
-            && keys.Pending(step.Action == StepAction.Install ? step.Source ?? step.Address : step.Address) is { } pending
+        if (step is IssueStep or InstallStep or RequestSignatureStep
+            && keys.Pending(step is InstallStep install ? install.Source : step.Address) is { } pending
             && !run.Keys.ContainsKey(pending.Address))
         {
             try { run.Keys[pending.Address] = await pending.Key.ConfigureAwait(false); }

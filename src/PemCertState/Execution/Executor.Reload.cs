@@ -14,7 +14,7 @@ internal sealed partial class Executor
     /// signal returns at once; a new connection reports the postmaster's reload time) and presents server.crt as on disk: a
     /// reload that cannot load new SSL files keeps the old ones and says so only in the server's log, so that is a failed step.
     /// </summary>
-    private async Task ReloadAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private async Task ReloadAsync(ReloadStep step, IHost host, Run run, CancellationToken ct)
     {
         var consumer = Consumer.Of(run.Desired, step.Address);
         var loading = consumer is null ? null : await consumer.ReadFingerprintAsync(hosts[consumer.Host], ct).ConfigureAwait(false);
@@ -22,7 +22,7 @@ internal sealed partial class Executor
         if (step.Command is { } command)
         {
             var before = database is null ? null : await LoadedAtOrNullAsync(database, run, ct).ConfigureAwait(false);
-            var result = await RunCommandAsync(step, host, run, ct).ConfigureAwait(false);
+            var result = await RunCommandAsync(step, command, host, run, ct).ConfigureAwait(false);
             if (!result.Succeeded)
                 throw new StepFailedException($"'{command}' exited with {result.ExitCode}: {result.StandardError.Trim()}");
             if (database is not null && before is { } loadedBefore) await WaitForReloadAsync(step, run, database, loadedBefore, ct).ConfigureAwait(false);

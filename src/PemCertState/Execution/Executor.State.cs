@@ -15,10 +15,10 @@ internal sealed partial class Executor
     /// journal, ledger or manifest checks do not accept, and the paths come from the inventory, never from the step.
     /// Repeatable: a move that stopped half-way is finished by the next apply, which finds the old files still there.
     /// </summary>
-    private static async Task MoveStateAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private static async Task MoveStateAsync(MoveStateStep step, IHost host, Run run, CancellationToken ct)
     {
         var server = run.Desired.Server;
-        var from = step.Source!;
+        var from = step.From;
         await host.EnsureDirectoryAsync(server.StateDir, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         if (from == ApplyLock.LegacyPathFor(server))
         {

@@ -41,7 +41,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         {
             Homes = homes,
             Trusted = new SignedCertificates(desired, observed, clock),
-            BackupDirs = plan.Steps.Where(st => st.Action == StepAction.Backup && st.BackupDir is not null).Select(st => (st.Host, st.BackupDir!)).Distinct().ToList(),
+            BackupDirs = plan.Steps.OfType<BackupStep>().Select(st => (st.Host, st.BackupDir)).Distinct().ToList(),
             Loaded = new LoadedFiles(hosts[desired.Server.Host], LoadedFiles.PathFor(desired.Server)),
             Issued = new IssuanceRecord(hosts[desired.Server.Host], desired.Server.StateDir),
             BackupId = plan.BackupId,
@@ -361,14 +361,14 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     /// </summary>
     private sealed class KeyWorkers : IDisposable
     {
-        private readonly PlanStep[] _wanted;
+        private readonly GenerateKeyStep[] _wanted;
         private readonly Dictionary<string, TaskCompletionSource<AsymmetricCipherKeyPair>> _keys = new(StringComparer.Ordinal);
         private readonly CancellationTokenSource _stop;
         private readonly Task[] _threads;
         private int _next = -1;
         private int _done;
 
-        private KeyWorkers(PlanStep[] wanted, int parallelism, IProgress<KeyProgress>? progress, ILogger logger, CancellationToken ct)
+        private KeyWorkers(GenerateKeyStep[] wanted, int parallelism, IProgress<KeyProgress>? progress, ILogger logger, CancellationToken ct)
         {
             _wanted = wanted;
             foreach (var step in wanted)
@@ -387,7 +387,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
 
         /// <summary>Every key of the plan but those made on their own hosts (<paramref name="homes"/>).</summary>
         public static KeyWorkers Start(Plan plan, IReadOnlyDictionary<string, KeyHome> homes, int parallelism, IProgress<KeyProgress>? progress, ILogger logger, CancellationToken ct) =>
-            new(plan.Steps.Where(s => s.Action == StepAction.GenerateKey && !homes.ContainsKey(s.Address)).ToArray(), parallelism, progress, logger, ct);
+            new(plan.Steps.OfType<GenerateKeyStep>().Where(s => !homes.ContainsKey(s.Address)).ToArray(), parallelism, progress, logger, ct);
 
         public (string Address, Task<AsymmetricCipherKeyPair> Key)? Pending(string address) =>
             _keys.TryGetValue(address, out var key) ? (address, key.Task) : null;
@@ -405,7 +405,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                 }
                 try
                 {
-                    slot.TrySetResult(KeyGenerator.Generate(_wanted[i].Key!));
+                    slot.TrySetResult(KeyGenerator.Generate(_wanted[i].Key));
                     // Counted apart from the report: `progress?.Report(...)` skips its argument, count and all, without a reporter.
                     var done = Interlocked.Increment(ref _done);
                     progress?.Report(new KeyProgress(done, _wanted.Length));
@@ -429,91 +429,91 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     private async Task ExecuteAsync(PlanStep step, Run run, CancellationToken ct)
     {
         var host = hosts[step.Host];
-        if (step.Action == StepAction.GenerateKey && run.Homes.TryGetValue(step.Address, out var home))
+        if (step is GenerateKeyStep generate && run.Homes.TryGetValue(step.Address, out var home))
         {
-            await GenerateOnHostAsync(step, home, host, run, ct).ConfigureAwait(false);
+            await GenerateOnHostAsync(generate, home, host, run, ct).ConfigureAwait(false);
             return;
         }
         if (await run.Trusted.TryExecuteAsync(step, hosts, run.Keys, TrustedKeyOnHost(run), ct).ConfigureAwait(false)) return;
-        switch (step.Action)
+        switch (step)
         {
-            case StepAction.GenerateKey:
+            case GenerateKeyStep:
                 break; // done up front, in parallel
-            case StepAction.Backup:
-                await BackupAsync(step, host, run, ct).ConfigureAwait(false);
+            case BackupStep backup:
+                await BackupAsync(backup, host, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.Issue:
-                await IssueAsync(step, run, ct).ConfigureAwait(false);
+            case IssueStep issue:
+                await IssueAsync(issue, run, ct).ConfigureAwait(false);
                 // On record before the certificate reaches any host: a later plan can still find it when its holder has left.
                 await run.Issued.RecordAsync(step.Address, run.Certificates[step.Address], run.Now, ct).ConfigureAwait(false);
                 break;
-            case StepAction.Install:
-                await InstallAsync(step, host, run, ct).ConfigureAwait(false);
+            case InstallStep install:
+                await InstallAsync(install, host, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.WriteBundle:
-                var bundle = (step.Bundle ?? ["ca"]).Select(entry => entry == "ca" ? SigningCa(run).Certificate : ObservedCaCertificate(run, entry));
-                await WritePrivateAsync(host, step.Paths[0], string.Concat(bundle.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+            case WriteBundleStep write:
+                var bundle = (write.Bundle ?? ["ca"]).Select(entry => entry == "ca" ? SigningCa(run).Certificate : ObservedCaCertificate(run, entry));
+                await WritePrivateAsync(host, write.Path, string.Concat(bundle.Select(PemCodec.EncodeCertificate)), write.Owner, ct).ConfigureAwait(false);
                 break;
-            case StepAction.WriteCrl:
-                await WriteCrlAsync(step, host, run, ct).ConfigureAwait(false);
+            case WriteCrlStep crl:
+                await WriteCrlAsync(crl, host, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.SetMode:
-                await host.SetModeAsync(step.Paths[0], step.Mode!.Value, ct).ConfigureAwait(false);
+            case SetModeStep mode:
+                await host.SetModeAsync(mode.Path, mode.Mode, ct).ConfigureAwait(false);
                 break;
-            case StepAction.SetOwner:
-                await host.SetOwnerAsync(step.Paths[0], step.Owner!, ct).ConfigureAwait(false);
+            case SetOwnerStep owner:
+                await host.SetOwnerAsync(owner.Path, owner.Owner, ct).ConfigureAwait(false);
                 break;
-            case StepAction.EditSettings:
-                await EditSettingsAsync(step, host, run, ct).ConfigureAwait(false);
+            case EditSettingsStep edit:
+                await EditSettingsAsync(edit, host, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.Restart:
-                await RestartAsync(step, host, run, ct).ConfigureAwait(false);
+            case RestartStep restart:
+                await RestartAsync(restart, host, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.Reload:
-                await ReloadAsync(step, host, run, ct).ConfigureAwait(false);
+            case ReloadStep reload:
+                await ReloadAsync(reload, host, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.CreateRole:
+            case CreateRoleStep:
                 await CreateRoleAsync(step, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.Restore:
-                await RestoreAsync(step, host, ct).ConfigureAwait(false);
+            case RestoreStep restore:
+                await RestoreAsync(restore, host, ct).ConfigureAwait(false);
                 break;
-            case StepAction.TestConfig:
-                await TestConfigAsync(step, host, run, ct).ConfigureAwait(false);
+            case TestConfigStep test:
+                await TestConfigAsync(test, host, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.WriteLedger:
-                await WriteLedgerAsync(step, host, run, ct).ConfigureAwait(false);
+            case WriteLedgerStep ledger:
+                await WriteLedgerAsync(ledger, host, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.MoveState:
-                await MoveStateAsync(step, host, run, ct).ConfigureAwait(false);
+            case MoveStateStep move:
+                await MoveStateAsync(move, host, run, ct).ConfigureAwait(false);
                 break;
-            case StepAction.RemoveLeftover:
-                var proof = LeftoverCleanup.ProofFor(run.Desired, run.Observed, step.Host, step.Paths[0])
-                    ?? throw new StepFailedException($"{step.Paths[0]} is not where and how pemstate's interrupted writes leave something; nothing removed");
-                await host.RemoveLeftoverAsync(step.Paths[0], proof, ct).ConfigureAwait(false);
+            case RemoveLeftoverStep leftover:
+                var proof = LeftoverCleanup.ProofFor(run.Desired, run.Observed, step.Host, leftover.Path)
+                    ?? throw new StepFailedException($"{leftover.Path} is not where and how pemstate's interrupted writes leave something; nothing removed");
+                await host.RemoveLeftoverAsync(leftover.Path, proof, ct).ConfigureAwait(false);
                 break;
             default:
                 throw new StepFailedException($"{step.Action} is not supported by this version");
         }
     }
 
-    private async Task BackupAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private async Task BackupAsync(BackupStep step, IHost host, Run run, CancellationToken ct)
     {
-        var set = run.Backups.GetOrAdd((step.Host, step.BackupDir!), _ => new BackupSetWriter());
+        var set = run.Backups.GetOrAdd((step.Host, step.BackupDir), _ => new BackupSetWriter());
         await set.Gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             if (set.Folder is null || set.Manifest is null)
             {
                 // New in every backup folder of the plan, this one among them (BackupIdAsync looked).
-                var folder = Path.Combine(step.BackupDir!, await BackupIdAsync(run, ct).ConfigureAwait(false));
+                var folder = Path.Combine(step.BackupDir, await BackupIdAsync(run, ct).ConfigureAwait(false));
                 await host.EnsureDirectoryAsync(folder, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
                 var begun = run.ContinuesBackup ? await ContinuedManifestAsync(step, host, run, folder, ct).ConfigureAwait(false) : null;
                 (set.Folder, set.Manifest) = (folder, begun ?? new BackupManifest(Path.GetFileName(folder), run.Now, step.Host, [], run.RollbackOf));
                 run.AddBackupSet($"{step.Host}:{folder}");
             }
 
-            foreach (var path in step.Paths)
+            foreach (var path in step.Files)
             {
                 var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
                 if (!file.Exists) continue;
@@ -530,7 +530,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             }
             var manifest = JsonSerializer.SerializeToUtf8Bytes(set.Manifest, State.BackupManifestJson.Default.BackupManifest);
             await host.WriteAtomicAsync(Path.Combine(set.Folder, "manifest.json"), manifest, FileModes.Private, null, ct).ConfigureAwait(false);
-            Log.BackedUp(logger, step.Address, step.Paths.Count, set.Folder);
+            Log.BackedUp(logger, step.Address, step.Files.Count, set.Folder);
         }
         finally
         {
@@ -542,12 +542,12 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     /// The manifest an interrupted rollback left in <paramref name="folder"/>, which this run adds to; null when it wrote
     /// none there. Read again and checked like any other: the folder may be another account's.
     /// </summary>
-    private static async Task<BackupManifest?> ContinuedManifestAsync(PlanStep step, IHost host, Run run, string folder, CancellationToken ct)
+    private static async Task<BackupManifest?> ContinuedManifestAsync(BackupStep step, IHost host, Run run, string folder, CancellationToken ct)
     {
         var path = Path.Combine(folder, "manifest.json");
         var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
         if (!file.Exists) return null;
-        var (set, problems) = BackupManifestReader.Read(file.Content, step.Host, folder, run.Restorable[(step.Host, step.BackupDir!)]);
+        var (set, problems) = BackupManifestReader.Read(file.Content, step.Host, folder, run.Restorable[(step.Host, step.BackupDir)]);
         if (set is null) throw new StepFailedException($"{path}, begun by the interrupted rollback, fails its checks ({string.Join("; ", problems)}); nothing was added to it");
         return new BackupManifest(set.Id, set.CreatedAt, set.Host, [.. set.Files], run.RollbackOf);
     }
@@ -579,9 +579,9 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         }
     }
 
-    private async Task IssueAsync(PlanStep step, Run run, CancellationToken ct)
+    private async Task IssueAsync(IssueStep step, Run run, CancellationToken ct)
     {
-        var request = step.Issue!;
+        var request = step.Request;
         X509Certificate certificate;
         if (request.SelfSigned)
         {
@@ -610,27 +610,27 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     private CertificateAuthority SigningCa(Run run) =>
         run.SigningCa(() => ObservedCa(run, run.Observed.Server.CaKey, run.Observed.Server.CaCertificate.Certificate));
 
-    private async Task InstallAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private async Task InstallAsync(InstallStep step, IHost host, Run run, CancellationToken ct)
     {
         await host.RunInOrderAsync(await InstallChangesAsync(step, host, run, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         Installed(step, run);
     }
 
     /// <summary>The pair switch's changes for an install step (<see cref="PairSwitch"/>), not yet made.</summary>
-    private async Task<List<FileChange>> InstallChangesAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private async Task<List<FileChange>> InstallChangesAsync(InstallStep step, IHost host, Run run, CancellationToken ct)
     {
-        var certificate = CertificateOf(step.Source ?? step.Address, run);
+        var certificate = CertificateOf(step.Source, run);
         var key = await PairKeyOf(step, run, ct).ConfigureAwait(false);
-        return await PairSwitch.ChangesAsync(host, run.Desired, step.Address, step.Paths[0], step.Paths[1],
+        return await PairSwitch.ChangesAsync(host, run.Desired, step.Address, step.KeyPath, step.CertificatePath,
             key, PemCodec.EncodeCertificate(certificate), step.Owner, ct).ConfigureAwait(false);
     }
 
     /// <summary>Once an install's changes are made: the staged copy is gone, so a later signature with this key (the CA's) finds it under its live name.</summary>
-    private static void Installed(PlanStep step, Run run)
+    private static void Installed(InstallStep step, Run run)
     {
-        var source = step.Source ?? step.Address;
+        var source = step.Source;
         if (run.HostKeys.TryGetValue(source, out var kept) && kept.Host == step.Host)
-            run.HostKeys[source] = kept with { Path = step.Paths[0] };
+            run.HostKeys[source] = kept with { Path = step.KeyPath };
     }
 
     /// <summary>The certificate of the pair at <paramref name="source"/>: issued in this apply, or the one an agent holds.</summary>
@@ -648,7 +648,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             ?? throw new StepFailedException($"the CA certificate with SHA-256 {sha256} is no longer in root.crt or ca_certificate.crt");
     }
 
-    private async Task WriteCrlAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private async Task WriteCrlAsync(WriteCrlStep step, IHost host, Run run, CancellationToken ct)
     {
         var crls = new List<X509Crl>();
         foreach (var entry in step.Bundle ?? ["ca"])
@@ -656,7 +656,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             if (entry == "ca")
             {
                 var ca = SigningCa(run);
-                crls.Add(await ca.CreateCrlAsync(run.Now, run.Desired.Ca.CrlValidity, WithRevocations(RevokedBy(run, ca.Certificate), step, run.Now), ct).ConfigureAwait(false));
+                crls.Add(await ca.CreateCrlAsync(run.Now, run.Desired.Ca.CrlValidity, WithRevocations(RevokedBy(run, ca.Certificate), step.Revoke, run.Now), ct).ConfigureAwait(false));
                 continue;
             }
             // A CA being rotated out keeps its own CRL while still trusted: the one on disk when current, else a new one
@@ -672,7 +672,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             }
             throw new StepFailedException($"no current CRL for {DistinguishedNames.Format(old.SubjectDN)} and no key to sign one; a CA in root.crt without its CRL fails every login");
         }
-        await WritePrivateAsync(host, step.Paths[0], string.Concat(crls.Select(PemCodec.EncodeCrl)), step.Owner, ct).ConfigureAwait(false);
+        await WritePrivateAsync(host, step.Path, string.Concat(crls.Select(PemCodec.EncodeCrl)), step.Owner, ct).ConfigureAwait(false);
     }
 
     /// <summary>Revocations survive a re-signed CRL, but only those made by that same CA.</summary>
@@ -687,18 +687,18 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
 
     private static bool Verifies(X509Crl crl, X509Certificate ca) => Crypto.ChainCheck.Signs(ca, crl);
 
-    private static async Task EditSettingsAsync(PlanStep step, IHost host, Run run, CancellationToken ct) =>
+    private static async Task EditSettingsAsync(EditSettingsStep step, IHost host, Run run, CancellationToken ct) =>
         await host.RunInOrderAsync(await SettingsChangesAsync(step, host, run, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
     /// <summary>A settings edit's changes, not yet made: its folder, and the config written over the very text it was edited from.</summary>
-    private static async Task<List<FileChange>> SettingsChangesAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private static async Task<List<FileChange>> SettingsChangesAsync(EditSettingsStep step, IHost host, Run run, CancellationToken ct)
     {
-        var path = step.Paths[0];
+        var path = step.Path;
         // As last read or written here (the pair switch before it may have): the write goes through only over that very text.
         var file = (await host.ReadKnownAsync([path], exact: true, ct).ConfigureAwait(false))[0];
         if (file.Sealed is not null) throw new StepFailedException($"{path} on {step.Host} holds a private key block; pemstate will not rewrite it as a config");
         var text = file.Exists ? Encoding.UTF8.GetString(file.Content) : "";
-        var settings = step.Settings!.Select(s => KeyValuePair.Create(s.Name, s.After)).ToList();
+        var settings = step.Settings.Select(s => KeyValuePair.Create(s.Name, s.After)).ToList();
         var edited = step.Format switch
         {
             ConfigFormat.PostgresqlConf => PostgresqlConf.Edit(text, settings, new HashSet<string>(Planner.QuotedSettings, StringComparer.OrdinalIgnoreCase)),
@@ -718,18 +718,18 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             ? run.Desired.Agents.List.First(a => a.Id == id).Owner
             : run.Desired.Server.Owner;
 
-    private static async Task RestoreAsync(PlanStep step, IHost host, CancellationToken ct)
+    private static async Task RestoreAsync(RestoreStep step, IHost host, CancellationToken ct)
     {
         // The hash is required: it is what ties the copy to the manifest, which a rollback has checked; without it a
         // swapped copy (or a link to another file) would be written as root to a managed path.
-        if (step.Sha256 is not { } expected) throw new StepFailedException($"no SHA-256 recorded for the backup copy {step.Source}; nothing restored from it");
-        var copy = await host.ReadAsync(step.Source!, ct).ConfigureAwait(false);
-        if (!copy.Exists) throw new StepFailedException($"the backup copy {step.Source} is missing");
+        var expected = step.Sha256;
+        var copy = await host.ReadAsync(step.Copy, ct).ConfigureAwait(false);
+        if (!copy.Exists) throw new StepFailedException($"the backup copy {step.Copy} is missing");
         if (copy.Sha256 != expected)
-            throw new StepFailedException($"the backup copy {step.Source} does not have the SHA-256 its manifest recorded; nothing restored from it");
-        await host.EnsureDirectoryAsync(Path.GetDirectoryName(step.Paths[0])!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
+            throw new StepFailedException($"the backup copy {step.Copy} does not have the SHA-256 its manifest recorded; nothing restored from it");
+        await host.EnsureDirectoryAsync(Path.GetDirectoryName(step.Path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         // Copied on the host, which checks the SHA-256 again as it reads: a key it keeps never comes here.
-        await host.CopyAsync(step.Source!, expected, step.Paths[0], step.Mode ?? FileModes.Private, step.Owner, ct).ConfigureAwait(false);
+        await host.CopyAsync(step.Copy, expected, step.Path, step.Mode, step.Owner, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -737,11 +737,11 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     /// (every step that changes them comes earlier in the plan). Only once the command succeeded and the server accepts
     /// connections again, so that a crash or a failure anywhere before the record leaves the restart owed.
     /// </summary>
-    private async Task RestartAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private async Task RestartAsync(RestartStep step, IHost host, Run run, CancellationToken ct)
     {
         var consumer = Consumer.Of(run.Desired, step.Address);
         var loading = consumer is null ? null : await consumer.ReadFingerprintAsync(hosts[consumer.Host], ct).ConfigureAwait(false);
-        var result = await RunCommandAsync(step, host, run, ct).ConfigureAwait(false);
+        var result = await RunCommandAsync(step, step.Command, host, run, ct).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new StepFailedException($"'{step.Command}' exited with {result.ExitCode}: {result.StandardError.Trim()}");
         await WaitForServerAsync(step, run, ct).ConfigureAwait(false);
@@ -752,13 +752,13 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     /// A step's command, bounded by its host's command_timeout. A command still running then was killed with everything
     /// it started; that fails the step, whose message says so, and the apply ends as after any failed step (lock released).
     /// </summary>
-    private async Task<CommandResult> RunCommandAsync(PlanStep step, IHost host, Run run, CancellationToken ct)
+    private async Task<CommandResult> RunCommandAsync(PlanStep step, string command, IHost host, Run run, CancellationToken ct)
     {
         var timeout = run.Desired.Hosts.TryGetValue(step.Host, out var spec) ? spec.EffectiveCommandTimeout : HostSpec.DefaultCommandTimeout;
-        var result = await host.RunAsync(step.Command!, timeout, ct).ConfigureAwait(false);
-        Log.Restarted(logger, step.Address, step.Command!, step.Host, result.ExitCode);
+        var result = await host.RunAsync(command, timeout, ct).ConfigureAwait(false);
+        Log.Restarted(logger, step.Address, command, step.Host, result.ExitCode);
         if (result.TimedOut)
-            throw new StepFailedException($"`{step.Command}` did not finish within {Durations.FormatSeconds(timeout)}; its process group was killed " +
+            throw new StepFailedException($"`{command}` did not finish within {Durations.FormatSeconds(timeout)}; its process group was killed " +
                 $"(command_timeout of host {step.Host})");
         return result;
     }
@@ -771,7 +771,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     /// command such as `systemctl restart` may return while the server is still starting, or about to fail
     /// on the new files; saying "done" then would be a lie.
     /// </summary>
-    private async Task WaitForServerAsync(PlanStep step, Run run, CancellationToken ct)
+    private async Task WaitForServerAsync(RestartStep step, Run run, CancellationToken ct)
     {
         if (step.Address != Addresses.ServerRestart || run.Desired.Server.Database is not { } database) return;
         try

@@ -24,43 +24,43 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         Func<string, KeptKey?> keptOnHost, CancellationToken ct)
     {
         var host = hosts[step.Host];
-        switch (step.Action)
+        switch (step)
         {
-            case StepAction.RequestSignature:
-                await RequestAsync(step, host, keys, keptOnHost(step.Address), ct).ConfigureAwait(false);
+            case RequestSignatureStep sign:
+                await RequestAsync(sign, host, keys, keptOnHost(step.Address), ct).ConfigureAwait(false);
                 return true;
-            case StepAction.InstallSigned:
-                await InstallAsync(step, host, hosts, ct).ConfigureAwait(false);
+            case InstallSignedStep install:
+                await InstallAsync(install, host, hosts, ct).ConfigureAwait(false);
                 return true;
-            case StepAction.WriteBundle when step.Source != Addresses.Ca:
-                await WritePrivateAsync(host, step.Paths[0], string.Concat(BundleOf(step).Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
+            case WriteBundleStep bundle when bundle.Source != Addresses.Ca:
+                await WritePrivateAsync(host, bundle.Path, string.Concat(BundleOf(bundle.Bundle).Select(PemCodec.EncodeCertificate)), bundle.Owner, ct).ConfigureAwait(false);
                 return true;
-            case StepAction.WriteCrl when step.Source != Addresses.Ca:
-                await WritePrivateAsync(host, step.Paths[0], step.Bundle is null
+            case WriteCrlStep crl when crl.Source != Addresses.Ca:
+                await WritePrivateAsync(host, crl.Path, crl.Bundle is null
                     ? Trusted.CrlPem ?? throw new StepFailedException("ca.crl is none; no CRL to write")
-                    : string.Concat(RotationCrls(step).Select(PemCodec.EncodeCrl)), step.Owner, ct).ConfigureAwait(false);
+                    : string.Concat(RotationCrls(crl.Bundle).Select(PemCodec.EncodeCrl)), crl.Owner, ct).ConfigureAwait(false);
                 return true;
-            case StepAction.Remove:
-                foreach (var path in step.Paths) await host.DeleteAsync(path, ct).ConfigureAwait(false);
+            case RemoveStep remove:
+                foreach (var path in remove.Files) await host.DeleteAsync(path, ct).ConfigureAwait(false);
                 return true;
-            case StepAction.DisableJob:
+            case DisableJobStep:
                 await RenewalJobAsync(step, hosts, enable: false, ct).ConfigureAwait(false);
                 return true;
-            case StepAction.EnableJob:
+            case EnableJobStep:
                 await RenewalJobAsync(step, hosts, enable: true, ct).ConfigureAwait(false);
                 return true;
-            case StepAction.RemovePending:
+            case RemovePendingStep pending:
                 // The key first: a request left behind without its key is harmless, and the next plan removes it.
-                foreach (var path in step.Paths) await host.DeleteAsync(path, ct).ConfigureAwait(false);
-                if (step.Source is { } request) File.Delete(request);
+                if (pending.PendingKey is { } key) await host.DeleteAsync(key, ct).ConfigureAwait(false);
+                if (pending.RequestFile is { } request) File.Delete(request);
                 return true;
-            case StepAction.EditSettings when step.Settings!.Any(s => s.CommentOut):
-                await EditSettingsAsync(step, host, ct).ConfigureAwait(false);
+            case EditSettingsStep edit when edit.Settings.Any(s => s.CommentOut):
+                await EditSettingsAsync(edit, host, ct).ConfigureAwait(false);
                 return true;
-            case StepAction.Restart when desired.Ca.Source == CaSource.Trusted && Addresses.AgentId(step.Address) is { } id:
+            case RestartStep when desired.Ca.Source == CaSource.Trusted && Addresses.AgentId(step.Address) is { } id:
                 await PreflightAgentAsync(step, id, host, ct).ConfigureAwait(false);
                 return false;
-            case StepAction.Restart or StepAction.Reload when desired.Ca.Source == CaSource.Trusted
+            case RestartStep or ReloadStep when desired.Ca.Source == CaSource.Trusted
                 && step.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth or Addresses.ServerReload or Addresses.ServerReloadTrustingBoth:
                 await PreflightAsync(step, hosts, ct).ConfigureAwait(false);
                 return false;
@@ -73,15 +73,15 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
     /// A bundle's entries: the trusted CA's whole ca.certificate; one of its certificates by SHA-256 (a web chain
     /// file); or, while moving between trusted CAs, the old CA still in root.crt by SHA-256.
     /// </summary>
-    private IEnumerable<Org.BouncyCastle.X509.X509Certificate> BundleOf(PlanStep step) =>
-        (step.Bundle ?? [TrustedCaPlanner.TrustedBundleEntry]).SelectMany(entry =>
+    private IEnumerable<Org.BouncyCastle.X509.X509Certificate> BundleOf(IReadOnlyList<string>? bundle) =>
+        (bundle ?? [TrustedCaPlanner.TrustedBundleEntry]).SelectMany(entry =>
             entry == TrustedCaPlanner.TrustedBundleEntry ? Trusted.Bundle
             : Trusted.Bundle.FirstOrDefault(c => CertificateSummary.From(c).Sha256 == entry) is { } own ? [own]
             : [OldCa(entry)]);
 
     /// <summary>root.crl during that move: the old CA's current CRL from root.crl, and ca.crl's.</summary>
-    private IEnumerable<Org.BouncyCastle.X509.X509Crl> RotationCrls(PlanStep step) =>
-        step.Bundle!.SelectMany(entry =>
+    private IEnumerable<Org.BouncyCastle.X509.X509Crl> RotationCrls(IReadOnlyList<string> bundle) =>
+        bundle.SelectMany(entry =>
         {
             if (entry == TrustedCaPlanner.TrustedBundleEntry) return Trusted.Crls;
             var ca = OldCa(entry);
@@ -101,10 +101,10 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
     /// <summary>A key on the host that keeps it: where, what the file holds, and its public half.</summary>
     public sealed record KeptKey(string Path, string Sha256, AsymmetricKeyParameter Public);
 
-    private async Task RequestAsync(PlanStep step, IHost host, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys, KeptKey? kept, CancellationToken ct)
+    private async Task RequestAsync(RequestSignatureStep step, IHost host, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys, KeptKey? kept, CancellationToken ct)
     {
-        var pendingPath = step.Paths[0];
-        var requestPath = step.Paths[1];
+        var pendingPath = step.PendingKey;
+        var requestPath = step.RequestFile;
         AsymmetricCipherKeyPair? key = null;
         if (kept is null && keys.TryGetValue(step.Address, out var generated))
         {
@@ -119,13 +119,13 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
                 : throw new StepFailedException($"{pendingPath} could not be read; run pemstate plan again");
         }
         var fingerprint = Fingerprints.PublicKey(key?.Public ?? kept!.Public);
-        if (File.Exists(requestPath) && CertificateRequests.Asks(await File.ReadAllBytesAsync(requestPath, ct).ConfigureAwait(false), fingerprint, step.Issue!.Subject, step.Issue.SubjectAltNames))
+        if (File.Exists(requestPath) && CertificateRequests.Asks(await File.ReadAllBytesAsync(requestPath, ct).ConfigureAwait(false), fingerprint, step.Request.Subject, step.Request.SubjectAltNames))
             return;
         // A key its host keeps signs its own request there; only the request comes back.
-        var pem = key is not null ? CertificateRequests.Create(step.Issue!.Subject, key, step.Issue.SubjectAltNames)
-            : await CertificateRequests.CreateAsync(step.Issue!.Subject, kept!.Public,
+        var pem = key is not null ? CertificateRequests.Create(step.Request.Subject, key, step.Request.SubjectAltNames)
+            : await CertificateRequests.CreateAsync(step.Request.Subject, kept!.Public,
                 RemoteSigner.For(kept.Public, (data, c) => host.SignAsync(kept.Path, kept.Sha256, data, RemoteSigner.AlgorithmFor(kept.Public).Digest, c)),
-                step.Issue.SubjectAltNames, ct).ConfigureAwait(false);
+                step.Request.SubjectAltNames, ct).ConfigureAwait(false);
         Directory.CreateDirectory(Path.GetDirectoryName(requestPath)!);
         var temporary = requestPath + ".tmp";
         await File.WriteAllTextAsync(temporary, pem, Encoding.ASCII, ct).ConfigureAwait(false);
@@ -133,28 +133,28 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
     }
 
     /// <summary>Pending key and signed certificate (+ intermediates for the server) installed together, key first; then the pending key goes.</summary>
-    private async Task InstallAsync(PlanStep step, IHost host, HostSet hosts, CancellationToken ct)
+    private async Task InstallAsync(InstallSignedStep step, IHost host, HostSet hosts, CancellationToken ct)
     {
         var seen = observed.Trusted ?? throw new StepFailedException("nothing was observed of the trusted CA");
         var pending = seen.PendingKeys.GetValueOrDefault(step.Address)
             ?? (desired.Agents.User == AgentUserMode.Common ? seen.PendingKeys.GetValueOrDefault(Addresses.CommonAgentCertificate) : null);
         if (pending is not { Readable: true })
             throw new StepFailedException($"the pending key for {step.Address} is gone; run pemstate plan again");
-        var signed = seen.Signed.FirstOrDefault(f => f.Path == step.Source)
-            ?? throw new StepFailedException($"{step.Source} was not observed; run pemstate plan again");
+        var signed = seen.Signed.FirstOrDefault(f => f.Path == step.Signed)
+            ?? throw new StepFailedException($"{step.Signed} was not observed; run pemstate plan again");
         var leaf = signed.Leaf!;
-        if (step.Sha256 is { } expected && Fingerprints.Sha256Hex(leaf.GetEncoded()) != expected)
-            throw new StepFailedException($"{step.Source} changed since the plan was made; nothing installed from it");
+        if (Fingerprints.Sha256Hex(leaf.GetEncoded()) != step.Sha256)
+            throw new StepFailedException($"{step.Signed} changed since the plan was made; nothing installed from it");
         if (Fingerprints.PublicKey(leaf.GetPublicKey()) != pending.PublicKeySha256)
-            throw new StepFailedException($"{step.Source} is not for {pending.File.Path}; nothing installed");
+            throw new StepFailedException($"{step.Signed} is not for {pending.File.Path}; nothing installed");
 
-        // Bundle (the web certificate) names what follows the leaf; the server sends its intermediates; agents the leaf alone.
-        IReadOnlyList<X509Certificate> chain = step.Bundle is { } following ? [leaf, .. BundleOf(step with { Bundle = following })]
+        // Chain (the web certificate) names what follows the leaf; the server sends its intermediates; agents the leaf alone.
+        IReadOnlyList<X509Certificate> chain = step.Chain is { } following ? [leaf, .. BundleOf(following)]
             : step.Address == Addresses.ServerCertificate ? [leaf, .. Trusted.Intermediates] : [leaf];
         // The pending key is copied to its live name on its host, checked against what was observed.
         var key = pending.File.Host == step.Host ? PairSwitch.PairKey.OnHost(pending.File.Path, pending.File.Sha256)
             : throw new StepFailedException($"the pending key {pending.File.Path} is on {pending.File.Host}, not on {step.Host}; run pemstate plan again");
-        await PairSwitch.InstallAsync(host, desired, step.Address, step.Paths[0], step.Paths[1],
+        await PairSwitch.InstallAsync(host, desired, step.Address, step.KeyPath, step.CertificatePath,
             key, string.Concat(chain.Select(PemCodec.EncodeCertificate)), step.Owner, ct).ConfigureAwait(false);
         // The common pair's pending key serves every agent's lane: the plan removes it once, after them all.
         if (!seen.PendingKeys.ContainsKey(step.Address)) return;
@@ -183,15 +183,15 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
         }
     }
 
-    private async Task EditSettingsAsync(PlanStep step, IHost host, CancellationToken ct)
+    private async Task EditSettingsAsync(EditSettingsStep step, IHost host, CancellationToken ct)
     {
-        var path = step.Paths[0];
+        var path = step.Path;
         var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
         var text = file.Exists ? Encoding.UTF8.GetString(file.Content) : "";
-        var set = step.Settings!.Where(s => !s.CommentOut).Select(s => KeyValuePair.Create(s.Name, s.After)).ToList();
+        var set = step.Settings.Where(s => !s.CommentOut).Select(s => KeyValuePair.Create(s.Name, s.After)).ToList();
         var edited = PostgresqlConf.CommentOut(
             PostgresqlConf.Edit(text, set, new HashSet<string>(Planner.QuotedSettings, StringComparer.OrdinalIgnoreCase)),
-            step.Settings!.Where(s => s.CommentOut).Select(s => s.Name));
+            step.Settings.Where(s => s.CommentOut).Select(s => s.Name));
         var mode = file.Exists ? FileModes.Permissions(file.Mode) : FileModes.Private;
         await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         await host.WriteAtomicAsync(path, Encoding.UTF8.GetBytes(edited), mode, file.Exists ? file.Owner : desired.Server.Owner, ct).ConfigureAwait(false);

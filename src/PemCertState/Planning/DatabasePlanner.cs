@@ -43,16 +43,14 @@ internal static class DatabasePlanner
             warnings.Add($"the PEM database {database.Target} was not reached ({database.Error}); " +
                 "agent roles, effective settings and pg_hba.conf were not checked, the plan is made from the files alone");
             if (agents.User == AgentUserMode.Common)
-                steps.Add(new PlanStep(Addresses.Role(agents.CommonUser), host, StepAction.CreateRole,
-                    "the PEM database was not reached, so the role could not be checked; apply creates it and grants pem_agent only if missing", []));
+                steps.Add(new CreateRoleStep(Addresses.Role(agents.CommonUser), host, "the PEM database was not reached, so the role could not be checked; apply creates it and grants pem_agent only if missing"));
             return;
         }
 
         if (agents.User == AgentUserMode.Common)
         {
             if (database.Roles.GetValueOrDefault(agents.CommonUser)?.Problem is { } problem)
-                steps.Add(new PlanStep(Addresses.Role(agents.CommonUser), host, StepAction.CreateRole,
-                    $"{problem}; every agent logs in as {agents.CommonUser} with the common certificate", []));
+                steps.Add(new CreateRoleStep(Addresses.Role(agents.CommonUser), host, $"{problem}; every agent logs in as {agents.CommonUser} with the common certificate"));
         }
         else
         {

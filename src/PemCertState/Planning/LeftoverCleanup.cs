@@ -37,13 +37,13 @@ internal static partial class LeftoverCleanup
                 if (Proof(folders, leftover.Host, leftover.Path) is not { } proof) continue; // not a name pemstate gives: not its business
                 if (proof.Problem(leftover.Entry) is { } why) strangers.Add($"{LeftoverProof.Quote(leftover.Entry.Name)} ({why})");
                 else if (!folders[(leftover.Host, leftover.Folder)].Staged.Contains(leftover.Entry.Name))
-                    steps.Add(new PlanStep(Addresses.Leftovers, leftover.Host, StepAction.RemoveLeftover, Reason(proof, leftover.Entry), [leftover.Path]));
+                    steps.Add(new RemoveLeftoverStep(Addresses.Leftovers, leftover.Host, Reason(proof, leftover.Entry), leftover.Path));
                 else if (named.GetValueOrDefault((leftover.Host, leftover.Path)) is { } config && !edited.Contains((leftover.Host, config)))
                     warnings.Add($"{leftover.Host}:{leftover.Path} is the staged copy of an interrupted key and certificate switch, and {config} still names it "
                         + "with no step in this plan to change that: left in place (removing it would leave the config naming a missing file). "
                         + "Point the config at the live pair, then plan again");
                 else
-                    staged.Add(new PlanStep(Addresses.Leftovers, leftover.Host, StepAction.RemoveLeftover, StagedReason, [leftover.Path]));
+                    staged.Add(new RemoveLeftoverStep(Addresses.Leftovers, leftover.Host, StagedReason, leftover.Path));
             }
             if (strangers.Count > 0)
                 warnings.Add($"{group.Key.Host}:{group.Key.Folder} holds {strangers.Count} entr{(strangers.Count == 1 ? "y" : "ies")} named like what pemstate's interrupted "

@@ -24,9 +24,7 @@ public static partial class Planner
         if (desired.Agents.User == AgentUserMode.Common)
         {
             if (enabled == true)
-                steps.Add(new PlanStep(address, desired.Server.Host, StepAction.DisableJob,
-                    "agents.user is common: PEM's renewal job would give agents per-agent certificates again (EDB turns it off with a common agent certificate)", [],
-                    Source: PemDatabase.RenewalJob));
+                steps.Add(new DisableJobStep(address, desired.Server.Host, "agents.user is common: PEM's renewal job would give agents per-agent certificates again (EDB turns it off with a common agent certificate)", PemDatabase.RenewalJob));
             return;
         }
         if (enabled != false) return;
@@ -35,11 +33,9 @@ public static partial class Planner
             && !(server.CaKey.File.Exists && server.CaCertificate.File.Exists) && server.Root.Certificates.Count > 0;
         var leavingCommon = observed.Agents.Values.Any(a => a.Settings.Settings.GetValueOrDefault("agent_user") == desired.Agents.CommonUser);
         if (!leavingTrusted && !leavingCommon) return;
-        steps.Add(new PlanStep(address, desired.Server.Host, StepAction.EnableJob,
-            leavingTrusted
+        steps.Add(new EnableJobStep(address, desired.Server.Host, leavingTrusted
                 ? "ca.source is self-signed again: PEM's own renewal job, turned off for the trusted CA, watches PEM's CA once more"
-                : "agents.user is per-agent again: PEM's own renewal job, turned off for the common agent certificate, renews agents' certificates once more",
-            [], Source: PemDatabase.RenewalJob));
+                : "agents.user is per-agent again: PEM's own renewal job, turned off for the common agent certificate, renews agents' certificates once more", PemDatabase.RenewalJob));
     }
 
     /// <summary>Self-signed: every pending key and request a trusted CA left is removed; nothing will ever sign them.</summary>
@@ -58,7 +54,6 @@ public static partial class Planner
     internal static void RemovePending(string address, string host, ObservedKey? pending, string? request, string reason, List<PlanStep> steps)
     {
         if (pending is null && request is null) return;
-        steps.Add(new PlanStep(address, pending?.File.Host ?? host, StepAction.RemovePending, reason,
-            pending is null ? [] : [pending.File.Path], Source: request));
+        steps.Add(new RemovePendingStep(address, pending?.File.Host ?? host, reason, pending?.File.Path, request));
     }
 }

@@ -144,6 +144,6 @@ public static partial class Planner
         var address = Addresses.AgentCertificate(agent.Id);
         var reason = $"agents.user is {ModeName(agents)}: {names} {(files.Count == 1 ? "is" : "are")} no longer used by agent {agent.Id}";
         AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), files, reason, steps);
-        steps.Add(new PlanStep(address, agent.Host, StepAction.Remove, reason, [.. files.Select(f => f.Path)]));
+        steps.Add(new RemoveStep(address, agent.Host, reason, [.. files.Select(f => f.Path)]));
     }
 }

@@ -135,7 +135,7 @@ public static partial class Planner
             var address = Addresses.AgentCertificate(agent.Entry.Id);
             var reason = $"{agent.Retirement.Reason}; its key and certificate are removed from {agent.Entry.Host}";
             AddBackup(address, agent.Entry.Host, agent.Entry.BackupDir, agent.Files, reason, steps);
-            steps.Add(new PlanStep(address, agent.Entry.Host, StepAction.Remove, reason, [.. agent.Files.Select(f => f.Path)]));
+            steps.Add(new RemoveStep(address, agent.Entry.Host, reason, [.. agent.Files.Select(f => f.Path)]));
         }
     }
 
@@ -172,7 +172,6 @@ public static partial class Planner
             if (seen.File.Path == path) PlanModeAndOwner(Addresses.AgentLedger, null, [seen.File], steps);
             return;
         }
-        steps.Add(new PlanStep(Addresses.AgentLedger, server.Host, StepAction.WriteLedger, reason, [path],
-            Source: commonSource, Mode: FileModes.Private, Revoke: [.. leaving.Select(l => l.Retirement)]));
+        steps.Add(new WriteLedgerStep(Addresses.AgentLedger, server.Host, reason, path, commonSource, [.. leaving.Select(l => l.Retirement)]));
     }
 }

@@ -18,10 +18,9 @@ public static partial class Planner
         if (!changed && !owed) return;
         var why = changed ? "the web server reads its certificate and config only when it (re)loads" : OwedRestarts.Why;
         if (web.Test is not null)
-            steps.Add(new PlanStep(Addresses.WebRestart, web.Host, StepAction.TestConfig,
-                "a config that fails its test must never reach a reload; a failure stops the apply here", [], Command: web.Test));
+            steps.Add(new TestConfigStep(Addresses.WebRestart, web.Host, "a config that fails its test must never reach a reload; a failure stops the apply here", web.Test));
         if (web.Reload is not null)
-            steps.Add(new PlanStep(Addresses.WebRestart, web.Host, StepAction.Restart, why, [], Command: web.Reload));
+            steps.Add(new RestartStep(Addresses.WebRestart, web.Host, why, web.Reload));
         else if (changed)
             warnings.Add("web.reload is not set, so reload the web server yourself to serve the new certificate");
     }
@@ -35,8 +34,7 @@ public static partial class Planner
             return false;
         }
         AddBackup(Addresses.WebCertificate, web.Host, web.BackupDir, [chain.File], reason, steps);
-        steps.Add(new PlanStep(Addresses.WebCertificate, web.Host, StepAction.WriteBundle, reason, [web.ChainFile!],
-            Source: source, Owner: web.Owner, Mode: FileModes.Private, Bundle: bundle));
+        steps.Add(new WriteBundleStep(Addresses.WebCertificate, web.Host, reason, web.ChainFile!, source, Owner: web.Owner, Bundle: bundle));
         return true;
     }
 
@@ -68,8 +66,8 @@ public static partial class Planner
 
         var reason = $"in {seen.Settings.Block}: " + string.Join("; ", changes.Select(c => c.Describe()));
         AddBackup(Addresses.WebSettings, web.Host, web.BackupDir, [seen.Config], reason, steps);
-        steps.Add(new PlanStep(Addresses.WebSettings, web.Host, StepAction.EditSettings, reason, [web.Config],
-            Settings: changes, Format: web.Server == WebServerKind.Nginx ? ConfigFormat.NginxConf : ConfigFormat.ApacheConf));
+        steps.Add(new EditSettingsStep(Addresses.WebSettings, web.Host, reason,
+            web.Config, changes, web.Server == WebServerKind.Nginx ? ConfigFormat.NginxConf : ConfigFormat.ApacheConf));
         return true;
     }
 

@@ -121,8 +121,7 @@ public static partial class Planner
             changed |= PlanAgentSettings(agents, agent, seen.Settings, steps);
             var owed = pending.Contains(Addresses.AgentRestart(agent.Id));
             if ((changed || owed) && agent.Restart is not null)
-                steps.Add(new PlanStep(Addresses.AgentRestart(agent.Id), agent.Host, StepAction.Restart,
-                    changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, [], Command: agent.Restart));
+                steps.Add(new RestartStep(Addresses.AgentRestart(agent.Id), agent.Host, changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, agent.Restart));
             else if (changed) byHand.Add(agent.Id);
             PlanAbandonedFiles(agents, agent, issuer.Abandoned, agent.Restart is not null || !(changed || owed), inUse, steps, warnings);
         }
@@ -190,9 +189,8 @@ public static partial class Planner
             return false;
         }
         AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), files, reason, steps);
-        steps.Add(new PlanStep(address, agent.Host, StepAction.Install, reason,
-            [PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent)],
-            Before: seen.Certificate.Summary, Source: source, Owner: agent.Owner, Mode: FileModes.Private));
+        steps.Add(new InstallStep(address, agent.Host, reason,
+            PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), source, Owner: agent.Owner, Before: seen.Certificate.Summary));
         return true;
     }
 
@@ -220,8 +218,7 @@ public static partial class Planner
             ? string.Join("; ", changes.Select(c => c.Describe()))
             : "agent.cfg is missing; it is created with the agent's settings";
         AddBackup(Addresses.AgentSettings(agent.Id), agent.Host, PemFiles.AgentBackupDir(agent), [seen.File], reason, steps);
-        steps.Add(new PlanStep(Addresses.AgentSettings(agent.Id), agent.Host, StepAction.EditSettings, reason, [seen.File.Path],
-            Settings: changes, Format: ConfigFormat.AgentCfg));
+        steps.Add(new EditSettingsStep(Addresses.AgentSettings(agent.Id), agent.Host, reason, seen.File.Path, changes, ConfigFormat.AgentCfg));
         return true;
     }
 
@@ -257,7 +254,7 @@ public static partial class Planner
     {
         var existing = files.Where(f => f.Exists).Select(f => f.Path).ToList();
         if (existing.Count > 0)
-            steps.Add(new PlanStep(address, host, StepAction.Backup, reason, existing, BackupDir: backupDir));
+            steps.Add(new BackupStep(address, host, reason, existing, backupDir));
     }
 
     internal static void PlanModeAndOwner(string address, string? owner, IEnumerable<FileFacts> files, List<PlanStep> steps)
@@ -265,11 +262,9 @@ public static partial class Planner
         foreach (var file in files.Where(f => f.Exists))
         {
             if (FileModes.Permissions(file.Mode) != FileModes.Private)
-                steps.Add(new PlanStep(address, file.Host, StepAction.SetMode,
-                    $"{Name(file)} has mode {FileModes.Format(file.Mode)}, want 0600", [file.Path], Mode: FileModes.Private));
+                steps.Add(new SetModeStep(address, file.Host, $"{Name(file)} has mode {FileModes.Format(file.Mode)}, want 0600", file.Path, FileModes.Private));
             if (owner is not null && file.Owner != owner)
-                steps.Add(new PlanStep(address, file.Host, StepAction.SetOwner,
-                    $"{Name(file)} is owned by {file.Owner}, want {owner}", [file.Path], Owner: owner));
+                steps.Add(new SetOwnerStep(address, file.Host, $"{Name(file)} is owned by {file.Owner}, want {owner}", file.Path, owner));
         }
     }
 

@@ -41,7 +41,7 @@ public static class RollbackPlanner
             {
                 var paths = group.Select(e => e.Path).Where(p => !kept.Contains(p)).ToList();
                 if (paths.Count > 0)
-                    steps.Add(new PlanStep(group.Key, set.Host, StepAction.Backup, reason + keep, paths, BackupDir: Path.GetDirectoryName(set.Folder)));
+                    steps.Add(new BackupStep(group.Key, set.Host, reason + keep, paths, Path.GetDirectoryName(set.Folder)!));
             }
             var scope = restorable[(set.Host, Path.GetDirectoryName(set.Folder)!)];
             foreach (var entry in entries)
@@ -49,8 +49,7 @@ public static class RollbackPlanner
                 var mode = FileModes.Permissions((UnixFileMode)Convert.ToInt32(entry.Mode, 8));
                 // A key comes back readable by its owner only, whatever mode it had when it was backed up.
                 if (scope[entry.Path].IsKey) mode &= FileModes.Private;
-                steps.Add(new PlanStep(entry.Address, set.Host, StepAction.Restore, reason, [entry.Path],
-                    Source: Path.Combine(set.Folder, entry.BackupFile), Owner: entry.Owner, Mode: mode, Sha256: entry.Sha256));
+                steps.Add(new RestoreStep(entry.Address, set.Host, reason, entry.Path, Path.Combine(set.Folder, entry.BackupFile), entry.Sha256, Owner: entry.Owner, mode));
                 if (Addresses.AgentId(entry.Address) is { } id) restartAgents.Add(id);
                 else if (entry.Address.StartsWith("web.", StringComparison.Ordinal)) reloadWeb = true;
                 else restartServer = true;
@@ -60,23 +59,20 @@ public static class RollbackPlanner
         {
             // The restored config is tested like any other: a failing test stops the rollback before the reload.
             if (web.Test is not null)
-                steps.Add(new PlanStep(Addresses.WebRestart, web.Host, StepAction.TestConfig,
-                    "a config that fails its test must never reach a reload; a failure stops the rollback here", [], Command: web.Test));
+                steps.Add(new TestConfigStep(Addresses.WebRestart, web.Host, "a config that fails its test must never reach a reload; a failure stops the rollback here", web.Test));
             if (web.Reload is not null)
-                steps.Add(new PlanStep(Addresses.WebRestart, web.Host, StepAction.Restart,
-                    "the web server reads the restored files only when it (re)loads", [], Command: web.Reload));
+                steps.Add(new RestartStep(Addresses.WebRestart, web.Host, "the web server reads the restored files only when it (re)loads", web.Reload));
         }
         foreach (var id in restartAgents)
         {
             var agent = desired.Agents.List.FirstOrDefault(a => a.Id == id);
             if (agent?.Restart is { } command)
-                steps.Add(new PlanStep(Addresses.AgentRestart(id), agent.Host, StepAction.Restart,
-                    "the agent reads the restored files only when it starts", [], Command: command));
+                steps.Add(new RestartStep(Addresses.AgentRestart(id), agent.Host, "the agent reads the restored files only when it starts", command));
         }
         if (restartServer && otherSettings is { Count: > 0 } others && desired.Server.Restart is { } serverRestart)
-            steps.Add(new PlanStep(Addresses.ServerRestart, desired.Server.Host, StepAction.Restart,
+            steps.Add(new RestartStep(Addresses.ServerRestart, desired.Server.Host,
                 $"the restored postgresql.conf also changes {string.Join(", ", others)}, which a reload may not apply; PostgreSQL loads it on restart; last, after every agent",
-                [], Command: serverRestart));
+                serverRestart));
         else if (restartServer && ServerLoad.Step(desired.Server, observed, verb => $"PostgreSQL loads the restored SSL files on {verb}; last, after every agent") is { } load)
             steps.Add(load);
         var plan = ServerLoad.JudgeReloadPrivilege(desired.Server, observed, new Plan(steps, continuation is null ? null : [continuation.Note])

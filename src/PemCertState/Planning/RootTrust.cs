@@ -20,8 +20,7 @@ internal static class RootTrust
             return false;
         }
         Planner.AddBackup(Addresses.RootBundle, server.Host, server.BackupDir, [root.File], reason, steps);
-        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [root.File.Path],
-            Source: source, Owner: server.Owner, Mode: FileModes.Private, Bundle: bundle));
+        steps.Add(new WriteBundleStep(Addresses.RootBundle, server.Host, reason, root.File.Path, source, Owner: server.Owner, Bundle: bundle));
         return true;
     }
 
@@ -36,9 +35,8 @@ internal static class RootTrust
         }
         Planner.AddBackup(Addresses.RootCrl, server.Host, server.BackupDir, [crl.File], reason, steps);
         steps.Add(source is null
-            ? new PlanStep(Addresses.RootCrl, server.Host, StepAction.Remove, reason, [crl.File.Path])
-            : new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, reason, [crl.File.Path],
-                Source: source, Owner: server.Owner, Mode: FileModes.Private, Bundle: bundle, Revoke: revoke));
+            ? new RemoveStep(Addresses.RootCrl, server.Host, reason, [crl.File.Path])
+            : new WriteCrlStep(Addresses.RootCrl, server.Host, reason, crl.File.Path, source, Owner: server.Owner, Bundle: bundle, Revoke: revoke));
         return true;
     }
 
@@ -58,8 +56,7 @@ internal static class RootTrust
     public static void PlanFinalBundle(ServerSpec server, ObservedServer seen, string oldNames, string source, List<PlanStep> steps)
     {
         var reason = $"CA rotation, phase 3: after the steps above no managed certificate is issued by {oldNames}; it leaves root.crt";
-        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.Backup, reason, [seen.Root.File.Path], BackupDir: server.BackupDir));
-        steps.Add(new PlanStep(Addresses.RootBundle, server.Host, StepAction.WriteBundle, reason, [seen.Root.File.Path],
-            Source: source, Owner: server.Owner, Mode: FileModes.Private));
+        steps.Add(new BackupStep(Addresses.RootBundle, server.Host, reason, [seen.Root.File.Path], server.BackupDir));
+        steps.Add(new WriteBundleStep(Addresses.RootBundle, server.Host, reason, seen.Root.File.Path, source, Owner: server.Owner));
     }
 }

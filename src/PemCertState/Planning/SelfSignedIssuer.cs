@@ -110,8 +110,8 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         var server = desired.Server;
         var seen = observed.Server;
         RootTrust.PlanFinalBundle(server, seen, string.Join(", ", _others!.Select(c => DistinguishedNames.Format(c.SubjectDN))), Addresses.Ca, steps);
-        steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, $"CA rotation, phase 3: only {_ca.Subject}'s CRL stays in root.crl", [seen.Crl.File.Path],
-            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+        steps.Add(new WriteCrlStep(Addresses.RootCrl, server.Host, $"CA rotation, phase 3: only {_ca.Subject}'s CRL stays in root.crl",
+            seen.Crl.File.Path, Addresses.Ca, Owner: server.Owner));
     }
 
     public void PlanCleanup(List<PlanStep> steps) => PlanLeftovers(desired, observed, steps);
@@ -148,11 +148,9 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         var reason = string.Join("; ", problems) + (previous is null ? "" :
             "; rotating with overlapping trust: the old CA stays in root.crt until every certificate it signed is replaced");
         AddBackup(Addresses.Ca, server.Host, server.BackupDir, [key.File, cert.File], reason, steps);
-        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.GenerateKey, reason, [], Key: want.Policy.Key));
-        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Issue, reason, [], Before: cert.Summary,
-            Issue: new IssueRequest(want.Subject, want.Subject, null, want.Policy.Validity)));
-        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
-            Source: Addresses.Ca, Owner: server.Owner, Mode: FileModes.Private));
+        steps.Add(new GenerateKeyStep(Addresses.Ca, server.Host, reason, want.Policy.Key));
+        steps.Add(new IssueStep(Addresses.Ca, server.Host, reason, new IssueRequest(want.Subject, want.Subject, null, want.Policy.Validity), Before: cert.Summary));
+        steps.Add(new InstallStep(Addresses.Ca, server.Host, reason, key.File.Path, cert.File.Path, Addresses.Ca, Owner: server.Owner));
         return new CaView(true, null, want.Subject, New: !cert.File.Exists && !key.File.Exists, Previous: previous) { NotAfter = now + want.Policy.Validity };
     }
 
@@ -251,10 +249,9 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         var reason = string.Join("; ", problems);
         var (clamped, note) = ClampToCa(request, _ca, now);
         AddBackup(address, host, backupDir, [key.File, cert.File], reason, steps);
-        steps.Add(new PlanStep(address, host, StepAction.GenerateKey, reason, [], Key: policy.Key));
-        steps.Add(new PlanStep(address, host, StepAction.Issue, note is null ? reason : $"{reason}; {note}", [], Before: cert.Summary, Issue: clamped));
-        steps.Add(new PlanStep(address, host, StepAction.Install, reason, [key.File.Path, cert.File.Path],
-            Source: address, Owner: owner, Mode: FileModes.Private));
+        steps.Add(new GenerateKeyStep(address, host, reason, policy.Key));
+        steps.Add(new IssueStep(address, host, note is null ? reason : $"{reason}; {note}", clamped, Before: cert.Summary));
+        steps.Add(new InstallStep(address, host, reason, key.File.Path, cert.File.Path, address, Owner: owner));
         return true;
     }
 
@@ -277,9 +274,9 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
             "no agent holds a valid common pair: " + string.Join("; ", LeafProblems(
                 observed.Agents[agents.List[0].Id].Key, observed.Agents[agents.List[0].Id].Certificate, subject, LeafUsage.Client, policy));
         var host = desired.Server.Host;
-        steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.GenerateKey, reason, [], Key: policy.Key));
+        steps.Add(new GenerateKeyStep(Addresses.CommonAgentCertificate, host, reason, policy.Key));
         var (request, note) = ClampToCa(new IssueRequest(subject, desired.Ca.Subject, LeafUsage.Client, policy.Validity), _ca, now);
-        steps.Add(new PlanStep(Addresses.CommonAgentCertificate, host, StepAction.Issue, note is null ? reason : $"{reason}; {note}", [], Issue: request));
+        steps.Add(new IssueStep(Addresses.CommonAgentCertificate, host, note is null ? reason : $"{reason}; {note}", request));
         return new CommonPair(Addresses.CommonAgentCertificate, null, subject);
     }
 
@@ -319,11 +316,10 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
 
         var reason = string.Join("; ", problems);
         AddBackup(address, web.Host, web.BackupDir, [seen.Key.File, seen.Certificate.File], reason, steps);
-        steps.Add(new PlanStep(address, web.Host, StepAction.GenerateKey, reason, [], Key: web.Policy.Key));
+        steps.Add(new GenerateKeyStep(address, web.Host, reason, web.Policy.Key));
         var (request, note) = ClampToCa(new IssueRequest(web.Subject, desired.Ca.Subject, LeafUsage.Server, web.Policy.Validity) { SubjectAltNames = web.SubjectAltNames }, _ca, now);
-        steps.Add(new PlanStep(address, web.Host, StepAction.Issue, note is null ? reason : $"{reason}; {note}", [], Before: seen.Certificate.Summary, Issue: request));
-        steps.Add(new PlanStep(address, web.Host, StepAction.Install, reason, [web.KeyFile, web.CertificateFile],
-            Source: address, Owner: web.Owner, Mode: FileModes.Private));
+        steps.Add(new IssueStep(address, web.Host, note is null ? reason : $"{reason}; {note}", request, Before: seen.Certificate.Summary));
+        steps.Add(new InstallStep(address, web.Host, reason, web.KeyFile, web.CertificateFile, address, Owner: web.Owner));
         return true;
     }
 

@@ -17,11 +17,9 @@ internal static class ServerLoad
     public static PlanStep? Step(ServerSpec server, ObservedState observed, Func<string, string> reason, bool bothCas = false)
     {
         if (Reload(server, observed) is { } reload)
-            return new PlanStep(bothCas ? Addresses.ServerReloadTrustingBoth : Addresses.ServerReload, server.Host, StepAction.Reload,
-                reason("reload"), [], Command: reload.Command);
+            return new ReloadStep(bothCas ? Addresses.ServerReloadTrustingBoth : Addresses.ServerReload, server.Host, reason("reload"), reload.Command);
         if (server.Restart is { } restart)
-            return new PlanStep(bothCas ? Addresses.ServerRestartTrustingBoth : Addresses.ServerRestart, server.Host, StepAction.Restart,
-                reason("restart"), [], Command: restart);
+            return new RestartStep(bothCas ? Addresses.ServerRestartTrustingBoth : Addresses.ServerRestart, server.Host, reason("restart"), restart);
         return null;
     }
 
@@ -67,7 +65,7 @@ internal static class ServerLoad
         if (server.Reload is not { Command: null } || observed.Database is not { Reached: true, MayReload: false } database) return plan;
         var role = database.Role ?? "the role of server.database";
         var fix = $"as a superuser run `GRANT EXECUTE ON FUNCTION pg_reload_conf() TO {role};`";
-        if (plan.Steps.Any(s => s.Action == StepAction.Reload && s.Command is null && s.Host == server.Host))
+        if (plan.Steps.Any(s => s is ReloadStep { Command: null } && s.Host == server.Host))
             return plan with
             {
                 Refusals = [.. plan.Refusals, $"the server is to be reloaded with SELECT pg_reload_conf() over server.database, but {role}, the role pemstate logs in as, "

@@ -54,8 +54,7 @@ internal static class ServerSettings
                 : c.Describe()))
             : "postgresql.conf is missing; it is created with the SSL settings";
         Planner.AddBackup(Addresses.ServerSettings, server.Host, server.BackupDir, [seen.File], reason, steps);
-        steps.Add(new PlanStep(Addresses.ServerSettings, server.Host, StepAction.EditSettings, reason, [seen.File.Path],
-            Settings: changes, Format: ConfigFormat.PostgresqlConf));
+        steps.Add(new EditSettingsStep(Addresses.ServerSettings, server.Host, reason, seen.File.Path, changes, ConfigFormat.PostgresqlConf));
         return true;
     }
 }

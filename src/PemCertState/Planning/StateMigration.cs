@@ -54,5 +54,5 @@ internal static class StateMigration
     }
 
     private static PlanStep Move(ServerSpec server, string from, string to, string reason) =>
-        new(Addresses.State, server.Host, StepAction.MoveState, reason, [to], Source: from, Mode: Inventory.FileModes.Private);
+        new MoveStateStep(Addresses.State, server.Host, reason, to, from);
 }

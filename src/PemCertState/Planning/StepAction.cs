@@ -1,8 +1,9 @@
 namespace PemCertState.Planning;
 
 /// <summary>
-/// What a step does. The executor switches on this, never on the reason text. Each member's name on the wire (JSON plan,
-/// saved plan, journal, logs) is in <see cref="StepActionNames"/>: a new member needs its name there and in schemas/plan.schema.json.
+/// What a step does: one member per step type (<see cref="PlanStep"/>'s sealed records, which each return theirs), for the
+/// wire and for counting. Each member's name on the wire (JSON plan, saved plan, journal, logs) is in
+/// <see cref="StepActionNames"/>: a new member needs its step type, its name there and in schemas/plan.schema.json.
 /// </summary>
 public enum StepAction
 {
@@ -44,9 +45,9 @@ public enum StepAction
     /// <summary>Turn PEM's own CA renewal job back on (back from a trusted CA to PEM's own CA).</summary>
     EnableJob,
     /// <summary>Move what an older pemstate kept in data_dir (Source: its journal, ledger, lock or a backup set's folder) into
-    /// the state folder (Paths[0]), then delete it from data_dir. First in a plan, before any backup.</summary>
+    /// the state folder, then delete it from data_dir. First in a plan, before any backup. See <see cref="MoveStateStep"/>.</summary>
     MoveState,
-    /// <summary>Remove what an interrupted write left in a managed folder (Paths[0]): pemstate's private folder, or an older pemstate's
+    /// <summary>Remove what an interrupted write left in a managed folder: pemstate's private folder, or an older pemstate's
     /// temp file. Only while it still is what proves it pemstate's (<see cref="LeftoverCleanup"/>); no backup: nothing reads it.</summary>
     RemoveLeftover,
     /// <summary>Make the server load its SSL files and settings without a restart: the inventory's reload command, or

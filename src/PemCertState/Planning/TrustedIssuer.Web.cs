@@ -46,7 +46,7 @@ internal sealed partial class TrustedIssuer
         {
             Planner.AddBackup(address, web.Host, web.BackupDir, files, verdict.Reason, steps);
             steps.Add(InstallSigned(verdict, web.Host, web.KeyFile, web.CertificateFile, seen.Certificate.Summary, web.Owner)
-                with { Bundle = [.. TrustedCaPlanner.AfterLeaf(web, _trusted).Select(Sha256)] });
+                with { Chain = [.. TrustedCaPlanner.AfterLeaf(web, _trusted).Select(Sha256)] });
             changed = true;
         }
         else

@@ -106,9 +106,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         var server = desired.Server;
         var changed = ServerSettings.Plan(server, observed, _trusted.CrlPath is not null, edit: _rotation is null, steps, warnings);
         if (_seen.RenewalJobEnabled == true)
-            steps.Add(new PlanStep($"job[{PemDatabase.RenewalJob}]", server.Host, StepAction.DisableJob,
-                "with a trusted CA, PEM's own renewal job would replace the trusted certificates with self-signed ones", [],
-                Source: PemDatabase.RenewalJob));
+            steps.Add(new DisableJobStep($"job[{PemDatabase.RenewalJob}]", server.Host, "with a trusted CA, PEM's own renewal job would replace the trusted certificates with self-signed ones", PemDatabase.RenewalJob));
         return changed;
     }
 
@@ -308,10 +306,9 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         var need = v.Need;
         var reason = $"{v.Reason} ({ready} of {needed} signed; nothing is installed until all are)";
         if (v.State == State.NewKey)
-            steps.Add(new PlanStep(need.Address, need.Host, StepAction.GenerateKey, reason, [], Key: need.Policy.Key));
-        steps.Add(new PlanStep(need.Address, need.Host, StepAction.RequestSignature, reason, [need.PendingKey, need.Request],
-            Before: v.Before, Issue: new IssueRequest(need.Subject, _trusted.Issuer ?? "the trusted CA", need.Usage, need.Policy.Validity) { SubjectAltNames = need.Names ?? [] },
-            Owner: need.Owner, Mode: FileModes.Private));
+            steps.Add(new GenerateKeyStep(need.Address, need.Host, reason, need.Policy.Key));
+        steps.Add(new RequestSignatureStep(need.Address, need.Host, reason,
+            need.PendingKey, need.Request, new IssueRequest(need.Subject, _trusted.Issuer ?? "the trusted CA", need.Usage, need.Policy.Validity) { SubjectAltNames = need.Names ?? [] }, Owner: need.Owner, Before: v.Before));
     }
 
     private bool PlanRootBundle(ServerSpec server, ObservedBundle root, List<PlanStep> steps)
@@ -333,7 +330,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         if (files.Count == 0) return;
         const string reason = "ca.source is trusted: PEM's own CA is moved into the backup set (EDB: mv ca_* certs/), so nothing signs with it again";
         Planner.AddBackup(Addresses.Ca, server.Host, server.BackupDir, files, reason, steps);
-        steps.Add(new PlanStep(Addresses.Ca, server.Host, StepAction.Remove, reason, [.. files.Select(f => f.Path)]));
+        steps.Add(new RemoveStep(Addresses.Ca, server.Host, reason, [.. files.Select(f => f.Path)]));
     }
 
     /// <summary>root.crl is ca.crl; with crl: none a root.crl left behind goes into the backup set.</summary>
@@ -358,10 +355,9 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         return RootTrust.PlanCrl(server, crl, reason, _trusted.CrlPath, steps);
     }
 
-    private static PlanStep InstallSigned(Verdict verdict, string host, string keyPath, string certPath, CertificateSummary? before, string? owner) =>
-        new(verdict.Need.Address, host, StepAction.InstallSigned, verdict.Reason, [keyPath, certPath],
-            Before: before, Source: verdict.Signed!.Path, Owner: owner, Mode: FileModes.Private,
-            Sha256: Fingerprints.Sha256Hex(verdict.Signed.Leaf!.GetEncoded()));
+    private static InstallSignedStep InstallSigned(Verdict verdict, string host, string keyPath, string certPath, CertificateSummary? before, string? owner) =>
+        new InstallSignedStep(verdict.Need.Address, host, verdict.Reason, keyPath, certPath, verdict.Signed!.Path,
+            Fingerprints.Sha256Hex(verdict.Signed.Leaf!.GetEncoded()), owner, before);
 
     private static string Signed(TrustedCaSpec trusted, SignedFile file) => $"{Folder(trusted.SignedDir)}/{file.Name}";
 

@@ -70,8 +70,8 @@ internal sealed class TrustedRotation(IReadOnlyList<X509Certificate> old)
             : $"root.crl has no current CRL from the old CA ({OldNames}), and only the CA can sign one";
         var overlap = $"CA rotation, phase 1: {why}, so ssl_crl_file is commented out while both CAs are trusted; phase 3 sets it for the new CA";
         Planner.AddBackup(Addresses.ServerSettings, server.Host, server.BackupDir, [seen.Settings.File], overlap, steps);
-        steps.Add(new PlanStep(Addresses.ServerSettings, server.Host, StepAction.EditSettings, overlap, [seen.Settings.File.Path],
-            Settings: [new SettingChange("ssl_crl_file", crlSetting, "") { CommentOut = true }], Format: ConfigFormat.PostgresqlConf));
+        steps.Add(new EditSettingsStep(Addresses.ServerSettings, server.Host, overlap,
+            seen.Settings.File.Path, [new SettingChange("ssl_crl_file", crlSetting, "") { CommentOut = true }], ConfigFormat.PostgresqlConf));
         var settings = seen.Settings.Settings.ToDictionary(StringComparer.Ordinal);
         settings["ssl_crl_file"] = null;
         _settingsAfterOverlap = seen.Settings with { Settings = settings };
@@ -85,15 +85,14 @@ internal sealed class TrustedRotation(IReadOnlyList<X509Certificate> old)
         if (trusted.CrlPem is not null)
         {
             var crl = $"CA rotation, phase 3: root.crl holds only the new CA's CRL ({Path.GetFileName(trusted.CrlPath)})";
-            steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Backup, crl, [seen.Crl.File.Path], BackupDir: server.BackupDir));
-            steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.WriteCrl, crl, [seen.Crl.File.Path],
-                Source: trusted.CrlPath, Owner: server.Owner, Mode: FileModes.Private));
+            steps.Add(new BackupStep(Addresses.RootCrl, server.Host, crl, [seen.Crl.File.Path], server.BackupDir));
+            steps.Add(new WriteCrlStep(Addresses.RootCrl, server.Host, crl, seen.Crl.File.Path, trusted.CrlPath, Owner: server.Owner));
         }
         else if (seen.Crl.File.Exists)
         {
             var crl = "CA rotation, phase 3: the new CA gives no CRL (crl: none); the old CA's root.crl is moved into the backup set";
-            steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Backup, crl, [seen.Crl.File.Path], BackupDir: server.BackupDir));
-            steps.Add(new PlanStep(Addresses.RootCrl, server.Host, StepAction.Remove, crl, [seen.Crl.File.Path]));
+            steps.Add(new BackupStep(Addresses.RootCrl, server.Host, crl, [seen.Crl.File.Path], server.BackupDir));
+            steps.Add(new RemoveStep(Addresses.RootCrl, server.Host, crl, [seen.Crl.File.Path]));
         }
         ServerSettings.Plan(server, _settingsAfterOverlap ?? seen.Settings, null, trusted.CrlPath is not null, steps);
     }

@@ -61,9 +61,10 @@ public static class PlanJsonRenderer
             ["reason"] = step.Reason,
             ["paths"] = new JsonArray(step.Paths.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
         };
-        if (step.Before is { } before) json["before"] = Summary(before);
-        if (step.Key is { } key) json["key"] = key.ToString();
-        if (step.Issue is { } issue)
+        var members = step.Members;
+        if (members.Before is { } before) json["before"] = Summary(before);
+        if (members.Key is { } key) json["key"] = key.ToString();
+        if (members.Issue is { } issue)
             json["issue"] = new JsonObject
             {
                 ["subject"] = issue.Subject,
@@ -71,19 +72,19 @@ public static class PlanJsonRenderer
                 ["validity_days"] = (int)issue.Validity.TotalDays,
                 ["usage"] = issue.Usage switch { null => "ca", LeafUsage.Server => "server", LeafUsage.Client => "client", _ => "server,client" },
             };
-        if (step.Issue is { SubjectAltNames.Count: > 0 } named)
+        if (members.Issue is { SubjectAltNames.Count: > 0 } named)
             json["issue"]!["subject_alt_names"] = new JsonArray(named.SubjectAltNames.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
-        if (step.Source is { } source) json["source"] = source;
-        if (step.Owner is { } owner) json["owner"] = owner;
-        if (step.Mode is { } mode) json["mode"] = FileModes.Format(mode);
-        if (step.Settings is { } settings)
+        if (members.Source is { } source) json["source"] = source;
+        if (members.Owner is { } owner) json["owner"] = owner;
+        if (members.Mode is { } mode) json["mode"] = FileModes.Format(mode);
+        if (members.Settings is { } settings)
             json["settings"] = new JsonArray(settings.Select(s => (JsonNode?)Setting(s)).ToArray());
-        if (step.Command is { } command) json["command"] = command;
-        if (step.BackupDir is { } backupDir) json["backup_dir"] = backupDir;
-        if (step.Format is { } format) json["format"] = FormatName(format);
-        if (step.Sha256 is { } sha256) json["sha256"] = sha256;
-        if (step.Bundle is { } bundle) json["bundle"] = new JsonArray(bundle.Select(b => (JsonNode?)JsonValue.Create(b)).ToArray());
-        if (step.Revoke is { } revoke)
+        if (members.Command is { } command) json["command"] = command;
+        if (members.BackupDir is { } backupDir) json["backup_dir"] = backupDir;
+        if (members.Format is { } format) json["format"] = FormatName(format);
+        if (members.Sha256 is { } sha256) json["sha256"] = sha256;
+        if (members.Bundle is { } bundle) json["bundle"] = new JsonArray(bundle.Select(b => (JsonNode?)JsonValue.Create(b)).ToArray());
+        if (members.Revoke is { } revoke)
             json["revoke"] = new JsonArray(revoke.Select(r => (JsonNode?)new JsonObject
             {
                 ["agent"] = r.Agent,

@@ -21,6 +21,16 @@ public sealed record StepView
     /// <summary>The action's wire name: "write_bundle".</summary>
     public required string Action { get; init; }
 
+    /// <summary>The certificate a step replaces, when it replaces one.</summary>
+    private static CertificateSummary? BeforeOf(PlanStep step) => step switch
+    {
+        IssueStep s => s.Before,
+        RequestSignatureStep s => s.Before,
+        InstallSignedStep s => s.Before,
+        InstallStep s => s.Before,
+        _ => null,
+    };
+
     /// <summary>The action for people: "write bundle".</summary>
     public required string Verb { get; init; }
 
@@ -55,9 +65,9 @@ public sealed record StepView
             Symbol = SymbolOf(step.Action),
             Kind = KindOf(step),
             Target = TargetOf(step),
-            Before = step.Before is { } before ? Summary(before) : null,
-            After = step.Issue is { } issue ? Issued(issue) : null,
-            Settings = step.Settings is { } settings ? [.. settings.Select(Setting)] : [],
+            Before = BeforeOf(step) is { } before ? Summary(before) : null,
+            After = step switch { IssueStep s => Issued(s.Request), RequestSignatureStep s => Issued(s.Request), _ => null },
+            Settings = step is EditSettingsStep edit ? [.. edit.Settings.Select(Setting)] : [],
             Reason = step.Reason,
         };
     }
@@ -106,7 +116,7 @@ public sealed record StepView
     /// <summary>The kind of change, from the action alone (and, for a certificate, whether one is there to be replaced).</summary>
     private static ChangeKind KindOf(PlanStep step) => step.Action switch
     {
-        StepAction.Issue or StepAction.InstallSigned when step.Before is not null => ChangeKind.Replace,
+        StepAction.Issue or StepAction.InstallSigned when BeforeOf(step) is not null => ChangeKind.Replace,
         StepAction.Restart or StepAction.Reload => ChangeKind.Restart,
         StepAction.Remove or StepAction.RemovePending or StepAction.RemoveLeftover => ChangeKind.Remove,
         StepAction.Backup or StepAction.TestConfig => ChangeKind.Other,
@@ -118,87 +128,84 @@ public sealed record StepView
         },
     };
 
-    private static IReadOnlyList<Fragment> TargetOf(PlanStep step) => step.Action switch
+    private static IReadOnlyList<Fragment> TargetOf(PlanStep step) => step switch
     {
-        StepAction.Backup => [.. Values(step.Paths, ", "), Becomes, Value($"{step.BackupDir}/<time>/")],
-        StepAction.GenerateKey => [Words($"{step.Key} (in memory until installed)")],
-        StepAction.Issue => step.Issue switch
-        {
-            null => [],
-            { SelfSigned: true } => [Words("self-signed CA certificate")],
-            var issue => [Words("certificate signed by "), Value(issue.Issuer)],
-        },
-        StepAction.Install => [.. Values(step.Paths, " + "), .. ModeAndOwner(step),
-            .. step.Source is { } source && source != step.Address ? [Words(" from "), Value(source)] : Array.Empty<Fragment>()],
-        StepAction.WriteBundle => [Value(step.Paths[0]), .. ModeAndOwner(step), .. BundleHolds(step)],
-        StepAction.WriteCrl => [Value(step.Paths[0]), .. ModeAndOwner(step), .. CrlHolds(step), .. Revoking(step)],
-        StepAction.WriteLedger => [Value(step.Paths[0]), .. ModeAndOwner(step), .. Retiring(step)],
-        StepAction.SetMode => [Value(step.Paths[0]), Becomes, Words(FileModes.Format(step.Mode!.Value))],
-        StepAction.SetOwner => [Value(step.Paths[0]), Becomes, Value(step.Owner ?? "")],
-        StepAction.EditSettings => [Value(step.Paths[0])],
-        StepAction.Restart or StepAction.TestConfig => [Words("run: "), Value(step.Command ?? "")],
-        StepAction.Reload => step.Command is { } command ? [Words("run: "), Value(command)] : [Value(ServerReload.OverDatabase)],
-        StepAction.Restore => [Value(step.Paths[0]), ComesFrom, Value(step.Source ?? ""), .. ModeAndOwner(step)],
-        StepAction.RequestSignature => [.. Values(step.Paths, " + "), Words(": pending key, and the request for the CA")],
-        StepAction.InstallSigned => [.. Values(step.Paths, " + "), .. ModeAndOwner(step), Words(" from "), Value(step.Source ?? "")],
-        StepAction.Remove => [.. Values(step.Paths, ", "), Words(" (a backup copy was taken)")],
-        StepAction.MoveState => [Value(step.Source ?? ""), Becomes, Value(step.Paths[0]), .. ModeAndOwner(step, ", then removed from data_dir")],
-        StepAction.DisableJob => [Words("UPDATE pem.job SET jobenabled = false WHERE jobname = "), Quoted(step.Source ?? "")],
-        StepAction.EnableJob => [Words("UPDATE pem.job SET jobenabled = true WHERE jobname = "), Quoted(step.Source ?? "")],
-        StepAction.RemovePending => [.. Values(step.Source is { } request ? [.. step.Paths, request] : step.Paths, ", "), Words(" (never used, no backup)")],
-        StepAction.RemoveLeftover => [Value(step.Paths[0]), Words(" (left by an interrupted write, no backup)")],
+        BackupStep s => [.. Values(s.Files, ", "), Becomes, Value($"{s.BackupDir}/<time>/")],
+        GenerateKeyStep s => [Words($"{s.Key} (in memory until installed)")],
+        IssueStep { Request.SelfSigned: true } => [Words("self-signed CA certificate")],
+        IssueStep s => [Words("certificate signed by "), Value(s.Request.Issuer)],
+        InstallStep s => [Value(s.KeyPath), Words(" + "), Value(s.CertificatePath), .. ModeAndOwner(FileModes.Private, s.Owner),
+            .. s.Source != s.Address ? [Words(" from "), Value(s.Source)] : Array.Empty<Fragment>()],
+        WriteBundleStep s => [Value(s.Path), .. ModeAndOwner(FileModes.Private, s.Owner), .. BundleHolds(s.Bundle, s.Source)],
+        WriteCrlStep s => [Value(s.Path), .. ModeAndOwner(FileModes.Private, s.Owner), .. CrlHolds(s.Bundle, s.Source), .. Revoking(s.Revoke)],
+        WriteLedgerStep s => [Value(s.Path), .. ModeAndOwner(FileModes.Private, null), .. Retiring(s.Retire)],
+        SetModeStep s => [Value(s.Path), Becomes, Words(FileModes.Format(s.Mode))],
+        SetOwnerStep s => [Value(s.Path), Becomes, Value(s.Owner)],
+        EditSettingsStep s => [Value(s.Path)],
+        RestartStep s => [Words("run: "), Value(s.Command)],
+        TestConfigStep s => [Words("run: "), Value(s.Command)],
+        ReloadStep s => s.Command is { } command ? [Words("run: "), Value(command)] : [Value(ServerReload.OverDatabase)],
+        RestoreStep s => [Value(s.Path), ComesFrom, Value(s.Copy), .. ModeAndOwner(s.Mode, s.Owner)],
+        RequestSignatureStep s => [Value(s.PendingKey), Words(" + "), Value(s.RequestFile), Words(": pending key, and the request for the CA")],
+        InstallSignedStep s => [Value(s.KeyPath), Words(" + "), Value(s.CertificatePath), .. ModeAndOwner(FileModes.Private, s.Owner), Words(" from "), Value(s.Signed)],
+        RemoveStep s => [.. Values(s.Files, ", "), Words(" (a backup copy was taken)")],
+        MoveStateStep s => [Value(s.From), Becomes, Value(s.To), .. ModeAndOwner(FileModes.Private, null, ", then removed from data_dir")],
+        DisableJobStep s => [Words("UPDATE pem.job SET jobenabled = false WHERE jobname = "), Quoted(s.Job)],
+        EnableJobStep s => [Words("UPDATE pem.job SET jobenabled = true WHERE jobname = "), Quoted(s.Job)],
+        RemovePendingStep s => [.. Values(new[] { s.PendingKey, s.RequestFile }.OfType<string>(), ", "), Words(" (never used, no backup)")],
+        RemoveLeftoverStep s => [Value(s.Path), Words(" (left by an interrupted write, no backup)")],
         _ => Values(step.Paths, ", "),
     };
 
     /// <summary>
-    /// What root.crt (or a web chain file) will hold. During a CA rotation <see cref="PlanStep.Bundle"/> lists the old CAs by
+    /// What root.crt (or a web chain file) will hold. During a CA rotation <see cref="WriteBundleStep.Bundle"/> lists the old CAs by
     /// fingerprint and the new one by a marker ("ca", or "trusted" for ca.certificate); a web chain lists its certificates
     /// by fingerprint alone.
     /// </summary>
-    private static IEnumerable<Fragment> BundleHolds(PlanStep step)
+    private static IEnumerable<Fragment> BundleHolds(IReadOnlyList<string>? bundle, string source)
     {
-        if (Rotation(step) is { } old)
-            return [Words($" = {Old(old)} + the new CA"), .. FromTrusted(step)];
-        if (step.Bundle is { Count: > 1 } chain)
-            return [Words($" = {chain.Count} certificates from "), Value(step.Source ?? "")];
-        return step.Source == Addresses.Ca ? [Words(" = the CA certificate")] : [Words(" = "), Value(step.Source ?? "")];
+        if (Rotation(bundle) is { } old)
+            return [Words($" = {Old(old)} + the new CA"), .. FromTrusted(bundle!, source)];
+        if (bundle is { Count: > 1 } chain)
+            return [Words($" = {chain.Count} certificates from "), Value(source)];
+        return source == Addresses.Ca ? [Words(" = the CA certificate")] : [Words(" = "), Value(source)];
     }
 
     /// <summary>What root.crl will hold: a CRL from every CA root.crt trusts, in the same order.</summary>
-    private static IEnumerable<Fragment> CrlHolds(PlanStep step)
+    private static IEnumerable<Fragment> CrlHolds(IReadOnlyList<string>? bundle, string? source)
     {
-        if (Rotation(step) is { } old)
-            return [Words($" = {(old == 1 ? "the old CA's CRL" : $"{old} old CAs' CRLs")} + the new CA's CRL"), .. FromTrusted(step)];
-        return step.Source == Addresses.Ca ? [Words(" signed by the CA")] : [Words(" = "), Value(step.Source ?? "")];
+        if (Rotation(bundle) is { } old)
+            return [Words($" = {(old == 1 ? "the old CA's CRL" : $"{old} old CAs' CRLs")} + the new CA's CRL"), .. FromTrusted(bundle!, source)];
+        return source == Addresses.Ca ? [Words(" signed by the CA")] : [Words(" = "), Value(source ?? "")];
     }
 
     /// <summary>How many old CAs a rotation's bundle keeps beside the new one, or null when the step is no rotation's.</summary>
-    private static int? Rotation(PlanStep step) =>
-        step.Bundle is { Count: > 1 } bundle && bundle.Count(IsNewCa) == 1 ? bundle.Count - 1 : null;
+    private static int? Rotation(IReadOnlyList<string>? bundle) =>
+        bundle is { Count: > 1 } && bundle.Count(IsNewCa) == 1 ? bundle.Count - 1 : null;
 
     private static bool IsNewCa(string entry) => entry is Addresses.Ca or TrustedCaPlanner.TrustedBundleEntry;
 
     private static string Old(int count) => count == 1 ? "the old CA" : $"{count} old CAs";
 
     /// <summary>A trusted CA's certificate and CRL come from files beside the inventory: name them as the plan does outside a rotation.</summary>
-    private static IEnumerable<Fragment> FromTrusted(PlanStep step) =>
-        step.Bundle!.Contains(TrustedCaPlanner.TrustedBundleEntry) && step.Source is { } source ? [Words(" from "), Value(source)] : [];
+    private static IEnumerable<Fragment> FromTrusted(IReadOnlyList<string> bundle, string? source) =>
+        bundle.Contains(TrustedCaPlanner.TrustedBundleEntry) && source is not null ? [Words(" from "), Value(source)] : [];
 
-    private static IEnumerable<Fragment> Revoking(PlanStep step) =>
-        step.Revoke?.Where(r => r.Revoke).SelectMany(r => r.Serials).ToList() is { Count: > 0 } serials
+    private static IEnumerable<Fragment> Revoking(IReadOnlyList<Retirement>? revoke) =>
+        revoke?.Where(r => r.Revoke).SelectMany(r => r.Serials).ToList() is { Count: > 0 } serials
             ? [Words($", revoking serial{(serials.Count == 1 ? "" : "s")} {string.Join(", ", serials)}")]
             : [];
 
-    private static IEnumerable<Fragment> Retiring(PlanStep step) =>
-        step.Revoke is { Count: > 0 } leaving
+    private static IEnumerable<Fragment> Retiring(IReadOnlyList<Retirement> retire) =>
+        retire is { Count: > 0 } leaving
             ? [Words($", retiring agent{(leaving.Count == 1 ? "" : "s")} {string.Join(", ", leaving.Select(r => r.Agent.ToString(CultureInfo.InvariantCulture)))}")]
             : [];
 
-    /// <summary>" (0600, owner enterprisedb)", or " (mode kept)" when the step keeps the file's mode.</summary>
-    private static Fragment[] ModeAndOwner(PlanStep step, string then = "")
+    /// <summary>" (0600, owner enterprisedb)": the mode and owner the step leaves on the file.</summary>
+    private static Fragment[] ModeAndOwner(UnixFileMode mode, string? owner, string then = "")
     {
-        var mode = Words(" (" + (step.Mode is { } m ? FileModes.Format(m) : "mode kept"));
-        return step.Owner is { } owner ? [mode, Words(", owner "), Value(owner), Words(then + ")")] : [mode, Words(then + ")")];
+        var written = Words(" (" + FileModes.Format(mode));
+        return owner is not null ? [written, Words(", owner "), Value(owner), Words(then + ")")] : [written, Words(then + ")")];
     }
 
     private static IReadOnlyList<Fragment> Values(IEnumerable<string> values, string separator)

@@ -61,7 +61,7 @@ public sealed class PostgresReloadPrivilegeTests(PostgresFixture postgres) : ICl
 
             // Then the plan reloads over the database, the apply succeeds, and the running server took the new files
             Assert.Empty(plan.Refusals);
-            Assert.Contains(plan.Steps, s => s.Address == Addresses.ServerReload && s.Action == StepAction.Reload && s.Command is null);
+            Assert.Contains(plan.Steps, s => s.Address == Addresses.ServerReload && s is ReloadStep { Command: null });
             Assert.True(applied.ExitCode == 0, applied.Output);
             Assert.True((await lab.PlanAsync()).IsEmpty);
         }

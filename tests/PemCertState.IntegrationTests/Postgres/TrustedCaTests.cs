@@ -123,7 +123,7 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         var (desired, observed) = await lab.ObserveAsync();
         await using (var hosts = new HostSet(desired))
         {
-            var restartOnly = new Plan([new PlanStep(Addresses.ServerRestart, "pem", StepAction.Restart, "test", [], Command: postgres.RestartCommand)]);
+            var restartOnly = new Plan([new RestartStep(Addresses.ServerRestart, "pem", "test", postgres.RestartCommand)]);
             var refused = await new Executor(hosts, NullLogger<Executor>.Instance, TimeProvider.System)
                 .ApplyAsync(desired, observed, restartOnly, 1, null, CancellationToken.None);
             Assert.False(refused.Succeeded);

@@ -10,9 +10,9 @@ namespace PemCertState.Tests.Cli;
 [Trait("Category", "Unit")]
 public sealed class WaitProgressTests
 {
-    private static readonly PlanStep AgentRestart = new("restart[agent 3]", "db-7", StepAction.Restart, "new certificate", [], Command: "systemctl restart pemagent");
-    private static readonly PlanStep ServerReload = new("reload[server]", "pem", StepAction.Reload, "new certificate", []);
-    private static readonly PlanStep Install = new("agent[3].certificate", "db-7", StepAction.Install, "new certificate", ["/a.key", "/a.crt"]);
+    private static readonly RestartStep AgentRestart = new("restart[agent 3]", "db-7", "new certificate", "systemctl restart pemagent");
+    private static readonly PlanStep ServerReload = new ReloadStep("reload[server]", "pem", "new certificate", null);
+    private static readonly PlanStep Install = new InstallStep("agent[3].certificate", "db-7", "new certificate", "/a.key", "/a.crt", "agent[3].certificate", null);
 
     [Theory]
     [InlineData(false, null, "xterm", true)]
@@ -43,7 +43,7 @@ public sealed class WaitProgressTests
         var progress = WaitProgress.For(stderrIsTerminal: true, output, TimeProvider.System)!;
 
         // When an install, an agent's restart and the server's reload (over the database) begin and end
-        foreach (var (step, n, seconds) in new[] { (Install, 1, 0.5), (AgentRestart, 2, 1.24), (ServerReload, 3, 0.04) })
+        foreach (var (step, n, seconds) in new (PlanStep, int, double)[] { (Install, 1, 0.5), (AgentRestart, 2, 1.24), (ServerReload, 3, 0.04) })
         {
             progress.Report(new StepProgress(n, step, Ended: false, TimeSpan.Zero));
             progress.Report(new StepProgress(n, step, Ended: true, TimeSpan.FromSeconds(seconds)));

@@ -85,8 +85,8 @@ public sealed class CaRotationTests
         await lab.ApplyAsync();
 
         // Then the CA is replaced because of its key, the old CA stays trusted while leaves move, and the new key is one sslutils reads
-        var generate = Assert.Single(plan.Steps, s => s.Address == "ca" && s.Action == StepAction.GenerateKey);
-        Assert.Equal("RSA 2048", generate.Key!.ToString());
+        var generate = Assert.Single(plan.Steps.OfType<GenerateKeyStep>(), s => s.Address == "ca");
+        Assert.Equal("RSA 2048", generate.Key.ToString());
         Assert.Contains("key is ECDSA P-256, want RSA 2048", generate.Reason, StringComparison.Ordinal);
         Assert.Contains("rotating with overlapping trust", generate.Reason, StringComparison.Ordinal);
         Assert.Equal(0, Sslutils.ReadRsaPrivateKey(Path.Combine(lab.DataDir, "ca_key.key")).ExitCode);

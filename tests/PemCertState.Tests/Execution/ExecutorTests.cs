@@ -148,7 +148,7 @@ public sealed class ExecutorTests
 
         // Then no key was generated: agent 3 got agent 1's pair back
         Assert.DoesNotContain(plan.Steps, s => s.Action == StepAction.GenerateKey);
-        Assert.Equal("agent[1].certificate", plan.Steps.Single(s => s.Action == StepAction.Install).Source);
+        Assert.Equal("agent[1].certificate", plan.Steps.OfType<InstallStep>().Single().Source);
         Assert.Equal(File.ReadAllBytes(Path.Combine(lab.CertDir(1), "agent.key")), File.ReadAllBytes(Path.Combine(lab.CertDir(3), "agent.key")));
         Assert.Empty((await lab.PlanAsync()).Steps);
     }

@@ -102,8 +102,8 @@ public sealed class TrustedCaRotationTests
         var (plan, _) = await lab.ApplyAsync(now);
 
         // Then phase 1 comments ssl_crl_file out (the new CA has no CRL to put beside the old one), phase 3 removes root.crl
-        var phase1 = Assert.Single(plan.Steps, s => s.Action == StepAction.EditSettings);
-        Assert.True(Assert.Single(phase1.Settings!).CommentOut);
+        var phase1 = Assert.Single(plan.Steps.OfType<EditSettingsStep>());
+        Assert.True(Assert.Single(phase1.Settings).CommentOut);
         Assert.StartsWith("CA rotation, phase 1: the new CA gives no CRL", phase1.Reason, StringComparison.Ordinal);
         Assert.True(plan.Steps.ToList().IndexOf(phase1) < plan.Steps.ToList().FindIndex(s => s.Address == Addresses.ServerRestartTrustingBoth));
         Assert.Contains(plan.Steps, s => s.Address == "server.root_crl" && s.Action == StepAction.Remove);

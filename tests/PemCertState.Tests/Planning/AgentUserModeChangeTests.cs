@@ -30,7 +30,7 @@ public sealed class AgentUserModeChangeTests
         var plan = await lab.PlanAsync();
 
         // Then root.crl revokes the common serial before any agent step, and says why
-        var crl = Assert.Single(plan.Steps, s => s.Action == StepAction.WriteCrl);
+        var crl = Assert.Single(plan.Steps.OfType<WriteCrlStep>());
         var revoked = Assert.Single(crl.Revoke!);
         Assert.Equal([serial], revoked.Serials);
         Assert.Contains("the common certificate /C=IN/ST=MH/L=Pune/O=PEM/CN=pem_agent_common_user", crl.Reason, StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public sealed class AgentUserModeChangeTests
         var (plan, _) = await lab.ApplyAsync();
 
         // Then each agent's own serial is revoked, with its reason, and its files are gone
-        var crl = Assert.Single(plan.Steps, s => s.Action == StepAction.WriteCrl);
+        var crl = Assert.Single(plan.Steps.OfType<WriteCrlStep>());
         Assert.Equal(serials, crl.Revoke!.SelectMany(r => r.Serials));
         Assert.Contains(crl.Revoke!, r => r.Reason == $"agents.user is common: agent 1's own certificate (serial {serials[0]}) is no longer used, so it is revoked");
         Assert.Contains(plan.Warnings, w => w.Contains("roles agent1, agent2 are", StringComparison.Ordinal));

@@ -25,7 +25,7 @@ public sealed class CommonRotationTests
             ["agents.common_certificate", "agent[1].certificate", "restart[agent 1]", "agent[2].certificate", "restart[agent 2]", "agent[3].certificate", "restart[agent 3]"],
             plan.Resources);
         Assert.Equal(1, plan.Steps.Count(s => s.Action == StepAction.GenerateKey));
-        Assert.All(plan.Steps.Where(s => s.Action == StepAction.Install), s => Assert.Equal(Addresses.CommonAgentCertificate, s.Source));
+        Assert.All(plan.Steps.OfType<InstallStep>(), s => Assert.Equal(Addresses.CommonAgentCertificate, s.Source));
         Assert.StartsWith("--rotate-common asks for a new common-user certificate", plan.Steps[0].Reason, StringComparison.Ordinal);
         var warning = Assert.Single(plan.Warnings);
         Assert.Contains("installed on every agent (3) and every agent restarts: every agent reconnects", warning, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using PemCertState.Inventory;
 using PemCertState.Planning;
+using PemCertState.Tests.Support;
 using Xunit;
 
 namespace PemCertState.Tests.Planning;
@@ -85,6 +86,5 @@ public sealed class HostFilterTests
         Assert.False(HostFilter.Apply(fleet, []).SkippedWeb);
     }
 
-    private static PlanStep Step(string address, StepAction action) =>
-        new(address, "pem", action, "test", []);
+    private static PlanStep Step(string address, StepAction action) => SampleSteps.Of(action, address);
 }

@@ -25,11 +25,11 @@ public sealed class LeafValidityTests
         var (plan, _) = await lab.ApplyAsync();
 
         // Then every leaf's issue step asks for 100 days and says why
-        var issues = plan.Steps.Where(s => s.Action == StepAction.Issue && s.Address != Addresses.Ca).ToList();
+        var issues = plan.Steps.OfType<IssueStep>().Where(s => s.Address != Addresses.Ca).ToList();
         Assert.Equal(3, issues.Count);
         Assert.All(issues, s =>
         {
-            Assert.Equal(TimeSpan.FromDays(100), s.Issue!.Validity);
+            Assert.Equal(TimeSpan.FromDays(100), s.Request.Validity);
             Assert.Contains("valid 100 days instead of 365: cut to end with the CA on 2027-03-07", s.Reason, StringComparison.Ordinal);
         });
         // and no certificate on disk ends after the CA (openssl is the checker of the dates)

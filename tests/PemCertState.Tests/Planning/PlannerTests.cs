@@ -173,8 +173,8 @@ public sealed class PlannerTests
             ["ca", "server.root_crt", "server.root_crl", "restart[server, both CAs]", "server.certificate",
              "agent[1].certificate", "restart[agent 1]", "agent[2].certificate", "restart[agent 2]", "restart[server]"],
             plan.Resources);
-        Assert.Equal(2, plan.Steps[plan.Steps.ToList().FindIndex(s => s.Action == StepAction.WriteBundle)].Bundle!.Count);
-        Assert.Null(plan.Steps.Last(s => s.Action == StepAction.WriteBundle).Bundle);
+        Assert.Equal(2, plan.Steps.OfType<WriteBundleStep>().First().Bundle!.Count);
+        Assert.Null(plan.Steps.OfType<WriteBundleStep>().Last().Bundle);
         Assert.All(plan.Steps.Where(s => s.Address.StartsWith("agent[", StringComparison.Ordinal) && s.Action == StepAction.Issue),
             s => Assert.Equal("the CA is being replaced", s.Reason));
     }

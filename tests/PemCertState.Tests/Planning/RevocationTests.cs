@@ -31,13 +31,13 @@ public sealed class RevocationTests
              ("agent[3].certificate", StepAction.Backup), ("agent[3].certificate", StepAction.Remove),
              ("restart[server]", StepAction.Restart), ("agents.ledger", StepAction.WriteLedger)],
             plan.Steps.Select(s => (s.Address, s.Action)));
-        var crl = plan.Steps[1];
+        var crl = Assert.IsType<WriteCrlStep>(plan.Steps[1]);
         Assert.Equal($"agent 3 is no longer in the inventory: its certificate (serial {serial}) is revoked", crl.Reason);
         Assert.Equal([serial], Assert.Single(crl.Revoke!).Serials);
         var remove = plan.Steps[3];
         Assert.Equal([Path.Combine(lab.CertDir(3), "agent3.key"), Path.Combine(lab.CertDir(3), "agent3.crt")], remove.Paths);
         Assert.StartsWith("agent 3 is no longer in the inventory", remove.Reason, StringComparison.Ordinal);
-        Assert.Equal(3, Assert.Single(plan.Steps[5].Revoke!).Agent);
+        Assert.Equal(3, Assert.Single(Assert.IsType<WriteLedgerStep>(plan.Steps[5]).Retire).Agent);
         Assert.DoesNotContain(plan.Steps, s => s.Address.StartsWith("restart[agent", StringComparison.Ordinal));
         Snapshooter.Xunit.Snapshot.Match(lab.Normalize(PemCertState.Rendering.PlanTextRenderer.Render(plan)));
     }
@@ -209,7 +209,7 @@ public sealed class RevocationTests
 
         // Then the saved steps, revocations included, are the ones the plan takes, and the JSON matches schemas/plan.schema.json
         Assert.Empty(PemCertState.Rendering.SavedPlanDifferences.Between(read, plan));
-        Assert.Equal(2, plan.Steps.Count(s => s.Revoke is { Count: 1 }));
+        Assert.Equal(2, plan.Steps.Count(s => s is WriteCrlStep { Revoke.Count: 1 } or WriteLedgerStep { Retire.Count: 1 }));
         Assert.Equal(2, read.Steps.Count(s => s["revoke"] is System.Text.Json.Nodes.JsonArray { Count: 1 }));
         Assert.Contains(read.Steps, s => s["action"]?.GetValue<string>() == "write_ledger");
         // and a revocation taken out of the saved file is named as a difference

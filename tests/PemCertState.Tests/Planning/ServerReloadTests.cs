@@ -27,7 +27,7 @@ public sealed class ServerReloadTests
 
         // Then the server is reloaded last, with that command, and never restarted
         var last = plan.Steps[^1];
-        Assert.Equal((Addresses.ServerReload, StepAction.Reload, Reload), (last.Address, last.Action, last.Command));
+        Assert.Equal((Addresses.ServerReload, StepAction.Reload, Reload), (last.Address, last.Action, (last as ReloadStep)?.Command));
         Assert.Equal("PostgreSQL loads the new SSL files on reload; last, after every agent holds a certificate the new files accept", last.Reason);
         Assert.DoesNotContain(plan.Steps, s => s.Address == Addresses.ServerRestart);
     }
@@ -62,7 +62,7 @@ public sealed class ServerReloadTests
 
         // Then the first reloads over the database (no command), the second restarts
         var reload = reloaded.Steps[^1];
-        Assert.Equal((Addresses.ServerReload, StepAction.Reload, null), (reload.Address, reload.Action, reload.Command));
+        Assert.Equal((Addresses.ServerReload, StepAction.Reload, null), (reload.Address, reload.Action, (reload as ReloadStep)?.Command));
         Assert.Equal((Addresses.ServerRestart, StepAction.Restart), (restarted.Steps[^1].Address, restarted.Steps[^1].Action));
     }
 
@@ -105,7 +105,7 @@ public sealed class ServerReloadTests
         Assert.Contains("\"pem admin\", the role pemstate logs in as, may not run it", refusal, StringComparison.Ordinal);
         Assert.Contains(grant, refusal, StringComparison.Ordinal);
         // and a reload command does not need the privilege: nothing is said
-        Assert.Equal((Addresses.ServerReload, StepAction.Reload, Reload), (withCommand.Steps[^1].Address, withCommand.Steps[^1].Action, withCommand.Steps[^1].Command));
+        Assert.Equal((Addresses.ServerReload, StepAction.Reload, Reload), (withCommand.Steps[^1].Address, withCommand.Steps[^1].Action, (withCommand.Steps[^1] as ReloadStep)?.Command));
         Assert.Empty(withCommand.Refusals);
         Assert.DoesNotContain(withCommand.Warnings, w => w.Contains("pg_reload_conf", StringComparison.Ordinal));
     }

@@ -179,8 +179,8 @@ public sealed partial class TrustedCaPlannerTests
 
         // Then the comment-out survives JSON (a saved plan) and reads plainly in Markdown
         Assert.Contains("\"comment_out\": true", json, StringComparison.Ordinal);
-        var edit = Assert.Single(plan.Steps, s => s.Action == StepAction.EditSettings && s.Address == "server.settings");
-        Assert.True(Assert.Single(edit.Settings!, s => s.Name == "ssl_crl_file").CommentOut);
+        var edit = Assert.Single(plan.Steps.OfType<EditSettingsStep>(), s => s.Address == "server.settings");
+        Assert.True(Assert.Single(edit.Settings, s => s.Name == "ssl_crl_file").CommentOut);
         Assert.Contains("commented out", markdown, StringComparison.Ordinal);
         Snapshot.Match(Mask(lab, markdown), SnapshotNameExtension.Create("markdown"));
     }
@@ -218,7 +218,7 @@ public sealed partial class TrustedCaPlannerTests
         // And an agent that loses its copy gets it back from the other, without a new request
         File.Delete(Path.Combine(lab.CertDir(2), "agent.key"));
         var repair = await lab.PlanAsync(Now);
-        Assert.Contains(repair.Steps, s => s.Address == "agent[2].certificate" && s.Action == StepAction.Install && s.Source == "agent[1].certificate");
+        Assert.Contains(repair.Steps, s => s.Address == "agent[2].certificate" && s is InstallStep { Source: "agent[1].certificate" });
         Assert.DoesNotContain(repair.Steps, s => s.Action == StepAction.RequestSignature);
     }
 

@@ -72,7 +72,7 @@ public sealed class WebPlannerTests
              "agent[1].certificate", "agent[1].settings", "restart[agent 1]", "restart[server]"],
             plan.Resources);
         Assert.Equal([StepAction.TestConfig, StepAction.Restart], plan.Steps.Where(s => s.Address == Addresses.WebRestart).Select(s => s.Action));
-        var issue = plan.Steps.Single(s => s.Address == Addresses.WebCertificate && s.Action == StepAction.Issue).Issue!;
+        var issue = plan.Steps.OfType<IssueStep>().Single(s => s.Address == Addresses.WebCertificate).Request;
         Assert.Equal(LeafUsage.Server, issue.Usage);
         Assert.Equal(["pem.example.com", "127.0.0.1"], issue.SubjectAltNames);
         var web = PlanTextRenderer.Render(plan with { Steps = plan.Steps.Where(s => s.Address.Contains("web", StringComparison.Ordinal)).ToList() });

@@ -58,8 +58,8 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
             new(Addresses.RootCrl, "pem", "/var/lib/edb/as15/data/root.crl", "CRL (nextUpdate)", "/C=IN/O=PEM/CN=pem-ca", Lab.Today.AddDays(20), 20, CertificateCondition.RenewSoon) { RenewAt = Lab.Today.AddDays(-10) },
         ];
         var plan = new Plan([
-            new(Addresses.AgentCertificate(2), "pem", StepAction.GenerateKey, "expired on 2026-11-22", [], Key: PemCertState.Inventory.KeySpec.EcdsaP256),
-            new(Addresses.AgentCertificate(2), "pem", StepAction.Install, "expired on 2026-11-22", ["/root/.pem/agent2.key", "/root/.pem/agent2.crt"], Mode: (UnixFileMode)0b110_000_000, Source: Addresses.AgentCertificate(2)),
+            new GenerateKeyStep(Addresses.AgentCertificate(2), "pem", "expired on 2026-11-22", PemCertState.Inventory.KeySpec.EcdsaP256),
+            new InstallStep(Addresses.AgentCertificate(2), "pem", "expired on 2026-11-22", "/root/.pem/agent2.key", "/root/.pem/agent2.crt", Addresses.AgentCertificate(2), null),
         ]);
         Finding[] findings = [new(Addresses.AgentCertificate(2), "pem", "/root/.pem/agent2.crt", "does not verify against root.crt: certificate has expired")];
 
@@ -99,7 +99,7 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
         const string Hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>'\u202Egnp.exe";
         var row = new CertificateStatus("agent[1].certificate", "db-" + Hostile, "/root/.pem/" + Hostile, "/CN=" + Hostile, "/CN=" + Hostile,
             Lab.Today.AddDays(100), 100, CertificateCondition.Ok) { NotBefore = Lab.Today.AddDays(-265), RenewAt = Lab.Today.AddDays(70) };
-        var step = new PlanStep("agent[1].certificate", "db-" + Hostile, StepAction.SetMode, "mode 0644 on " + Hostile, ["/root/.pem/" + Hostile], Mode: (UnixFileMode)0b110_000_000);
+        var step = new SetModeStep("agent[1].certificate", "db-" + Hostile, "mode 0644 on " + Hostile, "/root/.pem/" + Hostile, (UnixFileMode)0b110_000_000);
         var report = new FleetReport(Hostile, Lab.Today, [row], new Plan([step]), [new Finding("agent[1].certificate", Hostile, Hostile, Hostile)], Hostile);
 
         // When
@@ -133,12 +133,12 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
             rows.Add(Row(address, $"/C=IN/ST=MH/L=Pune/O=PEM/CN=agent{id}", Lab.Today.AddDays(-(id % 360)), 365, 30) with { Host = $"db-{id % 500}", Path = $"/root/.pem/agent{id}.crt" });
             if (id % 10 != 0) continue;
             string[] files = [$"/root/.pem/agent{id}.key", $"/root/.pem/agent{id}.crt"];
-            steps.Add(new(address, $"db-{id % 500}", StepAction.Backup, "it expires in 12 days; renew_before is 30 days", files, BackupDir: "/root/.pem/certs"));
-            steps.Add(new(address, $"db-{id % 500}", StepAction.GenerateKey, "it expires in 12 days; renew_before is 30 days", [], Key: PemCertState.Inventory.KeySpec.EcdsaP256));
-            steps.Add(new(address, $"db-{id % 500}", StepAction.Issue, "it expires in 12 days; renew_before is 30 days", [],
-                Issue: new IssueRequest($"/C=IN/ST=MH/L=Pune/O=PEM/CN=agent{id}", "/C=IN/ST=MH/L=Pune/O=PEM/CN=pem-ca", LeafUsage.Client, TimeSpan.FromDays(365))));
-            steps.Add(new(address, $"db-{id % 500}", StepAction.Install, "it expires in 12 days; renew_before is 30 days", files, Mode: (UnixFileMode)0b110_000_000, Source: address));
-            steps.Add(new($"restart[agent {id}]", $"db-{id % 500}", StepAction.Restart, "agent.cfg names new files", [], Command: "systemctl restart pemagent"));
+            steps.Add(new BackupStep(address, $"db-{id % 500}", "it expires in 12 days; renew_before is 30 days", files, "/root/.pem/certs"));
+            steps.Add(new GenerateKeyStep(address, $"db-{id % 500}", "it expires in 12 days; renew_before is 30 days", PemCertState.Inventory.KeySpec.EcdsaP256));
+            steps.Add(new IssueStep(address, $"db-{id % 500}", "it expires in 12 days; renew_before is 30 days",
+                new IssueRequest($"/C=IN/ST=MH/L=Pune/O=PEM/CN=agent{id}", "/C=IN/ST=MH/L=Pune/O=PEM/CN=pem-ca", LeafUsage.Client, TimeSpan.FromDays(365))));
+            steps.Add(new InstallStep(address, $"db-{id % 500}", "it expires in 12 days; renew_before is 30 days", files[0], files[1], address, null));
+            steps.Add(new RestartStep($"restart[agent {id}]", $"db-{id % 500}", "agent.cfg names new files", "systemctl restart pemagent"));
         }
 
         // When

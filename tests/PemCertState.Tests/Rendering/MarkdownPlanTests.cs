@@ -82,8 +82,7 @@ public sealed class MarkdownPlanTests
     {
         // Given a step whose path, command and reason hold Markdown and HTML
         var plan = new Plan([
-            new PlanStep("restart[agent 1]", "pem", StepAction.Restart, "because <img src=x> *and* [link](http://x) | pipe",
-                [], Command: "echo `date` </details>"),
+            new RestartStep("restart[agent 1]", "pem", "because <img src=x> *and* [link](http://x) | pipe", "echo `date` </details>"),
         ]);
 
         // When

@@ -11,9 +11,9 @@ public sealed class PlanJsonReaderTests
     private static string Saved(params PlanStep[] steps) =>
         PlanJsonRenderer.Render(new Plan(steps), new SavedPlanContext("pemstate.yaml", new string('0', 64), new Dictionary<string, string>()));
 
-    private static readonly PlanStep Restart = new("restart[server]", "pem", StepAction.Restart, "why", [], Command: "systemctl restart edb-as-15");
-    private static readonly PlanStep Edit = new("server.settings", "pem", StepAction.EditSettings, "why", ["/data/postgresql.conf"],
-        Settings: [new SettingChange("ssl", null, "on")], Format: ConfigFormat.PostgresqlConf);
+    private static readonly PlanStep Restart = new RestartStep("restart[server]", "pem", "why", "systemctl restart edb-as-15");
+    private static readonly PlanStep Edit = new EditSettingsStep("server.settings", "pem", "why", "/data/postgresql.conf",
+        [new SettingChange("ssl", null, "on")], ConfigFormat.PostgresqlConf);
 
     [Fact]
     public void A_saved_plan_reads_back_with_every_step_and_its_action_name()

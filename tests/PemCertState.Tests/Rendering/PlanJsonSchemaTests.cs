@@ -45,8 +45,7 @@ public sealed class PlanJsonSchemaTests
         using var lab = Lab.Create(agents: 1);
         var plan = await lab.PlanAsync();
         var restart = plan.Steps[^1];
-        var byCommand = new PemCertState.Planning.PlanStep(PemCertState.Inventory.Addresses.ServerReload, restart.Host,
-            PemCertState.Planning.StepAction.Reload, restart.Reason, [], Command: "systemctl reload postgresql");
+        var byCommand = new PemCertState.Planning.ReloadStep(PemCertState.Inventory.Addresses.ServerReload, restart.Host, restart.Reason, "systemctl reload postgresql");
         var overDatabase = byCommand with { Command = null };
 
         foreach (var reload in new[] { byCommand, overDatabase })

@@ -1,6 +1,7 @@
 using PemCertState.Crypto;
 using PemCertState.Planning;
 using PemCertState.Rendering;
+using PemCertState.Tests.Support;
 using Xunit;
 
 namespace PemCertState.Tests.Rendering;
@@ -11,15 +12,14 @@ public sealed class StepViewTests
 {
     private const string Old = "AA:BB";
     private const string Older = "CC:DD";
-    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private static string Target(PlanStep step) => Fragment.Plain(StepView.Of(step).Target);
 
     private static PlanStep Bundle(string address, string source, params string[] entries) =>
-        new(address, "pem", StepAction.WriteBundle, "why", ["/data/root.crt"], Source: source, Mode: Private, Bundle: entries.Length == 0 ? null : entries);
+        new WriteBundleStep(address, "pem", "why", "/data/root.crt", source, null, entries.Length == 0 ? null : entries);
 
     private static PlanStep Crl(string source, params string[] entries) =>
-        new("root.crl", "pem", StepAction.WriteCrl, "why", ["/data/root.crl"], Source: source, Mode: Private, Bundle: entries.Length == 0 ? null : entries);
+        new WriteCrlStep("root.crl", "pem", "why", "/data/root.crl", source, null, entries.Length == 0 ? null : entries);
 
     [Theory]
     [InlineData("ca", new[] { Old, "ca" }, "/data/root.crt (0600) = the old CA + the new CA")]
@@ -92,11 +92,7 @@ public sealed class StepViewTests
     public void Every_action_reads_the_same_in_the_text_plan_and_the_markdown_plan(StepAction action)
     {
         // Given a step of that action with every member set
-        var step = new PlanStep("server.certificate", "pem", action, "why", ["/data/server.key", "/data/server.crt"],
-            Key: new PemCertState.Inventory.KeySpec(PemCertState.Inventory.KeyAlgorithm.Ecdsa, 256),
-            Issue: new IssueRequest("/CN=server", "/CN=pem-ca", LeafUsage.Server, TimeSpan.FromDays(365)),
-            Source: "/signed/server.crt", Owner: "postgres", Mode: Private, Settings: [new SettingChange("ssl", null, "on")],
-            Command: "systemctl restart edb-as-15", BackupDir: "/data/certs", Sha256: new string('a', 64));
+        var step = SampleSteps.Of(action);
 
         // When it is rendered each way
         var plan = new Plan([step]);
