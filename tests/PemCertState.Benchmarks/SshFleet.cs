@@ -63,6 +63,9 @@ internal sealed class SshFleet : IDisposable
     {
         var sshd = File.Exists("/usr/sbin/sshd") ? "/usr/sbin/sshd"
             : throw new InvalidOperationException("the ssh scenario needs OpenSSH's sshd: apt-get install -y openssh-server openssh-client");
+        // sshd's privilege separation folder: a machine where no sshd ever ran (a fresh CI container) lacks it, and every
+        // sshd then exits at once. The integration tests' fixture makes it too; whichever runs first on a clean machine.
+        if (!Directory.Exists("/run/sshd")) Directory.CreateDirectory("/run/sshd", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         var fleet = new SshFleet(Directory.CreateTempSubdirectory($"pemstate-bench-ssh-{hosts}x{agents}-{key}-").FullName, hosts, agents, keep);
         try
         {
