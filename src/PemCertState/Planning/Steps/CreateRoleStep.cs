@@ -1,7 +1,7 @@
 namespace PemCertState.Planning;
 
 /// <summary>Create the common agents' database role and grant it pem_agent, each only if missing.</summary>
-public sealed record CreateRoleStep(string Address, string Host, string Reason)
+internal sealed record CreateRoleStep(string Address, string Host, string Reason)
     : PlanStep(Address, Host, Reason)
 {
     public override StepAction Action => StepAction.CreateRole;

@@ -4,7 +4,7 @@ namespace PemCertState.Planning;
 /// <param name="Path">The config file.</param>
 /// <param name="Settings">The settings that change.</param>
 /// <param name="Format">The file's syntax.</param>
-public sealed record EditSettingsStep(string Address, string Host, string Reason, string Path, IReadOnlyList<SettingChange> Settings, ConfigFormat Format)
+internal sealed record EditSettingsStep(string Address, string Host, string Reason, string Path, IReadOnlyList<SettingChange> Settings, ConfigFormat Format)
     : PlanStep(Address, Host, Reason)
 {
     public override StepAction Action => StepAction.EditSettings;

@@ -2,7 +2,7 @@ namespace PemCertState.Planning;
 
 /// <summary>Turn PEM's own certificate renewal job back on (back from a trusted CA or a common agent certificate).</summary>
 /// <param name="Job">The job's name in pem.job.</param>
-public sealed record EnableJobStep(string Address, string Host, string Reason, string Job)
+internal sealed record EnableJobStep(string Address, string Host, string Reason, string Job)
     : PlanStep(Address, Host, Reason)
 {
     public override StepAction Action => StepAction.EnableJob;

@@ -9,7 +9,7 @@ namespace PemCertState.Planning;
 /// <param name="Source">The resource whose key and certificate are installed: the pair issued in this apply, or an agent's valid common pair.</param>
 /// <param name="Owner">Owner of both files.</param>
 /// <param name="Before">The certificate it replaces, when one is shown.</param>
-public sealed record InstallStep(string Address, string Host, string Reason, string KeyPath, string CertificatePath, string Source, string? Owner, CertificateSummary? Before = null)
+internal sealed record InstallStep(string Address, string Host, string Reason, string KeyPath, string CertificatePath, string Source, string? Owner, CertificateSummary? Before = null)
     : PlanStep(Address, Host, Reason)
 {
     public override StepAction Action => StepAction.Install;
