@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Org.BouncyCastle.X509;
 
 namespace PemCertState.Crypto;
@@ -10,7 +9,8 @@ namespace PemCertState.Crypto;
 /// </summary>
 internal static class ChainCheck
 {
-    public static string? Problem(X509Certificate certificate, IReadOnlyList<X509Certificate> anchors, DateTimeOffset now)
+    /// <param name="signatures">The verdicts observed; a pair it does not hold is checked now.</param>
+    public static string? Problem(X509Certificate certificate, IReadOnlyList<X509Certificate> anchors, DateTimeOffset now, SignatureFacts signatures)
     {
         var current = certificate;
         for (var depth = 0; depth < 10; depth++)
@@ -20,9 +20,9 @@ internal static class ChainCheck
             if (current.NotBefore > at) return "certificate is not yet valid";
             if (anchors.Any(a => a.Equals(current))) return null;
 
-            var issuer = anchors.FirstOrDefault(a => a.SubjectDN.Equivalent(current.IssuerDN) && Signs(a, current));
+            var issuer = anchors.FirstOrDefault(a => a.SubjectDN.Equivalent(current.IssuerDN) && signatures.Signs(a, current));
             if (issuer is null)
-                return current.IssuerDN.Equivalent(current.SubjectDN) && Signs(current, current)
+                return current.IssuerDN.Equivalent(current.SubjectDN) && signatures.Signs(current, current)
                     ? "self-signed certificate (not in root.crt)"
                     : "unable to get local issuer certificate";
             if (issuer.GetBasicConstraints() < 0) return "invalid CA certificate";
@@ -32,40 +32,13 @@ internal static class ChainCheck
     }
 
     /// <summary>
-    /// The last verdict on each certificate object, with the issuer object it was checked against. Certificate
-    /// objects do not change, so a verdict holds for as long as both objects live (the table holds neither).
+    /// Whether <paramref name="issuer"/>'s key signed <paramref name="certificate"/>, checked now: no verdict is kept here.
+    /// <see cref="SignatureFacts"/> holds the verdicts observation worked out, on every core, for a plan to read.
     /// </summary>
-    private static readonly ConditionalWeakTable<X509Certificate, Verdict> Verdicts = [];
-
-    private sealed record Verdict(X509Certificate Issuer, bool Holds);
-
-    /// <summary>Below this many certificates a prefetch is not worth the threads.</summary>
-    internal const int PrefetchThreshold = 64;
-
-    /// <summary>
-    /// Checks many certificates against one issuer on every core and keeps the verdicts, so that a single-threaded
-    /// caller (the planner walking 10,000 agents) then finds them instead of verifying one signature after another.
-    /// Checks nothing for fewer than <see cref="PrefetchThreshold"/> certificates.
-    /// </summary>
-    public static void Prefetch(IReadOnlyCollection<X509Certificate> certificates, X509Certificate issuer)
+    public static bool Verify(X509Certificate issuer, X509Certificate certificate, PlatformVerifier? platform = null)
     {
-        if (certificates.Count < PrefetchThreshold) return;
-        Parallel.ForEach(certificates, certificate => Signs(issuer, certificate));
-    }
-
-    public static bool Signs(X509Certificate issuer, X509Certificate certificate)
-    {
-        if (Verdicts.TryGetValue(certificate, out var known) && ReferenceEquals(known.Issuer, issuer))
-            return known.Holds;
-        var holds = Check(issuer, certificate);
-        Verdicts.AddOrUpdate(certificate, new Verdict(issuer, holds));
-        return holds;
-    }
-
-    private static bool Check(X509Certificate issuer, X509Certificate certificate)
-    {
-        // The platform (OpenSSL) with the issuer's key imported once; BouncyCastle for what it does not handle.
-        if (Crypto.PlatformVerifier.Verifies(certificate, issuer) is { } verdict)
+        // The platform (OpenSSL) with the issuer's key imported (once per verifier); BouncyCastle for what it does not handle.
+        if ((platform ?? new PlatformVerifier()).Verifies(certificate, issuer) is { } verdict)
             return verdict;
         try
         {

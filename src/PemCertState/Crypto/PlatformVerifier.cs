@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
@@ -10,7 +9,7 @@ namespace PemCertState.Crypto;
 
 /// <summary>
 /// Checks a certificate's signature with .NET's OpenSSL-backed RSA/ECDsa, the issuer's public key
-/// imported once per issuer certificate object (a plan checks every agent against the same CA).
+/// imported once per issuer certificate object and verifier (observation checks every agent against the same CA).
 /// BouncyCastle's managed ECDSA verify was a quarter of a warm plan for 1,000 agents.
 /// </summary>
 /// <remarks>
@@ -19,12 +18,12 @@ namespace PemCertState.Crypto;
 /// BouncyCastle. Platform keys are pooled per issuer: instance members of RSA/ECDsa are not documented
 /// as thread-safe.
 /// </remarks>
-internal static class PlatformVerifier
+internal sealed class PlatformVerifier
 {
-    private static readonly ConditionalWeakTable<X509Certificate, IssuerKey> Issuers = [];
+    private readonly ConcurrentDictionary<X509Certificate, IssuerKey> _issuers = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>True or false when the platform could decide; null when BouncyCastle should.</summary>
-    public static bool? Verifies(X509Certificate certificate, X509Certificate issuer)
+    public bool? Verifies(X509Certificate certificate, X509Certificate issuer)
     {
         var structure = certificate.CertificateStructure;
         var algorithm = structure.SignatureAlgorithm;
@@ -46,7 +45,7 @@ internal static class PlatformVerifier
         if (isRsa ? algorithm.Parameters is not (null or DerNull) : algorithm.Parameters is not null)
             return null;
 
-        var key = Issuers.GetValue(issuer, static i => new IssuerKey(i));
+        var key = _issuers.GetOrAdd(issuer, static i => new IssuerKey(i));
         if (!key.Usable || key.IsRsa != isRsa)
             return null;
         var platform = key.Rent();

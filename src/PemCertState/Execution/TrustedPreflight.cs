@@ -24,14 +24,14 @@ internal static class TrustedPreflight
         var problems = new List<string>();
 
         Pair(problems, "the server", server.Key, server.Certificate, "restore server.key and server.crt from the same backup set, or let pemstate apply install a signed pair");
-        if (new PairAssessment(server.Key, server.Certificate).ChainProblem(anchors, now) is { } serverChain)
+        if (new PairAssessment(server.Key, server.Certificate).ChainProblem(anchors, now, observed.Signatures) is { } serverChain)
             problems.Add($"{server.Certificate.File.Path} does not verify against {root} ({serverChain}). Fix: install a server certificate signed by the CA in root.crt");
 
         foreach (var agent in desired.Agents.List)
         {
             if (!observed.Agents.TryGetValue(agent.Id, out var held)) continue;
             Pair(problems, $"agent {agent.Id}", held.Key, held.Certificate, $"let pemstate apply install agent {agent.Id}'s signed pair, or restore both files from its backup set");
-            if (new PairAssessment(held.Key, held.Certificate).ChainProblem(anchors, now) is { } chain)
+            if (new PairAssessment(held.Key, held.Certificate).ChainProblem(anchors, now, observed.Signatures) is { } chain)
                 problems.Add($"{root} would reject {held.Certificate.File.Path} ({chain}; issuer {DistinguishedNames.Format(held.Certificate.Certificate!.IssuerDN)}): agent {agent.Id} " +
                     "would stop working. Fix: get its request signed by the trusted CA and run pemstate apply again before restarting the server");
         }
@@ -58,7 +58,7 @@ internal static class TrustedPreflight
     {
         var problems = new List<string>();
         Pair(problems, $"agent {agent.Id}", key, cert, $"let pemstate apply install agent {agent.Id}'s signed pair, or restore both files from its backup set");
-        if (problems.Count == 0 && desired.Ca.Trusted is { } trusted && ChainCheck.Problem(cert.Certificate!, trusted.Bundle, now) is { } chain)
+        if (problems.Count == 0 && desired.Ca.Trusted is { } trusted && SignatureFacts.None.ChainProblem(cert.Certificate!, trusted.Bundle, now) is { } chain)
             problems.Add($"{cert.File.Path} does not chain to ca.certificate ({chain}): agent {agent.Id} would not log in after the server restart. " +
                 "Fix: get its request signed by the trusted CA and run pemstate apply again");
         return problems;

@@ -1,6 +1,8 @@
+using PemCertState.Crypto;
+
 namespace PemCertState.Observation;
 
-/// <summary>What is true on the hosts now. Holds private keys in memory for the executor; no renderer may touch them.</summary>
+/// <summary>What is true on the hosts now, as facts: fingerprints, summaries, modes, owners, signatures. No private key.</summary>
 /// <param name="Database">Null when the inventory has no server.database; otherwise what it said, or why it did not answer.</param>
 /// <param name="Journal">The last apply's journal, when there is one: an interrupted apply may owe restarts.</param>
 /// <param name="Web">The web server's files and config; null when the inventory has no web section.</param>
@@ -8,6 +10,13 @@ public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<in
 {
     /// <summary>Set with ca.source: trusted; with self-signed only when a trusted CA may have left pending keys or requests behind.</summary>
     public ObservedTrusted? Trusted { get; init; }
+
+    /// <summary>
+    /// Which observed CA certificate signed which observed certificate, checked on every core during observation
+    /// (<see cref="Observer"/>), so that planning and verify compare facts. <see cref="SignatureFacts.None"/> where a test
+    /// builds the state by hand: each question is then checked when asked.
+    /// </summary>
+    public SignatureFacts Signatures { get; init; } = SignatureFacts.None;
 
     /// <summary>The agent ledger (state_dir/agents.json); null only where a test builds the state by hand.</summary>
     public ObservedLedger? Ledger { get; init; }

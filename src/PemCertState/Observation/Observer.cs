@@ -64,7 +64,30 @@ internal sealed partial class Observer(HostSet hosts, int parallelism = 10)
             Loaded = await loaded.ConfigureAwait(false) is { Exists: true } records ? Execution.LoadedFiles.Read(records.Content) : null,
         };
         var (leftovers, incomplete) = await ObserveLeftoversAsync(desired, observed.ManagedFiles(), lastRun, journalFile, cancellationToken).ConfigureAwait(false);
-        return observed with { Leftovers = leftovers, IncompleteSets = incomplete, Untracked = await ObserveUntrackedAsync(desired, observed.Ledger, cancellationToken).ConfigureAwait(false) };
+        observed = observed with
+        {
+            Leftovers = leftovers,
+            IncompleteSets = incomplete,
+            Untracked = await ObserveUntrackedAsync(desired, observed.Ledger, cancellationToken).ConfigureAwait(false),
+        };
+        return observed with { Signatures = Signatures(desired, observed) };
+    }
+
+    /// <summary>
+    /// Every observed certificate against every CA certificate it may chain to (ca_certificate.crt, root.crt, the trusted
+    /// CA's bundle, the web chain file), checked on every core now: the planner, verify and status then read facts, and a
+    /// fleet's plan makes no signature check of its own.
+    /// </summary>
+    private static SignatureFacts Signatures(DesiredState desired, ObservedState observed)
+    {
+        var server = observed.Server;
+        IEnumerable<Org.BouncyCastle.X509.X509Certificate?> issuers = [
+            server.CaCertificate.Certificate, .. server.Root.Certificates, .. desired.Ca.Trusted?.Bundle ?? [], .. observed.Web?.Chain?.Certificates ?? []];
+        IEnumerable<Org.BouncyCastle.X509.X509Certificate?> certificates = [
+            server.CaCertificate.Certificate, server.Certificate.Certificate, .. server.Root.Certificates,
+            .. observed.Agents.Values.Select(a => a.Certificate.Certificate), observed.Web?.Certificate.Certificate,
+            .. observed.Trusted?.Signed.Select(f => f.Leaf) ?? [], .. observed.Untracked.Select(f => f.Certificate)];
+        return SignatureFacts.Check(certificates.OfType<Org.BouncyCastle.X509.X509Certificate>(), issuers.OfType<Org.BouncyCastle.X509.X509Certificate>());
     }
 
     private static async Task<Database.ServerTrust> TrustAsync(DesiredState desired, Task<ObservedServer> server) =>

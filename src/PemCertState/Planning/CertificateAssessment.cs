@@ -14,17 +14,17 @@ internal sealed record CertificateAssessment(ObservedCertificate Certificate)
     public PairFile File => !Certificate.File.Exists ? PairFile.Missing : Certificate.Certificate is null ? PairFile.Unreadable : PairFile.Present;
 
     /// <summary>Why the certificate does not chain to <paramref name="anchors"/>; null when it does, or there is no certificate or anchor to judge.</summary>
-    public string? ChainProblem(IReadOnlyList<X509Certificate> anchors, DateTimeOffset now) =>
-        Certificate.Certificate is { } certificate && anchors.Count > 0 ? ChainCheck.Problem(certificate, anchors, now) : null;
+    public string? ChainProblem(IReadOnlyList<X509Certificate> anchors, DateTimeOffset now, SignatureFacts signatures) =>
+        Certificate.Certificate is { } certificate && anchors.Count > 0 ? signatures.ChainProblem(certificate, anchors, now) : null;
 
     /// <summary>When a CRL from one of <paramref name="issuers"/> revoked the certificate; null when none did.</summary>
     public DateTimeOffset? RevokedOn(IReadOnlyList<X509Crl> crls, IReadOnlyList<X509Certificate> issuers) =>
         Certificate.Certificate is { } certificate ? Revocation.RevokedOn(certificate, crls, issuers) : null;
 
     /// <summary>The CA among <paramref name="cas"/> that issued the certificate (by name and signature); null when none did.</summary>
-    public X509Certificate? IssuerAmong(IEnumerable<X509Certificate> cas) =>
+    public X509Certificate? IssuerAmong(IEnumerable<X509Certificate> cas, SignatureFacts signatures) =>
         Certificate.Certificate is { } certificate
-            ? cas.FirstOrDefault(ca => !ca.Equals(certificate) && ca.SubjectDN.Equivalent(certificate.IssuerDN) && ChainCheck.Signs(ca, certificate))
+            ? cas.FirstOrDefault(ca => !ca.Equals(certificate) && ca.SubjectDN.Equivalent(certificate.IssuerDN) && signatures.Signs(ca, certificate))
             : null;
 
     /// <inheritdoc cref="UsageProblem(X509Certificate, LeafUsage)"/>

@@ -1,4 +1,5 @@
 using Org.BouncyCastle.X509;
+using PemCertState.Crypto;
 using PemCertState.Observation;
 
 namespace PemCertState.Planning;
@@ -26,7 +27,7 @@ internal sealed record PairAssessment(ObservedKey Key, ObservedCertificate Certi
     public bool Mismatched => Key.Readable && Certificate.Summary is { } summary && Key.PublicKeySha256 != summary.PublicKeySha256;
 
     /// <inheritdoc cref="CertificateAssessment.ChainProblem"/>
-    public string? ChainProblem(IReadOnlyList<X509Certificate> anchors, DateTimeOffset now) => _certificate.ChainProblem(anchors, now);
+    public string? ChainProblem(IReadOnlyList<X509Certificate> anchors, DateTimeOffset now, SignatureFacts signatures) => _certificate.ChainProblem(anchors, now, signatures);
 
     /// <inheritdoc cref="CertificateAssessment.UsageProblem(LeafUsage)"/>
     public string? UsageProblem(Crypto.LeafUsage usage) => _certificate.UsageProblem(usage);

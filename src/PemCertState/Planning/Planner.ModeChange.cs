@@ -76,7 +76,7 @@ public static partial class Planner
         var revocations = new List<Retirement>();
         foreach (var (certificate, serial, holders, what) in AbandonedCertificates(agents, pairs))
         {
-            if (!SignatureVerifies(certificate.Certificate!, ca.Kept) || certificate.Summary!.NotAfter <= now
+            if (!observed.Signatures.Signs(ca.Kept, certificate.Certificate!) || certificate.Summary!.NotAfter <= now
                 || Crypto.Revocation.RevokedOn(certificate.Certificate!, ca.Crls, [ca.Kept]) is not null)
                 continue; // another CA's, expired or already revoked: nothing left to revoke
             if (held.Contains(Normal(serial)) || others.ContainsKey(Normal(serial))) continue;
@@ -104,12 +104,12 @@ public static partial class Planner
     /// on its CRL, is named with its serial and issuer for the CA's operator to revoke; its files still go after the
     /// agent's restart. Once the CA revokes it and publishes the CRL, the next apply installs that CRL as root.crl.
     /// </summary>
-    internal static void WarnAboutTrustedAbandoned(AgentsSpec agents, IReadOnlyList<Abandoned> pairs, TrustedCaSpec trusted, DateTimeOffset now, List<string> warnings)
+    internal static void WarnAboutTrustedAbandoned(AgentsSpec agents, IReadOnlyList<Abandoned> pairs, TrustedCaSpec trusted, Crypto.SignatureFacts signatures, DateTimeOffset now, List<string> warnings)
     {
         foreach (var (certificate, serial, holders, what) in AbandonedCertificates(agents, pairs))
         {
             var leaf = certificate.Certificate!;
-            if (certificate.Summary!.NotAfter <= now || Crypto.ChainCheck.Problem(leaf, trusted.Bundle, now) is not null) continue;
+            if (certificate.Summary!.NotAfter <= now || signatures.ChainProblem(leaf, trusted.Bundle, now) is not null) continue;
             if (Crypto.Revocation.RevokedOn(leaf, trusted.Crls, trusted.Bundle) is not null) continue;
             var crl = trusted.CrlPath is null
                 ? "ca.crl is none, so the server cannot refuse it even then: consider giving pemstate the CA's CRL"

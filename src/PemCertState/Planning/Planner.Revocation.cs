@@ -66,7 +66,7 @@ public static partial class Planner
             var label = $"{where}: entry agent {entry.Id} on {entry.Host} (serial {entry.Serial})";
             var serials = new List<string>();
             if (!ca.Replaced && entry.Issuer == ca.Subject) serials.Add(Normal(entry.Serial)); // an older ledger's may lack openssl's leading zero
-            if (!ca.Replaced && seen.Certificate?.Certificate is { } onDisk && ca.Kept is not null && SignatureVerifies(onDisk, ca.Kept)
+            if (!ca.Replaced && seen.Certificate?.Certificate is { } onDisk && ca.Kept is not null && observed.Signatures.Signs(ca.Kept, onDisk)
                 && !serials.Contains(seen.Certificate.Summary!.Serial, StringComparer.Ordinal))
                 serials.Add(seen.Certificate.Summary!.Serial);
             foreach (var serial in serials.Where(s => others.ContainsKey(Normal(s))))

@@ -37,7 +37,7 @@ public static partial class Planner
             // An agent's login: a leaf for clientAuth only, under agents.subject, for a user no inventory agent logs in as.
             if (notAfter <= now || inUse.Contains(subject) || certificate.GetBasicConstraints() >= 0 || SubjectAltNames.AllowsServerAuth(certificate)
                 || !subject.StartsWith(agents.SubjectPrefix + "/CN=", StringComparison.Ordinal)) continue;
-            if (!SignatureVerifies(certificate, kept) || Crypto.Revocation.RevokedOn(certificate, ca.Crls, [kept]) is not null) continue;
+            if (!observed.Signatures.Signs(kept, certificate) || Crypto.Revocation.RevokedOn(certificate, ca.Crls, [kept]) is not null) continue;
             listed[$"{subject} {serial}"] = $"{subject} (serial {serial}, valid until {Day(notAfter)}; found in {found.Where})";
         }
         if (listed.Count > 0)

@@ -75,6 +75,8 @@ public static partial class Planner
         var pending = OwedRestarts.Of(desired, observed);
         DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         if (!issuer.Obtain(pending, steps, warnings)) return new Plan(steps, Notes(observed)) { Warnings = warnings };
+        // First, whichever issuer: see RenewalJob for why a crash after it must still find the reason.
+        if (RenewalJob.Step(desired, observed) is { } job) steps.Insert(0, job);
 
         var serverChanged = issuer.PlanTrust(steps);
         var beforeLeaves = steps.Count;
@@ -281,8 +283,6 @@ public static partial class Planner
         string.Equals(Path.GetFullPath(value, folder), Path.GetFullPath(wantFile, folder), StringComparison.Ordinal);
 
     internal static bool IsCa(X509Certificate certificate) => certificate.GetBasicConstraints() >= 0;
-
-    internal static bool SignatureVerifies(X509Certificate certificate, X509Certificate issuer) => Crypto.ChainCheck.Signs(issuer, certificate);
 
     internal static bool CrlVerifies(X509Crl crl, X509Certificate issuer) => Crypto.ChainCheck.Signs(issuer, crl);
 }

@@ -27,7 +27,6 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
 
     public bool Obtain(IReadOnlySet<string> pending, List<PlanStep> steps, List<string> warnings)
     {
-        PlanRenewalJob(desired, observed, steps);
         _ca = PlanCa(steps);
         // A CA rotation keeps the old CA trusted (phase 1) until every certificate it signed is replaced (phase 2),
         // and only then leaves it out of root.crt (phase 3). `_others` is what root.crt holds beside it while agents switch.
@@ -83,10 +82,6 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
             warnings.Add(_common is null
                 ? "--rotate-common does nothing here: agents.user is per-agent, every agent has its own certificate"
                 : $"--rotate-common: a new {desired.Agents.CommonUser} certificate is installed on every agent ({desired.Agents.List.Count}) and every agent restarts: every agent reconnects to the PEM server");
-        // Each agent's certificate is checked against the CA next, one after another: check them on every core first.
-        if (_common is null && !_ca.Replaced && _ca.Kept is { } kept)
-            ChainCheck.Prefetch(
-                desired.Agents.List.Select(a => observed.Agents[a.Id].Certificate.Certificate).OfType<X509Certificate>().ToList(), kept);
     }
 
     public bool PlanAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps) =>
@@ -132,7 +127,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         if (problems.Count == 0 && cert.Certificate is { } c)
         {
             if (!IsCa(c)) problems.Add($"{Name(cert.File)} is not a CA certificate (no CA:TRUE)");
-            else if (!SignatureVerifies(c, c)) problems.Add($"{Name(cert.File)} is not self-signed");
+            else if (!observed.Signatures.Signs(c, c)) problems.Add($"{Name(cert.File)} is not self-signed");
         }
         if (problems.Count == 0 && options.RotateCa) problems.Add("--rotate-ca asks for a new CA");
 
@@ -156,7 +151,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
 
     private bool Rotatable(ObservedKey key, ObservedCertificate cert) =>
         new PairAssessment(key, cert) is { Complete: true, Mismatched: false } && cert.Certificate is { } c && cert.Summary is { } s
-        && IsCa(c) && SignatureVerifies(c, c) && s.NotAfter > now && s.NotBefore <= now;
+        && IsCa(c) && observed.Signatures.Signs(c, c) && s.NotAfter > now && s.NotBefore <= now;
 
     /// <summary>
     /// The other CAs root.crt must keep trusting while agents switch, or null when no rotation is under way:
@@ -347,7 +342,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         var c = cert.Certificate!;
         if (_ca.Replaced) problems.Add(_ca.Change);
         else if (DistinguishedNames.Format(c.IssuerDN) != _ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {_ca.Subject}");
-        else if (_ca.Kept is null || !SignatureVerifies(c, _ca.Kept)) problems.Add($"signed by another CA named {_ca.Subject}, not the one in ca_certificate.crt");
+        else if (_ca.Kept is null || !observed.Signatures.Signs(_ca.Kept, c)) problems.Add($"signed by another CA named {_ca.Subject}, not the one in ca_certificate.crt");
         else if (new PairAssessment(key, cert).RevokedOn(_ca.Crls, [_ca.Kept]) is { } revoked)
             problems.Add($"the CA revoked it on {Day(revoked)} (serial {Crypto.Serials.Text(c.SerialNumber)} is in root.crl): the server refuses it");
         else if (CertificateAssessment.UsageProblem(c, usage) is { } wrongUse)

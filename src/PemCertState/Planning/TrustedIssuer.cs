@@ -100,21 +100,15 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         return true;
     }
 
-    /// <summary>The SSL settings (during a rotation, phase 3 sets them), then PEM's renewal job off.</summary>
-    public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings)
-    {
-        var server = desired.Server;
-        var changed = ServerSettings.Plan(server, observed, _trusted.CrlPath is not null, edit: _rotation is null, steps, warnings);
-        if (_seen.RenewalJobEnabled == true)
-            steps.Add(new DisableJobStep($"job[{PemDatabase.RenewalJob}]", server.Host, "with a trusted CA, PEM's own renewal job would replace the trusted certificates with self-signed ones", PemDatabase.RenewalJob));
-        return changed;
-    }
+    /// <summary>The SSL settings (during a rotation, phase 3 sets them).</summary>
+    public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings) =>
+        ServerSettings.Plan(desired.Server, observed, _trusted.CrlPath is not null, edit: _rotation is null, steps, warnings);
 
     /// <summary>A change of agents.user left the other mode's pairs: named for the CA to revoke, removed after each agent's restart.</summary>
     public void BeforeAgents(List<PlanStep> steps, List<string> warnings)
     {
         _abandoned = Planner.FindAbandonedPairs(desired, observed, warnings);
-        Planner.WarnAboutTrustedAbandoned(desired.Agents, _abandoned, _trusted, now, warnings);
+        Planner.WarnAboutTrustedAbandoned(desired.Agents, _abandoned, _trusted, observed.Signatures, now, warnings);
     }
 
     public bool PlanAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps)
@@ -212,7 +206,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         var refused = new List<string>();
         foreach (var file in _seen.Signed.Where(f => f.Summary?.PublicKeySha256 == pending.PublicKeySha256))
         {
-            var problems = SignedProblems(need, file.Leaf!, _trusted, now);
+            var problems = SignedProblems(need, file.Leaf!, _trusted);
             if (problems.Count == 0) return new Verdict(need, State.Ready, $"{live}; {Signed(_trusted, file)} is signed for {pendingName}", file, Before: before);
             var refusal = $"{Signed(_trusted, file)} is for {pendingName} but {string.Join("; ", problems)}";
             refused.Add(refusal);
@@ -231,7 +225,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         Planner.CollectPairProblems(key, cert, need.Policy, need.Subject, now, problems);
         if (problems.Count > 0) return problems;
         var leaf = cert.Certificate!;
-        if (ChainCheck.Problem(leaf, _trusted.Bundle, now) is { } chain)
+        if (observed.Signatures.ChainProblem(leaf, _trusted.Bundle, now) is { } chain)
             problems.Add($"{Planner.Name(cert.File)} does not chain to the trusted CA ({chain}; issuer {DistinguishedNames.Format(leaf.IssuerDN)})");
         else if (_trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
             problems.Add($"issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer}");
@@ -245,12 +239,12 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     }
 
     /// <summary>Why a certificate the CA sent back for a pending key cannot be installed; empty when it can.</summary>
-    private static List<string> SignedProblems(Need need, X509Certificate leaf, TrustedCaSpec trusted, DateTimeOffset now)
+    private List<string> SignedProblems(Need need, X509Certificate leaf, TrustedCaSpec trusted)
     {
         var problems = new List<string>();
         var subject = DistinguishedNames.Format(leaf.SubjectDN);
         if (subject != need.Subject) problems.Add($"its subject is {subject}, want {need.Subject}");
-        if (ChainCheck.Problem(leaf, trusted.Bundle, now) is { } chain)
+        if (observed.Signatures.ChainProblem(leaf, trusted.Bundle, now) is { } chain)
             problems.Add($"it does not chain to ca.certificate ({chain}; issuer {DistinguishedNames.Format(leaf.IssuerDN)})");
         else if (trusted.Issuer is { } issuer && DistinguishedNames.Format(leaf.IssuerDN) != issuer)
             problems.Add($"its issuer is {DistinguishedNames.Format(leaf.IssuerDN)}, want {issuer} (ca.subject)");
@@ -276,8 +270,8 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         var installed = held.Select(c => c.Summary!.Sha256).ToHashSet(StringComparer.Ordinal);
         // Signatures are checked only for a file that would otherwise warn: a fleet's plan stays one check per agent.
         bool Superseded(SignedFile file, CertificateSummary summary) =>
-            held.Any(c => c.Summary!.Subject == summary.Subject && c.Summary.NotBefore >= summary.NotBefore && ChainCheck.Problem(c.Certificate!, _trusted.Bundle, now) is null)
-            && ChainCheck.Problem(file.Leaf!, _trusted.Bundle, now) is null;
+            held.Any(c => c.Summary!.Subject == summary.Subject && c.Summary.NotBefore >= summary.NotBefore && observed.Signatures.ChainProblem(c.Certificate!, _trusted.Bundle, now) is null)
+            && observed.Signatures.ChainProblem(file.Leaf!, _trusted.Bundle, now) is null;
         foreach (var file in _seen.Signed)
         {
             if (file.Summary is not { } summary)

@@ -36,7 +36,7 @@ internal sealed class TrustedRotation(IReadOnlyList<X509Certificate> old)
         var old = root.Where(c => !trusted.Bundle.Contains(c) && c.GetBasicConstraints() >= 0 && c.NotAfter > now.UtcDateTime).ToList();
         if (old.Count == 0) return null;
         var leaves = observed.Agents.Values.Select(a => a.Certificate.Certificate).Prepend(server.Certificate.Certificate).OfType<X509Certificate>();
-        var inUse = leaves.Any(leaf => ChainCheck.Problem(leaf, old, now) is null);
+        var inUse = leaves.Any(leaf => observed.Signatures.ChainProblem(leaf, old, now) is null);
         var underWay = trusted.Bundle.All(c => root.Contains(c));
         return inUse || underWay ? new TrustedRotation(old) : null;
     }

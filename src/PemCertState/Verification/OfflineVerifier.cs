@@ -25,8 +25,8 @@ public static class OfflineVerifier
 
         // With a trusted CA there is no ca_key.key on the server, and with crl: none no root.crl; a root.crl left behind is still checked.
         var trusted = desired.Ca.Trusted;
-        if (trusted is null) CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, [], null, now);
-        CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, server.Crl.All, LeafUsage.Server, now);
+        if (trusted is null) CheckPair(findings, Addresses.Ca, server.CaKey, server.CaCertificate, anchors, [], null, observed.Signatures, now);
+        CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, server.Crl.All, LeafUsage.Server, observed.Signatures, now);
         if (desired.Ca.GivesCrl || server.Crl.File.Exists) CheckCrl(findings, server.Crl, anchors, now);
         // An SSL setting whose value comes from an include or postgresql.auto.conf, not what pemstate wants: the server uses that.
         foreach (var (source, message) in Planner.SetElsewhere(desired.Server, server, desired.Ca.GivesCrl))
@@ -39,10 +39,10 @@ public static class OfflineVerifier
                 Add(findings, Addresses.AgentCertificate(agent.Id), seen.Certificate.File, $"cannot be checked: {why}");
                 continue;
             }
-            CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, server.Crl.All, LeafUsage.Client, now);
+            CheckPair(findings, Addresses.AgentCertificate(agent.Id), seen.Key, seen.Certificate, anchors, server.Crl.All, LeafUsage.Client, observed.Signatures, now);
             if (Planner.Held(agent, seen) is { } held) Add(findings, Addresses.AgentCertificate(agent.Id), seen.Settings.File, held);
         }
-        if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, desired, web, webSeen, anchors, now);
+        if (desired.Web is { } web && observed.Web is { } webSeen) CheckWeb(findings, desired, web, webSeen, anchors, observed.Signatures, now);
         // Files that verify are not yet files in use: a consumer that has not restarted since they changed still runs the old ones.
         var owed = OwedRestarts.Of(desired, observed);
         foreach (var consumer in Consumer.All(desired).Where(c => owed.Contains(c.Restart)))
@@ -53,12 +53,12 @@ public static class OfflineVerifier
 
     /// <summary>The pair as <see cref="PairAssessment"/> judges it, in verify's words: the certificate, then the key, then both files' modes.</summary>
     private static void CheckPair(List<Finding> findings, string address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<X509Certificate> anchors, IReadOnlyList<X509Crl> crls,
-        LeafUsage? usage, DateTimeOffset now)
+        LeafUsage? usage, SignatureFacts signatures, DateTimeOffset now)
     {
         var pair = new PairAssessment(key, cert);
         if (pair.CertificateFile == PairFile.Missing) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is missing");
         else if (pair.CertificateFile == PairFile.Unreadable) Add(findings, address, cert.File, $"{Path.GetFileName(cert.File.Path)} is not a readable certificate");
-        else if (pair.ChainProblem(anchors, now) is { } problem)
+        else if (pair.ChainProblem(anchors, now, signatures) is { } problem)
             Add(findings, address, cert.File, $"does not verify against root.crt: {problem}");
         else if (cert.Certificate!.NotAfter < now.UtcDateTime)
             Add(findings, address, cert.File, $"expired on {cert.Certificate.NotAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
@@ -80,10 +80,10 @@ public static class OfflineVerifier
     /// The web pair like any other (chain to root.crt, the CA pemstate manages or the trusted one; key matches; 0600),
     /// and what a browser checks beyond: every configured name in the subjectAltName, serverAuth, a chain file that holds CAs.
     /// </summary>
-    private static void CheckWeb(List<Finding> findings, DesiredState desired, WebSpec web, ObservedWeb seen, IReadOnlyList<X509Certificate> anchors, DateTimeOffset now)
+    private static void CheckWeb(List<Finding> findings, DesiredState desired, WebSpec web, ObservedWeb seen, IReadOnlyList<X509Certificate> anchors, SignatureFacts signatures, DateTimeOffset now)
     {
         const string address = Addresses.WebCertificate;
-        CheckPair(findings, address, seen.Key, seen.Certificate, anchors, [], null, now); // its serverAuth in browsers' words below
+        CheckPair(findings, address, seen.Key, seen.Certificate, anchors, [], null, signatures, now); // its serverAuth in browsers' words below
         if (seen.Certificate.Certificate is { } certificate)
         {
             var names = Crypto.SubjectAltNames.Of(certificate);

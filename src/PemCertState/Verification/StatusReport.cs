@@ -13,7 +13,7 @@ public static class StatusReport
         var rows = new List<CertificateStatus>
         {
             Row(Addresses.Ca, server.CaCertificate, desired.Ca.Policy.RenewBefore, now),
-            Row(Addresses.ServerCertificate, server.Certificate, desired.Server.Policy.RenewBefore, now, server),
+            Row(Addresses.ServerCertificate, server.Certificate, desired.Server.Policy.RenewBefore, now, observed),
             CrlRow(server.Crl, desired.Ca.Policy.RenewBefore, now),
         };
         // A trusted CA has no ca_certificate.crt on the server: the CAs in root.crt are what expires instead.
@@ -33,12 +33,12 @@ public static class StatusReport
             }
         }
         if (desired.Web is { } web && observed.Web is { } webSeen)
-            rows.Add(Row(Addresses.WebCertificate, webSeen.Certificate, web.Policy.RenewBefore, now, server));
+            rows.Add(Row(Addresses.WebCertificate, webSeen.Certificate, web.Policy.RenewBefore, now, observed));
         foreach (var agent in desired.Agents.List)
         {
             var seen = observed.Agents[agent.Id];
             rows.Add(seen.Unreadable is null
-                ? Row(Addresses.AgentCertificate(agent.Id), seen.Certificate, agent.Policy.RenewBefore, now, server)
+                ? Row(Addresses.AgentCertificate(agent.Id), seen.Certificate, agent.Policy.RenewBefore, now, observed)
                 : new(Addresses.AgentCertificate(agent.Id), seen.Certificate.File.Host, seen.Certificate.File.Path, null, null, null, null, CertificateCondition.Unreadable));
         }
         // Trusted CA: a certificate whose new key waits for the CA's signature says so; its live file keeps its own
@@ -64,16 +64,17 @@ public static class StatusReport
         return rows;
     }
 
-    /// <param name="server">The server's files: a leaf that root.crl revokes is "revoked", whatever its dates; null for the CA itself.</param>
-    private static CertificateStatus Row(string address, ObservedCertificate cert, TimeSpan renewBefore, DateTimeOffset now, ObservedServer? server = null)
+    /// <param name="observed">What was observed: a leaf that root.crl revokes is "revoked", whatever its dates; null for the CA itself.</param>
+    private static CertificateStatus Row(string address, ObservedCertificate cert, TimeSpan renewBefore, DateTimeOffset now, ObservedState? observed = null)
     {
+        var server = observed?.Server;
         var assessed = new CertificateAssessment(cert);
         if (assessed.File == PairFile.Missing) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, CertificateCondition.Missing);
         if (assessed.File == PairFile.Unreadable) return new(address, cert.File.Host, cert.File.Path, null, null, null, null, CertificateCondition.Unreadable);
         var s = cert.Summary!;
         var revoked = server is not null && assessed.RevokedOn(server.Crl.All, server.Root.Certificates) is not null;
         return new(address, cert.File.Host, cert.File.Path, s.Subject, s.Issuer, s.NotAfter, DaysLeft(s.NotAfter, now),
-            revoked ? CertificateCondition.Revoked : server is not null && IssuerExpired(assessed, server, now) ? CertificateCondition.Expired : State(s.NotBefore, s.NotAfter, renewBefore, now))
+            revoked ? CertificateCondition.Revoked : server is not null && IssuerExpired(assessed, server, observed!.Signatures, now) ? CertificateCondition.Expired : State(s.NotBefore, s.NotAfter, renewBefore, now))
         {
             CertificateSerial = s.Serial,
             NotBefore = s.NotBefore,
@@ -85,8 +86,8 @@ public static class StatusReport
     /// Whether the CA that signed <paramref name="certificate"/> (found in root.crt or ca_certificate.crt by name and signature)
     /// has expired: no client verifies the leaf any more, whatever its own notAfter says.
     /// </summary>
-    private static bool IssuerExpired(CertificateAssessment certificate, ObservedServer server, DateTimeOffset now) =>
-        certificate.IssuerAmong(server.Root.Certificates.Append(server.CaCertificate.Certificate).OfType<Org.BouncyCastle.X509.X509Certificate>()) is { } issuer
+    private static bool IssuerExpired(CertificateAssessment certificate, ObservedServer server, Crypto.SignatureFacts signatures, DateTimeOffset now) =>
+        certificate.IssuerAmong(server.Root.Certificates.Append(server.CaCertificate.Certificate).OfType<Org.BouncyCastle.X509.X509Certificate>(), signatures) is { } issuer
         && issuer.NotAfter <= now.UtcDateTime;
 
     private static CertificateStatus TrustedRow(FileFacts file, Org.BouncyCastle.X509.X509Certificate certificate, TimeSpan renewBefore, DateTimeOffset now)

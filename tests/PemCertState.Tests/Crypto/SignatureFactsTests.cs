@@ -1,56 +1,78 @@
-using Org.BouncyCastle.X509;
 using PemCertState.Crypto;
 using PemCertState.Inventory;
-using PemCertState.Verification;
 using Xunit;
 
-namespace PemCertState.Tests.Verification;
+namespace PemCertState.Tests.Crypto;
 
 /// <summary>
-/// ChainCheck keeps signature verdicts per certificate object and issuer object, and the planner has them checked
-/// on every core first: a kept verdict must never answer for another issuer, and a prefetch must give each
-/// certificate the verdict a direct check gives.
+/// Observation checks every certificate against the CA certificates of its issuer's name on every core, and planning reads
+/// those facts (issue 19: no static verdict cache behind the planner). A fact must be what a direct check says, must never
+/// answer for another issuer of the same name, and a question observation did not ask is checked, not guessed.
 /// </summary>
 [Trait("Category", "Unit")]
-public sealed class ChainCheckTests
+public sealed class SignatureFactsTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
 
     [Fact]
-    public void A_prefetch_gives_every_certificate_the_verdict_of_a_direct_check_and_an_impostor_CA_stays_refused()
+    public void Facts_checked_on_every_core_are_what_a_direct_check_says_and_an_impostor_CA_stays_refused()
     {
-        // Given a CA and an impostor with the same name, and agents signed by one or the other
+        // Given a CA and an impostor with the same name, and more agents than are checked one by one, signed by one or the other
         var ca = NewCa();
         var impostor = NewCa();
         var key = KeyGenerator.Generate(KeySpec.EcdsaP256).Public;
-        var leaves = Enumerable.Range(0, ChainCheck.PrefetchThreshold + 6)
+        var leaves = Enumerable.Range(0, SignatureFacts.ParallelThreshold + 6)
             .Select(i => (i % 10 == 3 ? impostor : ca).Issue($"/CN=agent{i}", key, LeafUsage.Client, Now, TimeSpan.FromDays(1)))
             .ToList();
 
-        // When the verdicts against the real CA are prefetched on every core
-        ChainCheck.Prefetch(leaves, ca.Certificate);
+        // When every leaf is checked against both CAs, as observation does
+        var facts = SignatureFacts.Check(leaves, [ca.Certificate, impostor.Certificate]);
 
-        // Then each kept verdict is what a fresh check says, and asking about the other issuer checks again
+        // Then every pair of the same name was checked, each fact is what a fresh check says, and the chain follows the facts
+        Assert.Equal(leaves.Count * 2, facts.Count);
         for (var i = 0; i < leaves.Count; i++)
         {
             var signedByCa = i % 10 != 3;
-            Assert.Equal(signedByCa, ChainCheck.Signs(ca.Certificate, leaves[i]));
-            Assert.Equal(!signedByCa, ChainCheck.Signs(impostor.Certificate, leaves[i]));
-            Assert.Equal(signedByCa, ChainCheck.Signs(ca.Certificate, leaves[i]));
+            Assert.Equal(signedByCa, facts.Signs(ca.Certificate, leaves[i]));
+            Assert.Equal(!signedByCa, facts.Signs(impostor.Certificate, leaves[i]));
+            Assert.Equal(signedByCa, ChainCheck.Verify(ca.Certificate, leaves[i]));
+            Assert.Equal(signedByCa ? null : "unable to get local issuer certificate", facts.ChainProblem(leaves[i], [ca.Certificate], Now));
         }
     }
 
     [Fact]
-    public void A_verdict_is_for_the_issuer_object_it_was_checked_against_not_one_with_the_same_name()
+    public void A_question_observation_did_not_ask_is_checked_when_asked_not_answered_by_a_fact_about_another_issuer()
     {
+        // Given facts about a leaf and the CA of its name that did not sign it, and none about the impostor that did
         var ca = NewCa();
         var impostor = NewCa();
         var leaf = impostor.Issue("/CN=agent1", KeyGenerator.Generate(KeySpec.EcdsaP256).Public, LeafUsage.Client, Now, TimeSpan.FromDays(1));
+        var facts = SignatureFacts.Check([leaf], [ca.Certificate]);
 
-        Assert.True(ChainCheck.Signs(impostor.Certificate, leaf));
-        Assert.False(ChainCheck.Signs(ca.Certificate, leaf));
-        Assert.Equal("unable to get local issuer certificate", ChainCheck.Problem(leaf, [ca.Certificate], Now));
-        Assert.Null(ChainCheck.Problem(leaf, [impostor.Certificate], Now));
+        // Then the fact refuses the real CA, the impostor is checked now and verifies, and no facts at all check everything
+        Assert.Equal(1, facts.Count);
+        Assert.False(facts.Signs(ca.Certificate, leaf));
+        Assert.True(facts.Signs(impostor.Certificate, leaf));
+        Assert.Equal("unable to get local issuer certificate", facts.ChainProblem(leaf, [ca.Certificate], Now));
+        Assert.Null(facts.ChainProblem(leaf, [impostor.Certificate], Now));
+        Assert.True(SignatureFacts.None.Signs(impostor.Certificate, leaf));
+        Assert.False(SignatureFacts.None.Signs(ca.Certificate, leaf));
+    }
+
+    [Fact]
+    public void A_self_signed_CA_is_checked_against_itself_and_a_CA_of_another_name_is_not_paired_with_it()
+    {
+        // Given a self-signed CA and a CA of another name
+        var ca = NewCa();
+        var other = CertificateAuthority.CreateSelfSigned("/C=IN/O=PEM/CN=other-ca", KeyGenerator.Generate(KeySpec.EcdsaP256), Now, TimeSpan.FromDays(30));
+
+        // When both are observed as certificates and as issuers
+        var facts = SignatureFacts.Check([ca.Certificate, other.Certificate], [ca.Certificate, other.Certificate]);
+
+        // Then each was checked against itself only, and signs itself
+        Assert.Equal(2, facts.Count);
+        Assert.True(facts.Signs(ca.Certificate, ca.Certificate));
+        Assert.True(facts.Signs(other.Certificate, other.Certificate));
     }
 
     private static CertificateAuthority NewCa() =>

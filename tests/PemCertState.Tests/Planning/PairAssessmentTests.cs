@@ -34,7 +34,7 @@ public sealed class PairAssessmentTests
         Assert.Equal(PairFile.Present, pair.CertificateFile);
         Assert.True(pair.Complete);
         Assert.False(pair.Mismatched);
-        Assert.Null(pair.ChainProblem([ca.Certificate], Now));
+        Assert.Null(pair.ChainProblem([ca.Certificate], Now, SignatureFacts.None));
         Assert.Null(pair.RevokedOn([ca.CreateCrl(Now, TimeSpan.FromDays(7))], [ca.Certificate]));
     }
 
@@ -52,8 +52,8 @@ public sealed class PairAssessmentTests
         // Then the key is not the certificate's and the chain fails; with no anchor there is nothing to judge
         Assert.True(pair.Complete);
         Assert.True(pair.Mismatched);
-        Assert.Equal("unable to get local issuer certificate", pair.ChainProblem([ca.Certificate], Now));
-        Assert.Null(pair.ChainProblem([], Now));
+        Assert.Equal("unable to get local issuer certificate", pair.ChainProblem([ca.Certificate], Now, SignatureFacts.None));
+        Assert.Null(pair.ChainProblem([], Now, SignatureFacts.None));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class PairAssessmentTests
         Assert.Equal(PairFile.Unreadable, pair.CertificateFile);
         Assert.False(pair.Complete);
         Assert.False(pair.Mismatched);
-        Assert.Null(pair.ChainProblem([NewCa().Certificate], Now));
+        Assert.Null(pair.ChainProblem([NewCa().Certificate], Now, SignatureFacts.None));
     }
 
     [Fact]

@@ -101,10 +101,10 @@ public sealed class PlannerTests
     }
 
     [Fact]
-    public async Task In_a_fleet_large_enough_for_the_signature_prefetch_an_agent_signed_by_another_CA_of_the_same_name_is_reissued()
+    public async Task In_a_fleet_large_enough_for_parallel_signature_checks_an_agent_signed_by_another_CA_of_the_same_name_is_reissued()
     {
-        // Given a converged lab with more agents than ChainCheck checks one by one, and agent 7's pair from another lab's CA
-        var agents = PemCertState.Crypto.ChainCheck.PrefetchThreshold + 2;
+        // Given a converged lab with more agents than observation checks one by one, and agent 7's pair from another lab's CA
+        var agents = PemCertState.Crypto.SignatureFacts.ParallelThreshold + 2;
         using var lab = Lab.Create(agents: agents);
         using var other = Lab.Create(agents: 7);
         await lab.ApplyAsync();
@@ -113,9 +113,12 @@ public sealed class PlannerTests
             File.Copy(Path.Combine(other.CertDir(7), file), Path.Combine(lab.CertDir(7), file), overwrite: true);
 
         // When
+        var observed = await lab.ObserveAsync();
         var plan = await lab.PlanAsync();
 
-        // Then only agent 7 is reissued, for the reason a one-by-one check gives
+        // Then observation checked every agent against the CA, and only agent 7 is reissued, for the reason a one-by-one check gives
+        Assert.True(observed.Signatures.Count > agents, $"{observed.Signatures.Count} signatures observed");
+        Assert.False(observed.Signatures.Signs(observed.Server.CaCertificate.Certificate!, observed.Agents[7].Certificate.Certificate!));
         Assert.Equal(["agent[7].certificate", "restart[agent 7]"], plan.Resources.Distinct());
         Assert.Contains(plan.Steps, s => s.Reason.Contains("signed by another CA named", StringComparison.Ordinal));
     }
