@@ -9,6 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 feed=${1:-./nupkg}
 [ $# -gt 0 ] && shift
+# The ReadyToRun packages need the crossgen2 compiler package. The pack's own restore does not fetch it, so on a machine
+# whose NuGet cache lacks it (a fresh CI container) the pack failed with NETSDK1094; a restore that knows the packages are
+# ReadyToRun does.
+dotnet restore src/PemCertState.Cli --nologo -p:PublishReadyToRun=true
 dotnet pack src/PemCertState.Cli -c Release -o "$feed" --nologo "$@"
 rid=$(dotnet --info | awk '/ RID:/ { print $2; exit }')
 case "$rid" in
