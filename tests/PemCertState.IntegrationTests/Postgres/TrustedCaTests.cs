@@ -49,7 +49,7 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
 
         // Then the server reloaded last, on the trusted chain, and both agents log in with psql and with verify --connect
         Assert.Equal(Addresses.ServerReload, plan.Steps[^1].Address);
-        Assert.Contains(plan.Steps, s => s.Action == StepAction.DisableJob);
+        Assert.Equal(StepAction.DisableJob, plan.Steps[0].Action);
         Assert.Equal("f", postgres.Sql("pem", "SELECT jobenabled FROM pem.job WHERE jobname = 'Check CA certificate expiry'"));
         foreach (var id in new[] { 41, 42 })
         {
