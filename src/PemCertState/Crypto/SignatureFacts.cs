@@ -14,14 +14,21 @@ namespace PemCertState.Crypto;
 public sealed class SignatureFacts
 {
     /// <summary>No facts: every question is checked when asked (a state built by hand, a file read alone).</summary>
-    public static readonly SignatureFacts None = new(FrozenDictionary<(X509Certificate, X509Certificate), bool>.Empty);
+    public static readonly SignatureFacts None = new(FrozenDictionary<(X509Certificate, X509Certificate), bool>.Empty, FrozenDictionary<X509Certificate, X509Certificate>.Empty);
 
     /// <summary>Below this many pairs the checks run one after another: not worth the threads.</summary>
     internal const int ParallelThreshold = 64;
 
     private readonly FrozenDictionary<(X509Certificate Issuer, X509Certificate Subject), bool> _verdicts;
 
-    private SignatureFacts(FrozenDictionary<(X509Certificate, X509Certificate), bool> verdicts) => _verdicts = verdicts;
+    /// <summary>
+    /// Each issuer checked, by value, to the one object its verdicts are kept under: the CA is in ca_certificate.crt and
+    /// again in root.crt (two objects, one certificate), and is checked once.
+    /// </summary>
+    private readonly FrozenDictionary<X509Certificate, X509Certificate> _issuers;
+
+    private SignatureFacts(FrozenDictionary<(X509Certificate, X509Certificate), bool> verdicts, FrozenDictionary<X509Certificate, X509Certificate> issuers) =>
+        (_verdicts, _issuers) = (verdicts, issuers);
 
     /// <summary>How many pairs were checked.</summary>
     public int Count => _verdicts.Count;
@@ -32,29 +39,31 @@ public sealed class SignatureFacts
     /// </summary>
     public static SignatureFacts Check(IEnumerable<X509Certificate> certificates, IEnumerable<X509Certificate> issuers)
     {
-        var cas = issuers.Distinct(ReferenceEqualityComparer.Instance).Cast<X509Certificate>().ToList();
-        var pairs = certificates.Distinct(ReferenceEqualityComparer.Instance).Cast<X509Certificate>()
-            .SelectMany(c => cas.Append(c).Distinct(ReferenceEqualityComparer.Instance).Cast<X509Certificate>()
-                .Where(ca => ca.SubjectDN.Equivalent(c.IssuerDN)).Select(ca => (Issuer: ca, Subject: c)))
-            .ToArray();
+        var subjects = certificates.Distinct(ReferenceEqualityComparer.Instance).Cast<X509Certificate>().ToList();
+        // By value: one CA in two files is checked once; a self-issued certificate may sign itself.
+        var cas = issuers.Concat(subjects.Where(c => c.SubjectDN.Equivalent(c.IssuerDN))).Distinct().ToList();
+        var pairs = subjects.SelectMany(c => cas.Where(ca => ca.SubjectDN.Equivalent(c.IssuerDN)).Select(ca => (Issuer: ca, Subject: c))).ToArray();
         var verdicts = new bool[pairs.Length];
         var platform = new PlatformVerifier();
         if (pairs.Length < ParallelThreshold)
             for (var i = 0; i < pairs.Length; i++) verdicts[i] = ChainCheck.Verify(pairs[i].Issuer, pairs[i].Subject, platform);
         else
             Parallel.For(0, pairs.Length, i => verdicts[i] = ChainCheck.Verify(pairs[i].Issuer, pairs[i].Subject, platform));
-        return new SignatureFacts(pairs.Select((p, i) => KeyValuePair.Create(p, verdicts[i])).ToFrozenDictionary(PairComparer.Instance));
+        return new SignatureFacts(
+            pairs.Select((p, i) => KeyValuePair.Create(p, verdicts[i])).ToFrozenDictionary(PairComparer.Instance),
+            cas.ToFrozenDictionary(c => c, c => c));
     }
 
     /// <summary>Whether <paramref name="issuer"/>'s key signed <paramref name="certificate"/>: the observed fact, or a check now.</summary>
     public bool Signs(X509Certificate issuer, X509Certificate certificate) =>
-        _verdicts.TryGetValue((issuer, certificate), out var holds) ? holds : ChainCheck.Verify(issuer, certificate);
+        _issuers.TryGetValue(issuer, out var checkedAs) && _verdicts.TryGetValue((checkedAs, certificate), out var holds) ? holds
+        : ChainCheck.Verify(issuer, certificate);
 
     /// <summary>Why <paramref name="certificate"/> does not chain to <paramref name="anchors"/> as `openssl verify` would say; null when it does.</summary>
     public string? ChainProblem(X509Certificate certificate, IReadOnlyList<X509Certificate> anchors, DateTimeOffset now) =>
         ChainCheck.Problem(certificate, anchors, now, this);
 
-    /// <summary>Certificate objects do not change: a verdict is for the very objects it was checked on.</summary>
+    /// <summary>Certificate objects do not change: a verdict is for the very certificate object it was checked on, and its issuer's value.</summary>
     private sealed class PairComparer : IEqualityComparer<(X509Certificate Issuer, X509Certificate Subject)>
     {
         public static readonly PairComparer Instance = new();

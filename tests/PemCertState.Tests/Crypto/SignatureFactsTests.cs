@@ -75,6 +75,25 @@ public sealed class SignatureFactsTests
         Assert.True(facts.Signs(other.Certificate, other.Certificate));
     }
 
+    [Fact]
+    public void One_CA_read_from_two_files_is_checked_once_and_its_facts_answer_for_either_copy()
+    {
+        // Given the CA as ca_certificate.crt and root.crt give it (two objects, one certificate), and a leaf it signed
+        var ca = NewCa();
+        var inCaFile = new Org.BouncyCastle.X509.X509Certificate(ca.Certificate.GetEncoded());
+        var inRoot = new Org.BouncyCastle.X509.X509Certificate(ca.Certificate.GetEncoded());
+        var leaf = ca.Issue("/CN=agent1", KeyGenerator.Generate(KeySpec.EcdsaP256).Public, LeafUsage.Client, Now, TimeSpan.FromDays(1));
+
+        // When both copies are observed as issuers
+        var facts = SignatureFacts.Check([leaf, inCaFile, inRoot], [inCaFile, inRoot]);
+
+        // Then the leaf was checked once and the CA against itself once, and each copy finds the fact
+        Assert.Equal(3, facts.Count);
+        Assert.True(facts.Signs(inCaFile, leaf));
+        Assert.True(facts.Signs(inRoot, leaf));
+        Assert.True(facts.Signs(inRoot, inCaFile));
+    }
+
     private static CertificateAuthority NewCa() =>
         CertificateAuthority.CreateSelfSigned("/C=IN/O=PEM/CN=pem-ca", KeyGenerator.Generate(KeySpec.EcdsaP256), Now, TimeSpan.FromDays(30));
 }
