@@ -75,10 +75,12 @@ public static partial class Planner
         var pending = OwedRestarts.Of(desired, observed);
         DatabasePlanner.WarnAboutUnverifiedLogin(desired, warnings);
         if (!issuer.Obtain(pending, steps, warnings)) return new Plan(steps, Notes(observed)) { Warnings = warnings };
-        // First, whichever issuer: see RenewalJob for why a crash after it must still find the reason.
-        if (RenewalJob.Step(desired, observed) is { } job) steps.Insert(0, job);
+        // On first, off once the trust is switched, whichever issuer: see RenewalJob for why each way.
+        var job = RenewalJob.Step(desired, observed);
+        if (job is EnableJobStep) steps.Insert(0, job);
 
         var serverChanged = issuer.PlanTrust(steps);
+        if (job is DisableJobStep) steps.Add(job);
         var beforeLeaves = steps.Count;
         serverChanged |= issuer.PlanServerPair(steps);
         serverChanged |= issuer.PlanServerSettings(steps, warnings);

@@ -11,9 +11,15 @@ namespace PemCertState.Planning;
 /// holding another CA) or when the agents leave the common user (some agent.cfg still names it).
 /// </summary>
 /// <remarks>
-/// First in the plan, before the issuer's own steps: coming back from a trusted CA, the reason to turn it on is that
-/// PEM's CA files are missing, and a crash after the CA is made again would leave it off for good if the step came later.
-/// A trusted CA's plan that only writes requests has no such step: the job stays on until the signed certificates come.
+/// Where the reconciler puts it, for both issuers, follows from what the next plan must still see after a crash:
+/// <list type="bullet">
+/// <item>On: first, before the issuer's own steps. Coming back from a trusted CA, the reason to turn it on is that PEM's
+/// CA files are missing; a crash once the CA is made again would leave it off for good if the step came later.</item>
+/// <item>Off: once the issuer's trust steps are done (root.crt and, for a trusted CA, PEM's ca_* moved away). Turned off
+/// before that, a crash would leave it off beside PEM's CA files, and going back to self-signed would then find no
+/// reason to turn it on again. A crash before it leaves it on, and the next plan turns it off.</item>
+/// </list>
+/// A trusted CA's plan that only writes requests has neither: the job stays on until the signed certificates come.
 /// </remarks>
 internal static class RenewalJob
 {
