@@ -3,7 +3,7 @@ using PemCertState.Observation;
 
 namespace PemCertState.Planning;
 
-/// <summary>What a trusted CA leaves behind and what undoes it: pending keys and their requests, PEM's renewal job turned off.</summary>
+/// <summary>What a trusted CA leaves behind and what undoes it: pending keys and their requests (PEM's renewal job: <see cref="RenewalJob"/>).</summary>
 public static partial class Planner
 {
     /// <summary>Self-signed: every pending key and request a trusted CA left is removed; nothing will ever sign them.</summary>

@@ -1,6 +1,5 @@
 using Org.BouncyCastle.X509;
 using PemCertState.Crypto;
-using PemCertState.Database;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 

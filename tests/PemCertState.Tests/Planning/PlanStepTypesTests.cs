@@ -41,7 +41,7 @@ public sealed class PlanStepTypesTests
         // When the plan holding it is written as JSON
         var text = PlanJsonRenderer.Render(new Plan([step]));
         using var json = JsonDocument.Parse(text);
-        var result = PlanSchema().Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        var result = PemCertState.Tests.Rendering.PlanJsonSchemaTests.PlanSchema().Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
 
         // Then its type is its action's, and the step validates, under its action's wire name, with its files as paths
         Assert.Equal(action + "Step", step.GetType().Name);
@@ -61,12 +61,5 @@ public sealed class PlanStepTypesTests
         // When each is written as JSON
         // Then its mode is 0600: the type fixes it, no member can widen it
         Assert.All(writers, a => Assert.Equal("0600", (string?)JsonNode.Parse(PlanJsonRenderer.Render(new Plan([SampleSteps.Of(a)])))!["steps"]![0]!["mode"]));
-    }
-
-    private static JsonSchema PlanSchema()
-    {
-        using var stream = typeof(PlanJsonRenderer).Assembly.GetManifestResourceStream("plan.schema.json")!;
-        using var reader = new StreamReader(stream);
-        return JsonSchema.FromText(reader.ReadToEnd(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
     }
 }

@@ -9,7 +9,8 @@ namespace PemCertState.Tests.Rendering;
 [Trait("Category", "Unit")]
 public sealed class PlanJsonSchemaTests
 {
-    private static JsonSchema PlanSchema()
+    /// <summary>schemas/plan.schema.json, as the library embeds it.</summary>
+    internal static JsonSchema PlanSchema()
     {
         using var stream = typeof(PlanJsonRenderer).Assembly.GetManifestResourceStream("plan.schema.json")!;
         using var reader = new StreamReader(stream);
