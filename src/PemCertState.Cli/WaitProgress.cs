@@ -1,6 +1,6 @@
 using System.Globalization;
-using PemCertState.Inventory;
 using PemCertState.Execution;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using Spectre.Console;
@@ -129,12 +129,7 @@ internal sealed class WaitProgress(TextWriter output, TimeProvider clock, bool c
     }
 
     /// <summary>"agent 3" of restart[agent 3], "server" of reload[server]: the address's subject, as the plan names it.</summary>
-    private static string Subject(StepProgress value)
-    {
-        var address = value.Address;
-        var open = address.IndexOf('[', StringComparison.Ordinal);
-        return Printable.Of(open > 0 && address.EndsWith(']') ? address[(open + 1)..^1] : address);
-    }
+    private static string Subject(StepProgress value) => Printable.Of(value.Address.Target);
 
     private static string Command(PlanStep step) =>
         step switch

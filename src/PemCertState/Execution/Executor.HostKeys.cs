@@ -29,9 +29,9 @@ internal sealed partial class Executor
     /// The plan's keys to make on their hosts: a key whose host keeps its keys and whose one use is a pair installed on that
     /// same host (or a trusted CA's pending key there). Others (local hosts, the common-user pair) are made in process.
     /// </summary>
-    private Dictionary<string, KeyHome> KeyHomes(Plan plan)
+    private Dictionary<ResourceAddress, KeyHome> KeyHomes(Plan plan)
     {
-        var homes = new Dictionary<string, KeyHome>(StringComparer.Ordinal);
+        var homes = new Dictionary<ResourceAddress, KeyHome>();
         foreach (var generate in plan.Steps.OfType<GenerateKeyStep>())
         {
             if (!hosts[generate.Host].KeepsKeys) continue;
@@ -54,21 +54,21 @@ internal sealed partial class Executor
         var publicKey = made.PublicKeyInfo is { } info ? KeyPairs.PublicKeyOf(info) : null;
         run.HostKeys[step.Address] = new HostKey(step.Host, home.Path, made.Sha256,
             publicKey ?? throw new StepFailedException($"{home.Path} on {step.Host}: the host's openssl reported no usable public key"));
-        Log.KeyMadeOnHost(logger, step.Address, step.Key.ToString(), step.Host, home.Path);
+        Log.KeyMadeOnHost(logger, step.Address.ToString(), step.Key.ToString(), step.Host, home.Path);
     }
 
     /// <summary>A trusted CA's pending key made on its host in this apply, for the request it signs there.</summary>
-    private static Func<string, SignedCertificates.KeptKey?> TrustedKeyOnHost(Run run) =>
+    private static Func<ResourceAddress, SignedCertificates.KeptKey?> TrustedKeyOnHost(Run run) =>
         address => run.HostKeys.TryGetValue(address, out var kept) ? new SignedCertificates.KeptKey(kept.Path, kept.Sha256, kept.Public) : null;
 
     /// <summary>The public half of the key made for <paramref name="address"/> in this apply, wherever it was made.</summary>
-    private static AsymmetricKeyParameter PublicKeyOf(Run run, string address) =>
+    private static AsymmetricKeyParameter PublicKeyOf(Run run, ResourceAddress address) =>
         run.Keys.TryGetValue(address, out var pair) ? pair.Public
         : run.HostKeys.TryGetValue(address, out var kept) ? kept.Public
         : throw new StepFailedException($"no key was made for {address}");
 
     /// <summary>Signs with the key made for <paramref name="address"/> on its host, wherever the pair switch has moved it by then.</summary>
-    private RemoteSigner SignerOnHost(Run run, string address, AsymmetricKeyParameter publicKey) =>
+    private RemoteSigner SignerOnHost(Run run, ResourceAddress address, AsymmetricKeyParameter publicKey) =>
         RemoteSigner.For(publicKey, (data, ct) =>
         {
             var key = run.HostKeys[address];
@@ -121,7 +121,7 @@ internal sealed partial class Executor
         var source = step.Source;
         if (run.HostKeys.TryGetValue(source, out var kept) && kept.Host == step.Host) return PairSwitch.PairKey.OnHost(kept.Path, kept.Sha256);
         if (run.Keys.TryGetValue(source, out var pair)) return PairSwitch.PairKey.InMemory(PemCodec.EncodePrivateKey(pair.Private));
-        if (Addresses.AgentId(source) is { } id && run.Observed.Agents.TryGetValue(id, out var agent) && agent.Key.Readable)
+        if (source is { IsAgentFile: true, Agent: { } id } && run.Observed.Agents.TryGetValue(id, out var agent) && agent.Key.Readable)
         {
             // Copied on its host (checked there against the SHA-256 observed), wherever pemstate runs.
             var file = agent.Key.File;

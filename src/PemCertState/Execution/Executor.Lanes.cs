@@ -20,7 +20,7 @@ internal sealed partial class Executor
         var lanes = new Dictionary<int, List<int>>();
         for (var i = start; i < end; i++)
         {
-            var agent = Addresses.AgentOf(plan.Steps[i].Address)!.Value;
+            var agent = plan.Steps[i].Address.Agent!.Value;
             if (!lanes.TryGetValue(agent, out var lane)) lanes[agent] = lane = [];
             lane.Add(i);
         }
@@ -54,7 +54,7 @@ internal sealed partial class Executor
         var (install, edit) = (plan.Steps[i], plan.Steps[j]);
         return j == i + 1 && install is InstallStep && edit is EditSettingsStep { Settings: var settings }
             && !settings.Any(s => s.CommentOut) // the trusted CA's edit, made by SignedCertificates
-            && install.Host == edit.Host && Addresses.AgentOf(install.Address) == Addresses.AgentOf(edit.Address)
+            && install.Host == edit.Host && install.Address.Agent == edit.Address.Agent
             && hosts[install.Host].KeepsKeys;
     }
 
@@ -90,7 +90,7 @@ internal sealed partial class Executor
         }
         foreach (var (n, step) in new (int, PlanStep)[] { (i, install), (j, edit) })
         {
-            Log.StepStarted(logger, step.Address, step.Action.WireName(), step.Host, string.Join(' ', step.Paths));
+            Log.StepStarted(logger, step.Address.ToString(), step.Action.WireName(), step.Host, string.Join(' ', step.Paths));
             outcome.Start(step);
             if (journal is not null) await journal.StepAsync("started", n + 1, step, ct).ConfigureAwait(false);
             run.StepProgress?.Report(new StepProgress(n + 1, step, Ended: false, TimeSpan.Zero));
@@ -106,9 +106,9 @@ internal sealed partial class Executor
             var editFailed = e is HostOperationException { PathOnHost: { } path } && second.Any(c => c.Path == path) && !first.Any(c => c.Path == path);
             var (failed, number) = editFailed ? ((PlanStep)edit, j) : (install, i);
             if (editFailed) await CompletedAsync(i, install).ConfigureAwait(false);
-            Log.StepFailed(logger, failed.Address, failed.Action.WireName(), failed.Host, e.Message);
+            Log.StepFailed(logger, failed.Address.ToString(), failed.Action.WireName(), failed.Host, e.Message);
             run.StepProgress?.Report(new StepProgress(number + 1, failed, Ended: true, clock.GetElapsedTime(started), e.Message));
-            outcome.Fail(Addresses.AgentOf(failed.Address)!.Value, new StepFailure(failed, e.Message));
+            outcome.Fail(failed.Address.Agent!.Value, new StepFailure(failed, e.Message));
             if (!editFailed)
             {
                 // Never made: its changes came after the one that failed.

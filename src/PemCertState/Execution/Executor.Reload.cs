@@ -35,7 +35,7 @@ internal sealed partial class Executor
                 await using var connection = await PemDatabase.OpenAsync(database, await DatabaseTrustAsync(run, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
                 var before = await connection.ConfigLoadedAtAsync(ct).ConfigureAwait(false);
                 await connection.ReloadAsync(ct).ConfigureAwait(false);
-                Log.Restarted(logger, step.Address, ServerReload.OverDatabase, step.Host, 0);
+                Log.Restarted(logger, step.Address.ToString(), ServerReload.OverDatabase, step.Host, 0);
                 await WaitForReloadAsync(step, run, database, before, ct).ConfigureAwait(false);
             }
             catch (PemDatabaseException e)
@@ -75,7 +75,7 @@ internal sealed partial class Executor
                 if (loadedAt > before)
                 {
                     await CheckPresentedAsync(step, run, connection, ct).ConfigureAwait(false);
-                    Log.ServerReloaded(logger, step.Address, loadedAt, connection.ServerCertificate is { } shown ? Fingerprints.Sha256Hex(shown.RawData) : "-");
+                    Log.ServerReloaded(logger, step.Address.ToString(), loadedAt, connection.ServerCertificate is { } shown ? Fingerprints.Sha256Hex(shown.RawData) : "-");
                     return;
                 }
             }

@@ -69,7 +69,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                 await run.Loaded.BeginAsync(desired.Server.StateDir, baseline, run.Now, midStep).ConfigureAwait(false);
             for (var i = 0; i < plan.Steps.Count;)
             {
-                if (Addresses.AgentOf(plan.Steps[i].Address) is null)
+                if (plan.Steps[i].Address.Agent is null)
                 {
                     outcome.Current = i;
                     await RunStepAsync(i, plan, run, keys, outcome, journal, afterStep, stop, midStep).ConfigureAwait(false);
@@ -77,7 +77,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
                     continue;
                 }
                 var end = i;
-                while (end < plan.Steps.Count && Addresses.AgentOf(plan.Steps[end].Address) is not null) end++;
+                while (end < plan.Steps.Count && plan.Steps[end].Address.Agent is not null) end++;
                 await RunAgentsAsync(i, end, plan, run, keys, outcome, journal, afterStep, parallelism, stop, midStep).ConfigureAwait(false);
                 i = end;
             }
@@ -111,7 +111,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         catch (Exception e) when (IsHostFailure(e))
         {
             var step = plan.Steps[outcome.Current];
-            Log.StepFailed(logger, step.Address, step.Action.WireName(), step.Host, e.Message);
+            Log.StepFailed(logger, step.Address.ToString(), step.Action.WireName(), step.Host, e.Message);
             if (journal is not null)
             {
                 try { await journal.EndAsync(e.Message, CancellationToken.None).ConfigureAwait(false); }
@@ -158,7 +158,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             outcome.Leave(step);
             return;
         }
-        Log.StepStarted(logger, step.Address, step.Action.WireName(), step.Host, string.Join(' ', step.Paths));
+        Log.StepStarted(logger, step.Address.ToString(), step.Action.WireName(), step.Host, string.Join(' ', step.Paths));
         outcome.Start(step);
         if (journal is not null) await journal.StepAsync("started", i + 1, step, ct).ConfigureAwait(false);
         var started = clock.GetTimestamp();
@@ -167,11 +167,11 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         {
             await ExecuteAsync(step, run, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (Addresses.AgentOf(step.Address) is { } agent && IsHostFailure(e))
+        catch (Exception e) when (step.Address.Agent is { } agent && IsHostFailure(e))
         {
             // One agent's failure stays with that agent: its later steps are skipped (its key and certificate
             // are installed together or not at all), other agents go on.
-            Log.StepFailed(logger, step.Address, step.Action.WireName(), step.Host, e.Message);
+            Log.StepFailed(logger, step.Address.ToString(), step.Action.WireName(), step.Host, e.Message);
             run.StepProgress?.Report(new StepProgress(i + 1, step, Ended: true, clock.GetElapsedTime(started), e.Message));
             outcome.Fail(agent, new StepFailure(step, e.Message));
             return;
@@ -260,7 +260,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         public bool Blocked(PlanStep step)
         {
             lock (_lock)
-                return _failedAgents.Count > 0 && (Addresses.AgentOf(step.Address) is not { } agent || _failedAgents.Contains(agent));
+                return _failedAgents.Count > 0 && (step.Address.Agent is not { } agent || _failedAgents.Contains(agent));
         }
 
         public List<PlanStep> InPlanOrder(List<PlanStep> steps)
@@ -281,14 +281,14 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         public DesiredState Desired { get; } = desired;
         public ObservedState Observed { get; } = observed;
         public DateTimeOffset Now { get; } = now;
-        public ConcurrentDictionary<string, AsymmetricCipherKeyPair> Keys { get; } = new(StringComparer.Ordinal);
-        public ConcurrentDictionary<string, X509Certificate> Certificates { get; } = new(StringComparer.Ordinal);
+        public ConcurrentDictionary<ResourceAddress, AsymmetricCipherKeyPair> Keys { get; } = new();
+        public ConcurrentDictionary<ResourceAddress, X509Certificate> Certificates { get; } = new();
 
         /// <summary>Keys made on their hosts in this apply (their bytes stay there), by address.</summary>
-        public ConcurrentDictionary<string, HostKey> HostKeys { get; } = new(StringComparer.Ordinal);
+        public ConcurrentDictionary<ResourceAddress, HostKey> HostKeys { get; } = new();
 
         /// <summary>Which keys of the plan are made on their hosts, and where.</summary>
-        public IReadOnlyDictionary<string, KeyHome> Homes { get; init; } = new Dictionary<string, KeyHome>();
+        public IReadOnlyDictionary<ResourceAddress, KeyHome> Homes { get; init; } = new Dictionary<ResourceAddress, KeyHome>();
         public ConcurrentDictionary<(string Host, string Dir), BackupSetWriter> Backups { get; } = [];
         public List<string> BackupSetPaths { get; } = [];
         public required SignedCertificates Trusted { get; init; }
@@ -362,7 +362,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     private sealed class KeyWorkers : IDisposable
     {
         private readonly GenerateKeyStep[] _wanted;
-        private readonly Dictionary<string, TaskCompletionSource<AsymmetricCipherKeyPair>> _keys = new(StringComparer.Ordinal);
+        private readonly Dictionary<ResourceAddress, TaskCompletionSource<AsymmetricCipherKeyPair>> _keys = new();
         private readonly CancellationTokenSource _stop;
         private readonly Task[] _threads;
         private int _next = -1;
@@ -386,10 +386,10 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         }
 
         /// <summary>Every key of the plan but those made on their own hosts (<paramref name="homes"/>).</summary>
-        public static KeyWorkers Start(Plan plan, IReadOnlyDictionary<string, KeyHome> homes, int parallelism, IProgress<KeyProgress>? progress, ILogger logger, CancellationToken ct) =>
+        public static KeyWorkers Start(Plan plan, IReadOnlyDictionary<ResourceAddress, KeyHome> homes, int parallelism, IProgress<KeyProgress>? progress, ILogger logger, CancellationToken ct) =>
             new(plan.Steps.OfType<GenerateKeyStep>().Where(s => !homes.ContainsKey(s.Address)).ToArray(), parallelism, progress, logger, ct);
 
-        public (string Address, Task<AsymmetricCipherKeyPair> Key)? Pending(string address) =>
+        public (ResourceAddress Address, Task<AsymmetricCipherKeyPair> Key)? Pending(ResourceAddress address) =>
             _keys.TryGetValue(address, out var key) ? (address, key.Task) : null;
 
         private void Work(IProgress<KeyProgress>? progress)
@@ -530,7 +530,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
             }
             var manifest = JsonSerializer.SerializeToUtf8Bytes(set.Manifest, State.BackupManifestJson.Default.BackupManifest);
             await host.WriteAtomicAsync(Path.Combine(set.Folder, "manifest.json"), manifest, FileModes.Private, null, ct).ConfigureAwait(false);
-            Log.BackedUp(logger, step.Address, step.Files.Count, set.Folder);
+            Log.BackedUp(logger, step.Address.ToString(), step.Files.Count, set.Folder);
         }
         finally
         {
@@ -604,7 +604,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         }
         run.Certificates[step.Address] = certificate;
         var summary = CertificateSummary.From(certificate);
-        Log.Issued(logger, step.Address, summary.Subject, summary.Serial, summary.Sha256);
+        Log.Issued(logger, step.Address.ToString(), summary.Subject, summary.Serial, summary.Sha256);
     }
 
     private CertificateAuthority SigningCa(Run run) =>
@@ -634,9 +634,9 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     }
 
     /// <summary>The certificate of the pair at <paramref name="source"/>: issued in this apply, or the one an agent holds.</summary>
-    private static X509Certificate CertificateOf(string source, Run run) =>
+    private static X509Certificate CertificateOf(ResourceAddress source, Run run) =>
         run.Certificates.TryGetValue(source, out var issued) ? issued
-        : Addresses.AgentId(source) is { } id && run.Observed.Agents.TryGetValue(id, out var agent) && agent.Certificate.Certificate is { } seen ? seen
+        : source is { IsAgentFile: true, Agent: { } id } && run.Observed.Agents.TryGetValue(id, out var agent) && agent.Certificate.Certificate is { } seen ? seen
         : throw new StepFailedException($"no key and certificate to install from {source}");
 
     /// <summary>A CA certificate seen in root.crt or ca_certificate.crt, by its SHA-256 (a rotation keeps trusting it).</summary>
@@ -714,7 +714,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     }
 
     private static string? OwnerFor(PlanStep step, Run run) =>
-        Addresses.AgentId(step.Address) is { } id
+        step.Address is { IsAgentFile: true, Agent: { } id }
             ? run.Desired.Agents.List.First(a => a.Id == id).Owner
             : run.Desired.Server.Owner;
 
@@ -756,7 +756,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     {
         var timeout = run.Desired.Hosts.TryGetValue(step.Host, out var spec) ? spec.EffectiveCommandTimeout : HostSpec.DefaultCommandTimeout;
         var result = await host.RunAsync(command, timeout, ct).ConfigureAwait(false);
-        Log.Restarted(logger, step.Address, command, step.Host, result.ExitCode);
+        Log.Restarted(logger, step.Address.ToString(), command, step.Host, result.ExitCode);
         if (result.TimedOut)
             throw new StepFailedException($"`{command}` did not finish within {Durations.FormatSeconds(timeout)}; its process group was killed " +
                 $"(command_timeout of host {step.Host})");
@@ -796,14 +796,14 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
 
     private async Task CreateRoleAsync(PlanStep step, Run run, CancellationToken ct)
     {
-        var name = Addresses.RoleName(step.Address) ?? throw new StepFailedException($"{step.Address} names no role");
+        var name = (step.Address.Kind == ResourceKind.Role ? step.Address.Name : null) ?? throw new StepFailedException($"{step.Address} names no role");
         if (run.Desired.Server.Database is not { } spec)
             throw new StepFailedException($"{step.Address} needs server.database to reach the PEM database");
         try
         {
             await using var database = await PemDatabase.OpenAsync(spec, await DatabaseTrustAsync(run, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
             foreach (var done in await database.EnsureAgentRoleAsync(name, ct).ConfigureAwait(false))
-                Log.RoleChanged(logger, step.Address, done);
+                Log.RoleChanged(logger, step.Address.ToString(), done);
         }
         catch (PemDatabaseException e)
         {

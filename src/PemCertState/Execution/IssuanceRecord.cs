@@ -25,7 +25,7 @@ internal sealed partial class IssuanceRecord(IHost host, string stateDir)
     public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
 
     /// <summary>Appends the line (lines of agents' lanes share one append and fsync); makes the state folder (0700) first when there is none.</summary>
-    public Task RecordAsync(string address, X509Certificate certificate, DateTimeOffset now, CancellationToken ct) =>
+    public Task RecordAsync(ResourceAddress address, X509Certificate certificate, DateTimeOffset now, CancellationToken ct) =>
         LazyInitializer.EnsureInitialized(ref _appends, () => new Batcher<byte[], bool>(AppendLinesAsync)).AddAsync(Line(address, certificate, now)).WaitAsync(ct);
 
     private Batcher<byte[], bool>? _appends;
@@ -42,10 +42,10 @@ internal sealed partial class IssuanceRecord(IHost host, string stateDir)
         return [.. lines.Select(_ => true)];
     }
 
-    private static byte[] Line(string address, X509Certificate certificate, DateTimeOffset now)
+    private static byte[] Line(ResourceAddress address, X509Certificate certificate, DateTimeOffset now)
     {
         var summary = CertificateSummary.From(certificate);
-        var line = new Issued(now, address, summary.Subject, summary.Serial, summary.Issuer, summary.NotAfter, PemCodec.EncodeCertificate(certificate));
+        var line = new Issued(now, address.ToString(), summary.Subject, summary.Serial, summary.Issuer, summary.NotAfter, PemCodec.EncodeCertificate(certificate));
         return [.. JsonSerializer.SerializeToUtf8Bytes(line, IssuedJson.Default.Issued), (byte)'\n'];
     }
 
@@ -74,7 +74,7 @@ internal sealed partial class IssuanceRecord(IHost host, string stateDir)
             try { record = JsonSerializer.Deserialize(line, IssuedJson.Default.Issued); }
             catch (JsonException) { continue; }
             if (record is not { Address: { } address, Subject: { } subject, Serial: { } serial, Issuer: { } issuer, Certificate: not null }
-                || !AddressPattern().IsMatch(address) || !SerialPattern().IsMatch(serial)
+                || !IsIssuedFor(address) || !SerialPattern().IsMatch(serial)
                 || subject.Length > 1024 || issuer.Length > 1024 || subject.Any(char.IsControl) || issuer.Any(char.IsControl))
                 continue;
             parsed.Add(record);
@@ -87,13 +87,15 @@ internal sealed partial class IssuanceRecord(IHost host, string stateDir)
             if (PemCodec.DecodeCertificates(Encoding.UTF8.GetBytes(record.Certificate)) is not [var certificate]) continue;
             var summary = CertificateSummary.From(certificate);
             if (summary.Serial != Serials.Normal(record.Serial) || summary.Subject != record.Subject) continue; // an older record's serial may lack openssl's leading zero
-            records.Add(new IssuedCertificate(record.Time, record.Address, certificate));
+            records.Add(new IssuedCertificate(record.Time, ResourceAddress.Parse(record.Address), certificate));
         }
         return records;
     }
 
-    [GeneratedRegex(@"\A(ca|server\.certificate|web\.certificate|agents\.common_certificate|agent\[[0-9]{1,9}\]\.certificate)\z")]
-    private static partial Regex AddressPattern();
+    /// <summary>The address of a certificate the CA signs, exactly as pemstate writes it; anything else in the file is skipped.</summary>
+    private static bool IsIssuedFor(string text) =>
+        ResourceAddress.TryParse(text, out var address) && address.Kind is ResourceKind.Ca or ResourceKind.ServerCertificate
+            or ResourceKind.WebCertificate or ResourceKind.CommonAgentCertificate or ResourceKind.AgentCertificate;
 
     [GeneratedRegex(@"\A[0-9A-F]{1,40}\z")]
     private static partial Regex SerialPattern();
@@ -103,7 +105,7 @@ internal sealed partial class IssuanceRecord(IHost host, string stateDir)
 
 /// <summary>One certificate the managed CA signed, as issued.jsonl records it.</summary>
 /// <param name="Address">The resource it was issued for: "agent[7].certificate", "agents.common_certificate", ...</param>
-internal sealed record IssuedCertificate(DateTimeOffset Time, string Address, X509Certificate Certificate);
+internal sealed record IssuedCertificate(DateTimeOffset Time, ResourceAddress Address, X509Certificate Certificate);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(IssuanceRecord.Issued))]

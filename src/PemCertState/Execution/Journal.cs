@@ -34,12 +34,12 @@ public sealed class Journal(IHost host, string path, string apply)
         // The state folder: made 0700 by the apply lock already; here too for an executor run without one.
         await host.EnsureDirectoryAsync(Path.GetDirectoryName(path)!, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
         await host.WriteAtomicAsync(path, Line(new JournalEntry("apply", Apply, now, Steps: plan.Steps.Count,
-            Restarts: plan.Steps.Where(s => s.Action is StepAction.Restart or StepAction.Reload).Select(s => s.Address).ToList(),
+            Restarts: plan.Steps.Where(s => s.Action is StepAction.Restart or StepAction.Reload).Select(s => s.Address.ToString()).ToList(),
             Rollback: plan.RollbackOf, Backup: backupId)), FileModes.Private, null, ct).ConfigureAwait(false);
     }
 
     public Task StepAsync(string @event, int number, PlanStep step, CancellationToken ct) =>
-        AppendAsync(Line(new JournalEntry(@event, Apply, Step: number, Address: step.Address,
+        AppendAsync(Line(new JournalEntry(@event, Apply, Step: number, Address: step.Address.ToString(),
             Action: step.Action.WireName(), Host: step.Host)), ct);
 
     public Task EndAsync(string? error, CancellationToken ct) =>
@@ -145,12 +145,13 @@ public sealed class Journal(IHost host, string path, string apply)
             if (!unfinished.Contains(description, StringComparer.Ordinal)) unfinished.Add(description);
         }
         // The restart each completed change needs: its agent's, the web server's reload, or the server's for everything else.
-        var changedScopes = changedAgents.Select(Addresses.AgentRestart).ToHashSet(StringComparer.Ordinal);
-        if (changedWeb) changedScopes.Add(Addresses.WebRestart);
-        if (changedServer) changedScopes.Add(Addresses.ServerRestart);
+        var changedScopes = changedAgents.Select(id => Addresses.AgentRestart(id).ToString()).ToHashSet(StringComparer.Ordinal);
+        if (changedWeb) changedScopes.Add(Addresses.WebRestart.ToString());
+        if (changedServer) changedScopes.Add(Addresses.ServerRestart.ToString());
         var pending = (header.Restarts ?? [])
             .Where(r => !ranRestarts.Contains(r) && changedScopes.Contains(r))
-            .ToHashSet(StringComparer.Ordinal);
+            .Select(r => ResourceAddress.TryParse(r, out var address) ? address : (ResourceAddress?)null).OfType<ResourceAddress>()
+            .ToHashSet();
         return new ObservedJournal(header.Apply, header.Time, header.Steps ?? 0, end?.Event == "finished", [.. done.Order()], unfinished, end?.Error, pending)
         {
             Interrupted = end?.Event == "interrupted",
@@ -160,12 +161,16 @@ public sealed class Journal(IHost host, string path, string apply)
         };
     }
 
-    /// <summary><see cref="Addresses.AgentId"/> on the address's bytes: 5 for "agent[5].certificate".</summary>
+    /// <summary>The agent of an agent file's address, read from its bytes (the journal of a large fleet is read without a string per line): 5 for "agent[5].certificate".</summary>
     private static int? AgentId(ReadOnlySpan<byte> address)
     {
         if (!address.StartsWith("agent["u8)) return null;
         var end = address.IndexOf((byte)']');
-        return end > 6 && int.TryParse(address[6..end], NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : null;
+        var rest = end < 0 ? default : address[(end + 1)..];
+        if (end <= 6 || !(rest.SequenceEqual(".certificate"u8) || rest.SequenceEqual(".settings"u8))) return null;
+        // Digits only, no leading zero: the same text ResourceAddress writes and reads.
+        var digits = address[6..end];
+        return digits[0] != (byte)'0' && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
     }
 
     /// <summary>What <see cref="Read(ReadOnlySpan{byte})"/> needs of every line: its event, step, action and address.</summary>

@@ -65,11 +65,11 @@ internal static class PairSwitch
         public static PairKey OnHost(string path, string sha256) => new(null, path, sha256);
     }
 
-    public static Task InstallAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
+    public static Task InstallAsync(IHost host, DesiredState desired, ResourceAddress address, string keyPath, string certificatePath,
         string keyPem, string certificatePem, string? owner, CancellationToken ct)
         => InstallAsync(host, desired, address, keyPath, certificatePath, PairKey.InMemory(keyPem), certificatePem, owner, ct);
 
-    public static async Task InstallAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
+    public static async Task InstallAsync(IHost host, DesiredState desired, ResourceAddress address, string keyPath, string certificatePath,
         PairKey key, string certificatePem, string? owner, CancellationToken ct)
     {
         // In this order, each change atomic, stopping at the first that fails; over SSH one round trip for all of them.
@@ -78,7 +78,7 @@ internal static class PairSwitch
     }
 
     /// <summary>The switch's changes, in the order <see cref="IHost.RunInOrderAsync"/> must make them (a caller may send more after them).</summary>
-    public static async Task<List<FileChange>> ChangesAsync(IHost host, DesiredState desired, string address, string keyPath, string certificatePath,
+    public static async Task<List<FileChange>> ChangesAsync(IHost host, DesiredState desired, ResourceAddress address, string keyPath, string certificatePath,
         PairKey key, string certificatePem, string? owner, CancellationToken ct)
     {
         var naming = Naming.Of(desired, address);
@@ -131,7 +131,7 @@ internal static class PairSwitch
         /// postgresql.conf for the server's pair, agent.cfg for an agent's, the web config (PEM's block) for the web server's;
         /// null for a pair read by fixed names (the CA's).
         /// </summary>
-        public static Naming? Of(DesiredState desired, string address)
+        public static Naming? Of(DesiredState desired, ResourceAddress address)
         {
             if (address == Addresses.ServerCertificate)
             {
@@ -146,7 +146,7 @@ internal static class PairSwitch
                     (text, key, certificate) => PostgresqlConf.Edit(text, [new("ssl_key_file", key), new("ssl_cert_file", certificate)],
                         new HashSet<string>(Planner.QuotedSettings, StringComparer.OrdinalIgnoreCase)));
             }
-            if (Addresses.AgentId(address) is { } id && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent)
+            if (address is { IsAgentFile: true, Agent: { } id } && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent)
             {
                 var folder = Path.GetDirectoryName(agent.Config) ?? "/";
                 return new Naming(agent.Config,

@@ -20,8 +20,8 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
 {
     /// <summary>Carries out the step when it is one of the trusted CA's; false leaves it to the executor.</summary>
     /// <param name="keptOnHost">A pending key made on its host in this apply, by address (path, SHA-256, public half); null when none.</param>
-    public async Task<bool> TryExecuteAsync(PlanStep step, HostSet hosts, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys,
-        Func<string, KeptKey?> keptOnHost, CancellationToken ct)
+    public async Task<bool> TryExecuteAsync(PlanStep step, HostSet hosts, IReadOnlyDictionary<ResourceAddress, AsymmetricCipherKeyPair> keys,
+        Func<ResourceAddress, KeptKey?> keptOnHost, CancellationToken ct)
     {
         var host = hosts[step.Host];
         switch (step)
@@ -32,10 +32,10 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             case InstallSignedStep install:
                 await InstallAsync(install, host, hosts, ct).ConfigureAwait(false);
                 return true;
-            case WriteBundleStep bundle when bundle.Source != Addresses.Ca:
+            case WriteBundleStep bundle when bundle.Source != RootTrust.ManagedCa:
                 await WritePrivateAsync(host, bundle.Path, string.Concat(BundleOf(bundle.Bundle).Select(PemCodec.EncodeCertificate)), bundle.Owner, ct).ConfigureAwait(false);
                 return true;
-            case WriteCrlStep crl when crl.Source != Addresses.Ca:
+            case WriteCrlStep crl when crl.Source != RootTrust.ManagedCa:
                 await WritePrivateAsync(host, crl.Path, crl.Bundle is null
                     ? Trusted.CrlPem ?? throw new StepFailedException("ca.crl is none; no CRL to write")
                     : string.Concat(RotationCrls(crl.Bundle).Select(PemCodec.EncodeCrl)), crl.Owner, ct).ConfigureAwait(false);
@@ -57,11 +57,11 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
             case EditSettingsStep edit when edit.Settings.Any(s => s.CommentOut):
                 await EditSettingsAsync(edit, host, ct).ConfigureAwait(false);
                 return true;
-            case RestartStep when desired.Ca.Source == CaSource.Trusted && Addresses.AgentId(step.Address) is { } id:
+            case RestartStep when desired.Ca.Source == CaSource.Trusted && step.Address is { Kind: ResourceKind.AgentRestart, Agent: { } id }:
                 await PreflightAgentAsync(step, id, host, ct).ConfigureAwait(false);
                 return false;
             case RestartStep or ReloadStep when desired.Ca.Source == CaSource.Trusted
-                && step.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth or Addresses.ServerReload or Addresses.ServerReloadTrustingBoth:
+                && step.Address.IsServerLoad:
                 await PreflightAsync(step, hosts, ct).ConfigureAwait(false);
                 return false;
             default:
@@ -101,7 +101,7 @@ internal sealed class SignedCertificates(DesiredState desired, ObservedState obs
     /// <summary>A key on the host that keeps it: where, what the file holds, and its public half.</summary>
     public sealed record KeptKey(string Path, string Sha256, AsymmetricKeyParameter Public);
 
-    private async Task RequestAsync(RequestSignatureStep step, IHost host, IReadOnlyDictionary<string, AsymmetricCipherKeyPair> keys, KeptKey? kept, CancellationToken ct)
+    private async Task RequestAsync(RequestSignatureStep step, IHost host, IReadOnlyDictionary<ResourceAddress, AsymmetricCipherKeyPair> keys, KeptKey? kept, CancellationToken ct)
     {
         var pendingPath = step.PendingKey;
         var requestPath = step.RequestFile;

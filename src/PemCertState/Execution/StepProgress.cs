@@ -1,3 +1,4 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 
 namespace PemCertState.Execution;
@@ -13,7 +14,7 @@ namespace PemCertState.Execution;
 /// <param name="Error">At the end of a step that failed or was cut short, why; null otherwise.</param>
 public sealed record StepProgress(int Number, PlanStep Step, bool Ended, TimeSpan Elapsed, string? Error = null)
 {
-    public string Address => Step.Address;
+    public ResourceAddress Address => Step.Address;
     public StepAction Action => Step.Action;
     public string Host => Step.Host;
 }

@@ -37,14 +37,14 @@ internal static class PendingFiles
         desired.Ca.Trusted?.RequestsDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(desired.SourcePath))!, "csr");
 
     /// <summary>The request written for a certificate address (server.certificate, agent[7].certificate, agents.common_certificate).</summary>
-    public static string? Request(DesiredState desired, string address)
+    public static string? Request(DesiredState desired, ResourceAddress address)
     {
         var folder = RequestsDir(desired);
         if (address == Inventory.Addresses.ServerCertificate) return ServerRequest(folder);
         if (address == Inventory.Addresses.WebCertificate) return WebRequest(folder);
         if (address == Inventory.Addresses.CommonAgentCertificate)
             return desired.Agents.List.Count > 0 ? AgentRequest(folder, desired.Agents, desired.Agents.List[0]) : null;
-        return Inventory.Addresses.AgentId(address) is { } id && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent
+        return address is { IsAgentFile: true, Agent: { } id } && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent
             ? AgentRequest(folder, desired.Agents, agent) : null;
     }
 }

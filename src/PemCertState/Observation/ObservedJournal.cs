@@ -1,3 +1,5 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.Observation;
 
 /// <summary>The last apply as its journal tells it.</summary>
@@ -14,7 +16,7 @@ public sealed record ObservedJournal(
     IReadOnlyList<int> Completed,
     IReadOnlyList<string> Unfinished,
     string? Error,
-    IReadOnlySet<string> PendingRestarts)
+    IReadOnlySet<ResourceAddress> PendingRestarts)
 {
     /// <summary>The run was stopped on request (Ctrl-C, SIGTERM) and released its lock; <see cref="Error"/> says where.</summary>
     public bool Interrupted { get; init; }

@@ -1,3 +1,5 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.Observation;
 
 /// <summary>
@@ -11,8 +13,8 @@ namespace PemCertState.Observation;
 /// <param name="RenewalJobEnabled">'Check CA certificate expiry' in pem.job; null without server.database, an unreached
 /// database, or no such job.</param>
 public sealed record ObservedTrusted(
-    IReadOnlyDictionary<string, ObservedKey> PendingKeys,
-    IReadOnlyDictionary<string, string?> RequestKeys,
+    IReadOnlyDictionary<ResourceAddress, ObservedKey> PendingKeys,
+    IReadOnlyDictionary<ResourceAddress, string?> RequestKeys,
     IReadOnlyList<SignedFile> Signed,
     bool? RenewalJobEnabled)
 {

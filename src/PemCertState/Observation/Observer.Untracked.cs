@@ -26,7 +26,7 @@ internal sealed partial class Observer
         var server = hosts[desired.Server.Host];
         var record = await server.ReadAsync(IssuanceRecord.PathFor(desired.Server), FileLimits.State, ct).ConfigureAwait(false);
         if (record.Exists)
-            found.AddRange(IssuanceRecord.Read(record.Content).Where(r => r.Address != "ca").Select(r =>
+            found.AddRange(IssuanceRecord.Read(record.Content).Where(r => r.Address.Kind != ResourceKind.Ca).Select(r =>
                 new FoundCertificate(r.Certificate, $"{IssuanceRecord.FileName} ({r.Address}, issued {r.Time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)})")));
         if (ledger is null || ledger.File.Exists) return found;
 

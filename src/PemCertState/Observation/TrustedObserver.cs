@@ -19,7 +19,7 @@ internal static class TrustedObserver
         var trusted = desired.Ca.Trusted;
         var agents = desired.Agents;
         var requestsDir = PendingFiles.RequestsDir(desired);
-        var reads = new List<(string Address, string Request, Task<FileSnapshot> Key)>
+        var reads = new List<(ResourceAddress Address, string Request, Task<FileSnapshot> Key)>
         {
             (Addresses.ServerCertificate, PendingFiles.ServerRequest(requestsDir),
                 hosts[desired.Server.Host].ReadAsync(PendingFiles.ServerKey(desired.Server), cancellationToken)),
@@ -33,8 +33,8 @@ internal static class TrustedObserver
             reads.Add((Addresses.WebCertificate, PendingFiles.WebRequest(requestsDir), hosts[web.Host].ReadAsync(PendingFiles.WebKey(web), cancellationToken)));
         var job = RenewalJobAsync(desired.Server.Database, trust, cancellationToken);
 
-        var pending = new Dictionary<string, ObservedKey>(StringComparer.Ordinal);
-        var requests = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var pending = new Dictionary<ResourceAddress, ObservedKey>();
+        var requests = new Dictionary<ResourceAddress, string?>();
         var requestFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (address, request, read) in reads)
         {

@@ -17,7 +17,7 @@ namespace PemCertState.Planning;
 /// for its reload: the planner picks which).</param>
 /// <param name="Files">The files it loads, whole.</param>
 /// <param name="SettingsFile">The config whose <paramref name="SettingNames"/> it loads (the rest of that file is not pemstate's).</param>
-internal sealed record Consumer(string Name, string Host, string Restart, IReadOnlyList<string> Files, string? SettingsFile, IReadOnlyList<string> SettingNames)
+internal sealed record Consumer(string Name, string Host, ResourceAddress Restart, IReadOnlyList<string> Files, string? SettingsFile, IReadOnlyList<string> SettingNames)
 {
     public const string Server = "server";
     public const string Web = "web";
@@ -36,18 +36,18 @@ internal sealed record Consumer(string Name, string Host, string Restart, IReadO
     }
 
     /// <summary>The consumer a restart step makes load its files; null for an address that names none in the inventory.</summary>
-    public static Consumer? Of(DesiredState desired, string restart)
+    public static Consumer? Of(DesiredState desired, ResourceAddress restart)
     {
         var server = desired.Server;
         // A reload loads every SSL file and setting too: it satisfies a restart owed for them.
-        if (restart is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth or Addresses.ServerReload or Addresses.ServerReloadTrustingBoth)
+        if (restart.IsServerLoad)
             return new Consumer(Server, server.Host, Addresses.ServerRestart,
                 [.. new[] { PemFiles.ServerKey, PemFiles.ServerCertificate, PemFiles.RootBundle, PemFiles.RootCrl }.Select(f => PemFiles.InDataDir(server, f))],
                 PemFiles.InDataDir(server, PemFiles.PostgresqlConf), Observer.ServerSettingNames);
         if (restart == Addresses.WebRestart && desired.Web is { } web)
             return new Consumer(Web, web.Host, Addresses.WebRestart,
                 [web.KeyFile, web.CertificateFile, .. web.ChainFile is { } chain ? [chain] : Array.Empty<string>(), web.Config], null, []);
-        if (Addresses.AgentOf(restart) is { } id && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent)
+        if (restart.Kind == ResourceKind.AgentRestart && restart.Agent is { } id && desired.Agents.List.FirstOrDefault(a => a.Id == id) is { } agent)
             return new Consumer(Agent(id), agent.Host, Addresses.AgentRestart(id),
                 [PemFiles.AgentKey(desired.Agents, agent), PemFiles.AgentCertificate(desired.Agents, agent)],
                 agent.Config, Observer.AgentSettingNames);
@@ -67,7 +67,7 @@ internal sealed record Consumer(string Name, string Host, string Restart, IReadO
             if (observed.Web is not { } web) return null;
             return Of([web.Key.File, web.Certificate.File, .. web.Chain is { } chain ? [chain.File] : Array.Empty<FileFacts>(), web.Config], null);
         }
-        var id = Addresses.AgentId(Name)!.Value;
+        var id = Restart.Agent!.Value;
         if (observed.Agents.GetValueOrDefault(id) is not { Unreadable: null } agent) return null;
         return Of([agent.Key.File, agent.Certificate.File], agent.Settings.Settings);
     }

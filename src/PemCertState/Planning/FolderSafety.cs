@@ -41,7 +41,7 @@ public static class FolderSafety
         return plan with { Warnings = [.. plan.Warnings, .. warnings], Refusals = [.. plan.Refusals, .. refusals.Distinct(StringComparer.Ordinal)] };
     }
 
-    private static IEnumerable<(string Resource, FileFacts Key, string? Owner)> Keys(DesiredState desired, ObservedState observed)
+    private static IEnumerable<(ResourceAddress Resource, FileFacts Key, string? Owner)> Keys(DesiredState desired, ObservedState observed)
     {
         if (desired.Ca.Source == CaSource.SelfSigned) yield return (Addresses.Ca, observed.Server.CaKey.File, desired.Server.Owner);
         yield return (Addresses.ServerCertificate, observed.Server.Key.File, desired.Server.Owner);

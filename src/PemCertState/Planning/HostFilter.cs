@@ -45,7 +45,7 @@ public static class HostFilter
     /// </summary>
     public static string? Conflict(Plan plan, HostFilterResult filter)
     {
-        var rootChanges = plan.Steps.Any(s => s.Address is Addresses.Ca or Addresses.RootBundle);
+        var rootChanges = plan.Steps.Any(s => s.Address.Kind is ResourceKind.Ca or ResourceKind.RootBundle);
         if (rootChanges && plan.UnreadableAgents.Count > 0)
             return $"the plan replaces the CA or root.crt, which would lock out agents {string.Join(", ", plan.UnreadableAgents)} whose files cannot be read " +
                    "(see the warnings); fix those files, or remove the agents from the inventory";

@@ -16,7 +16,7 @@ internal interface IIssuer
     /// The issuer's own state first (self-signed: PEM's renewal job and the CA itself; trusted: every certificate judged).
     /// False while a certificate must still come from outside: the steps are then only the requests, and the plan ends there.
     /// </summary>
-    bool Obtain(IReadOnlySet<string> pending, List<PlanStep> steps, List<string> warnings);
+    bool Obtain(IReadOnlySet<ResourceAddress> pending, List<PlanStep> steps, List<string> warnings);
 
     /// <summary>A CA rotation is under way: phase 1 in <see cref="PlanTrust"/>, phase 3 in <see cref="PlanFinalTrust"/>.</summary>
     bool Rotating { get; }

@@ -15,10 +15,10 @@ internal static class OwedRestarts
     public const string Why = "the files it loads on disk differ from the ones it was last (re)started with: an apply changed them, and this restart has not succeeded since";
 
     /// <summary>The restart addresses owed now.</summary>
-    public static IReadOnlySet<string> Of(DesiredState desired, ObservedState observed)
+    public static IReadOnlySet<ResourceAddress> Of(DesiredState desired, ObservedState observed)
     {
-        var journal = observed.Journal is { Finished: false } interrupted ? interrupted.PendingRestarts : new HashSet<string>();
-        var owed = new HashSet<string>(StringComparer.Ordinal);
+        var journal = observed.Journal is { Finished: false } interrupted ? interrupted.PendingRestarts : new HashSet<ResourceAddress>();
+        var owed = new HashSet<ResourceAddress>();
         foreach (var consumer in Consumer.All(desired))
         {
             if (observed.Loaded is { } loaded && loaded.TryGetValue(consumer.Name, out var last))

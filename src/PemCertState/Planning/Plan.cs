@@ -1,3 +1,5 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.Planning;
 
 /// <summary>The ordered steps that take the observed state to the desired one. Empty means converged.</summary>
@@ -30,5 +32,5 @@ public sealed record Plan(IReadOnlyList<PlanStep> Steps, IReadOnlyList<string>? 
     public string? BackupId { get; init; }
 
     /// <summary>The resource addresses the plan touches, in first-step order.</summary>
-    public IReadOnlyList<string> Resources => Steps.Select(s => s.Address).Distinct().ToList();
+    public IReadOnlyList<ResourceAddress> Resources => Steps.Select(s => s.Address).Distinct().ToList();
 }

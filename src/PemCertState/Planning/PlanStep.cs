@@ -1,3 +1,5 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.Planning;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace PemCertState.Planning;
 /// <param name="Address">Stable resource address: "ca", "server.certificate", "agent[7].settings", "restart[server]".</param>
 /// <param name="Host">The host the step acts on.</param>
 /// <param name="Reason">Why the step exists, for people only. The executor never reads it.</param>
-public abstract record PlanStep(string Address, string Host, string Reason)
+public abstract record PlanStep(ResourceAddress Address, string Host, string Reason)
 {
     public abstract StepAction Action { get; }
 

@@ -10,7 +10,7 @@ public static partial class Planner
     internal static void PlanLeftovers(DesiredState desired, ObservedState observed, List<PlanStep> steps)
     {
         if (observed.Trusted is not { } seen) return;
-        var addresses = seen.PendingKeys.Keys.Union(seen.RequestKeys.Keys).Order(StringComparer.Ordinal);
+        var addresses = seen.PendingKeys.Keys.Union(seen.RequestKeys.Keys).OrderBy(a => a.ToString(), StringComparer.Ordinal);
         foreach (var address in addresses)
             RemovePending(address, desired.Server.Host, seen.PendingKeys.GetValueOrDefault(address),
                 seen.RequestKeys.ContainsKey(address) ? PendingFiles.Request(desired, address) : null,
@@ -19,7 +19,7 @@ public static partial class Planner
     }
 
     /// <param name="host">Where the pending key would be when there is none (only the request is left).</param>
-    internal static void RemovePending(string address, string host, ObservedKey? pending, string? request, string reason, List<PlanStep> steps)
+    internal static void RemovePending(ResourceAddress address, string host, ObservedKey? pending, string? request, string reason, List<PlanStep> steps)
     {
         if (pending is null && request is null) return;
         steps.Add(new RemovePendingStep(address, pending?.File.Host ?? host, reason, pending?.File.Path, request));

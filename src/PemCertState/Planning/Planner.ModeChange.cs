@@ -67,7 +67,7 @@ public static partial class Planner
     /// certificate another CA signed, one expired or already revoked, or one an agent still holds or runs on).
     /// </summary>
     internal static List<Retirement> RevokeAbandoned(
-        DesiredState desired, ObservedState observed, IReadOnlyList<Abandoned> pairs, CaView ca, bool rotating, IReadOnlySet<string> pending, DateTimeOffset now, List<string> warnings)
+        DesiredState desired, ObservedState observed, IReadOnlyList<Abandoned> pairs, CaView ca, bool rotating, IReadOnlySet<ResourceAddress> pending, DateTimeOffset now, List<string> warnings)
     {
         if (pairs.Count == 0 || rotating || ca.Replaced || ca.Kept is null) return [];
         var agents = desired.Agents;
@@ -125,7 +125,7 @@ public static partial class Planner
         agents.List.SelectMany(a => new[] { (a.Host, PemFiles.AgentKey(agents, a)), (a.Host, PemFiles.AgentCertificate(agents, a)) }).ToHashSet();
 
     /// <summary>Whether the agent runs its new pair by the end of this apply: it restarts in it, or already runs what its agent.cfg names.</summary>
-    private static bool Switches(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, IReadOnlySet<string> pending) =>
+    private static bool Switches(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, IReadOnlySet<ResourceAddress> pending) =>
         agent.Restart is not null || (!PlanAgentSettings(agents, agent, seen.Settings, []) && !pending.Contains(Addresses.AgentRestart(agent.Id)));
 
     /// <summary>In the agent's lane, after its restart: the other mode's files, backed up and removed.</summary>

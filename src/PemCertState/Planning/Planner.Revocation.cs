@@ -97,9 +97,9 @@ public static partial class Planner
     private static Dictionary<string, string> ManagedSerials(ObservedState observed)
     {
         var serials = new Dictionary<string, string>(StringComparer.Ordinal);
-        void Add(string? serial, string holder)
+        void Add(string? serial, ResourceAddress holder)
         {
-            if (serial is not null) serials.TryAdd(Normal(serial), holder);
+            if (serial is not null) serials.TryAdd(Normal(serial), holder.ToString());
         }
         Add(observed.Server.Certificate.Summary?.Serial, Addresses.ServerCertificate);
         Add(observed.Server.CaCertificate.Summary?.Serial, Addresses.Ca);
@@ -143,13 +143,13 @@ public static partial class Planner
     /// Last: the ledger, when anything it records changes (an agent's certificate, an agent leaving) or it is missing.
     /// Nothing when revoke_removed is off or the CA is trusted. The executor fills in the serials issued in this apply.
     /// </summary>
-    internal static void PlanLedger(DesiredState desired, ObservedState observed, IReadOnlyList<Leaving> leaving, string? commonSource, List<PlanStep> steps)
+    internal static void PlanLedger(DesiredState desired, ObservedState observed, IReadOnlyList<Leaving> leaving, ResourceAddress? commonSource, List<PlanStep> steps)
     {
         if (!desired.Agents.RevokeRemoved || desired.Ca.Source == CaSource.Trusted || observed.Ledger is not { } seen) return;
         var agents = desired.Agents;
         var server = desired.Server;
         var recorded = seen.Ledger?.Agents.ToDictionary(e => e.Id) ?? [];
-        var installed = steps.Where(s => s.Action == StepAction.Install).Select(s => s.Address).ToHashSet(StringComparer.Ordinal);
+        var installed = steps.Where(s => s.Action == StepAction.Install).Select(s => s.Address).ToHashSet();
         string? reason = null;
         if (!seen.File.Exists) reason = $"{AgentLedger.FileName} is missing; it records which certificate each agent holds, so that a removed agent can be revoked";
         else if (seen.Ledger is null) reason = $"{AgentLedger.FileName} cannot be read ({seen.Error}); it is written again from what the agents hold";

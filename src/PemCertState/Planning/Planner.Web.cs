@@ -12,7 +12,7 @@ namespace PemCertState.Planning;
 public static partial class Planner
 {
     /// <summary>The config test, then the reload, when the web files or config changed or an interrupted apply owes the reload.</summary>
-    internal static void PlanWebReload(WebSpec web, bool changed, IReadOnlySet<string> pending, List<PlanStep> steps, List<string> warnings)
+    internal static void PlanWebReload(WebSpec web, bool changed, IReadOnlySet<ResourceAddress> pending, List<PlanStep> steps, List<string> warnings)
     {
         var owed = pending.Contains(Addresses.WebRestart);
         if (!changed && !owed) return;

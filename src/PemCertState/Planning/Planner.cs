@@ -113,7 +113,7 @@ public static partial class Planner
     }
 
     /// <summary>Each agent's lane: its pair from the issuer, agent.cfg, the restart, then the files it no longer uses. Returns the agents to restart by hand.</summary>
-    private static List<int> PlanAgents(DesiredState desired, ObservedState observed, IIssuer issuer, IReadOnlySet<string> pending, List<PlanStep> steps, List<string> warnings)
+    private static List<int> PlanAgents(DesiredState desired, ObservedState observed, IIssuer issuer, IReadOnlySet<ResourceAddress> pending, List<PlanStep> steps, List<string> warnings)
     {
         var agents = desired.Agents;
         var inUse = AgentFilesInUse(agents);
@@ -183,7 +183,7 @@ public static partial class Planner
     /// Common mode: an agent holds the pair another agent (or this apply) provides from <paramref name="source"/>. Kept when
     /// <paramref name="reason"/> is null, else backed up and installed from there. Returns whether it changes.
     /// </summary>
-    internal static bool PlanCommonCopy(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, string source, string? reason, List<PlanStep> steps)
+    internal static bool PlanCommonCopy(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, ResourceAddress source, string? reason, List<PlanStep> steps)
     {
         var address = Addresses.AgentCertificate(agent.Id);
         var files = new[] { seen.Key.File, seen.Certificate.File };
@@ -254,14 +254,14 @@ public static partial class Planner
         return endsWithIssuer;
     }
 
-    internal static void AddBackup(string address, string host, string backupDir, IEnumerable<FileFacts> files, string reason, List<PlanStep> steps)
+    internal static void AddBackup(ResourceAddress address, string host, string backupDir, IEnumerable<FileFacts> files, string reason, List<PlanStep> steps)
     {
         var existing = files.Where(f => f.Exists).Select(f => f.Path).ToList();
         if (existing.Count > 0)
             steps.Add(new BackupStep(address, host, reason, existing, backupDir));
     }
 
-    internal static void PlanModeAndOwner(string address, string? owner, IEnumerable<FileFacts> files, List<PlanStep> steps)
+    internal static void PlanModeAndOwner(ResourceAddress address, string? owner, IEnumerable<FileFacts> files, List<PlanStep> steps)
     {
         foreach (var file in files.Where(f => f.Exists))
         {

@@ -42,7 +42,7 @@ internal static class RenewalJob
             : null;
     }
 
-    private const string Address = $"job[{PemDatabase.RenewalJob}]";
+    private static readonly ResourceAddress Address = Addresses.Job(PemDatabase.RenewalJob);
 
     private static DisableJobStep Off(DesiredState desired, string reason) => new(Address, desired.Server.Host, reason, PemDatabase.RenewalJob);
 }

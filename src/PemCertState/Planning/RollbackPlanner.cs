@@ -50,8 +50,8 @@ public static class RollbackPlanner
                 // A key comes back readable by its owner only, whatever mode it had when it was backed up.
                 if (scope[entry.Path].IsKey) mode &= FileModes.Private;
                 steps.Add(new RestoreStep(entry.Address, set.Host, reason, entry.Path, Path.Combine(set.Folder, entry.BackupFile), entry.Sha256, Owner: entry.Owner, mode));
-                if (Addresses.AgentId(entry.Address) is { } id) restartAgents.Add(id);
-                else if (entry.Address.StartsWith("web.", StringComparison.Ordinal)) reloadWeb = true;
+                if (entry.Address is { IsAgentFile: true, Agent: { } id }) restartAgents.Add(id);
+                else if (entry.Address.Kind is ResourceKind.WebCertificate or ResourceKind.WebSettings) reloadWeb = true;
                 else restartServer = true;
             }
         }
@@ -124,5 +124,5 @@ public static class RollbackPlanner
             ? begun.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal)
             : [];
 
-    private static int? AgentOf(BackupSet set) => set.Files.Select(f => Addresses.AgentId(f.Address)).FirstOrDefault(id => id is not null);
+    private static int? AgentOf(BackupSet set) => set.Files.Select(f => f.Address is { IsAgentFile: true, Agent: { } id } ? id : (int?)null).FirstOrDefault(id => id is not null);
 }

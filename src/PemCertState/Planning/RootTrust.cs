@@ -10,6 +10,9 @@ namespace PemCertState.Planning;
 /// </summary>
 internal static class RootTrust
 {
+    /// <summary>The managed CA, as the source of root.crt, root.crl or a web chain and as an entry of a rotation's bundle.</summary>
+    public const string ManagedCa = "ca";
+
     /// <summary>root.crt: kept when <paramref name="reason"/> is null, else backed up and written from <paramref name="source"/>.</summary>
     /// <param name="bundle">During a rotation: the entries root.crt holds, in order (fingerprints and the issuer's own).</param>
     public static bool PlanBundle(ServerSpec server, ObservedBundle root, string? reason, string source, List<PlanStep> steps, IReadOnlyList<string>? bundle = null)

@@ -25,7 +25,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
 
     public IReadOnlyList<Abandoned> Abandoned => _abandoned;
 
-    public bool Obtain(IReadOnlySet<string> pending, List<PlanStep> steps, List<string> warnings)
+    public bool Obtain(IReadOnlySet<ResourceAddress> pending, List<PlanStep> steps, List<string> warnings)
     {
         _ca = PlanCa(steps);
         // A CA rotation keeps the old CA trusted (phase 1) until every certificate it signed is replaced (phase 2),
@@ -104,9 +104,9 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
     {
         var server = desired.Server;
         var seen = observed.Server;
-        RootTrust.PlanFinalBundle(server, seen, string.Join(", ", _others!.Select(c => DistinguishedNames.Format(c.SubjectDN))), Addresses.Ca, steps);
+        RootTrust.PlanFinalBundle(server, seen, string.Join(", ", _others!.Select(c => DistinguishedNames.Format(c.SubjectDN))), RootTrust.ManagedCa, steps);
         steps.Add(new WriteCrlStep(Addresses.RootCrl, server.Host, $"CA rotation, phase 3: only {_ca.Subject}'s CRL stays in root.crl",
-            seen.Crl.File.Path, Addresses.Ca, Owner: server.Owner));
+            seen.Crl.File.Path, RootTrust.ManagedCa, Owner: server.Owner));
     }
 
     public void PlanCleanup(List<PlanStep> steps) => PlanLeftovers(desired, observed, steps);
@@ -175,14 +175,14 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         var names = string.Join(", ", others.Select(c => DistinguishedNames.Format(c.SubjectDN)));
         var changed = RootTrust.PlanBundle(server, seen.Root,
             _ca.Replaced ? $"CA rotation, phase 1: root.crt trusts the old CA ({names}) and the new one while certificates move to the new CA" : null,
-            Addresses.Ca, steps, bundle);
+            RootTrust.ManagedCa, steps, bundle);
 
         var current = seen.Crl.All.FirstOrDefault(c => _ca.Kept is not null && CrlVerifies(c, _ca.Kept));
         var crlMissing = _ca.Replaced || current is null || others.Any(o => !seen.Crl.All.Any(c => CrlVerifies(c, o)))
             || current.NextUpdate is not { } next || new DateTimeOffset(next, TimeSpan.Zero) - now <= desired.Ca.Policy.RenewBefore;
         changed |= RootTrust.PlanCrl(server, seen.Crl,
             crlMissing ? $"CA rotation: root.crl needs a current CRL from each CA in root.crt ({names} and {_ca.Subject}); a CA without its CRL fails every login it signs" : null,
-            Addresses.Ca, steps, bundle);
+            RootTrust.ManagedCa, steps, bundle);
         return changed;
     }
 
@@ -200,7 +200,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
                 ? $"root.crt holds another certificate named {held} (serial {Crypto.Serials.Text(root.Certificates[0].SerialNumber)}), not ca_certificate.crt"
                 : $"root.crt holds {held}, want exactly {_ca.Subject}";
         }
-        return RootTrust.PlanBundle(desired.Server, root, reason, Addresses.Ca, steps);
+        return RootTrust.PlanBundle(desired.Server, root, reason, RootTrust.ManagedCa, steps);
     }
 
     /// <param name="retirements">Agents leaving (agents.revoke_removed) and certificates a change of agents.user left unused.</param>
@@ -227,12 +227,12 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
             var revoked = string.Join("; ", missing.Select(r => r.Reason));
             reason = reason is null ? revoked : $"{reason}; {revoked}";
         }
-        return RootTrust.PlanCrl(desired.Server, crl, reason, Addresses.Ca, steps, revoke: revoke.Count > 0 ? revoke : null);
+        return RootTrust.PlanCrl(desired.Server, crl, reason, RootTrust.ManagedCa, steps, revoke: revoke.Count > 0 ? revoke : null);
     }
 
     /// <summary>A key and certificate signed by the managed CA. Returns whether the pair is replaced.</summary>
     private bool PlanPair(
-        string address, string host, string backupDir, string? owner, ObservedKey key, ObservedCertificate cert,
+        ResourceAddress address, string host, string backupDir, string? owner, ObservedKey key, ObservedCertificate cert,
         IssueRequest request, CertificatePolicy policy, List<PlanStep> steps)
     {
         var problems = LeafProblems(key, cert, request.Subject, request.Usage!.Value, policy, address);
@@ -276,7 +276,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
     }
 
     /// <param name="Sha256">Fingerprint of the certificate every agent must hold; null when it is issued in this apply.</param>
-    private sealed record CommonPair(string Source, string? Sha256, string Subject);
+    private sealed record CommonPair(ResourceAddress Source, string? Sha256, string Subject);
 
     private static bool PlanCommonInstall(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, CommonPair common, List<PlanStep> steps)
     {
@@ -293,7 +293,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
     /// <summary>The web pair: signed by the managed CA like the others, for serverAuth and exactly the inventory's names.</summary>
     private bool PlanWebPair(WebSpec web, ObservedWeb seen, List<PlanStep> steps)
     {
-        const string address = Addresses.WebCertificate;
+        var address = Addresses.WebCertificate;
         var problems = LeafProblems(seen.Key, seen.Certificate, web.Subject, LeafUsage.Server, web.Policy, address);
         if (problems.Count == 0 && seen.Certificate.Certificate is { } certificate)
         {
@@ -329,16 +329,16 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
             reason = chain.Certificates.Count == 0
                 ? $"{Name(chain.File)} holds no readable certificate"
                 : $"{Name(chain.File)} holds {string.Join(", ", chain.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)))}, want exactly the CA certificate {_ca.Subject}";
-        return PlanWebChainFile(web, chain, reason, Addresses.Ca, null, steps);
+        return PlanWebChainFile(web, chain, reason, RootTrust.ManagedCa, null, steps);
     }
 
     /// <param name="address">The resource, named in the one warning when the leaf ends with the CA inside its window.</param>
-    private List<string> LeafProblems(ObservedKey key, ObservedCertificate cert, string subject, LeafUsage usage, CertificatePolicy policy, string? address = null)
+    private List<string> LeafProblems(ObservedKey key, ObservedCertificate cert, string subject, LeafUsage usage, CertificatePolicy policy, ResourceAddress? address = null)
     {
         var problems = new List<string>();
         var endsWithCa = CollectPairProblems(key, cert, policy, subject, now, problems, _ca.Replaced ? null : _ca.NotAfter);
         if (problems.Count > 0) return problems;
-        if (endsWithCa && address is not null) _ca.EndsWithCa.Add(address);
+        if (endsWithCa && address is { } named) _ca.EndsWithCa.Add(named.ToString());
         var c = cert.Certificate!;
         if (_ca.Replaced) problems.Add(_ca.Change);
         else if (DistinguishedNames.Format(c.IssuerDN) != _ca.Subject) problems.Add($"issuer is {DistinguishedNames.Format(c.IssuerDN)}, want {_ca.Subject}");

@@ -28,7 +28,7 @@ internal static class ServerLoad
     /// or the running server differs from its files); a warning when the inventory gives no way to do it.
     /// </summary>
     /// <param name="changedReason">Why, when this plan changed the server's files, given the verb (reload or restart).</param>
-    public static void PlanLast(ServerSpec server, ObservedState observed, bool changed, IReadOnlySet<string> owed, Func<string, string> changedReason,
+    public static void PlanLast(ServerSpec server, ObservedState observed, bool changed, IReadOnlySet<ResourceAddress> owed, Func<string, string> changedReason,
         List<PlanStep> steps, List<string> warnings)
     {
         if (changed || owed.Contains(Addresses.ServerRestart))
@@ -72,7 +72,7 @@ internal static class ServerLoad
                     + $"may not run it (no EXECUTE on pg_reload_conf()), so the reload would fail after the files changed; and server.restart is not set. {fix}, "
                     + "or set server.reload to a command (pg_ctl reload), then plan again"],
             };
-        if (plan.Steps.Any(s => s.Action == StepAction.Restart && s.Address is Addresses.ServerRestart or Addresses.ServerRestartTrustingBoth))
+        if (plan.Steps.Any(s => s.Action == StepAction.Restart && s.Address.Kind is ResourceKind.ServerRestart or ResourceKind.ServerRestartTrustingBoth))
             return plan with
             {
                 Warnings = [.. plan.Warnings, $"{role}, the role pemstate logs in as, may not run pg_reload_conf() (no EXECUTE on it), so PostgreSQL is restarted "

@@ -38,7 +38,7 @@ internal sealed partial class TrustedIssuer
 
     public bool PlanWebCertificate(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings)
     {
-        const string address = Addresses.WebCertificate;
+        var address = Addresses.WebCertificate;
         var verdict = WebVerdict!;
         var files = new[] { seen.Key.File, seen.Certificate.File };
         var changed = false;

@@ -18,17 +18,17 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     /// <summary>One certificate the inventory needs from the trusted CA.</summary>
     /// <param name="Names">The subjectAltName it must hold (the web certificate); null: not checked.</param>
     private sealed record Need(
-        string Address, string Host, string Subject, LeafUsage Usage, CertificatePolicy Policy,
+        ResourceAddress Address, string Host, string Subject, LeafUsage Usage, CertificatePolicy Policy,
         string PendingKey, string Request, string? Owner, IReadOnlyList<string>? Names = null);
 
     private enum State { Ok, NewKey, Waiting, Ready }
 
     /// <param name="Signed">Ready: the file to install. Ok in common mode: Source is the agent holding the valid pair.</param>
     /// <param name="CommonSha256">Common mode, Ok: the fingerprint of the common certificate every agent must hold.</param>
-    private sealed record Verdict(Need Need, State State, string Reason, SignedFile? Signed = null, string? Source = null, CertificateSummary? Before = null, string? CommonSha256 = null);
+    private sealed record Verdict(Need Need, State State, string Reason, SignedFile? Signed = null, ResourceAddress? Source = null, CertificateSummary? Before = null, string? CommonSha256 = null);
 
     private readonly TrustedCaSpec _trusted = desired.Ca.Trusted!;
-    private readonly ObservedTrusted _seen = observed.Trusted ?? new ObservedTrusted(new Dictionary<string, ObservedKey>(), new Dictionary<string, string?>(), [], null);
+    private readonly ObservedTrusted _seen = observed.Trusted ?? new ObservedTrusted(new Dictionary<ResourceAddress, ObservedKey>(), new Dictionary<ResourceAddress, string?>(), [], null);
     private readonly List<Verdict> _verdicts = [];
     private TrustedRotation? _rotation;
     private List<Planner.Abandoned> _abandoned = [];
@@ -41,7 +41,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     /// Every certificate judged: the live pair, else its pending key and a signed certificate for it. While any is not
     /// signed, the plan only generates keys and writes requests; nothing is installed until all are signed.
     /// </summary>
-    public bool Obtain(IReadOnlySet<string> pending, List<PlanStep> steps, List<string> warnings)
+    public bool Obtain(IReadOnlySet<ResourceAddress> pending, List<PlanStep> steps, List<string> warnings)
     {
         var agents = desired.Agents;
         var crls = observed.Server.Crl.All;

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Verification;
-using PemCertState.Inventory;
 
 namespace PemCertState.Rendering;
 
@@ -140,7 +140,7 @@ public static class HtmlReport
             var y = first + (i * pitch);
             html.Append(Invariant, $"<g class=\"m {Classes(row.State)}\"><title>{MarkTitle(row, labelled)}</title>");
             if (labelled)
-                html.Append(Invariant, $"<text class=\"l\" x=\"170\" y=\"{N(y + 4)}\">{Encode(row.Address)}</text><text class=\"s\" x=\"178\" y=\"{N(y + 4)}\">{Encode(Primary(row.State))}</text>");
+                html.Append(Invariant, $"<text class=\"l\" x=\"170\" y=\"{N(y + 4)}\">{Encode(row.Address.ToString())}</text><text class=\"s\" x=\"178\" y=\"{N(y + 4)}\">{Encode(Primary(row.State))}</text>");
             if (row.NotAfter is { } notAfter)
             {
                 // Whole units on the time axis (a unit is a day or two): a bar's start and end, and where its window opens.
@@ -193,7 +193,7 @@ public static class HtmlReport
             var open = groups.Count <= 20 ? " open" : "";
             foreach (var group in groups.Take(ResourceLimit))
             {
-                html.Append(Invariant, $"<details{open}><summary><code>{Encode(group[0].Address)}</code> on {Encode(group[0].Host)}: {Plural(group.Count, "step")}</summary><ol>");
+                html.Append(Invariant, $"<details{open}><summary><code>{Encode(group[0].Address.ToString())}</code> on {Encode(group[0].Host)}: {Plural(group.Count, "step")}</summary><ol>");
                 string? lastReason = null;
                 foreach (var view in group.Select(StepView.Of))
                 {
@@ -239,7 +239,7 @@ public static class HtmlReport
                 .Append("<thead><tr><th>Resource<th>Host<th>File<th>Subject<th>Not before<th>Renew from<th>Not after<th>Days left<th>State</thead><tbody>\n");
             foreach (var c in Ordered(group))
             {
-                html.Append(Invariant, $"<tr class=\"{Classes(c.State)}\"><td>{Encode(c.Address)}<td>{Encode(c.Host)}<td>{Encode(c.Path)}<td>{Encode(c.Subject ?? "-")}");
+                html.Append(Invariant, $"<tr class=\"{Classes(c.State)}\"><td>{Encode(c.Address.ToString())}<td>{Encode(c.Host)}<td>{Encode(c.Path)}<td>{Encode(c.Subject ?? "-")}");
                 html.Append(Invariant, $"<td>{Day(c.NotBefore)}<td>{Day(c.RenewAt)}<td>{Day(c.NotAfter)}<td>{c.DaysLeft?.ToString(Invariant) ?? "-"}<td>{Encode(c.Serial is { } serial ? $"{c.State}, serial {serial}" : c.State)}\n");
             }
             html.Append("</tbody></table>\n");
@@ -253,7 +253,7 @@ public static class HtmlReport
 
     /// <summary>A group's rows: its CA first, then soonest to expire first; those without dates last.</summary>
     private static List<CertificateStatus> Ordered(IEnumerable<CertificateStatus> group) =>
-        [.. group.OrderBy(c => IsCa(c) ? 0 : 1).ThenBy(c => c.NotAfter ?? DateTimeOffset.MaxValue).ThenBy(c => c.Address, StringComparer.Ordinal)];
+        [.. group.OrderBy(c => IsCa(c) ? 0 : 1).ThenBy(c => c.NotAfter ?? DateTimeOffset.MaxValue).ThenBy(c => c.Address.ToString(), StringComparer.Ordinal)];
 
     /// <summary>
     /// A mark's text: its address and state first, then its dates. A dense band (a big fleet) gives the address, state and
@@ -261,7 +261,7 @@ public static class HtmlReport
     /// </summary>
     private static string MarkTitle(CertificateStatus c, bool full)
     {
-        var text = new StringBuilder().Append(Encode(c.Address));
+        var text = new StringBuilder().Append(Encode(c.Address.ToString()));
         if (full) text.Append(" on ").Append(Encode(c.Host));
         text.Append(": ").Append(Encode(c.State));
         if (c.NotAfter is { } notAfter)
@@ -277,7 +277,7 @@ public static class HtmlReport
     /// <summary>The CA a certificate belongs under: a CA's own subject (it heads its group), else its issuer.</summary>
     private static string? GroupOf(CertificateStatus c) => IsCa(c) ? c.Subject : c.Issuer;
 
-    private static bool IsCa(CertificateStatus c) => c.Address is Addresses.Ca || (c.Address is Addresses.RootBundle && c.Subject == c.Issuer);
+    private static bool IsCa(CertificateStatus c) => c.Address.Kind is ResourceKind.Ca || (c.Address.Kind is ResourceKind.RootBundle && c.Subject == c.Issuer);
 
     private static bool IsCrl(CertificateStatus c) => c.Address == Addresses.RootCrl;
 

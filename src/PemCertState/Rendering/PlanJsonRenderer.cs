@@ -2,8 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PemCertState.Crypto;
 using PemCertState.Hosts;
-using PemCertState.Planning;
 using PemCertState.Inventory;
+using PemCertState.Planning;
 
 namespace PemCertState.Rendering;
 
@@ -55,7 +55,7 @@ public static class PlanJsonRenderer
     {
         var json = new JsonObject
         {
-            ["address"] = step.Address,
+            ["address"] = step.Address.ToString(),
             ["host"] = step.Host,
             ["action"] = step.Action.WireName(),
             ["reason"] = step.Reason,

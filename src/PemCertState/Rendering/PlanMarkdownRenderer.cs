@@ -43,9 +43,9 @@ public static partial class PlanMarkdownRenderer
             text.Append("| ").Append(StepView.VerbOf(group.Key)).Append(" | ").Append(group.Count()).Append(" |\n");
         text.Append('\n');
 
-        var restarts = plan.Steps.Where(s => s.Action == StepAction.Restart).Select(s => Restarted(s.Address)).Distinct().ToList();
+        var restarts = plan.Steps.Where(s => s.Action == StepAction.Restart).Select(s => s.Address.Target).Distinct().ToList();
         text.Append("**Restarts:** ").Append(restarts.Count == 0 ? "none" : string.Join(", ", restarts.Select(Code))).Append(".\n");
-        var reloads = plan.Steps.Where(s => s.Action == StepAction.Reload).Select(s => Restarted(s.Address)).Distinct().ToList();
+        var reloads = plan.Steps.Where(s => s.Action == StepAction.Reload).Select(s => s.Address.Target).Distinct().ToList();
         if (reloads.Count > 0) text.Append("**Reloads (no connection dropped):** ").Append(string.Join(", ", reloads.Select(Code))).Append(".\n");
         var signatures = plan.Steps.Count(s => s.Action == StepAction.RequestSignature);
         if (signatures > 0)
@@ -61,7 +61,7 @@ public static partial class PlanMarkdownRenderer
             var onHost = plan.Steps.Where(s => s.Host == host).ToList();
             var resources = onHost.GroupBy(s => s.Address).ToList();
             sections.Add($"\n### Host {Code(host)}: {Count(resources.Count, "resource")}, {Count(onHost.Count, "step")}\n");
-            foreach (var resource in resources) sections.Add(Section(resource.Key, [.. resource]));
+            foreach (var resource in resources) sections.Add(Section(resource.Key.ToString(), [.. resource]));
         }
 
         var shown = 0;
@@ -115,11 +115,6 @@ public static partial class PlanMarkdownRenderer
         foreach (var warning in plan.Warnings) text.Append("\n> **Warning:** ").Append(Words(warning)).Append('\n');
         foreach (var refusal in plan.Refusals) text.Append("\n> **Apply will refuse:** ").Append(Words(refusal)).Append('\n');
     }
-
-    /// <summary>"restart[agent 7]" -> "agent 7", "reload[server]" -> "server".</summary>
-    private static string Restarted(string address) =>
-        address.StartsWith("restart[", StringComparison.Ordinal) && address.EndsWith(']') ? address[8..^1]
-        : address.StartsWith("reload[", StringComparison.Ordinal) && address.EndsWith(']') ? address[7..^1] : address;
 
     private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 

@@ -132,7 +132,7 @@ public static class PrometheusRenderer
     }
 
     private static string LabelSet(CertificateStatus row) =>
-        $"address={Quote(row.Address)},host={Quote(row.Host)},subject={Quote(row.Subject)},issuer={Quote(row.Issuer)},serial_number={Quote(row.CertificateSerial ?? row.Serial)}";
+        $"address={Quote(row.Address.ToString())},host={Quote(row.Host)},subject={Quote(row.Subject)},issuer={Quote(row.Issuer)},serial_number={Quote(row.CertificateSerial ?? row.Serial)}";
 
     private static void Family(StringBuilder text, string name, string help) =>
         text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')

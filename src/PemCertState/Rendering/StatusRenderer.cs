@@ -13,7 +13,7 @@ public static class StatusRenderer
         string[] header = ["RESOURCE", "SUBJECT", "ISSUER", "NOT AFTER", "DAYS", "STATE"];
         var table = rows.Select(r => new[]
         {
-            r.Address, r.Subject ?? "-", r.Issuer ?? "-",
+            r.Address.ToString(), r.Subject ?? "-", r.Issuer ?? "-",
             r.NotAfter?.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "-",
             r.DaysLeft?.ToString(CultureInfo.InvariantCulture) ?? "-", r.Serial is { } serial ? $"{r.State}, serial {serial}" : r.State,
         }).Prepend(header).ToList();
@@ -34,7 +34,7 @@ public static class StatusRenderer
     {
         var array = new JsonArray(rows.Select(r => (JsonNode?)WithSerial(r, new JsonObject
         {
-            ["address"] = r.Address,
+            ["address"] = r.Address.ToString(),
             ["host"] = r.Host,
             ["path"] = r.Path,
             ["subject"] = r.Subject,

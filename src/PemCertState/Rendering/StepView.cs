@@ -58,7 +58,7 @@ public sealed record StepView
         ArgumentNullException.ThrowIfNull(step);
         return new StepView
         {
-            Address = step.Address,
+            Address = step.Address.ToString(),
             Host = step.Host,
             Action = step.Action.WireName(),
             Verb = VerbOf(step.Action),
@@ -135,7 +135,7 @@ public sealed record StepView
         IssueStep { Request.SelfSigned: true } => [Words("self-signed CA certificate")],
         IssueStep s => [Words("certificate signed by "), Value(s.Request.Issuer)],
         InstallStep s => [Value(s.KeyPath), Words(" + "), Value(s.CertificatePath), .. ModeAndOwner(FileModes.Private, s.Owner),
-            .. s.Source != s.Address ? [Words(" from "), Value(s.Source)] : Array.Empty<Fragment>()],
+            .. s.Source != s.Address ? [Words(" from "), Value(s.Source.ToString())] : Array.Empty<Fragment>()],
         WriteBundleStep s => [Value(s.Path), .. ModeAndOwner(FileModes.Private, s.Owner), .. BundleHolds(s.Bundle, s.Source)],
         WriteCrlStep s => [Value(s.Path), .. ModeAndOwner(FileModes.Private, s.Owner), .. CrlHolds(s.Bundle, s.Source), .. Revoking(s.Revoke)],
         WriteLedgerStep s => [Value(s.Path), .. ModeAndOwner(FileModes.Private, null), .. Retiring(s.Retire)],
@@ -168,7 +168,7 @@ public sealed record StepView
             return [Words($" = {Old(old)} + the new CA"), .. FromTrusted(bundle!, source)];
         if (bundle is { Count: > 1 } chain)
             return [Words($" = {chain.Count} certificates from "), Value(source)];
-        return source == Addresses.Ca ? [Words(" = the CA certificate")] : [Words(" = "), Value(source)];
+        return source == RootTrust.ManagedCa ? [Words(" = the CA certificate")] : [Words(" = "), Value(source)];
     }
 
     /// <summary>What root.crl will hold: a CRL from every CA root.crt trusts, in the same order.</summary>
@@ -176,14 +176,14 @@ public sealed record StepView
     {
         if (Rotation(bundle) is { } old)
             return [Words($" = {(old == 1 ? "the old CA's CRL" : $"{old} old CAs' CRLs")} + the new CA's CRL"), .. FromTrusted(bundle!, source)];
-        return source == Addresses.Ca ? [Words(" signed by the CA")] : [Words(" = "), Value(source ?? "")];
+        return source == RootTrust.ManagedCa ? [Words(" signed by the CA")] : [Words(" = "), Value(source ?? "")];
     }
 
     /// <summary>How many old CAs a rotation's bundle keeps beside the new one, or null when the step is no rotation's.</summary>
     private static int? Rotation(IReadOnlyList<string>? bundle) =>
         bundle is { Count: > 1 } && bundle.Count(IsNewCa) == 1 ? bundle.Count - 1 : null;
 
-    private static bool IsNewCa(string entry) => entry is Addresses.Ca or TrustedCaPlanner.TrustedBundleEntry;
+    private static bool IsNewCa(string entry) => entry is RootTrust.ManagedCa or TrustedCaPlanner.TrustedBundleEntry;
 
     private static string Old(int count) => count == 1 ? "the old CA" : $"{count} old CAs";
 

@@ -73,8 +73,11 @@ internal static partial class BackupManifestReader
         RestorableFile? target = null;
         if (path is not null && !restorable.TryGetValue(path, out target))
             own.Add("path is not a file the inventory manages with backups in this folder; a rollback restores only those");
-        if (target is not null && address is not null && !target.Addresses.Contains(address))
-            own.Add($"address {Quote(address)} is not the resource of that file ({string.Join(" or ", target.Addresses.Order(StringComparer.Ordinal))})");
+        ResourceAddress resource = default;
+        if (address is not null && !ResourceAddress.TryParse(address, out resource))
+            own.Add($"address {Quote(address)} is not a resource address");
+        else if (target is not null && address is not null && !target.Addresses.Contains(resource))
+            own.Add($"address {Quote(address)} is not the resource of that file ({string.Join(" or ", target.Addresses.Select(a => a.ToString()).Order(StringComparer.Ordinal))})");
         if (entryHost is not null && entryHost != host) own.Add($"host {Quote(entryHost)} is not the host it was found on ({host})");
         if (backupFile is not null && !IsPlainName(backupFile))
             own.Add($"backup_file {Quote(backupFile)} is not a plain file name inside the backup set's folder");
@@ -84,7 +87,7 @@ internal static partial class BackupManifestReader
 
         var label = path is null ? $"files[{index}]" : $"files[{index}] (path {Quote(path)})";
         problems.AddRange(own.Select(p => $"{label}: {p}"));
-        return own.Count > 0 ? null : new BackupManifestEntry(address!, host, path!, backupFile!, sha256!.ToLowerInvariant(), mode!, owner);
+        return own.Count > 0 ? null : new BackupManifestEntry(resource, host, path!, backupFile!, sha256!.ToLowerInvariant(), mode!, owner);
     }
 
     /// <summary>A name pemstate gives a backup set's folder (yyyyMMddTHHmmssZ, optionally -N).</summary>

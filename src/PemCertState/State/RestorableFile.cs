@@ -1,3 +1,5 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.State;
 
 /// <summary>
@@ -7,4 +9,4 @@ namespace PemCertState.State;
 /// <param name="Addresses">The resource addresses an apply records for this file in a manifest (agent files: the agent's, or the common pair's).</param>
 /// <param name="IsKey">A private key: never restored with more than owner read/write, whatever the manifest says.</param>
 /// <param name="Owner">The owner the inventory declares for it; null: the inventory leaves ownership as it is.</param>
-internal sealed record RestorableFile(string Host, string Path, IReadOnlySet<string> Addresses, bool IsKey, string? Owner);
+internal sealed record RestorableFile(string Host, string Path, IReadOnlySet<ResourceAddress> Addresses, bool IsKey, string? Owner);

@@ -1,10 +1,12 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.Verification;
 
 /// <summary>One row of `pemstate status`.</summary>
 /// <param name="Condition">The live file's condition; a pending signature is <see cref="PendingSignature"/> beside it.</param>
 /// <param name="DaysLeft">Whole days until NotAfter (negative when expired); null when there is no certificate.</param>
 public sealed record CertificateStatus(
-    string Address, string Host, string Path, string? Subject, string? Issuer, DateTimeOffset? NotAfter, int? DaysLeft, CertificateCondition Condition)
+    ResourceAddress Address, string Host, string Path, string? Subject, string? Issuer, DateTimeOffset? NotAfter, int? DaysLeft, CertificateCondition Condition)
 {
     /// <summary>Set for a retired agent: the serial(s) root.crl lists for it (or that it held, when not revoked).</summary>
     public string? Serial { get; init; }

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Org.BouncyCastle.X509;
+using PemCertState.Crypto;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
-using PemCertState.Crypto;
 
 namespace PemCertState.Verification;
 
@@ -52,7 +52,7 @@ public static class OfflineVerifier
     }
 
     /// <summary>The pair as <see cref="PairAssessment"/> judges it, in verify's words: the certificate, then the key, then both files' modes.</summary>
-    private static void CheckPair(List<Finding> findings, string address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<X509Certificate> anchors, IReadOnlyList<X509Crl> crls,
+    private static void CheckPair(List<Finding> findings, ResourceAddress address, ObservedKey key, ObservedCertificate cert, IReadOnlyList<X509Certificate> anchors, IReadOnlyList<X509Crl> crls,
         LeafUsage? usage, SignatureFacts signatures, DateTimeOffset now)
     {
         var pair = new PairAssessment(key, cert);
@@ -82,7 +82,7 @@ public static class OfflineVerifier
     /// </summary>
     private static void CheckWeb(List<Finding> findings, DesiredState desired, WebSpec web, ObservedWeb seen, IReadOnlyList<X509Certificate> anchors, SignatureFacts signatures, DateTimeOffset now)
     {
-        const string address = Addresses.WebCertificate;
+        var address = Addresses.WebCertificate;
         CheckPair(findings, address, seen.Key, seen.Certificate, anchors, [], null, signatures, now); // its serverAuth in browsers' words below
         if (seen.Certificate.Certificate is { } certificate)
         {
@@ -108,7 +108,7 @@ public static class OfflineVerifier
 
     private static void CheckCrl(List<Finding> findings, ObservedCrl crl, IReadOnlyList<X509Certificate> anchors, DateTimeOffset now)
     {
-        const string address = Addresses.RootCrl;
+        var address = Addresses.RootCrl;
         if (!crl.File.Exists) { Add(findings, address, crl.File, "root.crl is missing"); return; }
         if (crl.Crl is null) { Add(findings, address, crl.File, "root.crl is not a readable CRL"); return; }
         foreach (var one in crl.All)
@@ -125,12 +125,12 @@ public static class OfflineVerifier
         CheckMode(findings, address, crl.File);
     }
 
-    private static void CheckMode(List<Finding> findings, string address, FileFacts file)
+    private static void CheckMode(List<Finding> findings, ResourceAddress address, FileFacts file)
     {
         if (file.Exists && FileModes.Permissions(file.Mode) != FileModes.Private)
             Add(findings, address, file, $"mode {FileModes.Format(file.Mode)}, want 0600");
     }
 
-    private static void Add(List<Finding> findings, string address, FileFacts file, string message) =>
+    private static void Add(List<Finding> findings, ResourceAddress address, FileFacts file, string message) =>
         findings.Add(new Finding(address, file.Host, file.Path, message));
 }

@@ -49,7 +49,7 @@ public static class StatusReport
             {
                 var address = rows[i].Address;
                 var waiting = pending.ContainsKey(address)
-                    || (desired.Agents.User == AgentUserMode.Common && Addresses.AgentId(address) is not null && pending.ContainsKey(Addresses.CommonAgentCertificate));
+                    || (desired.Agents.User == AgentUserMode.Common && address.IsAgentFile && pending.ContainsKey(Addresses.CommonAgentCertificate));
                 if (waiting) rows[i] = rows[i] with { PendingSignature = true };
             }
         }
@@ -65,7 +65,7 @@ public static class StatusReport
     }
 
     /// <param name="observed">What was observed: a leaf that root.crl revokes is "revoked", whatever its dates; null for the CA itself.</param>
-    private static CertificateStatus Row(string address, ObservedCertificate cert, TimeSpan renewBefore, DateTimeOffset now, ObservedState? observed = null)
+    private static CertificateStatus Row(ResourceAddress address, ObservedCertificate cert, TimeSpan renewBefore, DateTimeOffset now, ObservedState? observed = null)
     {
         var server = observed?.Server;
         var assessed = new CertificateAssessment(cert);

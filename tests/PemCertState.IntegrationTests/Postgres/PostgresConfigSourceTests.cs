@@ -1,9 +1,9 @@
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Verification;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.IntegrationTests.Postgres;
 
@@ -44,7 +44,7 @@ public sealed class PostgresConfigSourceTests(PostgresFixture postgres) : IClass
             Assert.Contains("ALTER SYSTEM RESET ssl_cert_file", warning, StringComparison.Ordinal);
             Assert.Contains(plan.Warnings, w => w.StartsWith("ssl_key_file = 'other.key' in " + auto, StringComparison.Ordinal));
             // and verify reports it against postgresql.auto.conf; neither file was touched by the applies
-            Assert.Contains(findings, f => f.Address == Addresses.ServerSettings && f.Path == auto && f.Message.Contains("ssl_cert_file", StringComparison.Ordinal));
+            Assert.Contains(findings, f => f.Address == Addresses.ServerSettings.ToString() && f.Path == auto && f.Message.Contains("ssl_cert_file", StringComparison.Ordinal));
             Assert.Equal(conf, File.ReadAllBytes(Path.Combine(postgres.DataDir, "postgresql.conf")));
             Assert.Contains("ssl_cert_file = 'other.crt'", File.ReadAllText(auto), StringComparison.Ordinal);
 
@@ -59,7 +59,7 @@ public sealed class PostgresConfigSourceTests(PostgresFixture postgres) : IClass
             Assert.True(after.IsEmpty);
             Assert.DoesNotContain(after.Warnings, w => w.Contains("postgresql.auto.conf", StringComparison.Ordinal));
             var (d2, o2) = await lab.ObserveAsync();
-            Assert.DoesNotContain(OfflineVerifier.Verify(d2, o2, DateTimeOffset.UtcNow), f => f.Address == Addresses.ServerSettings);
+            Assert.DoesNotContain(OfflineVerifier.Verify(d2, o2, DateTimeOffset.UtcNow), f => f.Address == Addresses.ServerSettings.ToString());
         }
         finally
         {
@@ -93,7 +93,7 @@ public sealed class PostgresConfigSourceTests(PostgresFixture postgres) : IClass
             // Then it says which file and line, plans no edit of postgresql.conf and no reload, and verify agrees
             Assert.True(plan.IsEmpty, string.Join("\n", plan.Steps.Select(s => $"{s.Address} {s.Action}: {s.Reason}")));
             Assert.Contains(plan.Warnings, w => w.StartsWith($"ssl_cert_file = 'included.crt' in {extra} line 2, which postgresql.conf includes", StringComparison.Ordinal));
-            Assert.Contains(findings, f => f.Address == Addresses.ServerSettings && f.Path == extra);
+            Assert.Contains(findings, f => f.Address == Addresses.ServerSettings.ToString() && f.Path == extra);
 
             // When the include file is set as the warning says
             File.WriteAllText(extra, "# set by hand\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");

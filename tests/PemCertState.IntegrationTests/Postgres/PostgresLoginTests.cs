@@ -1,8 +1,8 @@
 using PemCertState.Crypto;
 using PemCertState.Hosts;
-using PemCertState.Inventory;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
 using PemCertState.Verification;
@@ -89,7 +89,7 @@ public sealed class PostgresLoginTests(PostgresFixture postgres) : IClassFixture
         var login = Assert.Single(live.Logins);
         Assert.False(login.Succeeded);
         var finding = Assert.Single(live.Findings);
-        Assert.Equal("agent[3].certificate", finding.Address);
+        Assert.Equal("agent[3].certificate", finding.Address.ToString());
         Assert.Contains("login as agent3 failed", finding.Message, StringComparison.Ordinal);
         var cli = Processes.Pemstate("verify", "--connect", "-f", lab.InventoryPath);
         Assert.True(cli.ExitCode == 2, cli.Output);
@@ -129,7 +129,7 @@ public sealed class PostgresLoginTests(PostgresFixture postgres) : IClassFixture
         var (plan, _) = await lab.ApplyAsync();
 
         // Then the plan created the role and granted pem_agent, and the role can log in with the common certificate
-        Assert.Contains(plan.Steps, s => s.Address == "role[pem_agent_common_user]" && s.Action == StepAction.CreateRole);
+        Assert.Contains(plan.Steps, s => s.Address.ToString() == "role[pem_agent_common_user]" && s.Action == StepAction.CreateRole);
         Assert.Equal("t|t", postgres.Sql("pem", "SELECT rolcanlogin, pg_has_role(oid, 'pem_agent', 'MEMBER') FROM pg_roles WHERE rolname = 'pem_agent_common_user'"));
         var psql = postgres.AgentPsql("pem_agent_common_user", lab.RootCrt, Path.Combine(lab.CertDir(7), "agent.crt"), Path.Combine(lab.CertDir(7), "agent.key"));
         Assert.True(psql.ExitCode == 0, psql.Output);
@@ -156,8 +156,8 @@ public sealed class PostgresLoginTests(PostgresFixture postgres) : IClassFixture
         Assert.DoesNotContain(9, ids);
         Assert.Equal(postgres.Sql("pem", "SELECT string_agg(id::text, ',' ORDER BY id) FROM pem.agent WHERE active"), string.Join(',', ids));
         var plan = await lab.PlanAsync();
-        Assert.Contains(plan.Steps, s => s.Address == "agent[8].certificate");
-        Assert.DoesNotContain(plan.Steps, s => s.Address == "agent[9].certificate");
+        Assert.Contains(plan.Steps, s => s.Address.ToString() == "agent[8].certificate");
+        Assert.DoesNotContain(plan.Steps, s => s.Address.ToString() == "agent[9].certificate");
 
         // And without a default host, an active agent the inventory does not list is a clear error
         var noHost = new PemLab(postgres, "discover-nohost", """

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.IntegrationTests.Postgres;
 
@@ -85,12 +85,12 @@ public sealed class PostgresRestartTests(PostgresFixture postgres) : IClassFixtu
         // Then the files are planned, the plan says the database was not reached, and the role step says why it is there
         Assert.Contains(plan.Steps, s => s.Address == Addresses.ServerCertificate);
         Assert.Contains(plan.Warnings, w => w.Contains("was not reached", StringComparison.Ordinal));
-        Assert.Contains(plan.Steps, s => s.Address == "role[pem_agent_common_user]" && s.Reason.Contains("not reached", StringComparison.Ordinal));
+        Assert.Contains(plan.Steps, s => s.Address.ToString() == "role[pem_agent_common_user]" && s.Reason.Contains("not reached", StringComparison.Ordinal));
 
         // When it is applied / Then it stops at the role step with a message that names the database
         var (_, result) = await lab.ApplyAsync(mustSucceed: false);
         Assert.False(result.Succeeded);
-        Assert.Equal("role[pem_agent_common_user]", result.FailedStep!.Address);
+        Assert.Equal("role[pem_agent_common_user]", result.FailedStep!.Address.ToString());
         Assert.Contains("needs the PEM database", result.Failure, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{closedPort}", result.Failure, StringComparison.Ordinal);
         Assert.DoesNotContain(result.Completed, s => s.Action == StepAction.Restart);

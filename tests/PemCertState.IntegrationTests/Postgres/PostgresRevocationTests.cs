@@ -1,10 +1,11 @@
 using PemCertState.Crypto;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
+using PemCertState.Tests.Support;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.IntegrationTests.Postgres;
 
@@ -40,7 +41,7 @@ public sealed class PostgresRevocationTests(PostgresFixture postgres) : IClassFi
         // Then the plan revoked it, removed its files and reloaded the server after the agent steps
         Assert.Equal(
             ["server.root_crl", "agent[3].certificate", "reload[server]", "agents.ledger"],
-            plan.Resources);
+            plan.Resources.Texts());
         Assert.Contains(plan.Steps, s => s.Action == StepAction.WriteCrl && s.Reason == $"agent 3 is no longer in the inventory: its certificate (serial {serial}) is revoked");
         Assert.False(File.Exists(Path.Combine(lab.CertDir(3), "agent3.key")));
         Assert.False(File.Exists(Path.Combine(lab.CertDir(3), "agent3.crt")));

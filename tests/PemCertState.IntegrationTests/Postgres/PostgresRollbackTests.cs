@@ -1,5 +1,7 @@
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
+using PemCertState.Tests.Support;
 using Xunit;
 
 namespace PemCertState.IntegrationTests.Postgres;
@@ -35,6 +37,6 @@ public sealed class PostgresRollbackTests(PostgresFixture postgres) : IClassFixt
 
         // and the plan shows the drift the rollback brought back: the inventory still wants the new CA
         Assert.Contains("# ca on pem", rollback.Output, StringComparison.Ordinal);
-        Assert.Contains("ca", (await lab.PlanAsync()).Resources);
+        Assert.Contains("ca", (await lab.PlanAsync()).Resources.Texts());
     }
 }

@@ -7,6 +7,7 @@ using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
 using PemCertState.Inventory;
 using PemCertState.Planning;
+using PemCertState.Tests.Support;
 using PemCertState.Verification;
 using Xunit;
 
@@ -136,7 +137,7 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
 
         // And the plan replaces it with the trusted CA's CRL; after that, logins work and nothing is planned
         var plan = await lab.PlanAsync();
-        Assert.Contains(plan.Steps, s => s.Address == "server.root_crl" && s.Action == StepAction.WriteCrl && s.Reason.Contains("not by the trusted CA", StringComparison.Ordinal));
+        Assert.Contains(plan.Steps, s => s.Address.ToString() == "server.root_crl" && s.Action == StepAction.WriteCrl && s.Reason.Contains("not by the trusted CA", StringComparison.Ordinal));
         await lab.ApplyAsync();
         Assert.True(Login(lab, 44).ExitCode == 0, Login(lab, 44).Output);
         await AssertNothingPlanned(lab);
@@ -232,7 +233,7 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         var oldKey = Path.Combine(lab.Folder, "old47.key");
         File.Copy(Path.Combine(lab.CertDir(47), "agent47.crt"), oldCertificate);
         File.Copy(Path.Combine(lab.CertDir(47), "agent47.key"), oldKey);
-        await lab.ApplyAsync(stopAfter: s => s.Address == "agent[48].certificate" && s.Action == StepAction.InstallSigned);
+        await lab.ApplyAsync(stopAfter: s => s.Address.ToString() == "agent[48].certificate" && s.Action == StepAction.InstallSigned);
 
         // Then the agents log in with the new CA's certificates while the server still trusts both
         AssertLogins(lab, "after phase 2");
@@ -280,7 +281,7 @@ public sealed class TrustedCaTests(PostgresFixture postgres) : IClassFixture<Pos
         var (renewal, _) = await lab.ApplyAsync();
 
         // Then only agent 49's pair was installed, the real server was not restarted, and the agent logs in with the new certificate
-        Assert.Equal(["agent[49].certificate"], renewal.Resources);
+        Assert.Equal(["agent[49].certificate"], renewal.Resources.Texts());
         Assert.Equal(started, postgres.Sql("pem", "SELECT pg_postmaster_start_time()"));
         Assert.True(PemCodec.DecodeCertificates(File.ReadAllBytes(certificate))[0].NotAfter > DateTime.UtcNow.AddDays(300));
         var psql = Login(lab, 49);

@@ -60,11 +60,11 @@ public sealed class SshApplyTests(SshdFixture sshd) : IClassFixture<SshdFixture>
 
         // Then that agent's restart fails with the status and the remote stderr, and the server was not restarted
         Assert.False(result.Succeeded);
-        Assert.Equal("restart[agent 1]", result.FailedStep!.Address);
+        Assert.Equal("restart[agent 1]", result.FailedStep!.Address.ToString());
         var failure = Assert.Single(result.Failures);
         Assert.Contains("exited with 5", failure.Error, StringComparison.Ordinal);
         Assert.Contains("pemagent: unit not found", failure.Error, StringComparison.Ordinal);
-        Assert.Contains(result.Skipped, s => s.Address == "restart[server]");
+        Assert.Contains(result.Skipped, s => s.Address.ToString() == "restart[server]");
         Assert.DoesNotContain("server", File.Exists(lab.RestartLog) ? File.ReadAllText(lab.RestartLog) : "", StringComparison.Ordinal);
     }
 

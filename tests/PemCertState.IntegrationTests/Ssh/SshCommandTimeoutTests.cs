@@ -1,6 +1,7 @@
 using System.Globalization;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
 using Xunit;
 
 namespace PemCertState.IntegrationTests.Ssh;
@@ -23,7 +24,7 @@ public sealed class SshCommandTimeoutTests(SshdFixture sshd) : IClassFixture<Ssh
 
             // Then that restart failed for its timeout, and neither sleep is left on the host
             var failure = Assert.Single(result.Failures);
-            Assert.Equal("restart[agent 1]", failure.Step.Address);
+            Assert.Equal("restart[agent 1]", failure.Step.Address.ToString());
             Assert.Contains($"`{sleep} & {sleep}` did not finish within 2 s; its process group was killed", failure.Error, StringComparison.Ordinal);
             Assert.Empty(Running(sleep));
         }

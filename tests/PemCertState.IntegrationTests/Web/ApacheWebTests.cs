@@ -1,10 +1,11 @@
 using System.Net.Security;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
 using PemCertState.Planning;
+using PemCertState.Tests.Support;
 using PemCertState.Verification;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.IntegrationTests.Web;
 
@@ -110,7 +111,7 @@ public sealed class ApacheWebTests
 
         // Then only the settings changed, the file is the converged one again, and the live check sees it
         Assert.True(result.Succeeded, result.Failure + "\n" + httpd.Log());
-        Assert.Equal(["web.settings", "restart[web]"], plan.Resources);
+        Assert.Equal(["web.settings", "restart[web]"], plan.Resources.Texts());
         Assert.Equal(converged, File.ReadAllText(httpd.SiteConfig));
         Assert.Equal(neighbour, NeighbourBlock(httpd));
         var onDisk = File.ReadAllText(lab.Certificate);

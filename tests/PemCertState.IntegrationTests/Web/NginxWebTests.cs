@@ -1,9 +1,10 @@
 using System.Net.Security;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
-using PemCertState.Planning;
-using Xunit;
 using PemCertState.Inventory;
+using PemCertState.Planning;
+using PemCertState.Tests.Support;
+using Xunit;
 
 namespace PemCertState.IntegrationTests.Web;
 
@@ -95,7 +96,7 @@ public sealed class NginxWebTests
 
         // Then only the settings changed (the commented line stays a comment), nginx serves pemstate's pair again
         Assert.True(result.Succeeded, result.Failure + "\n" + nginx.Log());
-        Assert.Equal(["web.settings", "restart[web]"], plan.Resources);
+        Assert.Equal(["web.settings", "restart[web]"], plan.Resources.Texts());
         var repaired = File.ReadAllText(nginx.SiteConfig);
         Assert.Contains($"    ssl_certificate {lab.Certificate};\n    # ssl_certificate_key {lab.Key};\n    ssl_certificate_key {lab.Key};\n", repaired, StringComparison.Ordinal);
         Assert.Equal(neighbour, NeighbourBlock(nginx));

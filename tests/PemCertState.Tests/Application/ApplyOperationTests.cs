@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PemCertState.Application;
 using PemCertState.Hosts;
+using PemCertState.Inventory;
 using PemCertState.Tests.Support;
 using Xunit;
 
@@ -75,7 +76,7 @@ public sealed class ApplyOperationTests
         var said = new List<string>();
         await using var prepared = await operation.PrepareAsync(new ApplyRequest(lab.InventoryPath), said.Add, CancellationToken.None);
         Assert.Equal(ApplyStatus.Ready, prepared.Status);
-        Assert.Contains(prepared.Plan!.Steps, s => s.Address == "agent[1].certificate");
+        Assert.Contains(prepared.Plan!.Steps, s => s.Address.ToString() == "agent[1].certificate");
 
         // When agent.cfg changes after the plan was shown, before the apply takes the lock
         File.AppendAllText(lab.AgentConfig(1), "# edited by hand\n");

@@ -36,10 +36,10 @@ public sealed class LayerTests
         "Observation.ObservedLock -> Execution.LockHolder", "Observation.Observer -> Execution.ApplyLock",
         "Observation.Observer -> Execution.IssuanceRecord", "Observation.Observer -> Execution.IssuedCertificate",
         "Observation.Observer -> Execution.Journal", "Observation.Observer -> Execution.LoadedFiles",
-        "Observation.Observer -> Execution.ManagedFolders", "Observation.Observer -> Execution.RestorableFiles",
+        "Observation.Observer -> Execution.ManagedFolders",
         // The planners still name host-side types, the lock and journal, and database facts.
         "Planning.LeftoverCleanup -> Execution.ManagedFolders", "Planning.Planner -> Execution.LockHolder",
-        "Planning.RollbackPlanner -> Execution.RestorableFiles", "Planning.StateMigration -> Execution.Journal",
+        "Planning.StateMigration -> Execution.Journal",
         "Planning.StateMigration -> Execution.ApplyLock", "Planning.StateMigration -> Hosts.WritableFolder",
         "Planning.Consumer -> Hosts.FileSnapshot", "Planning.Consumer -> Hosts.IHost",
         "Planning.FolderSafety -> Hosts.WritableFolder", "Planning.LeftoverCleanup -> Hosts.LeftoverEntry",

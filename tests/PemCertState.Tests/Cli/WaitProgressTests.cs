@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using PemCertState.Cli;
 using PemCertState.Execution;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using Xunit;
 
@@ -10,9 +11,9 @@ namespace PemCertState.Tests.Cli;
 [Trait("Category", "Unit")]
 public sealed class WaitProgressTests
 {
-    private static readonly RestartStep AgentRestart = new("restart[agent 3]", "db-7", "new certificate", "systemctl restart pemagent");
-    private static readonly PlanStep ServerReload = new ReloadStep("reload[server]", "pem", "new certificate", null);
-    private static readonly PlanStep Install = new InstallStep("agent[3].certificate", "db-7", "new certificate", "/a.key", "/a.crt", "agent[3].certificate", null);
+    private static readonly RestartStep AgentRestart = new(ResourceAddress.Parse("restart[agent 3]"), "db-7", "new certificate", "systemctl restart pemagent");
+    private static readonly PlanStep ServerReload = new ReloadStep(ResourceAddress.Parse("reload[server]"), "pem", "new certificate", null);
+    private static readonly PlanStep Install = new InstallStep(ResourceAddress.Parse("agent[3].certificate"), "db-7", "new certificate", "/a.key", "/a.crt", ResourceAddress.Parse("agent[3].certificate"), null);
 
     [Theory]
     [InlineData(false, null, "xterm", true)]
@@ -62,7 +63,7 @@ public sealed class WaitProgressTests
         // Given progress on a terminal, and two agents restarting at once (their lanes run in parallel)
         var output = new StringWriter();
         var progress = WaitProgress.For(stderrIsTerminal: true, output, TimeProvider.System)!;
-        var other = AgentRestart with { Address = "restart[agent 4]", Host = "db-8" };
+        var other = AgentRestart with { Address = ResourceAddress.Parse("restart[agent 4]"), Host = "db-8" };
 
         // When agent 3 begins, agent 4 begins, agent 3 ends, agent 4 fails
         progress.Report(new StepProgress(5, AgentRestart, Ended: false, TimeSpan.Zero));
@@ -102,7 +103,7 @@ public sealed class WaitProgressTests
         // Given progress on a terminal, quiet while another live display is up
         var output = new StringWriter();
         var progress = WaitProgress.For(stderrIsTerminal: true, output, TimeProvider.System)!;
-        var other = AgentRestart with { Address = "restart[agent 4]" };
+        var other = AgentRestart with { Address = ResourceAddress.Parse("restart[agent 4]") };
 
         // When one restart begins while quiet and ends after, and another runs after
         using (progress.Quiet())

@@ -1,3 +1,4 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
@@ -27,6 +28,6 @@ public sealed class AgentFailureTests
 
         // and the next plan owes exactly what did not happen: agent 2's restart and the server's
         var plan = await lab.PlanAsync();
-        Assert.Equal(["restart[agent 2]", "restart[server]"], plan.Resources);
+        Assert.Equal(["restart[agent 2]", "restart[server]"], plan.Resources.Texts());
     }
 }

@@ -1,7 +1,8 @@
 using System.Text;
 using PemCertState.Execution;
-using Xunit;
+using PemCertState.Inventory;
 using PemCertState.State;
+using Xunit;
 
 namespace PemCertState.Tests.Execution;
 
@@ -15,7 +16,7 @@ public sealed class BackupManifestReaderTests
 
     private static readonly IReadOnlyDictionary<string, RestorableFile> Restorable = new Dictionary<string, RestorableFile>
     {
-        [Key] = new("pem", Key, new HashSet<string> { "agent[1].certificate" }, IsKey: true, Owner: null),
+        [Key] = new("pem", Key, new HashSet<ResourceAddress> { Addresses.AgentCertificate(1) }, IsKey: true, Owner: null),
     };
 
     [Fact]
@@ -39,6 +40,7 @@ public sealed class BackupManifestReaderTests
     [InlineData("\"mode\": \"0600\"", "\"mode\": 384", "mode is not a non-empty string")]
     [InlineData("\"owner\": \"root\"", "\"owner\": \"../x\"", "owner \"../x\" is not a user name")]
     [InlineData("\"address\": \"agent[1].certificate\"", "\"address\": \"server.certificate\"", "address \"server.certificate\" is not the resource of that file")]
+    [InlineData("\"address\": \"agent[1].certificate\"", "\"address\": \"agent[01].certificate\"", "address \"agent[01].certificate\" is not a resource address")]
     [InlineData("\"host\": \"pem\", \"path\"", "\"host\": \"other\", \"path\"", "host \"other\" is not the host it was found on")]
     public void A_wrong_entry_refuses_the_set_and_says_which(string from, string to, string expected)
     {

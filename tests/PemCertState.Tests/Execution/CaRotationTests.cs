@@ -1,7 +1,7 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Execution;
 
@@ -60,7 +60,7 @@ public sealed class CaRotationTests
         var plan = await lab.PlanAsync();
 
         // Then it continues: phase 2 (the server restart that trusts both, every leaf) and phase 3, nothing of phase 1 again
-        Assert.DoesNotContain(plan.Steps, s => s.Address == "ca");
+        Assert.DoesNotContain(plan.Steps, s => s.Address.ToString() == "ca");
         Assert.Contains(plan.Steps, s => s.Address == Addresses.ServerRestartTrustingBoth);
         Assert.Contains(plan.Steps, s => s.Reason.Contains("phase 3", StringComparison.Ordinal));
         var apply = Pemstate.Run(lab.Root, "apply", "--auto-approve", "--break-lock");
@@ -85,7 +85,7 @@ public sealed class CaRotationTests
         await lab.ApplyAsync();
 
         // Then the CA is replaced because of its key, the old CA stays trusted while leaves move, and the new key is one sslutils reads
-        var generate = Assert.Single(plan.Steps.OfType<GenerateKeyStep>(), s => s.Address == "ca");
+        var generate = Assert.Single(plan.Steps.OfType<GenerateKeyStep>(), s => s.Address.ToString() == "ca");
         Assert.Equal("RSA 2048", generate.Key.ToString());
         Assert.Contains("key is ECDSA P-256, want RSA 2048", generate.Reason, StringComparison.Ordinal);
         Assert.Contains("rotating with overlapping trust", generate.Reason, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
@@ -101,7 +102,7 @@ public sealed class ExecutorTests
         Assert.Equal(
             ["server.root_crl", "server.settings", "agent[1].certificate", "restart[agent 1]", "agent[2].certificate",
              "agent[3].settings", "restart[agent 3]", "restart[server]"],
-            plan.Resources);
+            plan.Resources.Texts());
         Assert.Empty((await lab.PlanAsync()).Steps);
     }
 
@@ -148,7 +149,7 @@ public sealed class ExecutorTests
 
         // Then no key was generated: agent 3 got agent 1's pair back
         Assert.DoesNotContain(plan.Steps, s => s.Action == StepAction.GenerateKey);
-        Assert.Equal("agent[1].certificate", plan.Steps.OfType<InstallStep>().Single().Source);
+        Assert.Equal(Addresses.AgentCertificate(1), plan.Steps.OfType<InstallStep>().Single().Source);
         Assert.Equal(File.ReadAllBytes(Path.Combine(lab.CertDir(1), "agent.key")), File.ReadAllBytes(Path.Combine(lab.CertDir(3), "agent.key")));
         Assert.Empty((await lab.PlanAsync()).Steps);
     }
@@ -186,7 +187,7 @@ public sealed class ExecutorTests
 
         // Then
         Assert.False(result.Succeeded);
-        Assert.Equal("restart[server]", result.FailedStep!.Address);
+        Assert.Equal("restart[server]", result.FailedStep!.Address.ToString());
         Assert.Contains("exited with 7: cannot restart", result.Failure, StringComparison.Ordinal);
         Assert.Equal(plan.Steps.Count - 1, result.Completed.Count);
     }

@@ -121,7 +121,7 @@ public sealed class InterruptedPairSwitchTests
 
     private sealed class StoppedHere : Exception;
 
-    private static (string Address, string Key, string Certificate, string Config) Pair(Lab lab, string pair) => pair switch
+    private static (ResourceAddress Address, string Key, string Certificate, string Config) Pair(Lab lab, string pair) => pair switch
     {
         "server" => (Addresses.ServerCertificate, Path.Combine(lab.DataDir, "server.key"), Path.Combine(lab.DataDir, "server.crt"), Path.Combine(lab.DataDir, "postgresql.conf")),
         "web" => (Addresses.WebCertificate, lab.Desired.Web!.KeyFile, lab.Desired.Web!.CertificateFile, lab.Desired.Web!.Config),

@@ -39,7 +39,7 @@ public sealed class IssuanceRecordReadTests(ITestOutputHelper output)
         var records = IssuanceRecord.Read(Encoding.UTF8.GetBytes(text));
 
         // Then the expired one is left out, the two still valid are there
-        Assert.Equal(["agent[2].certificate", "agent[3].certificate"], records.Select(r => r.Address));
+        Assert.Equal([Addresses.AgentCertificate(2), Addresses.AgentCertificate(3)], records.Select(r => r.Address));
     }
 
     [Fact]
@@ -59,6 +59,6 @@ public sealed class IssuanceRecordReadTests(ITestOutputHelper output)
         output.WriteLine($"{bytes.Length} bytes, {watch.ElapsedMilliseconds} ms");
 
         // Then only the valid one comes back: the expired lines (which would pass every other check) were left undecoded
-        Assert.Equal("agent[2].certificate", Assert.Single(records).Address);
+        Assert.Equal(Addresses.AgentCertificate(2), Assert.Single(records).Address);
     }
 }

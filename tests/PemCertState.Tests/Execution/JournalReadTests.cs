@@ -1,11 +1,11 @@
-
 using System.Text.Json;
 using PemCertState.Execution;
+using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
-using Xunit;
-using PemCertState.Inventory;
 using PemCertState.State;
+using PemCertState.Tests.Support;
+using Xunit;
 
 namespace PemCertState.Tests.Execution;
 
@@ -36,7 +36,7 @@ public sealed class JournalReadTests
         Assert.Equal([1, 2, 3, 4, 6], journal.Completed);
         Assert.Equal(4, journal.CompletedThrough);
         Assert.Equal(["5 (agent[3].certificate install)"], journal.Unfinished);
-        Assert.Equal(["restart[agent 2]", "restart[web]"], journal.PendingRestarts.Order(StringComparer.Ordinal));
+        Assert.Equal(["restart[agent 2]", "restart[web]"], journal.PendingRestarts.Texts().Order(StringComparer.Ordinal));
         AssertSame(Reference(text), journal);
     }
 
@@ -69,7 +69,7 @@ public sealed class JournalReadTests
 
         var journal = Journal.Read(text)!;
 
-        Assert.Equal(["restart[agent 2]"], journal.PendingRestarts);
+        Assert.Equal(["restart[agent 2]"], journal.PendingRestarts.Texts());
         Assert.Equal(["3 (agent[1].certificate install)"], journal.Unfinished);
         Assert.Equal("disk \"full\"", journal.Error);
         AssertSame(Reference(text), journal);
@@ -89,7 +89,7 @@ public sealed class JournalReadTests
 
         Assert.False(journal.Finished);
         Assert.Equal([1], journal.Completed);
-        Assert.Equal(["restart[agent 1]"], journal.PendingRestarts);
+        Assert.Equal(["restart[agent 1]"], journal.PendingRestarts.Texts());
         var stepless = Journal.Read(string.Join("\n", Header(["restart[agent 1]"]),
             """{"event":"completed","apply":"a1","step":"two"}""", """{"event":"finished","apply":"a1"}"""))!;
         Assert.False(stepless.Finished);
@@ -105,7 +105,7 @@ public sealed class JournalReadTests
         for (var round = 0; round < 200; round++)
         {
             var agents = random.Next(1, 8);
-            var restarts = Enumerable.Range(1, agents).Select(Addresses.AgentRestart).Append("restart[server]").Append("restart[web]").ToList();
+            var restarts = Enumerable.Range(1, agents).Select(id => Addresses.AgentRestart(id).ToString()).Append("restart[server]").Append("restart[web]").ToList();
             var lines = new List<string> { Header(restarts) };
             var steps = random.Next(0, 40);
             for (var step = 1; step <= steps; step++)
@@ -148,7 +148,7 @@ public sealed class JournalReadTests
         Assert.Equal(expected.Completed, actual.Completed);
         Assert.Equal(expected.Unfinished, actual.Unfinished);
         Assert.Equal(expected.Error, actual.Error);
-        Assert.Equal(expected.PendingRestarts.Order(StringComparer.Ordinal), actual.PendingRestarts.Order(StringComparer.Ordinal));
+        Assert.Equal(expected.PendingRestarts.Texts().Order(StringComparer.Ordinal), actual.PendingRestarts.Texts().Order(StringComparer.Ordinal));
     }
 
     /// <summary>The journal reading as it was before the one-pass reader: every line deserialised, then queried.</summary>
@@ -175,11 +175,11 @@ public sealed class JournalReadTests
         var ranRestarts = completed.Where(e => e.Action == "restart").Select(e => e.Address!).ToHashSet(StringComparer.Ordinal);
         var changedScopes = completed
             .Where(e => e.Action is not ("backup" or "generate_key" or "issue" or "restart" or "test_config"))
-            .Select(e => Addresses.AgentId(e.Address!) is { } id ? Addresses.AgentRestart(id)
-                : e.Address!.StartsWith("web.", StringComparison.Ordinal) ? Addresses.WebRestart
-                : Addresses.ServerRestart)
+            .Select(e => e.Address!.StartsWith("agent[", StringComparison.Ordinal) ? $"restart[agent {e.Address[6..e.Address.IndexOf(']', StringComparison.Ordinal)]}]"
+                : e.Address!.StartsWith("web.", StringComparison.Ordinal) ? "restart[web]"
+                : "restart[server]")
             .ToHashSet(StringComparer.Ordinal);
-        var pending = (header.Restarts ?? []).Where(r => !ranRestarts.Contains(r) && changedScopes.Contains(r)).ToHashSet(StringComparer.Ordinal);
+        var pending = (header.Restarts ?? []).Where(r => !ranRestarts.Contains(r) && changedScopes.Contains(r)).Select(ResourceAddress.Parse).ToHashSet();
         return new ObservedJournal(header.Apply, header.Time, header.Steps ?? 0, end?.Event == "finished", done, unfinished, end?.Error, pending);
     }
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using PemCertState.Execution;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Execution;
 
@@ -35,7 +35,7 @@ public sealed class OwedRestartTests
         // Then agent 1 owes its restart (its files on disk are not the ones it was started with), and verify says so too
         Assert.Contains(plan.Steps, s => s.Address == Addresses.AgentRestart(1) && s.Action == StepAction.Restart);
         var findings = PemCertState.Verification.OfflineVerifier.Verify(lab.Desired, await lab.ObserveAsync(), Renewal);
-        Assert.Contains(findings, f => f.Address == Addresses.AgentRestart(1));
+        Assert.Contains(findings, f => f.Address == Addresses.AgentRestart(1).ToString());
     }
 
     [Fact]

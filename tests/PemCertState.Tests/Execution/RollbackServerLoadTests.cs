@@ -26,8 +26,8 @@ public sealed class RollbackServerLoadTests
         // Then the server was reloaded, not restarted
         Assert.True(rollback.ExitCode == 0, rollback.Stdout + rollback.Stderr);
         Assert.Contains($"Rolled back to {TargetId}.", rollback.Stdout, StringComparison.Ordinal);
-        Assert.Contains(Addresses.ServerReload, rollback.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain(Addresses.ServerRestart, rollback.Stdout, StringComparison.Ordinal);
+        Assert.Contains(Addresses.ServerReload.ToString(), rollback.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Addresses.ServerRestart.ToString(), rollback.Stdout, StringComparison.Ordinal);
         Assert.Equal(["reload"], ServerLoads(lab));
     }
 

@@ -1,9 +1,9 @@
 using System.Globalization;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using PemCertState.Tests.Support;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Execution;
 
@@ -32,7 +32,7 @@ public sealed class TrustedCaRotationTests
 
         // Then it only requests: a key and a request for the server and each agent, no live file touched, nothing restarted
         Assert.Equal([StepAction.GenerateKey, StepAction.RequestSignature], waiting.Steps.Select(s => s.Action).Distinct());
-        Assert.Equal(["server.certificate", "agent[1].certificate", "agent[2].certificate"], waiting.Resources);
+        Assert.Equal(["server.certificate", "agent[1].certificate", "agent[2].certificate"], waiting.Resources.Texts());
         Assert.Contains(waiting.Steps, s => s.Reason.Contains("does not chain to the trusted CA", StringComparison.Ordinal));
         Assert.Equal(3, Directory.GetFiles(Path.Combine(lab.Root, "next", "csr")).Length);
         Assert.Equal("", File.ReadAllText(lab.RestartLog));
@@ -41,9 +41,9 @@ public sealed class TrustedCaRotationTests
         ExternalCa.Run(Path.Combine(lab.Root, "next"), "sign");
         var plan = await lab.PlanAsync(now);
         Assert.Equal(
-            ["server.root_crt", "server.root_crl", Addresses.ServerRestartTrustingBoth, "server.certificate",
+            ["server.root_crt", "server.root_crl", Addresses.ServerRestartTrustingBoth.ToString(), "server.certificate",
              "agent[1].certificate", "restart[agent 1]", "agent[2].certificate", "restart[agent 2]", "restart[server]"],
-            plan.Resources);
+            plan.Resources.Texts());
         Assert.Contains(plan.Steps, s => s.Reason.StartsWith("CA rotation, phase 1: root.crt trusts the old CA", StringComparison.Ordinal));
         Assert.Contains(plan.Steps, s => s.Reason.StartsWith("CA rotation, phase 3", StringComparison.Ordinal));
         Assert.Equal(Addresses.ServerRestartTrustingBoth, plan.Steps.First(s => s.Action == StepAction.Restart).Address);
@@ -106,7 +106,7 @@ public sealed class TrustedCaRotationTests
         Assert.True(Assert.Single(phase1.Settings).CommentOut);
         Assert.StartsWith("CA rotation, phase 1: the new CA gives no CRL", phase1.Reason, StringComparison.Ordinal);
         Assert.True(plan.Steps.ToList().IndexOf(phase1) < plan.Steps.ToList().FindIndex(s => s.Address == Addresses.ServerRestartTrustingBoth));
-        Assert.Contains(plan.Steps, s => s.Address == "server.root_crl" && s.Action == StepAction.Remove);
+        Assert.Contains(plan.Steps, s => s.Address.ToString() == "server.root_crl" && s.Action == StepAction.Remove);
         Assert.False(File.Exists(Path.Combine(lab.DataDir, "root.crl")));
         Assert.Contains("#ssl_crl_file", File.ReadAllText(Path.Combine(lab.DataDir, "postgresql.conf")), StringComparison.Ordinal);
         Assert.Equal(2, Certificates(Path.Combine(lab.DataDir, "root.crt")));

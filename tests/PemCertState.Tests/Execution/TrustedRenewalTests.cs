@@ -1,5 +1,10 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
 using PemCertState.Crypto;
+using PemCertState.Execution;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.Observation;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
@@ -69,7 +74,7 @@ public sealed class TrustedRenewalTests
 
         // Then apply installs both pairs and restarts agent 2, then the server last; agent 1 is not touched
         Assert.True(apply.ExitCode == 0, apply.Stdout + apply.Stderr);
-        Assert.Equal(["server.certificate", "agent[2].certificate", "restart[agent 2]", "restart[server]"], plan.Resources);
+        Assert.Equal(["server.certificate", "agent[2].certificate", "restart[agent 2]", "restart[server]"], plan.Resources.Texts());
         Assert.Equal(["agent", "server"], File.ReadAllLines(lab.RestartLog));
         Assert.Equal(live[Path.Combine(lab.CertDir(1), "agent1.crt")], LiveFiles(lab)[Path.Combine(lab.CertDir(1), "agent1.crt")]);
         Assert.NotEqual(live[Path.Combine(lab.CertDir(2), "agent2.key")], LiveFiles(lab)[Path.Combine(lab.CertDir(2), "agent2.key")]);
@@ -101,10 +106,37 @@ public sealed class TrustedRenewalTests
         var (installed, _) = await lab.ApplyAsync(now);
 
         // Then one request, one install, one agent restart, and no server restart
-        Assert.Equal(["agent[1].certificate"], waiting.Resources);
-        Assert.Equal(["agent[1].certificate", "restart[agent 1]"], installed.Resources);
+        Assert.Equal(["agent[1].certificate"], waiting.Resources.Texts());
+        Assert.Equal(["agent[1].certificate", "restart[agent 1]"], installed.Resources.Texts());
         Assert.Equal(["agent"], File.ReadAllLines(lab.RestartLog));
         Assert.True((await lab.PlanAsync(now)).IsEmpty);
+    }
+
+    [Fact]
+    public async Task An_agent_restart_on_a_pair_that_would_not_log_in_is_refused_by_the_preflight()
+    {
+        // Given a lab converged on the trusted CA, whose agent 1 key was swapped for another after the plan was made
+        var now = Clock();
+        using var lab = await ConvergedOnTrustedCaAsync(now);
+        var desired = lab.Desired;
+        await using var hosts = new HostSet(desired);
+        var observed = await new Observer(hosts).ObserveAsync(desired, CancellationToken.None);
+        var plan = new Plan([new RestartStep(Addresses.AgentRestart(1), "pem", "agent.cfg names new files", "echo agent >> restarts.log")]);
+        var key = Path.Combine(lab.CertDir(1), "agent1.key");
+        File.WriteAllText(key, PemCodec.EncodePrivateKey(KeyGenerator.Generate(new KeySpec(KeyAlgorithm.Ecdsa, 256)).Private));
+        File.WriteAllText(lab.RestartLog, "");
+
+        // When the restart runs
+        var result = await new Executor(hosts, NullLogger<Executor>.Instance, new FixedClock(now))
+            .ApplyAsync(desired, observed, plan, 1, null, CancellationToken.None);
+
+        // Then the preflight refuses it, naming the agent's files, and the agent is not restarted
+        Assert.False(result.Succeeded);
+        Assert.Equal(Addresses.AgentRestart(1), result.FailedStep!.Address);
+        var failure = Assert.Single(result.Failures).Error;
+        Assert.Contains("preflight refused restart[agent 1]", failure, StringComparison.Ordinal);
+        Assert.Contains($"{key} does not belong to", failure, StringComparison.Ordinal);
+        Assert.Equal("", File.ReadAllText(lab.RestartLog));
     }
 
     /// <summary>A two-agent lab switched from PEM's CA to examples/trusted-ca's and converged there.</summary>

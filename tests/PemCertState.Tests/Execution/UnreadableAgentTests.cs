@@ -31,7 +31,7 @@ public sealed class UnreadableAgentTests
         var verify = Pemstate.Run(lab.Root, "verify");
 
         // Then agent 1 has no step and a warning that names its file; agent 2 is re-keyed; agent 1's FIFO is untouched
-        Assert.DoesNotContain(plan.Steps, s => s.Address.StartsWith("agent[1]", StringComparison.Ordinal) || s.Address == "restart[agent 1]");
+        Assert.DoesNotContain(plan.Steps, s => s.Address.ToString().StartsWith("agent[1]", StringComparison.Ordinal) || s.Address.ToString() == "restart[agent 1]");
         Assert.Contains(plan.Steps, s => s.Address == Addresses.AgentCertificate(2) && s.Action == StepAction.Install);
         Assert.Contains(plan.Warnings, w => w.StartsWith("agent[1].certificate is not planned: ", StringComparison.Ordinal) && w.Contains(fifo, StringComparison.Ordinal));
         Assert.Equal([1], plan.UnreadableAgents);

@@ -1,8 +1,8 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using PemCertState.Verification;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 
@@ -30,12 +30,12 @@ public sealed class AgentIdTests
 
         // Then agent 1 is renewed, agent 2 is not touched, and the plan names the file and both ids
         Assert.Contains(plan.Steps, s => s.Address == Addresses.AgentCertificate(1));
-        Assert.DoesNotContain(plan.Steps, s => Addresses.AgentOf(s.Address) == 2);
+        Assert.DoesNotContain(plan.Steps, s => s.Address.Agent == 2);
         var warning = Assert.Single(plan.Warnings, w => w.Contains("agent_id=9", StringComparison.Ordinal));
         Assert.Contains(config, warning, StringComparison.Ordinal);
         Assert.Contains("inventory lists it as agent 2", warning, StringComparison.Ordinal);
         Assert.Equal([2], plan.UnreadableAgents);
-        Assert.Contains(findings, f => f.Address == Addresses.AgentCertificate(2) && f.Message.Contains("agent_id=9", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Address == Addresses.AgentCertificate(2).ToString() && f.Message.Contains("agent_id=9", StringComparison.Ordinal));
 
         // and once agent.cfg says 2 again, agent 2 is planned like the others
         File.WriteAllText(config, File.ReadAllText(config).Replace("agent_id=9", "agent_id=2", StringComparison.Ordinal));

@@ -1,7 +1,7 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 
@@ -23,7 +23,7 @@ public sealed class CommonRotationTests
         // Then one new pair, installed on every agent, every agent restarted, the server left alone, and the warning
         Assert.Equal(
             ["agents.common_certificate", "agent[1].certificate", "restart[agent 1]", "agent[2].certificate", "restart[agent 2]", "agent[3].certificate", "restart[agent 3]"],
-            plan.Resources);
+            plan.Resources.Texts());
         Assert.Equal(1, plan.Steps.Count(s => s.Action == StepAction.GenerateKey));
         Assert.All(plan.Steps.OfType<InstallStep>(), s => Assert.Equal(Addresses.CommonAgentCertificate, s.Source));
         Assert.StartsWith("--rotate-common asks for a new common-user certificate", plan.Steps[0].Reason, StringComparison.Ordinal);

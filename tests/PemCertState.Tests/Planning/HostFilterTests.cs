@@ -86,5 +86,5 @@ public sealed class HostFilterTests
         Assert.False(HostFilter.Apply(fleet, []).SkippedWeb);
     }
 
-    private static PlanStep Step(string address, StepAction action) => SampleSteps.Of(action, address);
+    private static PlanStep Step(ResourceAddress address, StepAction action) => SampleSteps.Of(action, address);
 }

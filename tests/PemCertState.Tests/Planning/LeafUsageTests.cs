@@ -22,7 +22,7 @@ public sealed class LeafUsageTests
         // Given a converged lab, where the CA re-signed a leaf's own key for the other purpose
         using var lab = Lab.Create(agents: 2);
         await lab.ApplyAsync();
-        (string Address, string Folder, string Name, string Subject, LeafUsage Wrong) leaf = which == "agent"
+        (ResourceAddress Address, string Folder, string Name, string Subject, LeafUsage Wrong) leaf = which == "agent"
             ? (Addresses.AgentCertificate(1), lab.CertDir(1), "agent1", "/C=IN/ST=MH/L=Pune/O=PEM/CN=agent1", LeafUsage.Server)
             : (Addresses.ServerCertificate, lab.DataDir, "server", CertificateSummary.From(Read(Path.Combine(lab.DataDir, "server.crt"))).Subject, LeafUsage.Client);
         var (address, folder, name, subject, wrong) = leaf;
@@ -38,13 +38,13 @@ public sealed class LeafUsageTests
         var issue = Assert.Single(plan.Steps, s => s.Address == address && s.Action == StepAction.Issue);
         Assert.Contains(problem, issue.Reason, StringComparison.Ordinal);
         Assert.Contains(OfflineVerifier.Verify(lab.Desired, await lab.ObserveAsync(), Lab.Today),
-            f => f.Address == address && f.Message.StartsWith($"cannot do its job: {problem}", StringComparison.Ordinal));
+            f => f.Address == address.ToString() && f.Message.StartsWith($"cannot do its job: {problem}", StringComparison.Ordinal));
 
         // and once applied, openssl reads the purpose it needs, and nothing is left to do
         await lab.ApplyAsync();
         Assert.Contains(purpose, OpenSsl.Run("x509", "-in", Path.Combine(folder, $"{name}.crt"), "-noout", "-ext", "extendedKeyUsage").Output, StringComparison.Ordinal);
         Assert.True((await lab.PlanAsync()).IsEmpty);
-        Assert.DoesNotContain(OfflineVerifier.Verify(lab.Desired, await lab.ObserveAsync(), Lab.Today), f => f.Address == address);
+        Assert.DoesNotContain(OfflineVerifier.Verify(lab.Desired, await lab.ObserveAsync(), Lab.Today), f => f.Address == address.ToString());
     }
 
     private static Org.BouncyCastle.X509.X509Certificate Read(string path) => PemCodec.DecodeCertificates(File.ReadAllBytes(path))[0];

@@ -64,7 +64,7 @@ public sealed class LeafValidityTests
         var row = status.Single(r => r.Address == Addresses.AgentCertificate(1));
         Assert.Equal("expired", row.State);
         Assert.True(row.DaysLeft > 0);
-        Assert.Contains(findings, f => f.Address == Addresses.AgentCertificate(1) && f.Message.Contains("issuer certificate has expired", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Address == Addresses.AgentCertificate(1).ToString() && f.Message.Contains("issuer certificate has expired", StringComparison.Ordinal));
         // (the CA row itself is expired too, and the plan replaces the CA and every leaf)
         Assert.Equal("expired", status.Single(r => r.Address == Addresses.Ca).State);
         var plan = await lab.PlanAsync(later);

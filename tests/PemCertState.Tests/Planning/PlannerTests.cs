@@ -1,3 +1,4 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using PemCertState.Tests.Support;
@@ -26,7 +27,7 @@ public sealed class PlannerTests
             ["ca", "server.root_crt", "server.root_crl", "server.certificate", "server.settings",
              "agent[1].certificate", "agent[1].settings", "restart[agent 1]",
              "agent[2].certificate", "agent[2].settings", "restart[agent 2]", "restart[server]"],
-            plan.Resources);
+            plan.Resources.Texts());
     }
 
     [Fact]
@@ -56,7 +57,7 @@ public sealed class PlannerTests
         var plan = await lab.PlanAsync();
 
         // Then
-        Assert.Equal(["agent[2].certificate", "restart[agent 2]"], plan.Resources);
+        Assert.Equal(["agent[2].certificate", "restart[agent 2]"], plan.Resources.Texts());
         Assert.Equal([StepAction.Backup, StepAction.GenerateKey, StepAction.Issue, StepAction.Install, StepAction.Restart], plan.Steps.Select(s => s.Action));
         Assert.Contains("agent2.key is missing", plan.Steps[0].Reason, StringComparison.Ordinal);
         Snapshot.Match(lab.Normalize(PlanTextRenderer.Render(plan)));
@@ -76,7 +77,7 @@ public sealed class PlannerTests
 
         // Then
         var step = Assert.Single(plan.Steps);
-        Assert.Equal(("server.certificate", StepAction.SetMode, key), (step.Address, step.Action, step.Paths[0]));
+        Assert.Equal(("server.certificate", StepAction.SetMode, key), (step.Address.ToString(), step.Action, step.Paths[0]));
         Assert.Equal("server.key has mode 0644, want 0600", step.Reason);
         Snapshot.Match(lab.Normalize(PlanTextRenderer.Render(plan)));
     }
@@ -95,7 +96,7 @@ public sealed class PlannerTests
         var plan = await lab.PlanAsync();
 
         // Then
-        Assert.Equal(["server.root_crt", "restart[server]"], plan.Resources);
+        Assert.Equal(["server.root_crt", "restart[server]"], plan.Resources.Texts());
         Assert.Contains("not ca_certificate.crt", plan.Steps[0].Reason, StringComparison.Ordinal);
         Snapshot.Match(lab.Normalize(PlanTextRenderer.Render(plan)));
     }
@@ -119,7 +120,7 @@ public sealed class PlannerTests
         // Then observation checked every agent against the CA, and only agent 7 is reissued, for the reason a one-by-one check gives
         Assert.True(observed.Signatures.Count > agents, $"{observed.Signatures.Count} signatures observed");
         Assert.False(observed.Signatures.Signs(observed.Server.CaCertificate.Certificate!, observed.Agents[7].Certificate.Certificate!));
-        Assert.Equal(["agent[7].certificate", "restart[agent 7]"], plan.Resources.Distinct());
+        Assert.Equal(["agent[7].certificate", "restart[agent 7]"], plan.Resources.Texts().Distinct());
         Assert.Contains(plan.Steps, s => s.Reason.Contains("signed by another CA named", StringComparison.Ordinal));
     }
 
@@ -136,7 +137,7 @@ public sealed class PlannerTests
         var plan = await lab.PlanAsync();
 
         // Then
-        Assert.Equal(["agent[1].settings", "restart[agent 1]"], plan.Resources);
+        Assert.Equal(["agent[1].settings", "restart[agent 1]"], plan.Resources.Texts());
         Snapshot.Match(lab.Normalize(PlanTextRenderer.Render(plan)));
     }
 
@@ -152,12 +153,12 @@ public sealed class PlannerTests
         var plan = await lab.PlanAsync(later);
 
         // Then the CA stays; the CRL (nextUpdate a year ahead) and the leaves are renewed with a reason that names the date
-        Assert.DoesNotContain("ca", plan.Resources);
+        Assert.DoesNotContain("ca", plan.Resources.Texts());
         Assert.Equal(
             ["server.root_crl", "server.certificate", "agent[1].certificate", "restart[agent 1]", "agent[2].certificate", "restart[agent 2]", "restart[server]"],
-            plan.Resources);
+            plan.Resources.Texts());
         Assert.Contains("expires on 2027-11-27, in 25 days; renew_before is 30 days",
-            plan.Steps.First(s => s.Address == "server.certificate").Reason, StringComparison.Ordinal);
+            plan.Steps.First(s => s.Address.ToString() == "server.certificate").Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -175,10 +176,10 @@ public sealed class PlannerTests
         Assert.Equal(
             ["ca", "server.root_crt", "server.root_crl", "restart[server, both CAs]", "server.certificate",
              "agent[1].certificate", "restart[agent 1]", "agent[2].certificate", "restart[agent 2]", "restart[server]"],
-            plan.Resources);
+            plan.Resources.Texts());
         Assert.Equal(2, plan.Steps.OfType<WriteBundleStep>().First().Bundle!.Count);
         Assert.Null(plan.Steps.OfType<WriteBundleStep>().Last().Bundle);
-        Assert.All(plan.Steps.Where(s => s.Address.StartsWith("agent[", StringComparison.Ordinal) && s.Action == StepAction.Issue),
+        Assert.All(plan.Steps.Where(s => s.Address.ToString().StartsWith("agent[", StringComparison.Ordinal) && s.Action == StepAction.Issue),
             s => Assert.Equal("the CA is being replaced", s.Reason));
     }
 
@@ -196,7 +197,7 @@ public sealed class PlannerTests
         var plan = await lab.PlanAsync();
 
         // Then
-        Assert.Equal(["server.root_crl", "restart[server]"], plan.Resources);
+        Assert.Equal(["server.root_crl", "restart[server]"], plan.Resources.Texts());
         Assert.Contains("unknown ca", plan.Steps[^2].Reason, StringComparison.Ordinal);
     }
 
@@ -222,16 +223,16 @@ public sealed class PlannerTests
         // rule 3: server files first (root.crt trusting both CAs, and the server restarted on it), then agents;
         // after the agents only the old CA leaves root.crt (phase 3), then the server restart, last
         var list = steps.ToList();
-        var lastServerFile = list.FindLastIndex(s => s.Address is "ca" or "server.certificate" || (s.Address is "server.root_crt" or "server.root_crl" && !s.Reason.Contains("phase 3", StringComparison.Ordinal)));
-        var trustBoth = list.FindIndex(s => s.Address == "restart[server, both CAs]");
-        var firstAgent = list.FindIndex(s => s.Address.StartsWith("agent[", StringComparison.Ordinal));
-        var lastAgent = list.FindLastIndex(s => s.Address.StartsWith("agent[", StringComparison.Ordinal) || s.Address.StartsWith("restart[agent", StringComparison.Ordinal));
+        var lastServerFile = list.FindLastIndex(s => s.Address.ToString() is "ca" or "server.certificate" || (s.Address.ToString() is "server.root_crt" or "server.root_crl" && !s.Reason.Contains("phase 3", StringComparison.Ordinal)));
+        var trustBoth = list.FindIndex(s => s.Address.ToString() == "restart[server, both CAs]");
+        var firstAgent = list.FindIndex(s => s.Address.ToString().StartsWith("agent[", StringComparison.Ordinal));
+        var lastAgent = list.FindLastIndex(s => s.Address.ToString().StartsWith("agent[", StringComparison.Ordinal) || s.Address.ToString().StartsWith("restart[agent", StringComparison.Ordinal));
         var firstNarrowing = list.FindIndex(s => s.Reason.Contains("phase 3", StringComparison.Ordinal));
         Assert.True(lastServerFile < firstAgent);
-        Assert.True(trustBoth < list.FindIndex(s => s.Address == "server.certificate" && s.Action == StepAction.Install));
+        Assert.True(trustBoth < list.FindIndex(s => s.Address.ToString() == "server.certificate" && s.Action == StepAction.Install));
         Assert.True(lastAgent < firstNarrowing);
-        Assert.Equal("restart[server]", steps[^1].Address);
-        Assert.Single(steps, s => s.Address == "restart[server]");
+        Assert.Equal("restart[server]", steps[^1].Address.ToString());
+        Assert.Single(steps, s => s.Address.ToString() == "restart[server]");
         // rule 4: a key is generated, then issued, then installed with its certificate in one step
         foreach (var address in steps.Where(s => s.Action == StepAction.GenerateKey).Select(s => s.Address))
         {
@@ -255,7 +256,7 @@ public sealed class PlannerTests
         // Then
         var steps = json.RootElement.GetProperty("steps").EnumerateArray().ToList();
         Assert.Equal(plan.Steps.Count, steps.Count);
-        Assert.Equal(plan.Steps.Select(s => s.Address), steps.Select(s => s.GetProperty("address").GetString()));
+        Assert.Equal(plan.Steps.Select(s => s.Address.ToString()), steps.Select(s => s.GetProperty("address").GetString()));
         Assert.Equal("generate_key", steps[0].GetProperty("action").GetString());
         Snapshot.Match(lab.Normalize(PlanJsonRenderer.Render(plan)), SnapshotNameExtension.Create("json"));
     }

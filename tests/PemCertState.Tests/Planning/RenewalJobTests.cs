@@ -1,4 +1,5 @@
 using PemCertState.Database;
+using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
 using PemCertState.Tests.Execution;
@@ -32,9 +33,9 @@ public sealed class RenewalJobTests
         var job = Assert.IsType<DisableJobStep>(Assert.Single(steps, s => s is DisableJobStep));
         Assert.Equal(PemDatabase.RenewalJob, job.Job);
         Assert.StartsWith("agents.user is common", job.Reason, StringComparison.Ordinal);
-        Assert.True(steps.IndexOf(job) > steps.FindIndex(s => s is InstallStep { Address: "ca" }));
+        Assert.True(steps.IndexOf(job) > steps.FindIndex(s => s is InstallStep { Address.Kind: ResourceKind.Ca }));
         Assert.True(steps.IndexOf(job) > steps.FindIndex(s => s is WriteBundleStep));
-        Assert.True(steps.IndexOf(job) < steps.FindIndex(s => s.Address == "server.certificate"));
+        Assert.True(steps.IndexOf(job) < steps.FindIndex(s => s.Address.ToString() == "server.certificate"));
         Assert.DoesNotContain(Planner.Create(lab.Desired, observed with { Database = JobEnabled(false) }, Lab.Today).Steps, s => s is DisableJobStep or EnableJobStep);
     }
 
@@ -80,7 +81,7 @@ public sealed class RenewalJobTests
         // Then ca_* are removed (after their backup) before the job goes off: a crash between them leaves the job on
         // beside no CA files, which the next plan turns off; the other way round it would be off beside PEM's CA files,
         // and going back to self-signed would find no reason to turn it on again
-        var removeCa = steps.FindIndex(s => s is RemoveStep { Address: "ca" });
+        var removeCa = steps.FindIndex(s => s is RemoveStep { Address.Kind: ResourceKind.Ca });
         var job = steps.FindIndex(s => s is DisableJobStep);
         Assert.True(removeCa >= 0 && job > removeCa, string.Join("\n", steps.Select(s => $"{s.Action} {s.Address}")));
     }
@@ -93,7 +94,7 @@ public sealed class RenewalJobTests
         using var lab = await TrustedRenewalTests.ConvergedOnTrustedCaAsync(Now);
         ExternalCa.SwitchBack(lab);
         var observed = await lab.ObserveAsync();
-        var jobOff = observed with { Trusted = (observed.Trusted ?? new ObservedTrusted(new Dictionary<string, ObservedKey>(), new Dictionary<string, string?>(), [], null)) with { RenewalJobEnabled = false } };
+        var jobOff = observed with { Trusted = (observed.Trusted ?? new ObservedTrusted(new Dictionary<ResourceAddress, ObservedKey>(), new Dictionary<ResourceAddress, string?>(), [], null)) with { RenewalJobEnabled = false } };
 
         // When it is planned
         var plan = Planner.Create(lab.Desired, jobOff, Now);
@@ -101,7 +102,7 @@ public sealed class RenewalJobTests
         // Then the job goes on first, so that a crash once the CA is made again cannot leave it off
         var job = Assert.IsType<EnableJobStep>(plan.Steps[0]);
         Assert.StartsWith("ca.source is self-signed again", job.Reason, StringComparison.Ordinal);
-        Assert.Contains(plan.Steps.Skip(1), s => s is GenerateKeyStep { Address: "ca" });
+        Assert.Contains(plan.Steps.Skip(1), s => s is GenerateKeyStep { Address.Kind: ResourceKind.Ca });
     }
 
     private static ObservedDatabase JobEnabled(bool enabled) =>

@@ -30,7 +30,7 @@ public sealed class RevocationTests
             [("server.root_crl", StepAction.Backup), ("server.root_crl", StepAction.WriteCrl),
              ("agent[3].certificate", StepAction.Backup), ("agent[3].certificate", StepAction.Remove),
              ("restart[server]", StepAction.Restart), ("agents.ledger", StepAction.WriteLedger)],
-            plan.Steps.Select(s => (s.Address, s.Action)));
+            plan.Steps.Select(s => (s.Address.ToString(), s.Action)));
         var crl = Assert.IsType<WriteCrlStep>(plan.Steps[1]);
         Assert.Equal($"agent 3 is no longer in the inventory: its certificate (serial {serial}) is revoked", crl.Reason);
         Assert.Equal([serial], Assert.Single(crl.Revoke!).Serials);
@@ -38,7 +38,7 @@ public sealed class RevocationTests
         Assert.Equal([Path.Combine(lab.CertDir(3), "agent3.key"), Path.Combine(lab.CertDir(3), "agent3.crt")], remove.Paths);
         Assert.StartsWith("agent 3 is no longer in the inventory", remove.Reason, StringComparison.Ordinal);
         Assert.Equal(3, Assert.Single(Assert.IsType<WriteLedgerStep>(plan.Steps[5]).Retire).Agent);
-        Assert.DoesNotContain(plan.Steps, s => s.Address.StartsWith("restart[agent", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Steps, s => s.Address.ToString().StartsWith("restart[agent", StringComparison.Ordinal));
         Snapshooter.Xunit.Snapshot.Match(lab.Normalize(PemCertState.Rendering.PlanTextRenderer.Render(plan)));
     }
 
@@ -115,7 +115,7 @@ public sealed class RevocationTests
         // Then
         var crl = Assert.Single(plan.Steps, s => s.Action == StepAction.WriteCrl);
         Assert.StartsWith("agent 3 is inactive in pem.agent: its certificate (serial ", crl.Reason, StringComparison.Ordinal);
-        Assert.Contains(plan.Steps, s => s is { Address: "agent[3].certificate", Action: StepAction.Remove });
+        Assert.Contains(plan.Steps, s => s is { Address: { Kind: ResourceKind.AgentCertificate, Agent: 3 }, Action: StepAction.Remove });
         Assert.Equal(StepAction.WriteLedger, plan.Steps[^1].Action);
     }
 
@@ -168,7 +168,7 @@ public sealed class RevocationTests
         Assert.Equal(
             [("agent[3].certificate", StepAction.Backup), ("agent[3].certificate", StepAction.Remove),
              ("restart[server]", StepAction.Restart), ("agents.ledger", StepAction.WriteLedger)],
-            next.Steps.Select(s => (s.Address, s.Action)));
+            next.Steps.Select(s => (s.Address.ToString(), s.Action)));
         await ApplyWithJournalAsync(lab, "again");
         Assert.Empty((await lab.PlanAsync()).Steps);
     }
@@ -235,14 +235,14 @@ public sealed class RevocationTests
 
         // Then no CRL is written (agents 1 and 2 hold the same pair), the files go, and the warning names --rotate-common
         Assert.DoesNotContain(plan.Steps, s => s.Action == StepAction.WriteCrl);
-        Assert.Contains(plan.Steps, s => s is { Address: "agent[3].certificate", Action: StepAction.Remove });
+        Assert.Contains(plan.Steps, s => s is { Address: { Kind: ResourceKind.AgentCertificate, Agent: 3 }, Action: StepAction.Remove });
         Assert.Contains(plan.Warnings, w => w.Contains("also held by a managed agent", StringComparison.Ordinal) && w.Contains("--rotate-common", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(lab.CertDir(3), "agent.crt")));
         Assert.True(File.Exists(Path.Combine(lab.CertDir(1), "agent.crt")));
         var (ledger, _) = AgentLedger.Parse(File.ReadAllBytes(Path.Combine(lab.StateDir, AgentLedger.FileName)));
         var retired = Assert.Single(ledger!.Retired);
         Assert.Equal((3, false), (retired.Agent.Id, retired.Revoked));
-        Assert.Equal("removed", Assert.Single(PemCertState.Verification.StatusReport.Create(lab.Desired, await lab.ObserveAsync(), Lab.Today), r => r.Address == "agent[3].certificate").State);
+        Assert.Equal("removed", Assert.Single(PemCertState.Verification.StatusReport.Create(lab.Desired, await lab.ObserveAsync(), Lab.Today), r => r.Address.ToString() == "agent[3].certificate").State);
         Assert.Empty((await lab.PlanAsync()).Steps);
     }
 
@@ -262,12 +262,12 @@ public sealed class RevocationTests
         using var json = JsonDocument.Parse(PemCertState.Rendering.StatusRenderer.RenderJson(rows));
 
         // Then
-        var row = Assert.Single(rows, r => r.Address == "agent[2].certificate");
+        var row = Assert.Single(rows, r => r.Address.ToString() == "agent[2].certificate");
         Assert.Equal(("revoked", serial, "/C=IN/ST=MH/L=Pune/O=PEM/CN=agent2"), (row.State, row.Serial, row.Subject));
         Assert.Contains($"revoked, serial {serial}", text, StringComparison.Ordinal);
         var entry = json.RootElement.GetProperty("certificates").EnumerateArray().Single(e => e.GetProperty("address").GetString() == "agent[2].certificate");
         Assert.Equal(("revoked", serial), (entry.GetProperty("state").GetString(), entry.GetProperty("serial").GetString()));
-        Assert.Equal("ok", Assert.Single(rows, r => r.Address == "agent[1].certificate").State);
+        Assert.Equal("ok", Assert.Single(rows, r => r.Address.ToString() == "agent[1].certificate").State);
     }
 
     [Fact]

@@ -1,9 +1,9 @@
 using PemCertState.Crypto;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using PemCertState.Verification;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 
@@ -35,8 +35,8 @@ public sealed class RevokedCertificateTests
             && s.Reason.Contains("the CA revoked it on", StringComparison.Ordinal));
         Assert.Contains(plan.Steps, s => s.Address == Addresses.AgentRestart(2));
         Assert.DoesNotContain(plan.Steps, s => s.Address == Addresses.AgentCertificate(1));
-        Assert.Contains(findings, f => f.Address == Addresses.AgentCertificate(2) && f.Message.Contains("revoked on", StringComparison.Ordinal));
-        Assert.DoesNotContain(findings, f => f.Address == Addresses.AgentCertificate(1));
+        Assert.Contains(findings, f => f.Address == Addresses.AgentCertificate(2).ToString() && f.Message.Contains("revoked on", StringComparison.Ordinal));
+        Assert.DoesNotContain(findings, f => f.Address == Addresses.AgentCertificate(1).ToString());
         // (the new root.crl reached the server's folder without a restart: the server owes one to load it)
         Assert.Contains(plan.Steps, s => s.Address == Addresses.ServerRestart);
         Assert.Equal("revoked", status.Single(r => r.Address == Addresses.AgentCertificate(2)).State);

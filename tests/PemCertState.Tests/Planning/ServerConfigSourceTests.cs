@@ -1,8 +1,8 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using PemCertState.Verification;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 
@@ -48,7 +48,7 @@ public sealed class ServerConfigSourceTests
         Assert.DoesNotContain(plan.Warnings, w => w.Contains("elsewhere.crt", StringComparison.Ordinal) || w.Contains("ignored.crt", StringComparison.Ordinal) || w.Contains("absent.conf", StringComparison.Ordinal));
         // and postgresql.conf is not edited (that would change nothing), verify reports both
         Assert.DoesNotContain(plan.Steps, s => s.Address == Addresses.ServerSettings);
-        Assert.Equal(2, findings.Count(f => f.Address == Addresses.ServerSettings));
+        Assert.Equal(2, findings.Count(f => f.Address == Addresses.ServerSettings.ToString()));
         await lab.ApplyAsync();
         Assert.Equal(before, File.ReadAllBytes(conf));
     }
@@ -73,7 +73,7 @@ public sealed class ServerConfigSourceTests
 
         // Then the override is reported with its file and line, by the plan and by verify, and postgresql.conf is not edited
         Assert.Contains(plan.Warnings, w => w.StartsWith($"ssl_cert_file = 'other.crt' in {Path.Combine(lab.DataDir, "ssl.conf")} line 1, which postgresql.conf includes", StringComparison.Ordinal));
-        Assert.Contains(findings, f => f.Address == Addresses.ServerSettings && f.Message.Contains("other.crt", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Address == Addresses.ServerSettings.ToString() && f.Message.Contains("other.crt", StringComparison.Ordinal));
         Assert.DoesNotContain(plan.Steps, s => s.Address == Addresses.ServerSettings);
     }
 

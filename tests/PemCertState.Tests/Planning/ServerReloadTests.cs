@@ -44,7 +44,7 @@ public sealed class ServerReloadTests
 
         // Then both loads of the server are reloads: no login is dropped while agents switch CA
         Assert.Equal([Addresses.ServerReloadTrustingBoth, Addresses.ServerReload],
-            plan.Steps.Where(s => s.Host == "pem" && s.Action is StepAction.Reload or StepAction.Restart && Addresses.AgentOf(s.Address) is null).Select(s => s.Address));
+            plan.Steps.Where(s => s.Host == "pem" && s.Action is StepAction.Reload or StepAction.Restart && s.Address.Agent is null).Select(s => s.Address));
     }
 
     [Fact]

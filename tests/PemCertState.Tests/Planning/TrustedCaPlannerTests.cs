@@ -40,7 +40,7 @@ public sealed partial class TrustedCaPlannerTests
         Assert.Contains("**Waiting for the CA:** 3 certificate signing requests", markdown, StringComparison.Ordinal);
         Snapshot.Match(Mask(lab, markdown), SnapshotNameExtension.Create("markdown"));
         Assert.Equal([StepAction.GenerateKey, StepAction.RequestSignature], plan.Steps.Select(s => s.Action).Distinct());
-        Assert.Equal(["server.certificate", "agent[1].certificate", "agent[2].certificate"], plan.Resources);
+        Assert.Equal(["server.certificate", "agent[1].certificate", "agent[2].certificate"], plan.Resources.Texts());
         // and apply stored the pending keys beside the live ones, 0600, and wrote the requests with the inventory's subjects
         foreach (var pending in new[] { Path.Combine(lab.DataDir, "server.key.pending"), Path.Combine(lab.CertDir(1), "agent1.key.pending") })
             Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(pending));
@@ -75,7 +75,7 @@ public sealed partial class TrustedCaPlannerTests
         Assert.Equal(
             ["server.root_crt", "ca", "server.root_crl", "server.certificate",
              "agent[1].certificate", "restart[agent 1]", "agent[2].certificate", "restart[agent 2]", "restart[server]"],
-            plan.Resources);
+            plan.Resources.Texts());
         Assert.Empty(plan.Warnings);
         // and openssl agrees: every agent certificate verifies against the new root.crt, the server chain holds the intermediate
         var root = Path.Combine(lab.DataDir, "root.crt");
@@ -125,7 +125,7 @@ public sealed partial class TrustedCaPlannerTests
         Assert.Contains(plan.Warnings, w => w.StartsWith("signed/other-subject.pem is for agent1.key.pending but its subject is /C=IN/ST=MH/L=Pune/O=PEM/CN=agent99, want /C=IN/ST=MH/L=Pune/O=PEM/CN=agent1", StringComparison.Ordinal));
         Assert.Contains(plan.Warnings, w => w.StartsWith("signed/other-ca.pem is for agent2.key.pending but it does not chain to ca.certificate", StringComparison.Ordinal));
         Assert.Equal([StepAction.RequestSignature], plan.Steps.Select(s => s.Action).Distinct());
-        Assert.Equal(["agent[1].certificate", "agent[2].certificate"], plan.Resources);
+        Assert.Equal(["agent[1].certificate", "agent[2].certificate"], plan.Resources.Texts());
         Assert.Contains("waiting for the CA: signed/other-subject.pem", plan.Steps[0].Reason, StringComparison.Ordinal);
         Assert.Equal(live, LiveFiles(lab));
         Snapshot.Match(Mask(lab, PlanTextRenderer.Render(plan)), SnapshotNameExtension.Create("text"));
@@ -146,7 +146,7 @@ public sealed partial class TrustedCaPlannerTests
 
         // Then root.crl went into the backup set and ssl_crl_file is commented out, the line kept
         var conf = Path.Combine(lab.DataDir, "postgresql.conf");
-        Assert.Contains(plan.Steps, s => s.Address == "server.root_crl" && s.Action == StepAction.Remove);
+        Assert.Contains(plan.Steps, s => s.Address.ToString() == "server.root_crl" && s.Action == StepAction.Remove);
         Assert.False(File.Exists(Path.Combine(lab.DataDir, "root.crl")));
         Assert.Contains("#ssl_crl_file = 'root.crl'", File.ReadAllText(conf), StringComparison.Ordinal);
         Assert.Null(PostgresqlConf.Read(File.ReadAllText(conf), ["ssl_crl_file"])["ssl_crl_file"]);
@@ -155,7 +155,7 @@ public sealed partial class TrustedCaPlannerTests
         // And when the inventory goes back to self-signed, the CA is made again, every leaf reissued, ssl_crl_file back on
         ExternalCa.SwitchBack(lab);
         var (back, _) = await lab.ApplyAsync(Now);
-        Assert.Contains(back.Steps, s => s.Address == "ca" && s.Action == StepAction.Issue);
+        Assert.Contains(back.Steps, s => s.Address.ToString() == "ca" && s.Action == StepAction.Issue);
         Assert.Equal("root.crl", PostgresqlConf.Read(File.ReadAllText(conf), ["ssl_crl_file"])["ssl_crl_file"]);
         Assert.True(File.Exists(Path.Combine(lab.DataDir, "root.crl")));
         Assert.Contains(": OK", OpenSsl.Run("verify", "-CAfile", Path.Combine(lab.DataDir, "root.crt"), Path.Combine(lab.CertDir(1), "agent1.crt")).Output, StringComparison.Ordinal);
@@ -179,7 +179,7 @@ public sealed partial class TrustedCaPlannerTests
 
         // Then the comment-out survives JSON (a saved plan) and reads plainly in Markdown
         Assert.Contains("\"comment_out\": true", json, StringComparison.Ordinal);
-        var edit = Assert.Single(plan.Steps.OfType<EditSettingsStep>(), s => s.Address == "server.settings");
+        var edit = Assert.Single(plan.Steps.OfType<EditSettingsStep>(), s => s.Address.ToString() == "server.settings");
         Assert.True(Assert.Single(edit.Settings, s => s.Name == "ssl_crl_file").CommentOut);
         Assert.Contains("commented out", markdown, StringComparison.Ordinal);
         Snapshot.Match(Mask(lab, markdown), SnapshotNameExtension.Create("markdown"));
@@ -202,7 +202,7 @@ public sealed partial class TrustedCaPlannerTests
 
         // Then one request was written for the common user, and both agents hold the same signed pair
         Assert.Equal(["server.csr", "pem_agent_common_user.csr"], waiting.Steps.Where(s => s.Action == StepAction.RequestSignature).Select(s => Path.GetFileName(s.Paths[1])));
-        Assert.Equal(2, ready.Steps.Count(s => s.Action == StepAction.InstallSigned && s.Address.StartsWith("agent[", StringComparison.Ordinal)));
+        Assert.Equal(2, ready.Steps.Count(s => s.Action == StepAction.InstallSigned && s.Address.ToString().StartsWith("agent[", StringComparison.Ordinal)));
         Assert.Equal(File.ReadAllText(Path.Combine(lab.CertDir(1), "agent.crt")), File.ReadAllText(Path.Combine(lab.CertDir(2), "agent.crt")));
         Assert.Equal(File.ReadAllText(Path.Combine(lab.CertDir(1), "agent.key")), File.ReadAllText(Path.Combine(lab.CertDir(2), "agent.key")));
         Assert.Contains(": OK", OpenSsl.Run("verify", "-CAfile", Path.Combine(lab.DataDir, "root.crt"), Path.Combine(lab.CertDir(2), "agent.crt")).Output, StringComparison.Ordinal);
@@ -218,7 +218,7 @@ public sealed partial class TrustedCaPlannerTests
         // And an agent that loses its copy gets it back from the other, without a new request
         File.Delete(Path.Combine(lab.CertDir(2), "agent.key"));
         var repair = await lab.PlanAsync(Now);
-        Assert.Contains(repair.Steps, s => s.Address == "agent[2].certificate" && s is InstallStep { Source: "agent[1].certificate" });
+        Assert.Contains(repair.Steps, s => s.Address.ToString() == "agent[2].certificate" && s is InstallStep { Source: { Kind: ResourceKind.AgentCertificate, Agent: 1 } });
         Assert.DoesNotContain(repair.Steps, s => s.Action == StepAction.RequestSignature);
     }
 

@@ -1,3 +1,4 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using PemCertState.Tests.Execution;
@@ -27,7 +28,7 @@ public sealed class TrustedLeftoversTests
 
         // Then one step removes both, nothing is restarted, and the next plan is empty
         var step = Assert.Single(plan.Steps);
-        Assert.Equal((StepAction.RemovePending, "agent[1].certificate"), (step.Action, step.Address));
+        Assert.Equal((StepAction.RemovePending, "agent[1].certificate"), (step.Action, step.Address.ToString()));
         Assert.Contains("remove pending", PlanTextRenderer.Render(plan), StringComparison.Ordinal);
         Assert.False(File.Exists(pending));
         Assert.False(File.Exists(request));
@@ -52,7 +53,7 @@ public sealed class TrustedLeftoversTests
         var (plan, _) = await lab.ApplyAsync(now);
 
         // Then the three pending keys and the three requests are removed, and nothing else was needed: PEM's CA was never replaced
-        Assert.Equal(["agent[1].certificate", "agent[2].certificate", "server.certificate"], plan.Steps.Where(s => s.Action == StepAction.RemovePending).Select(s => s.Address));
+        Assert.Equal(["agent[1].certificate", "agent[2].certificate", "server.certificate"], plan.Steps.Where(s => s.Action == StepAction.RemovePending).Select(s => s.Address.ToString()));
         Assert.All(plan.Steps, s => Assert.Equal(StepAction.RemovePending, s.Action));
         Assert.Empty(Directory.GetFiles(Path.Combine(lab.Root, "csr")));
         Assert.Empty(Directory.GetFiles(lab.Root, "*.pending", SearchOption.AllDirectories));

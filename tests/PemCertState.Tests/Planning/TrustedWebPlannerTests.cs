@@ -1,8 +1,8 @@
 using PemCertState.Crypto;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 
@@ -87,7 +87,7 @@ public sealed class TrustedWebPlannerTests
         Assert.Equal(
             ["server.root_crt", "ca", "server.root_crl", "server.certificate", "web.certificate", "restart[web]",
              "agent[1].certificate", "restart[agent 1]", "restart[server]"],
-            plan.Resources);
+            plan.Resources.Texts());
         Assert.Equal([StepAction.Backup, StepAction.InstallSigned], plan.Steps.Where(s => s.Address == Addresses.WebCertificate).Select(s => s.Action));
         Assert.Equal([StepAction.TestConfig, StepAction.Restart], plan.Steps.Where(s => s.Address == Addresses.WebRestart).Select(s => s.Action));
         Assert.Empty(plan.Warnings);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PemCertState.Crypto;
 using PemCertState.Execution;
 using PemCertState.Hosts;
+using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
 using PemCertState.Rendering;
@@ -9,7 +10,6 @@ using PemCertState.Tests.Support;
 using Snapshooter;
 using Snapshooter.Xunit;
 using Xunit;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Planning;
 
@@ -70,12 +70,12 @@ public sealed class WebPlannerTests
             ["ca", "server.root_crt", "server.root_crl", "server.certificate", "server.settings",
              "web.certificate", "web.settings", "restart[web]",
              "agent[1].certificate", "agent[1].settings", "restart[agent 1]", "restart[server]"],
-            plan.Resources);
+            plan.Resources.Texts());
         Assert.Equal([StepAction.TestConfig, StepAction.Restart], plan.Steps.Where(s => s.Address == Addresses.WebRestart).Select(s => s.Action));
         var issue = plan.Steps.OfType<IssueStep>().Single(s => s.Address == Addresses.WebCertificate).Request;
         Assert.Equal(LeafUsage.Server, issue.Usage);
         Assert.Equal(["pem.example.com", "127.0.0.1"], issue.SubjectAltNames);
-        var web = PlanTextRenderer.Render(plan with { Steps = plan.Steps.Where(s => s.Address.Contains("web", StringComparison.Ordinal)).ToList() });
+        var web = PlanTextRenderer.Render(plan with { Steps = plan.Steps.Where(s => s.Address.ToString().Contains("web", StringComparison.Ordinal)).ToList() });
         Snapshot.Match(lab.Normalize(web));
     }
 
@@ -120,7 +120,7 @@ public sealed class WebPlannerTests
 
         // Then
         Snapshot.Match(lab.Normalize(PlanTextRenderer.Render(plan)));
-        Assert.Equal(["web.settings", "restart[web]"], plan.Resources);
+        Assert.Equal(["web.settings", "restart[web]"], plan.Resources.Texts());
         Assert.Equal(converged, File.ReadAllText(ConfigPath(lab)));
     }
 
@@ -136,7 +136,7 @@ public sealed class WebPlannerTests
         var plan = await lab.PlanAsync();
 
         // Then
-        Assert.Equal(["web.certificate", "restart[web]"], plan.Resources);
+        Assert.Equal(["web.certificate", "restart[web]"], plan.Resources.Texts());
         Assert.Contains("its names are pem.example.com, 127.0.0.1, want pem.example.com, pem, 10.0.0.5", plan.Steps[0].Reason, StringComparison.Ordinal);
     }
 
@@ -160,7 +160,7 @@ public sealed class WebPlannerTests
         Assert.Contains("AH00526: Syntax error on line 13", result.Failure, StringComparison.Ordinal);
         Assert.Contains("was not reloaded", result.Failure, StringComparison.Ordinal);
         Assert.DoesNotContain("reload", File.Exists(lab.RestartLog) ? File.ReadAllText(lab.RestartLog) : "", StringComparison.Ordinal);
-        Assert.DoesNotContain(result.Completed, s => s.Address.StartsWith("agent", StringComparison.Ordinal) || s.Address == Addresses.ServerRestart);
+        Assert.DoesNotContain(result.Completed, s => s.Address.ToString().StartsWith("agent", StringComparison.Ordinal) || s.Address == Addresses.ServerRestart);
     }
 
     [Fact]

@@ -1,12 +1,12 @@
 using System.Text.RegularExpressions;
 using PemCertState.Crypto;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using PemCertState.Tests.Support;
 using PemCertState.Verification;
 using Xunit;
 using Xunit.Abstractions;
-using PemCertState.Inventory;
 
 namespace PemCertState.Tests.Rendering;
 
@@ -29,7 +29,7 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
         var marks = Marks().Matches(html).ToDictionary(m => m.Groups["address"].Value, m => (Class: m.Groups["class"].Value, Title: m.Groups["title"].Value));
         Assert.Equal(ReportLab.Certificates, marks.Count);
         foreach (var row in StatusReport.Create(desired, observed, Lab.Today).Where(r => r.Address != Addresses.RootCrl))
-            Assert.Contains($": {row.State}", marks[row.Address].Title, StringComparison.Ordinal);
+            Assert.Contains($": {row.State}", marks[row.Address.ToString()].Title, StringComparison.Ordinal);
         Assert.Equal("expired", marks["agent[1].certificate"].Class);
         Assert.Equal("soon", marks["agent[2].certificate"].Class);
         Assert.Equal("ok", marks["agent[3].certificate"].Class);
@@ -97,9 +97,9 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
     {
         // Given a certificate whose subject, path, host and a finding carry markup, an attribute break-out and a right-to-left override
         const string Hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>'\u202Egnp.exe";
-        var row = new CertificateStatus("agent[1].certificate", "db-" + Hostile, "/root/.pem/" + Hostile, "/CN=" + Hostile, "/CN=" + Hostile,
+        var row = new CertificateStatus(Addresses.AgentCertificate(1), "db-" + Hostile, "/root/.pem/" + Hostile, "/CN=" + Hostile, "/CN=" + Hostile,
             Lab.Today.AddDays(100), 100, CertificateCondition.Ok) { NotBefore = Lab.Today.AddDays(-265), RenewAt = Lab.Today.AddDays(70) };
-        var step = new SetModeStep("agent[1].certificate", "db-" + Hostile, "mode 0644 on " + Hostile, "/root/.pem/" + Hostile, (UnixFileMode)0b110_000_000);
+        var step = new SetModeStep(ResourceAddress.Parse("agent[1].certificate"), "db-" + Hostile, "mode 0644 on " + Hostile, "/root/.pem/" + Hostile, (UnixFileMode)0b110_000_000);
         var report = new FleetReport(Hostile, Lab.Today, [row], new Plan([step]), [new Finding("agent[1].certificate", Hostile, Hostile, Hostile)], Hostile);
 
         // When
@@ -138,7 +138,7 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
             steps.Add(new IssueStep(address, $"db-{id % 500}", "it expires in 12 days; renew_before is 30 days",
                 new IssueRequest($"/C=IN/ST=MH/L=Pune/O=PEM/CN=agent{id}", "/C=IN/ST=MH/L=Pune/O=PEM/CN=pem-ca", LeafUsage.Client, TimeSpan.FromDays(365))));
             steps.Add(new InstallStep(address, $"db-{id % 500}", "it expires in 12 days; renew_before is 30 days", files[0], files[1], address, null));
-            steps.Add(new RestartStep($"restart[agent {id}]", $"db-{id % 500}", "agent.cfg names new files", "systemctl restart pemagent"));
+            steps.Add(new RestartStep(ResourceAddress.Parse($"restart[agent {id}]"), $"db-{id % 500}", "agent.cfg names new files", "systemctl restart pemagent"));
         }
 
         // When
@@ -206,7 +206,7 @@ public sealed partial class HtmlReportTests(ITestOutputHelper output)
         Assert.Contains("No changes. Every certificate, key and setting matches the inventory.", File.ReadAllText(page), StringComparison.Ordinal);
     }
 
-    private static CertificateStatus Row(string address, string subject, DateTimeOffset notBefore, int days, int renewBefore)
+    private static CertificateStatus Row(ResourceAddress address, string subject, DateTimeOffset notBefore, int days, int renewBefore)
     {
         var notAfter = notBefore.AddDays(days);
         var left = (int)Math.Floor((notAfter - Lab.Today).TotalDays);

@@ -1,3 +1,4 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using PemCertState.Tests.Support;
@@ -82,7 +83,7 @@ public sealed class MarkdownPlanTests
     {
         // Given a step whose path, command and reason hold Markdown and HTML
         var plan = new Plan([
-            new RestartStep("restart[agent 1]", "pem", "because <img src=x> *and* [link](http://x) | pipe", "echo `date` </details>"),
+            new RestartStep(ResourceAddress.Parse("restart[agent 1]"), "pem", "because <img src=x> *and* [link](http://x) | pipe", "echo `date` </details>"),
         ]);
 
         // When

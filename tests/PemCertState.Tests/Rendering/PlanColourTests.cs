@@ -1,4 +1,5 @@
 using PemCertState.Crypto;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using PemCertState.Tests.Support;
@@ -21,12 +22,12 @@ public sealed class PlanColourTests
 
     private static Plan Mixed() => new(
     [
-        new GenerateKeyStep("agent[1].certificate", "pem", "agent1.key is missing", new PemCertState.Inventory.KeySpec(PemCertState.Inventory.KeyAlgorithm.Ecdsa, 256)),
-        new IssueStep("agent[1].certificate", "pem", "expires in 10 days, renew_before is 30 days",
+        new GenerateKeyStep(ResourceAddress.Parse("agent[1].certificate"), "pem", "agent1.key is missing", new PemCertState.Inventory.KeySpec(PemCertState.Inventory.KeyAlgorithm.Ecdsa, 256)),
+        new IssueStep(ResourceAddress.Parse("agent[1].certificate"), "pem", "expires in 10 days, renew_before is 30 days",
             new IssueRequest("/CN=agent1", "/CN=pem-ca", LeafUsage.Client, TimeSpan.FromDays(365)), Before: Old),
-        new SetModeStep("server.certificate", "pem", "server.key has mode 0644, want 0600", "/data/server.key", (UnixFileMode)0b110_000_000),
-        new RemoveStep("agent[9].certificate", "pem", "agent 9 left the inventory", ["/agents/9/agent9.key"]),
-        new RestartStep("restart[server]", "pem", "the server reads its certificate only when it starts", "systemctl restart edb-as-15"),
+        new SetModeStep(ResourceAddress.Parse("server.certificate"), "pem", "server.key has mode 0644, want 0600", "/data/server.key", (UnixFileMode)0b110_000_000),
+        new RemoveStep(ResourceAddress.Parse("agent[9].certificate"), "pem", "agent 9 left the inventory", ["/agents/9/agent9.key"]),
+        new RestartStep(ResourceAddress.Parse("restart[server]"), "pem", "the server reads its certificate only when it starts", "systemctl restart edb-as-15"),
     ])
     {
         Warnings = ["every agent reconnects"],
@@ -86,7 +87,7 @@ public sealed class PlanColourTests
     public void The_kind_comes_from_the_action_and_whether_a_certificate_is_replaced(StepAction action, bool replacing, ChangeKind expected)
     {
         // Given a step of that action
-        var step = SampleSteps.Of(action, "a", before: replacing ? Old : null);
+        var step = SampleSteps.Of(action, "server.certificate", before: replacing ? Old : null);
 
         // When its kind is asked for
         var kind = StepView.Of(step).Kind;

@@ -1,3 +1,4 @@
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using Xunit;
@@ -11,8 +12,8 @@ public sealed class PlanJsonReaderTests
     private static string Saved(params PlanStep[] steps) =>
         PlanJsonRenderer.Render(new Plan(steps), new SavedPlanContext("pemstate.yaml", new string('0', 64), new Dictionary<string, string>()));
 
-    private static readonly PlanStep Restart = new RestartStep("restart[server]", "pem", "why", "systemctl restart edb-as-15");
-    private static readonly PlanStep Edit = new EditSettingsStep("server.settings", "pem", "why", "/data/postgresql.conf",
+    private static readonly PlanStep Restart = new RestartStep(ResourceAddress.Parse("restart[server]"), "pem", "why", "systemctl restart edb-as-15");
+    private static readonly PlanStep Edit = new EditSettingsStep(ResourceAddress.Parse("server.settings"), "pem", "why", "/data/postgresql.conf",
         [new SettingChange("ssl", null, "on")], ConfigFormat.PostgresqlConf);
 
     [Fact]

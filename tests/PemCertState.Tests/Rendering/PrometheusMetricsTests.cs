@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
 using PemCertState.Rendering;
@@ -59,11 +60,11 @@ public sealed partial class PrometheusMetricsTests
                 .ToDictionary(g => g.Key, g => g.Where(m => m.Groups["value"].Value == "1").Select(m => m.Groups["state"].Value).ToList());
 
             // Then each row has all the states, exactly one of them 1, and that one is the table's word for it
-            Assert.Equal(rows.Select(r => r.Address).Distinct(), current.Keys);
+            Assert.Equal(rows.Select(r => r.Address.ToString()).Distinct(), current.Keys);
             Assert.All(StateLine().Matches(metrics).GroupBy(m => m.Groups["address"].Value), g => Assert.Equal(PrometheusRenderer.States.Count, g.Count()));
             foreach (var row in rows)
             {
-                var state = Assert.Single(current[row.Address]);
+                var state = Assert.Single(current[row.Address.ToString()]);
                 Assert.Equal(row.State, state.Replace('_', ' '));
             }
             Assert.Equal("", Promtool.CheckMetrics(metrics));
@@ -79,7 +80,7 @@ public sealed partial class PrometheusMetricsTests
         // Given certificates whose subjects and issuers (read from files on managed hosts) try to break out of their label
         const string Breakout = "/CN=evil\"} 1\npemstate_plan_pending_steps 0\n# TYPE x counter";
         string[] hostile = [Breakout, "/CN=back\\slash\\", "/CN=cr\rnul\0bell\a", "/CN=lone\ud800surrogate", new string('A', 5000), "/CN=ünïcödé ✓"];
-        var rows = hostile.Select((subject, i) => new CertificateStatus($"agent[{i + 1}].certificate", "pem", $"/agents/{i + 1}/a.crt", subject, subject,
+        var rows = hostile.Select((subject, i) => new CertificateStatus(Addresses.AgentCertificate(i + 1), "pem", $"/agents/{i + 1}/a.crt", subject, subject,
             _now.AddDays(100), 100, CertificateCondition.Ok) { RenewAt = _now.AddDays(70), CertificateSerial = $"0{i + 1}" }).ToList();
 
         // When they are rendered
@@ -107,9 +108,9 @@ public sealed partial class PrometheusMetricsTests
         // Given (trusted CA) a server certificate that expired while its renewal waits for the CA, and an agent waiting for its first
         var rows = new List<CertificateStatus>
         {
-            new("server.certificate", "pem", "/data/server.crt", "/CN=pem", "/CN=corp-ca", _now.AddDays(-1), -1, CertificateCondition.Expired)
+            new(Addresses.ServerCertificate, "pem", "/data/server.crt", "/CN=pem", "/CN=corp-ca", _now.AddDays(-1), -1, CertificateCondition.Expired)
                 { PendingSignature = true, RenewAt = _now.AddDays(-31), CertificateSerial = "0A" },
-            new("agent[1].certificate", "pem", "/agents/1/agent1.crt", null, null, null, null, CertificateCondition.Missing) { PendingSignature = true },
+            new(Addresses.AgentCertificate(1), "pem", "/agents/1/agent1.crt", null, null, null, null, CertificateCondition.Missing) { PendingSignature = true },
         };
 
         // When they are rendered
@@ -173,7 +174,7 @@ public sealed partial class PrometheusMetricsTests
     {
         // Given a journal of an apply that failed, one that was killed, and none
         var started = _now.AddHours(-3);
-        var failed = new ObservedJournal("a1", started, 12, false, [1, 2, 3], [], "step 4 (server.certificate install) failed", new HashSet<string>());
+        var failed = new ObservedJournal("a1", started, 12, false, [1, 2, 3], [], "step 4 (server.certificate install) failed", new HashSet<ResourceAddress>());
         var killed = failed with { Error = null };
 
         // When each is rendered
@@ -198,8 +199,8 @@ public sealed partial class PrometheusMetricsTests
         // Given the alert rules shipped in docs/monitoring and every metric name the renderer can write
         var folder = Path.Combine(Inventory.InventoryText.RepositoryRoot(), "docs", "monitoring");
         var rules = File.ReadAllText(Path.Combine(folder, "pemstate-alerts.yml"));
-        var journal = new ObservedJournal("a1", _now, 1, true, [1], [], null, new HashSet<string>());
-        var row = new CertificateStatus("ca", "pem", "/ca.crt", "/CN=ca", "/CN=ca", _now.AddDays(1), 1, CertificateCondition.Ok) { RenewAt = _now };
+        var journal = new ObservedJournal("a1", _now, 1, true, [1], [], null, new HashSet<ResourceAddress>());
+        var row = new CertificateStatus(Addresses.Ca, "pem", "/ca.crt", "/CN=ca", "/CN=ca", _now.AddDays(1), 1, CertificateCondition.Ok) { RenewAt = _now };
         var written = MetricName().Matches(PrometheusRenderer.Render([row], _now, 0, journal)).Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
 
         // When promtool checks the rules and runs their unit tests

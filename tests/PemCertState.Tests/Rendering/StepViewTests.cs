@@ -1,4 +1,5 @@
 using PemCertState.Crypto;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Rendering;
 using PemCertState.Tests.Support;
@@ -16,10 +17,10 @@ public sealed class StepViewTests
     private static string Target(PlanStep step) => Fragment.Plain(StepView.Of(step).Target);
 
     private static PlanStep Bundle(string address, string source, params string[] entries) =>
-        new WriteBundleStep(address, "pem", "why", "/data/root.crt", source, null, entries.Length == 0 ? null : entries);
+        new WriteBundleStep(ResourceAddress.Parse(address), "pem", "why", "/data/root.crt", source, null, entries.Length == 0 ? null : entries);
 
     private static PlanStep Crl(string source, params string[] entries) =>
-        new WriteCrlStep("root.crl", "pem", "why", "/data/root.crl", source, null, entries.Length == 0 ? null : entries);
+        new WriteCrlStep(Addresses.RootCrl, "pem", "why", "/data/root.crl", source, null, entries.Length == 0 ? null : entries);
 
     [Theory]
     [InlineData("ca", new[] { Old, "ca" }, "/data/root.crt (0600) = the old CA + the new CA")]
@@ -30,7 +31,7 @@ public sealed class StepViewTests
     public void A_root_bundle_names_every_CA_it_will_hold(string source, string[] entries, string expected)
     {
         // Given a root.crt write, in a rotation's overlap or not
-        var step = Bundle("root.crt", source, entries);
+        var step = Bundle("server.root_crt", source, entries);
 
         // When it is viewed
         var target = Target(step);

@@ -9,7 +9,10 @@ public static class SampleSteps
 {
     private static readonly IssueRequest Request = new("/CN=server", "/CN=pem-ca", LeafUsage.Server, TimeSpan.FromDays(365));
 
-    public static PlanStep Of(StepAction action, string address = "server.certificate", string host = "pem", CertificateSummary? before = null) => action switch
+    public static PlanStep Of(StepAction action, string address = "server.certificate", string host = "pem", CertificateSummary? before = null) =>
+        Of(action, ResourceAddress.Parse(address), host, before);
+
+    public static PlanStep Of(StepAction action, ResourceAddress address, string host = "pem", CertificateSummary? before = null) => action switch
     {
         StepAction.Backup => new BackupStep(address, host, "why", ["/data/server.key", "/data/server.crt"], "/data/certs"),
         StepAction.GenerateKey => new GenerateKeyStep(address, host, "why", new KeySpec(KeyAlgorithm.Ecdsa, 256)),
@@ -17,8 +20,8 @@ public static class SampleSteps
         StepAction.RequestSignature => new RequestSignatureStep(address, host, "why", "/data/server.key.pending", "/inventory/requests/server.csr", Request, "postgres", before),
         StepAction.InstallSigned => new InstallSignedStep(address, host, "why", "/data/server.key", "/data/server.crt", "/signed/server.crt", new string('a', 64), "postgres", before),
         StepAction.Install => new InstallStep(address, host, "why", "/data/server.key", "/data/server.crt", address, "postgres", before),
-        StepAction.WriteBundle => new WriteBundleStep(address, host, "why", "/data/root.crt", Addresses.Ca, "postgres"),
-        StepAction.WriteCrl => new WriteCrlStep(address, host, "why", "/data/root.crl", Addresses.Ca, "postgres"),
+        StepAction.WriteBundle => new WriteBundleStep(address, host, "why", "/data/root.crt", RootTrust.ManagedCa, "postgres"),
+        StepAction.WriteCrl => new WriteCrlStep(address, host, "why", "/data/root.crl", RootTrust.ManagedCa, "postgres"),
         StepAction.SetMode => new SetModeStep(address, host, "why", "/data/server.key", FileModes.Private),
         StepAction.SetOwner => new SetOwnerStep(address, host, "why", "/data/server.key", "postgres"),
         StepAction.EditSettings => new EditSettingsStep(address, host, "why", "/data/postgresql.conf", [new SettingChange("ssl", null, "on")], ConfigFormat.PostgresqlConf),

@@ -1,8 +1,10 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.Planning;
 
 /// <summary>Turn PEM's own certificate renewal job off.</summary>
 /// <param name="Job">The job's name in pem.job.</param>
-internal sealed record DisableJobStep(string Address, string Host, string Reason, string Job)
+internal sealed record DisableJobStep(ResourceAddress Address, string Host, string Reason, string Job)
     : PlanStep(Address, Host, Reason)
 {
     public override StepAction Action => StepAction.DisableJob;

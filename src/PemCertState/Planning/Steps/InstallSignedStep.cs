@@ -11,7 +11,7 @@ namespace PemCertState.Planning;
 /// <param name="Owner">Owner of both files.</param>
 /// <param name="Chain">web: the CA certificates (SHA-256, colon hex) that follow the leaf in the certificate file, in order.</param>
 /// <param name="Before">The certificate it replaces, when there is one.</param>
-internal sealed record InstallSignedStep(string Address, string Host, string Reason, string KeyPath, string CertificatePath, string Signed, string Sha256, string? Owner, CertificateSummary? Before = null,
+internal sealed record InstallSignedStep(ResourceAddress Address, string Host, string Reason, string KeyPath, string CertificatePath, string Signed, string Sha256, string? Owner, CertificateSummary? Before = null,
     IReadOnlyList<string>? Chain = null)
     : PlanStep(Address, Host, Reason)
 {

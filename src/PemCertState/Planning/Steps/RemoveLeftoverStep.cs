@@ -1,8 +1,10 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.Planning;
 
 /// <summary>Remove what an interrupted write left in a managed folder: pemstate's private folder, or an older pemstate's temp file. Only while it still is what proves it pemstate's (LeftoverCleanup); no backup: nothing reads it.</summary>
 /// <param name="Path">The leftover.</param>
-internal sealed record RemoveLeftoverStep(string Address, string Host, string Reason, string Path)
+internal sealed record RemoveLeftoverStep(ResourceAddress Address, string Host, string Reason, string Path)
     : PlanStep(Address, Host, Reason)
 {
     public override StepAction Action => StepAction.RemoveLeftover;

@@ -9,7 +9,7 @@ namespace PemCertState.Planning;
 /// <param name="Request">What the request asks the CA to sign.</param>
 /// <param name="Owner">The pending key's owner.</param>
 /// <param name="Before">The certificate it will replace, when there is one.</param>
-public sealed record RequestSignatureStep(string Address, string Host, string Reason, string PendingKey, string RequestFile, IssueRequest Request, string? Owner, CertificateSummary? Before = null)
+public sealed record RequestSignatureStep(ResourceAddress Address, string Host, string Reason, string PendingKey, string RequestFile, IssueRequest Request, string? Owner, CertificateSummary? Before = null)
     : PlanStep(Address, Host, Reason)
 {
     public override StepAction Action => StepAction.RequestSignature;

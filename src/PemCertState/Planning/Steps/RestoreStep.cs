@@ -1,3 +1,5 @@
+using PemCertState.Inventory;
+
 namespace PemCertState.Planning;
 
 /// <summary>Rollback: write a file back from a backup set, with its recorded mode and owner.</summary>
@@ -6,7 +8,7 @@ namespace PemCertState.Planning;
 /// <param name="Sha256">The hash the copy must still have (from its manifest).</param>
 /// <param name="Owner">The recorded owner.</param>
 /// <param name="Mode">The recorded mode.</param>
-internal sealed record RestoreStep(string Address, string Host, string Reason, string Path, string Copy, string Sha256, string? Owner, UnixFileMode Mode)
+internal sealed record RestoreStep(ResourceAddress Address, string Host, string Reason, string Path, string Copy, string Sha256, string? Owner, UnixFileMode Mode)
     : PlanStep(Address, Host, Reason)
 {
     public override StepAction Action => StepAction.Restore;

@@ -8,7 +8,7 @@ namespace PemCertState.Planning;
 /// <param name="Owner">The file's owner.</param>
 /// <param name="Bundle">During a CA rotation: whose CRLs the file holds, in order, as for a bundle.</param>
 /// <param name="Revoke">Serials to add to the CA's CRL; earlier revocations are kept.</param>
-internal sealed record WriteCrlStep(string Address, string Host, string Reason, string Path, string? Source, string? Owner, IReadOnlyList<string>? Bundle = null, IReadOnlyList<Retirement>? Revoke = null)
+internal sealed record WriteCrlStep(ResourceAddress Address, string Host, string Reason, string Path, string? Source, string? Owner, IReadOnlyList<string>? Bundle = null, IReadOnlyList<Retirement>? Revoke = null)
     : PlanStep(Address, Host, Reason)
 {
     public override StepAction Action => StepAction.WriteCrl;

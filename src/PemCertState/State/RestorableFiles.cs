@@ -1,8 +1,6 @@
 using PemCertState.Inventory;
-using PemCertState.Planning;
-using PemCertState.State;
 
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>
 /// For each backup folder (host and folder), the files a set found there may put back. An agent's folder restores that
@@ -14,10 +12,10 @@ internal static class RestorableFiles
     public static IReadOnlyDictionary<(string Host, string Folder), IReadOnlyDictionary<string, RestorableFile>> ByFolder(DesiredState desired)
     {
         var folders = new Dictionary<(string Host, string Folder), Dictionary<string, RestorableFile>>();
-        void Add(string host, string folder, string address, string path, bool isKey, string? owner, params string[] more)
+        void Add(string host, string folder, ResourceAddress address, string path, bool isKey, string? owner, params ResourceAddress[] more)
         {
             if (!folders.TryGetValue((host, folder), out var files)) folders[(host, folder)] = files = new(StringComparer.Ordinal);
-            var addresses = new HashSet<string>(StringComparer.Ordinal) { address };
+            var addresses = new HashSet<ResourceAddress> { address };
             addresses.UnionWith(more);
             // Two scopes sharing a folder (web.backup_dir = the server's) may both name a file: the union of what they allow.
             if (files.TryGetValue(path, out var earlier)) addresses.UnionWith(earlier.Addresses);
