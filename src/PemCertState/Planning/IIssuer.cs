@@ -5,9 +5,10 @@ namespace PemCertState.Planning;
 
 /// <summary>
 /// How the plan's certificates are obtained, and the trust that follows from it: the one thing the self-signed and the
-/// trusted CA paths do differently (cert-manager's Issuer beside its Certificate). Every resource rule (root.crt and root.crl
-/// as files, the SSL settings, agent.cfg, the web config and reload, restarts, the order and the rotation phases) is
-/// <see cref="Planner"/>'s, written once; an issuer answers only for what the CA decides. Called once per plan, in the order
+/// trusted CA paths do differently (cert-manager's Issuer beside its Certificate). Every resource rule (each key and
+/// certificate pair, <see cref="PairReconciler"/>; root.crt and root.crl as files, the SSL settings, agent.cfg, the web
+/// config and reload, restarts, the order and the rotation phases) is written once, outside; an issuer answers only for
+/// what the CA decides: whether a pair is one it would issue, and how a new one is obtained. Called once per plan, in the order
 /// of the members below; each member adds its steps and warnings in place, so the plan keeps each path's order.
 /// </summary>
 internal interface IIssuer
@@ -27,8 +28,11 @@ internal interface IIssuer
     /// <summary>root.crt and root.crl as this issuer wants them, or rotation phase 1 (both CAs trusted). Returns whether the server's files change.</summary>
     bool PlanTrust(List<PlanStep> steps);
 
-    /// <summary>The server's key and certificate. Returns whether they change.</summary>
-    bool PlanServerPair(List<PlanStep> steps);
+    /// <summary>What keeps a live pair from being one this issuer would issue, in words; null when it is (it is kept).</summary>
+    string? Fault(PairResource pair);
+
+    /// <summary>The steps that obtain a new pair and install it in place of the live one (backed up already), for <paramref name="reason"/>.</summary>
+    void PlanNewPair(PairResource pair, string reason, List<PlanStep> steps);
 
     /// <summary>postgresql.conf's SSL settings (<see cref="ServerSettings"/>) and what else the server needs from this issuer. Returns whether they change.</summary>
     bool PlanServerSettings(List<PlanStep> steps, List<string> warnings);
@@ -36,14 +40,14 @@ internal interface IIssuer
     /// <summary>Whether this issuer signs the web certificate (web.issuer names it).</summary>
     bool IssuesWeb(WebSpec web);
 
-    /// <summary>The web server's key, certificate and chain file. Returns whether they change.</summary>
-    bool PlanWebCertificate(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings);
+    /// <summary>The web server's chain file (its pair is <see cref="PairReconciler"/>'s). Returns whether it changes.</summary>
+    bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings);
 
     /// <summary>Before the agents' lanes: what they all share (the common pair), and warnings about what the agents leave.</summary>
     void BeforeAgents(List<PlanStep> steps, List<string> warnings);
 
-    /// <summary>One agent's key and certificate. Returns whether they change.</summary>
-    bool PlanAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps);
+    /// <summary>agents.user: common: the one pair every agent shares, on this agent. Returns whether it changes.</summary>
+    bool PlanCommonAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps);
 
     /// <summary>After every agent's lane: what leaves with the agents (retired files) and what is said about it.</summary>
     void AfterAgents(List<PlanStep> steps, List<string> warnings);

@@ -82,12 +82,13 @@ public static partial class Planner
         var serverChanged = issuer.PlanTrust(steps);
         if (job is DisableJobStep) steps.Add(job);
         var beforeLeaves = steps.Count;
-        serverChanged |= issuer.PlanServerPair(steps);
+        serverChanged |= PairReconciler.Plan(PairResource.Server(desired, observed), issuer, steps);
         serverChanged |= issuer.PlanServerSettings(steps, warnings);
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         if (desired.Web is { } web && observed.Web is { } seenWeb && issuer.IssuesWeb(web))
         {
-            var webChanged = issuer.PlanWebCertificate(web, seenWeb, steps, warnings);
+            var webChanged = PairReconciler.Plan(PairResource.Web(desired, web, seenWeb), issuer, steps);
+            webChanged |= issuer.PlanWebChain(web, seenWeb, steps, warnings);
             webChanged |= PlanWebSettings(web, seenWeb, steps, warnings);
             PlanWebReload(web, webChanged, pending, steps, warnings);
         }
@@ -121,7 +122,9 @@ public static partial class Planner
         foreach (var agent in agents.List)
         {
             var seen = observed.Agents[agent.Id];
-            var changed = issuer.PlanAgentPair(agent, seen, steps);
+            var changed = agents.User == AgentUserMode.Common
+                ? issuer.PlanCommonAgentPair(agent, seen, steps)
+                : PairReconciler.Plan(PairResource.Agent(desired, agent, seen), issuer, steps);
             changed |= PlanAgentSettings(agents, agent, seen.Settings, steps);
             var owed = pending.Contains(Addresses.AgentRestart(agent.Id));
             if ((changed || owed) && agent.Restart is not null)

@@ -53,14 +53,28 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         return changed;
     }
 
-    public bool PlanServerPair(List<PlanStep> steps)
+    /// <summary>Signed by the managed CA (the one in ca_certificate.crt, not revoked), for its usage, and with exactly the names the inventory gives.</summary>
+    public string? Fault(PairResource pair)
     {
-        var server = desired.Server;
-        return PlanPair(
-            Addresses.ServerCertificate, server.Host, server.BackupDir, server.Owner,
-            observed.Server.Key, observed.Server.Certificate,
-            new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity),
-            server.Policy, steps);
+        var problems = LeafProblems(pair.Key, pair.Certificate, pair.Request.Subject, pair.Request.Usage!.Value, pair.Policy, pair.Address);
+        if (problems.Count == 0 && pair.Names is { } want && pair.Certificate.Certificate is { } certificate)
+        {
+            var have = SubjectAltNames.Of(certificate);
+            if (!have.Order(StringComparer.Ordinal).SequenceEqual(want.Order(StringComparer.Ordinal), StringComparer.Ordinal))
+                problems.Add(have.Count == 0
+                    ? $"it has no subjectAltName, want {string.Join(", ", want)} (browsers ignore the CN)"
+                    : $"its names are {string.Join(", ", have)}, want {string.Join(", ", want)}");
+        }
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    /// <summary>A new key, a certificate the managed CA signs in process (ending no later than the CA), and both installed.</summary>
+    public void PlanNewPair(PairResource pair, string reason, List<PlanStep> steps)
+    {
+        var (request, note) = ClampToCa(pair.Request, _ca, now);
+        steps.Add(new GenerateKeyStep(pair.Address, pair.Host, reason, pair.Policy.Key));
+        steps.Add(new IssueStep(pair.Address, pair.Host, note is null ? reason : $"{reason}; {note}", request, Before: pair.Certificate.Summary));
+        steps.Add(new InstallStep(pair.Address, pair.Host, reason, pair.KeyPath, pair.CertificatePath, pair.Address, Owner: pair.Owner));
     }
 
     public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings) =>
@@ -68,12 +82,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
 
     public bool IssuesWeb(WebSpec web) => web.Issuer == WebIssuer.Managed;
 
-    public bool PlanWebCertificate(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings)
-    {
-        var changed = PlanWebPair(web, seen, steps);
-        changed |= PlanWebChain(web, seen, steps);
-        return changed;
-    }
+    public bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings) => PlanWebChain(web, seen, steps);
 
     public void BeforeAgents(List<PlanStep> steps, List<string> warnings)
     {
@@ -84,14 +93,8 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
                 : $"--rotate-common: a new {desired.Agents.CommonUser} certificate is installed on every agent ({desired.Agents.List.Count}) and every agent restarts: every agent reconnects to the PEM server");
     }
 
-    public bool PlanAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps) =>
-        _common is null
-            ? PlanPair(
-                Addresses.AgentCertificate(agent.Id), agent.Host, PemFiles.AgentBackupDir(agent), agent.Owner,
-                seen.Key, seen.Certificate,
-                new IssueRequest(PemFiles.AgentSubject(desired.Agents, agent), desired.Ca.Subject, LeafUsage.Client, agent.Policy.Validity - desired.Agents.SpreadFor(agent.Id)),
-                agent.Policy, steps)
-            : PlanCommonInstall(desired.Agents, agent, seen, _common, steps);
+    public bool PlanCommonAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps) =>
+        PlanCommonInstall(desired.Agents, agent, seen, _common!, steps);
 
     public void AfterAgents(List<PlanStep> steps, List<string> warnings)
     {
@@ -230,26 +233,6 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         return RootTrust.PlanCrl(desired.Server, crl, reason, RootTrust.ManagedCa, steps, revoke: revoke.Count > 0 ? revoke : null);
     }
 
-    /// <summary>A key and certificate signed by the managed CA. Returns whether the pair is replaced.</summary>
-    private bool PlanPair(
-        ResourceAddress address, string host, string backupDir, string? owner, ObservedKey key, ObservedCertificate cert,
-        IssueRequest request, CertificatePolicy policy, List<PlanStep> steps)
-    {
-        var problems = LeafProblems(key, cert, request.Subject, request.Usage!.Value, policy, address);
-        if (problems.Count == 0)
-        {
-            PlanModeAndOwner(address, owner, [key.File, cert.File], steps);
-            return false;
-        }
-        var reason = string.Join("; ", problems);
-        var (clamped, note) = ClampToCa(request, _ca, now);
-        AddBackup(address, host, backupDir, [key.File, cert.File], reason, steps);
-        steps.Add(new GenerateKeyStep(address, host, reason, policy.Key));
-        steps.Add(new IssueStep(address, host, note is null ? reason : $"{reason}; {note}", clamped, Before: cert.Summary));
-        steps.Add(new InstallStep(address, host, reason, key.File.Path, cert.File.Path, address, Owner: owner));
-        return true;
-    }
-
     /// <summary>The one pair every agent shares: an agent's valid copy, or a new one. Returns the address to install from.</summary>
     private CommonPair PlanCommonPair(List<PlanStep> steps)
     {
@@ -288,34 +271,6 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         else if (seen.Certificate.Summary?.Sha256 != common.Sha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256)
             reason = $"holds a different pair than the common one in {common.Source}";
         return PlanCommonCopy(agents, agent, seen, common.Source, reason, steps);
-    }
-
-    /// <summary>The web pair: signed by the managed CA like the others, for serverAuth and exactly the inventory's names.</summary>
-    private bool PlanWebPair(WebSpec web, ObservedWeb seen, List<PlanStep> steps)
-    {
-        var address = Addresses.WebCertificate;
-        var problems = LeafProblems(seen.Key, seen.Certificate, web.Subject, LeafUsage.Server, web.Policy, address);
-        if (problems.Count == 0 && seen.Certificate.Certificate is { } certificate)
-        {
-            var have = SubjectAltNames.Of(certificate);
-            if (!have.Order(StringComparer.Ordinal).SequenceEqual(web.SubjectAltNames.Order(StringComparer.Ordinal), StringComparer.Ordinal))
-                problems.Add(have.Count == 0
-                    ? $"it has no subjectAltName, want {string.Join(", ", web.SubjectAltNames)} (browsers ignore the CN)"
-                    : $"its names are {string.Join(", ", have)}, want {string.Join(", ", web.SubjectAltNames)}");
-        }
-        if (problems.Count == 0)
-        {
-            PlanModeAndOwner(address, web.Owner, [seen.Key.File, seen.Certificate.File], steps);
-            return false;
-        }
-
-        var reason = string.Join("; ", problems);
-        AddBackup(address, web.Host, web.BackupDir, [seen.Key.File, seen.Certificate.File], reason, steps);
-        steps.Add(new GenerateKeyStep(address, web.Host, reason, web.Policy.Key));
-        var (request, note) = ClampToCa(new IssueRequest(web.Subject, desired.Ca.Subject, LeafUsage.Server, web.Policy.Validity) { SubjectAltNames = web.SubjectAltNames }, _ca, now);
-        steps.Add(new IssueStep(address, web.Host, note is null ? reason : $"{reason}; {note}", request, Before: seen.Certificate.Summary));
-        steps.Add(new InstallStep(address, web.Host, reason, web.KeyFile, web.CertificateFile, address, Owner: web.Owner));
-        return true;
     }
 
     /// <summary>web.chain_file holds exactly the CA certificate (the managed CA has no intermediates).</summary>

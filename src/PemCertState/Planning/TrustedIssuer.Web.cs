@@ -15,10 +15,9 @@ namespace PemCertState.Planning;
 /// </summary>
 internal sealed partial class TrustedIssuer
 {
-    private static Need? WebNeed(DesiredState desired) =>
-        desired.Web is { Issuer: WebIssuer.Trusted } web && desired.Ca.Trusted is { } trusted
-            ? new Need(Addresses.WebCertificate, web.Host, web.Subject, LeafUsage.Server, web.Policy,
-                PendingFiles.WebKey(web), PendingFiles.WebRequest(trusted), web.Owner, web.SubjectAltNames)
+    private Need? WebNeed() =>
+        desired.Web is { Issuer: WebIssuer.Trusted } web && observed.Web is { } seen
+            ? new Need(PairResource.Web(desired, web, seen), PendingFiles.WebKey(web), PendingFiles.WebRequest(_trusted))
             : null;
 
     /// <summary>Every name the inventory gives must be in the subjectAltName (browsers ignore the CN); names the CA added are fine.</summary>
@@ -34,30 +33,15 @@ internal sealed partial class TrustedIssuer
 
     public bool IssuesWeb(WebSpec web) => web.Issuer == WebIssuer.Trusted && WebVerdict is not null;
 
-    private Verdict? WebVerdict => _verdicts.FirstOrDefault(v => v.Need.Address == Addresses.WebCertificate);
+    private Verdict? WebVerdict => VerdictFor(Addresses.WebCertificate);
 
-    public bool PlanWebCertificate(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings)
+    /// <summary>The chain file; and, for a good certificate kept as it is, a word when certificate_file lacks the intermediates.</summary>
+    public bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings)
     {
-        var address = Addresses.WebCertificate;
-        var verdict = WebVerdict!;
-        var files = new[] { seen.Key.File, seen.Certificate.File };
-        var changed = false;
-        if (verdict.State == State.Ready)
-        {
-            Planner.AddBackup(address, web.Host, web.BackupDir, files, verdict.Reason, steps);
-            steps.Add(InstallSigned(verdict, web.Host, web.KeyFile, web.CertificateFile, seen.Certificate.Summary, web.Owner)
-                with { Chain = [.. TrustedCaPlanner.AfterLeaf(web, _trusted).Select(Sha256)] });
-            changed = true;
-        }
-        else
-        {
-            Planner.PlanModeAndOwner(address, web.Owner, files, steps);
-            if (verdict.State == State.Ok && TrustedCaPlanner.MissingIntermediates(web, seen, _trusted) is { } missing)
-                warnings.Add($"{Path.GetFileName(web.CertificateFile)} holds the leaf without {missing}: a browser that trusts only the root cannot "
-                    + "build the chain. Append the intermediates to it (or set chain_file for Apache); pemstate installs them with the next signed certificate");
-        }
-        changed |= PlanWebChain(web, seen, steps);
-        return changed;
+        if (WebVerdict!.State == State.Ok && TrustedCaPlanner.MissingIntermediates(web, seen, _trusted) is { } missing)
+            warnings.Add($"{Path.GetFileName(web.CertificateFile)} holds the leaf without {missing}: a browser that trusts only the root cannot "
+                + "build the chain. Append the intermediates to it (or set chain_file for Apache); pemstate installs them with the next signed certificate");
+        return PlanWebChain(web, seen, steps);
     }
 
     /// <summary>Apache's chain_file: the intermediates (the root when the CA has none), named by SSLCertificateChainFile.</summary>

@@ -15,11 +15,20 @@ namespace PemCertState.Planning;
 /// </summary>
 internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState observed, DateTimeOffset now) : IIssuer
 {
-    /// <summary>One certificate the inventory needs from the trusted CA.</summary>
-    /// <param name="Names">The subjectAltName it must hold (the web certificate); null: not checked.</param>
-    private sealed record Need(
-        ResourceAddress Address, string Host, string Subject, LeafUsage Usage, CertificatePolicy Policy,
-        string PendingKey, string Request, string? Owner, IReadOnlyList<string>? Names = null);
+    /// <summary>One certificate the inventory needs from the trusted CA: the pair it is for, its pending key and its request.</summary>
+    private sealed record Need(PairResource Pair, string PendingKey, string Request)
+    {
+        public ResourceAddress Address => Pair.Address;
+
+        /// <summary>Where the pending key is: the pair's host, or in common mode the agent's that holds it.</summary>
+        public string Host { get; init; } = Pair.Host;
+
+        public string Subject => Pair.Request.Subject;
+        public LeafUsage Usage => Pair.Request.Usage!.Value;
+        public CertificatePolicy Policy => Pair.Policy;
+        public string? Owner => Pair.Owner;
+        public IReadOnlyList<string>? Names => Pair.Names;
+    }
 
     private enum State { Ok, NewKey, Waiting, Ready }
 
@@ -45,7 +54,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     {
         var agents = desired.Agents;
         var crls = observed.Server.Crl.All;
-        _verdicts.Add(Judge(ServerNeed(desired), observed.Server.Key, observed.Server.Certificate, crls, warnings));
+        _verdicts.Add(Judge(ServerNeed(), crls, warnings));
         if (agents.User == AgentUserMode.Common)
         {
             if (agents.List.Count > 0) _verdicts.Add(JudgeCommon(warnings));
@@ -54,12 +63,11 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         {
             foreach (var agent in agents.List)
             {
-                var held = observed.Agents[agent.Id];
-                _verdicts.Add(Judge(AgentNeed(desired, agent), held.Key, held.Certificate, crls, warnings));
+                _verdicts.Add(Judge(AgentNeed(agent), crls, warnings));
             }
         }
-        if (WebNeed(desired) is { } webNeed)
-            _verdicts.Add(Judge(webNeed, observed.Web!.Key, observed.Web.Certificate, crls, warnings));
+        if (WebNeed() is { } webNeed)
+            _verdicts.Add(Judge(webNeed, crls, warnings));
         WarnAboutStrangers(warnings);
         CheckTrustedCa(_trusted, desired.Ca.Policy, now, warnings);
 
@@ -85,19 +93,22 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         return changed;
     }
 
-    public bool PlanServerPair(List<PlanStep> steps)
+    /// <summary>
+    /// Once every certificate is signed (<see cref="Obtain"/>), each pair's verdict is either good as it is, or a signed
+    /// certificate waits for its pending key: that is what replaces it.
+    /// </summary>
+    public string? Fault(PairResource pair) => VerdictFor(pair.Address) is { State: State.Ready } ready ? ready.Reason : null;
+
+    /// <summary>The pending key and the certificate the CA signed for it, installed (the web's with the intermediates it sends).</summary>
+    public void PlanNewPair(PairResource pair, string reason, List<PlanStep> steps)
     {
-        var server = desired.Server;
-        var seen = observed.Server;
-        if (_verdicts[0].State == State.Ok)
-        {
-            Planner.PlanModeAndOwner(Addresses.ServerCertificate, server.Owner, [seen.Key.File, seen.Certificate.File], steps);
-            return false;
-        }
-        Planner.AddBackup(Addresses.ServerCertificate, server.Host, server.BackupDir, [seen.Key.File, seen.Certificate.File], _verdicts[0].Reason, steps);
-        steps.Add(InstallSigned(_verdicts[0], server.Host, seen.Key.File.Path, seen.Certificate.File.Path, seen.Certificate.Summary, server.Owner));
-        return true;
+        var install = InstallSigned(VerdictFor(pair.Address)!, pair.Host, pair.KeyPath, pair.CertificatePath, pair.Certificate.Summary, pair.Owner);
+        steps.Add(pair.Address == Addresses.WebCertificate && desired.Web is { } web
+            ? install with { Chain = [.. TrustedCaPlanner.AfterLeaf(web, _trusted).Select(Sha256)] }
+            : install);
     }
+
+    private Verdict? VerdictFor(ResourceAddress address) => _verdicts.FirstOrDefault(v => v.Need.Address == address);
 
     /// <summary>The SSL settings (during a rotation, phase 3 sets them).</summary>
     public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings) =>
@@ -110,11 +121,12 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         Planner.WarnAboutTrustedAbandoned(desired.Agents, _abandoned, _trusted, observed.Signatures, now, warnings);
     }
 
-    public bool PlanAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps)
+    /// <summary>The common pair: the one the CA signed, installed on each agent; or the valid one another agent holds, copied.</summary>
+    public bool PlanCommonAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps)
     {
         var agents = desired.Agents;
         var address = Addresses.AgentCertificate(agent.Id);
-        var verdict = agents.User == AgentUserMode.Common ? _verdicts[1] : _verdicts.Single(v => v.Need.Address == address);
+        var verdict = _verdicts[1];
         if (verdict.State == State.Ready)
         {
             Planner.AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), [seen.Key.File, seen.Certificate.File], verdict.Reason, steps);
@@ -158,27 +170,27 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     {
     }
 
-    private static Need ServerNeed(DesiredState desired) => new(
-        Addresses.ServerCertificate, desired.Server.Host, desired.Server.Subject, LeafUsage.Server, desired.Server.Policy,
-        PendingFiles.ServerKey(desired.Server), PendingFiles.ServerRequest(desired.Ca.Trusted!), desired.Server.Owner);
+    private Need ServerNeed() =>
+        new(PairResource.Server(desired, observed), PendingFiles.ServerKey(desired.Server), PendingFiles.ServerRequest(_trusted));
 
-    private static Need AgentNeed(DesiredState desired, AgentSpec agent) => new(
-        Addresses.AgentCertificate(agent.Id), agent.Host, PemFiles.AgentSubject(desired.Agents, agent), LeafUsage.Client, agent.Policy,
-        PendingFiles.AgentKey(desired.Agents, agent), PendingFiles.AgentRequest(desired.Ca.Trusted!, desired.Agents, agent), agent.Owner);
+    private Need AgentNeed(AgentSpec agent) =>
+        new(PairResource.Agent(desired, agent, observed.Agents[agent.Id]), PendingFiles.AgentKey(desired.Agents, agent),
+            PendingFiles.AgentRequest(_trusted, desired.Agents, agent));
 
     /// <summary>The live pair when it is good; else the pending key and a signed certificate for it, or what is still missing.</summary>
-    private Verdict Judge(Need need, ObservedKey key, ObservedCertificate cert, IReadOnlyList<X509Crl> crls, List<string> warnings)
+    private Verdict Judge(Need need, IReadOnlyList<X509Crl> crls, List<string> warnings)
     {
-        var live = LiveProblems(need, key, cert, crls);
+        var live = LiveProblems(need, need.Pair.Key, need.Pair.Certificate, crls);
         if (live.Count == 0) return new Verdict(need, State.Ok, "");
-        return JudgePending(need, string.Join("; ", live), cert.Summary, warnings);
+        return JudgePending(need, string.Join("; ", live), need.Pair.Certificate.Summary, warnings);
     }
 
     private Verdict JudgeCommon(List<string> warnings)
     {
         var agents = desired.Agents;
         var first = agents.List[0];
-        var need = AgentNeed(desired, first) with { Address = Addresses.CommonAgentCertificate };
+        var firstNeed = AgentNeed(first);
+        var need = firstNeed with { Pair = firstNeed.Pair with { Address = Addresses.CommonAgentCertificate } };
         if (_seen.PendingKeys.TryGetValue(need.Address, out var pendingKey)) need = need with { PendingKey = pendingKey.File.Path, Host = pendingKey.File.Host };
         foreach (var agent in agents.List)
         {
