@@ -1,10 +1,7 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Planning;
+using PemCertState.State;
 
 namespace PemCertState.Execution;
 
@@ -17,16 +14,13 @@ namespace PemCertState.Execution;
 /// </summary>
 /// <remarks>
 /// An apply starts it again, atomically, with one line per consumer: the last one recorded, or for a consumer never recorded,
-/// what it is taken to run now (the files on disk, unless the plan restarts it: then <see cref="Unknown"/>, which no files
+/// what it is taken to run now (the files on disk, unless the plan restarts it: then <see cref="LoadedFilesFormat.Unknown"/>, which no files
 /// match). So the file stays one line per consumer plus one per restart of the apply, and a consumer is never left without one
 /// once an apply changed its files.
 /// </remarks>
-internal sealed partial class LoadedFiles(IHost host, string path)
+internal sealed class LoadedFiles(IHost host, string path)
 {
     public const string FileName = State.StateFiles.LoadedName;
-
-    /// <summary>Recorded for a consumer whose loaded files nobody knows: it owes its restart until one succeeds.</summary>
-    public const string Unknown = "unknown";
 
     public static string PathFor(ServerSpec server) => State.StateFiles.Loaded(server);
 
@@ -34,13 +28,13 @@ internal sealed partial class LoadedFiles(IHost host, string path)
     public async Task BeginAsync(string stateDir, IReadOnlyDictionary<string, string> records, DateTimeOffset now, CancellationToken ct)
     {
         await host.EnsureDirectoryAsync(stateDir, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        await host.WriteAtomicAsync(path, records.OrderBy(r => r.Key, StringComparer.Ordinal).SelectMany(r => Line(r.Key, r.Value, now)).ToArray(),
+        await host.WriteAtomicAsync(path, records.OrderBy(r => r.Key, StringComparer.Ordinal).SelectMany(r => LoadedFilesFormat.Line(r.Key, r.Value, now)).ToArray(),
             FileModes.Private, null, ct).ConfigureAwait(false);
     }
 
     /// <summary>After a consumer's restart command succeeded: what it loaded. Lines of agents' lanes share one append.</summary>
     public Task RecordAsync(string consumer, string fingerprint, DateTimeOffset now, CancellationToken ct) =>
-        LazyInitializer.EnsureInitialized(ref _appends, () => new Batcher<byte[], bool>(AppendLinesAsync)).AddAsync(Line(consumer, fingerprint, now)).WaitAsync(ct);
+        LazyInitializer.EnsureInitialized(ref _appends, () => new Batcher<byte[], bool>(AppendLinesAsync)).AddAsync(LoadedFilesFormat.Line(consumer, fingerprint, now)).WaitAsync(ct);
 
     private Batcher<byte[], bool>? _appends;
 
@@ -49,40 +43,4 @@ internal sealed partial class LoadedFiles(IHost host, string path)
         await host.AppendAsync(path, lines.SelectMany(l => l).ToArray(), FileModes.Private, CancellationToken.None).ConfigureAwait(false);
         return [.. lines.Select(_ => true)];
     }
-
-    private static byte[] Line(string consumer, string fingerprint, DateTimeOffset now) =>
-        [.. JsonSerializer.SerializeToUtf8Bytes(new Record(consumer, fingerprint, now), LoadedJson.Default.Record), (byte)'\n'];
-
-    /// <summary>
-    /// The last fingerprint recorded for each consumer. The file is pemstate's own in a folder only root can change, and still
-    /// read as untrusted: a line that is not exactly a record (a torn last line, a name no consumer has, a fingerprint that is
-    /// not one) is skipped, and counts as no record.
-    /// </summary>
-    public static IReadOnlyDictionary<string, string> Read(ReadOnlySpan<byte> all)
-    {
-        var records = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in Encoding.UTF8.GetString(all).Split('\n'))
-        {
-            if (line.Length == 0) continue;
-            Record? record;
-            try { record = JsonSerializer.Deserialize(line, LoadedJson.Default.Record); }
-            catch (JsonException) { continue; }
-            if (record is { Consumer: { } name, Fingerprint: { } fingerprint } && ConsumerName().IsMatch(name)
-                && (fingerprint == Unknown || Sha256Hex().IsMatch(fingerprint)))
-                records[name] = fingerprint;
-        }
-        return records;
-    }
-
-    [GeneratedRegex(@"\A(server|web|agent\[[0-9]{1,9}\])\z")]
-    private static partial Regex ConsumerName();
-
-    [GeneratedRegex(@"\A[0-9a-f]{64}\z")]
-    private static partial Regex Sha256Hex();
-
-    internal sealed record Record(string Consumer, string Fingerprint, DateTimeOffset Time);
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(LoadedFiles.Record))]
-internal sealed partial class LoadedJson : JsonSerializerContext;

@@ -68,7 +68,7 @@ internal sealed partial class Observer
         }
         static string? Existing(FileSnapshot file) => file.Exists ? file.Path : null;
         var found = await locks.ConfigureAwait(false);
-        var legacyLock = ApplyLock.LegacyPathFor(server);
+        var legacyLock = StateFiles.LegacyLock(server);
         return new ObservedStateFolder(server.StateDir, journal.WritableFolders,
             Existing(legacyJournal), Existing(await ledger.ConfigureAwait(false)), found.Any(l => l.Path == legacyLock) ? legacyLock : null,
             [.. sets.OrderBy(s => s.Id, StringComparer.Ordinal)], refused, found) { JournalSha256 = journal.Sha256 };

@@ -1,5 +1,4 @@
 using System.Globalization;
-using PemCertState.Execution;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.State;
@@ -24,10 +23,10 @@ internal sealed partial class Observer
         if (!desired.Agents.RevokeRemoved || desired.Ca.Trusted is not null) return [];
         var found = new List<FoundCertificate>();
         var server = hosts[desired.Server.Host];
-        var record = await server.ReadAsync(IssuanceRecord.PathFor(desired.Server), FileLimits.State, ct).ConfigureAwait(false);
+        var record = await server.ReadAsync(IssuanceRecordFormat.PathFor(desired.Server), FileLimits.State, ct).ConfigureAwait(false);
         if (record.Exists)
-            found.AddRange(IssuanceRecord.Read(record.Content).Where(r => r.Address.Kind != ResourceKind.Ca).Select(r =>
-                new FoundCertificate(r.Certificate, $"{IssuanceRecord.FileName} ({r.Address}, issued {r.Time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)})")));
+            found.AddRange(IssuanceRecordFormat.Read(record.Content).Where(r => r.Address.Kind != ResourceKind.Ca).Select(r =>
+                new FoundCertificate(r.Certificate, $"{IssuanceRecordFormat.FileName} ({r.Address}, issued {r.Time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)})")));
         if (ledger is null || ledger.File.Exists) return found;
 
         foreach (var (hostName, folder) in desired.Agents.List.Select(a => (a.Host, PemFiles.AgentBackupDir(a))).Distinct())

@@ -2,6 +2,7 @@ using PemCertState.Configuration;
 using PemCertState.Crypto;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
+using PemCertState.State;
 
 namespace PemCertState.Observation;
 
@@ -34,8 +35,8 @@ internal sealed partial class Observer(HostSet hosts, int parallelism = 10)
     private async Task<ObservedState> ObserveHostsAsync(DesiredState desired, CancellationToken cancellationToken)
     {
         var server = ObserveServerAsync(desired.Server, cancellationToken);
-        var journal = ReadStateFileAsync(desired.Server, Execution.Journal.PathFor(desired.Server), Execution.Journal.LegacyPathFor(desired.Server), cancellationToken);
-        var loaded = hosts[desired.Server.Host].ReadAsync(Execution.LoadedFiles.PathFor(desired.Server), FileLimits.State, cancellationToken);
+        var journal = ReadStateFileAsync(desired.Server, StateFiles.Journal(desired.Server), StateFiles.LegacyJournal(desired.Server), cancellationToken);
+        var loaded = hosts[desired.Server.Host].ReadAsync(StateFiles.Loaded(desired.Server), FileLimits.State, cancellationToken);
         // The database is verified against the root.crt and ca_certificate.crt just read: it waits for them.
         var trust = TrustAsync(desired, server);
         var database = desired.Server.Database is { } spec
@@ -61,7 +62,7 @@ internal sealed partial class Observer(HostSet hosts, int parallelism = 10)
             Trusted = trusted is null ? null : await trusted.ConfigureAwait(false),
             Ledger = await ledger.ConfigureAwait(false),
             StateFolder = await stateFolder.ConfigureAwait(false),
-            Loaded = await loaded.ConfigureAwait(false) is { Exists: true } records ? Execution.LoadedFiles.Read(records.Content) : null,
+            Loaded = await loaded.ConfigureAwait(false) is { Exists: true } records ? LoadedFilesFormat.Read(records.Content) : null,
         };
         var (leftovers, incomplete) = await ObserveLeftoversAsync(desired, observed.ManagedFiles(), lastRun, journalFile, cancellationToken).ConfigureAwait(false);
         observed = observed with

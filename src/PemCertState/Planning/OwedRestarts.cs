@@ -1,12 +1,12 @@
-using PemCertState.Execution;
 using PemCertState.Inventory;
 using PemCertState.Observation;
+using PemCertState.State;
 
 namespace PemCertState.Planning;
 
 /// <summary>
 /// The restarts owed by state, like a level-based controller: a consumer whose files on disk differ from the ones it was last
-/// (re)started with (<see cref="LoadedFiles"/>) must restart, whichever apply changed them and however it ended. Only a
+/// (re)started with (loaded.jsonl, <see cref="LoadedFilesFormat"/>) must restart, whichever apply changed them and however it ended. Only a
 /// consumer with no record at all falls back on the journal of a pemstate from before the record, which owed the restarts of
 /// an interrupted apply.
 /// </summary>
@@ -50,9 +50,9 @@ internal static class OwedRestarts
         plan.Steps.Any(s => s.Action is StepAction.Restart or StepAction.Reload) || baseline.Count != (observed.Loaded?.Count ?? -1);
 
     /// <summary>
-    /// What an apply of <paramref name="plan"/> starts <see cref="LoadedFiles"/> with: every record kept, and for each consumer
+    /// What an apply of <paramref name="plan"/> starts loaded.jsonl with: every record kept, and for each consumer
     /// never recorded, the files on disk (it is taken to run them: nothing owed it a restart) or, when the plan restarts it,
-    /// <see cref="LoadedFiles.Unknown"/>, so that it owes that restart until it succeeds whatever stops the apply.
+    /// <see cref="LoadedFilesFormat.Unknown"/>, so that it owes that restart until it succeeds whatever stops the apply.
     /// </summary>
     public static IReadOnlyDictionary<string, string> Baseline(DesiredState desired, ObservedState observed, Plan plan)
     {
@@ -62,7 +62,7 @@ internal static class OwedRestarts
         foreach (var consumer in Consumer.All(desired))
         {
             if (records.ContainsKey(consumer.Name)) continue;
-            if (restarted.Contains(consumer.Name)) records[consumer.Name] = LoadedFiles.Unknown;
+            if (restarted.Contains(consumer.Name)) records[consumer.Name] = LoadedFilesFormat.Unknown;
             else if (consumer.Fingerprint(observed) is { } now) records[consumer.Name] = now;
         }
         return records;

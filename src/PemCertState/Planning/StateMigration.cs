@@ -1,6 +1,6 @@
-using PemCertState.Execution;
 using PemCertState.Inventory;
 using PemCertState.Observation;
+using PemCertState.State;
 
 namespace PemCertState.Planning;
 
@@ -32,10 +32,10 @@ internal static class StateMigration
         var moves = new List<PlanStep>();
         const string Why = "pemstate's state now lives in server.state_dir, out of data_dir: the database account owns data_dir and pg_basebackup copies it";
         if (state.LegacyLock is { } oldLock)
-            moves.Add(Move(server, oldLock, ApplyLock.PathFor(server),
+            moves.Add(Move(server, oldLock, StateFiles.Lock(server),
                 $"an older pemstate's apply lock; apply takes it over like a stale lock (--break-lock once its process is gone) and removes it; {Why}"));
         if (state.LegacyJournal is { } oldJournal)
-            moves.Add(Move(server, oldJournal, Journal.PathFor(server),
+            moves.Add(Move(server, oldJournal, StateFiles.Journal(server),
                 $"the last apply's journal; this plan already includes every restart it still owed; {Why}"));
         if (state.LegacyLedger is { } oldLedger)
             moves.Add(Move(server, oldLedger, AgentLedger.PathFor(server),

@@ -5,6 +5,7 @@ using PemCertState.Crypto;
 using PemCertState.Execution;
 using PemCertState.Inventory;
 using PemCertState.Tests.Support;
+using PemCertState.State;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -24,7 +25,7 @@ public sealed class IssuanceRecordReadTests(ITestOutputHelper output)
     {
         var certificate = Ca.Issue($"/C=IN/O=PEM/CN=agent-{address}-{days}", KeyGenerator.Generate(KeySpec.EcdsaP256).Public, LeafUsage.Client, time, TimeSpan.FromDays(days));
         var summary = CertificateSummary.From(certificate);
-        return Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(new IssuanceRecord.Issued(time, address, summary.Subject, summary.Serial, summary.Issuer, summary.NotAfter,
+        return Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(new IssuanceRecordFormat.Issued(time, address, summary.Subject, summary.Serial, summary.Issuer, summary.NotAfter,
             pem ?? PemCodec.EncodeCertificate(certificate)), IssuedJson.Default.Issued)) + "\n";
     }
 
@@ -36,7 +37,7 @@ public sealed class IssuanceRecordReadTests(ITestOutputHelper output)
         var text = Line("agent[1].certificate", old, 30) + Line("agent[2].certificate", old, 730) + Line("agent[3].certificate", Lab.Today, 365);
 
         // When the record is read
-        var records = IssuanceRecord.Read(Encoding.UTF8.GetBytes(text));
+        var records = IssuanceRecordFormat.Read(Encoding.UTF8.GetBytes(text));
 
         // Then the expired one is left out, the two still valid are there
         Assert.Equal([Addresses.AgentCertificate(2), Addresses.AgentCertificate(3)], records.Select(r => r.Address));
@@ -54,7 +55,7 @@ public sealed class IssuanceRecordReadTests(ITestOutputHelper output)
 
         // When it is read
         var watch = Stopwatch.StartNew();
-        var records = IssuanceRecord.Read(bytes);
+        var records = IssuanceRecordFormat.Read(bytes);
         watch.Stop();
         output.WriteLine($"{bytes.Length} bytes, {watch.ElapsedMilliseconds} ms");
 

@@ -4,6 +4,7 @@ using PemCertState.Execution;
 using PemCertState.Inventory;
 using PemCertState.Planning;
 using PemCertState.Tests.Support;
+using PemCertState.State;
 using Xunit;
 
 namespace PemCertState.Tests.Execution;
@@ -108,8 +109,8 @@ public sealed class OwedRestartTests
         using var lab = Lab.Create(agents: 1);
         Assert.Equal(0, Pemstate.Run(lab.Root, "apply", "--auto-approve").ExitCode);
         Assert.Empty((await lab.PlanAsync()).Steps);
-        var records = Path.Combine(lab.StateDir, LoadedFiles.FileName);
-        Assert.Equal(["agent[1]", "server"], LoadedFiles.Read(File.ReadAllBytes(records)).Keys.Order(StringComparer.Ordinal));
+        var records = Path.Combine(lab.StateDir, StateFiles.LoadedName);
+        Assert.Equal(["agent[1]", "server"], LoadedFilesFormat.Read(File.ReadAllBytes(records)).Keys.Order(StringComparer.Ordinal));
 
         // When agent 1's last record says it was started with other files
         File.AppendAllText(records, $"{{\"consumer\":\"agent[1]\",\"fingerprint\":\"{new string('0', 64)}\",\"time\":\"2026-11-27T12:00:00+00:00\"}}\n");
@@ -137,10 +138,10 @@ public sealed class OwedRestartTests
             "not json",
             $"{{\"consumer\":\"agent[2]\",\"fingerprint\":\"{sha}\",\"ti"); // torn last line
 
-        var records = LoadedFiles.Read(Encoding.UTF8.GetBytes(text));
+        var records = LoadedFilesFormat.Read(Encoding.UTF8.GetBytes(text));
 
         Assert.Equal(2, records.Count);
         Assert.Equal(sha, records["server"]);
-        Assert.Equal(LoadedFiles.Unknown, records["agent[2]"]);
+        Assert.Equal(LoadedFilesFormat.Unknown, records["agent[2]"]);
     }
 }

@@ -1,5 +1,6 @@
 using PemCertState.Execution;
 using PemCertState.Hosts;
+using PemCertState.State;
 using Xunit;
 
 namespace PemCertState.Tests.HostAccess;
@@ -26,8 +27,8 @@ public sealed class StateFileLimitTests : IDisposable
 
     [Theory]
     [InlineData(Journal.FileName)]
-    [InlineData(IssuanceRecord.FileName)]
-    [InlineData(LoadedFiles.FileName)]
+    [InlineData(IssuanceRecordFormat.FileName)]
+    [InlineData(StateFiles.LoadedName)]
     public async Task A_state_file_past_8_MiB_is_read_with_the_state_bound(string name)
     {
         var size = FileLimits.Managed + 4 * 1024 * 1024;

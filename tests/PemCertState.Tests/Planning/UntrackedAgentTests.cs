@@ -3,6 +3,7 @@ using System.Text.Json;
 using PemCertState.Crypto;
 using PemCertState.Execution;
 using PemCertState.Tests.Support;
+using PemCertState.State;
 using Xunit;
 
 namespace PemCertState.Tests.Planning;
@@ -20,7 +21,7 @@ public sealed class UntrackedAgentTests
         // Given three agents converged without revoke_removed: the CA's issuance record holds every certificate it signed
         using var lab = Lab.Create(agents: 3);
         await lab.ApplyAsync();
-        var record = Path.Combine(lab.StateDir, IssuanceRecord.FileName);
+        var record = Path.Combine(lab.StateDir, IssuanceRecordFormat.FileName);
         var lines = File.ReadAllLines(record);
         Assert.Equal(new[] { "agent[1].certificate", "agent[2].certificate", "agent[3].certificate", "ca", "server.certificate" },
             lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("address").GetString()!).Order(StringComparer.Ordinal));
@@ -67,7 +68,7 @@ public sealed class UntrackedAgentTests
         var first3 = Serial(Path.Combine(lab.CertDir(2), "agent3.crt"));
         var later = Lab.Today.AddDays(340);
         await lab.ApplyAsync(later);
-        File.Delete(Path.Combine(lab.StateDir, IssuanceRecord.FileName));
+        File.Delete(Path.Combine(lab.StateDir, IssuanceRecordFormat.FileName));
         File.WriteAllText(lab.InventoryPath, File.ReadAllText(lab.InventoryPath).Replace("    - { id: 3, host: pem, cert_dir: agents/2/.pem }\n", "", StringComparison.Ordinal));
 
         // When revoke_removed is turned on
@@ -85,7 +86,7 @@ public sealed class UntrackedAgentTests
     private static string Line(string address, Org.BouncyCastle.X509.X509Certificate certificate)
     {
         var summary = CertificateSummary.From(certificate);
-        return Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(new IssuanceRecord.Issued(Lab.Today, address, summary.Subject, summary.Serial, summary.Issuer, summary.NotAfter,
+        return Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(new IssuanceRecordFormat.Issued(Lab.Today, address, summary.Subject, summary.Serial, summary.Issuer, summary.NotAfter,
             PemCodec.EncodeCertificate(certificate)), IssuedJson.Default.Issued)) + "\n";
     }
 }
