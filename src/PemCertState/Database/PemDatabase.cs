@@ -11,9 +11,6 @@ namespace PemCertState.Database;
 /// </summary>
 public sealed class PemDatabase : IAsyncDisposable
 {
-    /// <summary>The settings observation compares with postgresql.conf, plus where they came from.</summary>
-    public static readonly string[] SslSettingNames = ["ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
-
     private readonly NpgsqlDataSource _source;
     private readonly NpgsqlConnection _connection;
 
@@ -175,7 +172,7 @@ public sealed class PemDatabase : IAsyncDisposable
     public async Task<IReadOnlyDictionary<string, string>> EffectiveSettingsAsync(CancellationToken cancellationToken)
     {
         var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in SslSettingNames.Append("data_directory").Append("config_file").Append("hba_file"))
+        foreach (var name in SslSettings.Names.Append("data_directory").Append("config_file").Append("hba_file"))
         {
             // SHOW takes no parameters; the names are our own constants, never user input.
             settings[name] = await ScalarAsync<string>($"SHOW {name}", cancellationToken).ConfigureAwait(false) ?? "";
@@ -191,7 +188,7 @@ public sealed class PemDatabase : IAsyncDisposable
     {
         var contexts = new Dictionary<string, string>(StringComparer.Ordinal);
         await using var command = Command("SELECT name, context FROM pg_settings WHERE name = ANY($1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = SslSettingNames });
+        command.Parameters.Add(new NpgsqlParameter { Value = SslSettings.Names.ToArray() });
         await using var reader = await Run(command, c => c.ExecuteReaderAsync(cancellationToken), "read pg_settings").ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) contexts[reader.GetString(0)] = reader.GetString(1);
         return contexts;
@@ -205,7 +202,7 @@ public sealed class PemDatabase : IAsyncDisposable
     {
         var sources = new Dictionary<string, (string, int)>(StringComparer.Ordinal);
         await using var command = Command("SELECT name, sourcefile, sourceline FROM pg_settings WHERE name = ANY($1) AND sourcefile IS NOT NULL AND sourceline IS NOT NULL");
-        command.Parameters.Add(new NpgsqlParameter { Value = SslSettingNames });
+        command.Parameters.Add(new NpgsqlParameter { Value = SslSettings.Names.ToArray() });
         await using var reader = await Run(command, c => c.ExecuteReaderAsync(cancellationToken), "read pg_settings").ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) sources[reader.GetString(0)] = (reader.GetString(1), reader.GetInt32(2));
         return sources;

@@ -1,4 +1,3 @@
-using PemCertState.Database;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 
@@ -51,7 +50,7 @@ internal static class ServerLoad
         if (observed.Database is not { Reached: true } database) return reload.Command is null ? null : reload;
         // pg_reload_conf() the role may not run: server.restart instead, when there is one (else the plan is refused, below).
         if (reload.Command is null && database.MayReload == false && server.Restart is not null) return null;
-        return PemDatabase.SslSettingNames.Any(name => database.Contexts.GetValueOrDefault(name) == "postmaster") ? null : reload;
+        return SslSettings.Names.Any(name => database.Contexts.GetValueOrDefault(name) == "postmaster") ? null : reload;
     }
 
     /// <summary>

@@ -43,7 +43,6 @@ public sealed class LayerTests
         "Planning.LeftoverCleanup -> Hosts.LeftoverKind", "Planning.LeftoverCleanup -> Hosts.LeftoverProof",
         "Planning.StateFolderSafety -> Hosts.WritableFolder", "Planning.DatabasePlanner -> Database.HbaCheck",
         "Planning.DatabasePlanner -> Database.HbaRule", "Planning.DatabasePlanner -> Database.RoleFacts",
-        "Planning.ServerLoad -> Database.PemDatabase",
         // verify --connect asks the database from inside Verification.
         "Verification.DatabaseVerifier -> Database.HbaCheck", "Verification.DatabaseVerifier -> Database.HbaRule",
         "Verification.DatabaseVerifier -> Database.RoleFacts", "Verification.LiveVerifier -> Database.PemDatabase",

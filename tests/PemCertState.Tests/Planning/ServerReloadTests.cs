@@ -115,7 +115,7 @@ public sealed class ServerReloadTests
     private static ObservedDatabase Reached(string sslContext) =>
         new(Database.ToString(), true, null, new Dictionary<string, string>(), new Dictionary<string, RoleFacts>(), [], null, null)
         {
-            Contexts = PemDatabase.SslSettingNames.ToDictionary(n => n, n => n == "ssl" ? sslContext : "sighup"),
+            Contexts = SslSettings.Names.ToDictionary(n => n, n => n == "ssl" ? sslContext : "sighup"),
         };
 
     private static Lab WithReload()
