@@ -42,7 +42,7 @@ internal sealed partial class Observer
             {
                 if (!line.IsInclude)
                 {
-                    if (Array.Exists(ServerSettingNames, n => n.Equals(line.Name, StringComparison.OrdinalIgnoreCase)))
+                    if (SslSettings.Names.Any(n => n.Equals(line.Name, StringComparison.OrdinalIgnoreCase)))
                         sources[line.Name.ToLowerInvariant()] = new SettingSource(line.Name.ToLowerInvariant(), line.Value, file.Path, line.Line);
                     continue;
                 }

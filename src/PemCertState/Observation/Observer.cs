@@ -14,7 +14,6 @@ namespace PemCertState.Observation;
 /// </summary>
 internal sealed partial class Observer(HostSet hosts, int parallelism = 10)
 {
-    public static readonly string[] ServerSettingNames = ["ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file", "ssl_crl_file"];
     public static readonly string[] AgentSettingNames = ["agent_id", "agent_user", "agent_ssl_key", "agent_ssl_crt"];
 
     public async Task<ObservedState> ObserveAsync(DesiredState desired, CancellationToken cancellationToken)
@@ -115,7 +114,7 @@ internal sealed partial class Observer(HostSet hosts, int parallelism = 10)
             CrlOf(files[3]),
             ReadKey(files[4]),
             ReadCertificate(files[5]),
-            new ObservedConfig(FileFacts.From(files[6]), PostgresqlConf.Read(Text(files[6]), ServerSettingNames)))
+            new ObservedConfig(FileFacts.From(files[6]), PostgresqlConf.Read(Text(files[6]), SslSettings.Names)))
         {
             Sources = sources,
             Included = included,

@@ -9,7 +9,7 @@ namespace PemCertState.Planning;
 /// <summary>
 /// A process that reads pemstate's files only when it (re)starts or reloads: PostgreSQL, each agent, the web server.
 /// Its fingerprint sums up what it would load now: the SHA-256 of each file it reads and the settings pemstate manages
-/// that point at them. pemstate records the fingerprint a consumer was last (re)started with (<see cref="LoadedFiles"/>);
+/// that point at them. pemstate records the fingerprint a consumer was last (re)started with (loaded.jsonl, <see cref="State.LoadedFilesFormat"/>);
 /// any difference from the fingerprint of the files on disk is a restart owed, whatever crashed when.
 /// </summary>
 /// <param name="Name">"server", "web", "agent[5]": the key of its record.</param>
@@ -43,7 +43,7 @@ internal sealed record Consumer(string Name, string Host, ResourceAddress Restar
         if (restart.IsServerLoad)
             return new Consumer(Server, server.Host, Addresses.ServerRestart,
                 [.. new[] { PemFiles.ServerKey, PemFiles.ServerCertificate, PemFiles.RootBundle, PemFiles.RootCrl }.Select(f => PemFiles.InDataDir(server, f))],
-                PemFiles.InDataDir(server, PemFiles.PostgresqlConf), Observer.ServerSettingNames);
+                PemFiles.InDataDir(server, PemFiles.PostgresqlConf), SslSettings.Names);
         if (restart == Addresses.WebRestart && desired.Web is { } web)
             return new Consumer(Web, web.Host, Addresses.WebRestart,
                 [web.KeyFile, web.CertificateFile, .. web.ChainFile is { } chain ? [chain] : Array.Empty<string>(), web.Config], null, []);

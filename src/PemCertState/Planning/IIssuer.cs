@@ -9,7 +9,9 @@ namespace PemCertState.Planning;
 /// certificate pair, <see cref="PairReconciler"/>; root.crt and root.crl as files, the SSL settings, agent.cfg, the web
 /// config and reload, restarts, the order and the rotation phases) is written once, outside; an issuer answers only for
 /// what the CA decides: whether a pair is one it would issue, and how a new one is obtained. Called once per plan, in the order
-/// of the members below; each member adds its steps and warnings in place, so the plan keeps each path's order.
+/// of the members below, except <see cref="Fault"/> and <see cref="PlanNewPair"/>, which PairReconciler calls for each pair
+/// (the server's, the web's, each agent's own); each member adds its steps and warnings in place, so the plan keeps each
+/// path's order.
 /// </summary>
 internal interface IIssuer
 {

@@ -8,7 +8,9 @@ namespace PemCertState.Planning;
 /// One key and certificate the inventory wants, whichever CA issues it: the server's, an agent's (agents.user: per-agent)
 /// or the web server's. What it is (subject, usage, names, policy) and where it lives, beside what observation found there.
 /// </summary>
-/// <param name="Request">The certificate wanted: subject, usage, validity and (the web's) subject alternative names.</param>
+/// <param name="Request">The certificate wanted: subject, usage and (the web's) subject alternative names, for every issuer;
+/// its issuer name and validity (an agent's spread over the fleet) are what the self-signed CA signs with. A trusted CA's
+/// request takes the policy's validity and ca.subject instead.</param>
 /// <param name="Names">The subjectAltName the certificate must hold (the web's); null: not checked.</param>
 internal sealed record PairResource(
     ResourceAddress Address, string Host, string BackupDir, string? Owner, ObservedKey Key, ObservedCertificate Certificate,
@@ -25,7 +27,7 @@ internal sealed record PairResource(
             new IssueRequest(server.Subject, desired.Ca.Subject, LeafUsage.Server, server.Policy.Validity), server.Policy);
     }
 
-    /// <summary>An agent's own pair (agents.user: per-agent); its validity is spread so a fleet does not renew on one day.</summary>
+    /// <summary>An agent's own pair (agents.user: per-agent); signed in process, its validity is spread so a fleet does not renew on one day.</summary>
     public static PairResource Agent(DesiredState desired, AgentSpec agent, ObservedAgent seen)
     {
         var agents = desired.Agents;

@@ -20,8 +20,11 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     {
         public ResourceAddress Address => Pair.Address;
 
-        /// <summary>Where the pending key is: the pair's host, or in common mode the agent's that holds it.</summary>
-        public string Host { get; init; } = Pair.Host;
+        /// <summary>Common mode: the host of the agent that holds the one pending key; null: the pair's own.</summary>
+        public string? PendingHost { get; init; }
+
+        /// <summary>Where the pending key is.</summary>
+        public string Host => PendingHost ?? Pair.Host;
 
         public string Subject => Pair.Request.Subject;
         public LeafUsage Usage => Pair.Request.Usage!.Value;
@@ -97,18 +100,20 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     /// Once every certificate is signed (<see cref="Obtain"/>), each pair's verdict is either good as it is, or a signed
     /// certificate waits for its pending key: that is what replaces it.
     /// </summary>
-    public string? Fault(PairResource pair) => VerdictFor(pair.Address) is { State: State.Ready } ready ? ready.Reason : null;
+    public string? Fault(PairResource pair) => VerdictFor(pair.Address).State == State.Ready ? VerdictFor(pair.Address).Reason : null;
 
     /// <summary>The pending key and the certificate the CA signed for it, installed (the web's with the intermediates it sends).</summary>
     public void PlanNewPair(PairResource pair, string reason, List<PlanStep> steps)
     {
-        var install = InstallSigned(VerdictFor(pair.Address)!, pair.Host, pair.KeyPath, pair.CertificatePath, pair.Certificate.Summary, pair.Owner);
+        var install = InstallSigned(VerdictFor(pair.Address), pair.Host, pair.KeyPath, pair.CertificatePath, pair.Certificate.Summary, pair.Owner);
         steps.Add(pair.Address == Addresses.WebCertificate && desired.Web is { } web
             ? install with { Chain = [.. TrustedCaPlanner.AfterLeaf(web, _trusted).Select(Sha256)] }
             : install);
     }
 
-    private Verdict? VerdictFor(ResourceAddress address) => _verdicts.FirstOrDefault(v => v.Need.Address == address);
+    /// <summary>The verdict <see cref="Obtain"/> made for the certificate at <paramref name="address"/>: every pair planned has one.</summary>
+    private Verdict VerdictFor(ResourceAddress address) =>
+        _verdicts.FirstOrDefault(v => v.Need.Address == address) ?? throw new InvalidOperationException($"the trusted issuer judged no certificate for {address}");
 
     /// <summary>The SSL settings (during a rotation, phase 3 sets them).</summary>
     public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings) =>
@@ -191,7 +196,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         var first = agents.List[0];
         var firstNeed = AgentNeed(first);
         var need = firstNeed with { Pair = firstNeed.Pair with { Address = Addresses.CommonAgentCertificate } };
-        if (_seen.PendingKeys.TryGetValue(need.Address, out var pendingKey)) need = need with { PendingKey = pendingKey.File.Path, Host = pendingKey.File.Host };
+        if (_seen.PendingKeys.TryGetValue(need.Address, out var pendingKey)) need = need with { PendingKey = pendingKey.File.Path, PendingHost = pendingKey.File.Host };
         foreach (var agent in agents.List)
         {
             var held = observed.Agents[agent.Id];

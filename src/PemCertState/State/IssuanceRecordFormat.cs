@@ -14,12 +14,12 @@ namespace PemCertState.State;
 /// </summary>
 internal static partial class IssuanceRecordFormat
 {
-    public const string FileName = "issued.jsonl";
+    public const string FileName = StateFiles.IssuedName;
 
     /// <summary>More lines than this are not read back (the oldest are dropped first): 10,000 agents renewed yearly for a decade fit.</summary>
     public const int MaxLines = 200_000;
 
-    public static string PathFor(ServerSpec server) => Path.Combine(server.StateDir, FileName);
+    public static string PathFor(ServerSpec server) => StateFiles.Issued(server);
 
     public static byte[] Line(ResourceAddress address, X509Certificate certificate, DateTimeOffset now)
     {

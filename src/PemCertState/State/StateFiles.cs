@@ -8,6 +8,7 @@ internal static class StateFiles
     public const string JournalName = "journal.jsonl";
     public const string LegacyJournalName = ".pemstate-journal.jsonl";
     public const string LoadedName = "loaded.jsonl";
+    public const string IssuedName = "issued.jsonl";
     public const string LockName = "apply.lock";
     public const string LegacyLockName = ".pemstate.lock";
 
@@ -16,6 +17,8 @@ internal static class StateFiles
     public static string LegacyJournal(ServerSpec server) => Path.Combine(server.DataDir, LegacyJournalName);
 
     public static string Loaded(ServerSpec server) => Path.Combine(server.StateDir, LoadedName);
+
+    public static string Issued(ServerSpec server) => Path.Combine(server.StateDir, IssuedName);
 
     public static string Lock(ServerSpec server) => Path.Combine(server.StateDir, LockName);
 
