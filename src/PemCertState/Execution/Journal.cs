@@ -145,12 +145,12 @@ public sealed class Journal(IHost host, string path, string apply)
             if (!unfinished.Contains(description, StringComparer.Ordinal)) unfinished.Add(description);
         }
         // The restart each completed change needs: its agent's, the web server's reload, or the server's for everything else.
-        var changedScopes = changedAgents.Select(id => Addresses.AgentRestart(id).ToString()).ToHashSet(StringComparer.Ordinal);
-        if (changedWeb) changedScopes.Add(Addresses.WebRestart.ToString());
-        if (changedServer) changedScopes.Add(Addresses.ServerRestart.ToString());
-        var pending = (header.Restarts ?? [])
-            .Where(r => !ranRestarts.Contains(r) && changedScopes.Contains(r))
+        var changedScopes = changedAgents.Select(Addresses.AgentRestart).ToHashSet();
+        if (changedWeb) changedScopes.Add(Addresses.WebRestart);
+        if (changedServer) changedScopes.Add(Addresses.ServerRestart);
+        var pending = (header.Restarts ?? []).Where(r => !ranRestarts.Contains(r))
             .Select(r => ResourceAddress.TryParse(r, out var address) ? address : (ResourceAddress?)null).OfType<ResourceAddress>()
+            .Where(changedScopes.Contains)
             .ToHashSet();
         return new ObservedJournal(header.Apply, header.Time, header.Steps ?? 0, end?.Event == "finished", [.. done.Order()], unfinished, end?.Error, pending)
         {

@@ -33,7 +33,7 @@ internal sealed partial class TrustedIssuer
 
     public bool IssuesWeb(WebSpec web) => web.Issuer == WebIssuer.Trusted && WebVerdict is not null;
 
-    private Verdict? WebVerdict => _verdicts.FirstOrDefault(v => v.Need.Address == Addresses.WebCertificate);
+    private Verdict? WebVerdict => _byAddress.GetValueOrDefault(Addresses.WebCertificate);
 
     /// <summary>The chain file; and, for a good certificate kept as it is, a word when certificate_file lacks the intermediates.</summary>
     public bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings)

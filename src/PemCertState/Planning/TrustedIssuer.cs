@@ -42,6 +42,9 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     private readonly TrustedCaSpec _trusted = desired.Ca.Trusted!;
     private readonly ObservedTrusted _seen = observed.Trusted ?? new ObservedTrusted(new Dictionary<ResourceAddress, ObservedKey>(), new Dictionary<ResourceAddress, string?>(), [], null);
     private readonly List<Verdict> _verdicts = [];
+
+    /// <summary>The same verdicts by address: a fleet's pairs each find theirs without walking the list.</summary>
+    private readonly Dictionary<ResourceAddress, Verdict> _byAddress = [];
     private TrustedRotation? _rotation;
     private List<Planner.Abandoned> _abandoned = [];
 
@@ -71,6 +74,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         }
         if (WebNeed() is { } webNeed)
             _verdicts.Add(Judge(webNeed, crls, warnings));
+        foreach (var verdict in _verdicts) _byAddress.Add(verdict.Need.Address, verdict);
         WarnAboutStrangers(warnings);
         CheckTrustedCa(_trusted, desired.Ca.Policy, now, warnings);
 
@@ -100,7 +104,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     /// Once every certificate is signed (<see cref="Obtain"/>), each pair's verdict is either good as it is, or a signed
     /// certificate waits for its pending key: that is what replaces it.
     /// </summary>
-    public string? Fault(PairResource pair) => VerdictFor(pair.Address).State == State.Ready ? VerdictFor(pair.Address).Reason : null;
+    public string? Fault(PairResource pair) => VerdictFor(pair.Address) is { State: State.Ready } ready ? ready.Reason : null;
 
     /// <summary>The pending key and the certificate the CA signed for it, installed (the web's with the intermediates it sends).</summary>
     public void PlanNewPair(PairResource pair, string reason, List<PlanStep> steps)
@@ -113,7 +117,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
 
     /// <summary>The verdict <see cref="Obtain"/> made for the certificate at <paramref name="address"/>: every pair planned has one.</summary>
     private Verdict VerdictFor(ResourceAddress address) =>
-        _verdicts.FirstOrDefault(v => v.Need.Address == address) ?? throw new InvalidOperationException($"the trusted issuer judged no certificate for {address}");
+        _byAddress.GetValueOrDefault(address) ?? throw new InvalidOperationException($"the trusted issuer judged no certificate for {address}");
 
     /// <summary>The SSL settings (during a rotation, phase 3 sets them).</summary>
     public bool PlanServerSettings(List<PlanStep> steps, List<string> warnings) =>
@@ -151,7 +155,7 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
     /// </summary>
     public void AfterAgents(List<PlanStep> steps, List<string> warnings)
     {
-        if (_verdicts.FirstOrDefault(v => v.Need.Address == Addresses.CommonAgentCertificate) is not { State: State.Ready } common) return;
+        if (_byAddress.GetValueOrDefault(Addresses.CommonAgentCertificate) is not { State: State.Ready } common) return;
         Planner.RemovePending(common.Need.Address, common.Need.Host, _seen.PendingKeys.GetValueOrDefault(common.Need.Address),
             _seen.RequestKeys.ContainsKey(common.Need.Address) ? common.Need.Request : null,
             "every agent now holds the common pair: its pending key and request are done with", steps);
