@@ -137,6 +137,8 @@ internal static partial class Descriptors
         while (names.Count < max)
         {
             var length = syscall(GetDents64, Fd(folder), buffer, (nuint)buffer.Length);
+            // A folder removed while open fails with ENOENT; as glibc's readdir (and so Python's listdir) does, that is its end.
+            if (length < 0 && Marshal.GetLastPInvokeError() == ENOENT) break;
             if (length < 0) throw DescriptorException.Last("getdents64");
             if (length == 0) break;
             // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[] (NUL-terminated)

@@ -74,7 +74,14 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
             {
                 if (Descriptors.StatusOfName(folder, name) is not { } status) continue; // gone since the listing
                 var entry = Leftover(name, status);
-                found.Add(entry is { Kind: LeftoverKind.Folder, Ours: true } ? entry with { Entries = PrivateEntries(folder, name) } : entry);
+                if (entry is { Kind: LeftoverKind.Folder, Ours: true })
+                {
+                    // Another lane of this apply may be writing in this folder: its own folder comes and goes at any instant.
+                    var inside = PrivateEntries(folder, name, out var gone);
+                    if (gone) continue;
+                    entry = entry with { Entries = inside };
+                }
+                found.Add(entry);
             }
             return found;
         }
@@ -355,18 +362,25 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
     }
 
     /// <summary>What a folder of ours holds, read on its own descriptor (opened without following); null when it is no longer a folder of ours.</summary>
-    private static List<LeftoverEntry>? PrivateEntries(SafeFileHandle parent, string name)
+    /// <param name="gone">
+    /// The folder was removed since the listing: before it was opened, or while it was held. Then it is no leftover.
+    /// </param>
+    private static List<LeftoverEntry>? PrivateEntries(SafeFileHandle parent, string name, out bool gone)
     {
+        gone = false;
         SafeFileHandle folder;
         try { folder = Descriptors.OpenAt(parent, name, Descriptors.ORdOnly | Descriptors.ODirectory | Descriptors.ONoFollow); }
-        catch (DescriptorException e) when (e.Errno is Descriptors.ENOENT or Descriptors.ELOOP or Descriptors.ENOTDIR) { return null; }
+        catch (DescriptorException e) when (e.Errno is Descriptors.ENOENT) { gone = true; return null; }
+        catch (DescriptorException e) when (e.Errno is Descriptors.ELOOP or Descriptors.ENOTDIR) { return null; }
         using (folder)
         {
             if (Descriptors.Status(folder) is not { Kind: FileKind.Folder } held || held.Uid != Posix.EffectiveUid) return null;
             var entries = new List<LeftoverEntry>();
             foreach (var entry in Descriptors.Names(folder, _ => true, LeftoverEntry.MaxEntries + 1).Order(StringComparer.Ordinal))
                 if (Descriptors.StatusOfName(folder, entry) is { } status) entries.Add(Leftover(entry, status));
-            return entries;
+            // Removed while held: a folder has no links left once rmdir'd (and Names read it as empty).
+            gone = Descriptors.Status(folder).Links == 0;
+            return gone ? null : entries;
         }
     }
 

@@ -299,14 +299,21 @@ def folder_leftovers(folder):
             try:
                 private = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
             except OSError as e:
-                if e.errno not in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
+                if e.errno == errno.ENOENT:
+                    continue  # gone since the listing
+                if e.errno not in (errno.ELOOP, errno.ENOTDIR):
                     raise
                 private = None
             if private is not None:
                 try:
                     held = os.fstat(private)
                     if stat.S_ISDIR(held.st_mode) and held.st_uid == EUID:
-                        entry["entries"] = private_entries(private)
+                        # Another lane of this apply may be writing here: its own folder comes and goes at any instant.
+                        # glibc's readdir ends a folder removed while open; no links left says it was.
+                        entries = private_entries(private)
+                        if os.fstat(private).st_nlink == 0:
+                            continue  # gone while held
+                        entry["entries"] = entries
                 finally:
                     os.close(private)
         found.append(entry)
