@@ -35,8 +35,10 @@ fi
 log=$(mktemp)
 status=0
 dotnet test PemCertState.sln -c Release --nologo 2>&1 | tee "$log" || status=$?
-passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# Only the summary lines ("Passed!  - Failed: 0, Passed: 906, ..."): a failure's message may say "Failed: 1" too.
+summary=$(grep -E '^(Passed|Failed)! +- ' "$log" || true)
+passed=$(grep -oE 'Passed: +[0-9]+' <<<"$summary" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' <<<"$summary" | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
 echo "tests: ${passed} passed, ${failed} failed"
 exit $status
