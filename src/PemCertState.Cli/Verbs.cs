@@ -109,7 +109,7 @@ internal static partial class Verbs
         await using var hosts = Hosts(desired, remote);
         await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
-        var journal = await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
+        var journal = await JournalReader.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
         ReportRefused(catalog.Refused);
         if (catalog.Sets.Count == 0)
             Console.Out.Write(catalog.Refused.Count == 0 && catalog.Incomplete.Count == 0 ? "No backup sets: no apply has replaced a file yet.\n" : "No usable backup sets.\n");
@@ -153,7 +153,7 @@ internal static partial class Verbs
         await using var hosts = Hosts(desired, remote);
         await ReportLocksAsync(desired, hosts, ct).ConfigureAwait(false);
         var catalog = await BackupCatalog.ListAsync(desired, hosts, ct).ConfigureAwait(false);
-        var journal = await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
+        var journal = await JournalReader.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false);
         var choice = RollbackChoice.Of(catalog.Sets, backupId, journal);
         if (choice.Refusal is { } refused)
         {
@@ -211,7 +211,7 @@ internal static partial class Verbs
             var observed = await ObserveAsync(desired, hosts, remote, ct).ConfigureAwait(false);
             if (observed is null) return ExitCodes.Error;
             // The set was chosen from the journal read before the lock: a run since may have changed which it is.
-            if ((await Journal.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false))?.Apply is var last && last != journal?.Apply)
+            if ((await JournalReader.LastAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false))?.Apply is var last && last != journal?.Apply)
             {
                 Console.Error.Write($"pemstate: another run ({last}) started since this rollback was planned; nothing was changed. Run `pemstate rollback` again.\n");
                 return ExitCodes.Error;
@@ -385,7 +385,7 @@ internal static partial class Verbs
     /// the others here, on stderr (so that --json output stays JSON).
     /// </summary>
     private static async Task ReportLocksAsync(DesiredState desired, HostSet hosts, CancellationToken ct) =>
-        ReportLocks(await ApplyLock.InspectAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false));
+        ReportLocks(await ObservedLock.InspectAsync(hosts[desired.Server.Host], desired.Server, ct).ConfigureAwait(false));
 
     private static void ReportLocks(IReadOnlyList<ObservedLock> locks)
     {

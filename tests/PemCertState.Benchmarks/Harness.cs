@@ -4,6 +4,7 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Security;
 using PemCertState.Crypto;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 using PemCertState.Planning;
 
@@ -353,7 +354,7 @@ internal static class Harness
                 if (schemaErrors.Count > 0 || rules.Errors.Count > 0) throw new InvalidOperationException("inventory errors in profile");
 
                 var host = new Hosts.LocalHost("pem", fleet.Root);
-                var files = new List<Hosts.FileSnapshot>(3 * n);
+                var files = new List<Facts.FileSnapshot>(3 * n);
                 foreach (var agent in desired.Agents.List)
                 {
                     files.Add(host.ReadAsync(PemFiles.AgentKey(desired.Agents, agent), CancellationToken.None).GetAwaiter().GetResult());

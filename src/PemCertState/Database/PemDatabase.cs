@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 
 namespace PemCertState.Database;
@@ -287,8 +288,8 @@ public sealed class PemDatabase : IAsyncDisposable
         return done;
     }
 
-    /// <summary>PEM's own CA renewal job; with a trusted CA it would overwrite the trusted certificates.</summary>
-    public const string RenewalJob = "Check CA certificate expiry";
+    /// <summary>PEM's own CA renewal job (<see cref="PemJobs.Renewal"/>).</summary>
+    public const string RenewalJob = PemJobs.Renewal;
 
     /// <summary>Whether <see cref="RenewalJob"/> is enabled in pem.job; null when there is no such job (or no pem.job table).</summary>
     public async Task<bool?> RenewalJobEnabledAsync(CancellationToken cancellationToken)

@@ -1,7 +1,9 @@
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
+using PemCertState.State;
 
 namespace PemCertState.Execution;
 
@@ -51,7 +53,7 @@ public sealed class ApplyLock : IAsyncDisposable
         if (StateFolderSafety.Problem(host.Name, server.StateDir, probe.WritableFolders) is { } unsafeFolder)
             throw new ApplyLockedException($"{unsafeFolder}; nothing was changed");
         await host.EnsureDirectoryAsync(server.StateDir, FileModes.PrivateDirectory, ct).ConfigureAwait(false);
-        var content = LockHolder.Me(command).ToBytes();
+        var content = Me(command).ToBytes();
         var broken = new List<ObservedLock>();
         for (var attempt = 0; attempt < 2; attempt++)
         {
@@ -79,22 +81,6 @@ public sealed class ApplyLock : IAsyncDisposable
         throw new ApplyLockedException($"could not take the lock {host.Name}:{path}");
     }
 
-    /// <summary>The locks on the server's host (the state folder's and an older pemstate's), for every verb to name.</summary>
-    public static async Task<IReadOnlyList<ObservedLock>> InspectAsync(IHost host, ServerSpec server, CancellationToken ct)
-    {
-        var files = await Task.WhenAll(host.ReadAsync(PathFor(server), ct), host.ReadAsync(LegacyPathFor(server), ct)).ConfigureAwait(false);
-        return [.. files.Where(f => f.Exists).Select(Read)];
-    }
-
-    /// <summary>What a lock file says, judged from this machine: its content is untrusted input, and may be anything.</summary>
-    public static ObservedLock Read(FileSnapshot file)
-    {
-        var (holder, problem) = LockHolder.Parse(file.Content);
-        if (holder is null) return new ObservedLock(file.Host, file.Path, LockState.Unreadable, null, problem);
-        var (state, why) = holder.Judge();
-        return new ObservedLock(file.Host, file.Path, state, holder, why);
-    }
-
     /// <summary>
     /// Throws while the lock at <paramref name="path"/> may still be held; when it is stale (or held elsewhere) and the
     /// user said so, removes it, but only while it still holds the bytes judged here: a lock another run took meanwhile stays.
@@ -104,7 +90,7 @@ public sealed class ApplyLock : IAsyncDisposable
     {
         var file = await host.ReadAsync(path, ct).ConfigureAwait(false);
         if (!file.Exists) return null;
-        var seen = Read(file);
+        var seen = ObservedLock.Read(file);
         var where = $"{host.Name}:{path}";
         switch (seen.State)
         {
@@ -124,4 +110,8 @@ public sealed class ApplyLock : IAsyncDisposable
 
     /// <summary>Removes this run's own lock, and nothing else: a lock someone broke and took over stays theirs.</summary>
     public async ValueTask DisposeAsync() => await _host.TryDeleteUnchangedAsync(_path, _content, CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>This process, taking the lock for <paramref name="command"/>.</summary>
+    private static LockHolder Me(string command) => new(Environment.UserName, Environment.MachineName, Environment.ProcessId,
+        DateTimeOffset.UtcNow, command, ProcessTable.StartTicks(Environment.ProcessId), ProcessTable.BootId, ProcessTable.MachineId);
 }

@@ -17,7 +17,7 @@ internal sealed partial class Executor
     private async Task ReloadAsync(ReloadStep step, IHost host, Run run, CancellationToken ct)
     {
         var consumer = Consumer.Of(run.Desired, step.Address);
-        var loading = consumer is null ? null : await consumer.ReadFingerprintAsync(hosts[consumer.Host], ct).ConfigureAwait(false);
+        var loading = consumer is null ? null : await LoadingAsync(consumer, ct).ConfigureAwait(false);
         var database = run.Desired.Server.Database;
         if (step.Command is { } command)
         {

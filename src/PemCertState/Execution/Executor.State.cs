@@ -30,7 +30,7 @@ internal sealed partial class Executor
         {
             // This apply's own journal is already in the state folder, and its plan carries the restarts the old one owed:
             // the old journal is copied only when there is none (an executor run without a journal).
-            await MoveFileAsync(host, from, Journal.PathFor(server), content => Journal.Read(content) is null ? null : content, ct).ConfigureAwait(false);
+            await MoveFileAsync(host, from, Journal.PathFor(server), content => JournalReader.Read(content) is null ? null : content, ct).ConfigureAwait(false);
         }
         else if (from == AgentLedger.LegacyPathFor(server))
         {

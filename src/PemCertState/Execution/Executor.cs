@@ -732,6 +732,10 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
         await host.CopyAsync(step.Copy, expected, step.Path, step.Mode, step.Owner, ct).ConfigureAwait(false);
     }
 
+    /// <summary>What <paramref name="consumer"/> would load now, as its host last read or wrote its files (what it does not know it asks, in one round trip).</summary>
+    private async Task<string> LoadingAsync(Consumer consumer, CancellationToken ct) =>
+        consumer.Fingerprint(await hosts[consumer.Host].ReadKnownAsync(consumer.FilesToRead, exact: false, ct).ConfigureAwait(false));
+
     /// <summary>
     /// Runs the restart command, then records what its consumer loaded: its files as they were just before the command ran
     /// (every step that changes them comes earlier in the plan). Only once the command succeeded and the server accepts
@@ -740,7 +744,7 @@ internal sealed partial class Executor(HostSet hosts, ILogger<Executor> logger, 
     private async Task RestartAsync(RestartStep step, IHost host, Run run, CancellationToken ct)
     {
         var consumer = Consumer.Of(run.Desired, step.Address);
-        var loading = consumer is null ? null : await consumer.ReadFingerprintAsync(hosts[consumer.Host], ct).ConfigureAwait(false);
+        var loading = consumer is null ? null : await LoadingAsync(consumer, ct).ConfigureAwait(false);
         var result = await RunCommandAsync(step, step.Command, host, run, ct).ConfigureAwait(false);
         if (!result.Succeeded)
             throw new StepFailedException($"'{step.Command}' exited with {result.ExitCode}: {result.StandardError.Trim()}");

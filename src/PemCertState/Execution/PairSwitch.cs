@@ -27,32 +27,8 @@ namespace PemCertState.Execution;
 /// </summary>
 internal static class PairSwitch
 {
-    /// <summary>Appended to a live name for its staged copy.</summary>
-    public const string Staged = ".next";
-
-    /// <summary>
-    /// Every staged copy a switch may write, from the inventory only: a kill inside <see cref="InstallAsync"/> leaves some of
-    /// them whole (a private key among them), and maybe the config naming them. The planner removes those it can prove are
-    /// its own (<see cref="Planning.LeftoverCleanup"/>) once the config names the live pair again.
-    /// </summary>
-    public static IEnumerable<(string Host, string Path, string? Owner)> StagedPaths(DesiredState desired)
-    {
-        var server = desired.Server;
-        // The CA's key is made under its staged name on a host that keeps its keys (Executor.HostKeys.cs).
-        yield return (server.Host, PemFiles.InDataDir(server, PemFiles.CaKey) + Staged, server.Owner);
-        yield return (server.Host, PemFiles.InDataDir(server, PemFiles.ServerKey) + Staged, server.Owner);
-        yield return (server.Host, PemFiles.InDataDir(server, PemFiles.ServerCertificate) + Staged, server.Owner);
-        foreach (var agent in desired.Agents.List)
-        {
-            yield return (agent.Host, PemFiles.AgentKey(desired.Agents, agent) + Staged, agent.Owner);
-            yield return (agent.Host, PemFiles.AgentCertificate(desired.Agents, agent) + Staged, agent.Owner);
-        }
-        if (desired.Web is { } web)
-        {
-            yield return (web.Host, web.KeyFile + Staged, web.Owner);
-            yield return (web.Host, web.CertificateFile + Staged, web.Owner);
-        }
-    }
+    /// <summary>Appended to a live name for its staged copy (<see cref="StagedFiles.Suffix"/>).</summary>
+    public const string Staged = StagedFiles.Suffix;
 
     /// <summary>
     /// The private key of a pair: its PEM, which pemstate holds (made here, or on the machine it runs on), or a file on the

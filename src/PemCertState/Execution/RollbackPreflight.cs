@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PemCertState.Crypto;
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.State;

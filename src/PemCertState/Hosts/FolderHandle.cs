@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using PemCertState.Facts;
 
 namespace PemCertState.Hosts;
 
@@ -102,7 +103,7 @@ internal sealed class FolderHandle : IDisposable
 
     private static void Note(List<WritableFolder>? writable, string path, SafeFileHandle folder)
     {
-        if (writable is not null && WritableFolder.Of(path, Descriptors.Status(folder)) is { } concern) writable.Add(concern);
+        if (writable is not null && WritableFolderOf(path, Descriptors.Status(folder)) is { } concern) writable.Add(concern);
     }
 
     /// <summary>Owned by root (or by the account pemstate runs as) and writable by nobody else.</summary>
@@ -116,4 +117,13 @@ internal sealed class FolderHandle : IDisposable
     private static string Join(string folder, string name) => folder.EndsWith('/') ? folder + name : folder + "/" + name;
 
     public void Dispose() => Handle.Dispose();
+
+    /// <summary>Null when the folder can be changed only by root (or the account pemstate runs as): nothing to report.</summary>
+    private static WritableFolder? WritableFolderOf(string path, FileStatus folder)
+    {
+        var group = (folder.Mode & UnixFileMode.GroupWrite) != 0 && folder.Gid != 0 ? Posix.GroupName(folder.Gid) : null;
+        var world = (folder.Mode & UnixFileMode.OtherWrite) != 0 && (folder.Mode & UnixFileMode.StickyBit) == 0;
+        var ownerTrusted = folder.Uid == 0 || folder.Uid == Posix.EffectiveUid;
+        return ownerTrusted && group is null && !world ? null : new WritableFolder(path, Posix.UserName(folder.Uid), group, world, folder.Mode);
+    }
 }

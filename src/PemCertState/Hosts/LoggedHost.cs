@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 
 namespace PemCertState.Hosts;

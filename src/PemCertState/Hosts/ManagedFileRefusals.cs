@@ -1,3 +1,4 @@
+using PemCertState.Facts;
 namespace PemCertState.Hosts;
 
 /// <summary>

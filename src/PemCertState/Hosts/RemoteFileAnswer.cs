@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PemCertState.Facts;
 
 namespace PemCertState.Hosts;
 

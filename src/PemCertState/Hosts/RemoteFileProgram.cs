@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Reflection;
 using System.Text.Json;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 
 namespace PemCertState.Hosts;

@@ -1,3 +1,4 @@
+using PemCertState.Facts;
 using PemCertState.Inventory;
 
 namespace PemCertState.Hosts;

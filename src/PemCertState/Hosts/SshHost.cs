@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 using Renci.SshNet;
 using Renci.SshNet.Common;

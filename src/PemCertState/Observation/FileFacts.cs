@@ -1,3 +1,4 @@
+using PemCertState.Facts;
 using PemCertState.Hosts;
 
 namespace PemCertState.Observation;

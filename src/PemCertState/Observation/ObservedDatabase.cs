@@ -1,4 +1,5 @@
 using PemCertState.Database;
+using PemCertState.Facts;
 
 namespace PemCertState.Observation;
 

@@ -1,5 +1,6 @@
 using Org.BouncyCastle.Crypto;
 using PemCertState.Crypto;
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 

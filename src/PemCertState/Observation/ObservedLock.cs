@@ -1,4 +1,7 @@
-using PemCertState.Execution;
+using PemCertState.Facts;
+using PemCertState.Hosts;
+using PemCertState.Inventory;
+using PemCertState.State;
 
 namespace PemCertState.Observation;
 
@@ -18,4 +21,47 @@ public sealed record ObservedLock(string Host, string Path, LockState State, Loc
         _ => $"{Host}:{Path} is not a lock pemstate can read ({Why}); pemstate writes its lock whole, so this is an older pemstate's "
             + "lock still being written or not pemstate's at all, and --break-lock leaves it: once no pemstate runs, remove it by hand",
     };
+
+    /// <summary>
+    /// An older lock's holder is believed while its pid's process started no later than this after the lock was
+    /// taken: that start time is known only to a second or so, and a holder always starts before it takes the lock.
+    /// </summary>
+    private static readonly TimeSpan StartSlack = TimeSpan.FromSeconds(5);
+
+    /// <summary>The locks on the server's host (the state folder's and an older pemstate's), for every verb to name.</summary>
+    public static async Task<IReadOnlyList<ObservedLock>> InspectAsync(IHost host, ServerSpec server, CancellationToken ct)
+    {
+        var files = await Task.WhenAll(host.ReadAsync(StateFiles.Lock(server), ct), host.ReadAsync(StateFiles.LegacyLock(server), ct)).ConfigureAwait(false);
+        return [.. files.Where(f => f.Exists).Select(Read)];
+    }
+
+    /// <summary>What a lock file says, judged from this machine: its content is untrusted input, and may be anything.</summary>
+    public static ObservedLock Read(FileSnapshot file)
+    {
+        var (holder, problem) = LockHolder.Parse(file.Content);
+        if (holder is null) return new ObservedLock(file.Host, file.Path, LockState.Unreadable, null, problem);
+        var (state, why) = Judge(holder);
+        return new ObservedLock(file.Host, file.Path, state, holder, why);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="holder"/> still runs, seen from this machine: the same machine (host name, and machine id where both
+    /// have one), the same boot, and a process with its pid that started when it did. Another machine's holder cannot be
+    /// checked from here. A lock from before start times were recorded is believed while its pid's process started
+    /// before the lock was taken.
+    /// </summary>
+    /// <returns>The state, and for a stale lock why it is one.</returns>
+    private static (LockState State, string? Why) Judge(LockHolder holder)
+    {
+        if (holder.Machine != Environment.MachineName || (holder.MachineId is { } theirs && ProcessTable.MachineId is { } ours && theirs != ours))
+            return (LockState.Elsewhere, null);
+        if (holder.BootId is { } boot && ProcessTable.BootId is { } now && boot != now)
+            return (LockState.Stale, $"{LockHolder.Printable(holder.Machine)} has restarted since");
+        if (ProcessTable.StartTicks(holder.Pid) is not { } ticks)
+            return (LockState.Stale, $"no process {holder.Pid} runs on {LockHolder.Printable(holder.Machine)}");
+        var reused = holder.ProcessStart is { } recorded
+            ? recorded != ticks
+            : ProcessTable.StartTime(holder.Pid) is { } started && started > holder.Started + StartSlack;
+        return reused ? (LockState.Stale, $"pid {holder.Pid} now belongs to another process") : (LockState.Running, null);
+    }
 }

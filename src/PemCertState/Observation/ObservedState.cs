@@ -38,7 +38,7 @@ public sealed record ObservedState(ObservedServer Server, IReadOnlyDictionary<in
     public IReadOnlyList<FoundCertificate> Untracked { get; init; } = [];
 
     /// <summary>
-    /// What interrupted writes may have left in the managed folders (<see cref="Execution.ManagedFolders"/>) and, after an
+    /// What interrupted writes may have left in the managed folders (<see cref="ManagedFolders"/>) and, after an
     /// interrupted run, in the folders of the backup id it was writing.
     /// </summary>
     public IReadOnlyList<ObservedLeftover> Leftovers { get; init; } = [];

@@ -1,4 +1,4 @@
-using PemCertState.Execution;
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.State;

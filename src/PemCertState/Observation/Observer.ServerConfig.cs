@@ -1,5 +1,6 @@
 using System.Text;
 using PemCertState.Configuration;
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 

@@ -1,4 +1,4 @@
-using PemCertState.Execution;
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.State;
@@ -31,7 +31,7 @@ internal sealed partial class Observer
         var server = desired.Server;
         var host = hosts[server.Host];
         var ledger = host.ReadAsync(AgentLedger.LegacyPathFor(server), ct);
-        var locks = ApplyLock.InspectAsync(host, server, ct);
+        var locks = ObservedLock.InspectAsync(host, server, ct);
         var sets = new List<BackupSet>();
         var refused = new List<string>();
         var folders = RestorableFiles.ByFolder(desired);

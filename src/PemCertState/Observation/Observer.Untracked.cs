@@ -1,4 +1,5 @@
 using System.Globalization;
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.State;

@@ -1,5 +1,6 @@
 using PemCertState.Configuration;
 using PemCertState.Crypto;
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.State;
@@ -54,7 +55,7 @@ internal sealed partial class Observer(HostSet hosts, int parallelism = 10)
         // Back on PEM's own CA: what a trusted CA may have left (pending keys, requests, the renewal job it turned off).
         if (trusted is null && await TrustedObserver.MayHaveLeftoversAsync(hosts, desired, await server.ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
             trusted = TrustedObserver.ObserveAsync(hosts, desired, trust, cancellationToken);
-        var lastRun = (journalFile.Exists ? journalFile : legacyJournal) is { Exists: true } read ? Execution.Journal.Read(read.Content) : null;
+        var lastRun = (journalFile.Exists ? journalFile : legacyJournal) is { Exists: true } read ? JournalReader.Read(read.Content) : null;
         var observed = new ObservedState(await server.ConfigureAwait(false), agents.ToDictionary(a => a.Id), await database.ConfigureAwait(false),
             lastRun, desired.Web is { } web ? await ObserveWebAsync(web, cancellationToken).ConfigureAwait(false) : null)
         {

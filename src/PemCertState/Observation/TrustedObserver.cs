@@ -1,5 +1,6 @@
 using PemCertState.Crypto;
 using PemCertState.Database;
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Planning;

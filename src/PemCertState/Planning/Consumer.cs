@@ -1,6 +1,6 @@
 using System.Text;
 using PemCertState.Configuration;
-using PemCertState.Hosts;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 
@@ -72,23 +72,26 @@ internal sealed record Consumer(string Name, string Host, ResourceAddress Restar
         return Of([agent.Key.File, agent.Certificate.File], agent.Settings.Settings);
     }
 
+    /// <summary>What to read for <see cref="Fingerprint(IReadOnlyList{FileSnapshot})"/>: its files, then its settings file when it has one.</summary>
+    public IReadOnlyList<string> FilesToRead => [.. Files, .. SettingsFile is { } config ? [config] : Array.Empty<string>()];
+
     /// <summary>
-    /// What it would load now, as its host last read or wrote the files (<see cref="IHost.ReadKnownAsync"/>; what it does not
-    /// know it asks, in one round trip): the same sum as <see cref="Fingerprint(ObservedState)"/> of the same files. Should
-    /// another hand have changed one since, the record differs from the disk and the next run owes one restart more.
+    /// What it would load now, from <paramref name="read"/>: <see cref="FilesToRead"/> as its host last read or wrote them
+    /// (the executor asks the host, in one round trip). The same sum as <see cref="Fingerprint(ObservedState)"/> of the
+    /// same files. Should another hand have changed one since, the record differs from the disk and the next run owes one
+    /// restart more.
     /// </summary>
-    public async Task<string> ReadFingerprintAsync(IHost host, CancellationToken ct)
+    public string Fingerprint(IReadOnlyList<FileSnapshot> read)
     {
-        var all = await host.ReadKnownAsync([.. Files, .. SettingsFile is { } config ? [config] : Array.Empty<string>()], exact: false, ct).ConfigureAwait(false);
-        var files = all.Take(Files.Count).ToArray();
+        if (read.Count != FilesToRead.Count) throw new ArgumentException($"{Name}: {read.Count} files read, {FilesToRead.Count} asked", nameof(read));
         IReadOnlyDictionary<string, string?>? values = null;
         if (SettingsFile is not null)
         {
-            var file = all[^1];
+            var file = read[^1];
             var text = file.Exists ? Encoding.UTF8.GetString(file.Content) : "";
             values = Name == Server ? PostgresqlConf.Read(text, SettingNames) : AgentCfg.Read(text, SettingNames);
         }
-        return Of([.. files.Select(FileFacts.From)], values);
+        return Of([.. read.Take(Files.Count).Select(FileFacts.From)], values);
     }
 
     /// <summary>One SHA-256 over each file's path and content hash, in order, and the settings by name.</summary>

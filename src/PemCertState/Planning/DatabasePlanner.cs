@@ -1,4 +1,3 @@
-using PemCertState.Database;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 

@@ -1,4 +1,4 @@
-using PemCertState.Hosts;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using PemCertState.Configuration;
-using PemCertState.Execution;
-using PemCertState.Hosts;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.State;

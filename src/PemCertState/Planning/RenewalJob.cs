@@ -1,4 +1,3 @@
-using PemCertState.Database;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 
@@ -36,13 +35,13 @@ internal static class RenewalJob
             && !(server.CaKey.File.Exists && server.CaCertificate.File.Exists) && server.Root.Certificates.Count > 0;
         var leavingCommon = observed.Agents.Values.Any(a => a.Settings.Settings.GetValueOrDefault("agent_user") == desired.Agents.CommonUser);
         if (leavingTrusted)
-            return new EnableJobStep(Address, desired.Server.Host, "ca.source is self-signed again: PEM's own renewal job, turned off for the trusted CA, watches PEM's CA once more", PemDatabase.RenewalJob);
+            return new EnableJobStep(Address, desired.Server.Host, "ca.source is self-signed again: PEM's own renewal job, turned off for the trusted CA, watches PEM's CA once more", PemJobs.Renewal);
         return leavingCommon
-            ? new EnableJobStep(Address, desired.Server.Host, "agents.user is per-agent again: PEM's own renewal job, turned off for the common agent certificate, renews agents' certificates once more", PemDatabase.RenewalJob)
+            ? new EnableJobStep(Address, desired.Server.Host, "agents.user is per-agent again: PEM's own renewal job, turned off for the common agent certificate, renews agents' certificates once more", PemJobs.Renewal)
             : null;
     }
 
-    private static readonly ResourceAddress Address = Addresses.Job(PemDatabase.RenewalJob);
+    private static readonly ResourceAddress Address = Addresses.Job(PemJobs.Renewal);
 
-    private static DisableJobStep Off(DesiredState desired, string reason) => new(Address, desired.Server.Host, reason, PemDatabase.RenewalJob);
+    private static DisableJobStep Off(DesiredState desired, string reason) => new(Address, desired.Server.Host, reason, PemJobs.Renewal);
 }

@@ -1,4 +1,3 @@
-using PemCertState.Execution;
 using PemCertState.Observation;
 using PemCertState.State;
 

@@ -1,4 +1,3 @@
-using PemCertState.Execution;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.State;

@@ -1,4 +1,4 @@
-using PemCertState.Hosts;
+using PemCertState.Facts;
 
 namespace PemCertState.Planning;
 

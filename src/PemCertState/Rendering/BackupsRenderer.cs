@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using PemCertState.Execution;
 using PemCertState.Observation;
 using PemCertState.State;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PemCertState.Crypto;
-using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Planning;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 
 namespace PemCertState.State;

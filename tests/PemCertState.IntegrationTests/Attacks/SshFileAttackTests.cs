@@ -1,3 +1,4 @@
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.IntegrationTests.Fixtures;
 using Xunit;

@@ -1,5 +1,6 @@
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
+using PemCertState.Inventory;
 using PemCertState.Planning;
 using Xunit;
 using Xunit.Abstractions;

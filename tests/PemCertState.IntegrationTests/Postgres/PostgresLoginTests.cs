@@ -1,3 +1,4 @@
+using PemCertState.Application;
 using PemCertState.Crypto;
 using PemCertState.Hosts;
 using PemCertState.IntegrationTests.Fixtures;

@@ -111,7 +111,7 @@ public sealed class SshApplyTests(SshdFixture sshd) : IClassFixture<SshdFixture>
         // Then agent.cfg names the live pair again, the staged copies were removed last, and the link was named and left alone
         Assert.True(result.Succeeded, result.Failure);
         Assert.Equal(config, File.ReadAllText(lab.AgentConfig(1)));
-        Assert.Equal([certificate + ".next", key + ".next"], plan.Steps.SkipWhile(s => s.Action != Planning.StepAction.RemoveLeftover).Select(s => s.Paths[0]).Order(StringComparer.Ordinal));
+        Assert.Equal([certificate + ".next", key + ".next"], plan.Steps.SkipWhile(s => s.Action != Inventory.StepAction.RemoveLeftover).Select(s => s.Paths[0]).Order(StringComparer.Ordinal));
         Assert.Contains(plan.Warnings, w => w.Contains("\"server.key.next\" (it is a symbolic link)", StringComparison.Ordinal));
         Assert.False(File.Exists(key + ".next") || File.Exists(certificate + ".next"));
         Assert.NotNull(new FileInfo(link).LinkTarget);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using PemCertState.Application;
 using PemCertState.Database;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.Inventory;

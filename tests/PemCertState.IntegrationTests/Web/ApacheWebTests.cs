@@ -1,4 +1,5 @@
 using System.Net.Security;
+using PemCertState.Application;
 using PemCertState.IntegrationTests.Fixtures;
 using PemCertState.IntegrationTests.Support;
 using PemCertState.Inventory;

@@ -152,7 +152,7 @@ public sealed class ApplyOperationTests
         // Then each step of the plan, in its order, was told as begun and then as ended, with its address, action and host, and no error
         Assert.True(outcome.Status == ApplyStatus.Done, string.Join("\n", said));
         var steps = outcome.Plan!.Steps;
-        Assert.Contains(steps, s => s.Action == PemCertState.Planning.StepAction.Restart);
+        Assert.Contains(steps, s => s.Action == PemCertState.Inventory.StepAction.Restart);
         Assert.Equal(2 * steps.Count, told.Count);
         for (var i = 0; i < steps.Count; i++)
         {
@@ -179,7 +179,7 @@ public sealed class ApplyOperationTests
         // Then the restart's start and end were told, the end with the failure, and it is the last thing told
         Assert.Equal(ApplyStatus.Failed, outcome.Status);
         var failed = outcome.Result!.FailedStep!;
-        Assert.Equal(PemCertState.Planning.StepAction.Restart, failed.Action);
+        Assert.Equal(PemCertState.Inventory.StepAction.Restart, failed.Action);
         Assert.Same(failed, told[^2].Step);
         Assert.False(told[^2].Ended);
         Assert.Same(failed, told[^1].Step);

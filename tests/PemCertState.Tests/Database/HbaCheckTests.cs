@@ -1,5 +1,7 @@
 using PemCertState.Database;
 using Xunit;
+using PemCertState.Facts;
+using PemCertState.Planning;
 
 namespace PemCertState.Tests.Database;
 

@@ -30,7 +30,7 @@ public sealed class JournalReadTests
             Step("started", 5, "agent[3].certificate", "install"),
             """{"event":"completed","apply":"a1","step":7,"addr""");   // torn by a kill mid-write
 
-        var journal = Journal.Read(text)!;
+        var journal = JournalReader.Read(text)!;
 
         Assert.False(journal.Finished);
         Assert.Equal([1, 2, 3, 4, 6], journal.Completed);
@@ -46,8 +46,8 @@ public sealed class JournalReadTests
         var rollback = JsonSerializer.Serialize(new JournalEntry("apply", "a1", Steps: 12, Rollback: "20261127T120000Z", Backup: "20261127T120000Z-1"));
         var forged = JsonSerializer.Serialize(new JournalEntry("apply", "a1", Steps: 12, Rollback: "../../etc", Backup: "20261127T120000Z/.."));
 
-        var journal = Journal.Read(string.Join("\n", rollback, Step("completed", 1, "server.certificate", "backup")))!;
-        var odd = Journal.Read(forged)!;
+        var journal = JournalReader.Read(string.Join("\n", rollback, Step("completed", 1, "server.certificate", "backup")))!;
+        var odd = JournalReader.Read(forged)!;
 
         Assert.True(journal.InterruptedRollback);
         Assert.Equal("20261127T120000Z", journal.RollbackOf);
@@ -67,7 +67,7 @@ public sealed class JournalReadTests
             """{"event":"started","apply":"a1","step":3,"address":"agent[1].certificate","action":"install","extra":{"nested":[1,2]}}""",
             """{"event":"failed","apply":"a1","error":"disk \"full\""}""");
 
-        var journal = Journal.Read(text)!;
+        var journal = JournalReader.Read(text)!;
 
         Assert.Equal(["restart[agent 2]"], journal.PendingRestarts.Texts());
         Assert.Equal(["3 (agent[1].certificate install)"], journal.Unfinished);
@@ -85,16 +85,16 @@ public sealed class JournalReadTests
             Step("completed", 2, "restart[agent 1]", "restart"),
             """{"event":"finished","apply":"a1"}""");
 
-        var journal = Journal.Read(text)!;
+        var journal = JournalReader.Read(text)!;
 
         Assert.False(journal.Finished);
         Assert.Equal([1], journal.Completed);
         Assert.Equal(["restart[agent 1]"], journal.PendingRestarts.Texts());
-        var stepless = Journal.Read(string.Join("\n", Header(["restart[agent 1]"]),
+        var stepless = JournalReader.Read(string.Join("\n", Header(["restart[agent 1]"]),
             """{"event":"completed","apply":"a1","step":"two"}""", """{"event":"finished","apply":"a1"}"""))!;
         Assert.False(stepless.Finished);
-        Assert.Null(Journal.Read("""{"event":"started","apply":"a1","step":1}"""));
-        Assert.Null(Journal.Read(""));
+        Assert.Null(JournalReader.Read("""{"event":"started","apply":"a1","step":1}"""));
+        Assert.Null(JournalReader.Read(""));
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class JournalReadTests
             }
             var text = string.Join("\n", lines) + (random.Next(2) == 0 ? "\n" : "");
 
-            AssertSame(Reference(text), Journal.Read(text)!);
+            AssertSame(Reference(text), JournalReader.Read(text)!);
         }
     }
 

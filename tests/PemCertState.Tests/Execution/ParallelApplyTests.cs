@@ -1,3 +1,4 @@
+using PemCertState.Observation;
 using PemCertState.Tests.Support;
 using Xunit;
 
@@ -57,7 +58,7 @@ public sealed class ParallelApplyTests
 
         // Then the journal has a start and a completion line for every step, each whole, and the end
         var lines = File.ReadAllLines(Path.Combine(lab.StateDir, PemCertState.Execution.Journal.FileName));
-        var journal = PemCertState.Execution.Journal.Read(string.Join("\n", lines))!;
+        var journal = JournalReader.Read(string.Join("\n", lines))!;
         Assert.True(journal.Finished);
         Assert.Equal(Enumerable.Range(1, journal.Steps), journal.Completed);
         Assert.Empty(journal.Unfinished);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using PemCertState.Crypto;
+using PemCertState.Facts;
 using PemCertState.Hosts;
 using PemCertState.Inventory;
 using PemCertState.Tests.Crypto;

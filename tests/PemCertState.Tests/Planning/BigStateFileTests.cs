@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using PemCertState.Application;
 using PemCertState.Execution;
 using PemCertState.Hosts;
+using PemCertState.Observation;
 using PemCertState.Tests.Support;
 using Xunit;
 
@@ -33,7 +34,7 @@ public sealed class BigStateFileTests
         grown.Append(lines[^1]).Append('\n');
         File.WriteAllText(path, grown.ToString());
         Assert.True(new FileInfo(path).Length > FileLimits.Managed);
-        var before = Journal.Read(File.ReadAllBytes(path));
+        var before = JournalReader.Read(File.ReadAllBytes(path));
         Assert.NotNull(before);
 
         // When it is planned

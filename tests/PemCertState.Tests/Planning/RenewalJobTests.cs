@@ -1,4 +1,5 @@
 using PemCertState.Database;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
@@ -31,7 +32,7 @@ public sealed class RenewalJobTests
         // Then the job goes off for the common certificate's reason, after the CA and root.crt, before the server's pair
         var steps = plan.Steps.ToList();
         var job = Assert.IsType<DisableJobStep>(Assert.Single(steps, s => s is DisableJobStep));
-        Assert.Equal(PemDatabase.RenewalJob, job.Job);
+        Assert.Equal(PemJobs.Renewal, job.Job);
         Assert.StartsWith("agents.user is common", job.Reason, StringComparison.Ordinal);
         Assert.True(steps.IndexOf(job) > steps.FindIndex(s => s is InstallStep { Address.Kind: ResourceKind.Ca }));
         Assert.True(steps.IndexOf(job) > steps.FindIndex(s => s is WriteBundleStep));

@@ -1,4 +1,5 @@
 using PemCertState.Database;
+using PemCertState.Facts;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;

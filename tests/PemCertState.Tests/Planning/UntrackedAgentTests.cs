@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using PemCertState.Crypto;
 using PemCertState.Execution;
+using PemCertState.Inventory;
 using PemCertState.Tests.Support;
 using PemCertState.State;
 using Xunit;
@@ -41,7 +42,7 @@ public sealed class UntrackedAgentTests
         var plan = await lab.PlanAsync();
 
         // Then nothing is revoked (the ledger does not know agent 3), and the plan says why and lists agent 3's certificate
-        Assert.DoesNotContain(plan.Steps, s => s.Action == PemCertState.Planning.StepAction.WriteCrl);
+        Assert.DoesNotContain(plan.Steps, s => s.Action == PemCertState.Inventory.StepAction.WriteCrl);
         Assert.Contains(plan.Warnings, w => w.Contains("an agent that left the inventory before the ledger existed cannot be tracked", StringComparison.Ordinal));
         var listing = Assert.Single(plan.Warnings, w => w.Contains("no inventory agent holds", StringComparison.Ordinal));
         Assert.Contains($"/C=IN/ST=MH/L=Pune/O=PEM/CN=agent3 (serial {serial3}, valid until 2027-11-27; found in issued.jsonl (agent[3].certificate, issued 2026-11-27))", listing, StringComparison.Ordinal);

@@ -1,5 +1,5 @@
 using PemCertState.Inventory;
-namespace PemCertState.Hosts;
+namespace PemCertState.Facts;
 
 /// <summary>A file as read from a host. Content may hold key bytes: never log or render it.</summary>
 /// <param name="Owner">User name of the owner (the numeric uid as text when the name is unknown).</param>

@@ -1,8 +1,7 @@
 using PemCertState.Inventory;
-using PemCertState.Observation;
 using PemCertState.State;
 
-namespace PemCertState.Execution;
+namespace PemCertState.Observation;
 
 /// <summary>
 /// Where an interrupted write of pemstate's can leave something: the folders of the files it writes, from the inventory only
@@ -15,13 +14,13 @@ internal static class ManagedFolders
     {
         var folders = new Folders();
         var server = desired.Server;
-        foreach (var (host, path, owner) in PairSwitch.StagedPaths(desired)) folders.AddStaged(host, path, owner);
+        foreach (var (host, path, owner) in StagedFiles.Of(desired)) folders.AddStaged(host, path, owner);
         folders.Add(server.Host, server.DataDir, server.Owner,
             PemFiles.CaKey, PemFiles.CaCertificate, PemFiles.RootBundle, PemFiles.RootCrl, PemFiles.ServerKey, PemFiles.ServerCertificate,
             PemFiles.PostgresqlConf, Path.GetFileName(PendingFiles.ServerKey(server)),
             // What a pemstate from before state_dir kept (and wrote) in data_dir.
-            Journal.LegacyFileName, AgentLedger.LegacyFileName);
-        folders.Add(server.Host, server.StateDir, null, Journal.FileName, AgentLedger.FileName);
+            StateFiles.LegacyJournalName, AgentLedger.LegacyFileName);
+        folders.Add(server.Host, server.StateDir, null, StateFiles.JournalName, AgentLedger.FileName);
         foreach (var agent in desired.Agents.List)
         {
             folders.AddFile(agent.Host, PemFiles.AgentKey(desired.Agents, agent), agent.Owner);

@@ -6,8 +6,9 @@ using PemCertState.Crypto;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
+using PemCertState.Verification;
 
-namespace PemCertState.Verification;
+namespace PemCertState.Application;
 
 /// <summary>
 /// `pemstate verify --connect` for the web server: a TLS handshake with web.address (SNI: the first DNS name),

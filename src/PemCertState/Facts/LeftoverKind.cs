@@ -1,4 +1,4 @@
-namespace PemCertState.Hosts;
+namespace PemCertState.Facts;
 
 /// <summary>What a leftover is, as lstat says: never the target of a link.</summary>
 public enum LeftoverKind

@@ -1,17 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
-using PemCertState.Observation;
-
-namespace PemCertState.Execution;
+namespace PemCertState.State;
 
 /// <summary>
-/// Who holds the apply lock: enough for a person to find the process and decide, and for pemstate to know whether that
-/// very process still runs (<see cref="Judge"/>). Read back from a host, it is untrusted input: bounded, checked, and its
-/// text shown without control characters.
+/// Who holds the apply lock, as `apply.lock` holds it: enough for a person to find the process and decide, and for pemstate
+/// to know whether that very process still runs (Observation.ObservedLock judges it). Read back from a host, it is untrusted
+/// input: bounded, checked, and its text shown without control characters.
 /// </summary>
 /// <param name="Machine">The host name of the machine pemstate ran on (not the managed host the lock is on).</param>
 /// <param name="Started">When the lock was taken, by the real clock (PEMSTATE_NOW does not move it).</param>
-/// <param name="ProcessStart">The holder's start in clock ticks after boot (see <see cref="ProcessTable"/>); null in a lock
+/// <param name="ProcessStart">The holder's start in clock ticks after boot (Hosts.ProcessTable); null in a lock
 /// written by a pemstate from before it was recorded.</param>
 /// <param name="BootId">The boot of <paramref name="Machine"/> the holder ran in; null in such an older lock.</param>
 /// <param name="MachineId"><paramref name="Machine"/>'s /etc/machine-id, where it has one.</param>
@@ -21,16 +19,6 @@ public sealed record LockHolder(
 {
     /// <summary>Larger than any lock pemstate writes by far; anything larger is not one.</summary>
     private const int MaxBytes = 4096;
-
-    /// <summary>
-    /// An older lock's holder is believed while its pid's process started no later than this after the lock was
-    /// taken: that start time is known only to a second or so, and a holder always starts before it takes the lock.
-    /// </summary>
-    private static readonly TimeSpan StartSlack = TimeSpan.FromSeconds(5);
-
-    /// <summary>This process, taking the lock for <paramref name="command"/>.</summary>
-    public static LockHolder Me(string command) => new(Environment.UserName, Environment.MachineName, Environment.ProcessId,
-        DateTimeOffset.UtcNow, command, ProcessTable.StartTicks(Environment.ProcessId), ProcessTable.BootId, ProcessTable.MachineId);
 
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, LockHolderJson.Default.LockHolder);
 
@@ -55,29 +43,8 @@ public sealed record LockHolder(
     /// <summary>"root@ctl", printable.</summary>
     public string Account => $"{Printable(User)}@{Printable(Machine)}";
 
-    /// <summary>
-    /// Whether this holder still runs, seen from this machine: the same machine (host name, and machine id where both
-    /// have one), the same boot, and a process with its pid that started when it did. Another machine's holder cannot be
-    /// checked from here. A lock from before start times were recorded is believed while its pid's process started
-    /// before the lock was taken.
-    /// </summary>
-    /// <returns>The state, and for a stale lock why it is one.</returns>
-    public (LockState State, string? Why) Judge()
-    {
-        if (Machine != Environment.MachineName || (MachineId is { } theirs && ProcessTable.MachineId is { } ours && theirs != ours))
-            return (LockState.Elsewhere, null);
-        if (BootId is { } boot && ProcessTable.BootId is { } now && boot != now)
-            return (LockState.Stale, $"{Printable(Machine)} has restarted since");
-        if (ProcessTable.StartTicks(Pid) is not { } ticks)
-            return (LockState.Stale, $"no process {Pid} runs on {Printable(Machine)}");
-        var reused = ProcessStart is { } recorded
-            ? recorded != ticks
-            : ProcessTable.StartTime(Pid) is { } started && started > Started + StartSlack;
-        return reused ? (LockState.Stale, $"pid {Pid} now belongs to another process") : (LockState.Running, null);
-    }
-
     /// <summary>At most 100 characters, control characters as '?': the file's text must not drive the terminal it is shown on.</summary>
-    private static string Printable(string text)
+    internal static string Printable(string text)
     {
         var shown = text.Length > 100 ? text[..100] + "..." : text;
         return string.Concat(shown.Select(c => Inventory.ControlCharacters.IsControl(c) ? '?' : c));

@@ -1,4 +1,4 @@
-namespace PemCertState.Database;
+namespace PemCertState.Facts;
 
 /// <summary>What pg_roles says about one agent role.</summary>
 /// <param name="InPemAgent">Member of pem_agent, directly or through another role: what `+pem_agent` in pg_hba.conf matches.</param>

@@ -1,4 +1,4 @@
-namespace PemCertState.Database;
+namespace PemCertState.Facts;
 
 /// <summary>One line of pg_hba.conf as the server parsed it (the pg_hba_file_rules view).</summary>
 /// <param name="Address">null for local lines; "all", "samehost", "samenet", a host name or an IP address.</param>

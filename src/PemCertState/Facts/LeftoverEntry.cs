@@ -1,4 +1,4 @@
-namespace PemCertState.Hosts;
+namespace PemCertState.Facts;
 
 /// <summary>
 /// An entry of a managed folder named like what an interrupted write of pemstate's leaves there: its private folder
@@ -18,6 +18,6 @@ public sealed record LeftoverEntry(string Name, LeftoverKind Kind, UnixFileMode 
     public const int MaxEntries = 64;
 
     /// <summary>Names worth a look: the prefix of pemstate's private folders, the suffix of an older pemstate's temp files and
-    /// of the staged copies of a key and certificate switch (Execution.PairSwitch.Staged).</summary>
+    /// of the staged copies of a key and certificate switch (Inventory.StagedFiles).</summary>
     public static bool IsCandidate(ReadOnlySpan<byte> name) => name.StartsWith(".pemstate-"u8) || name.EndsWith(".pemstate-tmp"u8) || name.EndsWith(".next"u8);
 }

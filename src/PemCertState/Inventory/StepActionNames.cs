@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace PemCertState.Planning;
+namespace PemCertState.Inventory;
 
 /// <summary>
 /// The name each <see cref="StepAction"/> has outside the process: the JSON plan and its schema (schemas/plan.schema.json),

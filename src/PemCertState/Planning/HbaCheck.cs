@@ -1,6 +1,7 @@
 using System.Net;
+using PemCertState.Facts;
 
-namespace PemCertState.Database;
+namespace PemCertState.Planning;
 
 /// <summary>
 /// Whether pg_hba.conf lets agents in with their certificates: a hostssl (or host) line for database

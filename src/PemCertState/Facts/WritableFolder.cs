@@ -1,5 +1,5 @@
 using PemCertState.Inventory;
-namespace PemCertState.Hosts;
+namespace PemCertState.Facts;
 
 /// <summary>
 /// A folder on the way to a managed file that an account other than root can change (OpenSSH's StrictModes question):
@@ -14,13 +14,4 @@ public sealed record WritableFolder(string Path, string Owner, string? Group, bo
 {
     /// <summary>The facts as a person reads them: "/home/pemagent (owner pemagent, 0755)".</summary>
     public override string ToString() => $"{Path} (owner {Owner}{(Group is null ? "" : $", group-writable by {Group}")}{(WorldWritable ? ", world-writable" : "")}, {FileModes.Format(Mode)})";
-
-    /// <summary>Null when the folder can be changed only by root (or the account pemstate runs as): nothing to report.</summary>
-    internal static WritableFolder? Of(string path, FileStatus folder)
-    {
-        var group = (folder.Mode & UnixFileMode.GroupWrite) != 0 && folder.Gid != 0 ? Posix.GroupName(folder.Gid) : null;
-        var world = (folder.Mode & UnixFileMode.OtherWrite) != 0 && (folder.Mode & UnixFileMode.StickyBit) == 0;
-        var ownerTrusted = folder.Uid == 0 || folder.Uid == Posix.EffectiveUid;
-        return ownerTrusted && group is null && !world ? null : new WritableFolder(path, Posix.UserName(folder.Uid), group, world, folder.Mode);
-    }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
-using PemCertState.Hosts;
 
-namespace PemCertState.Execution;
+namespace PemCertState.Hosts;
 
 /// <summary>
 /// The processes of the machine pemstate runs on, as /proc tells them, to know a lock's holder again. A pid alone names

@@ -1,4 +1,4 @@
-namespace PemCertState.Hosts;
+namespace PemCertState.Facts;
 
 /// <summary>
 /// A private key as a host that keeps its keys reports it (<see cref="IHost.KeepsKeys"/>): the SHA-256 of the file, and the

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using PemCertState.Inventory;
 
-namespace PemCertState.Hosts;
+namespace PemCertState.Facts;
 
 /// <summary>
 /// What a leftover must be for pemstate to know it made it. A private folder: a real folder of the account pemstate runs as,

@@ -5,8 +5,9 @@ using PemCertState.Database;
 using PemCertState.Inventory;
 using PemCertState.Observation;
 using PemCertState.Planning;
+using PemCertState.Verification;
 
-namespace PemCertState.Verification;
+namespace PemCertState.Application;
 
 /// <summary>
 /// `pemstate verify --connect`: logs in to the PEM database as every managed agent with that agent's own key
