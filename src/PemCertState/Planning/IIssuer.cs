@@ -10,7 +10,7 @@ namespace PemCertState.Planning;
 /// config and reload, restarts, the order and the rotation phases) is written once, outside; an issuer answers only for
 /// what the CA decides: whether a pair is one it would issue, and how a new one is obtained. Called once per plan, in the order
 /// of the members below, except <see cref="Fault"/> and <see cref="PlanNewPair"/>, which PairReconciler calls for each pair
-/// (the server's, the web's, each agent's own); each member adds its steps and warnings in place, so the plan keeps each
+/// (the server's, the web's, each agent's own), and <see cref="PlanCommonInstall"/>, which <see cref="Planning.CommonPair"/> calls for each agent; each member adds its steps and warnings in place, so the plan keeps each
 /// path's order.
 /// </summary>
 internal interface IIssuer
@@ -48,8 +48,11 @@ internal interface IIssuer
     /// <summary>Before the agents' lanes: what they all share (the common pair), and warnings about what the agents leave.</summary>
     void BeforeAgents(List<PlanStep> steps, List<string> warnings);
 
-    /// <summary>agents.user: common: the one pair every agent shares, on this agent. Returns whether it changes.</summary>
-    bool PlanCommonAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps);
+    /// <summary>agents.user: common: the one pair every agent shares, as this issuer has it (set by <see cref="BeforeAgents"/>).</summary>
+    CommonPair CommonPair { get; }
+
+    /// <summary>agents.user: common: install the new common pair on this agent (backed up already), this issuer's way.</summary>
+    void PlanCommonInstall(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps);
 
     /// <summary>After every agent's lane: what leaves with the agents (retired files) and what is said about it.</summary>
     void AfterAgents(List<PlanStep> steps, List<string> warnings);

@@ -113,7 +113,7 @@ public static partial class Planner
         return new Plan(steps, Notes(observed)) { Warnings = warnings };
     }
 
-    /// <summary>Each agent's lane: its pair (its own, PairReconciler's; or the common one, the issuer's), agent.cfg, the restart, then the files it no longer uses. Returns the agents to restart by hand.</summary>
+    /// <summary>Each agent's lane: its pair (its own, PairReconciler's; or the common one, CommonPair's), agent.cfg, the restart, then the files it no longer uses. Returns the agents to restart by hand.</summary>
     private static List<int> PlanAgents(DesiredState desired, ObservedState observed, IIssuer issuer, IReadOnlySet<ResourceAddress> pending, List<PlanStep> steps, List<string> warnings)
     {
         var agents = desired.Agents;
@@ -123,7 +123,7 @@ public static partial class Planner
         {
             var seen = observed.Agents[agent.Id];
             var changed = agents.User == AgentUserMode.Common
-                ? issuer.PlanCommonAgentPair(agent, seen, steps)
+                ? CommonPair.Plan(desired, agent, seen, issuer, steps)
                 : PairReconciler.Plan(PairResource.Agent(desired, agent, seen), issuer, steps);
             changed |= PlanAgentSettings(agents, agent, seen.Settings, steps);
             var owed = pending.Contains(Addresses.AgentRestart(agent.Id));

@@ -93,8 +93,13 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
                 : $"--rotate-common: a new {desired.Agents.CommonUser} certificate is installed on every agent ({desired.Agents.List.Count}) and every agent restarts: every agent reconnects to the PEM server");
     }
 
-    public bool PlanCommonAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps) =>
-        PlanCommonInstall(desired.Agents, agent, seen, _common!, steps);
+    public CommonPair CommonPair => _common ?? throw new InvalidOperationException("agents.user is per-agent: there is no common pair");
+
+    /// <summary>The key made and signed once, in <see cref="BeforeAgents"/>, installed on this agent.</summary>
+    public void PlanCommonInstall(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps) =>
+        steps.Add(new InstallStep(Addresses.AgentCertificate(agent.Id), agent.Host, CommonPair.NewReason!,
+            PemFiles.AgentKey(desired.Agents, agent), PemFiles.AgentCertificate(desired.Agents, agent), Addresses.CommonAgentCertificate,
+            Owner: agent.Owner, Before: seen.Certificate.Summary));
 
     public void AfterAgents(List<PlanStep> steps, List<string> warnings)
     {
@@ -244,7 +249,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         {
             var seen = observed.Agents[agent.Id];
             if (LeafProblems(seen.Key, seen.Certificate, subject, LeafUsage.Client, agent.Policy, Addresses.CommonAgentCertificate).Count == 0)
-                return new CommonPair(Addresses.AgentCertificate(agent.Id), seen.Certificate.Summary!.Sha256, subject);
+                return CommonPair.HeldBy(Addresses.AgentCertificate(agent.Id), seen.Certificate.Summary!.Sha256);
         }
 
         var reason = rotate ? "--rotate-common asks for a new common-user certificate; every agent gets it and restarts"
@@ -255,22 +260,7 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         steps.Add(new GenerateKeyStep(Addresses.CommonAgentCertificate, host, reason, policy.Key));
         var (request, note) = ClampToCa(new IssueRequest(subject, desired.Ca.Subject, LeafUsage.Client, policy.Validity), _ca, now);
         steps.Add(new IssueStep(Addresses.CommonAgentCertificate, host, note is null ? reason : $"{reason}; {note}", request));
-        return new CommonPair(Addresses.CommonAgentCertificate, null, subject);
-    }
-
-    /// <param name="Sha256">Fingerprint of the certificate every agent must hold; null when it is issued in this apply.</param>
-    private sealed record CommonPair(ResourceAddress Source, string? Sha256, string Subject);
-
-    private static bool PlanCommonInstall(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, CommonPair common, List<PlanStep> steps)
-    {
-        var address = Addresses.AgentCertificate(agent.Id);
-        string? reason = null;
-        if (common.Sha256 is null) reason = "a new common pair is issued";
-        else if (common.Source == address) reason = null;
-        else if (!seen.Key.File.Exists || !seen.Certificate.File.Exists) reason = $"{Name(seen.Key.File.Exists ? seen.Certificate.File : seen.Key.File)} is missing";
-        else if (seen.Certificate.Summary?.Sha256 != common.Sha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256)
-            reason = $"holds a different pair than the common one in {common.Source}";
-        return PlanCommonCopy(agents, agent, seen, common.Source, reason, steps);
+        return CommonPair.New("a new common pair is issued");
     }
 
     /// <summary>web.chain_file holds exactly the CA certificate (the managed CA has no intermediates).</summary>

@@ -130,24 +130,18 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         Planner.WarnAboutTrustedAbandoned(desired.Agents, _abandoned, _trusted, observed.Signatures, now, warnings);
     }
 
-    /// <summary>The common pair: the one the CA signed, installed on each agent; or the valid one another agent holds, copied.</summary>
-    public bool PlanCommonAgentPair(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps)
+    /// <summary>The common pair: the one the CA signed for the pending key (Ready), or the valid one an agent holds (Ok).</summary>
+    public CommonPair CommonPair => _byAddress.GetValueOrDefault(Addresses.CommonAgentCertificate) switch
     {
-        var agents = desired.Agents;
-        var address = Addresses.AgentCertificate(agent.Id);
-        var verdict = _verdicts[1];
-        if (verdict.State == State.Ready)
-        {
-            Planner.AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), [seen.Key.File, seen.Certificate.File], verdict.Reason, steps);
-            steps.Add(InstallSigned(verdict, agent.Host, PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), seen.Certificate.Summary, agent.Owner)
-                with { Address = address });
-            return true;
-        }
-        // Common mode: another agent holds the valid common pair; this one must hold the same.
-        var differs = verdict.Source is { } source && source != address
-            && (seen.Certificate.Summary?.Sha256 != verdict.CommonSha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256);
-        return Planner.PlanCommonCopy(agents, agent, seen, verdict.Source ?? address, differs ? $"holds a different pair than the common one in {verdict.Source}" : null, steps);
-    }
+        { State: State.Ready } ready => CommonPair.New(ready.Reason),
+        { State: State.Ok, Source: { } source, CommonSha256: { } sha256 } => CommonPair.HeldBy(source, sha256),
+        _ => throw new InvalidOperationException("the trusted issuer has no common pair to install: agents.user is per-agent, or a certificate is still awaited"),
+    };
+
+    /// <summary>The signed common certificate installed with the one pending key on this agent.</summary>
+    public void PlanCommonInstall(AgentSpec agent, ObservedAgent seen, List<PlanStep> steps) =>
+        steps.Add(InstallSigned(VerdictFor(Addresses.CommonAgentCertificate), agent.Host, PemFiles.AgentKey(desired.Agents, agent),
+            PemFiles.AgentCertificate(desired.Agents, agent), seen.Certificate.Summary, agent.Owner) with { Address = Addresses.AgentCertificate(agent.Id) });
 
     /// <summary>
     /// Common mode: every agent's lane copies the one pending key to its live name, side by side, so the key and its request

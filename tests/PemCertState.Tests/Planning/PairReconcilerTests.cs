@@ -8,7 +8,8 @@ namespace PemCertState.Tests.Planning;
 
 /// <summary>
 /// Issue 19: one rule for every key and certificate pair, whichever CA issues it (PairReconciler); the issuer only judges
-/// the certificate and says how a new one is obtained. The same fault on the same files gives the same steps under both.
+/// the certificate and says how a new one is obtained. The same fault on the same files gives the same steps under both,
+/// and so does an agent off the one pair agents.user: common shares (CommonPair).
 /// </summary>
 [Trait("Category", "Unit")]
 public sealed class PairReconcilerTests
@@ -63,6 +64,51 @@ public sealed class PairReconcilerTests
         Assert.Equal("agent1.key does not belong to agent1.crt", self[0].Reason);
         Assert.StartsWith("agent1.key does not belong to agent1.crt; ", external[0].Reason, StringComparison.Ordinal);
         Assert.Equal(external[0].Reason, external[1].Reason);
+    }
+
+    public static TheoryData<string> CommonFaults() => ["missing", "another pair"];
+
+    [Theory]
+    [MemberData(nameof(CommonFaults))]
+    public async Task An_agent_off_the_common_pair_gets_it_back_from_the_agent_holding_it_for_the_same_reason_under_either_CA(string fault)
+    {
+        // Given a common-user lab converged on PEM's own CA, and another converged on a trusted CA
+        using var selfSigned = Lab.Create(user: "common");
+        await selfSigned.ApplyAsync(Now);
+        using var trusted = Lab.Create(user: "common");
+        await trusted.ApplyAsync(Now);
+        ExternalCa.SwitchLab(trusted);
+        await trusted.ApplyAsync(Now);
+        ExternalCa.Run(trusted.Root, "sign");
+        await trusted.ApplyAsync(Now);
+        Assert.True((await trusted.PlanAsync(Now)).IsEmpty);
+
+        var lanes = new List<List<PlanStep>>();
+        foreach (var lab in new[] { selfSigned, trusted })
+        {
+            // When agent 2 loses its key, or holds a pair of its own (the server's)
+            var key = Path.Combine(lab.CertDir(2), "agent.key");
+            if (fault == "missing") File.Delete(key);
+            else
+            {
+                File.Copy(Path.Combine(lab.DataDir, "server.key"), key, overwrite: true);
+                File.Copy(Path.Combine(lab.DataDir, "server.crt"), Path.Combine(lab.CertDir(2), "agent.crt"), overwrite: true);
+            }
+            var plan = await lab.PlanAsync(Now);
+            lanes.Add([.. plan.Steps.Where(s => s.Address == Addresses.AgentCertificate(2))]);
+
+            // Then nothing new is obtained: agent 1 keeps the common pair, and agent 2 is backed up and given agent 1's copy
+            Assert.DoesNotContain(plan.Steps, s => s.Action is StepAction.GenerateKey or StepAction.RequestSignature or StepAction.InstallSigned);
+            Assert.DoesNotContain(plan.Steps, s => s.Address == Addresses.AgentCertificate(1));
+        }
+        foreach (var lane in lanes)
+        {
+            Assert.Equal([StepAction.Backup, StepAction.Install], lane.Select(s => s.Action));
+            Assert.Equal(Addresses.AgentCertificate(1), Assert.IsType<InstallStep>(lane[1]).Source);
+            Assert.Equal(fault == "missing" ? "agent.key is missing" : "holds a different pair than the common one in agent[1].certificate", lane[1].Reason);
+        }
+        // and the two CAs' plans for it are the same steps for the same reasons
+        Assert.Equal(lanes[0].Select(s => (s.Action, s.Reason)), lanes[1].Select(s => (s.Action, s.Reason)));
     }
 
     private static (ResourceAddress Address, string Key) KeyOf(Lab lab, string which) => which switch

@@ -1,0 +1,42 @@
+using PemCertState.Inventory;
+using PemCertState.Observation;
+
+namespace PemCertState.Planning;
+
+/// <summary>
+/// agents.user: common: the one pair every agent holds, as its issuer decided it (<see cref="IIssuer.CommonPair"/>): the valid
+/// one an agent already holds, or a new one obtained in this apply. <see cref="Plan"/> is the rule for each agent, whichever
+/// issuer: keep it while it is that pair, else back it up and install the common pair there.
+/// </summary>
+/// <param name="Source">The agent holding the valid pair, or <see cref="Addresses.CommonAgentCertificate"/> for a new one.</param>
+/// <param name="Sha256">The certificate every agent must hold; null when a new one is obtained in this apply.</param>
+/// <param name="NewReason">Why a new one is obtained (every agent's install says it); null when one is kept.</param>
+internal sealed record CommonPair(ResourceAddress Source, string? Sha256, string? NewReason)
+{
+    /// <summary>An agent already holds the valid common pair, with this certificate.</summary>
+    public static CommonPair HeldBy(ResourceAddress agent, string sha256) => new(agent, sha256, null);
+
+    /// <summary>No agent holds a valid one: a new pair is obtained, for <paramref name="reason"/>.</summary>
+    public static CommonPair New(string reason) => new(Addresses.CommonAgentCertificate, null, reason);
+
+    /// <summary>One agent's lane: its key and certificate are the common pair's. Returns whether they change.</summary>
+    public static bool Plan(DesiredState desired, AgentSpec agent, ObservedAgent seen, IIssuer issuer, List<PlanStep> steps)
+    {
+        var agents = desired.Agents;
+        var common = issuer.CommonPair;
+        var address = Addresses.AgentCertificate(agent.Id);
+        if (common.NewReason is { } reason)
+        {
+            Planner.AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), [seen.Key.File, seen.Certificate.File], reason, steps);
+            issuer.PlanCommonInstall(agent, seen, steps);
+            return true;
+        }
+        string? differs = null;
+        if (common.Source == address) differs = null;
+        else if (!seen.Key.File.Exists || !seen.Certificate.File.Exists)
+            differs = $"{Planner.Name(seen.Key.File.Exists ? seen.Certificate.File : seen.Key.File)} is missing";
+        else if (seen.Certificate.Summary?.Sha256 != common.Sha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256)
+            differs = $"holds a different pair than the common one in {common.Source}";
+        return Planner.PlanCommonCopy(agents, agent, seen, common.Source, differs, steps);
+    }
+}
