@@ -140,7 +140,7 @@ internal static class PairSwitch
                 return new Naming(web.Config,
                     text => WebConfig.Read(web, text) is { Problem: null } read
                         ? (read.Settings.GetValueOrDefault(keyDirective), read.Settings.GetValueOrDefault(certificateDirective)) : default,
-                    Planner.SameWebPath,
+                    WebReconciler.SameWebPath,
                     (text, key, certificate) => WebConfig.Edit(web, text, [new(keyDirective, key), new(certificateDirective, certificate)]));
             }
             return null;

@@ -6,8 +6,8 @@ namespace PemCertState.Planning;
 /// <summary>
 /// How the plan's certificates are obtained, and the trust that follows from it: the one thing the self-signed and the
 /// trusted CA paths do differently (cert-manager's Issuer beside its Certificate). Every resource rule (each key and
-/// certificate pair, <see cref="PairReconciler"/>; root.crt and root.crl as files, the SSL settings, agent.cfg, the web
-/// config and reload, restarts, the order and the rotation phases) is written once, outside; an issuer answers only for
+/// certificate pair, <see cref="PairReconciler"/>; the common agent pair, <see cref="Planning.CommonPair"/>; root.crt and root.crl
+/// as files, the SSL settings, agent.cfg, the web chain file, config and reload (<see cref="WebReconciler"/>), restarts, the order and the rotation phases) is written once, outside; an issuer answers only for
 /// what the CA decides: whether a pair is one it would issue, and how a new one is obtained. Called once per plan, in the order
 /// of the members below, except <see cref="Fault"/> and <see cref="PlanNewPair"/>, which PairReconciler calls for each pair
 /// (the server's, the web's, each agent's own), and <see cref="PlanCommonInstall"/>, which <see cref="Planning.CommonPair"/> calls for each agent; each member adds its steps and warnings in place, so the plan keeps each
@@ -42,8 +42,8 @@ internal interface IIssuer
     /// <summary>Whether this issuer signs the web certificate (web.issuer names it).</summary>
     bool IssuesWeb(WebSpec web);
 
-    /// <summary>The web server's chain file (its pair is <see cref="PairReconciler"/>'s). Returns whether it changes.</summary>
-    bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings);
+    /// <summary>What web.chain_file must hold (<see cref="WebReconciler"/> keeps or writes it), and any word about the web chain.</summary>
+    WebChain WebChain(WebSpec web, ObservedWeb seen, List<string> warnings);
 
     /// <summary>Before the agents' lanes: what they all share (the common pair), and warnings about what the agents leave.</summary>
     void BeforeAgents(List<PlanStep> steps, List<string> warnings);

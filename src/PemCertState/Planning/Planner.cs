@@ -86,12 +86,7 @@ public static partial class Planner
         serverChanged |= issuer.PlanServerSettings(steps, warnings);
         DatabasePlanner.PlanRoles(desired, observed, steps, warnings);
         if (desired.Web is { } web && observed.Web is { } seenWeb && issuer.IssuesWeb(web))
-        {
-            var webChanged = PairReconciler.Plan(PairResource.Web(desired, web, seenWeb), issuer, steps);
-            webChanged |= issuer.PlanWebChain(web, seenWeb, steps, warnings);
-            webChanged |= PlanWebSettings(web, seenWeb, steps, warnings);
-            PlanWebReload(web, webChanged, pending, steps, warnings);
-        }
+            WebReconciler.Plan(desired, web, seenWeb, issuer, pending, steps, warnings);
 
         issuer.BeforeAgents(steps, warnings);
         var byHand = PlanAgents(desired, observed, issuer, pending, steps, warnings);

@@ -82,7 +82,9 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
 
     public bool IssuesWeb(WebSpec web) => web.Issuer == WebIssuer.Managed;
 
-    public bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings) => PlanWebChain(web, seen, steps);
+    /// <summary>web.chain_file holds exactly the CA certificate (the managed CA has no intermediates).</summary>
+    public WebChain WebChain(WebSpec web, ObservedWeb seen, List<string> warnings) =>
+        new(_ca.Kept is { } kept ? [kept] : [], $"exactly the CA certificate {_ca.Subject}", RootTrust.ManagedCa, null, _ca.Replaced ? _ca.Change : null);
 
     public void BeforeAgents(List<PlanStep> steps, List<string> warnings)
     {
@@ -261,20 +263,6 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         var (request, note) = ClampToCa(new IssueRequest(subject, desired.Ca.Subject, LeafUsage.Client, policy.Validity), _ca, now);
         steps.Add(new IssueStep(Addresses.CommonAgentCertificate, host, note is null ? reason : $"{reason}; {note}", request));
         return CommonPair.New("a new common pair is issued");
-    }
-
-    /// <summary>web.chain_file holds exactly the CA certificate (the managed CA has no intermediates).</summary>
-    private bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps)
-    {
-        if (seen.Chain is not { } chain || web.ChainFile is null) return false;
-        string? reason = null;
-        if (_ca.Replaced) reason = $"{_ca.Change}; {Name(chain.File)} must hold the new CA certificate";
-        else if (!chain.File.Exists) reason = $"{Name(chain.File)} is missing";
-        else if (chain.Certificates.Count != 1 || !chain.Certificates[0].Equals(_ca.Kept))
-            reason = chain.Certificates.Count == 0
-                ? $"{Name(chain.File)} holds no readable certificate"
-                : $"{Name(chain.File)} holds {string.Join(", ", chain.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)))}, want exactly the CA certificate {_ca.Subject}";
-        return PlanWebChainFile(web, chain, reason, RootTrust.ManagedCa, null, steps);
     }
 
     /// <param name="address">The resource, named in the one warning when the leaf ends with the CA inside its window.</param>

@@ -35,28 +35,17 @@ internal sealed partial class TrustedIssuer
 
     private Verdict? WebVerdict => _byAddress.GetValueOrDefault(Addresses.WebCertificate);
 
-    /// <summary>The chain file; and, for a good certificate kept as it is, a word when certificate_file lacks the intermediates.</summary>
-    public bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps, List<string> warnings)
+    /// <summary>
+    /// Apache's chain_file: the intermediates (the root when the CA has none), named by SSLCertificateChainFile. For a good
+    /// certificate kept as it is, a word when certificate_file lacks the intermediates.
+    /// </summary>
+    public WebChain WebChain(WebSpec web, ObservedWeb seen, List<string> warnings)
     {
         if (WebVerdict!.State == State.Ok && TrustedCaPlanner.MissingIntermediates(web, seen, _trusted) is { } missing)
             warnings.Add($"{Path.GetFileName(web.CertificateFile)} holds the leaf without {missing}: a browser that trusts only the root cannot "
                 + "build the chain. Append the intermediates to it (or set chain_file for Apache); pemstate installs them with the next signed certificate");
-        return PlanWebChain(web, seen, steps);
-    }
-
-    /// <summary>Apache's chain_file: the intermediates (the root when the CA has none), named by SSLCertificateChainFile.</summary>
-    private bool PlanWebChain(WebSpec web, ObservedWeb seen, List<PlanStep> steps)
-    {
-        if (seen.Chain is not { } chain || web.ChainFile is null) return false;
         var want = _trusted.Intermediates.Count > 0 ? _trusted.Intermediates : _trusted.Bundle;
-        string? reason = null;
-        if (!chain.File.Exists || !chain.Certificates.SequenceEqual(want))
-        {
-            var held = chain.Certificates.Count == 0 ? (chain.File.Exists ? "no readable certificate" : "nothing (missing)")
-                : string.Join(", ", chain.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)));
-            reason = $"{Planner.Name(chain.File)} holds {held}, want the trusted CA's chain: {string.Join(", ", want.Select(c => DistinguishedNames.Format(c.SubjectDN)))}";
-        }
-        return Planner.PlanWebChainFile(web, chain, reason, _trusted.CertificatePath, [.. want.Select(Sha256)], steps);
+        return new WebChain(want, $"the trusted CA's chain: {WebReconciler.Subjects(want)}", _trusted.CertificatePath, [.. want.Select(Sha256)]);
     }
 
     private static string Sha256(X509Certificate certificate) => CertificateSummary.From(certificate).Sha256;
