@@ -37,6 +37,25 @@ internal sealed record CommonPair(ResourceAddress Source, string? Sha256, string
             differs = $"{Planner.Name(seen.Key.File.Exists ? seen.Certificate.File : seen.Key.File)} is missing";
         else if (seen.Certificate.Summary?.Sha256 != common.Sha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256)
             differs = $"holds a different pair than the common one in {common.Source}";
-        return Planner.PlanCommonCopy(agents, agent, seen, common.Source, differs, steps);
+        return Copy(agents, agent, seen, common.Source, differs, steps);
+    }
+
+    /// <summary>
+    /// An agent holds the pair another agent (or this apply) provides from <paramref name="source"/>. Kept when
+    /// <paramref name="reason"/> is null, else backed up and installed from there. Returns whether it changes.
+    /// </summary>
+    private static bool Copy(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, ResourceAddress source, string? reason, List<PlanStep> steps)
+    {
+        var address = Addresses.AgentCertificate(agent.Id);
+        var files = new[] { seen.Key.File, seen.Certificate.File };
+        if (reason is null)
+        {
+            Planner.PlanModeAndOwner(address, agent.Owner, files, steps);
+            return false;
+        }
+        Planner.AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), files, reason, steps);
+        steps.Add(new InstallStep(address, agent.Host, reason,
+            PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), source, Owner: agent.Owner, Before: seen.Certificate.Summary));
+        return true;
     }
 }

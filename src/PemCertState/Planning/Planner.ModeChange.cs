@@ -126,7 +126,7 @@ public static partial class Planner
 
     /// <summary>Whether the agent runs its new pair by the end of this apply: it restarts in it, or already runs what its agent.cfg names.</summary>
     private static bool Switches(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, IReadOnlySet<ResourceAddress> pending) =>
-        agent.Restart is not null || (!PlanAgentSettings(agents, agent, seen.Settings, []) && !pending.Contains(Addresses.AgentRestart(agent.Id)));
+        agent.Restart is not null || (!AgentReconciler.PlanSettings(agents, agent, seen.Settings, []) && !pending.Contains(Addresses.AgentRestart(agent.Id)));
 
     /// <summary>In the agent's lane, after its restart: the other mode's files, backed up and removed.</summary>
     internal static void PlanAbandonedFiles(AgentsSpec agents, AgentSpec agent, IReadOnlyList<Abandoned> abandoned, bool runsNewPair,

@@ -89,7 +89,7 @@ public static partial class Planner
             WebReconciler.Plan(desired, web, seenWeb, issuer, pending, steps, warnings);
 
         issuer.BeforeAgents(steps, warnings);
-        var byHand = PlanAgents(desired, observed, issuer, pending, steps, warnings);
+        var byHand = AgentReconciler.Plan(desired, observed, issuer, pending, steps, warnings);
         issuer.AfterAgents(steps, warnings);
 
         if (issuer.Rotating)
@@ -106,28 +106,6 @@ public static partial class Planner
         issuer.PlanRecords(steps);
         SayRestartsByHand(server, serverChanged, byHand, issuer.Rotating, warnings);
         return new Plan(steps, Notes(observed)) { Warnings = warnings };
-    }
-
-    /// <summary>Each agent's lane: its pair (its own, PairReconciler's; or the common one, CommonPair's), agent.cfg, the restart, then the files it no longer uses. Returns the agents to restart by hand.</summary>
-    private static List<int> PlanAgents(DesiredState desired, ObservedState observed, IIssuer issuer, IReadOnlySet<ResourceAddress> pending, List<PlanStep> steps, List<string> warnings)
-    {
-        var agents = desired.Agents;
-        var inUse = AgentFilesInUse(agents);
-        var byHand = new List<int>();
-        foreach (var agent in agents.List)
-        {
-            var seen = observed.Agents[agent.Id];
-            var changed = agents.User == AgentUserMode.Common
-                ? CommonPair.Plan(desired, agent, seen, issuer, steps)
-                : PairReconciler.Plan(PairResource.Agent(desired, agent, seen), issuer, steps);
-            changed |= PlanAgentSettings(agents, agent, seen.Settings, steps);
-            var owed = pending.Contains(Addresses.AgentRestart(agent.Id));
-            if ((changed || owed) && agent.Restart is not null)
-                steps.Add(new RestartStep(Addresses.AgentRestart(agent.Id), agent.Host, changed ? "the agent reads its certificate and agent.cfg only when it starts" : OwedRestarts.Why, agent.Restart));
-            else if (changed) byHand.Add(agent.Id);
-            PlanAbandonedFiles(agents, agent, issuer.Abandoned, agent.Restart is not null || !(changed || owed), inUse, steps, warnings);
-        }
-        return byHand;
     }
 
     /// <summary>
@@ -177,52 +155,8 @@ public static partial class Planner
             + $"This plan starts from what is on the hosts now and includes every restart that {verb} still owed.{finish}"];
     }
 
-    /// <summary>
-    /// Common mode: an agent holds the pair another agent (or this apply) provides from <paramref name="source"/>. Kept when
-    /// <paramref name="reason"/> is null, else backed up and installed from there. Returns whether it changes.
-    /// </summary>
-    internal static bool PlanCommonCopy(AgentsSpec agents, AgentSpec agent, ObservedAgent seen, ResourceAddress source, string? reason, List<PlanStep> steps)
-    {
-        var address = Addresses.AgentCertificate(agent.Id);
-        var files = new[] { seen.Key.File, seen.Certificate.File };
-        if (reason is null)
-        {
-            PlanModeAndOwner(address, agent.Owner, files, steps);
-            return false;
-        }
-        AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), files, reason, steps);
-        steps.Add(new InstallStep(address, agent.Host, reason,
-            PemFiles.AgentKey(agents, agent), PemFiles.AgentCertificate(agents, agent), source, Owner: agent.Owner, Before: seen.Certificate.Summary));
-        return true;
-    }
-
     /// <summary>Names of postgresql.conf settings written as quoted strings.</summary>
     public static IReadOnlySet<string> QuotedSettings { get; } = new HashSet<string>(QuotedServerSettings, StringComparer.OrdinalIgnoreCase);
-
-    internal static bool PlanAgentSettings(AgentsSpec agents, AgentSpec agent, ObservedConfig seen, List<PlanStep> steps)
-    {
-        var want = new List<(string Name, string Value)>
-        {
-            ("agent_user", PemFiles.AgentUser(agents, agent)),
-            ("agent_ssl_key", PemFiles.AgentKey(agents, agent)),
-            ("agent_ssl_crt", PemFiles.AgentCertificate(agents, agent)),
-        };
-        if (!seen.File.Exists) want.Insert(0, ("agent_id", agent.Id.ToString(CultureInfo.InvariantCulture)));
-        var configDir = Path.GetDirectoryName(agent.Config) ?? "/";
-        var changes = want
-            .Select(w => (w, have: seen.Settings.GetValueOrDefault(w.Name)))
-            .Where(x => x.have is null || (x.have != x.w.Value && !(x.w.Name != "agent_user" && SamePath(configDir, x.have, x.w.Value))))
-            .Select(x => new SettingChange(x.w.Name, x.have, x.w.Value))
-            .ToList();
-        if (changes.Count == 0) return false;
-
-        var reason = seen.File.Exists
-            ? string.Join("; ", changes.Select(c => c.Describe()))
-            : "agent.cfg is missing; it is created with the agent's settings";
-        AddBackup(Addresses.AgentSettings(agent.Id), agent.Host, PemFiles.AgentBackupDir(agent), [seen.File], reason, steps);
-        steps.Add(new EditSettingsStep(Addresses.AgentSettings(agent.Id), agent.Host, reason, seen.File.Path, changes, ConfigFormat.AgentCfg));
-        return true;
-    }
 
     /// <summary>Presence, readability, pairing, key kind, subject and validity window: what every key/certificate pair needs.</summary>
     /// <param name="issuerEnd">When the CA that would sign a new one expires: a certificate that already ends then is not renewed for
