@@ -140,18 +140,7 @@ public sealed class TrustedRenewalTests
     }
 
     /// <summary>A two-agent lab switched from PEM's CA to examples/trusted-ca's and converged there.</summary>
-    internal static async Task<Lab> ConvergedOnTrustedCaAsync(DateTimeOffset now, int agents = 2)
-    {
-        var lab = Lab.Create(agents: agents);
-        await lab.ApplyAsync(now);
-        ExternalCa.SwitchLab(lab);
-        await lab.ApplyAsync(now);
-        ExternalCa.Run(lab.Root, "sign");
-        await lab.ApplyAsync(now);
-        var converged = await lab.PlanAsync(now);
-        Assert.True(converged.IsEmpty, PemCertState.Rendering.PlanTextRenderer.Render(converged));
-        return lab;
-    }
+    internal static Task<Lab> ConvergedOnTrustedCaAsync(DateTimeOffset now, int agents = 2) => ExternalCa.ConvergeAsync(Lab.Create(agents: agents), now);
 
     /// <summary>Replaces a live certificate with one for the same key from the same CA that expires sooner (an older certificate).</summary>
     private static void Reissue(CertificateAuthority issuing, string keyPath, string certificatePath, string subject, LeafUsage usage, DateTimeOffset now, int days)

@@ -22,9 +22,7 @@ public sealed class ConcurrentLeftoverTests
     {
         // Given a folder holding a key that is read, while another lane writes in it and own folders come and go
         using var dir = new TempDirectory();
-        var key = Path.Combine(dir.Path, "agent.key.pending");
-        File.WriteAllText(key, "pending\n");
-        File.SetUnixFileMode(key, Private);
+        var key = PendingKeyIn(dir.Path);
         var host = new LocalHost("pem", "/");
         using var churn = new Churn(dir.Path);
         var written = 0;
@@ -64,9 +62,7 @@ public sealed class ConcurrentLeftoverTests
     {
         // Given the same folder on an "SSH host" (the program it runs, run here with python3)
         using var dir = new TempDirectory();
-        var key = Path.Combine(dir.Path, "agent.key.pending");
-        File.WriteAllText(key, "pending\n");
-        File.SetUnixFileMode(key, Private);
+        var key = PendingKeyIn(dir.Path);
         using var churn = new Churn(dir.Path);
         churn.WaitStarted();
 
@@ -80,6 +76,15 @@ public sealed class ConcurrentLeftoverTests
         // Then every read answered with the file
         Assert.All(answers, a => Assert.Equal("ok", a.Status));
         Assert.True(folders >= Reads, $"the race ran: {folders} own folders made and removed");
+    }
+
+    /// <summary>The file every read asks for, as common mode's shared pending key (its content does not matter here).</summary>
+    private static string PendingKeyIn(string folder)
+    {
+        var key = Path.Combine(folder, "agent.key.pending");
+        File.WriteAllText(key, "pending\n");
+        File.SetUnixFileMode(key, Private);
+        return key;
     }
 
     /// <summary>

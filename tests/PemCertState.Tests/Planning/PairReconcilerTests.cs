@@ -75,13 +75,7 @@ public sealed class PairReconcilerTests
         // Given a common-user lab converged on PEM's own CA, and another converged on a trusted CA
         using var selfSigned = Lab.Create(user: "common");
         await selfSigned.ApplyAsync(Now);
-        using var trusted = Lab.Create(user: "common");
-        await trusted.ApplyAsync(Now);
-        ExternalCa.SwitchLab(trusted);
-        await trusted.ApplyAsync(Now);
-        ExternalCa.Run(trusted.Root, "sign");
-        await trusted.ApplyAsync(Now);
-        Assert.True((await trusted.PlanAsync(Now)).IsEmpty);
+        using var trusted = await ExternalCa.ConvergeAsync(Lab.Create(user: "common"), Now);
 
         var lanes = new List<List<PlanStep>>();
         foreach (var lab in new[] { selfSigned, trusted })

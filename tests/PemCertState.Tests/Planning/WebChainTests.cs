@@ -27,13 +27,7 @@ public sealed class WebChainTests
         // Given a web lab with an Apache chain file converged on PEM's own CA, and another converged on a trusted CA
         using var selfSigned = WebPlannerTests.WebLab(extra: ChainFile);
         await selfSigned.ApplyAsync(Now);
-        using var trusted = WebPlannerTests.WebLab(extra: ChainFile);
-        await trusted.ApplyAsync(Now);
-        ExternalCa.SwitchLab(trusted);
-        await trusted.ApplyAsync(Now);
-        ExternalCa.Run(trusted.Root, "sign");
-        await trusted.ApplyAsync(Now);
-        Assert.Empty((await trusted.PlanAsync(Now)).Steps);
+        using var trusted = await ExternalCa.ConvergeAsync(WebPlannerTests.WebLab(extra: ChainFile), Now);
 
         foreach (var (lab, want) in new[]
         {

@@ -41,6 +41,22 @@ internal static class ExternalCa
         File.WriteAllText(lab.InventoryPath, text);
     }
 
+    /// <summary>
+    /// A lab converged on the self-signed CA, moved onto the trusted CA the whole way: switched, applied (the requests),
+    /// signed, and applied again; then nothing is left to plan.
+    /// </summary>
+    public static async Task<Lab> ConvergeAsync(Lab lab, DateTimeOffset now)
+    {
+        await lab.ApplyAsync(now);
+        SwitchLab(lab);
+        await lab.ApplyAsync(now);
+        Run(lab.Root, "sign");
+        await lab.ApplyAsync(now);
+        var converged = await lab.PlanAsync(now);
+        Xunit.Assert.True(converged.IsEmpty, PemCertState.Rendering.PlanTextRenderer.Render(converged));
+        return lab;
+    }
+
     /// <summary>Back to PEM's own CA, as the lab started.</summary>
     public static void SwitchBack(Lab lab)
     {
