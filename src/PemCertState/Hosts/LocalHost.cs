@@ -428,6 +428,8 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
         using (held)
         {
             var names = Descriptors.Names(held, _ => true, int.MaxValue);
+            // Removed while held (no links left; Names read it as empty): gone already, and its name is not ours to act on.
+            if (Descriptors.Status(held).Links == 0) return;
             var files = names.Select(n => Descriptors.StatusOfName(held, n) is { } s ? Leftover(n, s) : null).OfType<LeftoverEntry>().ToList();
             if (proof.Problem(Leftover(name, Descriptors.Status(held)) with { Entries = files }) is { } why) throw NotLeftover(path, why);
             foreach (var file in files) Descriptors.UnlinkAt(held, file.Name, directory: false);

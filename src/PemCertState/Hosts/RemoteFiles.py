@@ -770,15 +770,22 @@ def op_rmleftover(request, data):
         try:
             entry = leftover(name, os.fstat(private))
             names = [os.fsencode(n) for n in os.listdir(private)]
+            if os.fstat(private).st_nlink == 0:
+                return {"status": "ok"}, None  # removed while held: gone already, and its name is not ours to act on
             entry["entries"] = [leftover(n, os.lstat(n, dir_fd=private)) for n in names]
             if leftover_problem(request, entry):
                 raise Refused("notleftover", entry=entry)
             for n in names:
-                os.unlink(n, dir_fd=private)
+                try:
+                    os.unlink(n, dir_fd=private)
+                except FileNotFoundError:
+                    pass  # gone already, as UnlinkAt takes it
         finally:
             os.close(private)
         try:
             os.rmdir(name, dir_fd=folder)  # by name: at worst another account's empty folder, put in its place meanwhile, goes
+        except FileNotFoundError:
+            pass
         except OSError as e:
             if e.errno != errno.ENOTEMPTY:
                 raise

@@ -12,7 +12,7 @@ internal static class StagedFiles
     /// <summary>
     /// Every staged copy a switch may write, from the inventory only: a kill inside a switch (Execution.PairSwitch) leaves some of
     /// them whole (a private key among them), and maybe the config naming them. The planner removes those it can prove are
-    /// its own (<see cref="Planning.LeftoverCleanup"/>) once the config names the live pair again.
+    /// its own (Planning.LeftoverCleanup) once the config names the live pair again.
     /// </summary>
     public static IEnumerable<(string Host, string Path, string? Owner)> Of(DesiredState desired)
     {

@@ -1,7 +1,7 @@
 namespace PemCertState.Inventory;
 
 /// <summary>
-/// What a step does: one member per step type (<see cref="Planning.PlanStep"/>'s sealed records, which each return theirs), for the
+/// What a step does: one member per step type (Planning.PlanStep's sealed records, which each return theirs), for the
 /// wire and for counting. Each member's name on the wire (JSON plan, saved plan, journal, logs) is in
 /// <see cref="StepActionNames"/>: a new member needs its step type, its name there and in schemas/plan.schema.json.
 /// </summary>
@@ -45,12 +45,12 @@ public enum StepAction
     /// <summary>Turn PEM's own CA renewal job back on (back from a trusted CA to PEM's own CA).</summary>
     EnableJob,
     /// <summary>Move what an older pemstate kept in data_dir (Source: its journal, ledger, lock or a backup set's folder) into
-    /// the state folder, then delete it from data_dir. First in a plan, before any backup. See <see cref="Planning.MoveStateStep"/>.</summary>
+    /// the state folder, then delete it from data_dir. First in a plan, before any backup. See Planning.MoveStateStep.</summary>
     MoveState,
     /// <summary>Remove what an interrupted write left in a managed folder: pemstate's private folder, or an older pemstate's
-    /// temp file. Only while it still is what proves it pemstate's (<see cref="Planning.LeftoverCleanup"/>); no backup: nothing reads it.</summary>
+    /// temp file. Only while it still is what proves it pemstate's (Planning.LeftoverCleanup); no backup: nothing reads it.</summary>
     RemoveLeftover,
     /// <summary>Make the server load its SSL files and settings without a restart: the inventory's reload command, or
-    /// <c>SELECT pg_reload_conf()</c> over server.database when <see cref="Planning.ReloadStep.Command"/> is null.</summary>
+    /// <c>SELECT pg_reload_conf()</c> over server.database when Planning.ReloadStep.Command is null.</summary>
     Reload,
 }

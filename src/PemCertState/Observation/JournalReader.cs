@@ -70,7 +70,7 @@ public static class JournalReader
                         StepAction? action = fields.Action is { } name && StepActionNames.TryParse(name, out var known) ? known : null;
                         if (action is StepAction.Restart or StepAction.Reload)
                             ranRestarts.Add(fields.Escaped ? ParseLine(line).Address! : Encoding.UTF8.GetString(raw));
-                        else if (action is not { } kind || !LeavesLoadedFiles(kind))
+                        else if (action is not { } kind || !ChangesNothingLoaded(kind))
                         {
                             // Addresses are ASCII as pemstate writes them; an escaped one is read the long way.
                             var address = fields.Escaped ? Encoding.UTF8.GetBytes(ParseLine(line).Address!) : raw;
@@ -114,7 +114,7 @@ public static class JournalReader
     }
 
     /// <summary>Actions that change no file or setting a server or agent loads: a completed one owes no restart.</summary>
-    private static bool LeavesLoadedFiles(StepAction action) => action is StepAction.Backup or StepAction.GenerateKey or StepAction.Issue
+    private static bool ChangesNothingLoaded(StepAction action) => action is StepAction.Backup or StepAction.GenerateKey or StepAction.Issue
         or StepAction.TestConfig or StepAction.MoveState or StepAction.RemoveLeftover;
 
     /// <summary>The agent of an agent file's address, read from its bytes (the journal of a large fleet is read without a string per line): 5 for "agent[5].certificate".</summary>

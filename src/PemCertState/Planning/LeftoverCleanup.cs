@@ -13,7 +13,7 @@ namespace PemCertState.Planning;
 /// each holding a complete file, maybe a private key, that nothing reads. The next apply removes them, first (after moving
 /// state), when it can tell it made them (<see cref="LeftoverProof"/>); a look-alike it cannot tell is named in a warning and
 /// left alone, and so is an incomplete backup set of an interrupted run. A key and certificate switch killed half-way
-/// (<see cref="PairSwitch"/>) leaves its staged copies ("server.key.next"), maybe with the config naming them: those are
+/// (Execution.PairSwitch) leaves its staged copies ("server.key.next"), maybe with the config naming them: those are
 /// judged the same way, but removed last, once the plan's settings step has pointed the config at the live pair again
 /// (after that pair is right); one a config still names with no step to change it stays, with a warning.
 /// </summary>

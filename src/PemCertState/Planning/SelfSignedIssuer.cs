@@ -84,7 +84,8 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
 
     /// <summary>web.chain_file holds exactly the CA certificate (the managed CA has no intermediates).</summary>
     public WebChain WebChain(WebSpec web, ObservedWeb seen, List<string> warnings) =>
-        new(_ca.Kept is { } kept ? [kept] : [], $"exactly the CA certificate {_ca.Subject}", RootTrust.ManagedCa, null, _ca.Replaced ? _ca.Change : null);
+        new(_ca.Replaced ? [] : [_ca.Kept ?? throw new InvalidOperationException("a CA that is kept has a certificate")],
+            $"exactly the CA certificate {_ca.Subject}", RootTrust.ManagedCa, null, _ca.Replaced ? _ca.Change : null);
 
     public void BeforeAgents(List<PlanStep> steps, List<string> warnings)
     {

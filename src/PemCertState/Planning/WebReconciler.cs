@@ -29,6 +29,8 @@ internal static class WebReconciler
     private static bool PlanChain(WebSpec web, ObservedWeb seen, WebChain want, List<PlanStep> steps)
     {
         if (seen.Chain is not { } chain || web.ChainFile is null) return false;
+        if (want.Replaced is null && want.Certificates.Count == 0)
+            throw new InvalidOperationException($"the issuer wants nothing in {web.ChainFile}: a chain file holds at least one certificate");
         var name = Planner.Name(chain.File);
         string? reason = null;
         if (want.Replaced is { } replaced) reason = $"{replaced}; {name} must hold the new CA certificate";
