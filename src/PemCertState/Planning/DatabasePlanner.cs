@@ -87,13 +87,13 @@ internal static class DatabasePlanner
         if (!seen.File.Exists) return null;
 
         var differences = new List<string>();
-        var read = Planner.ReadConfigFiles(server, observed.Server);
+        var read = ServerSettings.ReadConfigFiles(server, observed.Server);
         foreach (var (name, builtIn) in BuiltInDefaults)
         {
-            // A value from a file pemstate does not read is reported (Planner.RunningFromUnreadFiles): no reload makes it match.
+            // A value from a file pemstate does not read is reported (ServerSettings.RunningFromUnreadFiles): no reload makes it match.
             if (database.Sources.TryGetValue(name, out var source) && !read.Contains(source.File)) continue;
             // What the server reads: an include or postgresql.auto.conf after postgresql.conf wins over it.
-            var inFile = Planner.ValueInFiles(observed.Server, name) ?? builtIn;
+            var inFile = ServerSettings.ValueInFiles(observed.Server, name) ?? builtIn;
             if (database.Effective.GetValueOrDefault(name) is not { } effective) continue;
             var same = name == "ssl"
                 ? IsOn(inFile) == IsOn(effective)

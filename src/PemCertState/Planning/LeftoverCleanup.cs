@@ -64,7 +64,7 @@ internal static partial class LeftoverCleanup
         var named = new Dictionary<(string Host, string Path), string>();
         var server = observed.Server.Settings.File;
         foreach (var setting in new[] { "ssl_key_file", "ssl_cert_file" })
-            if (Planner.ValueInFiles(observed.Server, setting) is { } value)
+            if (ServerSettings.ValueInFiles(observed.Server, setting) is { } value)
                 named.TryAdd((server.Host, Path.GetFullPath(value, desired.Server.DataDir)),
                     observed.Server.Sources.TryGetValue(setting, out var source) ? source.File : server.Path); // an include, or postgresql.auto.conf, may set it
         foreach (var agent in desired.Agents.List)

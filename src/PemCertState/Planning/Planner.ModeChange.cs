@@ -146,4 +146,22 @@ public static partial class Planner
         AddBackup(address, agent.Host, PemFiles.AgentBackupDir(agent), files, reason, steps);
         steps.Add(new RemoveStep(address, agent.Host, reason, [.. files.Select(f => f.Path)]));
     }
+
+    /// <summary>Serials (normalised) of the managed certificates other than the agents', with the resource that holds each.</summary>
+    internal static Dictionary<string, string> ManagedSerials(ObservedState observed)
+    {
+        var serials = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Add(string? serial, ResourceAddress holder)
+        {
+            if (serial is not null) serials.TryAdd(Normal(serial), holder.ToString());
+        }
+        Add(observed.Server.Certificate.Summary?.Serial, Addresses.ServerCertificate);
+        Add(observed.Server.CaCertificate.Summary?.Serial, Addresses.Ca);
+        foreach (var certificate in observed.Server.Root.Certificates)
+            Add(Crypto.Serials.Text(certificate.SerialNumber), Addresses.RootBundle);
+        Add(observed.Web?.Certificate.Summary?.Serial, Addresses.WebCertificate);
+        return serials;
+    }
+
+    internal static string Normal(string serial) => Crypto.Serials.Normal(serial);
 }

@@ -11,7 +11,7 @@ namespace PemCertState.Planning;
 /// that is not right gets a new key and a certificate issued on the spot. The CA itself is planned first (made, kept or
 /// rotated with overlapping trust), root.crt holds it and root.crl is its CRL, with the revocations of agents that left.
 /// </summary>
-internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions options) : IIssuer
+internal sealed partial class SelfSignedIssuer(DesiredState desired, ObservedState observed, DateTimeOffset now, PlanOptions options) : IIssuer
 {
     private CaView _ca = null!;
     /// <summary>During a rotation: the other CAs root.crt keeps trusting while agents switch (the old one).</summary>
@@ -282,5 +282,17 @@ internal sealed class SelfSignedIssuer(DesiredState desired, ObservedState obser
         else if (CertificateAssessment.UsageProblem(c, usage) is { } wrongUse)
             problems.Add(wrongUse);
         return problems;
+    }
+
+    /// <summary>Self-signed: every pending key and request a trusted CA left is removed; nothing will ever sign them.</summary>
+    private static void PlanLeftovers(DesiredState desired, ObservedState observed, List<PlanStep> steps)
+    {
+        if (observed.Trusted is not { } seen) return;
+        var addresses = seen.PendingKeys.Keys.Union(seen.RequestKeys.Keys).OrderBy(a => a.ToString(), StringComparer.Ordinal);
+        foreach (var address in addresses)
+            RemovePending(address, desired.Server.Host, seen.PendingKeys.GetValueOrDefault(address),
+                seen.RequestKeys.ContainsKey(address) ? PendingFiles.Request(desired, address) : null,
+                "ca.source is self-signed: nothing will sign this request, and a private key nobody uses is one more place for it to leak from",
+                steps);
     }
 }

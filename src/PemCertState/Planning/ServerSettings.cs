@@ -4,11 +4,11 @@ using PemCertState.Observation;
 namespace PemCertState.Planning;
 
 /// <summary>
-/// postgresql.conf's SSL settings, whichever CA signs the files they name: <see cref="Planner.WantedServerSettings"/>, with
+/// postgresql.conf's SSL settings, whichever CA signs the files they name: <see cref="WantedServerSettings"/>, with
 /// ssl_crl_file commented out when the CA gives no CRL (crl: none, as EDB's procedure says). A setting whose value comes
-/// from another file (an include, postgresql.auto.conf) is not edited here: it is reported (Planner.ServerConfig.cs).
+/// from another file (an include, postgresql.auto.conf) is not edited here: it is reported (ServerSettings.Files.cs).
 /// </summary>
-internal static class ServerSettings
+internal static partial class ServerSettings
 {
     private static readonly Dictionary<string, SettingSource> None = [];
 
@@ -21,9 +21,9 @@ internal static class ServerSettings
     {
         var seen = observed.Server;
         warnings.AddRange(seen.ConfigNotes);
-        warnings.AddRange(Planner.SetElsewhere(server, seen, crl).Select(e => e.Message));
+        warnings.AddRange(SetElsewhere(server, seen, crl).Select(e => e.Message));
         var changed = edit && Plan(server, seen.Settings, seen.Sources, crl, steps);
-        warnings.AddRange(Planner.RunningFromUnreadFiles(server, observed, crl));
+        warnings.AddRange(RunningFromUnreadFiles(server, observed, crl));
         return changed;
     }
 
@@ -34,7 +34,7 @@ internal static class ServerSettings
     {
         sources ??= None;
         var changes = new List<SettingChange>();
-        foreach (var (name, value, file) in Planner.WantedServerSettings)
+        foreach (var (name, value, file) in WantedServerSettings)
         {
             var have = seen.Settings.GetValueOrDefault(name);
             if (!crl && name == "ssl_crl_file")
@@ -44,7 +44,7 @@ internal static class ServerSettings
             }
             // A value from another file: right, nothing to do; wrong, reported (editing postgresql.conf would change nothing).
             if (sources.TryGetValue(name, out var source) && source.File != seen.File.Path) continue;
-            if (!Planner.SameSetting(server, have, value, file)) changes.Add(new SettingChange(name, have, value));
+            if (!SameSetting(server, have, value, file)) changes.Add(new SettingChange(name, have, value));
         }
         if (changes.Count == 0) return false;
 

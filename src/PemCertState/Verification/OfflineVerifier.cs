@@ -29,7 +29,7 @@ public static class OfflineVerifier
         CheckPair(findings, Addresses.ServerCertificate, server.Key, server.Certificate, anchors, server.Crl.All, LeafUsage.Server, observed.Signatures, now);
         if (desired.Ca.GivesCrl || server.Crl.File.Exists) CheckCrl(findings, server.Crl, anchors, now);
         // An SSL setting whose value comes from an include or postgresql.auto.conf, not what pemstate wants: the server uses that.
-        foreach (var (source, message) in Planner.SetElsewhere(desired.Server, server, desired.Ca.GivesCrl))
+        foreach (var (source, message) in ServerSettings.SetElsewhere(desired.Server, server, desired.Ca.GivesCrl))
             findings.Add(new Finding(Addresses.ServerSettings, desired.Server.Host, source.File, message));
         foreach (var agent in desired.Agents.List)
         {

@@ -1,6 +1,7 @@
 using PemCertState.Crypto;
 using PemCertState.Inventory;
 using PemCertState.Observation;
+using static PemCertState.Planning.Planner;
 
 namespace PemCertState.Planning;
 
@@ -10,7 +11,7 @@ namespace PemCertState.Planning;
 /// lists the certificates still valid that no inventory agent holds, found in issued.jsonl (every certificate the CA signed
 /// through pemstate) and, the first time, in the managed agents' backup sets.
 /// </summary>
-public static partial class Planner
+internal sealed partial class SelfSignedIssuer
 {
     internal static void WarnAboutUntracked(DesiredState desired, ObservedState observed, CaView ca, DateTimeOffset now, List<string> warnings)
     {

@@ -1,4 +1,5 @@
 using PemCertState.Inventory;
+using static PemCertState.Planning.Planner;
 
 namespace PemCertState.Planning;
 
@@ -6,7 +7,7 @@ namespace PemCertState.Planning;
 /// A leaf never outlives the CA that signs it: past the CA's notAfter no client can verify it, whatever its own dates
 /// say. Its validity is cut to end with the CA, and the plan says so in the issue step's reason.
 /// </summary>
-public static partial class Planner
+internal sealed partial class SelfSignedIssuer
 {
     /// <summary>The request, its validity cut to end when the CA does, and the words the issue step's reason adds (null: not cut).</summary>
     internal static (IssueRequest Request, string? Note) ClampToCa(IssueRequest request, CaView ca, DateTimeOffset now)

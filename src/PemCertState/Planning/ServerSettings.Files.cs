@@ -1,5 +1,6 @@
 using PemCertState.Inventory;
 using PemCertState.Observation;
+using static PemCertState.Planning.Planner;
 
 namespace PemCertState.Planning;
 
@@ -11,7 +12,7 @@ namespace PemCertState.Planning;
 /// superuser's deliberate choice, and neither pemstate's backups nor its rollback could put such a file back; an include
 /// file is not among the files a rollback restores yet.
 /// </summary>
-public static partial class Planner
+internal static partial class ServerSettings
 {
     /// <summary>The server's SSL settings as pemstate wants them: name, value, and the data_dir file a path setting names ("" for ssl).</summary>
     internal static readonly (string Name, string Value, string File)[] WantedServerSettings =

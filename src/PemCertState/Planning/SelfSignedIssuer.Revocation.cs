@@ -1,6 +1,7 @@
 using System.Globalization;
 using PemCertState.Inventory;
 using PemCertState.Observation;
+using static PemCertState.Planning.Planner;
 
 namespace PemCertState.Planning;
 
@@ -11,7 +12,7 @@ namespace PemCertState.Planning;
 /// Interrupted anywhere, the ledger still names the agent, and the next plan does what is left: a serial already in
 /// root.crl is not written again, files already gone are not removed again.
 /// </summary>
-public static partial class Planner
+internal sealed partial class SelfSignedIssuer
 {
     /// <summary>A ledger agent leaving the managed set in this plan.</summary>
     /// <param name="Files">The files to back up and remove: those that exist and that no managed agent uses.</param>
@@ -93,22 +94,6 @@ public static partial class Planner
         return leaving;
     }
 
-    /// <summary>Serials (normalised) of the managed certificates other than the agents', with the resource that holds each.</summary>
-    private static Dictionary<string, string> ManagedSerials(ObservedState observed)
-    {
-        var serials = new Dictionary<string, string>(StringComparer.Ordinal);
-        void Add(string? serial, ResourceAddress holder)
-        {
-            if (serial is not null) serials.TryAdd(Normal(serial), holder.ToString());
-        }
-        Add(observed.Server.Certificate.Summary?.Serial, Addresses.ServerCertificate);
-        Add(observed.Server.CaCertificate.Summary?.Serial, Addresses.Ca);
-        foreach (var certificate in observed.Server.Root.Certificates)
-            Add(Crypto.Serials.Text(certificate.SerialNumber), Addresses.RootBundle);
-        Add(observed.Web?.Certificate.Summary?.Serial, Addresses.WebCertificate);
-        return serials;
-    }
-
     /// <summary>Why an agent is no longer managed, in the words of where the list came from.</summary>
     private static string Cause(AgentsSpec agents, int id) =>
         agents.Source == AgentSource.Inventory ? $"agent {id} is no longer in the inventory"
@@ -124,8 +109,6 @@ public static partial class Planner
             .Where(r => r.Revoke && r.Serials.Any(s => !listed.Contains(Normal(s))))
             .ToList();
     }
-
-    private static string Normal(string serial) => Crypto.Serials.Normal(serial);
 
     /// <summary>After every agent: each leaving agent's key and certificate, backed up and removed from its host.</summary>
     internal static void PlanRetiredFiles(IReadOnlyList<Leaving> leaving, List<PlanStep> steps)
