@@ -275,7 +275,8 @@ def leftover(name, st):
 def private_entries(folder):
     """What a folder of ours holds, on its descriptor, each as lstat says."""
     entries = []
-    for entry in sorted(os.fsencode(n) for n in os.listdir(folder))[:MAX_LEFTOVERS + 1]:
+    # The first names in the folder's own order, then sorted: as LocalHost reads them (getdents64, bounded, then ordered).
+    for entry in sorted([os.fsencode(n) for n in os.listdir(folder)][:MAX_LEFTOVERS + 1]):
         st = status_of_name(folder, entry)
         if st is not None:
             entries.append(leftover(entry, st))
@@ -290,7 +291,8 @@ def folder_leftovers(folder):
         names = os.listdir(folder)
     except PermissionError:
         return found  # a login other than root, in a folder it may enter but not list: nothing of pemstate's as root is there for it
-    for name in sorted(n for n in (os.fsencode(e) for e in names) if is_candidate(n))[:MAX_LEFTOVERS]:
+    # The first look-alikes in the folder's own order, then sorted: as LocalHost reads them, so both hosts report the same.
+    for name in sorted([n for n in (os.fsencode(e) for e in names) if is_candidate(n)][:MAX_LEFTOVERS]):
         st = status_of_name(folder, name)
         if st is None:
             continue  # gone since the listing
