@@ -175,9 +175,10 @@ internal static partial class Descriptors
     private static FileStatus StatusAt(SafeFileHandle handle, string name, int flags)
     {
         Span<byte> buffer = stackalloc byte[256];
-        // STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID | STATX_SIZE
-        if (statx(Fd(handle), name, flags, 0x21F, buffer) != 0) throw DescriptorException.Last("stat");
-        // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid, u32 gid, u16 mode, u16, u64 ino, u64 size
+        // STATX_TYPE | STATX_MODE | STATX_NLINK | STATX_UID | STATX_GID | STATX_INO | STATX_SIZE
+        if (statx(Fd(handle), name, flags, 0x31F, buffer) != 0) throw DescriptorException.Last("stat");
+        // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid, u32 gid, u16 mode, u16, u64 ino, u64 size,
+        // ... at 136: u32 dev_major, u32 dev_minor
         var mode = BitConverter.ToUInt16(buffer[28..30]);
         return new FileStatus(
             (UnixFileMode)(mode & 0xFFF),
@@ -185,7 +186,9 @@ internal static partial class Descriptors
             BitConverter.ToUInt32(buffer[20..24]),
             BitConverter.ToUInt32(buffer[24..28]),
             BitConverter.ToUInt32(buffer[16..20]),
-            (long)BitConverter.ToUInt64(buffer[40..48]));
+            (long)BitConverter.ToUInt64(buffer[40..48]),
+            BitConverter.ToUInt64(buffer[32..40]),
+            ((ulong)BitConverter.ToUInt32(buffer[136..140]) << 32) | BitConverter.ToUInt32(buffer[140..144]));
     }
 
     public static void ChangeMode(SafeFileHandle handle, UnixFileMode mode)

@@ -379,10 +379,19 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
             var entries = new List<LeftoverEntry>();
             foreach (var entry in Descriptors.Names(folder, _ => true, LeftoverEntry.MaxEntries + 1).Order(StringComparer.Ordinal))
                 if (Descriptors.StatusOfName(folder, entry) is { } status) entries.Add(Leftover(entry, status));
-            // Removed while held: a folder has no links left once rmdir'd (and Names read it as empty).
-            gone = Descriptors.Status(folder).Links == 0;
+            gone = RemovedWhileHeld(parent, name, folder);
             return gone ? null : entries;
         }
+    }
+
+    /// <summary>
+    /// The folder held open as <paramref name="name"/> was removed since: it has no links left (rmdir clears them), and the
+    /// name is gone or another file's now. Both, so that a filesystem reporting no links for a live folder hides nothing.
+    /// </summary>
+    private static bool RemovedWhileHeld(SafeFileHandle parent, string name, SafeFileHandle held)
+    {
+        var status = Descriptors.Status(held);
+        return status.Links == 0 && !(Descriptors.StatusOfName(parent, name) is { } now && now.SameFileAs(status));
     }
 
     private static LeftoverEntry Leftover(string name, FileStatus status) => new(name,
@@ -428,8 +437,8 @@ internal sealed class LocalHost(string name, string workingDirectory) : IHost
         using (held)
         {
             var names = Descriptors.Names(held, _ => true, int.MaxValue);
-            // Removed while held (no links left; Names read it as empty): gone already, and its name is not ours to act on.
-            if (Descriptors.Status(held).Links == 0) return;
+            // Gone already (Names read it as empty), and its name is not ours to act on.
+            if (RemovedWhileHeld(parent, name, held)) return;
             var files = names.Select(n => Descriptors.StatusOfName(held, n) is { } s ? Leftover(n, s) : null).OfType<LeftoverEntry>().ToList();
             if (proof.Problem(Leftover(name, Descriptors.Status(held)) with { Entries = files }) is { } why) throw NotLeftover(path, why);
             foreach (var file in files) Descriptors.UnlinkAt(held, file.Name, directory: false);

@@ -283,6 +283,15 @@ def private_entries(folder):
     return entries
 
 
+def removed_while_held(folder, name, held):
+    """Mirrors LocalHost.RemovedWhileHeld: no links left (rmdir clears them), and the name gone or another file's now."""
+    st = os.fstat(held)
+    if st.st_nlink != 0:
+        return False
+    now = status_of_name(folder, name)
+    return now is None or (now.st_ino, now.st_dev) != (st.st_ino, st.st_dev)
+
+
 def folder_leftovers(folder):
     """The entries of a held folder named like what an interrupted write leaves (LeftoverEntry), as lstat says, and what a
     folder of ours among them holds; every read reports them."""
@@ -313,7 +322,7 @@ def folder_leftovers(folder):
                         # Another lane of this apply may be writing here: its own folder comes and goes at any instant.
                         # glibc's readdir ends a folder removed while open; no links left says it was.
                         entries = private_entries(private)
-                        if os.fstat(private).st_nlink == 0:
+                        if removed_while_held(folder, name, private):
                             continue  # gone while held
                         entry["entries"] = entries
                 finally:
@@ -772,8 +781,8 @@ def op_rmleftover(request, data):
         try:
             entry = leftover(name, os.fstat(private))
             names = [os.fsencode(n) for n in os.listdir(private)]
-            if os.fstat(private).st_nlink == 0:
-                return {"status": "ok"}, None  # removed while held: gone already, and its name is not ours to act on
+            if removed_while_held(folder, name, private):
+                return {"status": "ok"}, None  # gone already, and its name is not ours to act on
             entry["entries"] = [leftover(n, os.lstat(n, dir_fd=private)) for n in names]
             if leftover_problem(request, entry):
                 raise Refused("notleftover", entry=entry)

@@ -44,6 +44,54 @@ public sealed class LeftoverListingTests
         Assert.Equal(65, (await new LocalHost("pem", "/").ReadAsync(Path.Combine(full, "agent.key"), CancellationToken.None)).Leftovers![0].Entries!.Count);
     }
 
+    [Fact]
+    public void A_held_folder_is_known_by_its_inode_and_device_and_loses_its_links_when_removed()
+    {
+        // Given a folder held open, as a leftover folder is while it is listed
+        using var dir = new TempDirectory();
+        var path = Folder(dir.Path, "held");
+        using var parent = Descriptors.OpenAt(null, dir.Path, Descriptors.ORdOnly | Descriptors.ODirectory);
+        using var held = Descriptors.OpenAt(parent, "held", Descriptors.ORdOnly | Descriptors.ODirectory | Descriptors.ONoFollow);
+        var status = Descriptors.Status(held);
+
+        // Then it is the file stat(1) names, and its name refers to the same one
+        var stat = Stat(path).Split(' ');
+        Assert.Equal((ulong.Parse(stat[0], System.Globalization.CultureInfo.InvariantCulture), ulong.Parse(stat[1], System.Globalization.CultureInfo.InvariantCulture)),
+            (status.Inode, MakeDev(status.Device)));
+        Assert.True(Descriptors.StatusOfName(parent, "held")!.Value.SameFileAs(status));
+        Assert.True(status.Links > 0);
+
+        // When it is removed and another folder takes its name
+        File.Delete(Path.Combine(path, "agent.key"));
+        Directory.Delete(path);
+        Directory.CreateDirectory(path);
+
+        // Then the held one has no links left, and the name is another file's
+        var after = Descriptors.Status(held);
+        Assert.Equal(0u, after.Links);
+        Assert.False(Descriptors.StatusOfName(parent, "held")!.Value.SameFileAs(after));
+        Assert.Empty(Descriptors.Names(held, _ => true, 10));
+    }
+
+    /// <summary>stat(1)'s %d is the kernel's dev_t: major and minor packed as glibc's makedev does.</summary>
+    private static ulong MakeDev(ulong device)
+    {
+        ulong major = device >> 32, minor = device & 0xFFFF_FFFF;
+        return ((major & 0xFFF) << 8) | ((major & ~0xFFFUL) << 32) | (minor & 0xFF) | ((minor & ~0xFFUL) << 12);
+    }
+
+    /// <summary>stat(1)'s inode and device numbers for <paramref name="path"/>.</summary>
+    private static string Stat(string path)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("stat") { RedirectStandardOutput = true };
+        foreach (var argument in new[] { "-c", "%i %d", path }) start.ArgumentList.Add(argument);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        return output;
+    }
+
     private static string Folder(string parent, string name)
     {
         var folder = Path.Combine(parent, name);
