@@ -41,6 +41,10 @@ internal static class DistinguishedNames
 
     /// <summary>The same "/C=../CN=.." form, attribute order preserved, so that equal names format equally.</summary>
     /// <remarks>Attributes outside the known set appear as their dotted OID, as "1.2.3=value".</remarks>
+    /// <summary>The certificates' subjects, as <see cref="Format"/> writes them, comma-separated: "/CN=a, /CN=b".</summary>
+    public static string Subjects(IEnumerable<Org.BouncyCastle.X509.X509Certificate> certificates) =>
+        string.Join(", ", certificates.Select(c => Format(c.SubjectDN)));
+
     public static string Format(X509Name name)
     {
         ArgumentNullException.ThrowIfNull(name);

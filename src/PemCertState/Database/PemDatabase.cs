@@ -288,33 +288,30 @@ public sealed class PemDatabase : IAsyncDisposable
         return done;
     }
 
-    /// <summary>PEM's own CA renewal job (<see cref="PemJobs.Renewal"/>).</summary>
-    public const string RenewalJob = PemJobs.Renewal;
-
-    /// <summary>Whether <see cref="RenewalJob"/> is enabled in pem.job; null when there is no such job (or no pem.job table).</summary>
+    /// <summary>Whether <see cref="PemJobs.Renewal"/> is enabled in pem.job; null when there is no such job (or no pem.job table).</summary>
     public async Task<bool?> RenewalJobEnabledAsync(CancellationToken cancellationToken)
     {
         var exists = await ScalarAsync<bool>("SELECT to_regclass('pem.job') IS NOT NULL", cancellationToken).ConfigureAwait(false);
         if (!exists) return null;
         await using var command = Command("SELECT jobenabled FROM pem.job WHERE jobname = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = RenewalJob });
+        command.Parameters.Add(new NpgsqlParameter { Value = PemJobs.Renewal });
         var value = await Run(command, c => c.ExecuteScalarAsync(cancellationToken), "read pem.job").ConfigureAwait(false);
         return value is bool enabled ? enabled : null;
     }
 
-    /// <summary>Disables <see cref="RenewalJob"/> only where it is enabled; returns whether a row changed.</summary>
+    /// <summary>Disables <see cref="PemJobs.Renewal"/> only where it is enabled; returns whether a row changed.</summary>
     public async Task<bool> DisableRenewalJobAsync(CancellationToken cancellationToken)
     {
         await using var command = Command("UPDATE pem.job SET jobenabled = false WHERE jobname = $1 AND jobenabled IS DISTINCT FROM false");
-        command.Parameters.Add(new NpgsqlParameter { Value = RenewalJob });
+        command.Parameters.Add(new NpgsqlParameter { Value = PemJobs.Renewal });
         return await Run(command, c => c.ExecuteNonQueryAsync(cancellationToken), "disable PEM's CA renewal job").ConfigureAwait(false) > 0;
     }
 
-    /// <summary>Enables <see cref="RenewalJob"/> again (back to PEM's own CA); returns whether a row changed.</summary>
+    /// <summary>Enables <see cref="PemJobs.Renewal"/> again (back to PEM's own CA); returns whether a row changed.</summary>
     public async Task<bool> EnableRenewalJobAsync(CancellationToken cancellationToken)
     {
         await using var command = Command("UPDATE pem.job SET jobenabled = true WHERE jobname = $1 AND jobenabled IS DISTINCT FROM true");
-        command.Parameters.Add(new NpgsqlParameter { Value = RenewalJob });
+        command.Parameters.Add(new NpgsqlParameter { Value = PemJobs.Renewal });
         return await Run(command, c => c.ExecuteNonQueryAsync(cancellationToken), "enable PEM's CA renewal job").ConfigureAwait(false) > 0;
     }
 

@@ -41,7 +41,7 @@ internal sealed partial class Executor
             homes[generate.Address] = use switch
             {
                 RequestSignatureStep request => new KeyHome(request.PendingKey, request.Owner),
-                InstallStep install => new KeyHome(install.KeyPath + PairSwitch.Staged, install.Owner),
+                InstallStep install => new KeyHome(install.KeyPath + StagedFiles.Suffix, install.Owner),
                 _ => throw new UnreachableException(),
             };
         }

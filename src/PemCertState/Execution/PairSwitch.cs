@@ -27,9 +27,6 @@ namespace PemCertState.Execution;
 /// </summary>
 internal static class PairSwitch
 {
-    /// <summary>Appended to a live name for its staged copy (<see cref="StagedFiles.Suffix"/>).</summary>
-    public const string Staged = StagedFiles.Suffix;
-
     /// <summary>
     /// The private key of a pair: its PEM, which pemstate holds (made here, or on the machine it runs on), or a file on the
     /// pair's own host (made there, or a trusted CA's pending key) with what it must hold, copied there and never sent.
@@ -67,11 +64,11 @@ internal static class PairSwitch
         {
             WritePair(changes, keyPath, certificatePath, key, certificatePem, owner);
             // A key made under its staged name that no config stages: its copy under the live name is all that stays.
-            if (key.PathOnHost == keyPath + Staged) changes.Add(new FileChange.Delete(key.PathOnHost));
+            if (key.PathOnHost == keyPath + StagedFiles.Suffix) changes.Add(new FileChange.Delete(key.PathOnHost));
         }
         else
         {
-            var (stagedKey, stagedCertificate) = (keyPath + Staged, certificatePath + Staged);
+            var (stagedKey, stagedCertificate) = (keyPath + StagedFiles.Suffix, certificatePath + StagedFiles.Suffix);
             var mode = FileModes.Permissions(config.Mode);
             WritePair(changes, stagedKey, stagedCertificate, key, certificatePem, owner);
             var pointed = Encoding.UTF8.GetBytes(naming.Point(Encoding.UTF8.GetString(config.Content), stagedKey, stagedCertificate));

@@ -37,7 +37,7 @@ internal static class TrustedCa
             if (bundle.Count > 0 && !bundle.Any(c => DistinguishedNames.Format(c.SubjectDN) == subject))
                 rules.ErrorAtValue("/ca/subject",
                     $"ca.subject: {subject} is not the subject of a certificate in {certificateText} " +
-                    $"(it holds {string.Join(", ", bundle.Select(c => DistinguishedNames.Format(c.SubjectDN)))}); " +
+                    $"(it holds {DistinguishedNames.Subjects(bundle)}); " +
                     "with source: trusted, subject names the CA that signs the leaves, or leave it out");
         }
 

@@ -31,12 +31,11 @@ internal sealed record CommonPair(ResourceAddress Source, string? Sha256, string
             issuer.PlanCommonInstall(agent, seen, steps);
             return true;
         }
-        string? differs = null;
-        if (common.Source == address) differs = null;
-        else if (!seen.Key.File.Exists || !seen.Certificate.File.Exists)
-            differs = $"{Planner.Name(seen.Key.File.Exists ? seen.Certificate.File : seen.Key.File)} is missing";
-        else if (seen.Certificate.Summary?.Sha256 != common.Sha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256)
-            differs = $"holds a different pair than the common one in {common.Source}";
+        var differs = common.Source == address ? null
+            : !seen.Key.File.Exists || !seen.Certificate.File.Exists ? $"{Planner.Name(seen.Key.File.Exists ? seen.Certificate.File : seen.Key.File)} is missing"
+            : seen.Certificate.Summary?.Sha256 != common.Sha256 || seen.Key.PublicKeySha256 != seen.Certificate.Summary?.PublicKeySha256
+                ? $"holds a different pair than the common one in {common.Source}"
+            : null;
         return Copy(agents, agent, seen, common.Source, differs, steps);
     }
 

@@ -115,7 +115,7 @@ internal sealed partial class SelfSignedIssuer(DesiredState desired, ObservedSta
     {
         var server = desired.Server;
         var seen = observed.Server;
-        RootTrust.PlanFinalBundle(server, seen, string.Join(", ", _others!.Select(c => DistinguishedNames.Format(c.SubjectDN))), RootTrust.ManagedCa, steps);
+        RootTrust.PlanFinalBundle(server, seen, DistinguishedNames.Subjects(_others!), RootTrust.ManagedCa, steps);
         steps.Add(new WriteCrlStep(Addresses.RootCrl, server.Host, $"CA rotation, phase 3: only {_ca.Subject}'s CRL stays in root.crl",
             seen.Crl.File.Path, RootTrust.ManagedCa, Owner: server.Owner));
     }
@@ -183,7 +183,7 @@ internal sealed partial class SelfSignedIssuer(DesiredState desired, ObservedSta
         var server = desired.Server;
         var seen = observed.Server;
         var bundle = others.Select(c => CertificateSummary.From(c).Sha256).Append("ca").ToList();
-        var names = string.Join(", ", others.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+        var names = DistinguishedNames.Subjects(others);
         var changed = RootTrust.PlanBundle(server, seen.Root,
             _ca.Replaced ? $"CA rotation, phase 1: root.crt trusts the old CA ({names}) and the new one while certificates move to the new CA" : null,
             RootTrust.ManagedCa, steps, bundle);
@@ -206,7 +206,7 @@ internal sealed partial class SelfSignedIssuer(DesiredState desired, ObservedSta
         else if (root.Certificates.Count == 0) reason = "root.crt holds no readable certificate";
         else if (root.Certificates.Count != 1 || !root.Certificates[0].Equals(_ca.Kept))
         {
-            var held = string.Join(", ", root.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+            var held = DistinguishedNames.Subjects(root.Certificates);
             reason = root.Certificates.Count == 1 && DistinguishedNames.Format(root.Certificates[0].SubjectDN) == _ca.Subject
                 ? $"root.crt holds another certificate named {held} (serial {Crypto.Serials.Text(root.Certificates[0].SerialNumber)}), not ca_certificate.crt"
                 : $"root.crt holds {held}, want exactly {_ca.Subject}";

@@ -27,6 +27,6 @@ internal static class TrustedCaPlanner
     {
         var want = AfterLeaf(web, trusted);
         var missing = want.Where(c => !seen.AfterLeaf.Contains(c)).ToList();
-        return missing.Count == 0 ? null : string.Join(", ", missing.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+        return missing.Count == 0 ? null : DistinguishedNames.Subjects(missing);
     }
 }

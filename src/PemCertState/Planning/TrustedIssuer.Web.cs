@@ -45,7 +45,7 @@ internal sealed partial class TrustedIssuer
             warnings.Add($"{Path.GetFileName(web.CertificateFile)} holds the leaf without {missing}: a browser that trusts only the root cannot "
                 + "build the chain. Append the intermediates to it (or set chain_file for Apache); pemstate installs them with the next signed certificate");
         var want = _trusted.Intermediates.Count > 0 ? _trusted.Intermediates : _trusted.Bundle;
-        return new WebChain(want, $"the trusted CA's chain: {WebReconciler.Subjects(want)}", _trusted.CertificatePath, [.. want.Select(Sha256)]);
+        return new WebChain(want, $"the trusted CA's chain: {DistinguishedNames.Subjects(want)}", _trusted.CertificatePath, [.. want.Select(Sha256)]);
     }
 
     private static string Sha256(X509Certificate certificate) => CertificateSummary.From(certificate).Sha256;

@@ -325,8 +325,8 @@ internal sealed partial class TrustedIssuer(DesiredState desired, ObservedState 
         if (!root.File.Exists || !root.Certificates.SequenceEqual(_trusted.Bundle))
         {
             var held = root.Certificates.Count == 0 ? (root.File.Exists ? "no readable certificate" : "nothing (missing)")
-                : string.Join(", ", root.Certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)));
-            reason = $"root.crt holds {held}, want the trusted CA: {string.Join(", ", _trusted.Bundle.Select(c => DistinguishedNames.Format(c.SubjectDN)))}";
+                : DistinguishedNames.Subjects(root.Certificates);
+            reason = $"root.crt holds {held}, want the trusted CA: {DistinguishedNames.Subjects(_trusted.Bundle)}";
         }
         return RootTrust.PlanBundle(server, root, reason, _trusted.CertificatePath, steps);
     }

@@ -18,7 +18,7 @@ internal sealed class TrustedRotation(IReadOnlyList<X509Certificate> old)
     /// <summary>The old CA's certificates in root.crt (root and intermediates) that the new ca.certificate does not hold.</summary>
     public IReadOnlyList<X509Certificate> Old { get; } = old;
 
-    public string OldNames => string.Join(", ", Old.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+    public string OldNames => DistinguishedNames.Subjects(Old);
 
     /// <summary>postgresql.conf's SSL settings as phase 1 leaves them (ssl_crl_file commented out, or as observed), for phase 3.</summary>
     private ObservedConfig? _settingsAfterOverlap;
@@ -44,7 +44,7 @@ internal sealed class TrustedRotation(IReadOnlyList<X509Certificate> old)
     /// <summary>Phase 1: root.crt = old CA + new CA; root.crl = a CRL from each, or ssl_crl_file commented out while one has none.</summary>
     public bool PlanOverlap(ServerSpec server, ObservedServer seen, TrustedCaSpec trusted, DateTimeOffset now, List<PlanStep> steps)
     {
-        var newNames = string.Join(", ", trusted.Bundle.Select(c => DistinguishedNames.Format(c.SubjectDN)));
+        var newNames = DistinguishedNames.Subjects(trusted.Bundle);
         var entries = Old.Select(c => CertificateSummary.From(c).Sha256).Append(TrustedCaPlanner.TrustedBundleEntry).ToList();
         // Already both: root.crt is left as it is (its mode and owner are phase 3's to check).
         var changed = !seen.Root.Certificates.SequenceEqual([.. Old, .. trusted.Bundle]) && RootTrust.PlanBundle(server, seen.Root,

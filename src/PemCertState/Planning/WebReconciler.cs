@@ -1,4 +1,3 @@
-using Org.BouncyCastle.X509;
 using PemCertState.Configuration;
 using PemCertState.Crypto;
 using PemCertState.Inventory;
@@ -37,7 +36,7 @@ internal static class WebReconciler
         else if (!chain.File.Exists) reason = $"{name} is missing";
         else if (!chain.Certificates.SequenceEqual(want.Certificates))
             reason = (chain.Certificates.Count == 0 ? $"{name} holds no readable certificate"
-                : $"{name} holds {Subjects(chain.Certificates)}") + $", want {want.What}";
+                : $"{name} holds {DistinguishedNames.Subjects(chain.Certificates)}") + $", want {want.What}";
         if (reason is null)
         {
             Planner.PlanModeAndOwner(Addresses.WebCertificate, web.Owner, [chain.File], steps);
@@ -47,9 +46,6 @@ internal static class WebReconciler
         steps.Add(new WriteBundleStep(Addresses.WebCertificate, web.Host, reason, web.ChainFile, want.Source, Owner: web.Owner, Bundle: want.Bundle));
         return true;
     }
-
-    internal static string Subjects(IEnumerable<X509Certificate> certificates) =>
-        string.Join(", ", certificates.Select(c => DistinguishedNames.Format(c.SubjectDN)));
 
     /// <summary>The config test, then the reload, when the web files or config changed or an interrupted apply owes the reload.</summary>
     private static void PlanReload(WebSpec web, bool changed, IReadOnlySet<ResourceAddress> pending, List<PlanStep> steps, List<string> warnings)

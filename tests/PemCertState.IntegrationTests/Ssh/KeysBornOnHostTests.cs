@@ -256,7 +256,7 @@ public sealed class KeysBornOnHostTests(SshdFixture sshd) : IClassFixture<SshdFi
             Assert.Equal(SshOpenSsl.Run("pkey", "-in", key, "-pubout").Output, SshOpenSsl.Run("x509", "-in", certificate, "-noout", "-pubkey").Output);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
         }
-        Assert.Empty(Directory.EnumerateFiles(lab.Root, "*" + PemCertState.Execution.PairSwitch.Staged, SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(lab.Root, "*" + PemCertState.Inventory.StagedFiles.Suffix, SearchOption.AllDirectories));
     }
 
     /// <summary>The operations and paths of one batch sent to a host's file program, for a failure message.</summary>

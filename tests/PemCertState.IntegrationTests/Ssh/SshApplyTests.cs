@@ -97,12 +97,12 @@ public sealed class SshApplyTests(SshdFixture sshd) : IClassFixture<SshdFixture>
         var (key, certificate) = (Path.Combine(lab.CertDir(1), "agent1.key"), Path.Combine(lab.CertDir(1), "agent1.crt"));
         foreach (var live in new[] { key, certificate })
         {
-            File.Copy(live, live + PemCertState.Execution.PairSwitch.Staged);
-            File.SetUnixFileMode(live + PemCertState.Execution.PairSwitch.Staged, Private);
+            File.Copy(live, live + PemCertState.Inventory.StagedFiles.Suffix);
+            File.SetUnixFileMode(live + PemCertState.Inventory.StagedFiles.Suffix, Private);
         }
         var config = File.ReadAllText(lab.AgentConfig(1));
         File.WriteAllText(lab.AgentConfig(1), config.Replace(key, key + ".next", StringComparison.Ordinal).Replace(certificate, certificate + ".next", StringComparison.Ordinal));
-        var link = Path.Combine(lab.DataDir, PemFiles.ServerKey + PemCertState.Execution.PairSwitch.Staged);
+        var link = Path.Combine(lab.DataDir, PemFiles.ServerKey + PemCertState.Inventory.StagedFiles.Suffix);
         File.CreateSymbolicLink(link, Path.Combine(lab.DataDir, PemFiles.ServerKey));
 
         // When the next apply runs over SSH
@@ -140,7 +140,7 @@ public sealed class SshApplyTests(SshdFixture sshd) : IClassFixture<SshdFixture>
             Assert.Equal(bytes, File.ReadAllBytes(config));
             Assert.Equal(mode, File.GetUnixFileMode(config));
         }
-        Assert.Empty(Directory.EnumerateFiles(lab.Root, "*" + PemCertState.Execution.PairSwitch.Staged, SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(lab.Root, "*" + PemCertState.Inventory.StagedFiles.Suffix, SearchOption.AllDirectories));
         foreach (var (key, certificate) in new[] { (Path.Combine(lab.CertDir(1), "agent1.key"), Path.Combine(lab.CertDir(1), "agent1.crt")),
                      (Path.Combine(lab.DataDir, PemFiles.ServerKey), Path.Combine(lab.DataDir, PemFiles.ServerCertificate)) })
         {

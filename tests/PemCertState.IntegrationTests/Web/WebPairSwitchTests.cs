@@ -44,7 +44,7 @@ public sealed class WebPairSwitchTests
         Assert.All(tests, t => Assert.Equal("ok", t));
         Assert.Equal(8, tests.Count);
         Assert.Equal(config, File.ReadAllBytes(nginx.SiteConfig));
-        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(lab.Key)!, "*" + PairSwitch.Staged));
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(lab.Key)!, "*" + StagedFiles.Suffix));
         nginx.Signal("reload");
         Assert.Equal(certificate.Trim(), nginx.WaitForServed(NginxFixture.PemName, certificate, ReloadWait).Trim());
     }
@@ -86,8 +86,8 @@ public sealed class WebPairSwitchTests
         var text = File.ReadAllText(siteConfig);
         Assert.Contains(lab.Key, text, StringComparison.Ordinal);
         Assert.Contains(lab.Certificate, text, StringComparison.Ordinal);
-        Assert.DoesNotContain(PairSwitch.Staged, text, StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(lab.Key)!, "*" + PairSwitch.Staged));
+        Assert.DoesNotContain(StagedFiles.Suffix, text, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(lab.Key)!, "*" + StagedFiles.Suffix));
         var onDisk = File.ReadAllText(lab.Certificate);
         Assert.NotEqual(certificate, onDisk);
         Assert.Equal(onDisk.Trim(), waitForServed(onDisk).Trim());

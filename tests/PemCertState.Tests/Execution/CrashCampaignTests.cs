@@ -119,7 +119,7 @@ public sealed class CrashCampaignTests(ITestOutputHelper output)
         var restartsLost = RestartsLost(lab, problems);
         var tempLeft = Directory.EnumerateFileSystemEntries(lab.Root, "*", SearchOption.AllDirectories)
             .Count(p => Path.GetFileName(p).StartsWith(".pemstate-", StringComparison.Ordinal) || p.EndsWith(".pemstate-tmp", StringComparison.Ordinal)
-                || p.EndsWith(PemCertState.Execution.PairSwitch.Staged, StringComparison.Ordinal));
+                || p.EndsWith(PemCertState.Inventory.StagedFiles.Suffix, StringComparison.Ordinal));
         var convergedNow = final.ExitCode == 0 && plan.Steps.Count == 0 && findings.Count == 0 && !File.Exists(Path.Combine(lab.StateDir, PemCertState.Execution.ApplyLock.FileName));
         return new Row(points, landed, convergedNow, filesLost, restartsLost, tempLeft, problems.Count == 0 ? null : string.Join("; ", problems));
     }

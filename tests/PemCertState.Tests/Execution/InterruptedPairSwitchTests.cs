@@ -102,11 +102,11 @@ public sealed class InterruptedPairSwitchTests
         using var lab = Lab.Create(agents: 1);
         await lab.ApplyAsync();
         var key = Path.Combine(lab.DataDir, "server.key");
-        File.Copy(key, key + PairSwitch.Staged);
-        File.SetUnixFileMode(key + PairSwitch.Staged, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Copy(key, key + StagedFiles.Suffix);
+        File.SetUnixFileMode(key + StagedFiles.Suffix, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var conf = Path.Combine(lab.DataDir, "postgresql.conf");
         File.WriteAllText(conf, File.ReadAllText(conf).Replace("ssl_ca_file = 'root.crt'", "ssl_ca_file = 'elsewhere.crt'", StringComparison.Ordinal) + "include 'ssl.conf'\n");
-        File.WriteAllText(Path.Combine(lab.DataDir, "ssl.conf"), $"ssl_key_file = '{key}{PairSwitch.Staged}'\n");
+        File.WriteAllText(Path.Combine(lab.DataDir, "ssl.conf"), $"ssl_key_file = '{key}{StagedFiles.Suffix}'\n");
 
         // When it is planned
         var plan = await lab.PlanAsync();
@@ -115,7 +115,7 @@ public sealed class InterruptedPairSwitchTests
         // reload: ssl.conf still names it), and a warning says why
         Assert.Contains(plan.Steps, s => s.Address == Addresses.ServerSettings && s.Action == StepAction.EditSettings);
         Assert.DoesNotContain(plan.Steps, s => s.Action == StepAction.RemoveLeftover);
-        Assert.Contains(plan.Warnings, w => w.Contains($"{key}{PairSwitch.Staged} is the staged copy of an interrupted key and certificate switch", StringComparison.Ordinal)
+        Assert.Contains(plan.Warnings, w => w.Contains($"{key}{StagedFiles.Suffix} is the staged copy of an interrupted key and certificate switch", StringComparison.Ordinal)
             && w.Contains("still names it", StringComparison.Ordinal));
     }
 
@@ -128,7 +128,7 @@ public sealed class InterruptedPairSwitchTests
         _ => (Addresses.AgentCertificate(1), Path.Combine(lab.CertDir(1), "agent1.key"), Path.Combine(lab.CertDir(1), "agent1.crt"), lab.AgentConfig(1)),
     };
 
-    private static List<string> Staged(Lab lab) => [.. Directory.EnumerateFiles(lab.Root, "*" + PairSwitch.Staged, SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+    private static List<string> Staged(Lab lab) => [.. Directory.EnumerateFiles(lab.Root, "*" + StagedFiles.Suffix, SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
 
     private static (string Key, string Certificate) NewPair()
     {

@@ -40,7 +40,7 @@ public sealed class PairSwitchTests
         Assert.True(seen.Count >= 6, $"only {seen.Count} operations");
         Assert.Equal(before, await File.ReadAllBytesAsync(config));
         Assert.Equal(certificate, await File.ReadAllTextAsync(Path.Combine(lab.CertDir(1), "agent1.crt")));
-        Assert.Empty(Directory.EnumerateFiles(lab.CertDir(1), "*" + PairSwitch.Staged));
+        Assert.Empty(Directory.EnumerateFiles(lab.CertDir(1), "*" + StagedFiles.Suffix));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class PairSwitchTests
         Assert.Equal(before, await File.ReadAllBytesAsync(web.Config));
         Assert.Equal(certificate, await File.ReadAllTextAsync(web.CertificateFile));
         Assert.Equal(key, await File.ReadAllTextAsync(web.KeyFile));
-        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(web.KeyFile)!, "*" + PairSwitch.Staged));
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(web.KeyFile)!, "*" + StagedFiles.Suffix));
     }
 
     /// <summary>PEM's NGINX server block beside a neighbour's, commands that only log.</summary>
